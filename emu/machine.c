@@ -1,0 +1,1230 @@
+#include "machine.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <unicorn/unicorn.h>
+
+#define PPB_BASE 0xE0000000u
+#define PPB_SIZE 0x00100000u
+#define BKPT_WORD 0x0000BE00u     /* BKPT #0, then a zero halfword (protocol.md 2.1) */
+#define ICACHE_SLOTS 4096u        /* per-block instruction-count cache */
+#define RING 64u                  /* recent blocks, for hang and fault reports */
+#define WALL_CHECK_EVERY (1u << 22)
+#define MAX_NEST 16u
+#define ONCE_SLOTS 1024u
+
+/* Why uc_emu_start returned, when we asked it to. */
+enum stop_kind {
+    STOP_NONE,
+    STOP_EVENT,     /* block hook: a scheduled event (SysTick, budget, wall clock) is due */
+    STOP_IRQ,       /* interrupt state changed: re-check pending exceptions */
+    STOP_INTR,      /* UC_HOOK_INTR */
+    STOP_MEMFAULT,  /* unmapped or protected access */
+    STOP_UNDEF,     /* invalid instruction */
+    STOP_STRICT,    /* unmodelled register in strict mode */
+    STOP_RESET,     /* AIRCR.SYSRESETREQ */
+};
+
+typedef struct icache_slot {
+    uint32_t addr;
+    uint32_t size;
+    uint32_t count;
+} icache_slot;
+
+typedef struct mapped_mmio {
+    se_mmio_read_fn rd;
+    se_mmio_write_fn wr;
+    void *opaque;
+} mapped_mmio;
+
+struct se_machine {
+    uc_engine *uc;
+    const se_profile *prof;
+    se_machine_opts opts;
+    uint8_t *sram;
+    uint8_t *iflash;
+    se_bus *bus;
+    se_scs scs;
+    se_symbolize_fn symbolize;
+    void *sym_ctx;
+
+    /* time */
+    uint64_t cycles;          /* executed instructions = core cycles */
+    uint32_t core_hz;
+    uint64_t ns_base;         /* ns at cycles_base */
+    uint64_t cycles_base;
+    uint64_t next_event;      /* min of the deadlines below */
+    uint64_t systick_at;
+    uint64_t budget_at;
+    uint64_t wall_at;
+
+    /* current call */
+    enum stop_kind stop;
+    uint32_t stop_n;          /* instructions of the block that was not run */
+    uint32_t intno;
+    uint32_t intr_pc;
+    uc_mem_type mem_type;
+    uint32_t mem_addr;
+    uint32_t mem_pc;
+    unsigned mem_size;
+    uint32_t strict_addr;
+    bool strict_write;
+    bool poll_mask;           /* a pending exception waits only for PRIMASK/BASEPRI */
+    unsigned nest;
+    unsigned stack[MAX_NEST]; /* active exceptions, innermost last */
+    unsigned exceptions;
+    char chain[1536];         /* what happened, in order, for the report */
+    size_t chain_len;
+    char first_cause[384];
+
+    /* blocks */
+    icache_slot icache[ICACHE_SLOTS];
+    uint32_t ring[RING];
+    unsigned ring_pos;
+
+    /* reporting */
+    unsigned warnings;
+    uint32_t once[ONCE_SLOTS];
+
+    mapped_mmio mmio[4];
+    unsigned nmmio;
+};
+
+/* ---- logging ------------------------------------------------------------------------- */
+
+static void mlog(se_machine *m, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void mlog(se_machine *m, int level, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (level >= SE_LOG_WARN)
+        m->warnings++;
+    if (m->opts.log)
+        m->opts.log(m->opts.log_ctx, level, buf);
+}
+
+/* True the first time a key is seen (open addressing; a full table reports again). */
+static bool first_time(se_machine *m, uint32_t key)
+{
+    key |= 1u; /* 0 marks an empty slot */
+    uint32_t h = (key * 2654435761u) >> 22;
+    for (unsigned i = 0; i < ONCE_SLOTS; i++) {
+        uint32_t *s = &m->once[(h + i) % ONCE_SLOTS];
+        if (*s == key)
+            return false;
+        if (*s == 0) {
+            *s = key;
+            return true;
+        }
+    }
+    return true;
+}
+
+static const char *fmt_addr(se_machine *m, uint32_t addr, char *buf, size_t len)
+{
+    if (m->symbolize)
+        return m->symbolize(m->sym_ctx, addr, buf, len);
+    snprintf(buf, len, "0x%08" PRIx32, addr);
+    return buf;
+}
+
+static void chain_add(se_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void chain_add(se_machine *m, const char *fmt, ...)
+{
+    if (m->chain_len >= sizeof m->chain - 2)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(m->chain + m->chain_len, sizeof m->chain - m->chain_len, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    m->chain_len += (size_t)n;
+    if (m->chain_len >= sizeof m->chain - 1)
+        m->chain_len = sizeof m->chain - 1;
+    else
+        m->chain[m->chain_len++] = '\n';
+    m->chain[m->chain_len] = '\0';
+}
+
+static void set_cause(se_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_cause(se_machine *m, const char *fmt, ...)
+{
+    if (m->first_cause[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->first_cause, sizeof m->first_cause, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- registers ----------------------------------------------------------------------- */
+
+static uint32_t reg(se_machine *m, int id)
+{
+    uint32_t v = 0;
+    uc_reg_read(m->uc, id, &v);
+    return v;
+}
+
+static void set_reg(se_machine *m, int id, uint32_t v)
+{
+    uc_reg_write(m->uc, id, &v);
+}
+
+/* ---- time ---------------------------------------------------------------------------- */
+
+uint64_t se_machine_cycles(const se_machine *m)
+{
+    return m->cycles;
+}
+
+static uint64_t cycles_to_ns(const se_machine *m, uint64_t cycles)
+{
+    uint64_t d = cycles - m->cycles_base;
+    return m->ns_base + (uint64_t)((unsigned __int128)d * 1000000000u / m->core_hz);
+}
+
+uint64_t se_machine_now_ns(const se_machine *m)
+{
+    return cycles_to_ns(m, m->cycles);
+}
+
+uint32_t se_machine_core_hz(const se_machine *m)
+{
+    return m->core_hz;
+}
+
+void se_machine_set_core_hz(se_machine *m, uint32_t hz)
+{
+    if (hz == 0 || hz == m->core_hz)
+        return;
+    m->ns_base = se_machine_now_ns(m);
+    m->cycles_base = m->cycles;
+    m->core_hz = hz;
+}
+
+static void schedule(se_machine *m)
+{
+    uint64_t n = m->systick_at;
+    if (m->budget_at < n)
+        n = m->budget_at;
+    if (m->wall_at < n)
+        n = m->wall_at;
+    m->next_event = n;
+}
+
+static void reschedule_systick(se_machine *m, uint64_t now)
+{
+    m->systick_at = se_systick_next_event(&m->scs, now);
+    schedule(m);
+}
+
+/* ---- exception masking --------------------------------------------------------------- */
+
+/* Execution priority: active exceptions, then PRIMASK (0), FAULTMASK (-1), BASEPRI. */
+static int exec_prio(se_machine *m, bool *by_mask)
+{
+    int p = se_scs_active_prio(&m->scs);
+    int pm = 256;
+    if (reg(m, UC_ARM_REG_FAULTMASK) & 1u)
+        pm = -1;
+    else if (reg(m, UC_ARM_REG_PRIMASK) & 1u)
+        pm = 0;
+    else {
+        uint32_t bp = reg(m, UC_ARM_REG_BASEPRI) & 0xE0u;
+        if (bp)
+            pm = se_scs_group_prio(&m->scs, SE_EXC_SYSTICK) >= 0 ? (int)bp : 256;
+    }
+    if (by_mask)
+        *by_mask = pm < p;
+    return pm < p ? pm : p;
+}
+
+static bool masked_by_debug(const se_machine *m, unsigned exc)
+{
+    /* DHCSR.C_MASKINTS (with C_DEBUGEN) masks PendSV, SysTick and external interrupts. */
+    if (!(m->scs.dhcsr & SE_DHCSR_C_MASKINTS) || !(m->scs.dhcsr & SE_DHCSR_C_DEBUGEN))
+        return false;
+    return exc == SE_EXC_PENDSV || exc == SE_EXC_SYSTICK || exc >= SE_EXC_IRQ0;
+}
+
+/* The exception to take now, or 0. Sets m->poll_mask when one waits only for PRIMASK,
+ * FAULTMASK or BASEPRI, which the block hook then watches. */
+static unsigned takeable(se_machine *m)
+{
+    m->poll_mask = false;
+    unsigned best = 0;
+    int bp = 1000;
+    for (unsigned e = 2; e < SE_NUM_EXC; e++) {
+        if (!m->scs.pending[e] || !se_scs_is_enabled(&m->scs, e) || masked_by_debug(m, e))
+            continue;
+        int p = se_scs_group_prio(&m->scs, e);
+        if (p < bp) {
+            bp = p;
+            best = e;
+        }
+    }
+    if (!best)
+        return 0;
+    bool by_mask = false;
+    int ep = exec_prio(m, &by_mask);
+    if (bp < ep)
+        return best;
+    if (by_mask && bp < se_scs_active_prio(&m->scs))
+        m->poll_mask = true;
+    return 0;
+}
+
+/* ---- hooks --------------------------------------------------------------------------- */
+
+static const uint8_t *host_ptr(se_machine *m, uint32_t addr, uint32_t len)
+{
+    const se_profile *p = m->prof;
+    if (addr - p->sram.base < p->sram.size && len <= p->sram.base + p->sram.size - addr)
+        return m->sram + (addr - p->sram.base);
+    if (addr - p->sram_alias < p->sram.size && len <= p->sram_alias + p->sram.size - addr)
+        return m->sram + (addr - p->sram_alias);
+    if (addr - p->iflash.base < p->iflash.size && len <= p->iflash.base + p->iflash.size - addr)
+        return m->iflash + (addr - p->iflash.base);
+    if (addr - p->iflash_alias < p->iflash.size &&
+        len <= p->iflash_alias + p->iflash.size - addr)
+        return m->iflash + (addr - p->iflash_alias);
+    return NULL;
+}
+
+/* Thumb instructions in [addr, addr+size): 32-bit when the first halfword's top five bits
+ * are 0b11101, 0b11110 or 0b11111. */
+static uint32_t count_insns(se_machine *m, uint32_t addr, uint32_t size)
+{
+    icache_slot *s = &m->icache[(addr >> 1) & (ICACHE_SLOTS - 1)];
+    if (s->addr == addr && s->size == size)
+        return s->count;
+    const uint8_t *p = host_ptr(m, addr, size);
+    uint32_t n = 0;
+    if (p) {
+        for (uint32_t off = 0; off + 1 < size;) {
+            uint16_t hw = (uint16_t)(p[off] | (p[off + 1] << 8));
+            off += ((hw >> 11) >= 0x1D) ? 4 : 2;
+            n++;
+        }
+    } else {
+        n = (size + 3) / 4 + 1;
+    }
+    if (n == 0)
+        n = 1;
+    s->addr = addr;
+    s->size = size;
+    s->count = n;
+    return n;
+}
+
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    se_machine *m = user;
+    uint32_t n = count_insns(m, (uint32_t)address, size);
+    if (m->cycles + n >= m->next_event) {
+        m->stop = STOP_EVENT;
+        m->stop_n = n;
+        uc_emu_stop(uc);
+        return;
+    }
+    if (m->poll_mask) {
+        uint32_t pm = reg(m, UC_ARM_REG_PRIMASK), fm = reg(m, UC_ARM_REG_FAULTMASK);
+        uint32_t bp = reg(m, UC_ARM_REG_BASEPRI);
+        if (!(pm & 1u) && !(fm & 1u) && !bp) {
+            m->stop = STOP_IRQ;
+            m->stop_n = 0;
+            uc_emu_stop(uc);
+            return;
+        }
+    }
+    m->cycles += n;
+    m->ring[m->ring_pos++ & (RING - 1)] = (uint32_t)address;
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
+{
+    se_machine *m = user;
+    m->stop = STOP_INTR;
+    m->intno = intno;
+    m->intr_pc = reg(m, UC_ARM_REG_PC);
+    uc_emu_stop(uc);
+}
+
+static bool hook_invalid(uc_engine *uc, void *user)
+{
+    se_machine *m = user;
+    m->stop = STOP_UNDEF;
+    m->intr_pc = reg(m, UC_ARM_REG_PC);
+    uc_emu_stop(uc);
+    return false;
+}
+
+static bool hook_memfault(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
+                          int64_t value, void *user)
+{
+    (void)uc;
+    (void)value;
+    se_machine *m = user;
+    m->stop = STOP_MEMFAULT;
+    m->mem_type = type;
+    m->mem_addr = (uint32_t)address;
+    m->mem_size = (unsigned)size;
+    m->mem_pc = (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT)
+                    ? (uint32_t)address
+                    : reg(m, UC_ARM_REG_PC);
+    return false;
+}
+
+/* ---- MMIO: System Control Space and peripherals ---------------------------------------- */
+
+static void report_unmodelled(se_machine *m, uint32_t addr, bool write, uint32_t value,
+                              unsigned size, const char *where)
+{
+    char sym[128];
+    uint32_t pc = reg(m, UC_ARM_REG_PC);
+    if (first_time(m, addr))
+        mlog(m, SE_LOG_WARN,
+             "unmodelled %s register 0x%08" PRIx32 ": %u-byte %s%s (first at %s)", where, addr,
+             size, write ? "write" : "read", write ? "" : " reads as 0",
+             fmt_addr(m, pc, sym, sizeof sym));
+    (void)value;
+    if (m->opts.strict && m->stop != STOP_STRICT) {
+        m->stop = STOP_STRICT;
+        m->strict_addr = addr;
+        m->strict_write = write;
+        uc_emu_stop(m->uc);
+    }
+}
+
+static void scs_effects(se_machine *m, unsigned fx, uint32_t addr, bool write, uint32_t value,
+                        unsigned size)
+{
+    if (fx & SE_SCS_FX_UNMODELLED)
+        report_unmodelled(m, addr, write, value, size, "system");
+    if (fx & SE_SCS_FX_IGNORED) {
+        char sym[128];
+        if (first_time(m, addr ^ 0x80000000u))
+            mlog(m, SE_LOG_WARN,
+                 "write of 0x%08" PRIx32 " to 0x%08" PRIx32
+                 " ignored (read-only, missing key, or debugger-only field) at %s",
+                 value, addr, fmt_addr(m, reg(m, UC_ARM_REG_PC), sym, sizeof sym));
+    }
+    if (fx & SE_SCS_FX_MPU) {
+        if (first_time(m, 0xE000ED94u ^ 0x40000000u))
+            mlog(m, SE_LOG_WARN, "loader enabled the MPU: regions are not enforced");
+    }
+    if (fx & SE_SCS_FX_TIMER)
+        reschedule_systick(m, m->cycles);
+    if (fx & SE_SCS_FX_RESET) {
+        m->stop = STOP_RESET;
+        uc_emu_stop(m->uc);
+        return;
+    }
+    if ((fx & SE_SCS_FX_IRQ) && m->stop == STOP_NONE && takeable(m)) {
+        m->stop = STOP_IRQ;
+        m->stop_n = 0;
+        uc_emu_stop(m->uc);
+    }
+}
+
+static uint64_t ppb_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+{
+    (void)uc;
+    se_machine *m = user;
+    unsigned fx;
+    uint32_t addr = PPB_BASE + (uint32_t)offset;
+    uint32_t v = se_scs_read(&m->scs, addr, m->cycles, &fx);
+    scs_effects(m, fx, addr, false, 0, size);
+    if (size < 4)
+        v &= (1u << (8 * size)) - 1u;
+    return v;
+}
+
+static void ppb_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
+{
+    (void)uc;
+    se_machine *m = user;
+    unsigned fx;
+    uint32_t addr = PPB_BASE + (uint32_t)offset;
+    se_scs_write(&m->scs, addr, (uint32_t)value, m->cycles, &fx);
+    scs_effects(m, fx, addr, true, (uint32_t)value, size);
+}
+
+static void bus_unmodelled(void *opaque, uint32_t addr, bool write, uint32_t value,
+                           unsigned size)
+{
+    report_unmodelled(opaque, addr, write, value, size, "peripheral");
+}
+
+static uint64_t periph_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+{
+    (void)uc;
+    se_machine *m = user;
+    return se_bus_read(m->bus, m->prof->periph.base + (uint32_t)offset, size);
+}
+
+static void periph_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
+                         void *user)
+{
+    (void)uc;
+    se_machine *m = user;
+    se_bus_write(m->bus, m->prof->periph.base + (uint32_t)offset, (uint32_t)value, size);
+}
+
+static uint64_t periph_alias_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+{
+    (void)uc;
+    se_machine *m = user;
+    return se_bus_read(m->bus, m->prof->periph_alias + (uint32_t)offset, size);
+}
+
+static void periph_alias_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
+                               void *user)
+{
+    (void)uc;
+    se_machine *m = user;
+    se_bus_write(m->bus, m->prof->periph_alias + (uint32_t)offset, (uint32_t)value, size);
+}
+
+static uint64_t mmio_read_tramp(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+{
+    (void)uc;
+    mapped_mmio *mm = user;
+    return mm->rd ? mm->rd(mm->opaque, (uint32_t)offset, size) : 0;
+}
+
+static void mmio_write_tramp(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
+                             void *user)
+{
+    (void)uc;
+    mapped_mmio *mm = user;
+    if (mm->wr)
+        mm->wr(mm->opaque, (uint32_t)offset, (uint32_t)value, size);
+}
+
+/* ---- construction -------------------------------------------------------------------- */
+
+void se_machine_opts_default(se_machine_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->irq_mask = SE_MASK_MASKINTS;
+    o->ram_fill = 0xA5; /* stale RAM, so code that assumes zeroed .bss shows it */
+}
+
+static se_err uc_fail(se_error *err, uc_err e, const char *what)
+{
+    return se_error_set(err, SE_ERR_EMU, "unicorn: %s: %s", what, uc_strerror(e));
+}
+
+static se_err load_internal_flash(se_machine *m, const char *path, se_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return se_error_set(err, SE_ERR_IO, "cannot open internal flash image %s", path);
+    size_t n = fread(m->iflash, 1, m->prof->iflash.size, f);
+    int extra = fgetc(f);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return se_error_set(err, SE_ERR_IO, "cannot read internal flash image %s", path);
+    if (extra != EOF)
+        return se_error_set(err, SE_ERR_USAGE,
+                            "internal flash image %s is larger than the %" PRIu32
+                            "-byte internal flash",
+                            path, m->prof->iflash.size);
+    (void)n; /* a shorter file leaves the rest erased */
+    return SE_OK;
+}
+
+se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine **out,
+                      se_error *err)
+{
+    *out = NULL;
+    se_machine *m = calloc(1, sizeof *m);
+    if (!m)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    m->prof = p;
+    if (o)
+        m->opts = *o;
+    else
+        se_machine_opts_default(&m->opts);
+    m->core_hz = p->reset_core_hz ? p->reset_core_hz : 4000000u;
+    m->sram = malloc(p->sram.size);
+    m->iflash = malloc(p->iflash.size);
+    m->bus = se_bus_new(p->periph.base, p->periph.size, p->periph_alias);
+    if (!m->sram || !m->iflash || !m->bus) {
+        se_machine_free(m);
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    }
+    if (m->opts.ram_fill >= 0) {
+        memset(m->sram, m->opts.ram_fill & 0xFF, p->sram.size);
+    } else {
+        uint32_t x = m->opts.seed ? m->opts.seed : 0x9E3779B9u;
+        for (uint32_t i = 0; i < p->sram.size; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            m->sram[i] = (uint8_t)x;
+        }
+    }
+    memset(m->iflash, 0xFF, p->iflash.size);
+    se_err e;
+    if (m->opts.internal_flash && (e = load_internal_flash(m, m->opts.internal_flash, err))) {
+        se_machine_free(m);
+        return e;
+    }
+    se_bus_set_unmodelled(m->bus, bus_unmodelled, m);
+    se_scs_reset(&m->scs, p->vtor);
+
+    uc_err ue = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &m->uc);
+    if (ue != UC_ERR_OK) {
+        m->uc = NULL;
+        se_machine_free(m);
+        return uc_fail(err, ue, "open");
+    }
+    struct {
+        uint32_t base, size;
+        uint32_t perms;
+        void *ptr;
+    } maps[] = {
+        {p->sram.base, p->sram.size, UC_PROT_ALL, m->sram},
+        {p->sram_alias, p->sram.size, UC_PROT_ALL, m->sram},
+        {p->iflash.base, p->iflash.size, UC_PROT_READ | UC_PROT_EXEC, m->iflash},
+        {p->iflash_alias, p->iflash.size, UC_PROT_READ | UC_PROT_EXEC, m->iflash},
+    };
+    for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
+        ue = uc_mem_map_ptr(m->uc, maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr);
+        if (ue != UC_ERR_OK) {
+            se_machine_free(m);
+            return uc_fail(err, ue, "map memory");
+        }
+    }
+    if ((ue = uc_mmio_map(m->uc, PPB_BASE, PPB_SIZE, ppb_read, m, ppb_write, m)) ||
+        (ue = uc_mmio_map(m->uc, p->periph.base, p->periph.size, periph_read, m, periph_write,
+                          m)) ||
+        (p->periph_alias && (ue = uc_mmio_map(m->uc, p->periph_alias, p->periph.size,
+                                              periph_alias_read, m, periph_alias_write, m)))) {
+        se_machine_free(m);
+        return uc_fail(err, ue, "map MMIO");
+    }
+    uc_hook h;
+    if ((ue = uc_hook_add(m->uc, &h, UC_HOOK_BLOCK, (void *)hook_block, m, 1, 0)) ||
+        (ue = uc_hook_add(m->uc, &h, UC_HOOK_INTR, (void *)hook_intr, m, 1, 0)) ||
+        (ue = uc_hook_add(m->uc, &h, UC_HOOK_INSN_INVALID, (void *)hook_invalid, m, 1, 0)) ||
+        (ue = uc_hook_add(m->uc, &h,
+                          UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, (void *)hook_memfault, m, 1,
+                          0))) {
+        se_machine_free(m);
+        return uc_fail(err, ue, "add hooks");
+    }
+    m->systick_at = m->budget_at = m->wall_at = UINT64_MAX;
+    schedule(m);
+    *out = m;
+    return SE_OK;
+}
+
+void se_machine_free(se_machine *m)
+{
+    if (!m)
+        return;
+    if (m->uc)
+        uc_close(m->uc);
+    se_bus_free(m->bus);
+    free(m->sram);
+    free(m->iflash);
+    free(m);
+}
+
+const se_profile *se_machine_profile(const se_machine *m) { return m->prof; }
+se_bus *se_machine_bus(se_machine *m) { return m->bus; }
+se_scs *se_machine_scs(se_machine *m) { return &m->scs; }
+uint8_t *se_machine_sram(se_machine *m) { return m->sram; }
+unsigned se_machine_warnings(const se_machine *m) { return m->warnings; }
+
+void se_machine_set_symbolizer(se_machine *m, se_symbolize_fn fn, void *ctx)
+{
+    m->symbolize = fn;
+    m->sym_ctx = ctx;
+}
+
+se_err se_machine_map_mmio(se_machine *m, uint32_t base, uint32_t size, se_mmio_read_fn rd,
+                           se_mmio_write_fn wr, void *opaque, se_error *err)
+{
+    if (m->nmmio >= sizeof m->mmio / sizeof m->mmio[0])
+        return se_error_set(err, SE_ERR_USAGE, "too many MMIO windows");
+    mapped_mmio *mm = &m->mmio[m->nmmio];
+    mm->rd = rd;
+    mm->wr = wr;
+    mm->opaque = opaque;
+    uc_err ue = uc_mmio_map(m->uc, base, size, mmio_read_tramp, mm, mmio_write_tramp, mm);
+    if (ue != UC_ERR_OK)
+        return uc_fail(err, ue, "map MMIO window");
+    m->nmmio++;
+    return SE_OK;
+}
+
+se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t len,
+                        se_error *err)
+{
+    if (len == 0)
+        return SE_OK;
+    if (addr + (uint64_t)len > 0x100000000ull || uc_mem_write(m->uc, addr, buf, len) != UC_ERR_OK)
+        return se_error_set(err, SE_ERR_USAGE,
+                            "cannot write %zu bytes at 0x%08" PRIx32 ": not mapped on this target",
+                            len, addr);
+    /* Code may have changed under translated blocks. */
+    uc_ctl_remove_cache(m->uc, addr, addr + len);
+    for (size_t i = 0; i < ICACHE_SLOTS; i++)
+        if (m->icache[i].addr - addr < len)
+            m->icache[i].addr = 0;
+    return SE_OK;
+}
+
+se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_error *err)
+{
+    if (len == 0)
+        return SE_OK;
+    if (addr + (uint64_t)len > 0x100000000ull || uc_mem_read(m->uc, addr, buf, len) != UC_ERR_OK)
+        return se_error_set(err, SE_ERR_USAGE,
+                            "cannot read %zu bytes at 0x%08" PRIx32 ": not mapped on this target",
+                            len, addr);
+    return SE_OK;
+}
+
+/* ---- exception entry and return ------------------------------------------------------ */
+
+static bool mem_rd32(se_machine *m, uint32_t addr, uint32_t *v)
+{
+    return uc_mem_read(m->uc, addr, v, 4) == UC_ERR_OK;
+}
+
+static bool mem_wr32(se_machine *m, uint32_t addr, uint32_t v)
+{
+    return uc_mem_write(m->uc, addr, &v, 4) == UC_ERR_OK;
+}
+
+static const char *exc_str(unsigned exc)
+{
+    static char buf[4][16];
+    static unsigned i;
+    char *b = buf[i++ & 3];
+    return se_exc_name(exc, b, 16);
+}
+
+static bool in_iflash(const se_machine *m, uint32_t addr)
+{
+    return addr - m->prof->iflash.base < m->prof->iflash.size ||
+           addr - m->prof->iflash_alias < m->prof->iflash.size;
+}
+
+typedef enum { ENTRY_OK, ENTRY_LOCKUP } entry_result;
+
+static entry_result lockup(se_machine *m, const char *why)
+{
+    chain_add(m, "lockup: %s", why);
+    set_cause(m, "lockup: %s", why);
+    m->scs.dhcsr |= SE_DHCSR_S_LOCKUP;
+    return ENTRY_LOCKUP;
+}
+
+/* Take exception `exc` with return address ret_pc. Pushes the basic frame on the stack in
+ * use, sets LR to EXC_RETURN, IPSR, and PC from the vector table. */
+static entry_result exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
+{
+    char sym[128];
+    if (m->nest >= MAX_NEST)
+        return lockup(m, "exceptions nested too deeply");
+    uint32_t xpsr = reg(m, UC_ARM_REG_XPSR);
+    uint32_t control = reg(m, UC_ARM_REG_CONTROL);
+    bool handler = m->nest > 0;
+    bool use_psp = !handler && (control & 2u);
+    uint32_t sp = reg(m, use_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
+    uint32_t frame = (sp - 32u) & ~7u;
+    bool realign = ((sp - 32u) & 4u) != 0;
+    uint32_t vals[8] = {
+        reg(m, UC_ARM_REG_R0), reg(m, UC_ARM_REG_R1), reg(m, UC_ARM_REG_R2),
+        reg(m, UC_ARM_REG_R3), reg(m, UC_ARM_REG_R12), reg(m, UC_ARM_REG_LR),
+        ret_pc & ~1u, (xpsr & ~(1u << 9)) | (realign ? 1u << 9 : 0),
+    };
+    for (unsigned i = 0; i < 8; i++) {
+        if (!mem_wr32(m, frame + 4 * i, vals[i])) {
+            char why[512];
+            snprintf(why, sizeof why,
+                     "%s entry could not push its frame: %s=0x%08" PRIx32
+                     " (write to 0x%08" PRIx32 " failed)%s",
+                     exc_str(exc), use_psp ? "PSP" : "MSP", sp, frame + 4 * i,
+                     sp == 0 ? "; the stack pointer is zero" : "");
+            if (exc == SE_EXC_HARDFAULT || handler)
+                return lockup(m, why);
+            chain_add(m, "%s", why);
+            set_cause(m, "%s", why);
+            m->scs.cfsr |= SE_CFSR_STKERR;
+            m->scs.hfsr |= SE_HFSR_FORCED;
+            exc = SE_EXC_HARDFAULT;
+            frame = sp; /* no frame was pushed */
+            break;
+        }
+    }
+    bool secure = m->prof->secure;
+    uint32_t exc_return = 0xFFFFFF00u | (1u << 5) /* DCRS */ | (1u << 4) /* no FP frame */ |
+                          (handler ? 0u : (1u << 3)) | (use_psp ? (1u << 2) : 0u) |
+                          (secure ? ((1u << 6) | 1u) : 0u);
+    /* Switch to the main stack (CONTROL.SPSEL = 0), update the banked SP, enter Handler. */
+    if (use_psp) {
+        set_reg(m, UC_ARM_REG_PSP, frame);
+        set_reg(m, UC_ARM_REG_CONTROL, control & ~2u & ~4u);
+    } else {
+        set_reg(m, UC_ARM_REG_CONTROL, control & ~4u);
+        set_reg(m, UC_ARM_REG_MSP, frame);
+    }
+    set_reg(m, UC_ARM_REG_XPSR, (xpsr & 0xF80F0000u & ~(0x3u << 25)) | (1u << 24) | exc);
+    set_reg(m, UC_ARM_REG_LR, exc_return);
+
+    m->scs.pending[exc] = false;
+    m->scs.active[exc] = true;
+    m->stack[m->nest++] = exc;
+    m->scs.vectactive = exc;
+    m->exceptions++;
+
+    uint32_t vaddr = m->scs.vtor + 4u * exc, vec;
+    if (!mem_rd32(m, vaddr, &vec)) {
+        char why[200];
+        snprintf(why, sizeof why, "%s vector fetch from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
+                 ") failed: nothing mapped there", exc_str(exc), vaddr, m->scs.vtor);
+        return lockup(m, why);
+    }
+    uint16_t first = 0;
+    uc_mem_read(m->uc, vec & ~1u, &first, 2);
+    chain_add(m, "%s taken at %s: vector 0x%08" PRIx32 " from VTOR 0x%08" PRIx32 "+0x%x", exc_str(exc),
+              fmt_addr(m, ret_pc, sym, sizeof sym), vec, m->scs.vtor, 4u * exc);
+    if (vec == 0xFFFFFFFFu || (in_iflash(m, vec) && first == 0xFFFFu)) {
+        set_cause(m, "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
+                  ", which points into erased internal flash: no handler there",
+                  exc_str(exc), m->scs.vtor, 4u * exc, vec);
+        chain_add(m, "  the %s handler at 0x%08" PRIx32 " is erased flash (0xFFFF)", exc_str(exc),
+                  vec & ~1u);
+    }
+    if (!(vec & 1u)) {
+        /* ARMv8-M: a vector without the Thumb bit faults (INVSTATE) on the first
+         * instruction; the machine sees that as the next fault. */
+        chain_add(m, "  vector 0x%08" PRIx32 " has no Thumb bit", vec);
+    }
+    set_reg(m, UC_ARM_REG_PC, vec & ~1u);
+    return ENTRY_OK;
+}
+
+/* Return from the innermost exception. exc_return is the magic value branched to. */
+static bool exc_return(se_machine *m, uint32_t exc_ret, char *why, size_t whylen)
+{
+    if (m->nest == 0) {
+        snprintf(why, whylen,
+                 "branch to 0x%08" PRIx32 " in Thread mode: an EXC_RETURN value used as an "
+                 "address (corrupted LR or return address?)",
+                 exc_ret);
+        return false;
+    }
+    unsigned exc = m->stack[--m->nest];
+    m->scs.active[exc] = false;
+    m->scs.vectactive = m->nest ? m->stack[m->nest - 1] : 0;
+    bool to_thread = exc_ret & (1u << 3);
+    bool to_psp = to_thread && (exc_ret & (1u << 2));
+    if (to_thread != (m->nest == 0)) {
+        snprintf(why, whylen,
+                 "EXC_RETURN 0x%08" PRIx32 " returns to %s mode but %u exception(s) remain active "
+                 "(INVPC)",
+                 exc_ret, to_thread ? "Thread" : "Handler", m->nest);
+        return false;
+    }
+    uint32_t control = reg(m, UC_ARM_REG_CONTROL);
+    uint32_t sp = reg(m, to_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
+    uint32_t f[8];
+    for (unsigned i = 0; i < 8; i++)
+        if (!mem_rd32(m, sp + 4 * i, &f[i])) {
+            snprintf(why, whylen, "exception return could not pop its frame at 0x%08" PRIx32, sp);
+            return false;
+        }
+    uint32_t new_sp = sp + 32u + ((f[7] & (1u << 9)) ? 4u : 0u);
+    set_reg(m, UC_ARM_REG_R0, f[0]);
+    set_reg(m, UC_ARM_REG_R1, f[1]);
+    set_reg(m, UC_ARM_REG_R2, f[2]);
+    set_reg(m, UC_ARM_REG_R3, f[3]);
+    set_reg(m, UC_ARM_REG_R12, f[4]);
+    set_reg(m, UC_ARM_REG_LR, f[5]);
+    /* Order matters: IPSR first (leave Handler mode), then the stack selection. */
+    uint32_t ipsr = m->nest ? m->stack[m->nest - 1] : 0;
+    set_reg(m, UC_ARM_REG_XPSR, (f[7] & 0xFF0FFC00u & ~0x1FFu) | (1u << 24) | ipsr);
+    if (to_psp) {
+        set_reg(m, UC_ARM_REG_PSP, new_sp);
+        set_reg(m, UC_ARM_REG_CONTROL, control | 2u);
+    } else {
+        set_reg(m, UC_ARM_REG_CONTROL, to_thread ? control & ~2u : control);
+        set_reg(m, UC_ARM_REG_MSP, new_sp);
+    }
+    set_reg(m, UC_ARM_REG_PC, f[6] & ~1u);
+    return true;
+}
+
+/* A synchronous fault. Escalates to HardFault when the handler is disabled or cannot
+ * preempt; locks up when HardFault itself cannot be taken. */
+static entry_result fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
+                          const char *desc)
+{
+    char sym[128];
+    m->scs.cfsr |= cfsr_bits;
+    chain_add(m, "%s at %s", desc, fmt_addr(m, pc, sym, sizeof sym));
+    set_cause(m, "%s at %s", desc, fmt_addr(m, pc, sym, sizeof sym));
+    int ep = exec_prio(m, NULL);
+    unsigned target = exc;
+    if (exc != SE_EXC_HARDFAULT &&
+        (!se_scs_is_enabled(&m->scs, exc) || se_scs_group_prio(&m->scs, exc) >= ep)) {
+        target = SE_EXC_HARDFAULT;
+        m->scs.hfsr |= SE_HFSR_FORCED;
+        chain_add(m, "  %s escalated to HardFault (%s)", exc_str(exc),
+                  se_scs_is_enabled(&m->scs, exc) ? "priority too low" : "handler not enabled in SHCSR");
+    }
+    if (target == SE_EXC_HARDFAULT && ep <= -1) {
+        char why[512];
+        snprintf(why, sizeof why, "fault while in %s (execution priority %d): %s",
+                 exc_str(m->nest ? m->stack[m->nest - 1] : 0), ep, desc);
+        return lockup(m, why);
+    }
+    return exc_enter(m, target, pc);
+}
+
+/* ---- the call ------------------------------------------------------------------------ */
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const char *mem_type_str(uc_mem_type t)
+{
+    switch (t) {
+    case UC_MEM_READ_UNMAPPED: case UC_MEM_READ_PROT: return "read";
+    case UC_MEM_WRITE_UNMAPPED: case UC_MEM_WRITE_PROT: return "write";
+    case UC_MEM_FETCH_UNMAPPED: case UC_MEM_FETCH_PROT: return "instruction fetch";
+    default: return "access";
+    }
+}
+
+static const char *region_name(const se_machine *m, uint32_t a)
+{
+    const se_profile *p = m->prof;
+    if (a - p->ext_window.base < p->ext_window.size)
+        return "external memory window, no memory-mapped device active";
+    if (a - p->iflash.base < p->iflash.size || a - p->iflash_alias < p->iflash.size)
+        return "internal flash, read-only to the CPU";
+    if (a >= 0xE0000000u)
+        return "system region, execute-never";
+    if (a >= 0x40000000u && a < 0x60000000u)
+        return "peripheral region, execute-never";
+    if (a < 0x20)
+        return "address near zero: null pointer?";
+    return "unmapped";
+}
+
+/* Turn a memory fault into the architectural fault. */
+static entry_result mem_fault(se_machine *m)
+{
+    char desc[320];
+    uint32_t a = m->mem_addr;
+    bool fetch = m->mem_type == UC_MEM_FETCH_UNMAPPED || m->mem_type == UC_MEM_FETCH_PROT;
+    bool xn = a >= 0xE0000000u || (a >= 0x40000000u && a < 0x60000000u);
+    if (fetch && xn) {
+        snprintf(desc, sizeof desc, "MemManage IACCVIOL: instruction fetch from 0x%08" PRIx32 " (%s)",
+                 a, region_name(m, a));
+        return fault(m, SE_EXC_MEMMANAGE, SE_CFSR_IACCVIOL, a, desc);
+    }
+    if (fetch) {
+        snprintf(desc, sizeof desc, "BusFault IBUSERR: instruction fetch from 0x%08" PRIx32 " (%s)", a,
+                 region_name(m, a));
+        return fault(m, SE_EXC_BUSFAULT, SE_CFSR_IBUSERR, a, desc);
+    }
+    snprintf(desc, sizeof desc, "BusFault PRECISERR: %u-byte %s of 0x%08" PRIx32 " (%s)",
+             m->mem_size, mem_type_str(m->mem_type), a, region_name(m, a));
+    m->scs.bfar = a;
+    return fault(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, m->mem_pc, desc);
+}
+
+static entry_result intr_fault(se_machine *m, uint32_t pc, bool *halted, char *why, size_t wl)
+{
+    char desc[256];
+    switch (m->intno) {
+    case 2: { /* SVC: return address is the next instruction */
+        int ep = exec_prio(m, NULL);
+        if (se_scs_group_prio(&m->scs, SE_EXC_SVCALL) < ep)
+            return exc_enter(m, SE_EXC_SVCALL, pc);
+        return fault(m, SE_EXC_HARDFAULT, 0, pc,
+                     "SVC executed where SVCall cannot preempt (escalated to HardFault)");
+    }
+    case 7:
+        *halted = true;
+        snprintf(why, wl, "the loader executed a BKPT instruction at 0x%08" PRIx32
+                 " (not the host's breakpoint): the core halts there", pc);
+        return ENTRY_OK;
+    case 3: case 4:
+        snprintf(desc, sizeof desc, "MemManage %s",
+                 m->intno == 3 ? "IACCVIOL: instruction fetch refused (execute-never or no memory)"
+                               : "DACCVIOL: data access refused");
+        return fault(m, SE_EXC_MEMMANAGE, m->intno == 3 ? SE_CFSR_IACCVIOL : SE_CFSR_DACCVIOL, pc, desc);
+    case 17:
+        return fault(m, SE_EXC_USAGEFAULT, SE_CFSR_NOCP, pc,
+                     "UsageFault NOCP: coprocessor (FPU) instruction with the FPU disabled in CPACR");
+    case 18:
+        return fault(m, SE_EXC_USAGEFAULT, SE_CFSR_INVSTATE, pc,
+                     "UsageFault INVSTATE: execution in ARM state (branch target without the Thumb bit)");
+    case 19:
+        return fault(m, SE_EXC_USAGEFAULT, SE_CFSR_STKOF, pc,
+                     "UsageFault STKOF: stack pointer below its limit register (MSPLIM/PSPLIM)");
+    case 22:
+        return fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNALIGNED, pc, "UsageFault UNALIGNED: unaligned access");
+    case 1:
+        return fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNDEFINSTR, pc,
+                     "UsageFault UNDEFINSTR: undefined instruction");
+    default:
+        snprintf(desc, sizeof desc, "UsageFault: CPU exception %u (not modelled in detail)", m->intno);
+        return fault(m, SE_EXC_USAGEFAULT, SE_CFSR_INVSTATE, pc, desc);
+    }
+}
+
+static void finish(se_machine *m, se_call_result *r, se_err st, uint64_t c0, double t0)
+{
+    r->status = st;
+    r->r0 = reg(m, UC_ARM_REG_R0);
+    r->r1 = reg(m, UC_ARM_REG_R1);
+    r->pc = reg(m, UC_ARM_REG_PC);
+    r->sp = reg(m, UC_ARM_REG_SP);
+    r->xpsr = reg(m, UC_ARM_REG_XPSR);
+    r->instructions = m->cycles - c0;
+    r->cycles = r->instructions;
+    r->vtime_ns = se_machine_now_ns(m) - cycles_to_ns(m, c0 < m->cycles_base ? m->cycles_base : c0);
+    r->host_seconds = wall_now() - t0;
+    r->exceptions = m->exceptions;
+    snprintf(r->detail, sizeof r->detail, "%s", m->chain);
+}
+
+/* The blocks most recently executed: the address range of the loop a hung call spins in. */
+static void describe_loop(se_machine *m, char *buf, size_t len)
+{
+    uint32_t lo = UINT32_MAX, hi = 0;
+    unsigned n = m->ring_pos < RING ? m->ring_pos : RING;
+    for (unsigned i = 0; i < n && i < 16; i++) {
+        uint32_t a = m->ring[(m->ring_pos - 1 - i) & (RING - 1)];
+        if (a < lo) lo = a;
+        if (a > hi) hi = a;
+    }
+    char s1[100], s2[100];
+    if (n == 0)
+        snprintf(buf, len, "no instructions executed");
+    else if (lo == hi)
+        snprintf(buf, len, "spinning at %s (0x%08" PRIx32 ")", fmt_addr(m, lo, s1, sizeof s1), lo);
+    else
+        snprintf(buf, len, "spinning in %s..%s (0x%08" PRIx32 "..0x%08" PRIx32 ")",
+                 fmt_addr(m, lo, s1, sizeof s1), fmt_addr(m, hi, s2, sizeof s2), lo, hi);
+}
+
+void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
+{
+    memset(r, 0, sizeof *r);
+    double t0 = wall_now();
+    uint64_t c0 = m->cycles;
+    char sym[128];
+
+    /* The host halts the core and writes R0-R12, SP, LR, PC, xPSR, MSP, PSP
+     * (protocol.md 2.1 step 5). Exception state is left behind: Thread mode. */
+    for (int i = 0; i < 4; i++)
+        set_reg(m, UC_ARM_REG_R0 + i, c->args[i]);
+    for (int id = UC_ARM_REG_R4; id <= UC_ARM_REG_R12; id++)
+        set_reg(m, id, 0);
+    set_reg(m, UC_ARM_REG_XPSR, 0x01000000u);
+    set_reg(m, UC_ARM_REG_CONTROL, reg(m, UC_ARM_REG_CONTROL) & ~6u);
+    set_reg(m, UC_ARM_REG_MSP, c->sp);
+    set_reg(m, UC_ARM_REG_PSP, c->sp);
+    set_reg(m, UC_ARM_REG_LR, c->bkpt_addr | 1u);
+    memset(m->scs.active, 0, sizeof m->scs.active);
+    m->nest = 0;
+    m->scs.vectactive = 0;
+    m->scs.dhcsr &= ~SE_DHCSR_S_LOCKUP;
+    if (m->opts.irq_mask == SE_MASK_MASKINTS)
+        m->scs.dhcsr |= SE_DHCSR_C_MASKINTS;
+    else
+        m->scs.dhcsr &= ~SE_DHCSR_C_MASKINTS;
+    set_reg(m, UC_ARM_REG_PRIMASK, m->opts.irq_mask == SE_MASK_PRIMASK ? 1u : 0u);
+    m->exceptions = 0;
+    m->chain[0] = '\0';
+    m->chain_len = 0;
+    m->first_cause[0] = '\0';
+    m->ring_pos = 0;
+
+    m->budget_at = c->max_instructions ? m->cycles + c->max_instructions : UINT64_MAX;
+    m->wall_at = m->cycles + WALL_CHECK_EVERY;
+    reschedule_systick(m, m->cycles);
+
+    uint32_t pc = c->entry | 1u;
+    uint32_t bkpt_word_now;
+    if (!mem_rd32(m, c->bkpt_addr, &bkpt_word_now)) {
+        snprintf(r->reason, sizeof r->reason, "breakpoint address 0x%08" PRIx32 " is not mapped",
+                 c->bkpt_addr);
+        finish(m, r, SE_ERR_USAGE, c0, t0);
+        return;
+    }
+    (void)takeable(m);
+
+    for (;;) {
+        m->stop = STOP_NONE;
+        m->stop_n = 0;
+        uc_err ue = uc_emu_start(m->uc, pc | 1u, c->bkpt_addr, 0, 0);
+        pc = reg(m, UC_ARM_REG_PC);
+        enum stop_kind st = m->stop;
+        if (ue != UC_ERR_OK && st == STOP_NONE) {
+            /* An error Unicorn raised without calling one of our hooks. */
+            if (ue == UC_ERR_INSN_INVALID || ue == UC_ERR_EXCEPTION) {
+                m->intr_pc = pc;
+                st = STOP_UNDEF;
+            } else {
+                snprintf(r->reason, sizeof r->reason, "emulator error at %s: %s",
+                         fmt_addr(m, pc, sym, sizeof sym), uc_strerror(ue));
+                finish(m, r, SE_ERR_EMU, c0, t0);
+                return;
+            }
+        }
+        entry_result er = ENTRY_OK;
+        char why[512];
+        why[0] = '\0';
+        switch (st) {
+        case STOP_NONE:
+            if (pc == c->bkpt_addr) {
+                uint32_t w = 0;
+                mem_rd32(m, c->bkpt_addr, &w);
+                if (w != BKPT_WORD) {
+                    snprintf(r->reason, sizeof r->reason,
+                             "the host's breakpoint word at 0x%08" PRIx32 " was overwritten "
+                             "(0x%08" PRIx32 ", expected 0x%08x): on the target the return "
+                             "would execute that instead of halting",
+                             c->bkpt_addr, w, BKPT_WORD);
+                    finish(m, r, SE_ERR_BKPT_CLOBBERED, c0, t0);
+                    return;
+                }
+                if (m->nest) {
+                    chain_add(m, "returned to the breakpoint inside %s",
+                              exc_str(m->stack[m->nest - 1]));
+                    snprintf(r->reason, sizeof r->reason,
+                             "reached the breakpoint in Handler mode (%s active): %s",
+                             exc_str(m->stack[m->nest - 1]),
+                             m->first_cause[0] ? m->first_cause : "a handler returned to it");
+                    finish(m, r, SE_ERR_FAULT, c0, t0);
+                    return;
+                }
+                finish(m, r, SE_OK, c0, t0);
+                return;
+            }
+            snprintf(r->reason, sizeof r->reason, "emulation stopped unexpectedly at %s",
+                     fmt_addr(m, pc, sym, sizeof sym));
+            finish(m, r, SE_ERR_EMU, c0, t0);
+            return;
+
+        case STOP_EVENT: {
+            uint64_t now = m->cycles + m->stop_n;
+            if (now >= m->budget_at) {
+                describe_loop(m, why, sizeof why);
+                snprintf(r->reason, sizeof r->reason,
+                         "instruction budget of %" PRIu64 " exhausted: %s%s%s", c->max_instructions,
+                         why, m->first_cause[0] ? "; earlier: " : "", m->first_cause);
+                finish(m, r, SE_ERR_HANG, c0, t0);
+                return;
+            }
+            if (now >= m->wall_at) {
+                if (c->max_seconds > 0 && wall_now() - t0 > c->max_seconds) {
+                    describe_loop(m, why, sizeof why);
+                    snprintf(r->reason, sizeof r->reason,
+                             "wall-clock limit of %.1f s reached after %" PRIu64
+                             " instructions: %s%s%s",
+                             c->max_seconds, m->cycles - c0, why,
+                             m->first_cause[0] ? "; earlier: " : "", m->first_cause);
+                    finish(m, r, SE_ERR_HANG, c0, t0);
+                    return;
+                }
+                m->wall_at = now + WALL_CHECK_EVERY;
+                schedule(m);
+            }
+            if (now >= m->systick_at) {
+                se_systick_fire(&m->scs, m->systick_at);
+                reschedule_systick(m, now);
+            }
+            break;
+        }
+        case STOP_IRQ:
+            break;
+        case STOP_STRICT:
+            snprintf(r->reason, sizeof r->reason,
+                     "--strict: %s of unmodelled register 0x%08" PRIx32 " near %s",
+                     m->strict_write ? "write" : "read", m->strict_addr,
+                     fmt_addr(m, pc, sym, sizeof sym));
+            finish(m, r, SE_ERR_STRICT, c0, t0);
+            return;
+        case STOP_RESET:
+            snprintf(r->reason, sizeof r->reason,
+                     "the loader requested a system reset (AIRCR.SYSRESETREQ) near %s",
+                     fmt_addr(m, pc, sym, sizeof sym));
+            finish(m, r, SE_ERR_FAULT, c0, t0);
+            return;
+        case STOP_MEMFAULT:
+            er = mem_fault(m);
+            break;
+        case STOP_UNDEF:
+            m->intno = 1;
+            /* fall through */
+        case STOP_INTR: {
+            uint32_t ipc = (st == STOP_INTR) ? m->intr_pc : m->intr_pc;
+            if (st == STOP_INTR && m->intno == 8) {
+                if (!exc_return(m, ipc | 1u, why, sizeof why)) {
+                    char desc[600];
+                    snprintf(desc, sizeof desc, "%s", why);
+                    if (m->nest == 0 && strstr(why, "Thread mode"))
+                        er = fault(m, SE_EXC_MEMMANAGE, SE_CFSR_IACCVIOL, ipc, desc);
+                    else
+                        er = fault(m, SE_EXC_USAGEFAULT, SE_CFSR_INVPC, ipc, desc);
+                }
+                break;
+            }
+            bool halted = false;
+            er = intr_fault(m, ipc, &halted, why, sizeof why);
+            if (halted) {
+                snprintf(r->reason, sizeof r->reason, "%s (%s)", why, fmt_addr(m, ipc, sym, sizeof sym));
+                finish(m, r, SE_ERR_FAULT, c0, t0);
+                return;
+            }
+            break;
+        }
+        }
+        if (er == ENTRY_LOCKUP) {
+            snprintf(r->reason, sizeof r->reason, "%s", m->first_cause);
+            finish(m, r, SE_ERR_LOCKUP, c0, t0);
+            return;
+        }
+        /* Take pending interrupts (after a return this is tail-chaining). */
+        pc = reg(m, UC_ARM_REG_PC);
+        unsigned exc;
+        while ((exc = takeable(m)) != 0) {
+            if (exc_enter(m, exc, pc) == ENTRY_LOCKUP) {
+                snprintf(r->reason, sizeof r->reason, "%s", m->first_cause);
+                finish(m, r, SE_ERR_LOCKUP, c0, t0);
+                return;
+            }
+            pc = reg(m, UC_ARM_REG_PC);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/* The emulated microcontroller: a Unicorn Cortex-M33 with the memory map of a target
+ * profile (SRAM and its secure alias, internal flash, peripheral bus, System Control
+ * Space), exception entry and return done here (Unicorn does neither), SysTick driven by
+ * a virtual clock counted from executed instructions, HardFault escalation and lockup.
+ * One call = run from an entry point until the host's breakpoint word is reached.
+ * Not here: ELF parsing and the host protocol (loader/), device behaviour (peripherals/). */
+#ifndef SE_MACHINE_H
+#define SE_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "error.h"
+#include "profile.h"
+#include "scs.h"
+
+/* How the host keeps interrupts away from the loader. protocol.md 2.6 and open question
+ * 1: CubeProgrammer does it with DHCSR.C_MASKINTS or with PRIMASK; which one is not known.
+ * Default SE_MASK_MASKINTS, because ST's GCC template writes DHCSR to undo exactly that. */
+typedef enum se_irq_mask {
+    SE_MASK_MASKINTS,
+    SE_MASK_PRIMASK,
+    SE_MASK_NONE,
+} se_irq_mask;
+
+typedef void (*se_log_fn)(void *ctx, int level, const char *msg);
+/* Format addr as "symbol+offset" into buf; return buf. */
+typedef const char *(*se_symbolize_fn)(void *ctx, uint32_t addr, char *buf, size_t len);
+
+typedef struct se_machine_opts {
+    se_irq_mask irq_mask;
+    int ram_fill;               /* power-on SRAM contents: byte value, or -1 = pseudo-random */
+    uint32_t seed;              /* for ram_fill = -1 */
+    const char *internal_flash; /* image loaded at the internal flash base; NULL = erased */
+    bool strict;                /* unmodelled register accesses stop the call */
+    se_log_fn log;
+    void *log_ctx;
+} se_machine_opts;
+
+void se_machine_opts_default(se_machine_opts *o);
+
+typedef struct se_machine se_machine;
+
+se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine **out,
+                      se_error *err);
+void se_machine_free(se_machine *m);
+
+const se_profile *se_machine_profile(const se_machine *m);
+se_bus *se_machine_bus(se_machine *m);
+se_scs *se_machine_scs(se_machine *m);
+void se_machine_set_symbolizer(se_machine *m, se_symbolize_fn fn, void *ctx);
+
+/* Debug-port style access by the host (no CPU involved; MMIO regions see the access). */
+se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t len,
+                        se_error *err);
+se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_error *err);
+/* Host pointer to SRAM (size profile->sram.size), for tests and snapshots. */
+uint8_t *se_machine_sram(se_machine *m);
+
+/* Virtual time. Cycles are the master clock (one instruction = one cycle); nanoseconds
+ * follow the core clock in force, which the clock model sets. */
+uint64_t se_machine_cycles(const se_machine *m);
+uint64_t se_machine_now_ns(const se_machine *m);
+uint32_t se_machine_core_hz(const se_machine *m);
+void se_machine_set_core_hz(se_machine *m, uint32_t hz);
+
+/* Warnings reported so far (unmodelled registers, ignored writes, ...). */
+unsigned se_machine_warnings(const se_machine *m);
+
+typedef struct se_call {
+    uint32_t entry;             /* function address (Thumb bit optional) */
+    uint32_t args[4];           /* R0-R3 */
+    uint32_t sp;                /* MSP (and SP) at entry */
+    uint32_t bkpt_addr;         /* the host's BKPT word; LR = bkpt_addr | 1 */
+    uint64_t max_instructions;  /* 0 = no budget */
+    double max_seconds;         /* host wall-clock limit; 0 = none */
+} se_call;
+
+typedef struct se_call_result {
+    se_err status;              /* SE_OK when the call returned to the breakpoint */
+    uint32_t r0, r1;
+    uint32_t pc, sp, xpsr;      /* where the core stopped */
+    uint64_t instructions;
+    uint64_t cycles;
+    uint64_t vtime_ns;          /* device time the call took */
+    double host_seconds;
+    unsigned exceptions;        /* exceptions taken during the call */
+    char reason[1024];          /* one line: why it did not succeed */
+    char detail[2048];          /* further lines (exception chain, registers) */
+} se_call_result;
+
+/* Run one call. Never returns before the breakpoint is reached, a fault the loader does
+ * not handle, lockup, or a limit; never crashes on anything the guest does. */
+void se_machine_call(se_machine *m, const se_call *c, se_call_result *r);
+
+/* Claim an address window (e.g. the OCTOSPI memory window) with MMIO callbacks. */
+typedef uint32_t (*se_mmio_read_fn)(void *opaque, uint32_t offset, unsigned size);
+typedef void (*se_mmio_write_fn)(void *opaque, uint32_t offset, uint32_t value, unsigned size);
+se_err se_machine_map_mmio(se_machine *m, uint32_t base, uint32_t size, se_mmio_read_fn rd,
+                           se_mmio_write_fn wr, void *opaque, se_error *err);
+
+#endif

@@ -1,0 +1,421 @@
+#include "host.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BKPT_WORD 0x0000BE00u   /* protocol.md 2.1 step 3 */
+#define ZERO_BLOCK 0x200u       /* the host writes 0x200 zero bytes there (P6, P8) */
+
+struct se_host {
+    const se_stldr *l;
+    se_machine *m;
+    se_host_opts o;
+    se_image img;
+    uint32_t sp, buffer, chunk;
+    se_host_call_fn log;
+    void *log_ctx;
+    uint64_t instructions, vtime_ns;
+    unsigned calls;
+    const char *op;
+    uint8_t *scratch;
+};
+
+void se_host_opts_default(se_host_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->place = SE_PLACE_PROFILE;
+    /* Generous limits: the slowest real operation is a chip erase of ~150 s device time,
+     * which is polling; 2e9 instructions is ~18 s of a 110 MHz core. */
+    o->max_instructions = 2000000000ull;
+    o->max_seconds = 60.0;
+}
+
+static const char *host_symbolize(void *ctx, uint32_t addr, char *buf, size_t len)
+{
+    const se_host *h = ctx;
+    uint32_t link = (uint32_t)((int64_t)addr - h->img.delta);
+    uint32_t off;
+    const se_symbol *s = se_stldr_symbolize(h->l, link, &off);
+    if (!s)
+        snprintf(buf, len, "0x%08" PRIx32, addr);
+    else if (off)
+        snprintf(buf, len, "%s+0x%" PRIx32, s->name, off);
+    else
+        snprintf(buf, len, "%s", s->name);
+    return buf;
+}
+
+static uint32_t align_up(uint32_t v, uint32_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_host **out,
+                   se_error *err)
+{
+    *out = NULL;
+    se_host *h = calloc(1, sizeof *h);
+    if (!h)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    h->l = l;
+    h->m = m;
+    if (o)
+        h->o = *o;
+    else
+        se_host_opts_default(&h->o);
+    const se_profile *p = se_machine_profile(m);
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_err e = se_stldr_plan(l, &win, h->o.place, h->o.strict, &h->img, err);
+    if (e) {
+        free(h);
+        return e;
+    }
+    /* SP = BKPT word address + image size + 0x400 (protocol.md 2.1: 0x20000000 + 0x186C +
+     * 0x400 in the U031 log). Whether "size" counts .bss is not known: we use the bytes
+     * transferred, as the host can only know those. */
+    h->sp = h->o.sp ? h->o.sp : p->bkpt_addr + h->img.size + p->stack_gap;
+    /* The buffer: where the U031/WLE5 logs show the host's zero block, just above the
+     * stack (align_up(SP + 1, 0x20) + 0x20). */
+    h->buffer = h->o.buffer ? h->o.buffer : align_up(h->sp + 1, 0x20) + 0x20;
+    uint32_t end = p->ram_end;
+    const se_storage_info *si = se_stldr_storage(l);
+    /* A device that lives in RAM (our SRAM test loaders) must not be used as buffer. */
+    if (si->start > h->buffer && si->start < end)
+        end = si->start;
+    if (h->buffer < p->sram.base || h->buffer >= end) {
+        uint32_t b = h->buffer;
+        se_image_free(&h->img);
+        free(h);
+        return se_error_set(err, SE_ERR_USAGE,
+                            "data buffer at 0x%08" PRIx32 " is outside the free RAM "
+                            "0x%08" PRIx32 "..0x%08" PRIx32,
+                            b, p->sram.base, end);
+    }
+    uint32_t room = (end - h->buffer) & ~0x3FFu;
+    h->chunk = h->o.chunk ? h->o.chunk : room;
+    if (h->chunk == 0 || h->chunk > end - h->buffer) {
+        uint32_t c = h->chunk, b = h->buffer;
+        se_image_free(&h->img);
+        free(h);
+        return se_error_set(err, SE_ERR_USAGE,
+                            "chunk of 0x%" PRIx32 " bytes does not fit between the buffer "
+                            "(0x%08" PRIx32 ") and the end of free RAM (0x%08" PRIx32 ")",
+                            c, b, end);
+    }
+    h->scratch = malloc(h->chunk);
+    if (!h->scratch) {
+        se_image_free(&h->img);
+        free(h);
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    }
+    se_machine_set_symbolizer(m, host_symbolize, h);
+    *out = h;
+    return SE_OK;
+}
+
+void se_host_free(se_host *h)
+{
+    if (!h)
+        return;
+    se_machine_set_symbolizer(h->m, NULL, NULL);
+    se_image_free(&h->img);
+    free(h->scratch);
+    free(h);
+}
+
+void se_host_set_logger(se_host *h, se_host_call_fn fn, void *ctx)
+{
+    h->log = fn;
+    h->log_ctx = ctx;
+}
+
+const se_image *se_host_image(const se_host *h) { return &h->img; }
+uint32_t se_host_sp(const se_host *h) { return h->sp; }
+uint32_t se_host_buffer(const se_host *h) { return h->buffer; }
+uint32_t se_host_chunk(const se_host *h) { return h->chunk; }
+uint64_t se_host_instructions(const se_host *h) { return h->instructions; }
+uint64_t se_host_vtime_ns(const se_host *h) { return h->vtime_ns; }
+unsigned se_host_calls(const se_host *h) { return h->calls; }
+
+bool se_host_device_range(const se_host *h, uint32_t addr, uint32_t len, uint32_t *abs)
+{
+    const se_storage_info *si = se_stldr_storage(h->l);
+    uint64_t a = addr;
+    if (a < si->start)
+        a += si->start;
+    if (a < si->start || a + len > (uint64_t)si->start + si->size)
+        return false;
+    *abs = (uint32_t)a;
+    return true;
+}
+
+/* Run one entry point. Returns SE_OK only if it returned and reported success. */
+static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint32_t a1,
+                   uint32_t a2, uint32_t a3, se_call_record *rec, se_error *err)
+{
+    uint32_t entry;
+    memset(rec, 0, sizeof *rec);
+    rec->op = h->op;
+    rec->function = se_entry_name(id);
+    rec->nargs = nargs;
+    rec->args[0] = a0;
+    rec->args[1] = a1;
+    rec->args[2] = a2;
+    rec->args[3] = a3;
+    rec->returns64 = id == SE_EP_VERIFY;
+    if (!se_stldr_entry(h->l, id, &entry))
+        return se_error_set(err, SE_ERR_NO_ENTRY, "the loader does not export %s",
+                            se_entry_name(id));
+    se_call c = {
+        .entry = (uint32_t)((int64_t)entry + h->img.delta),
+        .args = {a0, a1, a2, a3},
+        .sp = h->sp,
+        .bkpt_addr = se_machine_profile(h->m)->bkpt_addr,
+        .max_instructions = h->o.max_instructions,
+        .max_seconds = h->o.max_seconds,
+    };
+    se_machine_call(h->m, &c, &rec->res);
+    h->calls++;
+    h->instructions += rec->res.instructions;
+    h->vtime_ns += rec->res.vtime_ns;
+    se_err e = SE_OK;
+    if (rec->res.status != SE_OK) {
+        e = se_error_set(err, rec->res.status, "%s: %s", rec->function, rec->res.reason);
+    } else if (id == SE_EP_VERIFY || id == SE_EP_CHECKSUM) {
+        rec->ok = true; /* judged by the caller from the values */
+    } else if (rec->res.r0 == 1) {
+        rec->ok = true;
+    } else {
+        /* protocol.md 1.3: 1 = success, 0 = failure. ST's L562 Init can return a negative
+         * BSP code; how the host judges values other than 0 and 1 is not known, so they
+         * count as failures and say so. */
+        snprintf(rec->note, sizeof rec->note,
+                 rec->res.r0 == 0 ? "returned 0 (failure)"
+                                  : "returned 0x%08" PRIx32 ", not 1: treated as failure",
+                 rec->res.r0);
+        e = se_error_set(err, SE_ERR_CALL_FAILED, "%s %s", rec->function, rec->note);
+    }
+    if (h->log && !(id == SE_EP_VERIFY || id == SE_EP_CHECKSUM))
+        h->log(h->log_ctx, rec);
+    return e;
+}
+
+static se_err begin(se_host *h, const char *op, se_error *err)
+{
+    h->op = op;
+    const se_profile *p = se_machine_profile(h->m);
+    uint32_t w = BKPT_WORD;
+    se_err e;
+    static const uint8_t zeros[ZERO_BLOCK];
+    if ((e = se_machine_write(h->m, p->bkpt_addr, &w, 4, err)) ||
+        (e = se_machine_write(h->m, h->img.base, h->img.bytes, h->img.size, err)))
+        return e;
+    uint32_t zb = h->chunk < ZERO_BLOCK ? h->chunk : ZERO_BLOCK;
+    if ((e = se_machine_write(h->m, h->buffer, zeros, zb, err)))
+        return e;
+    se_call_record rec;
+    return call(h, SE_EP_INIT, 1, 1, 0, 0, 0, &rec, err);
+}
+
+se_err se_host_init_only(se_host *h, se_error *err)
+{
+    return begin(h, "init", err);
+}
+
+static se_err out_of_device(const se_host *h, se_error *err, uint32_t addr, uint32_t len)
+{
+    const se_storage_info *si = se_stldr_storage(h->l);
+    return se_error_set(err, SE_ERR_USAGE,
+                        "range 0x%08" PRIx32 "+0x%" PRIx32 " is outside the device %s "
+                        "(0x%08" PRIx32 "..0x%08" PRIx32 ")",
+                        addr, len, si->name, si->start, si->start + si->size);
+}
+
+/* Start address of the sector holding device offset off. */
+static uint32_t sector_start(const se_storage_info *si, uint32_t off)
+{
+    uint64_t base = 0;
+    for (unsigned g = 0; g < si->ngroups; g++) {
+        uint64_t span = (uint64_t)si->sectors[g].num * si->sectors[g].size;
+        if (off < base + span)
+            return (uint32_t)(base + (off - base) / si->sectors[g].size * si->sectors[g].size);
+        base += span;
+    }
+    return off;
+}
+
+se_err se_host_erase(se_host *h, uint32_t addr, uint32_t len, se_error *err)
+{
+    uint32_t abs;
+    if (len == 0 || !se_host_device_range(h, addr, len, &abs))
+        return out_of_device(h, err, addr, len);
+    se_err e = begin(h, "erase", err);
+    if (e)
+        return e;
+    const se_storage_info *si = se_stldr_storage(h->l);
+    uint32_t first = si->start + sector_start(si, abs - si->start);
+    uint32_t last = si->start + sector_start(si, abs - si->start + len - 1);
+    se_call_record rec;
+    return call(h, SE_EP_SECTOR_ERASE, 2, first, last, 0, 0, &rec, err);
+}
+
+se_err se_host_mass_erase(se_host *h, se_error *err)
+{
+    uint32_t entry;
+    if (!se_stldr_entry(h->l, SE_EP_MASS_ERASE, &entry))
+        return se_error_set(err, SE_ERR_NO_ENTRY, "the loader does not export MassErase");
+    se_err e = begin(h, "mass-erase", err);
+    if (e)
+        return e;
+    se_call_record rec;
+    return call(h, SE_EP_MASS_ERASE, 1, 0, 0, 0, 0, &rec, err);
+}
+
+se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t len, se_error *err)
+{
+    uint32_t abs;
+    if (!se_host_device_range(h, addr, len, &abs))
+        return out_of_device(h, err, addr, len);
+    se_err e = begin(h, "write", err);
+    if (e)
+        return e;
+    for (uint32_t done = 0; done < len;) {
+        uint32_t n = len - done < h->chunk ? len - done : h->chunk;
+        se_call_record rec;
+        if ((e = se_machine_write(h->m, h->buffer, data + done, n, err)) ||
+            (e = call(h, SE_EP_WRITE, 3, abs + done, n, h->buffer, 0, &rec, err)))
+            return e;
+        done += n;
+    }
+    return SE_OK;
+}
+
+se_err se_host_read(se_host *h, uint32_t addr, uint8_t *out, uint32_t len, se_error *err)
+{
+    uint32_t abs, entry;
+    if (!se_host_device_range(h, addr, len, &abs))
+        return out_of_device(h, err, addr, len);
+    se_err e = begin(h, "read", err);
+    if (e)
+        return e;
+    if (!se_stldr_entry(h->l, SE_EP_READ, &entry)) {
+        /* No Read: the host reads the memory-mapped window Init left on (protocol.md 2.7). */
+        e = se_machine_read(h->m, abs, out, len, err);
+        if (e)
+            return se_error_set(err, SE_ERR_VERIFY,
+                                "memory-mapped read of 0x%08" PRIx32 "+0x%" PRIx32
+                                " failed (the loader has no Read; did Init leave "
+                                "memory-mapped mode on?)",
+                                abs, len);
+        return SE_OK;
+    }
+    for (uint32_t done = 0; done < len;) {
+        uint32_t n = len - done < h->chunk ? len - done : h->chunk;
+        se_call_record rec;
+        if ((e = call(h, SE_EP_READ, 3, abs + done, n, h->buffer, 0, &rec, err)) ||
+            (e = se_machine_read(h->m, h->buffer, out + done, n, err)))
+            return e;
+        done += n;
+    }
+    return SE_OK;
+}
+
+static uint32_t byte_sum(const uint8_t *p, uint32_t n, uint32_t init)
+{
+    for (uint32_t i = 0; i < n; i++)
+        init += p[i];
+    return init;
+}
+
+/* Verify(MemoryAddr, RAMBufferAddr, Size in words, missalignement) per chunk
+ * (protocol.md 1.3): the data sits at buffer + skip; bits [3:0] skip, [19:16] drop. */
+static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len,
+                           se_error *err)
+{
+    se_err e;
+    uint32_t max = h->chunk > 8 ? h->chunk - 4 : 4;
+    for (uint32_t done = 0; done < len;) {
+        uint32_t n = len - done < max ? len - done : max;
+        uint32_t a = abs + done;
+        uint32_t skip = a & 3u;
+        uint32_t words = (skip + n + 3) / 4;
+        uint32_t drop = words * 4 - skip - n;
+        memset(h->scratch, 0, words * 4);
+        memcpy(h->scratch + skip, data + done, n);
+        se_call_record rec;
+        if ((e = se_machine_write(h->m, h->buffer, h->scratch, words * 4, err)) ||
+            (e = call(h, SE_EP_VERIFY, 4, a - skip, h->buffer, words, skip | (drop << 16), &rec,
+                      err))) {
+            if (h->log)
+                h->log(h->log_ctx, &rec);
+            return e;
+        }
+        uint32_t want = byte_sum(data + done, n, 0);
+        if (rec.res.r0 != 0) {
+            rec.ok = false;
+            snprintf(rec.note, sizeof rec.note, "reports a mismatch at 0x%08" PRIx32, rec.res.r0);
+            e = se_error_set(err, SE_ERR_VERIFY, "Verify reports a mismatch at 0x%08" PRIx32
+                             " in 0x%08" PRIx32 "+0x%" PRIx32, rec.res.r0, a, n);
+        } else if (rec.res.r1 != want) {
+            rec.ok = false;
+            snprintf(rec.note, sizeof rec.note,
+                     "checksum 0x%08" PRIx32 " differs from the data's 0x%08" PRIx32, rec.res.r1,
+                     want);
+            e = se_error_set(err, SE_ERR_VERIFY, "Verify %s", rec.note);
+        }
+        if (h->log)
+            h->log(h->log_ctx, &rec);
+        if (e)
+            return e;
+        done += n;
+    }
+    return SE_OK;
+}
+
+se_err se_host_verify(se_host *h, uint32_t addr, const uint8_t *data, uint32_t len, se_error *err)
+{
+    uint32_t abs, entry;
+    if (!se_host_device_range(h, addr, len, &abs))
+        return out_of_device(h, err, addr, len);
+    uint8_t *back = malloc(len ? len : 1);
+    if (!back)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    se_err e = se_host_read(h, abs, back, len, err);
+    if (!e) {
+        for (uint32_t i = 0; i < len; i++)
+            if (back[i] != data[i]) {
+                e = se_error_set(err, SE_ERR_VERIFY,
+                                 "read-back mismatch at 0x%08" PRIx32 ": 0x%02x, expected 0x%02x",
+                                 abs + i, back[i], data[i]);
+                break;
+            }
+    }
+    free(back);
+    if (e)
+        return e;
+    bool has_verify = se_stldr_entry(h->l, SE_EP_VERIFY, &entry);
+    bool has_sum = se_stldr_entry(h->l, SE_EP_CHECKSUM, &entry);
+    if (!has_verify && !has_sum)
+        return SE_OK;
+    if ((e = begin(h, "verify", err)))
+        return e;
+    if (has_verify && (e = verify_entry(h, abs, data, len, err)))
+        return e;
+    if (has_sum) {
+        se_call_record rec;
+        uint32_t want = byte_sum(data, len, 0);
+        e = call(h, SE_EP_CHECKSUM, 3, abs, len, 0, 0, &rec, err);
+        if (!e && rec.res.r0 != want) {
+            rec.ok = false;
+            snprintf(rec.note, sizeof rec.note,
+                     "returned 0x%08" PRIx32 ", the data's byte sum is 0x%08" PRIx32, rec.res.r0,
+                     want);
+            e = se_error_set(err, SE_ERR_VERIFY, "CheckSum %s", rec.note);
+        }
+        if (h->log)
+            h->log(h->log_ctx, &rec);
+    }
+    return e;
+}

@@ -1,0 +1,159 @@
+/* Reading a CubeProgrammer external loader (.stldr, ELF32 ARM little-endian) with libelf:
+ * StorageInfo (found by symbol, read through its section's file bytes wherever it is),
+ * entry points by symbol, loadable segments and a symbol table for symbol+offset.
+ * Also the download plan: which bytes the host writes into target RAM, checked against a
+ * RAM window. Nothing here executes code or knows about the CPU. */
+#ifndef SE_STLDR_H
+#define SE_STLDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../emu/error.h"
+
+#define SE_STORAGEINFO_SIZE 200u
+#define SE_STORAGEINFO_NAME_LEN 100u
+#define SE_MAX_SECTOR_GROUPS 10u
+
+/* DeviceType codes of Dev_Inf.h */
+enum {
+    SE_DEV_MCU_FLASH = 1,
+    SE_DEV_NAND_FLASH = 2,
+    SE_DEV_NOR_FLASH = 3,
+    SE_DEV_SRAM = 4,
+    SE_DEV_PSRAM = 5,
+    SE_DEV_PC_CARD = 6,
+    SE_DEV_SPI_FLASH = 7,
+    SE_DEV_I2C_FLASH = 8,
+    SE_DEV_SDRAM = 9,
+    SE_DEV_I2C_EEPROM = 10,
+};
+
+typedef struct se_sector_group {
+    uint32_t num;  /* SectorNum */
+    uint32_t size; /* SectorSize */
+} se_sector_group;
+
+typedef struct se_storage_info {
+    char name[SE_STORAGEINFO_NAME_LEN + 1];
+    uint16_t type;
+    uint32_t start;
+    uint32_t size;
+    uint32_t page_size;
+    uint8_t erase_value;
+    se_sector_group sectors[SE_MAX_SECTOR_GROUPS];
+    unsigned ngroups;        /* groups before the {0,0} terminator (or 10) */
+    uint32_t symbol_addr;    /* st_value of the StorageInfo symbol */
+    char section[64];        /* name of the section holding it */
+} se_storage_info;
+
+typedef enum se_entry_id {
+    SE_EP_INIT,
+    SE_EP_WRITE,
+    SE_EP_SECTOR_ERASE,
+    SE_EP_MASS_ERASE,
+    SE_EP_READ,
+    SE_EP_VERIFY,
+    SE_EP_CHECKSUM, /* symbol "Checksum" or "CheckSum" */
+    SE_EP_DEINIT,
+    SE_EP__COUNT
+} se_entry_id;
+
+/* Display name of an entry point ("Init", "SectorErase", ...). */
+const char *se_entry_name(se_entry_id id);
+
+typedef struct se_segment {
+    uint32_t vaddr;
+    uint32_t paddr;
+    uint32_t memsz;
+    uint32_t filesz;
+    uint32_t offset;      /* file offset */
+    uint32_t flags;       /* PF_R/PF_W/PF_X */
+    bool metadata;        /* holds only StorageInfo: never downloaded */
+} se_segment;
+
+typedef struct se_symbol {
+    const char *name;
+    uint32_t addr;        /* Thumb bit cleared for functions */
+    uint32_t size;
+    bool is_func;
+} se_symbol;
+
+typedef struct se_stldr se_stldr;
+
+/* Open and validate a loader. Refuses, with the matching code and a one-line message:
+ * not an ELF (SE_ERR_NOT_ELF), 64-bit (SE_ERR_ELF64), big-endian (SE_ERR_BIG_ENDIAN),
+ * not EM_ARM (SE_ERR_NOT_ARM), headers/sections/segments/symbols pointing past the end of
+ * the file (SE_ERR_TRUNCATED), sections whose file bytes overlap (SE_ERR_OVERLAP),
+ * no StorageInfo symbol (SE_ERR_NO_STORAGEINFO), an inconsistent StorageInfo
+ * (SE_ERR_BAD_STORAGEINFO), no Init or no Write (SE_ERR_NO_ENTRY). */
+se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err);
+/* Same, from a buffer (copied; the caller may free buf afterwards). `label` names it in
+ * messages. */
+se_err se_stldr_open_mem(const void *buf, size_t len, const char *label, se_stldr **out,
+                         se_error *err);
+void se_stldr_free(se_stldr *l);
+
+const char *se_stldr_path(const se_stldr *l);
+const se_storage_info *se_stldr_storage(const se_stldr *l);
+/* Entry point address with the Thumb bit as in the symbol (bit 0 set for Thumb code).
+ * Returns false if the loader does not export it. */
+bool se_stldr_entry(const se_stldr *l, se_entry_id id, uint32_t *addr);
+uint32_t se_stldr_elf_entry(const se_stldr *l); /* e_entry */
+
+size_t se_stldr_nsegments(const se_stldr *l);
+const se_segment *se_stldr_segment(const se_stldr *l, size_t i);
+/* File bytes of segment i (filesz bytes). */
+const uint8_t *se_stldr_segment_data(const se_stldr *l, size_t i);
+
+/* Symbols (functions and objects with a non-zero address or size), sorted by address. */
+size_t se_stldr_nsymbols(const se_stldr *l);
+const se_symbol *se_stldr_symbol(const se_stldr *l, size_t i);
+const se_symbol *se_stldr_find_symbol(const se_stldr *l, const char *name);
+/* The function (else object) symbol containing addr (Thumb bit ignored), or NULL.
+ * *offset = addr - symbol address. */
+const se_symbol *se_stldr_symbolize(const se_stldr *l, uint32_t addr, uint32_t *offset);
+/* Format "Name+0x1c" (or "0x20000120" when no symbol covers addr) into buf. */
+const char *se_stldr_format_addr(const se_stldr *l, uint32_t addr, char *buf, size_t len);
+
+/* ---- Download plan ------------------------------------------------------------------ */
+
+typedef struct se_ram_window {
+    uint32_t bkpt_addr;      /* the host's BKPT word (first word of the window) */
+    uint32_t load_base;      /* where the host downloads the image (bkpt_addr + 4) */
+    uint32_t end;            /* exclusive end of RAM usable for the image */
+    uint32_t download_limit; /* largest image the host downloads; 0 = no limit */
+} se_ram_window;
+
+typedef enum se_place {
+    SE_PLACE_LINK,    /* download each segment at its linked address */
+    SE_PLACE_PROFILE, /* copy the image so that its lowest address is window.load_base */
+} se_place;
+
+#define SE_PLAN_MAX_WARNINGS 8
+
+typedef struct se_image {
+    uint32_t link_base;   /* lowest vaddr of the downloaded segments */
+    uint32_t base;        /* address the image is written to in target RAM */
+    int64_t delta;        /* base - link_base: added to every link address (entries too) */
+    uint32_t size;        /* bytes the host transfers: from base to the end of the last
+                             segment's file bytes (gaps filled with 0) */
+    uint32_t mem_end;     /* end address of the image including .bss (memsz), relocated */
+    uint8_t *bytes;       /* size bytes, owned by the image */
+    unsigned nwarnings;
+    char warnings[SE_PLAN_MAX_WARNINGS][256];
+} se_image;
+
+/* Build the image the host downloads: the PT_LOAD segments with file bytes, other than
+ * StorageInfo's metadata segment. Refuses (SE_ERR_COVERS_BKPT) a segment that covers the
+ * breakpoint word, (SE_ERR_OUTSIDE_RAM) one that lies outside or leaves
+ * [bkpt_addr, end), (SE_ERR_OVERLAP) two downloaded segments that overlap, and
+ * (SE_ERR_TOO_LARGE) an image over download_limit when strict is set (a warning
+ * otherwise). Other findings (link base differs from load_base, .bss not in the file,
+ * segments not downloaded) are added as warnings. Checks apply to relocated addresses. */
+se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place,
+                     bool strict, se_image *out, se_error *err);
+void se_image_free(se_image *img);
+
+#endif

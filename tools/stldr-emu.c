@@ -1,0 +1,578 @@
+/* stldr-emu: run an STM32CubeProgrammer external loader (.stldr) on an emulated
+ * Cortex-M33, calling it the way CubeProgrammer does. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/fileio.h"
+#include "emu/machine.h"
+#include "loader/host.h"
+#include "loader/stldr.h"
+
+#define MAX_WRITES 16
+
+static const char usage_text[] =
+    "usage: stldr-emu info LOADER [--target T] [--tz on|off] [--json]\n"
+    "       stldr-emu run  LOADER [--target T] [--tz on|off]\n"
+    "                      [--erase START:END | --mass-erase] [--write FILE@ADDR]...\n"
+    "                      [--no-erase] [--read ADDR:LEN[@FILE]] [--verify] [--json]\n"
+    "                      [--strict] [--chunk N] [--buffer ADDR] [--sp ADDR]\n"
+    "                      [--budget N] [--timeout SECONDS] [--internal-flash FILE]\n"
+    "                      [--irq-mask maskints|primask|none] [--ram-fill BYTE|random]\n"
+    "                      [--place profile|link] [--quiet]\n"
+    "\n"
+    "Runs each loader function on an emulated STM32 exactly as STM32CubeProgrammer calls it\n"
+    "and prints one line per call. With no operation, runs the standard session: erase,\n"
+    "write, read back and verify a generated pattern over the first sectors of the device.\n"
+    "Numbers take 0x, K and M (0x90000000, 64K, 1M). Device addresses may be absolute or\n"
+    "offsets into the device. See README.md for every option.\n";
+
+static void usage_exit(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void usage_exit(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "stldr-emu: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(stldr-emu --help for usage)\n");
+    va_end(ap);
+    exit(se_err_exit_code(SE_ERR_USAGE));
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+    if (!s || !*s || *s == '-')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s)
+        return false;
+    if (*end == 'K' || *end == 'k') {
+        v *= 1024;
+        end++;
+    } else if (*end == 'M' || *end == 'm') {
+        v *= 1024 * 1024;
+        end++;
+    }
+    if (*end || v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* ---- output ------------------------------------------------------------------------- */
+
+typedef struct cli {
+    bool json, quiet;
+    FILE *out;
+    const se_stldr *l;
+} cli;
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void on_log(void *ctx, int level, const char *msg)
+{
+    cli *c = ctx;
+    if (c->json) {
+        fprintf(c->out, "{\"event\":\"%s\",\"message\":", level >= SE_LOG_WARN ? "warning" : "info");
+        json_str(c->out, msg);
+        fputs("}\n", c->out);
+    } else if (!c->quiet || level >= SE_LOG_WARN) {
+        fprintf(stderr, "stldr-emu: %s: %s\n", level >= SE_LOG_WARN ? "warning" : "note", msg);
+    }
+}
+
+static void fmt_time(char *buf, size_t len, uint64_t ns)
+{
+    if (ns < 1000000u)
+        snprintf(buf, len, "%.1f us", ns / 1e3);
+    else if (ns < 1000000000u)
+        snprintf(buf, len, "%.3f ms", ns / 1e6);
+    else
+        snprintf(buf, len, "%.3f s", ns / 1e9);
+}
+
+static void on_call(void *ctx, const se_call_record *r)
+{
+    cli *c = ctx;
+    if (c->json) {
+        fprintf(c->out, "{\"event\":\"call\",\"op\":\"%s\",\"function\":\"%s\",\"args\":[", r->op,
+                r->function);
+        for (unsigned i = 0; i < r->nargs; i++)
+            fprintf(c->out, "%s%" PRIu32, i ? "," : "", r->args[i]);
+        fprintf(c->out, "],\"r0\":%" PRIu32 ",\"r1\":%" PRIu32 ",\"ok\":%s,\"status\":\"%s\","
+                        "\"instructions\":%" PRIu64 ",\"device_ns\":%" PRIu64 ",\"host_us\":%.0f,"
+                        "\"exceptions\":%u",
+                r->res.r0, r->res.r1, r->ok ? "true" : "false", se_err_name(r->res.status),
+                r->res.instructions, r->res.vtime_ns, r->res.host_seconds * 1e6, r->res.exceptions);
+        if (r->res.status != SE_OK || r->note[0]) {
+            fputs(",\"reason\":", c->out);
+            json_str(c->out, r->res.status != SE_OK ? r->res.reason : r->note);
+        }
+        if (r->res.detail[0]) {
+            fputs(",\"detail\":", c->out);
+            json_str(c->out, r->res.detail);
+        }
+        fputs("}\n", c->out);
+        return;
+    }
+    if (c->quiet && r->ok)
+        return;
+    char args[96] = "", res[48], dev[32];
+    size_t n = 0;
+    for (unsigned i = 0; i < r->nargs; i++)
+        n += (size_t)snprintf(args + n, sizeof args - n, "%s0x%" PRIx32, i ? ", " : "", r->args[i]);
+    if (r->res.status != SE_OK)
+        snprintf(res, sizeof res, "%s", se_err_name(r->res.status));
+    else if (r->returns64)
+        snprintf(res, sizeof res, "0x%08" PRIx32 "_%08" PRIx32, r->res.r1, r->res.r0);
+    else
+        snprintf(res, sizeof res, "0x%" PRIx32, r->res.r0);
+    fmt_time(dev, sizeof dev, r->res.vtime_ns);
+    char call[160];
+    snprintf(call, sizeof call, "%s(%s)", r->function, args);
+    fprintf(c->out, "%-11s %-46s -> %-19s %-4s %10" PRIu64 " instr  %10s device  %8.2f ms host\n",
+            r->op, call, res, r->ok ? "ok" : "FAIL", r->res.instructions, dev,
+            r->res.host_seconds * 1e3);
+    if (r->res.status != SE_OK)
+        fprintf(c->out, "            %s\n", r->res.reason);
+    else if (r->note[0])
+        fprintf(c->out, "            %s\n", r->note);
+    if (r->res.status != SE_OK && r->res.detail[0]) {
+        const char *p = r->res.detail;
+        while (*p) {
+            const char *nl = strchr(p, '\n');
+            int len = nl ? (int)(nl - p) : (int)strlen(p);
+            fprintf(c->out, "            | %.*s\n", len, p);
+            p += len + (nl ? 1 : 0);
+        }
+    }
+}
+
+/* ---- info --------------------------------------------------------------------------- */
+
+static const char *dev_type_name(unsigned t)
+{
+    static const char *const names[] = {"?", "MCU_FLASH", "NAND_FLASH", "NOR_FLASH", "SRAM",
+                                        "PSRAM", "PC_CARD", "SPI_FLASH", "I2C_FLASH", "SDRAM",
+                                        "I2C_EEPROM"};
+    return t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+static int cmd_info(cli *c, const se_stldr *l, const se_profile *p, se_place place, bool strict)
+{
+    const se_storage_info *si = se_stldr_storage(l);
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_image img;
+    se_error err;
+    se_err pe = se_stldr_plan(l, &win, place, strict, &img, &err);
+    FILE *o = c->out;
+    if (c->json) {
+        fputs("{\"name\":", o);
+        json_str(o, si->name);
+        fprintf(o, ",\"type\":%u,\"type_name\":\"%s\",\"start\":%" PRIu32 ",\"size\":%" PRIu32
+                   ",\"page_size\":%" PRIu32 ",\"erase_value\":%u,\"sectors\":[",
+                si->type, dev_type_name(si->type), si->start, si->size, si->page_size,
+                si->erase_value);
+        for (unsigned g = 0; g < si->ngroups; g++)
+            fprintf(o, "%s{\"num\":%" PRIu32 ",\"size\":%" PRIu32 "}", g ? "," : "",
+                    si->sectors[g].num, si->sectors[g].size);
+        fputs("],\"entries\":{", o);
+        bool first = true;
+        for (int id = 0; id < SE_EP__COUNT; id++) {
+            uint32_t a;
+            if (se_stldr_entry(l, (se_entry_id)id, &a)) {
+                fprintf(o, "%s\"%s\":%" PRIu32, first ? "" : ",", se_entry_name((se_entry_id)id), a);
+                first = false;
+            }
+        }
+        fputs("},\"segments\":[", o);
+        for (size_t i = 0; i < se_stldr_nsegments(l); i++) {
+            const se_segment *s = se_stldr_segment(l, i);
+            fprintf(o, "%s{\"vaddr\":%" PRIu32 ",\"filesz\":%" PRIu32 ",\"memsz\":%" PRIu32
+                       ",\"flags\":%" PRIu32 ",\"metadata\":%s}",
+                    i ? "," : "", s->vaddr, s->filesz, s->memsz, s->flags,
+                    s->metadata ? "true" : "false");
+        }
+        fputs("]", o);
+        if (!pe) {
+            fprintf(o, ",\"image\":{\"base\":%" PRIu32 ",\"link_base\":%" PRIu32 ",\"size\":%" PRIu32
+                       ",\"mem_end\":%" PRIu32 ",\"warnings\":[",
+                    img.base, img.link_base, img.size, img.mem_end);
+            for (unsigned i = 0; i < img.nwarnings; i++) {
+                fputs(i ? "," : "", o);
+                json_str(o, img.warnings[i]);
+            }
+            fputs("]}", o);
+        } else {
+            fputs(",\"plan_error\":", o);
+            json_str(o, err.msg);
+        }
+        fputs("}\n", o);
+    } else {
+        fprintf(o, "loader      %s\n", se_stldr_path(l));
+        fprintf(o, "device      \"%s\" type %u (%s)\n", si->name, si->type, dev_type_name(si->type));
+        fprintf(o, "range       0x%08" PRIx32 "..0x%08" PRIx32 " (%" PRIu32 " bytes), page 0x%" PRIx32
+                   ", erase value 0x%02x\n",
+                si->start, si->start + si->size, si->size, si->page_size, si->erase_value);
+        for (unsigned g = 0; g < si->ngroups; g++)
+            fprintf(o, "sectors     %" PRIu32 " x 0x%" PRIx32 "\n", si->sectors[g].num,
+                    si->sectors[g].size);
+        fprintf(o, "StorageInfo symbol at 0x%08" PRIx32 " in section %s\n", si->symbol_addr,
+                si->section);
+        for (int id = 0; id < SE_EP__COUNT; id++) {
+            uint32_t a;
+            if (se_stldr_entry(l, (se_entry_id)id, &a))
+                fprintf(o, "entry       %-12s 0x%08" PRIx32 "%s\n", se_entry_name((se_entry_id)id), a,
+                        (a & 1u) ? "" : "  (no Thumb bit)");
+            else
+                fprintf(o, "entry       %-12s -\n", se_entry_name((se_entry_id)id));
+        }
+        for (size_t i = 0; i < se_stldr_nsegments(l); i++) {
+            const se_segment *s = se_stldr_segment(l, i);
+            fprintf(o, "segment %zu   0x%08" PRIx32 " file 0x%" PRIx32 " mem 0x%" PRIx32 " %c%c%c%s\n", i,
+                    s->vaddr, s->filesz, s->memsz, (s->flags & 4) ? 'R' : '-',
+                    (s->flags & 2) ? 'W' : '-', (s->flags & 1) ? 'X' : '-',
+                    s->metadata ? "  StorageInfo (not downloaded)" : "");
+        }
+        fprintf(o, "target      %s\n", p->description);
+        if (!pe) {
+            fprintf(o, "image       0x%" PRIx32 " bytes downloaded at 0x%08" PRIx32
+                       " (linked at 0x%08" PRIx32 "), ends at 0x%08" PRIx32 " with .bss\n",
+                    img.size, img.base, img.link_base, img.mem_end);
+            uint32_t sp = p->bkpt_addr + img.size + p->stack_gap;
+            fprintf(o, "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32 ", download limit 0x%" PRIx32 "\n",
+                    p->bkpt_addr, sp, p->download_limit);
+            for (unsigned i = 0; i < img.nwarnings; i++)
+                fprintf(o, "warning     %s\n", img.warnings[i]);
+        } else {
+            fprintf(o, "error       %s\n", err.msg);
+        }
+    }
+    if (!pe)
+        se_image_free(&img);
+    return pe ? se_err_exit_code(pe) : 0;
+}
+
+/* ---- run ---------------------------------------------------------------------------- */
+
+typedef struct write_req {
+    const char *file;
+    uint32_t addr;
+    uint8_t *data;
+    size_t len;
+} write_req;
+
+static se_err do_read(se_host *h, uint32_t addr, uint32_t len, const char *file, cli *c,
+                      se_error *err)
+{
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    se_err e = se_host_read(h, addr, buf, len, err);
+    if (!e && file) {
+        e = se_write_file_durable(file, buf, len, err);
+    } else if (!e && !c->json) {
+        uint32_t abs = addr;
+        se_host_device_range(h, addr, len, &abs);
+        for (uint32_t i = 0; i < len; i += 16) {
+            fprintf(c->out, "%08" PRIx32 ": ", abs + i);
+            for (uint32_t j = i; j < i + 16 && j < len; j++)
+                fprintf(c->out, "%02x ", buf[j]);
+            fputc('\n', c->out);
+        }
+    }
+    free(buf);
+    return e;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage_text, stdout);
+        return argc < 2 ? se_err_exit_code(SE_ERR_USAGE) : 0;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* keep the call log in order with stderr lines */
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "info") && strcmp(cmd, "run"))
+        usage_exit("unknown command '%s'", cmd);
+
+    enum {
+        O_TARGET = 256, O_TZ, O_ERASE, O_MASS, O_WRITE, O_NOERASE, O_READ, O_VERIFY, O_JSON,
+        O_STRICT, O_CHUNK, O_BUFFER, O_SP, O_BUDGET, O_TIMEOUT, O_IFLASH, O_IRQ, O_FILL,
+        O_PLACE, O_QUIET, O_HELP
+    };
+    static const struct option opts[] = {
+        {"target", required_argument, 0, O_TARGET}, {"tz", required_argument, 0, O_TZ},
+        {"erase", required_argument, 0, O_ERASE}, {"mass-erase", no_argument, 0, O_MASS},
+        {"write", required_argument, 0, O_WRITE}, {"no-erase", no_argument, 0, O_NOERASE},
+        {"read", required_argument, 0, O_READ}, {"verify", no_argument, 0, O_VERIFY},
+        {"json", no_argument, 0, O_JSON}, {"strict", no_argument, 0, O_STRICT},
+        {"chunk", required_argument, 0, O_CHUNK}, {"buffer", required_argument, 0, O_BUFFER},
+        {"sp", required_argument, 0, O_SP}, {"budget", required_argument, 0, O_BUDGET},
+        {"timeout", required_argument, 0, O_TIMEOUT},
+        {"internal-flash", required_argument, 0, O_IFLASH},
+        {"irq-mask", required_argument, 0, O_IRQ}, {"ram-fill", required_argument, 0, O_FILL},
+        {"place", required_argument, 0, O_PLACE}, {"quiet", no_argument, 0, O_QUIET},
+        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
+
+    const char *target = "stm32l562e-dk";
+    bool tz = false, mass = false, verify = false, no_erase = false, have_erase = false;
+    bool have_read = false;
+    uint32_t erase_a = 0, erase_b = 0, read_addr = 0, read_len = 0;
+    const char *read_file = NULL;
+    write_req writes[MAX_WRITES];
+    unsigned nwrites = 0;
+    cli c = {.out = stdout};
+    se_machine_opts mo;
+    se_machine_opts_default(&mo);
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    uint32_t v;
+
+    optind = 2;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case O_TARGET: target = optarg; break;
+        case O_TZ:
+            if (!strcmp(optarg, "on")) tz = true;
+            else if (!strcmp(optarg, "off")) tz = false;
+            else usage_exit("--tz takes on or off, not '%s'", optarg);
+            break;
+        case O_ERASE: {
+            char *colon = strchr(optarg, ':');
+            if (!colon)
+                usage_exit("--erase takes START:END, got '%s'", optarg);
+            *colon = '\0';
+            if (!parse_u32(optarg, &erase_a) || !parse_u32(colon + 1, &erase_b) || erase_b <= erase_a)
+                usage_exit("--erase: START:END with END > START, got '%s:%s'", optarg, colon + 1);
+            have_erase = true;
+            break;
+        }
+        case O_MASS: mass = true; break;
+        case O_WRITE: {
+            char *at = strrchr(optarg, '@');
+            if (!at || nwrites >= MAX_WRITES)
+                usage_exit("--write takes FILE@ADDR (at most %d), got '%s'", MAX_WRITES, optarg);
+            *at = '\0';
+            if (!parse_u32(at + 1, &writes[nwrites].addr))
+                usage_exit("--write: bad address '%s'", at + 1);
+            writes[nwrites].file = optarg;
+            writes[nwrites].data = NULL;
+            nwrites++;
+            break;
+        }
+        case O_NOERASE: no_erase = true; break;
+        case O_READ: {
+            char *at = strchr(optarg, '@');
+            if (at) {
+                *at = '\0';
+                read_file = at + 1;
+            }
+            char *colon = strchr(optarg, ':');
+            if (!colon)
+                usage_exit("--read takes ADDR:LEN[@FILE], got '%s'", optarg);
+            *colon = '\0';
+            if (!parse_u32(optarg, &read_addr) || !parse_u32(colon + 1, &read_len) || !read_len)
+                usage_exit("--read: bad ADDR:LEN '%s:%s'", optarg, colon + 1);
+            have_read = true;
+            break;
+        }
+        case O_VERIFY: verify = true; break;
+        case O_JSON: c.json = true; break;
+        case O_STRICT: mo.strict = ho.strict = true; break;
+        case O_CHUNK:
+            if (!parse_u32(optarg, &ho.chunk) || !ho.chunk)
+                usage_exit("--chunk: bad size '%s'", optarg);
+            break;
+        case O_BUFFER:
+            if (!parse_u32(optarg, &ho.buffer)) usage_exit("--buffer: bad address '%s'", optarg);
+            break;
+        case O_SP:
+            if (!parse_u32(optarg, &ho.sp)) usage_exit("--sp: bad address '%s'", optarg);
+            break;
+        case O_BUDGET: {
+            char *end;
+            errno = 0;
+            unsigned long long b = strtoull(optarg, &end, 0);
+            if (errno || *end || !b) usage_exit("--budget: bad instruction count '%s'", optarg);
+            ho.max_instructions = b;
+            break;
+        }
+        case O_TIMEOUT: {
+            char *end;
+            double t = strtod(optarg, &end);
+            if (*end || !(t > 0)) usage_exit("--timeout: bad seconds '%s'", optarg);
+            ho.max_seconds = t;
+            break;
+        }
+        case O_IFLASH: mo.internal_flash = optarg; break;
+        case O_IRQ:
+            if (!strcmp(optarg, "maskints")) mo.irq_mask = SE_MASK_MASKINTS;
+            else if (!strcmp(optarg, "primask")) mo.irq_mask = SE_MASK_PRIMASK;
+            else if (!strcmp(optarg, "none")) mo.irq_mask = SE_MASK_NONE;
+            else usage_exit("--irq-mask takes maskints, primask or none");
+            break;
+        case O_FILL:
+            if (!strcmp(optarg, "random")) mo.ram_fill = -1;
+            else if (parse_u32(optarg, &v) && v <= 0xFF) mo.ram_fill = (int)v;
+            else usage_exit("--ram-fill takes a byte value or random");
+            break;
+        case O_PLACE:
+            if (!strcmp(optarg, "profile")) ho.place = SE_PLACE_PROFILE;
+            else if (!strcmp(optarg, "link")) ho.place = SE_PLACE_LINK;
+            else usage_exit("--place takes profile or link");
+            break;
+        case O_QUIET: c.quiet = true; break;
+        case O_HELP: fputs(usage_text, stdout); return 0;
+        default: usage_exit("bad option");
+        }
+    }
+    if (optind != argc - 1)
+        usage_exit(optind >= argc ? "missing LOADER" : "unexpected argument '%s'", argv[optind + (optind < argc - 1)]);
+    const char *path = argv[optind];
+    if (have_erase && mass)
+        usage_exit("--erase and --mass-erase exclude each other");
+    if (verify && !nwrites)
+        usage_exit("--verify checks what --write wrote: give --write too");
+
+    const se_profile *prof = se_profile_find(target, tz);
+    if (!prof)
+        usage_exit("unknown target '%s' (known: stm32l562e-dk)", target);
+
+    se_error err;
+    se_error_clear(&err);
+    se_stldr *l = NULL;
+    se_err e = se_stldr_open_file(path, &l, &err);
+    if (e) {
+        fprintf(stderr, "stldr-emu: %s\n", err.msg);
+        return se_err_exit_code(e);
+    }
+    c.l = l;
+    if (!strcmp(cmd, "info")) {
+        int rc = cmd_info(&c, l, prof, ho.place, ho.strict);
+        se_stldr_free(l);
+        return rc;
+    }
+
+    const se_storage_info *si = se_stldr_storage(l);
+    for (unsigned i = 0; i < nwrites; i++) {
+        e = se_read_file(writes[i].file, si->size, &writes[i].data, &writes[i].len, &err);
+        if (e) {
+            fprintf(stderr, "stldr-emu: %s\n", err.msg);
+            for (unsigned j = 0; j < i; j++)
+                free(writes[j].data);
+            se_stldr_free(l);
+            return se_err_exit_code(e);
+        }
+    }
+
+    mo.log = on_log;
+    mo.log_ctx = &c;
+    se_machine *m = NULL;
+    se_host *h = NULL;
+    uint8_t *pattern = NULL;
+    e = se_machine_new(prof, &mo, &m, &err);
+    if (!e)
+        e = se_host_new(l, m, &ho, &h, &err);
+    if (!e) {
+        const se_image *img = se_host_image(h);
+        for (unsigned i = 0; i < img->nwarnings; i++)
+            on_log(&c, SE_LOG_WARN, img->warnings[i]);
+        if (!c.json && !c.quiet)
+            fprintf(c.out,
+                    "loader \"%s\" on %s: image 0x%" PRIx32 " bytes at 0x%08" PRIx32
+                    ", SP 0x%08" PRIx32 ", buffer 0x%08" PRIx32 " (chunk 0x%" PRIx32 ")\n",
+                    si->name, prof->description, img->size, img->base, se_host_sp(h),
+                    se_host_buffer(h), se_host_chunk(h));
+        se_host_set_logger(h, on_call, &c);
+    }
+
+    bool standard = !have_erase && !mass && !nwrites && !have_read;
+    if (!e && standard) {
+        /* The standard session: a pattern over the first sector and a half, odd length, so
+         * writes end mid-sector and mid-word. */
+        uint32_t s0 = si->sectors[0].size;
+        uint32_t len = s0 + s0 / 2 + 3;
+        if (len > si->size)
+            len = si->size;
+        pattern = malloc(len);
+        if (!pattern) {
+            e = se_error_set(&err, SE_ERR_NOMEM, "out of memory");
+        } else {
+            uint32_t x = 0x12345678u;
+            for (uint32_t i = 0; i < len; i++) {
+                x = x * 1664525u + 1013904223u;
+                pattern[i] = (uint8_t)(x >> 24);
+            }
+            if (!(e = se_host_erase(h, si->start, len, &err)) &&
+                !(e = se_host_write(h, si->start, pattern, len, &err)))
+                e = se_host_verify(h, si->start, pattern, len, &err);
+        }
+    }
+    if (!e && mass)
+        e = se_host_mass_erase(h, &err);
+    if (!e && have_erase)
+        e = se_host_erase(h, erase_a, erase_b - erase_a, &err);
+    for (unsigned i = 0; !e && i < nwrites; i++) {
+        if (!no_erase && !mass && !have_erase)
+            e = se_host_erase(h, writes[i].addr, (uint32_t)writes[i].len, &err);
+        if (!e)
+            e = se_host_write(h, writes[i].addr, writes[i].data, (uint32_t)writes[i].len, &err);
+        if (!e && verify)
+            e = se_host_verify(h, writes[i].addr, writes[i].data, (uint32_t)writes[i].len, &err);
+    }
+    if (!e && have_read)
+        e = do_read(h, read_addr, read_len, read_file, &c, &err);
+
+    char dev[32];
+    uint64_t instr = h ? se_host_instructions(h) : 0;
+    fmt_time(dev, sizeof dev, h ? se_host_vtime_ns(h) : 0);
+    unsigned warns = m ? se_machine_warnings(m) : 0;
+    if (c.json) {
+        fprintf(c.out, "{\"event\":\"summary\",\"ok\":%s,\"status\":\"%s\",\"calls\":%u,"
+                       "\"instructions\":%" PRIu64 ",\"device_ns\":%" PRIu64 ",\"warnings\":%u",
+                e ? "false" : "true", se_err_name(e), h ? se_host_calls(h) : 0, instr,
+                h ? se_host_vtime_ns(h) : 0, warns);
+        if (e) {
+            fputs(",\"error\":", c.out);
+            json_str(c.out, err.msg);
+        }
+        fputs("}\n", c.out);
+    } else {
+        if (e)
+            fprintf(stderr, "stldr-emu: error: %s\n", err.msg);
+        if (!c.quiet || e)
+            fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",
+                    e ? "FAILED" : "OK", h ? se_host_calls(h) : 0, instr, dev, warns);
+    }
+    free(pattern);
+    for (unsigned i = 0; i < nwrites; i++)
+        free(writes[i].data);
+    se_host_free(h);
+    se_machine_free(m);
+    se_stldr_free(l);
+    return se_err_exit_code(e);
+}
