@@ -1,0 +1,202 @@
+/* The stldr-emu command line end to end: the standard session, file round trips, JSON,
+ * and one distinct exit status per refusal and failure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "util/harness.h"
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/stldr-cli-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int run(char **out, const char *fmt, ...)
+{
+    char args[1500];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return th_run_tool(args, out);
+}
+
+static void write_file(const char *path, const void *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, n, f), n);
+    fclose(f);
+}
+
+static void test_standard_session_succeeds(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = run(&out, "run '%s'", th_firmware("sram_loader"));
+    assert_int_equal(rc, 0);
+    for (const char *fn = "Init(0x1)\0SectorErase(\0Write(\0Read(\0Verify(\0CheckSum(\0"; *fn;
+         fn += strlen(fn) + 1)
+        assert_non_null(strstr(out, fn));
+    assert_non_null(strstr(out, "OK: 9 calls"));
+    free(out);
+}
+
+static void test_write_verify_read_round_trip(void **state)
+{
+    (void)state;
+    uint8_t data[8192 + 5];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7 + (i >> 8));
+    char in[300], back[300];
+    snprintf(in, sizeof in, "%s/in.bin", tmpdir);
+    snprintf(back, sizeof back, "%s/back.bin", tmpdir);
+    write_file(in, data, sizeof data);
+    char *out;
+    int rc = run(&out, "run '%s' --write '%s@0x20038003' --verify --read 0x20038003:%zu@'%s' --chunk 0x1000",
+                 th_firmware("sram_loader"), in, sizeof data, back);
+    assert_int_equal(rc, 0);
+    free(out);
+    FILE *f = fopen(back, "rb");
+    assert_non_null(f);
+    uint8_t got[sizeof data + 1];
+    assert_int_equal(fread(got, 1, sizeof got, f), sizeof data);
+    fclose(f);
+    assert_memory_equal(got, data, sizeof data);
+}
+
+static void test_json_lines_end_with_summary(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = run(&out, "run '%s' --tz on --json", th_firmware("sram_loader_tz"));
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "{\"event\":\"call\",\"op\":\"erase\",\"function\":\"Init\",\"args\":[1]"));
+    assert_non_null(strstr(out, "{\"event\":\"summary\",\"ok\":true,\"status\":\"ok\",\"calls\":9"));
+    free(out);
+}
+
+static void test_info_shows_storage_and_entries(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = run(&out, "info '%s'", th_firmware("sram_loader"));
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "SRAM2-TEST_STM32L562E-DK"));
+    assert_non_null(strstr(out, "8 x 0x1000"));
+    assert_non_null(strstr(out, "SectorErase"));
+    assert_non_null(strstr(out, "not downloaded"));
+    free(out);
+}
+
+static void test_faulty_loaders_have_distinct_exit_codes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *fw;
+        int code;
+        const char *words;
+    } cases[] = {
+        {"fault_unmapped", 33, "BusFault PRECISERR"},
+        {"fault_udf", 33, "UNDEFINSTR"},
+        {"hang_loader", 34, "spinning"},
+        {"bkpt_clobber", 35, "breakpoint word"},
+        {"systick_erased", 34, "erased internal flash"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out;
+        int rc = run(&out, "run '%s' --budget 500000", th_firmware(cases[i].fw));
+        if (rc != cases[i].code || !strstr(out, cases[i].words))
+            fail_msg("%s: exit %d, output:\n%s", cases[i].fw, rc, out);
+        assert_non_null(strstr(out, "stldr-emu: error: Init:"));
+        free(out);
+    }
+}
+
+static void test_bad_files_are_refused_with_one_line(void **state)
+{
+    (void)state;
+    char path[300], *out;
+    snprintf(path, sizeof path, "%s/text.stldr", tmpdir);
+    write_file(path, "hello, world\n", 13);
+    assert_int_equal(run(&out, "run '%s'", path), 10);
+    assert_non_null(strstr(out, "not an ELF"));
+    free(out);
+
+    /* a real loader cut short */
+    FILE *f = fopen(th_firmware("sram_loader"), "rb");
+    assert_non_null(f);
+    uint8_t buf[200];
+    assert_int_equal(fread(buf, 1, sizeof buf, f), sizeof buf);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/cut.stldr", tmpdir);
+    write_file(path, buf, sizeof buf);
+    assert_int_equal(run(&out, "info '%s'", path), 14);
+    free(out);
+
+    assert_int_equal(run(&out, "run '%s/missing.stldr'", tmpdir), 3);
+    free(out);
+}
+
+static void test_usage_errors_exit_2(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run(&out, "run '%s' --tz maybe", th_firmware("sram_loader")), 2);
+    free(out);
+    assert_int_equal(run(&out, "run '%s' --erase 5:1", th_firmware("sram_loader")), 2);
+    free(out);
+    assert_int_equal(run(&out, "run '%s' --verify", th_firmware("sram_loader")), 2);
+    free(out);
+    assert_int_equal(run(&out, "frobnicate x"), 2);
+    free(out);
+    assert_int_equal(run(&out, "--help"), 0);
+    assert_non_null(strstr(out, "usage: stldr-emu"));
+    free(out);
+}
+
+static void test_write_outside_device_is_a_usage_error(void **state)
+{
+    (void)state;
+    char in[300], *out;
+    snprintf(in, sizeof in, "%s/small.bin", tmpdir);
+    write_file(in, "0123456789abcdef", 16);
+    assert_int_equal(run(&out, "run '%s' --write '%s@0x2003FFF8'", th_firmware("sram_loader"), in), 2);
+    assert_non_null(strstr(out, "outside the device"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_standard_session_succeeds),
+        cmocka_unit_test(test_write_verify_read_round_trip),
+        cmocka_unit_test(test_json_lines_end_with_summary),
+        cmocka_unit_test(test_info_shows_storage_and_entries),
+        cmocka_unit_test(test_faulty_loaders_have_distinct_exit_codes),
+        cmocka_unit_test(test_bad_files_are_refused_with_one_line),
+        cmocka_unit_test(test_usage_errors_exit_2),
+        cmocka_unit_test(test_write_outside_device_is_a_usage_error),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

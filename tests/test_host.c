@@ -1,0 +1,357 @@
+/* The CubeProgrammer host protocol (loader/host.c) driving our SRAM2-backed test loaders:
+ * register conventions, image placement, chunking, sector rounding, Verify's arguments,
+ * and the run-time diagnoses of the faulty loaders. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/harness.h"
+
+#define DEV 0x20038000u
+#define DEV_SIZE 0x8000u
+#define DEV_OFF_IN_SRAM 0x38000u
+
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        p[i] = (uint8_t)(seed >> 24);
+    }
+}
+
+static void test_init_gets_r0_1_and_sp_above_image(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_int_equal(r->args[0], 1);
+    assert_true(r->ok);
+    const se_image *img = se_host_image(s.h);
+    assert_int_equal(img->base, 0x20000004u);
+    /* SP = BKPT address + image size + 0x400 (protocol.md 2.1) */
+    assert_int_equal(se_host_sp(s.h), 0x20000000u + img->size + 0x400u);
+    assert_int_equal(r->res.pc, 0x20000000u); /* stopped on the BKPT word */
+    th_close(&s);
+}
+
+static void test_image_and_bkpt_are_downloaded_before_every_operation(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    uint8_t *sram = se_machine_sram(s.m);
+    memset(sram, 0x77, 0x200); /* scribble over BKPT and image */
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    assert_int_equal(sram[0], 0x00);
+    assert_int_equal(sram[1], 0xBE);
+    assert_memory_equal(sram + 4, se_host_image(s.h)->bytes, 0x100);
+    th_close(&s);
+}
+
+static void test_write_is_chunked_through_one_buffer(void **state)
+{
+    (void)state;
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.chunk = 0x400;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, &ho);
+    uint8_t data[0x1803];
+    fill(data, sizeof data, 1);
+    assert_int_equal(se_host_erase(s.h, DEV, sizeof data, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, DEV, data, sizeof data, &s.err), SE_OK);
+    unsigned writes = 0;
+    uint32_t next = DEV;
+    for (unsigned i = 0; i < s.ncalls; i++) {
+        if (strcmp(s.calls[i].function, "Write"))
+            continue;
+        writes++;
+        assert_int_equal(s.calls[i].args[0], next);
+        assert_int_equal(s.calls[i].args[2], se_host_buffer(s.h));
+        assert_true(s.calls[i].args[1] <= 0x400);
+        next += s.calls[i].args[1];
+    }
+    assert_int_equal(writes, 7);
+    assert_int_equal(next, DEV + sizeof data);
+    assert_memory_equal(se_machine_sram(s.m) + DEV_OFF_IN_SRAM, data, sizeof data);
+    th_close(&s);
+}
+
+static void test_device_offsets_become_absolute_addresses(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    uint8_t data[16];
+    fill(data, sizeof data, 2);
+    assert_int_equal(se_host_write(s.h, 0x100, data, sizeof data, &s.err), SE_OK);
+    assert_int_equal(th_last_call(&s, "Write")->args[0], DEV + 0x100);
+    th_close(&s);
+}
+
+static void test_range_outside_device_is_refused_before_any_call(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    uint8_t data[32] = {0};
+    assert_int_equal(se_host_write(s.h, DEV + DEV_SIZE - 16, data, sizeof data, &s.err),
+                     SE_ERR_USAGE);
+    assert_non_null(strstr(s.err.msg, "outside the device"));
+    assert_int_equal(s.ncalls, 0);
+    th_close(&s);
+}
+
+static void test_erase_passes_first_and_last_sector_starts(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    assert_int_equal(se_host_erase(s.h, DEV + 0x10, 0x1000, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "SectorErase");
+    assert_int_equal(r->args[0], DEV);
+    assert_int_equal(r->args[1], DEV + 0x1000);
+    /* both sectors are erased, the third is not */
+    uint8_t *dev = se_machine_sram(s.m) + DEV_OFF_IN_SRAM;
+    for (uint32_t i = 0; i < 0x2000; i++)
+        assert_int_equal(dev[i], 0xFF);
+    assert_int_equal(dev[0x2000], 0xA5); /* untouched stale RAM */
+    th_close(&s);
+}
+
+static void test_verify_finds_a_corrupted_byte(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    uint8_t data[300];
+    fill(data, sizeof data, 3);
+    assert_int_equal(se_host_erase(s.h, DEV, sizeof data, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, DEV, data, sizeof data, &s.err), SE_OK);
+    assert_int_equal(se_host_verify(s.h, DEV, data, sizeof data, &s.err), SE_OK);
+    se_machine_sram(s.m)[DEV_OFF_IN_SRAM + 5] ^= 0x40;
+    assert_int_equal(se_host_verify(s.h, DEV, data, sizeof data, &s.err), SE_ERR_VERIFY);
+    assert_non_null(strstr(s.err.msg, "0x20038005"));
+    th_close(&s);
+}
+
+static void test_verify_arguments_carry_misalignment(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    uint8_t data[10];
+    fill(data, sizeof data, 4);
+    assert_int_equal(se_host_erase(s.h, DEV, 0x1000, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, DEV + 1, data, sizeof data, &s.err), SE_OK);
+    assert_int_equal(se_host_verify(s.h, DEV + 1, data, sizeof data, &s.err), SE_OK);
+    const se_call_record *v = th_last_call(&s, "Verify");
+    assert_non_null(v);
+    assert_int_equal(v->args[0], DEV);       /* word-aligned memory address */
+    assert_int_equal(v->args[2], 3);         /* 1 + 10 bytes = 3 words */
+    assert_int_equal(v->args[3], 1u | (1u << 16)); /* skip 1 at the start, drop 1 at the end */
+    assert_int_equal(v->res.r0, 0);
+    uint32_t sum = 0;
+    for (size_t i = 0; i < sizeof data; i++)
+        sum += data[i];
+    assert_int_equal(v->res.r1, sum);
+    const se_call_record *c = th_last_call(&s, "CheckSum");
+    assert_non_null(c);
+    assert_int_equal(c->res.r0, sum);
+    th_close(&s);
+}
+
+static void test_mass_erase_leaves_erase_value(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    uint8_t back[DEV_SIZE];
+    assert_int_equal(se_host_mass_erase(s.h, &s.err), SE_OK);
+    assert_int_equal(th_last_call(&s, "MassErase")->args[0], 0);
+    assert_int_equal(se_host_read(s.h, DEV, back, sizeof back, &s.err), SE_OK);
+    for (size_t i = 0; i < sizeof back; i++)
+        assert_int_equal(back[i], 0xFF);
+    th_close(&s);
+}
+
+static void test_tz_on_profile_uses_its_window(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader_tz", true, NULL, NULL);
+    const se_image *img = se_host_image(s.h);
+    assert_int_equal(img->base, 0x20018004u);
+    assert_int_equal(img->delta, 0);
+    assert_int_equal(se_host_sp(s.h), 0x20018000u + img->size + 0x400u);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    assert_int_equal(th_last_call(&s, "Init")->res.pc, 0x20018000u);
+    th_close(&s);
+}
+
+static void test_tz_off_build_is_moved_to_the_tz_on_base(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", true, NULL, NULL);
+    const se_image *img = se_host_image(s.h);
+    assert_int_equal(img->link_base, 0x20000004u);
+    assert_int_equal(img->base, 0x20018004u);
+    assert_int_equal(img->delta, 0x18000);
+    bool warned = false;
+    for (unsigned i = 0; i < img->nwarnings; i++)
+        warned |= strstr(img->warnings[i], "0x20018004") != NULL;
+    assert_true(warned);
+    th_close(&s);
+}
+
+static void test_systick_delay_runs_on_virtual_time(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "systick_loader", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "Init");
+    /* HAL_Delay(10) waits 11 ticks of 1 ms at the 4 MHz reset clock */
+    assert_true(r->res.vtime_ns >= 10500000u && r->res.vtime_ns <= 11600000u);
+    assert_true(r->res.exceptions >= 11);
+    const se_symbol *sym = se_stldr_find_symbol(s.l, "g_delay_ticks");
+    assert_non_null(sym);
+    uint32_t ticks = 0;
+    assert_int_equal(se_machine_read(s.m, sym->addr, &ticks, 4, &s.err), SE_OK);
+    assert_int_equal(ticks, 11);
+    th_close(&s);
+}
+
+static void test_primask_policy_still_runs_a_loader_that_enables_irqs(void **state)
+{
+    (void)state;
+    se_machine_opts mo;
+    se_machine_opts_default(&mo);
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.max_instructions = 2000000;
+    /* The loader clears C_MASKINTS and executes cpsie i: under the PRIMASK policy its
+     * cpsie lets SysTick through too, so the delay still completes. */
+    mo.irq_mask = SE_MASK_PRIMASK;
+    th_session s;
+    th_open(&s, "systick_loader", false, &mo, &ho);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    th_close(&s);
+}
+
+static void test_systick_vector_into_erased_flash_is_named(void **state)
+{
+    (void)state;
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.max_instructions = 1000000;
+    th_session s;
+    th_open(&s, "systick_erased", false, NULL, &ho);
+    assert_int_not_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    assert_non_null(strstr(s.err.msg, "SysTick vector"));
+    assert_non_null(strstr(s.err.msg, "erased internal flash"));
+    th_close(&s);
+}
+
+static void test_fault_is_reported_at_symbol_offset(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "fault_unmapped", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_ERR_LOCKUP);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(strstr(r->res.reason, "BusFault PRECISERR"));
+    assert_non_null(strstr(r->res.reason, "0x60000000"));
+    assert_non_null(strstr(r->res.reason, "Init+0x"));
+    assert_non_null(strstr(r->res.detail, "escalated to HardFault"));
+    assert_non_null(strstr(r->res.detail, "lockup"));
+    assert_int_equal(se_machine_scs(s.m)->bfar, 0x60000000u);
+    th_close(&s);
+}
+
+static void test_undefined_instruction_is_usage_fault(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "fault_udf", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_ERR_LOCKUP);
+    assert_non_null(strstr(s.err.msg, "UNDEFINSTR"));
+    assert_true(se_machine_scs(s.m)->cfsr & SE_CFSR_UNDEFINSTR);
+    assert_true(se_machine_scs(s.m)->hfsr & SE_HFSR_FORCED);
+    th_close(&s);
+}
+
+static void test_hang_names_the_loop(void **state)
+{
+    (void)state;
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.max_instructions = 300000;
+    th_session s;
+    th_open(&s, "hang_loader", false, NULL, &ho);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_ERR_HANG);
+    assert_non_null(strstr(s.err.msg, "budget"));
+    assert_non_null(strstr(s.err.msg, "spinning"));
+    assert_non_null(strstr(s.err.msg, "Init+0x"));
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_true(r->res.instructions <= 300000 && r->res.instructions > 299000);
+    th_close(&s);
+}
+
+static void test_clobbered_breakpoint_is_caught(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "bkpt_clobber", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_ERR_BKPT_CLOBBERED);
+    assert_non_null(strstr(s.err.msg, "0x20000000"));
+    th_close(&s);
+}
+
+static void test_stale_ram_is_not_zeroed(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    /* beyond the image, the stack and the host's zero block, RAM keeps its power-on
+     * pattern */
+    assert_int_equal(se_machine_sram(s.m)[0x30000], 0xA5);
+    th_close(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_gets_r0_1_and_sp_above_image),
+        cmocka_unit_test(test_image_and_bkpt_are_downloaded_before_every_operation),
+        cmocka_unit_test(test_write_is_chunked_through_one_buffer),
+        cmocka_unit_test(test_device_offsets_become_absolute_addresses),
+        cmocka_unit_test(test_range_outside_device_is_refused_before_any_call),
+        cmocka_unit_test(test_erase_passes_first_and_last_sector_starts),
+        cmocka_unit_test(test_verify_finds_a_corrupted_byte),
+        cmocka_unit_test(test_verify_arguments_carry_misalignment),
+        cmocka_unit_test(test_mass_erase_leaves_erase_value),
+        cmocka_unit_test(test_tz_on_profile_uses_its_window),
+        cmocka_unit_test(test_tz_off_build_is_moved_to_the_tz_on_base),
+        cmocka_unit_test(test_systick_delay_runs_on_virtual_time),
+        cmocka_unit_test(test_primask_policy_still_runs_a_loader_that_enables_irqs),
+        cmocka_unit_test(test_systick_vector_into_erased_flash_is_named),
+        cmocka_unit_test(test_fault_is_reported_at_symbol_offset),
+        cmocka_unit_test(test_undefined_instruction_is_usage_fault),
+        cmocka_unit_test(test_hang_names_the_loop),
+        cmocka_unit_test(test_clobbered_breakpoint_is_caught),
+        cmocka_unit_test(test_stale_ram_is_not_zeroed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
