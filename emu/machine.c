@@ -93,6 +93,7 @@ struct se_machine {
 
     mapped_mmio mmio[4];
     unsigned nmmio;
+    uint32_t image_base, image_end;
 };
 
 /* ---- logging ------------------------------------------------------------------------- */
@@ -651,6 +652,12 @@ se_scs *se_machine_scs(se_machine *m) { return &m->scs; }
 uint8_t *se_machine_sram(se_machine *m) { return m->sram; }
 unsigned se_machine_warnings(const se_machine *m) { return m->warnings; }
 
+void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end)
+{
+    m->image_base = base;
+    m->image_end = end;
+}
+
 void se_machine_set_symbolizer(se_machine *m, se_symbolize_fn fn, void *ctx)
 {
     m->symbolize = fn;
@@ -813,6 +820,17 @@ static entry_result exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
                   exc_str(exc), m->scs.vtor, 4u * exc, vec);
         chain_add(m, "  the %s handler at 0x%08" PRIx32 " is erased flash (0xFFFF)", exc_str(exc),
                   vec & ~1u);
+    }
+    bool in_sram = vaddr - m->prof->sram.base < m->prof->sram.size ||
+                   vaddr - m->prof->sram_alias < m->prof->sram.size;
+    bool in_image = vaddr - m->image_base < m->image_end - m->image_base ||
+                    vaddr - (m->image_base + 0x10000000u) < m->image_end - m->image_base;
+    if (in_sram && m->image_end && !in_image) {
+        set_cause(m, "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
+                  ", read from RAM outside the downloaded image 0x%08" PRIx32 "..0x%08" PRIx32
+                  ": stale contents (VTOR set from a link-time address?)",
+                  exc_str(exc), m->scs.vtor, 4u * exc, vec, m->image_base, m->image_end);
+        chain_add(m, "  VTOR 0x%08" PRIx32 " is outside the downloaded image", m->scs.vtor);
     }
     if (!(vec & 1u)) {
         /* ARMv8-M: a vector without the Thumb bit faults (INVSTATE) on the first

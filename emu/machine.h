@@ -66,6 +66,10 @@ uint64_t se_machine_now_ns(const se_machine *m);
 uint32_t se_machine_core_hz(const se_machine *m);
 void se_machine_set_core_hz(se_machine *m, uint32_t hz);
 
+/* The downloaded image's address range [base, end), for diagnoses (a vector read from RAM
+ * outside it is stale). */
+void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end);
+
 /* Warnings reported so far (unmodelled registers, ignored writes, ...). */
 unsigned se_machine_warnings(const se_machine *m);
 

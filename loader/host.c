@@ -111,6 +111,7 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     }
     se_machine_set_symbolizer(m, host_symbolize, h);
+    se_machine_set_image(m, h->img.base, h->img.mem_end);
     *out = h;
     return SE_OK;
 }

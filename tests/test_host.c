@@ -263,6 +263,19 @@ static void test_systick_vector_into_erased_flash_is_named(void **state)
     th_close(&s);
 }
 
+static void test_relocated_vector_table_is_named_as_stale_ram(void **state)
+{
+    (void)state;
+    /* The TrustZone-off build of a loader that sets VTOR to its own table, downloaded at
+     * the TrustZone-on base: VTOR still holds the link-time address. */
+    th_session s;
+    th_open(&s, "systick_loader", true, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_ERR_LOCKUP);
+    assert_non_null(strstr(s.err.msg, "SysTick vector (VTOR 0x20000280"));
+    assert_non_null(strstr(s.err.msg, "outside the downloaded image 0x20018004"));
+    th_close(&s);
+}
+
 static void test_fault_is_reported_at_symbol_offset(void **state)
 {
     (void)state;
@@ -347,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_systick_delay_runs_on_virtual_time),
         cmocka_unit_test(test_primask_policy_still_runs_a_loader_that_enables_irqs),
         cmocka_unit_test(test_systick_vector_into_erased_flash_is_named),
+        cmocka_unit_test(test_relocated_vector_table_is_named_as_stale_ram),
         cmocka_unit_test(test_fault_is_reported_at_symbol_offset),
         cmocka_unit_test(test_undefined_instruction_is_usage_fault),
         cmocka_unit_test(test_hang_names_the_loop),

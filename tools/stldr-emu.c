@@ -564,8 +564,7 @@ int main(int argc, char **argv)
     } else {
         if (e)
             fprintf(stderr, "stldr-emu: error: %s\n", err.msg);
-        if (!c.quiet || e)
-            fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",
+        fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",
                     e ? "FAILED" : "OK", h ? se_host_calls(h) : 0, instr, dev, warns);
     }
     free(pattern);
