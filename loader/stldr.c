@@ -675,7 +675,7 @@ static se_err open_owned(uint8_t *buf, size_t len, const char *label, se_stldr *
     }
 
     open_ctx c = {.l = l, .label = label, .err = err};
-    se_err rc = check_ident(buf ? buf : (const uint8_t *)"", buf ? len : 0, label, err);
+    se_err rc = check_ident(buf, len, label, err);
     if (!rc)
         rc = check_tables(buf, len, label, &c.h, err);
     if (!rc) {

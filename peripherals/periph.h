@@ -18,6 +18,8 @@ typedef struct se_periph_host {
     void (*log)(void *opaque, int level, const char *msg);
     /* Address of the instruction that is accessing the device (0 if unknown). */
     uint32_t (*pc)(void *opaque);
+    /* The core clock (HCLK) changed: virtual time and SysTick follow it. */
+    void (*set_core_hz)(void *opaque, uint32_t hz);
 } se_periph_host;
 
 typedef struct se_periph_class {
