@@ -9,6 +9,8 @@
 
 #include <unicorn/unicorn.h>
 
+#include "../peripherals/stm32l5.h"
+
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
 #define BKPT_WORD 0x0000BE00u     /* BKPT #0, then a zero halfword (protocol.md 2.1) */
@@ -81,6 +83,8 @@ struct se_machine {
     char chain[1536];         /* what happened, in order, for the report */
     size_t chain_len;
     char first_cause[384];
+    char vec_note[200];
+    char lockup_why[512];       /* a vector into erased flash, named in a lockup reason */
 
     /* blocks */
     icache_slot icache[ICACHE_SLOTS];
@@ -94,6 +98,8 @@ struct se_machine {
     mapped_mmio mmio[4];
     unsigned nmmio;
     uint32_t image_base, image_end;
+    se_periph_host periph_host; /* what devices may call back into */
+    se_stm32l5 soc;
 };
 
 /* ---- logging ------------------------------------------------------------------------- */
@@ -269,7 +275,8 @@ static unsigned takeable(se_machine *m)
         if (!m->scs.pending[e] || !se_scs_is_enabled(&m->scs, e) || masked_by_debug(m, e))
             continue;
         int p = se_scs_group_prio(&m->scs, e);
-        if (p < bp) {
+        /* Same group priority: the lower sub-priority wins, then the lower number. */
+        if (p < bp || (p == bp && e >= 4 && best >= 4 && m->scs.prio[e] < m->scs.prio[best])) {
             bp = p;
             best = e;
         }
@@ -431,11 +438,11 @@ static void scs_effects(se_machine *m, unsigned fx, uint32_t addr, bool write, u
         uc_emu_stop(m->uc);
         return;
     }
-    if ((fx & SE_SCS_FX_IRQ) && m->stop == STOP_NONE && takeable(m)) {
-        m->stop = STOP_IRQ;
-        m->stop_n = 0;
-        uc_emu_stop(m->uc);
-    }
+    /* Stopping inside an MMIO callback would leave PC at the start of the block (Unicorn
+     * 2.0.1 does not sync it), so the exception is taken at the next block boundary: an
+     * event deadline of 0 makes the block hook stop there. */
+    if ((fx & SE_SCS_FX_IRQ) && takeable(m))
+        m->next_event = 0;
 }
 
 static uint64_t ppb_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
@@ -457,7 +464,7 @@ static void ppb_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
     se_machine *m = user;
     unsigned fx;
     uint32_t addr = PPB_BASE + (uint32_t)offset;
-    se_scs_write(&m->scs, addr, (uint32_t)value, m->cycles, &fx);
+    se_scs_write_n(&m->scs, addr, (uint32_t)value, size, m->cycles, &fx);
     scs_effects(m, fx, addr, true, (uint32_t)value, size);
 }
 
@@ -511,6 +518,31 @@ static void mmio_write_tramp(uc_engine *uc, uint64_t offset, unsigned size, uint
     mapped_mmio *mm = user;
     if (mm->wr)
         mm->wr(mm->opaque, (uint32_t)offset, (uint32_t)value, size);
+}
+
+/* ---- services for the device models ---------------------------------------------------- */
+
+static uint64_t host_now_ns(void *opaque)
+{
+    return se_machine_now_ns(opaque);
+}
+
+static void host_log(void *opaque, int level, const char *msg)
+{
+    mlog(opaque, level, "%s", msg);
+}
+
+static uint32_t host_pc(void *opaque)
+{
+    se_machine *m = opaque;
+    return m->uc ? reg(m, UC_ARM_REG_PC) : 0;
+}
+
+static void host_set_core_hz(void *opaque, uint32_t hz)
+{
+    se_machine *m = opaque;
+    se_machine_set_core_hz(m, hz);
+    mlog(m, SE_LOG_INFO, "core clock now %" PRIu32 " Hz", hz);
 }
 
 /* ---- construction -------------------------------------------------------------------- */
@@ -585,6 +617,18 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
         return e;
     }
     se_bus_set_unmodelled(m->bus, bus_unmodelled, m);
+    m->periph_host = (se_periph_host){
+        .opaque = m,
+        .now_ns = host_now_ns,
+        .log = host_log,
+        .pc = host_pc,
+        .set_core_hz = host_set_core_hz,
+    };
+    /* The STM32L5 system devices (RCC, PWR, FLASH interface, GPIO): the only SoC so far. */
+    if (se_stm32l5_attach(m->bus, p->tz, &m->periph_host, &m->soc) != 0) {
+        se_machine_free(m);
+        return se_error_set(err, SE_ERR_EMU, "cannot attach the STM32L5 devices to the bus");
+    }
     se_scs_reset(&m->scs, p->vtor);
 
     uc_err ue = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &m->uc);
@@ -740,6 +784,7 @@ static entry_result lockup(se_machine *m, const char *why)
 {
     chain_add(m, "lockup: %s", why);
     set_cause(m, "lockup: %s", why);
+    snprintf(m->lockup_why, sizeof m->lockup_why, "%s", why);
     m->scs.dhcsr |= SE_DHCSR_S_LOCKUP;
     return ENTRY_LOCKUP;
 }
@@ -783,7 +828,7 @@ static entry_result exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
         }
     }
     bool secure = m->prof->secure;
-    uint32_t exc_return = 0xFFFFFF00u | (1u << 5) /* DCRS */ | (1u << 4) /* no FP frame */ |
+    uint32_t exc_return = 0xFFFFFF80u /* PREFIX and RES1 bits */ | (1u << 5) /* DCRS */ | (1u << 4) /* no FP frame */ |
                           (handler ? 0u : (1u << 3)) | (use_psp ? (1u << 2) : 0u) |
                           (secure ? ((1u << 6) | 1u) : 0u);
     /* Switch to the main stack (CONTROL.SPSEL = 0), update the banked SP, enter Handler. */
@@ -815,6 +860,9 @@ static entry_result exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
     chain_add(m, "%s taken at %s: vector 0x%08" PRIx32 " from VTOR 0x%08" PRIx32 "+0x%x", exc_str(exc),
               fmt_addr(m, ret_pc, sym, sizeof sym), vec, m->scs.vtor, 4u * exc);
     if (vec == 0xFFFFFFFFu || (in_iflash(m, vec) && first == 0xFFFFu)) {
+        if (!m->vec_note[0])
+            snprintf(m->vec_note, sizeof m->vec_note,
+                     "the %s vector 0x%08" PRIx32 " points into erased flash", exc_str(exc), vec);
         set_cause(m, "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
                   ", which points into erased internal flash: no handler there",
                   exc_str(exc), m->scs.vtor, 4u * exc, vec);
@@ -894,13 +942,13 @@ static bool exc_return(se_machine *m, uint32_t exc_ret, char *why, size_t whylen
 
 /* A synchronous fault. Escalates to HardFault when the handler is disabled or cannot
  * preempt; locks up when HardFault itself cannot be taken. */
-static entry_result fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
-                          const char *desc)
+static entry_result fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
+                             const char *desc, const char *where)
 {
     char sym[128];
     m->scs.cfsr |= cfsr_bits;
-    chain_add(m, "%s at %s", desc, fmt_addr(m, pc, sym, sizeof sym));
-    set_cause(m, "%s at %s", desc, fmt_addr(m, pc, sym, sizeof sym));
+    chain_add(m, "%s %s %s", desc, where, fmt_addr(m, pc, sym, sizeof sym));
+    set_cause(m, "%s %s %s", desc, where, fmt_addr(m, pc, sym, sizeof sym));
     int ep = exec_prio(m, NULL);
     unsigned target = exc;
     if (exc != SE_EXC_HARDFAULT &&
@@ -917,6 +965,12 @@ static entry_result fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint3
         return lockup(m, why);
     }
     return exc_enter(m, target, pc);
+}
+
+static entry_result fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
+                          const char *desc)
+{
+    return fault_at(m, exc, cfsr_bits, pc, desc, "at");
 }
 
 /* ---- the call ------------------------------------------------------------------------ */
@@ -974,7 +1028,11 @@ static entry_result mem_fault(se_machine *m)
     snprintf(desc, sizeof desc, "BusFault PRECISERR: %u-byte %s of 0x%08" PRIx32 " (%s)",
              m->mem_size, mem_type_str(m->mem_type), a, region_name(m, a));
     m->scs.bfar = a;
-    return fault(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, m->mem_pc, desc);
+    /* Unicorn 2.0.1 leaves PC at the start of the translated block when a data access
+     * faults, so the report names the block, and the stacked return address is that
+     * block's start. */
+    return fault_at(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, m->mem_pc, desc,
+                    "in the block at");
 }
 
 static entry_result intr_fault(se_machine *m, uint32_t pc, bool *halted, char *why, size_t wl)
@@ -1054,6 +1112,17 @@ static void describe_loop(se_machine *m, char *buf, size_t len)
                  fmt_addr(m, lo, s1, sizeof s1), fmt_addr(m, hi, s2, sizeof s2), lo, hi);
 }
 
+/* One line: what went wrong first, then why the core locked up. */
+static void lockup_reason(se_machine *m, se_call_result *r)
+{
+    if (!strncmp(m->first_cause, "lockup: ", 8))
+        snprintf(r->reason, sizeof r->reason, "%s%s%s", m->first_cause,
+                 m->vec_note[0] ? "; " : "", m->vec_note);
+    else
+        snprintf(r->reason, sizeof r->reason, "%s; then lockup: %.200s%s%s", m->first_cause,
+                 m->lockup_why, m->vec_note[0] ? "; " : "", m->vec_note);
+}
+
 void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -1085,6 +1154,8 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     m->chain[0] = '\0';
     m->chain_len = 0;
     m->first_cause[0] = '\0';
+    m->vec_note[0] = '\0';
+    m->lockup_why[0] = '\0';
     m->ring_pos = 0;
 
     m->budget_at = c->max_instructions ? m->cycles + c->max_instructions : UINT64_MAX;
@@ -1099,7 +1170,15 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         finish(m, r, SE_ERR_USAGE, c0, t0);
         return;
     }
-    (void)takeable(m);
+    /* Something may already be pending (a previous call's SysTick, say). */
+    for (unsigned exc; (exc = takeable(m)) != 0;) {
+        if (exc_enter(m, exc, pc) == ENTRY_LOCKUP) {
+            lockup_reason(m, r);
+            finish(m, r, SE_ERR_LOCKUP, c0, t0);
+            return;
+        }
+        pc = reg(m, UC_ARM_REG_PC);
+    }
 
     for (;;) {
         m->stop = STOP_NONE;
@@ -1182,6 +1261,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                 se_systick_fire(&m->scs, m->systick_at);
                 reschedule_systick(m, now);
             }
+            schedule(m);
             break;
         }
         case STOP_IRQ:
@@ -1229,7 +1309,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         }
         }
         if (er == ENTRY_LOCKUP) {
-            snprintf(r->reason, sizeof r->reason, "%s", m->first_cause);
+            lockup_reason(m, r);
             finish(m, r, SE_ERR_LOCKUP, c0, t0);
             return;
         }
@@ -1238,7 +1318,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         unsigned exc;
         while ((exc = takeable(m)) != 0) {
             if (exc_enter(m, exc, pc) == ENTRY_LOCKUP) {
-                snprintf(r->reason, sizeof r->reason, "%s", m->first_cause);
+                lockup_reason(m, r);
                 finish(m, r, SE_ERR_LOCKUP, c0, t0);
                 return;
             }

@@ -250,7 +250,8 @@ unsigned se_scs_best_pending(const se_scs *s, int *prio)
         if (!s->pending[e] || !se_scs_is_enabled(s, e))
             continue;
         int p = se_scs_group_prio(s, e);
-        if (p < bp) {
+        /* Same group priority: the lower sub-priority wins, then the lower number. */
+        if (p < bp || (p == bp && best && e >= 4 && best >= 4 && s->prio[e] < s->prio[best])) {
             bp = p;
             best = e;
         }
@@ -440,18 +441,21 @@ static void bits_write(bool *arr, unsigned word, uint32_t v, bool set)
     }
 }
 
-/* Sub-word writes to byte-addressable registers (priorities) merge; other registers take
- * the value shifted into place, as a 32-bit write of the lanes written. */
 void se_scs_write(se_scs *s, uint32_t addr, uint32_t value, uint64_t now, unsigned *fx)
+{
+    se_scs_write_n(s, addr, value, 4, now, fx);
+}
+
+void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uint64_t now,
+                    unsigned *fx)
 {
     uint32_t a = addr & ~3u;
     *fx = SE_SCS_FX_NONE;
+    unsigned lanes = size == 1 ? 1 : size == 2 ? 2 : 4;
 
     if (a >= NVIC_IPR && a < NVIC_IPR + SE_NUM_IRQ) {
         unsigned idx = addr - NVIC_IPR;
-        for (unsigned i = 0; i < 4 && idx + i < SE_NUM_IRQ; i++) {
-            if ((addr & 3u) && i > 0)
-                break; /* byte/halfword access: one lane per call is enough for loaders */
+        for (unsigned i = 0; i < lanes && idx + i < SE_NUM_IRQ; i++) {
             uint8_t *p = prio_byte(s, SE_EXC_IRQ0 + idx + i);
             if (p)
                 *p = (uint8_t)(value >> (8 * i)) & PRIO_MASK;
@@ -461,8 +465,7 @@ void se_scs_write(se_scs *s, uint32_t addr, uint32_t value, uint64_t now, unsign
     }
     if (a >= SHPR1 && a < SHPR1 + 12) {
         unsigned idx = 4 + addr - SHPR1;
-        unsigned lanes = (addr & 3u) ? 1 : 4;
-        for (unsigned i = 0; i < lanes; i++)
+        for (unsigned i = 0; i < lanes && idx + i < 16; i++)
             s->prio[idx + i] = (uint8_t)(value >> (8 * i)) & PRIO_MASK;
         *fx |= SE_SCS_FX_IRQ;
         return;

@@ -104,6 +104,10 @@ void se_scs_reset(se_scs *s, uint32_t vtor);
  * `fx` receives SE_SCS_FX_* flags. Reads of write-only/unmodelled offsets return 0. */
 uint32_t se_scs_read(se_scs *s, uint32_t addr, uint64_t now, unsigned *fx);
 void se_scs_write(se_scs *s, uint32_t addr, uint32_t value, uint64_t now, unsigned *fx);
+/* A write of size bytes (1, 2 or 4): byte-addressable registers (priorities) change only
+ * the lanes written; other registers see the value moved into its lanes. */
+void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uint64_t now,
+                    unsigned *fx);
 
 /* SysTick */
 uint32_t se_systick_cvr(const se_scs *s, uint64_t now);
