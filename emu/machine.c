@@ -10,6 +10,7 @@
 #include <unicorn/unicorn.h>
 
 #include "../peripherals/stm32l5.h"
+#include "faultpc.h"
 
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
@@ -1029,9 +1030,16 @@ static entry_result mem_fault(se_machine *m)
              m->mem_size, mem_type_str(m->mem_type), a, region_name(m, a));
     m->scs.bfar = a;
     /* Unicorn 2.0.1 leaves PC at the start of the translated block when a data access
-     * faults, so the report names the block, and the stacked return address is that
-     * block's start. */
-    return fault_at(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, m->mem_pc, desc,
+     * faults: find the instruction by decoding the block; if that fails, name the block
+     * (and stack its start as the return address). */
+    uint32_t block = m->mem_pc, exact;
+    const icache_slot *slot = &m->icache[(block >> 1) & (ICACHE_SLOTS - 1)];
+    uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
+    const uint8_t *code = host_ptr(m, block, blen);
+    bool is_write = m->mem_type == UC_MEM_WRITE_UNMAPPED || m->mem_type == UC_MEM_WRITE_PROT;
+    if (code && se_find_faulting_insn(m->uc, code, blen, block, a, is_write, &exact))
+        return fault(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, exact, desc);
+    return fault_at(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, block, desc,
                     "in the block at");
 }
 
