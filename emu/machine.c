@@ -9,6 +9,7 @@
 
 #include <unicorn/unicorn.h>
 
+#include "../peripherals/regfile.h"
 #include "../peripherals/stm32l5.h"
 #include "faultpc.h"
 
@@ -629,6 +630,11 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
     if (se_stm32l5_attach(m->bus, p->tz, &m->periph_host, &m->soc) != 0) {
         se_machine_free(m);
         return se_error_set(err, SE_ERR_EMU, "cannot attach the STM32L5 devices to the bus");
+    }
+    /* GTZC, EXTI, SYSCFG, ICACHE, DMA1/2, DMAMUX1: register files without behaviour. */
+    if (se_regfile_attach_l5(m->bus, p->tz, &m->periph_host) != 0) {
+        se_machine_free(m);
+        return se_error_set(err, SE_ERR_EMU, "cannot attach the STM32L5 register files to the bus");
     }
     se_scs_reset(&m->scs, p->vtor);
 
