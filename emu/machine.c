@@ -58,7 +58,11 @@ struct se_machine {
     void *sym_ctx;
 
     /* time */
-    uint64_t cycles;          /* executed instructions = core cycles */
+    uint64_t cycles;          /* virtual core cycles: executed instructions + skipped waits */
+    uint64_t skipped;         /* cycles advanced without executing (idle_until) */
+    uint64_t hint_ns;         /* last idle_until hint, and how often the same loop gave it */
+    uint32_t hint_block;
+    unsigned hint_hits;
     uint32_t core_hz;
     uint64_t ns_base;         /* ns at cycles_base */
     uint64_t cycles_base;
@@ -194,6 +198,11 @@ static void set_reg(se_machine *m, int id, uint32_t v)
 uint64_t se_machine_cycles(const se_machine *m)
 {
     return m->cycles;
+}
+
+uint64_t se_machine_instructions(const se_machine *m)
+{
+    return m->cycles - m->skipped;
 }
 
 static uint64_t cycles_to_ns(const se_machine *m, uint64_t cycles)
@@ -540,6 +549,45 @@ static uint32_t host_pc(void *opaque)
     return m->uc ? reg(m, UC_ARM_REG_PC) : 0;
 }
 
+/* A device says the value the CPU just read stays as it is until ns. When the same block
+ * has read such a value IDLE_HITS times in a row, the CPU is only waiting: advance virtual
+ * time to ns (or to the next timer event, whichever is first) instead of running the loop.
+ * The instruction budget is shifted by the same amount: it counts executed instructions. */
+#define IDLE_HITS 16u
+static void host_idle_until(void *opaque, uint64_t ns)
+{
+    se_machine *m = opaque;
+    if (m->opts.no_idle_skip)
+        return;
+    uint32_t blk = m->ring[(m->ring_pos - 1) & (RING - 1)];
+    if (blk != m->hint_block || ns != m->hint_ns) {
+        m->hint_block = blk;
+        m->hint_ns = ns;
+        m->hint_hits = 1;
+        return;
+    }
+    if (++m->hint_hits < IDLE_HITS)
+        return;
+    m->hint_hits = 0;
+    uint64_t now_ns = se_machine_now_ns(m);
+    if (ns <= now_ns)
+        return;
+    uint64_t target = m->cycles +
+                      (uint64_t)(((unsigned __int128)(ns - now_ns) * m->core_hz + 999999999u) /
+                                 1000000000u);
+    if (target > m->systick_at)
+        target = m->systick_at;
+    if (target <= m->cycles)
+        return;
+    uint64_t delta = target - m->cycles;
+    m->cycles = target;
+    m->skipped += delta;
+    if (m->budget_at != UINT64_MAX)
+        m->budget_at += delta;
+    m->wall_at += delta;
+    schedule(m);
+}
+
 static void host_set_core_hz(void *opaque, uint32_t hz)
 {
     se_machine *m = opaque;
@@ -625,6 +673,7 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
         .log = host_log,
         .pc = host_pc,
         .set_core_hz = host_set_core_hz,
+        .idle_until = host_idle_until,
     };
     /* The STM32L5 system devices (RCC, PWR, FLASH interface, GPIO): the only SoC so far. */
     if (se_stm32l5_attach(m->bus, p->tz, &m->periph_host, &m->soc) != 0) {
@@ -1090,7 +1139,8 @@ static entry_result intr_fault(se_machine *m, uint32_t pc, bool *halted, char *w
     }
 }
 
-static void finish(se_machine *m, se_call_result *r, se_err st, uint64_t c0, double t0)
+static void finish(se_machine *m, se_call_result *r, se_err st, uint64_t c0, uint64_t skipped0,
+                   double t0)
 {
     r->status = st;
     r->r0 = reg(m, UC_ARM_REG_R0);
@@ -1098,8 +1148,8 @@ static void finish(se_machine *m, se_call_result *r, se_err st, uint64_t c0, dou
     r->pc = reg(m, UC_ARM_REG_PC);
     r->sp = reg(m, UC_ARM_REG_SP);
     r->xpsr = reg(m, UC_ARM_REG_XPSR);
-    r->instructions = m->cycles - c0;
-    r->cycles = r->instructions;
+    r->cycles = m->cycles - c0;
+    r->instructions = r->cycles - (m->skipped - skipped0);
     r->vtime_ns = se_machine_now_ns(m) - cycles_to_ns(m, c0 < m->cycles_base ? m->cycles_base : c0);
     r->host_seconds = wall_now() - t0;
     r->exceptions = m->exceptions;
@@ -1141,7 +1191,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
 {
     memset(r, 0, sizeof *r);
     double t0 = wall_now();
-    uint64_t c0 = m->cycles;
+    uint64_t c0 = m->cycles, sk0 = m->skipped;
     char sym[128];
 
     /* The host halts the core and writes R0-R12, SP, LR, PC, xPSR, MSP, PSP
@@ -1181,14 +1231,14 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     if (!mem_rd32(m, c->bkpt_addr, &bkpt_word_now)) {
         snprintf(r->reason, sizeof r->reason, "breakpoint address 0x%08" PRIx32 " is not mapped",
                  c->bkpt_addr);
-        finish(m, r, SE_ERR_USAGE, c0, t0);
+        finish(m, r, SE_ERR_USAGE, c0, sk0, t0);
         return;
     }
     /* Something may already be pending (a previous call's SysTick, say). */
     for (unsigned exc; (exc = takeable(m)) != 0;) {
         if (exc_enter(m, exc, pc) == ENTRY_LOCKUP) {
             lockup_reason(m, r);
-            finish(m, r, SE_ERR_LOCKUP, c0, t0);
+            finish(m, r, SE_ERR_LOCKUP, c0, sk0, t0);
             return;
         }
         pc = reg(m, UC_ARM_REG_PC);
@@ -1208,7 +1258,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
             } else {
                 snprintf(r->reason, sizeof r->reason, "emulator error at %s: %s",
                          fmt_addr(m, pc, sym, sizeof sym), uc_strerror(ue));
-                finish(m, r, SE_ERR_EMU, c0, t0);
+                finish(m, r, SE_ERR_EMU, c0, sk0, t0);
                 return;
             }
         }
@@ -1226,7 +1276,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                              "(0x%08" PRIx32 ", expected 0x%08x): on the target the return "
                              "would execute that instead of halting",
                              c->bkpt_addr, w, BKPT_WORD);
-                    finish(m, r, SE_ERR_BKPT_CLOBBERED, c0, t0);
+                    finish(m, r, SE_ERR_BKPT_CLOBBERED, c0, sk0, t0);
                     return;
                 }
                 if (m->nest) {
@@ -1236,15 +1286,15 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                              "reached the breakpoint in Handler mode (%s active): %s",
                              exc_str(m->stack[m->nest - 1]),
                              m->first_cause[0] ? m->first_cause : "a handler returned to it");
-                    finish(m, r, SE_ERR_FAULT, c0, t0);
+                    finish(m, r, SE_ERR_FAULT, c0, sk0, t0);
                     return;
                 }
-                finish(m, r, SE_OK, c0, t0);
+                finish(m, r, SE_OK, c0, sk0, t0);
                 return;
             }
             snprintf(r->reason, sizeof r->reason, "emulation stopped unexpectedly at %s",
                      fmt_addr(m, pc, sym, sizeof sym));
-            finish(m, r, SE_ERR_EMU, c0, t0);
+            finish(m, r, SE_ERR_EMU, c0, sk0, t0);
             return;
 
         case STOP_EVENT: {
@@ -1254,7 +1304,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                 snprintf(r->reason, sizeof r->reason,
                          "instruction budget of %" PRIu64 " exhausted: %s%s%s", c->max_instructions,
                          why, m->first_cause[0] ? "; earlier: " : "", m->first_cause);
-                finish(m, r, SE_ERR_HANG, c0, t0);
+                finish(m, r, SE_ERR_HANG, c0, sk0, t0);
                 return;
             }
             if (now >= m->wall_at) {
@@ -1265,7 +1315,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                              " instructions: %s%s%s",
                              c->max_seconds, m->cycles - c0, why,
                              m->first_cause[0] ? "; earlier: " : "", m->first_cause);
-                    finish(m, r, SE_ERR_HANG, c0, t0);
+                    finish(m, r, SE_ERR_HANG, c0, sk0, t0);
                     return;
                 }
                 m->wall_at = now + WALL_CHECK_EVERY;
@@ -1285,13 +1335,13 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                      "--strict: %s of unmodelled register 0x%08" PRIx32 " near %s",
                      m->strict_write ? "write" : "read", m->strict_addr,
                      fmt_addr(m, pc, sym, sizeof sym));
-            finish(m, r, SE_ERR_STRICT, c0, t0);
+            finish(m, r, SE_ERR_STRICT, c0, sk0, t0);
             return;
         case STOP_RESET:
             snprintf(r->reason, sizeof r->reason,
                      "the loader requested a system reset (AIRCR.SYSRESETREQ) near %s",
                      fmt_addr(m, pc, sym, sizeof sym));
-            finish(m, r, SE_ERR_FAULT, c0, t0);
+            finish(m, r, SE_ERR_FAULT, c0, sk0, t0);
             return;
         case STOP_MEMFAULT:
             er = mem_fault(m);
@@ -1316,7 +1366,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
             er = intr_fault(m, ipc, &halted, why, sizeof why);
             if (halted) {
                 snprintf(r->reason, sizeof r->reason, "%s (%s)", why, fmt_addr(m, ipc, sym, sizeof sym));
-                finish(m, r, SE_ERR_FAULT, c0, t0);
+                finish(m, r, SE_ERR_FAULT, c0, sk0, t0);
                 return;
             }
             break;
@@ -1324,7 +1374,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         }
         if (er == ENTRY_LOCKUP) {
             lockup_reason(m, r);
-            finish(m, r, SE_ERR_LOCKUP, c0, t0);
+            finish(m, r, SE_ERR_LOCKUP, c0, sk0, t0);
             return;
         }
         /* Take pending interrupts (after a return this is tail-chaining). */
@@ -1333,7 +1383,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         while ((exc = takeable(m)) != 0) {
             if (exc_enter(m, exc, pc) == ENTRY_LOCKUP) {
                 lockup_reason(m, r);
-                finish(m, r, SE_ERR_LOCKUP, c0, t0);
+                finish(m, r, SE_ERR_LOCKUP, c0, sk0, t0);
                 return;
             }
             pc = reg(m, UC_ARM_REG_PC);

@@ -35,6 +35,7 @@ typedef struct se_machine_opts {
     uint32_t seed;              /* for ram_fill = -1 */
     const char *internal_flash; /* image loaded at the internal flash base; NULL = erased */
     bool strict;                /* unmodelled register accesses stop the call */
+    bool no_idle_skip;          /* run polling loops instruction by instruction */
     se_log_fn log;
     void *log_ctx;
 } se_machine_opts;
@@ -62,6 +63,8 @@ uint8_t *se_machine_sram(se_machine *m);
 /* Virtual time. Cycles are the master clock (one instruction = one cycle); nanoseconds
  * follow the core clock in force, which the clock model sets. */
 uint64_t se_machine_cycles(const se_machine *m);
+/* Instructions executed so far (cycles minus waiting skipped by idle_until hints). */
+uint64_t se_machine_instructions(const se_machine *m);
 uint64_t se_machine_now_ns(const se_machine *m);
 uint32_t se_machine_core_hz(const se_machine *m);
 void se_machine_set_core_hz(se_machine *m, uint32_t hz);
@@ -87,7 +90,7 @@ typedef struct se_call_result {
     uint32_t r0, r1;
     uint32_t pc, sp, xpsr;      /* where the core stopped */
     uint64_t instructions;
-    uint64_t cycles;
+    uint64_t cycles;            /* virtual cycles: instructions plus skipped waiting */
     uint64_t vtime_ns;          /* device time the call took */
     double host_seconds;
     unsigned exceptions;        /* exceptions taken during the call */

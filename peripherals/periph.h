@@ -20,6 +20,11 @@ typedef struct se_periph_host {
     uint32_t (*pc)(void *opaque);
     /* The core clock (HCLK) changed: virtual time and SysTick follow it. */
     void (*set_core_hz)(void *opaque, uint32_t hz);
+    /* The register value just read will not change before virtual time ns unless the CPU
+     * writes to the device: a CPU that keeps reading it is only waiting, and the machine
+     * may advance virtual time to ns instead of running the loop (policy: --no-idle-skip
+     * turns this off). */
+    void (*idle_until)(void *opaque, uint64_t ns);
 } se_periph_host;
 
 typedef struct se_periph_class {

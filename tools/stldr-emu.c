@@ -23,7 +23,7 @@ static const char usage_text[] =
     "                      [--strict] [--chunk N] [--buffer ADDR] [--sp ADDR]\n"
     "                      [--budget N] [--timeout SECONDS] [--internal-flash FILE]\n"
     "                      [--irq-mask maskints|primask|none] [--ram-fill BYTE|random]\n"
-    "                      [--place profile|link] [--quiet]\n"
+    "                      [--place profile|link] [--no-idle-skip] [--quiet]\n"
     "\n"
     "Runs each loader function on an emulated STM32 exactly as STM32CubeProgrammer calls it\n"
     "and prints one line per call. With no operation, runs the standard session: erase,\n"
@@ -321,7 +321,7 @@ int main(int argc, char **argv)
     enum {
         O_TARGET = 256, O_TZ, O_ERASE, O_MASS, O_WRITE, O_NOERASE, O_READ, O_VERIFY, O_JSON,
         O_STRICT, O_CHUNK, O_BUFFER, O_SP, O_BUDGET, O_TIMEOUT, O_IFLASH, O_IRQ, O_FILL,
-        O_PLACE, O_QUIET, O_HELP
+        O_PLACE, O_QUIET, O_HELP, O_NOSKIP
     };
     static const struct option opts[] = {
         {"target", required_argument, 0, O_TARGET}, {"tz", required_argument, 0, O_TZ},
@@ -335,6 +335,7 @@ int main(int argc, char **argv)
         {"internal-flash", required_argument, 0, O_IFLASH},
         {"irq-mask", required_argument, 0, O_IRQ}, {"ram-fill", required_argument, 0, O_FILL},
         {"place", required_argument, 0, O_PLACE}, {"quiet", no_argument, 0, O_QUIET},
+        {"no-idle-skip", no_argument, 0, O_NOSKIP},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
     const char *target = "stm32l562e-dk";
@@ -446,6 +447,7 @@ int main(int argc, char **argv)
             else usage_exit("--place takes profile or link");
             break;
         case O_QUIET: c.quiet = true; break;
+        case O_NOSKIP: mo.no_idle_skip = true; break;
         case O_HELP: fputs(usage_text, stdout); return 0;
         default: usage_exit("bad option");
         }
