@@ -9,6 +9,9 @@
 
 #include <unicorn/unicorn.h>
 
+#include "../peripherals/flash_image.h"
+#include "../peripherals/mx25lm51245g.h"
+#include "../peripherals/octospi.h"
 #include "../peripherals/regfile.h"
 #include "../peripherals/stm32l5.h"
 #include "faultpc.h"
@@ -106,6 +109,10 @@ struct se_machine {
     uint32_t image_base, image_end;
     se_periph_host periph_host; /* what devices may call back into */
     se_stm32l5 soc;
+    se_octospi *ospi;
+    se_flash_image *flash_img;
+    se_mx25 *mx25;
+    bool flash_sync_failed;
 };
 
 /* ---- logging ------------------------------------------------------------------------- */
@@ -592,7 +599,93 @@ static void host_set_core_hz(void *opaque, uint32_t hz)
 {
     se_machine *m = opaque;
     se_machine_set_core_hz(m, hz);
+    /* OCTOSPI kernel clock: RCC_CCIPR2.OSPISEL reset 00, taken as SYSCLK (hardware.md B.1,
+     * unverified). */
+    if (m->ospi && m->soc.rcc)
+        m->ospi->kernel_hz = m->soc.rcc->sysclk;
     mlog(m, SE_LOG_INFO, "core clock now %" PRIu32 " Hz", hz);
+}
+
+/* ---- the external flash: OCTOSPI1 + MX25LM51245G (STM32L562E-DK) ------------------------ */
+
+static void rcc_reset_line(void *ctx, uint32_t rstr_offset, uint32_t bits)
+{
+    se_machine *m = ctx;
+    if (rstr_offset == 0x30u && (bits & (1u << 8)) && m->ospi) /* AHB3RSTR.OSPI1RST */
+        se_octospi_reset(m->ospi);
+}
+
+static uint32_t ext_read(void *opaque, uint32_t offset, unsigned size)
+{
+    se_machine *m = opaque;
+    if (!se_octospi_mem_ok(m->ospi, offset)) {
+        /* hardware.md D.8: what silicon does here is open; policy: a BusFault. */
+        m->stop = STOP_MEMFAULT;
+        m->mem_type = UC_MEM_READ_UNMAPPED;
+        m->mem_addr = m->prof->ext_window.base + offset;
+        m->mem_size = size;
+        m->mem_pc = reg(m, UC_ARM_REG_PC);
+        uc_emu_stop(m->uc);
+        return 0;
+    }
+    return se_octospi_mem_read(m->ospi, offset, size);
+}
+
+static void ext_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    se_machine *m = opaque;
+    if (!se_octospi_mem_ok(m->ospi, offset)) {
+        m->stop = STOP_MEMFAULT;
+        m->mem_type = UC_MEM_WRITE_UNMAPPED;
+        m->mem_addr = m->prof->ext_window.base + offset;
+        m->mem_size = size;
+        m->mem_pc = reg(m, UC_ARM_REG_PC);
+        uc_emu_stop(m->uc);
+        return;
+    }
+    se_octospi_mem_write(m->ospi, offset, value, size);
+}
+
+static se_err attach_ext_flash(se_machine *m, se_error *err)
+{
+    const se_profile *p = m->prof;
+    m->flash_img = se_flash_image_new(SE_MX25_SIZE, 0xFF);
+    if (!m->flash_img)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory for the flash image");
+    se_err e;
+    if (m->opts.flash_image &&
+        (e = se_flash_image_open_file(m->flash_img, m->opts.flash_image, err)))
+        return e;
+    m->mx25 = se_mx25_new(&m->periph_host, m->flash_img);
+    if (!m->mx25)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory for the flash model");
+    m->mx25->log_commands = m->opts.log_flash;
+    m->mx25->warn_log_limit = 8; /* per kind; every warning is still counted */
+    m->ospi = se_bus_attach(m->bus, &se_octospi_class, "OCTOSPI1", SE_OCTOSPI_BASE,
+                            SE_OCTOSPI_SIZE);
+    if (!m->ospi)
+        return se_error_set(err, SE_ERR_EMU, "cannot attach OCTOSPI1 to the bus");
+    m->ospi->host = &m->periph_host;
+    m->ospi->base = SE_OCTOSPI_BASE;
+    m->ospi->clock_enabled = &m->soc.rcc->ospi1_en;
+    m->ospi->kernel_hz = m->soc.rcc->sysclk;
+    se_octospi_connect(m->ospi, (se_flash_port){&se_mx25_ops, m->mx25});
+    m->soc.rcc->reset_line = rcc_reset_line;
+    m->soc.rcc->reset_ctx = m;
+    return se_machine_map_mmio(m, p->ext_window.base, p->ext_window.size, ext_read, ext_write,
+                               m, err);
+}
+
+const struct se_mx25_counters *se_machine_flash_counters(const se_machine *m)
+{
+    return m->mx25 ? &m->mx25->counters : NULL;
+}
+
+se_err se_machine_sync_flash(se_machine *m, se_error *err)
+{
+    if (!m->flash_img || !m->opts.flash_image)
+        return SE_OK;
+    return se_flash_image_sync(m->flash_img, err);
 }
 
 /* ---- construction -------------------------------------------------------------------- */
@@ -728,6 +821,11 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
         se_machine_free(m);
         return uc_fail(err, ue, "add hooks");
     }
+    se_err fe = attach_ext_flash(m, err);
+    if (fe) {
+        se_machine_free(m);
+        return fe;
+    }
     m->systick_at = m->budget_at = m->wall_at = UINT64_MAX;
     schedule(m);
     *out = m;
@@ -740,6 +838,8 @@ void se_machine_free(se_machine *m)
         return;
     if (m->uc)
         uc_close(m->uc);
+    se_mx25_free(m->mx25);
+    se_flash_image_free(m->flash_img);
     se_bus_free(m->bus);
     free(m->sram);
     free(m->iflash);
@@ -1154,6 +1254,12 @@ static void finish(se_machine *m, se_call_result *r, se_err st, uint64_t c0, uin
     r->host_seconds = wall_now() - t0;
     r->exceptions = m->exceptions;
     snprintf(r->detail, sizeof r->detail, "%s", m->chain);
+    /* What this call programmed reaches the disk before the host sees the result. */
+    se_error e;
+    if (se_machine_sync_flash(m, &e) != SE_OK) {
+        r->status = SE_ERR_IO;
+        snprintf(r->reason, sizeof r->reason, "flash image: %s", e.msg);
+    }
 }
 
 /* The blocks most recently executed: the address range of the loop a hung call spins in. */

@@ -36,6 +36,8 @@ typedef struct se_machine_opts {
     const char *internal_flash; /* image loaded at the internal flash base; NULL = erased */
     bool strict;                /* unmodelled register accesses stop the call */
     bool no_idle_skip;          /* run polling loops instruction by instruction */
+    const char *flash_image;    /* external flash contents file (durable); NULL = memory */
+    bool log_flash;             /* one log line per flash command */
     se_log_fn log;
     void *log_ctx;
 } se_machine_opts;
@@ -72,6 +74,11 @@ void se_machine_set_core_hz(se_machine *m, uint32_t hz);
 /* The downloaded image's address range [base, end), for diagnoses (a vector read from RAM
  * outside it is stale). */
 void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end);
+
+/* The external flash chip's warning counters (NULL if the target has none). */
+const struct se_mx25_counters *se_machine_flash_counters(const se_machine *m);
+/* Write the external flash's changed bytes durably (also done at the end of every call). */
+se_err se_machine_sync_flash(se_machine *m, se_error *err);
 
 /* Warnings reported so far (unmodelled registers, ignored writes, ...). */
 unsigned se_machine_warnings(const se_machine *m);

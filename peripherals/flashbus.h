@@ -35,6 +35,10 @@ typedef struct se_flash_chip_ops {
      * (what the data lines carry: a chip that does not answer leaves the bus floating,
      * modelled as 0xFF). */
     void (*transfer)(void *chip, se_flash_frame *f, uint64_t now_ns);
+    /* When the chip's status next changes on its own (an operation ends), or 0 if nothing
+     * is running. Optional: lets a controller tell the machine that polling is only
+     * waiting. */
+    uint64_t (*busy_until)(const void *chip);
 } se_flash_chip_ops;
 
 typedef struct se_flash_port {

@@ -299,6 +299,7 @@ static void update_clocks(se_rcc *s)
     update_ready(s);
     update_switch(s);
     uint32_t old = s->hclk;
+    s->ospi1_en = R(s, RCC_AHB3ENR) & (1u << 8); /* hardware.md B.1 */
     s->sysclk = se_rcc_sysclk(s);
     s->hclk = se_rcc_hclk(s);
     if (s->hclk != old && s->host && s->host->set_core_hz)
@@ -309,7 +310,11 @@ void se_rcc_reset(se_rcc *s)
 {
     const se_periph_host *host = s->host;
     uint32_t base = s->base, hse = s->hse_hz;
+    void (*reset_line)(void *, uint32_t, uint32_t) = s->reset_line;
+    void *reset_ctx = s->reset_ctx;
     memset(s, 0, sizeof *s);
+    s->reset_line = reset_line;
+    s->reset_ctx = reset_ctx;
     s->host = host;
     s->base = base;
     s->hse_hz = hse;
@@ -428,14 +433,20 @@ void se_rcc_write(se_rcc *s, uint32_t offset, uint32_t value, unsigned size)
         R(s, RCC_CSR) = csr;
         break;
     }
-    default:
+    default: {
         if (d->access == SE_L5_RO) {
             if (se_l5_once(s->unknown_seen, off))
                 rlog(s, SE_LOG_WARN, off, "write to a read-only register ignored");
             return;
         }
-        R(s, off) = (R(s, off) & ~(d->wmask & lanes)) | (v & d->wmask & lanes);
+        uint32_t before = R(s, off);
+        R(s, off) = (before & ~(d->wmask & lanes)) | (v & d->wmask & lanes);
+        bool rstr = off == RCC_AHB1RSTR || off == RCC_AHB2RSTR || off == RCC_AHB3RSTR ||
+                    off == RCC_APB1RSTR1 || off == RCC_APB1RSTR2 || off == RCC_APB2RSTR;
+        if (rstr && s->reset_line && (R(s, off) & ~before))
+            s->reset_line(s->reset_ctx, off, R(s, off) & ~before);
         break;
+    }
     }
     update_clocks(s);
 }

@@ -1,10 +1,12 @@
 /* STM32L5 RCC: every register of the RM0438 map with its SVD reset value; oscillator ready
  * flags follow their enables at once, SWS follows SW when the source is ready, SYSCLK/HCLK.
- * Not modelled: start-up delays, CSS, MCO, the RSTR bits' effect on other devices, DBP
- * protection of BDCR, the clock-ready interrupts' delivery (CIFR flags are kept). */
+ * Not modelled: start-up delays, CSS, MCO, DBP
+ * protection of BDCR, the clock-ready interrupts' delivery (CIFR flags are kept). RSTR
+ * bits reach other devices through the reset_line callback. */
 #ifndef SE_RCC_H
 #define SE_RCC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "periph.h"
@@ -20,9 +22,13 @@ typedef struct se_rcc {
     uint32_t hse_hz; /* board crystal; 0 = none fitted (the L562E-DK default) */
     /* Registers by offset / 4. */
     uint32_t r[SE_RCC_NREGS];
+    /* Reset lines: called with the RSTR offset and the bits that went from 0 to 1. */
+    void (*reset_line)(void *ctx, uint32_t rstr_offset, uint32_t bits);
+    void *reset_ctx;
     /* Derived clocks, updated by every write. */
     uint32_t sysclk;
     uint32_t hclk;
+    bool ospi1_en;   /* AHB3ENR.OSPI1EN */
     uint32_t unknown_seen[8];
 } se_rcc;
 

@@ -35,8 +35,8 @@ case "${1:-}" in
 run)
     install_deps
     build build
-    echo "== stldr-emu run build/tests/firmware/sram_loader.stldr (target stm32l562e-dk, TrustZone off)"
-    ./build/stldr-emu run build/tests/firmware/sram_loader.stldr
+    echo "== stldr-emu run build/tests/firmware/ref_mx25_l562.stldr (target stm32l562e-dk, TrustZone off)"
+    ./build/stldr-emu run build/tests/firmware/ref_mx25_l562.stldr
     ;;
 test)
     install_deps

@@ -10,6 +10,7 @@
 
 #include "emu/fileio.h"
 #include "emu/machine.h"
+#include "peripherals/mx25lm51245g.h"
 #include "loader/host.h"
 #include "loader/stldr.h"
 
@@ -24,6 +25,7 @@ static const char usage_text[] =
     "                      [--budget N] [--timeout SECONDS] [--internal-flash FILE]\n"
     "                      [--irq-mask maskints|primask|none] [--ram-fill BYTE|random]\n"
     "                      [--place profile|link] [--no-idle-skip] [--quiet]\n"
+    "                      [--flash-image FILE] [--log-flash] [--verbose]\n"
     "\n"
     "Runs each loader function on an emulated STM32 exactly as STM32CubeProgrammer calls it\n"
     "and prints one line per call. With no operation, runs the standard session: erase,\n"
@@ -68,7 +70,7 @@ static bool parse_u32(const char *s, uint32_t *out)
 /* ---- output ------------------------------------------------------------------------- */
 
 typedef struct cli {
-    bool json, quiet;
+    bool json, quiet, verbose;
     FILE *out;
     const se_stldr *l;
 } cli;
@@ -97,7 +99,7 @@ static void on_log(void *ctx, int level, const char *msg)
         fprintf(c->out, "{\"event\":\"%s\",\"message\":", level >= SE_LOG_WARN ? "warning" : "info");
         json_str(c->out, msg);
         fputs("}\n", c->out);
-    } else if (!c->quiet || level >= SE_LOG_WARN) {
+    } else if (level >= SE_LOG_WARN || (c->verbose && !c->quiet)) {
         fprintf(stderr, "stldr-emu: %s: %s\n", level >= SE_LOG_WARN ? "warning" : "note", msg);
     }
 }
@@ -321,7 +323,7 @@ int main(int argc, char **argv)
     enum {
         O_TARGET = 256, O_TZ, O_ERASE, O_MASS, O_WRITE, O_NOERASE, O_READ, O_VERIFY, O_JSON,
         O_STRICT, O_CHUNK, O_BUFFER, O_SP, O_BUDGET, O_TIMEOUT, O_IFLASH, O_IRQ, O_FILL,
-        O_PLACE, O_QUIET, O_HELP, O_NOSKIP
+        O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE
     };
     static const struct option opts[] = {
         {"target", required_argument, 0, O_TARGET}, {"tz", required_argument, 0, O_TZ},
@@ -336,6 +338,8 @@ int main(int argc, char **argv)
         {"irq-mask", required_argument, 0, O_IRQ}, {"ram-fill", required_argument, 0, O_FILL},
         {"place", required_argument, 0, O_PLACE}, {"quiet", no_argument, 0, O_QUIET},
         {"no-idle-skip", no_argument, 0, O_NOSKIP},
+        {"flash-image", required_argument, 0, O_FIMG}, {"log-flash", no_argument, 0, O_LOGFLASH},
+        {"verbose", no_argument, 0, O_VERBOSE},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
     const char *target = "stm32l562e-dk";
@@ -448,6 +452,9 @@ int main(int argc, char **argv)
             break;
         case O_QUIET: c.quiet = true; break;
         case O_NOSKIP: mo.no_idle_skip = true; break;
+        case O_FIMG: mo.flash_image = optarg; break;
+        case O_LOGFLASH: mo.log_flash = c.verbose = true; break;
+        case O_VERBOSE: c.verbose = true; break;
         case O_HELP: fputs(usage_text, stdout); return 0;
         default: usage_exit("bad option");
         }
@@ -549,6 +556,18 @@ int main(int argc, char **argv)
     if (!e && have_read)
         e = do_read(h, read_addr, read_len, read_file, &c, &err);
 
+    const se_mx25_counters *fc = m ? se_machine_flash_counters(m) : NULL;
+    char flash_sum[400] = "";
+    if (fc && fc->frames) {
+        snprintf(flash_sum, sizeof flash_sum,
+                 "flash: %" PRIu64 " commands, %" PRIu64 " warnings (unerased program %" PRIu64
+                 ", no WEL %" PRIu64 ", read while busy %" PRIu64 ", unknown command %" PRIu64
+                 ", wrong mode %" PRIu64 ", bad complement %" PRIu64 ", wrong dummy %" PRIu64
+                 ", command while busy %" PRIu64 ")",
+                 fc->frames, fc->warnings, fc->unerased_program, fc->no_wel, fc->read_while_busy,
+                 fc->unknown_command, fc->wrong_mode, fc->bad_complement, fc->wrong_dummy,
+                 fc->cmd_while_busy);
+    }
     char dev[32];
     uint64_t instr = h ? se_host_instructions(h) : 0;
     fmt_time(dev, sizeof dev, h ? se_host_vtime_ns(h) : 0);
@@ -562,8 +581,19 @@ int main(int argc, char **argv)
             fputs(",\"error\":", c.out);
             json_str(c.out, err.msg);
         }
+        if (fc && fc->frames)
+            fprintf(c.out, ",\"flash\":{\"commands\":%" PRIu64 ",\"warnings\":%" PRIu64
+                           ",\"unerased_program\":%" PRIu64 ",\"no_wel\":%" PRIu64
+                           ",\"read_while_busy\":%" PRIu64 ",\"unknown_command\":%" PRIu64
+                           ",\"wrong_mode\":%" PRIu64 ",\"bad_complement\":%" PRIu64
+                           ",\"wrong_dummy\":%" PRIu64 ",\"command_while_busy\":%" PRIu64 "}",
+                    fc->frames, fc->warnings, fc->unerased_program, fc->no_wel,
+                    fc->read_while_busy, fc->unknown_command, fc->wrong_mode,
+                    fc->bad_complement, fc->wrong_dummy, fc->cmd_while_busy);
         fputs("}\n", c.out);
     } else {
+        if (flash_sum[0])
+            fprintf(c.out, "%s\n", flash_sum);
         if (e)
             fprintf(stderr, "stldr-emu: error: %s\n", err.msg);
         fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",

@@ -55,7 +55,11 @@ _Static_assert(F_SPI_CMD == 0x00000001u && F_SPI_READ == 0x01000001u &&
                    F_DOPI_WRITE == 0x0C003C1Cu && F_DOPI_READ == 0x2C003C1Cu,
                "CCR values of hardware.md B.6");
 
+#ifdef REF_BUG_POLL_DUMMY /* planted bug for the tests: too few dummy cycles */
+#define DCYC_REG_DOPI 2u
+#else
 #define DCYC_REG_DOPI 5u  /* register reads in DOPI (ST's DUMMY_CYCLES_REG_OCTAL_DTR) */
+#endif
 #define DCYC_READ_DOPI 6u /* 8DTRD, matching CR2 DC = 6 cycles */
 #define FIFO_THRESHOLD 4u /* FTF = at least this many bytes free */
 
@@ -254,8 +258,11 @@ static int program_page(uint32_t off, uint32_t n, const uint8_t *src)
 {
     uint32_t p = off & ~1u, end = (off + n + 1u) & ~1u;
 
-    if (!write_enable(1) ||
-        !ospi_frame(OSPI_CR_FMODE_IWRITE, F_DOPI_WRITE, OPI(CMD_PP4B), p, end - p - 1u))
+#ifndef REF_BUG_NO_WREN /* planted bug for the tests: page program without WREN */
+    if (!write_enable(1))
+        return 0;
+#endif
+    if (!ospi_frame(OSPI_CR_FMODE_IWRITE, F_DOPI_WRITE, OPI(CMD_PP4B), p, end - p - 1u))
         return 0;
     while (p < end) {
         if (!sr_wait(OSPI_SR_FTF, OSPI_SR_FTF))

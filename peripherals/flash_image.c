@@ -1,0 +1,758 @@
+#include "flash_image.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK SE_FLASH_IMAGE_CHUNK
+#define MALLOC_OVERHEAD 16u /* glibc's per-block header, rounded */
+
+/* Journal layout (all integers little-endian):
+ *   header  magic "SEFLJNL1", u32 version, u32 chunk size, u64 image size, u64 file length
+ *           before the sync, u32 entry count, u32 zero
+ *   entry   u64 offset, CHUNK bytes of data                  (count times, ascending offsets)
+ *   trailer u64 FNV-1a-64 of everything before it, magic "SEFLEND1"
+ * A journal is complete only when its length, both magics, the checksum and every offset
+ * agree; anything else is what a killed sync left behind before touching the image. */
+#define J_MAGIC "SEFLJNL1"
+#define J_END "SEFLEND1"
+#define J_VERSION 1u
+#define J_HEADER 40u
+#define J_ENTRY (8u + CHUNK)
+#define J_TRAILER 16u
+
+struct se_flash_image {
+    uint64_t size;
+    uint8_t erase_value;
+    size_t nchunks;
+    uint8_t **chunk;    /* nchunks pointers; NULL = all erase_value */
+    uint64_t *dirty;    /* one bit per chunk: changed since the last sync/open */
+    size_t present;
+    size_t ndirty;
+    uint64_t lost_bytes; /* programmed bytes dropped because a chunk could not be allocated */
+    /* the backing file */
+    int fd;
+    char *path;
+    char *jpath;
+    uint64_t file_len;
+    se_flash_journal_outcome outcome;
+    se_flash_crash_point crash;
+};
+
+/* ---- memory ---------------------------------------------------------------------------- */
+
+static bool is_dirty(const se_flash_image *img, size_t c)
+{
+    return (img->dirty[c / 64] >> (c % 64)) & 1u;
+}
+
+static void mark_dirty(se_flash_image *img, size_t c)
+{
+    if (!is_dirty(img, c)) {
+        img->dirty[c / 64] |= (uint64_t)1 << (c % 64);
+        img->ndirty++;
+    }
+}
+
+static void clear_dirty(se_flash_image *img)
+{
+    memset(img->dirty, 0, ((img->nchunks + 63) / 64) * sizeof img->dirty[0]);
+    img->ndirty = 0;
+}
+
+static void drop_chunk(se_flash_image *img, size_t c)
+{
+    if (img->chunk[c]) {
+        free(img->chunk[c]);
+        img->chunk[c] = NULL;
+        img->present--;
+    }
+}
+
+static void drop_all(se_flash_image *img)
+{
+    for (size_t c = 0; c < img->nchunks; c++)
+        drop_chunk(img, c);
+}
+
+static bool all_erased(const uint8_t *p, size_t n, uint8_t ev)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ev)
+            return false;
+    return true;
+}
+
+se_flash_image *se_flash_image_new(uint64_t size, uint8_t erase_value)
+{
+    if (size == 0 || size % CHUNK != 0 || size > ((uint64_t)1 << 32))
+        return NULL;
+    se_flash_image *img = calloc(1, sizeof *img);
+    if (!img)
+        return NULL;
+    img->size = size;
+    img->erase_value = erase_value;
+    img->nchunks = (size_t)(size / CHUNK);
+    img->chunk = calloc(img->nchunks, sizeof img->chunk[0]);
+    img->dirty = calloc((img->nchunks + 63) / 64, sizeof img->dirty[0]);
+    img->fd = -1;
+    if (!img->chunk || !img->dirty) {
+        se_flash_image_free(img);
+        return NULL;
+    }
+    return img;
+}
+
+void se_flash_image_free(se_flash_image *img)
+{
+    if (!img)
+        return;
+    if (img->chunk)
+        drop_all(img);
+    if (img->fd >= 0)
+        close(img->fd); /* also releases the flock */
+    free(img->chunk);
+    free(img->dirty);
+    free(img->path);
+    free(img->jpath);
+    free(img);
+}
+
+uint64_t se_flash_image_size(const se_flash_image *img)
+{
+    return img->size;
+}
+
+uint8_t se_flash_image_erase_value(const se_flash_image *img)
+{
+    return img->erase_value;
+}
+
+size_t se_flash_image_chunks_present(const se_flash_image *img)
+{
+    return img->present;
+}
+
+size_t se_flash_image_dirty_chunks(const se_flash_image *img)
+{
+    return img->ndirty;
+}
+
+size_t se_flash_image_memory_use(const se_flash_image *img)
+{
+    size_t table = img->nchunks * sizeof img->chunk[0];
+    size_t map = ((img->nchunks + 63) / 64) * sizeof img->dirty[0];
+    return sizeof *img + table + map + 3 * MALLOC_OVERHEAD +
+           img->present * (CHUNK + MALLOC_OVERHEAD);
+}
+
+se_flash_journal_outcome se_flash_image_journal_outcome(const se_flash_image *img)
+{
+    return img->outcome;
+}
+
+void se_flash_image_set_crash_point(se_flash_image *img, se_flash_crash_point p)
+{
+    img->crash = p;
+}
+
+/* Clip [off, off+len) to the image; returns the length that is inside. */
+static size_t clip(const se_flash_image *img, uint64_t off, size_t len)
+{
+    if (off >= img->size)
+        return 0;
+    return (uint64_t)len > img->size - off ? (size_t)(img->size - off) : len;
+}
+
+void se_flash_image_read(const se_flash_image *img, uint64_t off, void *buf, size_t len)
+{
+    uint8_t *out = buf;
+    size_t in = clip(img, off, len);
+    memset(out + in, img->erase_value, len - in);
+    while (in > 0) {
+        size_t c = (size_t)(off / CHUNK), at = (size_t)(off % CHUNK);
+        size_t n = CHUNK - at < in ? CHUNK - at : in;
+        if (img->chunk[c])
+            memcpy(out, img->chunk[c] + at, n);
+        else
+            memset(out, img->erase_value, n);
+        out += n;
+        off += n;
+        in -= n;
+    }
+}
+
+size_t se_flash_image_program(se_flash_image *img, uint64_t off, const void *buf, size_t len)
+{
+    const uint8_t *d = buf;
+    size_t in = clip(img, off, len), unerased = 0;
+    uint8_t ev = img->erase_value;
+    while (in > 0) {
+        size_t c = (size_t)(off / CHUNK), at = (size_t)(off % CHUNK);
+        size_t n = CHUNK - at < in ? CHUNK - at : in;
+        uint8_t *p = img->chunk[c];
+        if (!p) {
+            bool changes = false;
+            for (size_t i = 0; i < n; i++) {
+                if (d[i] & (uint8_t)~ev)
+                    unerased++;
+                if ((uint8_t)(ev & d[i]) != ev)
+                    changes = true;
+            }
+            if (changes) {
+                p = malloc(CHUNK);
+                if (!p) {
+                    img->lost_bytes += n;
+                } else {
+                    memset(p, ev, CHUNK);
+                    for (size_t i = 0; i < n; i++)
+                        p[at + i] = ev & d[i];
+                    img->chunk[c] = p;
+                    img->present++;
+                    mark_dirty(img, c);
+                }
+            }
+        } else {
+            bool changed = false;
+            for (size_t i = 0; i < n; i++) {
+                uint8_t old = p[at + i], nw = old & d[i];
+                if (d[i] & (uint8_t)~old)
+                    unerased++;
+                if (nw != old) {
+                    p[at + i] = nw;
+                    changed = true;
+                }
+            }
+            if (changed)
+                mark_dirty(img, c);
+        }
+        d += n;
+        off += n;
+        in -= n;
+    }
+    return unerased;
+}
+
+void se_flash_image_erase(se_flash_image *img, uint64_t off, uint64_t len)
+{
+    uint64_t in = off >= img->size ? 0 : (len > img->size - off ? img->size - off : len);
+    while (in > 0) {
+        size_t c = (size_t)(off / CHUNK), at = (size_t)(off % CHUNK);
+        size_t n = CHUNK - at < in ? CHUNK - at : (size_t)in;
+        uint8_t *p = img->chunk[c];
+        if (p) {
+            memset(p + at, img->erase_value, n);
+            if (n == CHUNK || all_erased(p, CHUNK, img->erase_value))
+                drop_chunk(img, c);
+            mark_dirty(img, c);
+        }
+        off += n;
+        in -= n;
+    }
+}
+
+const uint8_t *se_flash_image_ptr_if_present(const se_flash_image *img, uint64_t off,
+                                             size_t *avail)
+{
+    if (avail)
+        *avail = 0;
+    if (off >= img->size)
+        return NULL;
+    size_t c = (size_t)(off / CHUNK), at = (size_t)(off % CHUNK);
+    if (!img->chunk[c])
+        return NULL;
+    if (avail)
+        *avail = CHUNK - at;
+    return img->chunk[c] + at;
+}
+
+/* ---- file helpers ---------------------------------------------------------------------- */
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+    const uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t w = pwrite(fd, p, len, (off_t)off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+        off += (uint64_t)w;
+    }
+    return 0;
+}
+
+/* Reads up to len bytes at off; returns the count read (short only at end of file), -1 on
+ * error. */
+static ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+    uint8_t *p = buf;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, p + got, len - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+static void fsync_dir_of(const char *path)
+{
+    char *d = strdup(path);
+    if (!d)
+        return;
+    int dfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    free(d);
+}
+
+static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+#define FNV_INIT 0xcbf29ce484222325ull
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Writes one journal entry's data in place. Bytes between the file's end and off are
+ * filled with the erase value first, so the file never gets a hole (a hole reads as 0x00,
+ * which is not erased). */
+static int apply_entry(int fd, uint64_t *cur_len, uint64_t off, const uint8_t *data,
+                       uint8_t ev)
+{
+    if (off > *cur_len) {
+        uint8_t fill[CHUNK];
+        memset(fill, ev, sizeof fill);
+        for (uint64_t at = *cur_len; at < off;) {
+            size_t n = off - at < CHUNK ? (size_t)(off - at) : CHUNK;
+            if (pwrite_all(fd, fill, n, at) != 0)
+                return -1;
+            at += n;
+        }
+    }
+    if (pwrite_all(fd, data, CHUNK, off) != 0)
+        return -1;
+    if (off + CHUNK > *cur_len)
+        *cur_len = off + CHUNK;
+    return 0;
+}
+
+/* ---- journal replay on open ------------------------------------------------------------ */
+
+typedef struct jinfo {
+    uint64_t old_len;
+    uint32_t count;
+} jinfo;
+
+/* 1 = complete and valid, 0 = incomplete or damaged, -1 = I/O error. */
+static int journal_check(const se_flash_image *img, int jfd, jinfo *ji, se_error *err)
+{
+    struct stat st;
+    if (fstat(jfd, &st) != 0) {
+        se_error_set(err, SE_ERR_IO, "cannot stat %s: %s", img->jpath, strerror(errno));
+        return -1;
+    }
+    uint8_t h[J_HEADER];
+    if (pread_full(jfd, h, sizeof h, 0) != (ssize_t)sizeof h)
+        return 0;
+    if (memcmp(h, J_MAGIC, 8) != 0 || get_u32(h + 8) != J_VERSION || get_u32(h + 12) != CHUNK)
+        return 0;
+    if (get_u64(h + 16) != img->size) {
+        se_error_set(err, SE_ERR_IO,
+                     "%s belongs to a flash image of %llu bytes, not %llu: refusing to apply "
+                     "or delete it",
+                     img->jpath, (unsigned long long)get_u64(h + 16),
+                     (unsigned long long)img->size);
+        return -1;
+    }
+    ji->old_len = get_u64(h + 24);
+    ji->count = get_u32(h + 32);
+    if ((uint64_t)st.st_size != J_HEADER + (uint64_t)ji->count * J_ENTRY + J_TRAILER)
+        return 0;
+    uint64_t sum = fnv1a(FNV_INIT, h, sizeof h);
+    uint8_t e[J_ENTRY];
+    for (uint32_t i = 0; i < ji->count; i++) {
+        if (pread_full(jfd, e, sizeof e, J_HEADER + (uint64_t)i * J_ENTRY) != (ssize_t)sizeof e)
+            return 0;
+        uint64_t off = get_u64(e);
+        if (off % CHUNK != 0 || off >= img->size)
+            return 0;
+        sum = fnv1a(sum, e, sizeof e);
+    }
+    uint8_t t[J_TRAILER];
+    if (pread_full(jfd, t, sizeof t, J_HEADER + (uint64_t)ji->count * J_ENTRY) !=
+        (ssize_t)sizeof t)
+        return 0;
+    return get_u64(t) == sum && memcmp(t + 8, J_END, 8) == 0;
+}
+
+static se_err journal_recover(se_flash_image *img, se_error *err)
+{
+    img->outcome = SE_FLASH_JOURNAL_NONE;
+    int jfd = open(img->jpath, O_RDONLY | O_CLOEXEC);
+    if (jfd < 0) {
+        if (errno == ENOENT)
+            return SE_OK;
+        return se_error_set(err, SE_ERR_IO, "cannot open %s: %s", img->jpath, strerror(errno));
+    }
+    jinfo ji = {0, 0};
+    int ok = journal_check(img, jfd, &ji, err);
+    if (ok < 0) {
+        close(jfd);
+        return err ? err->code : SE_ERR_IO;
+    }
+    if (ok) {
+        uint8_t e[J_ENTRY];
+        uint64_t cur = ji.old_len;
+        for (uint32_t i = 0; i < ji.count; i++) {
+            if (pread_full(jfd, e, sizeof e, J_HEADER + (uint64_t)i * J_ENTRY) !=
+                    (ssize_t)sizeof e ||
+                apply_entry(img->fd, &cur, get_u64(e), e + 8, img->erase_value) != 0) {
+                close(jfd);
+                return se_error_set(err, SE_ERR_IO, "cannot replay %s into %s: %s",
+                                    img->jpath, img->path, strerror(errno));
+            }
+        }
+        if (fsync(img->fd) != 0) {
+            close(jfd);
+            return se_error_set(err, SE_ERR_IO, "cannot flush %s: %s", img->path,
+                                strerror(errno));
+        }
+    }
+    close(jfd);
+    if (unlink(img->jpath) != 0)
+        return se_error_set(err, SE_ERR_IO, "cannot delete %s: %s", img->jpath,
+                            strerror(errno));
+    fsync_dir_of(img->jpath);
+    img->outcome = ok ? SE_FLASH_JOURNAL_REPLAYED : SE_FLASH_JOURNAL_DISCARDED;
+    return SE_OK;
+}
+
+/* ---- open ------------------------------------------------------------------------------ */
+
+static se_err load_file(se_flash_image *img, se_error *err)
+{
+    drop_all(img);
+    clear_dirty(img);
+    img->lost_bytes = 0;
+    uint8_t *buf = malloc(CHUNK);
+    if (!buf)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory loading %s", img->path);
+    for (size_t c = 0; (uint64_t)c * CHUNK < img->file_len; c++) {
+        ssize_t r = pread_full(img->fd, buf, CHUNK, (uint64_t)c * CHUNK);
+        if (r < 0) {
+            free(buf);
+            return se_error_set(err, SE_ERR_IO, "cannot read %s: %s", img->path,
+                                strerror(errno));
+        }
+        memset(buf + r, img->erase_value, CHUNK - (size_t)r);
+        if (all_erased(buf, CHUNK, img->erase_value))
+            continue;
+        img->chunk[c] = buf;
+        img->present++;
+        buf = malloc(CHUNK);
+        if (!buf)
+            return se_error_set(err, SE_ERR_NOMEM, "out of memory loading %s", img->path);
+    }
+    free(buf);
+    return SE_OK;
+}
+
+static void close_file(se_flash_image *img)
+{
+    if (img->fd >= 0)
+        close(img->fd);
+    img->fd = -1;
+    free(img->path);
+    free(img->jpath);
+    img->path = img->jpath = NULL;
+    img->file_len = 0;
+}
+
+se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error *err)
+{
+    if (img->fd >= 0)
+        return se_error_set(err, SE_ERR_USAGE, "flash image already backed by %s", img->path);
+    size_t pl = strlen(path);
+    img->path = strdup(path);
+    img->jpath = malloc(pl + sizeof ".journal");
+    if (!img->path || !img->jpath) {
+        close_file(img);
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    }
+    snprintf(img->jpath, pl + sizeof ".journal", "%s.journal", path);
+
+    bool existed = access(path, F_OK) == 0;
+    img->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (img->fd < 0) {
+        se_err e = se_error_set(err, SE_ERR_IO, "cannot open flash image %s: %s", path,
+                                strerror(errno));
+        close_file(img);
+        return e;
+    }
+    if (!existed)
+        fsync_dir_of(path);
+    se_err e = SE_OK;
+    struct stat st;
+    if (fstat(img->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        e = se_error_set(err, SE_ERR_IO, "flash image %s is not a regular file", path);
+        goto fail;
+    }
+    if (flock(img->fd, LOCK_EX | LOCK_NB) != 0) {
+        e = se_error_set(err, SE_ERR_IO, "flash image %s is in use by another process", path);
+        goto fail;
+    }
+    if ((uint64_t)st.st_size > img->size) {
+        e = se_error_set(err, SE_ERR_IO,
+                         "flash image %s is %lld bytes, longer than the %llu-byte flash", path,
+                         (long long)st.st_size, (unsigned long long)img->size);
+        goto fail;
+    }
+    if ((e = journal_recover(img, err)) != SE_OK)
+        goto fail;
+    if (fstat(img->fd, &st) != 0) {
+        e = se_error_set(err, SE_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    img->file_len = (uint64_t)st.st_size;
+    if ((e = load_file(img, err)) != SE_OK) {
+        drop_all(img);
+        goto fail;
+    }
+    return SE_OK;
+fail:
+    close_file(img);
+    return e;
+}
+
+/* ---- sync ------------------------------------------------------------------------------ */
+
+/* The chunk data a sync writes for chunk c. */
+static const uint8_t *chunk_data(const se_flash_image *img, size_t c, const uint8_t *erased)
+{
+    return img->chunk[c] ? img->chunk[c] : erased;
+}
+
+/* A dirty chunk needs writing unless it is erased and lies wholly past the file's end
+ * (which already means erased). */
+static bool needs_write(const se_flash_image *img, size_t c)
+{
+    return is_dirty(img, c) && (img->chunk[c] || (uint64_t)c * CHUNK < img->file_len);
+}
+
+typedef struct jwriter {
+    int fd;
+    uint64_t sum;
+    uint8_t buf[64 * 1024];
+    size_t n;
+    int failed;
+} jwriter;
+
+static void jw_put(jwriter *w, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    w->sum = fnv1a(w->sum, b, n);
+    while (n > 0 && !w->failed) {
+        size_t k = sizeof w->buf - w->n < n ? sizeof w->buf - w->n : n;
+        memcpy(w->buf + w->n, b, k);
+        w->n += k;
+        b += k;
+        n -= k;
+        if (w->n == sizeof w->buf) {
+            w->failed = write_all(w->fd, w->buf, w->n);
+            w->n = 0;
+        }
+    }
+}
+
+static int jw_flush(jwriter *w)
+{
+    if (!w->failed && w->n > 0)
+        w->failed = write_all(w->fd, w->buf, w->n);
+    w->n = 0;
+    return w->failed;
+}
+
+static se_err simulated_crash(se_error *err)
+{
+    return se_error_set(err, SE_ERR_IO, "simulated crash (test hook)");
+}
+
+se_err se_flash_image_sync(se_flash_image *img, se_error *err)
+{
+    if (img->lost_bytes) {
+        uint64_t lost = img->lost_bytes;
+        img->lost_bytes = 0;
+        return se_error_set(err, SE_ERR_NOMEM,
+                            "out of memory: %llu programmed flash bytes were dropped",
+                            (unsigned long long)lost);
+    }
+    if (img->fd < 0) {
+        clear_dirty(img);
+        return SE_OK;
+    }
+    uint32_t count = 0;
+    for (size_t c = 0; c < img->nchunks; c++)
+        count += needs_write(img, c);
+    if (count == 0) {
+        clear_dirty(img);
+        return SE_OK;
+    }
+    uint8_t *erased = malloc(CHUNK);
+    jwriter *w = malloc(sizeof *w);
+    if (!erased || !w) {
+        free(erased);
+        free(w);
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory syncing %s", img->path);
+    }
+    memset(erased, img->erase_value, CHUNK);
+    se_err e = SE_OK;
+
+    /* 1. The journal, made durable before the image is touched. */
+    w->fd = open(img->jpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    w->sum = FNV_INIT;
+    w->n = 0;
+    w->failed = 0;
+    if (w->fd < 0) {
+        e = se_error_set(err, SE_ERR_IO, "cannot create %s: %s", img->jpath, strerror(errno));
+        goto out;
+    }
+    uint8_t h[J_HEADER] = {0};
+    memcpy(h, J_MAGIC, 8);
+    put_u32(h + 8, J_VERSION);
+    put_u32(h + 12, CHUNK);
+    put_u64(h + 16, img->size);
+    put_u64(h + 24, img->file_len);
+    put_u32(h + 32, count);
+    jw_put(w, h, sizeof h);
+    uint32_t written = 0;
+    for (size_t c = 0; c < img->nchunks; c++) {
+        if (!needs_write(img, c))
+            continue;
+        if (img->crash == SE_FLASH_CRASH_IN_JOURNAL && written == count / 2) {
+            jw_flush(w);
+            close(w->fd);
+            e = simulated_crash(err);
+            goto out;
+        }
+        uint8_t o[8];
+        put_u64(o, (uint64_t)c * CHUNK);
+        jw_put(w, o, sizeof o);
+        jw_put(w, chunk_data(img, c, erased), CHUNK);
+        written++;
+    }
+    uint8_t t[J_TRAILER];
+    put_u64(t, w->sum);
+    memcpy(t + 8, J_END, 8);
+    jw_put(w, t, sizeof t);
+    if (jw_flush(w) != 0 || fsync(w->fd) != 0) {
+        e = se_error_set(err, SE_ERR_IO, "cannot write %s: %s", img->jpath, strerror(errno));
+        close(w->fd);
+        unlink(img->jpath);
+        goto out;
+    }
+    close(w->fd);
+    fsync_dir_of(img->jpath);
+    if (img->crash == SE_FLASH_CRASH_AFTER_JOURNAL) {
+        e = simulated_crash(err);
+        goto out;
+    }
+
+    /* 2. In place. A failure from here on leaves the complete journal for the next open. */
+    uint64_t cur = img->file_len;
+    written = 0;
+    for (size_t c = 0; c < img->nchunks; c++) {
+        if (!needs_write(img, c))
+            continue;
+        if (img->crash == SE_FLASH_CRASH_IN_IMAGE && written == count / 2) {
+            e = simulated_crash(err);
+            goto out;
+        }
+        if (apply_entry(img->fd, &cur, (uint64_t)c * CHUNK, chunk_data(img, c, erased),
+                        img->erase_value) != 0) {
+            e = se_error_set(err, SE_ERR_IO, "cannot write %s: %s (the journal %s keeps the "
+                             "data; the next open applies it)",
+                             img->path, strerror(errno), img->jpath);
+            goto out;
+        }
+        written++;
+    }
+    if (fsync(img->fd) != 0) {
+        e = se_error_set(err, SE_ERR_IO, "cannot flush %s: %s", img->path, strerror(errno));
+        goto out;
+    }
+    img->file_len = cur;
+
+    /* 3. The journal is no longer needed. */
+    if (unlink(img->jpath) != 0) {
+        e = se_error_set(err, SE_ERR_IO, "cannot delete %s: %s", img->jpath, strerror(errno));
+        goto out;
+    }
+    fsync_dir_of(img->jpath);
+    clear_dirty(img);
+out:
+    free(erased);
+    free(w);
+    return e;
+}

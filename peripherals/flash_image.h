@@ -1,0 +1,78 @@
+/* The contents of a NOR flash array: sparse in memory (4 KiB chunks allocated on the first
+ * write that changes them, absent = erased), optionally backed by a raw image file that sync
+ * updates through a journal so a killed process never leaves a torn or half-synced image.
+ * Not modelled here: timing, protection, page wrap (the chip model does those). */
+#ifndef SE_FLASH_IMAGE_H
+#define SE_FLASH_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu/error.h"
+
+#define SE_FLASH_IMAGE_CHUNK 4096u
+
+typedef struct se_flash_image se_flash_image;
+
+/* size: a non-zero multiple of SE_FLASH_IMAGE_CHUNK, at most 4 GiB. NULL if size is not
+ * valid or memory runs out. Every byte starts at erase_value. */
+se_flash_image *se_flash_image_new(uint64_t size, uint8_t erase_value);
+/* Closes the file (without a sync: unsynced changes are lost, as in a crash). NULL is ok. */
+void se_flash_image_free(se_flash_image *img);
+
+uint64_t se_flash_image_size(const se_flash_image *img);
+uint8_t se_flash_image_erase_value(const se_flash_image *img);
+
+/* Ranges are clipped to the image: bytes past the end read as the erase value and are
+ * never written. */
+void se_flash_image_read(const se_flash_image *img, uint64_t off, void *buf, size_t len);
+/* NOR programming: new = old & data. Returns how many bytes had a bit that would have had
+ * to go from 0 to 1 (those bytes now differ from data). */
+size_t se_flash_image_program(se_flash_image *img, uint64_t off, const void *buf, size_t len);
+/* Sets the range to the erase value; whole chunks are freed. */
+void se_flash_image_erase(se_flash_image *img, uint64_t off, uint64_t len);
+
+/* Direct access for fast reads: a pointer to byte off inside its chunk, valid for *avail
+ * bytes (to the chunk's end) until the next program or erase; NULL if the chunk is absent
+ * (all erased) or off is past the end. */
+const uint8_t *se_flash_image_ptr_if_present(const se_flash_image *img, uint64_t off,
+                                             size_t *avail);
+
+/* Chunks held in memory, chunks changed since the last sync or open, and the heap the
+ * image uses (chunk data, the chunk table and the dirty map; malloc's own overhead is
+ * estimated at 16 bytes per block). */
+size_t se_flash_image_chunks_present(const se_flash_image *img);
+size_t se_flash_image_dirty_chunks(const se_flash_image *img);
+size_t se_flash_image_memory_use(const se_flash_image *img);
+
+/* Back the image with the raw file at path (byte i of the file = byte i of the flash).
+ * A missing file is created empty; a shorter file means the rest is erased; a longer one is
+ * refused (SE_ERR_IO). A complete journal "<path>.journal" left by a killed sync is
+ * replayed first, an incomplete one discarded. Then the file replaces the contents in
+ * memory and nothing is dirty. The file is locked (flock) while open. One file per image. */
+se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error *err);
+/* Write every dirty chunk to the file: journal, fsync, write in place, fsync, unlink the
+ * journal, fsync the directory. Without a file it only clears the dirty marks. Also
+ * reports (SE_ERR_NOMEM) a program that could not allocate its chunk since the last sync. */
+se_err se_flash_image_sync(se_flash_image *img, se_error *err);
+
+typedef enum se_flash_journal_outcome {
+    SE_FLASH_JOURNAL_NONE,       /* no journal was found by open */
+    SE_FLASH_JOURNAL_REPLAYED,   /* a complete journal was applied to the file */
+    SE_FLASH_JOURNAL_DISCARDED,  /* an incomplete journal was deleted */
+} se_flash_journal_outcome;
+/* What the last se_flash_image_open_file found (for a log line). */
+se_flash_journal_outcome se_flash_image_journal_outcome(const se_flash_image *img);
+
+/* Test hook: make the next sync stop as if the process were killed at that point (it
+ * returns SE_ERR_IO "simulated crash"; free the image without syncing, then reopen). */
+typedef enum se_flash_crash_point {
+    SE_FLASH_CRASH_NONE,
+    SE_FLASH_CRASH_IN_JOURNAL,    /* half the journal written, no trailer */
+    SE_FLASH_CRASH_AFTER_JOURNAL, /* journal complete and synced, image untouched */
+    SE_FLASH_CRASH_IN_IMAGE,      /* journal complete, half of its chunks written in place */
+} se_flash_crash_point;
+void se_flash_image_set_crash_point(se_flash_image *img, se_flash_crash_point p);
+
+#endif
