@@ -653,9 +653,17 @@ static se_err attach_ext_flash(se_machine *m, se_error *err)
     if (!m->flash_img)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory for the flash image");
     se_err e;
-    if (m->opts.flash_image &&
-        (e = se_flash_image_open_file(m->flash_img, m->opts.flash_image, err)))
-        return e;
+    if (m->opts.flash_image) {
+        if ((e = se_flash_image_open_file(m->flash_img, m->opts.flash_image, err)))
+            return e;
+        se_flash_journal_outcome jo = se_flash_image_journal_outcome(m->flash_img);
+        if (jo == SE_FLASH_JOURNAL_REPLAYED)
+            mlog(m, SE_LOG_WARN, "flash image: completed an interrupted sync from %s.journal",
+                 m->opts.flash_image);
+        else if (jo == SE_FLASH_JOURNAL_DISCARDED)
+            mlog(m, SE_LOG_INFO, "flash image: discarded an incomplete journal %s.journal",
+                 m->opts.flash_image);
+    }
     m->mx25 = se_mx25_new(&m->periph_host, m->flash_img);
     if (!m->mx25)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory for the flash model");

@@ -250,7 +250,7 @@ unsigned se_mx25_read_dummy_cycles(const se_mx25 *s)
 
 static void complete_if_done(se_mx25 *s, uint64_t now)
 {
-    if (s->busy_op != SE_MX25_OP_NONE && now > s->busy_until_ns) {
+    if (s->busy_op != SE_MX25_OP_NONE && now >= s->busy_until_ns) {
         s->busy_op = SE_MX25_OP_NONE;
         s->sr &= (uint8_t)~(SE_MX25_SR_WIP | SE_MX25_SR_WEL); /* A.5.2 */
     }

@@ -113,6 +113,7 @@ uint64_t se_mx25_busy_until(const se_mx25 *s);
 /* Dummy cycles 8READ/8DTRD need for the current CR2 DC. */
 unsigned se_mx25_read_dummy_cycles(const se_mx25 *s);
 
-extern const se_flash_chip_ops se_mx25_ops; /* .chip = an se_mx25 * */
+/* .transfer = se_mx25_transfer, .busy_until = se_mx25_busy_until; .chip = an se_mx25 * */
+extern const se_flash_chip_ops se_mx25_ops;
 
 #endif

@@ -283,6 +283,11 @@ static void test_ops_table_drives_the_chip(void **state)
     se_mx25_ops.transfer(f->chip, &fr, f->now);
     assert_string_equal(se_mx25_ops.name, "mx25lm51245g");
     assert_int_equal(id[0], 0xC2);
+    assert_non_null(se_mx25_ops.busy_until);
+    assert_int_equal(se_mx25_ops.busy_until(f->chip), 0);
+    cmd(f, SPI, 0x06);
+    erase(f, SPI, 0x21, 0);
+    assert_int_equal(se_mx25_ops.busy_until(f->chip), T0 + 25 * MS);
 }
 
 static void test_spi_rdid_returns_c2_85_3a(void **state)
@@ -1161,6 +1166,87 @@ static void test_chip_erase_in_spi_and_dopi(void **state)
     assert_int_equal(se_flash_image_chunks_present(f->img), 0);
 }
 
+/* Every erase opcode in every mode it exists in (A.3): range and busy time. */
+static void test_every_erase_command_in_every_mode(void **state)
+{
+    fx *f = *state;
+    struct {
+        int m;
+        uint8_t op;
+        uint32_t len;
+        uint64_t t;
+    } c[] = {
+        {SPI, 0x20, 0x1000, 25 * MS},        {SPI, 0x21, 0x1000, 25 * MS},
+        {SPI, 0xD8, 0x10000, 220 * MS},      {SPI, 0xDC, 0x10000, 220 * MS},
+        {SPI, 0x60, SE_MX25_SIZE, 150000 * MS}, {SPI, 0xC7, SE_MX25_SIZE, 150000 * MS},
+        {SOPI, 0x21, 0x1000, 25 * MS},       {SOPI, 0xDC, 0x10000, 220 * MS},
+        {SOPI, 0x60, SE_MX25_SIZE, 150000 * MS}, {DOPI, 0x21, 0x1000, 25 * MS},
+        {DOPI, 0xDC, 0x10000, 220 * MS},     {DOPI, 0x60, SE_MX25_SIZE, 150000 * MS},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        uint32_t a = 0x00A30000u; /* block-aligned; the erase covers [a, a+len) or all */
+        fill_range(f, a - 0x1000, 0x12000);
+        enter(f, c[i].m);
+        cmd(f, c[i].m, 0x06);
+        erase(f, c[i].m, c[i].op, a + 0x123);
+        uint64_t start = f->now;
+        assert_int_equal(se_mx25_busy_until(f->chip), start + c[i].t);
+        uint8_t b;
+        se_flash_image_read(f->img, a, &b, 1);
+        assert_int_equal(b, 0xFF);
+        uint32_t last = c[i].len == SE_MX25_SIZE ? SE_MX25_SIZE - 1 : a + c[i].len - 1;
+        se_flash_image_read(f->img, last, &b, 1);
+        assert_int_equal(b, 0xFF);
+        se_flash_image_read(f->img, a - 1, &b, 1);
+        assert_int_equal(b, c[i].len == SE_MX25_SIZE ? 0xFF : 0x00);
+        se_flash_image_read(f->img, a + 0x10000, &b, 1);
+        assert_int_equal(b, c[i].len == SE_MX25_SIZE ? 0xFF : 0x00);
+        wait_idle(f);
+        st_reset(f);
+        se_flash_image_erase(f->img, 0, SE_MX25_SIZE);
+    }
+    assert_int_equal(f->nwarn, 0);
+}
+
+static void test_rdscur_in_each_mode(void **state)
+{
+    fx *f = *state;
+    for (int m = SPI; m <= DOPI; m++) {
+        enter(f, m);
+        cmd(f, m, 0x06);
+        erase(f, m, 0xDC, 0);
+        cmd(f, m, 0xB0); /* suspend: ESB */
+        uint8_t b[2] = {0, 0};
+        rdreg(f, m, 0x2B, 0, b, m == DOPI ? 2 : 1);
+        assert_int_equal(b[0], SE_MX25_SECR_ESB);
+        if (m == DOPI)
+            assert_int_equal(b[1], SE_MX25_SECR_ESB);
+        st_reset(f); /* clears ESB and drops the suspended erase */
+        assert_int_equal(rdscur(f, SPI), 0);
+    }
+    assert_int_equal(f->nwarn, 0);
+}
+
+static void test_suspend_and_resume_a_program_in_dopi(void **state)
+{
+    fx *f = *state;
+    enter_dopi(f);
+    uint8_t d[256] = {0};
+    cmd(f, DOPI, 0x06);
+    pp(f, DOPI, 0x12, 0x1000, d, 256);
+    f->now += 50000;
+    cmd(f, DOPI, 0xB0);
+    assert_int_equal(rdscur(f, DOPI), SE_MX25_SECR_PSB);
+    assert_int_equal(rdsr(f, DOPI) & WIP, 0);
+    cmd(f, DOPI, 0x06);
+    pp(f, DOPI, 0x12, 0x2000, d, 256); /* no program while a program is suspended */
+    assert_int_equal(f->chip->counters.cmd_while_busy, 1);
+    cmd(f, DOPI, 0x30);
+    assert_int_equal(rdscur(f, DOPI), 0);
+    assert_int_equal(rdsr(f, DOPI) & WIP, WIP);
+    assert_int_equal(se_mx25_busy_until(f->chip), f->now + 100000);
+}
+
 static void test_erase_without_wel_is_ignored(void **state)
 {
     fx *f = *state;
@@ -1573,6 +1659,9 @@ int main(void)
         T(test_64k_block_erase_in_spi_and_sopi),
         T(test_64k_block_erase_be4b_in_dopi),
         T(test_chip_erase_in_spi_and_dopi),
+        T(test_every_erase_command_in_every_mode),
+        T(test_rdscur_in_each_mode),
+        T(test_suspend_and_resume_a_program_in_dopi),
         T(test_erase_without_wel_is_ignored),
         T(test_wip_during_page_program),
         T(test_wip_during_4k_erase),

@@ -557,16 +557,41 @@ int main(int argc, char **argv)
         e = do_read(h, read_addr, read_len, read_file, &c, &err);
 
     const se_mx25_counters *fc = m ? se_machine_flash_counters(m) : NULL;
-    char flash_sum[400] = "";
+    /* Every kind of flash warning, named as in the JSON summary; text shows the non-zero. */
+    struct { const char *name; uint64_t n; } kinds[] = {
+        {"unerased_program", fc ? fc->unerased_program : 0},
+        {"unerased_bytes", fc ? fc->unerased_bytes : 0},
+        {"no_wel", fc ? fc->no_wel : 0},
+        {"read_while_busy", fc ? fc->read_while_busy : 0},
+        {"command_while_busy", fc ? fc->cmd_while_busy : 0},
+        {"unknown_command", fc ? fc->unknown_command : 0},
+        {"wrong_mode", fc ? fc->wrong_mode : 0},
+        {"bad_complement", fc ? fc->bad_complement : 0},
+        {"wrong_dummy", fc ? fc->wrong_dummy : 0},
+        {"bad_frame", fc ? fc->bad_frame : 0},
+        {"no_dqs", fc ? fc->no_dqs : 0},
+        {"dtr_odd", fc ? fc->dtr_odd : 0},
+        {"protected_area", fc ? fc->protected_area : 0},
+        {"bad_sequence", fc ? fc->bad_sequence : 0},
+        {"reset_while_busy", fc ? fc->reset_while_busy : 0},
+        {"deep_power_down", fc ? fc->deep_power_down : 0},
+        {"not_modelled", fc ? fc->not_modelled : 0},
+    };
+    const size_t nkinds = sizeof kinds / sizeof kinds[0];
+    char flash_sum[600] = "";
     if (fc && fc->frames) {
-        snprintf(flash_sum, sizeof flash_sum,
-                 "flash: %" PRIu64 " commands, %" PRIu64 " warnings (unerased program %" PRIu64
-                 ", no WEL %" PRIu64 ", read while busy %" PRIu64 ", unknown command %" PRIu64
-                 ", wrong mode %" PRIu64 ", bad complement %" PRIu64 ", wrong dummy %" PRIu64
-                 ", command while busy %" PRIu64 ")",
-                 fc->frames, fc->warnings, fc->unerased_program, fc->no_wel, fc->read_while_busy,
-                 fc->unknown_command, fc->wrong_mode, fc->bad_complement, fc->wrong_dummy,
-                 fc->cmd_while_busy);
+        size_t n = (size_t)snprintf(flash_sum, sizeof flash_sum,
+                                    "flash: %" PRIu64 " commands, %" PRIu64 " warnings", fc->frames,
+                                    fc->warnings);
+        const char *sep = " (";
+        for (size_t i = 0; i < nkinds && n < sizeof flash_sum; i++)
+            if (kinds[i].n) {
+                n += (size_t)snprintf(flash_sum + n, sizeof flash_sum - n, "%s%s %" PRIu64, sep,
+                                      kinds[i].name, kinds[i].n);
+                sep = ", ";
+            }
+        if (*sep == ',' && n < sizeof flash_sum - 1)
+            snprintf(flash_sum + n, sizeof flash_sum - n, ")");
     }
     char dev[32];
     uint64_t instr = h ? se_host_instructions(h) : 0;
@@ -581,15 +606,13 @@ int main(int argc, char **argv)
             fputs(",\"error\":", c.out);
             json_str(c.out, err.msg);
         }
-        if (fc && fc->frames)
-            fprintf(c.out, ",\"flash\":{\"commands\":%" PRIu64 ",\"warnings\":%" PRIu64
-                           ",\"unerased_program\":%" PRIu64 ",\"no_wel\":%" PRIu64
-                           ",\"read_while_busy\":%" PRIu64 ",\"unknown_command\":%" PRIu64
-                           ",\"wrong_mode\":%" PRIu64 ",\"bad_complement\":%" PRIu64
-                           ",\"wrong_dummy\":%" PRIu64 ",\"command_while_busy\":%" PRIu64 "}",
-                    fc->frames, fc->warnings, fc->unerased_program, fc->no_wel,
-                    fc->read_while_busy, fc->unknown_command, fc->wrong_mode,
-                    fc->bad_complement, fc->wrong_dummy, fc->cmd_while_busy);
+        if (fc && fc->frames) {
+            fprintf(c.out, ",\"flash\":{\"commands\":%" PRIu64 ",\"warnings\":%" PRIu64,
+                    fc->frames, fc->warnings);
+            for (size_t i = 0; i < nkinds; i++)
+                fprintf(c.out, ",\"%s\":%" PRIu64, kinds[i].name, kinds[i].n);
+            fputs("}", c.out);
+        }
         fputs("}\n", c.out);
     } else {
         if (flash_sum[0])
