@@ -25,7 +25,7 @@ static const char usage_text[] =
     "                      [--budget N] [--timeout SECONDS] [--internal-flash FILE]\n"
     "                      [--irq-mask maskints|primask|none] [--ram-fill BYTE|random]\n"
     "                      [--place profile|link] [--no-idle-skip] [--quiet]\n"
-    "                      [--flash-image FILE] [--log-flash] [--verbose]\n"
+    "                      [--flash-image FILE] [--log-flash] [--verbose] [--init-only]\n"
     "\n"
     "Runs each loader function on an emulated STM32 exactly as STM32CubeProgrammer calls it\n"
     "and prints one line per call. With no operation, runs the standard session: erase,\n"
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
     enum {
         O_TARGET = 256, O_TZ, O_ERASE, O_MASS, O_WRITE, O_NOERASE, O_READ, O_VERIFY, O_JSON,
         O_STRICT, O_CHUNK, O_BUFFER, O_SP, O_BUDGET, O_TIMEOUT, O_IFLASH, O_IRQ, O_FILL,
-        O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE
+        O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE, O_INITONLY
     };
     static const struct option opts[] = {
         {"target", required_argument, 0, O_TARGET}, {"tz", required_argument, 0, O_TZ},
@@ -339,12 +339,12 @@ int main(int argc, char **argv)
         {"place", required_argument, 0, O_PLACE}, {"quiet", no_argument, 0, O_QUIET},
         {"no-idle-skip", no_argument, 0, O_NOSKIP},
         {"flash-image", required_argument, 0, O_FIMG}, {"log-flash", no_argument, 0, O_LOGFLASH},
-        {"verbose", no_argument, 0, O_VERBOSE},
+        {"verbose", no_argument, 0, O_VERBOSE}, {"init-only", no_argument, 0, O_INITONLY},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
     const char *target = "stm32l562e-dk";
     bool tz = false, mass = false, verify = false, no_erase = false, have_erase = false;
-    bool have_read = false;
+    bool have_read = false, init_only = false;
     uint32_t erase_a = 0, erase_b = 0, read_addr = 0, read_len = 0;
     const char *read_file = NULL;
     write_req writes[MAX_WRITES];
@@ -455,6 +455,7 @@ int main(int argc, char **argv)
         case O_FIMG: mo.flash_image = optarg; break;
         case O_LOGFLASH: mo.log_flash = c.verbose = true; break;
         case O_VERBOSE: c.verbose = true; break;
+        case O_INITONLY: init_only = true; break;
         case O_HELP: fputs(usage_text, stdout); return 0;
         default: usage_exit("bad option");
         }
@@ -519,7 +520,11 @@ int main(int argc, char **argv)
         se_host_set_logger(h, on_call, &c);
     }
 
-    bool standard = !have_erase && !mass && !nwrites && !have_read;
+    if (init_only && (have_erase || mass || nwrites || have_read))
+        usage_exit("--init-only runs Init alone: no other operation");
+    if (!e && init_only)
+        e = se_host_init_only(h, &err);
+    bool standard = !init_only && !have_erase && !mass && !nwrites && !have_read;
     if (!e && standard) {
         /* The standard session: a pattern over the first sector and a half, odd length, so
          * writes end mid-sector and mid-word. */

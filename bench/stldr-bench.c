@@ -1,0 +1,324 @@
+/* stldr-bench: the speed and memory figures of stldr-emu, each measured several times in one
+ * run and printed as median, min and max, with ratios taken from the same run (this machine
+ * is noisy, so only same-run ratios mean anything).
+ *
+ *   emulation overhead   guest instructions/s of the same RAM-bound loader code under bare
+ *                        Unicorn (no hooks), stldr-emu with TrustZone off, and with it on
+ *   start-up             `stldr-emu run <reference loader> --init-only`, wall time
+ *   program throughput   erase + program + verify through the reference loader, via the CLI,
+ *                        for 1, 8 and 64 MiB, with the child's peak RSS
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <unicorn/unicorn.h>
+
+#include "emu/machine.h"
+#include "loader/host.h"
+#include "loader/stldr.h"
+
+#define MAX_RUNS 16
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct stats {
+    double med, min, max;
+} stats;
+
+static stats summarize(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    stats s = {n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0], v[n - 1]};
+    return s;
+}
+
+static void die(const char *what, const char *msg)
+{
+    fprintf(stderr, "stldr-bench: %s: %s\n", what, msg);
+    exit(1);
+}
+
+static const char *fw(const char *name)
+{
+    static char buf[4][512];
+    static int i;
+    char *b = buf[i++ & 3];
+    snprintf(b, 512, "%s/%s.stldr", SE_FIRMWARE_DIR, name);
+    return b;
+}
+
+/* ---- emulation overhead ------------------------------------------------------------------ */
+
+/* The workload: the SRAM test loader's Write over its whole 32 KiB device (a load/and/store
+ * loop) followed by CheckSum over it (a load/add loop), called `reps` times. */
+#define DEV 0x20038000u
+#define DEV_SIZE 0x8000u
+
+typedef struct workload {
+    se_stldr *l;
+    uint32_t write, checksum; /* entry addresses (Thumb bit set) */
+} workload;
+
+static void load_workload(workload *w, const char *name)
+{
+    se_error err;
+    if (se_stldr_open_file(fw(name), &w->l, &err))
+        die(name, err.msg);
+    if (!se_stldr_entry(w->l, SE_EP_WRITE, &w->write) ||
+        !se_stldr_entry(w->l, SE_EP_CHECKSUM, &w->checksum))
+        die(name, "no Write/CheckSum");
+}
+
+/* (a) bare Unicorn: the same image and calls, no hooks at all. */
+static double run_bare(const workload *w, const se_profile *p, int reps)
+{
+    uc_engine *uc;
+    static uint8_t ram[0x40000];
+    if (uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &uc) ||
+        uc_mem_map_ptr(uc, 0x20000000u, sizeof ram, UC_PROT_ALL, ram))
+        die("unicorn", "open/map failed");
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, 0};
+    se_image img;
+    se_error err;
+    if (se_stldr_plan(w->l, &win, SE_PLACE_LINK, false, &img, &err))
+        die("plan", err.msg);
+    memcpy(ram + (img.base - 0x20000000u), img.bytes, img.size);
+    uint32_t bkpt = 0xBE00u;
+    memcpy(ram + (p->bkpt_addr - 0x20000000u), &bkpt, 4);
+    uint32_t buf = (p->bkpt_addr + img.size + 0x800u) & ~3u;
+    memset(ram + (buf - 0x20000000u), 0x5A, DEV_SIZE);
+    double t0 = now_s();
+    for (int r = 0; r < reps; r++) {
+        uint32_t calls[2][4] = {{DEV, DEV_SIZE, buf, 0}, {DEV, DEV_SIZE, 0, 0}};
+        uint32_t entries[2] = {w->write, w->checksum};
+        for (int k = 0; k < 2; k++) {
+            uint32_t sp = p->bkpt_addr + img.size + 0x400u, lr = p->bkpt_addr | 1u, xpsr = 0x01000000u;
+            for (int i = 0; i < 4; i++)
+                uc_reg_write(uc, UC_ARM_REG_R0 + i, &calls[k][i]);
+            uc_reg_write(uc, UC_ARM_REG_SP, &sp);
+            uc_reg_write(uc, UC_ARM_REG_LR, &lr);
+            uc_reg_write(uc, UC_ARM_REG_XPSR, &xpsr);
+            if (uc_emu_start(uc, entries[k] | 1u, p->bkpt_addr, 0, 0))
+                die("unicorn", "emulation failed");
+        }
+    }
+    double t = now_s() - t0;
+    se_image_free(&img);
+    uc_close(uc);
+    return t;
+}
+
+/* (b)/(c) stldr-emu: the machine with every model, tracing off. */
+static double run_machine(const workload *w, const se_profile *p, int reps, uint64_t *instr)
+{
+    se_machine *m;
+    se_host *h;
+    se_error err;
+    se_machine_opts mo;
+    se_machine_opts_default(&mo);
+    if (se_machine_new(p, &mo, &m, &err))
+        die("machine", err.msg);
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.place = SE_PLACE_LINK;
+    if (se_host_new(w->l, m, &ho, &h, &err))
+        die("host", err.msg);
+    if (se_host_init_only(h, &err))
+        die("init", err.msg);
+    uint32_t buf = se_host_buffer(h);
+    uint8_t fill[DEV_SIZE];
+    memset(fill, 0x5A, sizeof fill);
+    se_machine_write(m, buf, fill, sizeof fill, &err);
+    uint64_t n = 0;
+    se_call_result r;
+    double t0 = now_s();
+    for (int i = 0; i < reps; i++) {
+        se_call c1 = {.entry = w->write, .args = {DEV, DEV_SIZE, buf, 0}, .sp = se_host_sp(h),
+                      .bkpt_addr = p->bkpt_addr};
+        se_machine_call(m, &c1, &r);
+        n += r.instructions;
+        if (r.status)
+            die("Write", r.reason);
+        se_call c2 = {.entry = w->checksum, .args = {DEV, DEV_SIZE, 0, 0}, .sp = se_host_sp(h),
+                      .bkpt_addr = p->bkpt_addr};
+        se_machine_call(m, &c2, &r);
+        n += r.instructions;
+        if (r.status)
+            die("CheckSum", r.reason);
+    }
+    double t = now_s() - t0;
+    *instr = n;
+    se_host_free(h);
+    se_machine_free(m);
+    return t;
+}
+
+/* ---- child processes ---------------------------------------------------------------------- */
+
+/* Run argv, return wall seconds; *rss_kib = the child's peak RSS. */
+static double run_child(char *const argv[], long *rss_kib, int *status)
+{
+    double t0 = now_s();
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork", strerror(errno));
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    if (wait4(pid, &st, 0, &ru) < 0)
+        die("wait", strerror(errno));
+    double t = now_s() - t0;
+    if (rss_kib)
+        *rss_kib = ru.ru_maxrss;
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return t;
+}
+
+static void write_random(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        die(path, strerror(errno));
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    uint8_t block[65536];
+    for (size_t done = 0; done < n; done += sizeof block) {
+        for (size_t i = 0; i < sizeof block; i += 8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            memcpy(block + i, &x, 8);
+        }
+        fwrite(block, 1, n - done < sizeof block ? n - done : sizeof block, f);
+    }
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 5, reps = 20;
+    int max_mib = 64;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--max-mib") && i + 1 < argc)
+            max_mib = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quick")) {
+            runs = 3;
+            reps = 5;
+            max_mib = 8;
+        } else {
+            fprintf(stderr, "usage: stldr-bench [--runs N] [--max-mib 1|8|64] [--quick]\n");
+            return 2;
+        }
+    }
+    if (runs < 1 || runs > MAX_RUNS)
+        runs = 5;
+    printf("stldr-bench: %d runs per figure; median [min .. max]\n\n", runs);
+
+    /* Emulation overhead */
+    workload off, on;
+    load_workload(&off, "sram_loader");
+    load_workload(&on, "sram_loader_tz");
+    const se_profile *poff = se_profile_find("stm32l562e-dk", false);
+    const se_profile *pon = se_profile_find("stm32l562e-dk", true);
+    double ta[MAX_RUNS], tb[MAX_RUNS], tc[MAX_RUNS], ra[MAX_RUNS], rb[MAX_RUNS], rc[MAX_RUNS];
+    double rba[MAX_RUNS], rca[MAX_RUNS];
+    uint64_t instr = 0, instr_on = 0;
+    for (int r = 0; r < runs; r++) { /* interleaved, so drift hits all three alike */
+        ta[r] = run_bare(&off, poff, reps);
+        tb[r] = run_machine(&off, poff, reps, &instr);
+        tc[r] = run_machine(&on, pon, reps, &instr_on);
+        ra[r] = instr / ta[r] / 1e6;
+        rb[r] = instr / tb[r] / 1e6;
+        rc[r] = instr_on / tc[r] / 1e6;
+        rba[r] = tb[r] / ta[r];
+        rca[r] = tc[r] / ta[r];
+    }
+    stats sa = summarize(ra, runs), sb = summarize(rb, runs), sc = summarize(rc, runs);
+    stats sba = summarize(rba, runs), sca = summarize(rca, runs);
+    printf("emulation overhead (%" PRIu64 " guest instructions per run: Write+CheckSum over 32 KiB x %d)\n",
+           instr, reps);
+    printf("  (a) bare Unicorn, no hooks      %8.1f M instr/s  [%.1f .. %.1f]\n", sa.med, sa.min, sa.max);
+    printf("  (b) stldr-emu, --tz off         %8.1f M instr/s  [%.1f .. %.1f]\n", sb.med, sb.min, sb.max);
+    printf("  (c) stldr-emu, --tz on          %8.1f M instr/s  [%.1f .. %.1f]\n", sc.med, sc.min, sc.max);
+    printf("  ratio b/a (time)                %8.2f            [%.2f .. %.2f]   target <= 1.3\n", sba.med, sba.min, sba.max);
+    printf("  ratio c/a (time)                %8.2f            [%.2f .. %.2f]   target <= 1.4\n\n", sca.med, sca.min, sca.max);
+    se_stldr_free(off.l);
+    se_stldr_free(on.l);
+
+    /* Start-up */
+    char *init_argv[] = {SE_TOOL_PATH, "run", (char *)fw("ref_mx25_l562"), "--init-only", "--quiet", NULL};
+    double ts[MAX_RUNS];
+    int st;
+    for (int r = 0; r < runs; r++) {
+        ts[r] = run_child(init_argv, NULL, &st) * 1e3;
+        if (st != 0)
+            die("start-up", "stldr-emu --init-only failed");
+    }
+    stats ss = summarize(ts, runs);
+    printf("start-up: stldr-emu run ref_mx25_l562 --init-only\n");
+    printf("  wall time                       %8.1f ms         [%.1f .. %.1f]   target <= 30 ms\n\n",
+           ss.med, ss.min, ss.max);
+
+    /* Program throughput and memory */
+    char dir[] = "/tmp/stldr-bench-XXXXXX";
+    if (!mkdtemp(dir))
+        die("mkdtemp", strerror(errno));
+    printf("program throughput: erase + program + verify through ref_mx25_l562 (octal DTR,\n"
+           "memory-mapped verify), stldr-emu run --write FILE@0x90000000 --verify\n");
+    int sizes[] = {1, 8, 64};
+    for (size_t k = 0; k < 3; k++) {
+        if (sizes[k] > max_mib)
+            continue;
+        char path[64], arg[96];
+        snprintf(path, sizeof path, "%s/r%d.bin", dir, sizes[k]);
+        write_random(path, (size_t)sizes[k] << 20);
+        snprintf(arg, sizeof arg, "%s@0x90000000", path);
+        char *argv2[] = {SE_TOOL_PATH, "run", (char *)fw("ref_mx25_l562"), "--write", arg,
+                         "--verify", "--quiet", NULL};
+        int n = sizes[k] >= 64 ? (runs < 3 ? runs : 3) : runs;
+        double tw[MAX_RUNS], rss[MAX_RUNS];
+        for (int r = 0; r < n; r++) {
+            long kib;
+            tw[r] = run_child(argv2, &kib, &st);
+            rss[r] = kib / 1024.0;
+            if (st != 0)
+                die("program", "stldr-emu --write --verify failed");
+        }
+        stats sw = summarize(tw, n), sr = summarize(rss, n);
+        printf("  %2d MiB  %7.2f s  %7.1f MB/s  [%.2f .. %.2f s]  peak RSS %6.1f MiB%s\n", sizes[k],
+               sw.med, sizes[k] * 1.048576 / sw.med, sw.min, sw.max, sr.max,
+               sizes[k] == 64 ? "   targets <= 3 s, <= 200 MiB" : "");
+        unlink(path);
+    }
+    rmdir(dir);
+    return 0;
+}
