@@ -14,6 +14,7 @@
 #include "../peripherals/octospi.h"
 #include "../peripherals/regfile.h"
 #include "../peripherals/stm32l5.h"
+#include "../peripherals/vcd.h" /* --vcd tap */
 #include "faultpc.h"
 
 #define PPB_BASE 0xE0000000u
@@ -113,6 +114,9 @@ struct se_machine {
     se_flash_image *flash_img;
     se_mx25 *mx25;
     bool flash_sync_failed;
+    /* --vcd tap: a forwarding port between OCTOSPI1 and the chip */
+    se_vcd *vcd;
+    se_flash_chip_ops vcd_ops;
 };
 
 /* ---- logging ------------------------------------------------------------------------- */
@@ -646,6 +650,37 @@ static void ext_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
     se_octospi_mem_write(m->ospi, offset, value, size);
 }
 
+/* ---- --vcd tap: records each frame the OCTOSPI sends, then hands it to the chip ---------- */
+
+static void vcd_tap_transfer(void *chip, se_flash_frame *f, uint64_t now_ns)
+{
+    se_machine *m = chip;
+    se_mx25_ops.transfer(m->mx25, f, now_ns); /* first: a read's data comes from the chip */
+    if (se_vcd_full(m->vcd))
+        return;
+    /* Bus clock = kernel / (DCR2.PRESCALER + 1); NCS high >= DCR1.CSHT + 1 cycles (B.2). */
+    uint32_t kernel = m->ospi->kernel_hz ? m->ospi->kernel_hz : SE_OCTOSPI_KERNEL_HZ;
+    uint32_t presc = m->ospi->r[0x00Cu / 4u] & 0xFFu;
+    se_vcd_set_cs_high(m->vcd, ((m->ospi->r[0x008u / 4u] >> 8) & 7u) + 1u);
+    se_vcd_frame(m->vcd, f, now_ns, kernel / (presc + 1u));
+    if (se_vcd_full(m->vcd) && m->opts.log) {
+        char msg[600];
+        snprintf(msg, sizeof msg,
+                 "vcd: recorded the first %" PRIu64 " flash frames in %s; later ones are left "
+                 "out (--vcd-limit N to change, 0 = all)",
+                 se_vcd_frames(m->vcd), m->opts.vcd_path);
+        m->opts.log(m->opts.log_ctx, SE_LOG_WARN, msg); /* about the output: not counted */
+    }
+}
+
+static uint64_t vcd_tap_busy_until(const void *chip)
+{
+    const se_machine *m = chip;
+    return se_mx25_ops.busy_until ? se_mx25_ops.busy_until(m->mx25) : 0;
+}
+
+/* ---- end of --vcd tap ------------------------------------------------------------------ */
+
 static se_err attach_ext_flash(se_machine *m, se_error *err)
 {
     const se_profile *p = m->prof;
@@ -677,7 +712,17 @@ static se_err attach_ext_flash(se_machine *m, se_error *err)
     m->ospi->base = SE_OCTOSPI_BASE;
     m->ospi->clock_enabled = &m->soc.rcc->ospi1_en;
     m->ospi->kernel_hz = m->soc.rcc->sysclk;
-    se_octospi_connect(m->ospi, (se_flash_port){&se_mx25_ops, m->mx25});
+    if (m->opts.vcd_path) { /* --vcd tap */
+        if (!(m->vcd = se_vcd_open(m->opts.vcd_path, err)))
+            return err ? err->code : SE_ERR_IO;
+        se_vcd_set_limit(m->vcd, m->opts.vcd_limit ? m->opts.vcd_limit : SE_VCD_DEFAULT_LIMIT);
+        m->vcd_ops = se_mx25_ops;
+        m->vcd_ops.transfer = vcd_tap_transfer;
+        m->vcd_ops.busy_until = vcd_tap_busy_until;
+        se_octospi_connect(m->ospi, (se_flash_port){&m->vcd_ops, m});
+    } else {
+        se_octospi_connect(m->ospi, (se_flash_port){&se_mx25_ops, m->mx25});
+    }
     m->soc.rcc->reset_line = rcc_reset_line;
     m->soc.rcc->reset_ctx = m;
     return se_machine_map_mmio(m, p->ext_window.base, p->ext_window.size, ext_read, ext_write,
@@ -846,6 +891,12 @@ void se_machine_free(se_machine *m)
         return;
     if (m->uc)
         uc_close(m->uc);
+    if (m->vcd) { /* --vcd tap */
+        se_error ve;
+        if (se_vcd_close(m->vcd, &ve) != SE_OK)
+            mlog(m, SE_LOG_WARN, "%s", ve.msg);
+        m->vcd = NULL;
+    }
     se_mx25_free(m->mx25);
     se_flash_image_free(m->flash_img);
     se_bus_free(m->bus);

@@ -38,6 +38,9 @@ typedef struct se_machine_opts {
     bool no_idle_skip;          /* run polling loops instruction by instruction */
     const char *flash_image;    /* external flash contents file (durable); NULL = memory */
     bool log_flash;             /* one log line per flash command */
+    /* --vcd: the flash bus as a waveform (peripherals/vcd.h); NULL = none */
+    const char *vcd_path;
+    uint64_t vcd_limit;         /* frames recorded; 0 = SE_VCD_DEFAULT_LIMIT, UINT64_MAX = all */
     se_log_fn log;
     void *log_ctx;
 } se_machine_opts;

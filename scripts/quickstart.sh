@@ -10,7 +10,8 @@ cd "$here"
 jobs="$(nproc 2>/dev/null || echo 2)"
 
 packages=(build-essential cmake pkg-config libunicorn-dev libelf-dev libdw-dev libcapstone-dev
-          libcmocka-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi)
+          libcmocka-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+          sigrok-cli)
 
 install_deps() {
     local missing=()

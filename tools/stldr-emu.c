@@ -26,6 +26,7 @@ static const char usage_text[] =
     "                      [--irq-mask maskints|primask|none] [--ram-fill BYTE|random]\n"
     "                      [--place profile|link] [--no-idle-skip] [--quiet]\n"
     "                      [--flash-image FILE] [--log-flash] [--verbose] [--init-only]\n"
+    "                      [--vcd FILE] [--vcd-limit FRAMES]\n"
     "\n"
     "Runs each loader function on an emulated STM32 exactly as STM32CubeProgrammer calls it\n"
     "and prints one line per call. With no operation, runs the standard session: erase,\n"
@@ -323,7 +324,8 @@ int main(int argc, char **argv)
     enum {
         O_TARGET = 256, O_TZ, O_ERASE, O_MASS, O_WRITE, O_NOERASE, O_READ, O_VERIFY, O_JSON,
         O_STRICT, O_CHUNK, O_BUFFER, O_SP, O_BUDGET, O_TIMEOUT, O_IFLASH, O_IRQ, O_FILL,
-        O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE, O_INITONLY
+        O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE, O_INITONLY,
+        O_VCD, O_VCDLIMIT /* --vcd */
     };
     static const struct option opts[] = {
         {"target", required_argument, 0, O_TARGET}, {"tz", required_argument, 0, O_TZ},
@@ -340,6 +342,7 @@ int main(int argc, char **argv)
         {"no-idle-skip", no_argument, 0, O_NOSKIP},
         {"flash-image", required_argument, 0, O_FIMG}, {"log-flash", no_argument, 0, O_LOGFLASH},
         {"verbose", no_argument, 0, O_VERBOSE}, {"init-only", no_argument, 0, O_INITONLY},
+        {"vcd", required_argument, 0, O_VCD}, {"vcd-limit", required_argument, 0, O_VCDLIMIT},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
     const char *target = "stm32l562e-dk";
@@ -456,6 +459,16 @@ int main(int argc, char **argv)
         case O_LOGFLASH: mo.log_flash = c.verbose = true; break;
         case O_VERBOSE: c.verbose = true; break;
         case O_INITONLY: init_only = true; break;
+        case O_VCD: mo.vcd_path = optarg; break; /* --vcd */
+        case O_VCDLIMIT: {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(optarg, &end, 0);
+            if (errno || end == optarg || *end || *optarg == '-')
+                usage_exit("--vcd-limit: bad frame count '%s' (0 = all)", optarg);
+            mo.vcd_limit = n ? (uint64_t)n : UINT64_MAX;
+            break;
+        }
         case O_HELP: fputs(usage_text, stdout); return 0;
         default: usage_exit("bad option");
         }
