@@ -30,6 +30,8 @@ struct se_stldr {
     size_t nsegs;
     se_symbol *syms;
     size_t nsyms;
+    se_section *secs;
+    size_t nsecs;
 };
 
 static const char *const entry_names[SE_EP__COUNT] = {
@@ -376,6 +378,53 @@ static void mark_metadata(open_ctx *c, size_t si_shndx)
     }
 }
 
+/* Keep a read-only copy of the section headers, with each allocated section's load
+ * address from the PT_LOAD segment that holds it. Names point into l->buf. */
+static se_err keep_sections(open_ctx *c)
+{
+    se_stldr *l = c->l;
+    size_t n = c->h.shnum;
+    if (n == 0)
+        return SE_OK;
+    l->secs = calloc(n, sizeof *l->secs);
+    if (!l->secs)
+        return se_error_set(c->err, SE_ERR_NOMEM, "%s: out of memory", c->label);
+    l->nsecs = n;
+    for (size_t i = 0; i < n; i++) {
+        const GElf_Shdr *sh = &c->secs[i].sh;
+        se_section *o = &l->secs[i];
+        o->name = c->secs[i].name;
+        o->type = (uint32_t)sh->sh_type;
+        o->flags = (uint32_t)sh->sh_flags;
+        o->addr = (uint32_t)sh->sh_addr;
+        o->size = (uint32_t)sh->sh_size;
+        o->offset = (uint32_t)sh->sh_offset;
+        o->lma = o->addr;
+        o->segment = -1;
+        if (!(sh->sh_flags & SHF_ALLOC) || sh->sh_size == 0)
+            continue;
+        for (size_t k = 0; k < l->nsegs; k++) {
+            const se_segment *s = &l->segs[k];
+            uint64_t rel;
+            if (has_file_bytes(sh)) {
+                if (sh->sh_offset < s->offset ||
+                    sh->sh_offset + sh->sh_size > (uint64_t)s->offset + s->filesz)
+                    continue;
+                rel = sh->sh_offset - s->offset;
+            } else {
+                if (sh->sh_addr < s->vaddr ||
+                    sh->sh_addr + sh->sh_size > (uint64_t)s->vaddr + s->memsz)
+                    continue;
+                rel = sh->sh_addr - s->vaddr;
+            }
+            o->lma = (uint32_t)(s->paddr + rel);
+            o->segment = (int)k;
+            break;
+        }
+    }
+    return SE_OK;
+}
+
 /* ---- symbols ------------------------------------------------------------------------- */
 
 static int cmp_sym(const void *a, const void *b)
@@ -651,6 +700,7 @@ void se_stldr_free(se_stldr *l)
     for (size_t i = 0; i < l->nsyms; i++)
         free((char *)l->syms[i].name);
     free(l->syms);
+    free(l->secs);
     free(l->segs);
     free(l->buf);
     free(l->path);
@@ -705,6 +755,8 @@ static se_err open_owned(uint8_t *buf, size_t len, const char *label, se_stldr *
         rc = read_segments(&c);
     if (!rc)
         rc = read_symbols(&c);
+    if (!rc)
+        rc = keep_sections(&c);
 
     if (c.elf)
         elf_end(c.elf);
@@ -836,6 +888,18 @@ const uint8_t *se_stldr_segment_data(const se_stldr *l, size_t i)
     if (l->segs[i].filesz == 0)
         return l->buf;
     return l->buf + l->segs[i].offset;
+}
+
+size_t se_stldr_nsections(const se_stldr *l)
+{
+    return l ? l->nsecs : 0;
+}
+
+const se_section *se_stldr_section(const se_stldr *l, size_t i)
+{
+    if (!l || i >= l->nsecs)
+        return NULL;
+    return &l->secs[i];
 }
 
 size_t se_stldr_nsymbols(const se_stldr *l)

@@ -107,6 +107,24 @@ const se_segment *se_stldr_segment(const se_stldr *l, size_t i);
 /* File bytes of segment i (filesz bytes). */
 const uint8_t *se_stldr_segment_data(const se_stldr *l, size_t i);
 
+/* Section headers, read-only, indexed as in the file (0 is the null section). `lma` is the
+ * load address, from the PT_LOAD segment holding the section (by file offset, or by address
+ * for NOBITS): p_paddr + the section's offset in that segment; `segment` is that segment's
+ * index for se_stldr_segment, or -1 (then lma = addr). */
+typedef struct se_section {
+    const char *name;     /* "" when unnamed */
+    uint32_t type;        /* SHT_* */
+    uint32_t flags;       /* SHF_* */
+    uint32_t addr;        /* VMA (run address) */
+    uint32_t size;
+    uint32_t offset;      /* file offset (meaningless for NOBITS) */
+    uint32_t lma;
+    int segment;
+} se_section;
+
+size_t se_stldr_nsections(const se_stldr *l);
+const se_section *se_stldr_section(const se_stldr *l, size_t i);
+
 /* Symbols (functions and objects with a non-zero address or size), sorted by address. */
 size_t se_stldr_nsymbols(const se_stldr *l);
 const se_symbol *se_stldr_symbol(const se_stldr *l, size_t i);

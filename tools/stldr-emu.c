@@ -12,12 +12,14 @@
 #include "emu/machine.h"
 #include "peripherals/mx25lm51245g.h"
 #include "loader/host.h"
+#include "loader/lint.h"
 #include "loader/stldr.h"
 
 #define MAX_WRITES 16
 
 static const char usage_text[] =
     "usage: stldr-emu info LOADER [--target T] [--tz on|off] [--json]\n"
+    "       stldr-emu lint LOADER [--target T] [--tz on|off] [--json]\n"
     "       stldr-emu run  LOADER [--target T] [--tz on|off]\n"
     "                      [--erase START:END | --mass-erase] [--write FILE@ADDR]...\n"
     "                      [--no-erase] [--read ADDR:LEN[@FILE]] [--verify] [--json]\n"
@@ -277,6 +279,50 @@ static int cmd_info(cli *c, const se_stldr *l, const se_profile *p, se_place pla
     return pe ? se_err_exit_code(pe) : 0;
 }
 
+/* ---- lint (static checks; see loader/lint.h) ----------------------------------------- */
+
+static int cmd_lint(cli *c, const se_stldr *l, const se_profile *p)
+{
+    size_t n = se_lint(l, p, NULL, 0);
+    se_lint_finding *f = calloc(n ? n : 1, sizeof *f);
+    if (!f) {
+        fprintf(stderr, "stldr-emu: out of memory\n");
+        return se_err_exit_code(SE_ERR_NOMEM);
+    }
+    size_t m = se_lint(l, p, f, n);
+    if (m < n)
+        n = m;
+    unsigned counts[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        counts[f[i].level]++;
+    int rc = se_lint_exit_code(f, n);
+    FILE *o = c->out;
+    if (c->json) {
+        fputs("{\"loader\":", o);
+        json_str(o, se_stldr_path(l));
+        fprintf(o, ",\"target\":\"%s\",\"tz\":%s,\"errors\":%u,\"warnings\":%u,\"infos\":%u,"
+                   "\"exit\":%d,\"findings\":[",
+                p->target, p->tz ? "true" : "false", counts[SE_LINT_ERROR], counts[SE_LINT_WARN],
+                counts[SE_LINT_INFO], rc);
+        for (size_t i = 0; i < n; i++) {
+            fprintf(o, "%s{\"level\":\"%s\",\"code\":", i ? "," : "", se_lint_level_name(f[i].level));
+            json_str(o, f[i].code);
+            fputs(",\"message\":", o);
+            json_str(o, f[i].msg);
+            fputs("}", o);
+        }
+        fputs("]}\n", o);
+    } else {
+        fprintf(o, "lint %s on %s\n", se_stldr_path(l), p->description);
+        for (size_t i = 0; i < n; i++)
+            fprintf(o, "%-7s %-16s %s\n", se_lint_level_name(f[i].level), f[i].code, f[i].msg);
+        fprintf(o, "%u errors, %u warnings, %u infos\n", counts[SE_LINT_ERROR],
+                counts[SE_LINT_WARN], counts[SE_LINT_INFO]);
+    }
+    free(f);
+    return rc;
+}
+
 /* ---- run ---------------------------------------------------------------------------- */
 
 typedef struct write_req {
@@ -318,7 +364,7 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep the call log in order with stderr lines */
     const char *cmd = argv[1];
-    if (strcmp(cmd, "info") && strcmp(cmd, "run"))
+    if (strcmp(cmd, "info") && strcmp(cmd, "run") && strcmp(cmd, "lint"))
         usage_exit("unknown command '%s'", cmd);
 
     enum {
@@ -496,6 +542,11 @@ int main(int argc, char **argv)
     c.l = l;
     if (!strcmp(cmd, "info")) {
         int rc = cmd_info(&c, l, prof, ho.place, ho.strict);
+        se_stldr_free(l);
+        return rc;
+    }
+    if (!strcmp(cmd, "lint")) {
+        int rc = cmd_lint(&c, l, prof);
         se_stldr_free(l);
         return rc;
     }
