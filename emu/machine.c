@@ -16,12 +16,13 @@
 #include "../peripherals/stm32l5.h"
 #include "../peripherals/vcd.h" /* --vcd tap */
 #include "faultpc.h"
+#include "trace.h" /* --trace / --last */
 
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
 #define BKPT_WORD 0x0000BE00u     /* BKPT #0, then a zero halfword (protocol.md 2.1) */
 #define ICACHE_SLOTS 4096u        /* per-block instruction-count cache */
-#define RING 64u                  /* recent blocks, for hang and fault reports */
+#define RING 128u                 /* recent blocks, for hang and fault reports (--last) */
 #define WALL_CHECK_EVERY (1u << 22)
 #define MAX_NEST 16u
 #define ONCE_SLOTS 1024u
@@ -65,7 +66,6 @@ struct se_machine {
     uint64_t cycles;          /* virtual core cycles: executed instructions + skipped waits */
     uint64_t skipped;         /* cycles advanced without executing (idle_until) */
     uint64_t hint_ns;         /* last idle_until hint, and how often the same loop gave it */
-    uint32_t hint_block;
     unsigned hint_hits;
     uint32_t core_hz;
     uint64_t ns_base;         /* ns at cycles_base */
@@ -78,6 +78,7 @@ struct se_machine {
     /* current call */
     enum stop_kind stop;
     uint32_t stop_n;          /* instructions of the block that was not run */
+    uint32_t stop_block;      /* --trace: that block's address */
     uint32_t intno;
     uint32_t intr_pc;
     uc_mem_type mem_type;
@@ -99,7 +100,14 @@ struct se_machine {
     /* blocks */
     icache_slot icache[ICACHE_SLOTS];
     uint32_t ring[RING];
+    uint32_t ring_size[RING]; /* --last: bytes of each ring block executed */
     unsigned ring_pos;
+
+    /* --trace / --last */
+    se_srcline_fn srcline;
+    void *src_ctx;
+    se_insn_observer obs;     /* obs.insn set: code_hook installed */
+    uc_hook code_hook;
 
     /* reporting */
     unsigned warnings;
@@ -108,6 +116,8 @@ struct se_machine {
     mapped_mmio mmio[4];
     unsigned nmmio;
     uint32_t image_base, image_end;
+    uint32_t mmio_addr;       /* the peripheral access in progress, for host_pc() */
+    bool mmio_write;
     se_periph_host periph_host; /* what devices may call back into */
     se_stm32l5 soc;
     se_octospi *ospi;
@@ -364,6 +374,7 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     if (m->cycles + n >= m->next_event) {
         m->stop = STOP_EVENT;
         m->stop_n = n;
+        m->stop_block = (uint32_t)address; /* --trace */
         uc_emu_stop(uc);
         return;
     }
@@ -373,13 +384,113 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         if (!(pm & 1u) && !(fm & 1u) && !bp) {
             m->stop = STOP_IRQ;
             m->stop_n = 0;
+            m->stop_block = (uint32_t)address; /* --trace */
             uc_emu_stop(uc);
             return;
         }
     }
     m->cycles += n;
+    m->ring_size[m->ring_pos & (RING - 1)] = size; /* --last */
     m->ring[m->ring_pos++ & (RING - 1)] = (uint32_t)address;
 }
+
+/* ---- --trace / --last ---------------------------------------------------------------- */
+
+_Static_assert(RING >= SE_LAST_MAX && (RING & (RING - 1)) == 0, "ring too small for --last");
+
+/* Installed only while an observer is set: observes, never stops or moves PC (stopping
+ * inside an IT block corrupts Unicorn 2.0.1's state). An instruction of a block the block
+ * hook refused to run (a stop is pending) is not reported. */
+static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)uc;
+    se_machine *m = user;
+    if (m->stop == STOP_NONE && m->obs.insn)
+        m->obs.insn(m->obs.ctx, (uint32_t)address, size);
+}
+
+/* The newest ring block stopped at pc: it ran up to pc, and pc itself when `inclusive`
+ * (the faulting instruction). Nothing when pc is not inside that block. */
+static void ring_cut(se_machine *m, uint32_t pc, bool inclusive)
+{
+    if (m->ring_pos == 0)
+        return;
+    unsigned i = (m->ring_pos - 1) & (RING - 1);
+    uint32_t off = pc - m->ring[i];
+    if (off >= m->ring_size[i])
+        return;
+    uint32_t len = 0;
+    if (inclusive) {
+        const uint8_t *p = host_ptr(m, pc, 2);
+        len = (p && (((p[0] | (p[1] << 8)) >> 11) >= 0x1D)) ? 4 : 2;
+    }
+    if (off + len < m->ring_size[i])
+        m->ring_size[i] = off + len;
+}
+
+void se_machine_set_srcline(se_machine *m, se_srcline_fn fn, void *ctx)
+{
+    m->srcline = fn;
+    m->src_ctx = ctx;
+}
+
+const char *se_machine_symbolize(se_machine *m, uint32_t addr, char *buf, size_t len)
+{
+    return fmt_addr(m, addr, buf, len);
+}
+
+bool se_machine_srcline(se_machine *m, uint32_t addr, char *buf, size_t len)
+{
+    return m->srcline && m->srcline(m->src_ctx, addr, buf, len);
+}
+
+const uint8_t *se_machine_code_ptr(se_machine *m, uint32_t addr, uint32_t len)
+{
+    return host_ptr(m, addr, len);
+}
+
+unsigned se_machine_recent_blocks(const se_machine *m, uint32_t *addr, uint32_t *size,
+                                  unsigned max)
+{
+    unsigned n = m->ring_pos < RING ? m->ring_pos : RING;
+    if (n > max)
+        n = max;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = (m->ring_pos - n + k) & (RING - 1);
+        addr[k] = m->ring[i];
+        size[k] = m->ring_size[i];
+    }
+    return n;
+}
+
+void se_machine_core_regs(se_machine *m, uint32_t regs[SE_CORE_NREGS])
+{
+    static const int ids[SE_CORE_NREGS] = {
+        UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,
+        UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9,
+        UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR,
+        UC_ARM_REG_XPSR,
+    };
+    for (unsigned i = 0; i < SE_CORE_NREGS; i++)
+        regs[i] = reg(m, ids[i]);
+}
+
+se_err se_machine_set_observer(se_machine *m, const se_insn_observer *o, se_error *err)
+{
+    if (m->obs.insn) {
+        uc_hook_del(m->uc, m->code_hook);
+        memset(&m->obs, 0, sizeof m->obs);
+    }
+    if (!o || !o->insn)
+        return SE_OK;
+    uc_err ue = uc_hook_add(m->uc, &m->code_hook, UC_HOOK_CODE, (void *)hook_code, m, 1, 0);
+    if (ue != UC_ERR_OK)
+        return se_error_set(err, SE_ERR_EMU, "unicorn: add code hook: %s", uc_strerror(ue));
+    m->obs = *o;
+    return SE_OK;
+}
+
+/* ---- end --trace / --last ------------------------------------------------------------ */
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 {
@@ -500,7 +611,9 @@ static uint64_t periph_read(uc_engine *uc, uint64_t offset, unsigned size, void 
 {
     (void)uc;
     se_machine *m = user;
-    return se_bus_read(m->bus, m->prof->periph.base + (uint32_t)offset, size);
+    m->mmio_addr = m->prof->periph.base + (uint32_t)offset;
+    m->mmio_write = false;
+    return se_bus_read(m->bus, m->mmio_addr, size);
 }
 
 static void periph_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
@@ -508,14 +621,18 @@ static void periph_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t
 {
     (void)uc;
     se_machine *m = user;
-    se_bus_write(m->bus, m->prof->periph.base + (uint32_t)offset, (uint32_t)value, size);
+    m->mmio_addr = m->prof->periph.base + (uint32_t)offset;
+    m->mmio_write = true;
+    se_bus_write(m->bus, m->mmio_addr, (uint32_t)value, size);
 }
 
 static uint64_t periph_alias_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
     (void)uc;
     se_machine *m = user;
-    return se_bus_read(m->bus, m->prof->periph_alias + (uint32_t)offset, size);
+    m->mmio_addr = m->prof->periph_alias + (uint32_t)offset;
+    m->mmio_write = false;
+    return se_bus_read(m->bus, m->mmio_addr, size);
 }
 
 static void periph_alias_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
@@ -523,7 +640,9 @@ static void periph_alias_write(uc_engine *uc, uint64_t offset, unsigned size, ui
 {
     (void)uc;
     se_machine *m = user;
-    se_bus_write(m->bus, m->prof->periph_alias + (uint32_t)offset, (uint32_t)value, size);
+    m->mmio_addr = m->prof->periph_alias + (uint32_t)offset;
+    m->mmio_write = true;
+    se_bus_write(m->bus, m->mmio_addr, (uint32_t)value, size);
 }
 
 static uint64_t mmio_read_tramp(uc_engine *uc, uint64_t offset, unsigned size, void *user)
@@ -554,25 +673,37 @@ static void host_log(void *opaque, int level, const char *msg)
     mlog(opaque, level, "%s", msg);
 }
 
+/* The instruction making the current peripheral access. Unicorn 2.0.1 reports the block
+ * start inside MMIO callbacks; decoding the block finds the load/store (only done when a
+ * device logs, so it costs nothing on the hot path). */
 static uint32_t host_pc(void *opaque)
 {
     se_machine *m = opaque;
-    return m->uc ? reg(m, UC_ARM_REG_PC) : 0;
+    if (!m->uc)
+        return 0;
+    uint32_t block = reg(m, UC_ARM_REG_PC), exact;
+    const icache_slot *slot = &m->icache[(block >> 1) & (ICACHE_SLOTS - 1)];
+    uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
+    const uint8_t *code = host_ptr(m, block, blen);
+    if (code && se_find_faulting_insn(m->uc, code, blen, block, m->mmio_addr, m->mmio_write,
+                                      &exact))
+        return exact;
+    return block;
 }
 
-/* A device says the value the CPU just read stays as it is until ns. When the same block
- * has read such a value IDLE_HITS times in a row, the CPU is only waiting: advance virtual
- * time to ns (or to the next timer event, whichever is first) instead of running the loop.
- * The instruction budget is shifted by the same amount: it counts executed instructions. */
+/* A device says the value the CPU just read stays as it is until ns. When IDLE_HITS reads
+ * in a row (from the same polling loop, whatever blocks it spans: a status command may take
+ * several register accesses) were answered with the same deadline, the CPU is only waiting:
+ * advance virtual time to ns (or to the next timer event, whichever is first) instead of
+ * running the loop. The instruction budget is shifted by the same amount: it counts
+ * executed instructions. */
 #define IDLE_HITS 16u
 static void host_idle_until(void *opaque, uint64_t ns)
 {
     se_machine *m = opaque;
     if (m->opts.no_idle_skip)
         return;
-    uint32_t blk = m->ring[(m->ring_pos - 1) & (RING - 1)];
-    if (blk != m->hint_block || ns != m->hint_ns) {
-        m->hint_block = blk;
+    if (ns != m->hint_ns) {
         m->hint_ns = ns;
         m->hint_hits = 1;
         return;
@@ -586,7 +717,12 @@ static void host_idle_until(void *opaque, uint64_t ns)
     uint64_t target = m->cycles +
                       (uint64_t)(((unsigned __int128)(ns - now_ns) * m->core_hz + 999999999u) /
                                  1000000000u);
-    if (target > m->systick_at)
+    /* A SysTick interrupt that could be taken must run at its time; one that is masked
+     * (C_MASKINTS, PRIMASK, or TICKINT off) only sets COUNTFLAG/pending, which the jump
+     * reproduces. */
+    bool tick_irq = (m->scs.syst_csr & 2u) && !masked_by_debug(m, SE_EXC_SYSTICK) &&
+                    !(reg(m, UC_ARM_REG_PRIMASK) & 1u);
+    if (tick_irq && target > m->systick_at)
         target = m->systick_at;
     if (target <= m->cycles)
         return;
@@ -596,6 +732,10 @@ static void host_idle_until(void *opaque, uint64_t ns)
     if (m->budget_at != UINT64_MAX)
         m->budget_at += delta;
     m->wall_at += delta;
+    if (m->systick_at <= target) {
+        se_systick_fire(&m->scs, target);
+        m->systick_at = se_systick_next_event(&m->scs, target);
+    }
     schedule(m);
 }
 
@@ -748,6 +888,7 @@ void se_machine_opts_default(se_machine_opts *o)
     memset(o, 0, sizeof *o);
     o->irq_mask = SE_MASK_MASKINTS;
     o->ram_fill = 0xA5; /* stale RAM, so code that assumes zeroed .bss shows it */
+    o->last_insns = SE_LAST_DEFAULT; /* --last */
 }
 
 static se_err uc_fail(se_error *err, uc_err e, const char *what)
@@ -1251,8 +1392,10 @@ static entry_result mem_fault(se_machine *m)
     uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
     const uint8_t *code = host_ptr(m, block, blen);
     bool is_write = m->mem_type == UC_MEM_WRITE_UNMAPPED || m->mem_type == UC_MEM_WRITE_PROT;
-    if (code && se_find_faulting_insn(m->uc, code, blen, block, a, is_write, &exact))
+    if (code && se_find_faulting_insn(m->uc, code, blen, block, a, is_write, &exact)) {
+        ring_cut(m, exact, true); /* --last */
         return fault(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, exact, desc);
+    }
     return fault_at(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, block, desc,
                     "in the block at");
 }
@@ -1319,6 +1462,11 @@ static void finish(se_machine *m, se_call_result *r, se_err st, uint64_t c0, uin
         r->status = SE_ERR_IO;
         snprintf(r->reason, sizeof r->reason, "flash image: %s", e.msg);
     }
+    /* --last / --trace */
+    if (r->status != SE_OK)
+        r->nlast = se_last_insns(m, m->opts.last_insns, r->last);
+    if (m->obs.call_end)
+        m->obs.call_end(m->obs.ctx, r);
 }
 
 /* The blocks most recently executed: the address range of the loop a hung call spins in. */
@@ -1386,6 +1534,8 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     m->vec_note[0] = '\0';
     m->lockup_why[0] = '\0';
     m->ring_pos = 0;
+    if (m->obs.call_begin) /* --trace */
+        m->obs.call_begin(m->obs.ctx, c);
 
     m->budget_at = c->max_instructions ? m->cycles + c->max_instructions : UINT64_MAX;
     m->wall_at = m->cycles + WALL_CHECK_EVERY;
@@ -1413,6 +1563,14 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         m->stop = STOP_NONE;
         m->stop_n = 0;
         uc_err ue = uc_emu_start(m->uc, pc | 1u, c->bkpt_addr, 0, 0);
+        if (m->obs.paused) /* --trace */
+            m->obs.paused(m->obs.ctx);
+        /* --trace: with a code hook installed, Unicorn 2.0.1 does not put PC back to the
+         * start of a block the block hook refused (it keeps the PC synced for the last
+         * hooked instruction, the previous block's last): restore it, or that instruction
+         * would run twice. */
+        if (m->obs.insn && (m->stop == STOP_EVENT || m->stop == STOP_IRQ))
+            set_reg(m, UC_ARM_REG_PC, m->stop_block | 1u);
         pc = reg(m, UC_ARM_REG_PC);
         enum stop_kind st = m->stop;
         if (ue != UC_ERR_OK && st == STOP_NONE) {
@@ -1516,6 +1674,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
             /* fall through */
         case STOP_INTR: {
             uint32_t ipc = (st == STOP_INTR) ? m->intr_pc : m->intr_pc;
+            ring_cut(m, ipc, !(st == STOP_INTR && m->intno == 2)); /* --last; SVC: ipc is next */
             if (st == STOP_INTR && m->intno == 8) {
                 if (!exc_return(m, ipc | 1u, why, sizeof why)) {
                     char desc[600];

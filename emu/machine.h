@@ -29,6 +29,22 @@ typedef void (*se_log_fn)(void *ctx, int level, const char *msg);
 /* Format addr as "symbol+offset" into buf; return buf. */
 typedef const char *(*se_symbolize_fn)(void *ctx, uint32_t addr, char *buf, size_t len);
 
+/* ---- --trace / --last (emu/trace.h) ---- */
+/* Format the source line of addr ("file.c:120") into buf; false when unknown. */
+typedef bool (*se_srcline_fn)(void *ctx, uint32_t addr, char *buf, size_t len);
+
+#define SE_LAST_DEFAULT 64u /* instructions kept for failure reports */
+#define SE_LAST_MAX 128u
+
+/* One executed instruction, as a failure report shows it. */
+typedef struct se_insn_info {
+    uint32_t pc;
+    char sym[40];               /* "Init+0x10", or the address */
+    char src[32];               /* "init_fault.c:20", or "" */
+    char text[48];              /* Capstone disassembly, "ldr r3, [r3]" */
+} se_insn_info;
+/* ---- end --trace / --last ---- */
+
 typedef struct se_machine_opts {
     se_irq_mask irq_mask;
     int ram_fill;               /* power-on SRAM contents: byte value, or -1 = pseudo-random */
@@ -41,6 +57,9 @@ typedef struct se_machine_opts {
     /* --vcd: the flash bus as a waveform (peripherals/vcd.h); NULL = none */
     const char *vcd_path;
     uint64_t vcd_limit;         /* frames recorded; 0 = SE_VCD_DEFAULT_LIMIT, UINT64_MAX = all */
+    /* --last: instructions reported with a failed call (default SE_LAST_DEFAULT, at most
+     * SE_LAST_MAX, 0 = none) */
+    unsigned last_insns;
     se_log_fn log;
     void *log_ctx;
 } se_machine_opts;
@@ -106,11 +125,45 @@ typedef struct se_call_result {
     unsigned exceptions;        /* exceptions taken during the call */
     char reason[1024];          /* one line: why it did not succeed */
     char detail[2048];          /* further lines (exception chain, registers) */
+    /* --last: the instructions executed last, oldest first (failed calls only) */
+    unsigned nlast;
+    se_insn_info last[SE_LAST_MAX];
 } se_call_result;
 
 /* Run one call. Never returns before the breakpoint is reached, a fault the loader does
  * not handle, lockup, or a limit; never crashes on anything the guest does. */
 void se_machine_call(se_machine *m, const se_call *c, se_call_result *r);
+
+/* ---- --trace / --last: what emu/trace.c needs from the machine ---- */
+void se_machine_set_srcline(se_machine *m, se_srcline_fn fn, void *ctx);
+/* "symbol+offset" (or the address) and "file:line" (false when unknown) of addr. */
+const char *se_machine_symbolize(se_machine *m, uint32_t addr, char *buf, size_t len);
+bool se_machine_srcline(se_machine *m, uint32_t addr, char *buf, size_t len);
+/* Host pointer to len bytes of code at addr (SRAM or internal flash), or NULL. */
+const uint8_t *se_machine_code_ptr(se_machine *m, uint32_t addr, uint32_t len);
+/* The basic blocks this call ran, oldest first, up to max (the machine keeps the last
+ * SE_LAST_MAX): start address and bytes executed (a block cut short by a fault ends with
+ * the faulting instruction). Returns how many. */
+unsigned se_machine_recent_blocks(const se_machine *m, uint32_t *addr, uint32_t *size,
+                                  unsigned max);
+/* R0-R12, SP, LR, xPSR, in that order. */
+#define SE_CORE_NREGS 16
+void se_machine_core_regs(se_machine *m, uint32_t regs[SE_CORE_NREGS]);
+
+/* An instruction observer. Installing one adds a per-instruction Unicorn hook (about 8x
+ * slower), so it exists only while tracing; it only observes (never stops or moves PC).
+ * insn: before each instruction runs. paused: emulation stopped (an exception, a timer
+ * event, the end of the call), so the last instruction has completed. */
+typedef struct se_insn_observer {
+    void (*call_begin)(void *ctx, const se_call *c);
+    void (*insn)(void *ctx, uint32_t pc, uint32_t size);
+    void (*paused)(void *ctx);
+    void (*call_end)(void *ctx, const se_call_result *r);
+    void *ctx;
+} se_insn_observer;
+/* NULL removes the observer (and the hook). */
+se_err se_machine_set_observer(se_machine *m, const se_insn_observer *o, se_error *err);
+/* ---- end --trace / --last ---- */
 
 /* Claim an address window (e.g. the OCTOSPI memory window) with MMIO callbacks. */
 typedef uint32_t (*se_mmio_read_fn)(void *opaque, uint32_t offset, unsigned size);

@@ -578,7 +578,7 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
     case SAU_CTRL: s->sau_ctrl = value & 3u; break;
     case SAU_RNR: s->sau_rnr = value & 7u; break;
     case SAU_RBAR: s->sau_rbar[s->sau_rnr & 7u] = value & ~0x1Fu; break;
-    case SAU_RLAR: s->sau_rlar[s->sau_rnr & 7u] = value & ~0x1Eu; break;
+    case SAU_RLAR: s->sau_rlar[s->sau_rnr & 7u] = value & ~0x1Cu; break; /* keep NSC (bit 1) and ENABLE */
     case SFSR: s->sfsr &= ~value; break;
     case SFAR: s->sfar = value; break;
     case DHCSR:

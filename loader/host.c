@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dwarf.h" /* --trace / --last: file:line */
+
 #define BKPT_WORD 0x0000BE00u   /* protocol.md 2.1 step 3 */
 #define ZERO_BLOCK 0x200u       /* the host writes 0x200 zero bytes there (P6, P8) */
 
@@ -20,6 +22,8 @@ struct se_host {
     unsigned calls;
     const char *op;
     uint8_t *scratch;
+    se_dwarf *dwarf;             /* --trace / --last: opened at the first lookup */
+    bool dwarf_tried;
 };
 
 void se_host_opts_default(se_host_opts *o)
@@ -45,6 +49,22 @@ static const char *host_symbolize(void *ctx, uint32_t addr, char *buf, size_t le
     else
         snprintf(buf, len, "%s", s->name);
     return buf;
+}
+
+/* --trace / --last: file:line from the loader's DWARF, by link address. */
+static bool host_srcline(void *ctx, uint32_t addr, char *buf, size_t len)
+{
+    se_host *h = ctx;
+    if (!h->dwarf_tried) {
+        h->dwarf_tried = true;
+        h->dwarf = se_dwarf_open(se_stldr_path(h->l));
+    }
+    const char *file;
+    int line;
+    if (!se_dwarf_line(h->dwarf, (uint32_t)((int64_t)addr - h->img.delta), &file, &line))
+        return false;
+    snprintf(buf, len, "%s:%d", file, line);
+    return true;
 }
 
 static uint32_t align_up(uint32_t v, uint32_t a)
@@ -111,6 +131,7 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     }
     se_machine_set_symbolizer(m, host_symbolize, h);
+    se_machine_set_srcline(m, host_srcline, h); /* --trace / --last */
     se_machine_set_image(m, h->img.base, h->img.mem_end);
     *out = h;
     return SE_OK;
@@ -121,6 +142,8 @@ void se_host_free(se_host *h)
     if (!h)
         return;
     se_machine_set_symbolizer(h->m, NULL, NULL);
+    se_machine_set_srcline(h->m, NULL, NULL); /* --trace / --last */
+    se_dwarf_close(h->dwarf);
     se_image_free(&h->img);
     free(h->scratch);
     free(h);
@@ -343,7 +366,12 @@ static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32
         uint32_t skip = a & 3u;
         uint32_t words = (skip + n + 3) / 4;
         uint32_t drop = words * 4 - skip - n;
-        memset(h->scratch, 0, words * 4);
+        /* The pad bytes around an unaligned range: what CubeProgrammer puts there is not
+         * known (protocol.md 2.7). Policy: the device's current bytes (read through the
+         * memory-mapped window Init left on), else the erase value, so that a Verify that
+         * compares whole words (ST's does) sees equal pads. */
+        if (se_machine_read(h->m, a - skip, h->scratch, words * 4, NULL) != SE_OK)
+            memset(h->scratch, se_stldr_storage(h->l)->erase_value, words * 4);
         memcpy(h->scratch + skip, data + done, n);
         se_call_record rec;
         if ((e = se_machine_write(h->m, h->buffer, h->scratch, words * 4, err)) ||

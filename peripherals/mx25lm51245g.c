@@ -1137,6 +1137,11 @@ void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns)
 done:
     if (t.on)
         host_log(s, SE_LOG_INFO, t.buf);
+    /* Whatever a read returns while an operation runs (WIP=1 status, 0xFF array data) stays
+     * so until it ends: a CPU that keeps reading is only waiting (periph.h idle_until). */
+    if (!f->write && len && s->busy_op != SE_MX25_OP_NONE && s->busy_until_ns > now_ns &&
+        s->host && s->host->idle_until)
+        s->host->idle_until(s->host->opaque, s->busy_until_ns);
 }
 
 static void transfer_op(void *chip, se_flash_frame *f, uint64_t now_ns)

@@ -166,6 +166,21 @@ static void test_mass_erase_takes_device_seconds_not_host_seconds(void **state)
     th_close(&s);
 }
 
+/* ST's BSP polls with indirect RDSCUR + RDSR reads rather than automatic polling: the
+ * flash tells the machine the answers hold until the erase ends, so the loop is skipped. */
+static void test_indirect_status_polling_is_skipped_too(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "ref_poll_indirect", false, NULL, NULL);
+    assert_int_equal(se_host_mass_erase(s.h, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "MassErase");
+    assert_non_null(r);
+    assert_true(r->res.vtime_ns >= 100000000000ull);
+    assert_true(r->res.instructions < 10000000u);
+    th_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_forgotten_wren_is_explained),
         cmocka_unit_test(test_wrong_poll_dummy_cycles_are_explained),
         cmocka_unit_test(test_mass_erase_takes_device_seconds_not_host_seconds),
+        cmocka_unit_test(test_indirect_status_polling_is_skipped_too),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h> /* strcasecmp: --trace-call */
 
 #include "emu/fileio.h"
 #include "emu/machine.h"
+#include "emu/trace.h" /* --trace / --last */
 #include "peripherals/mx25lm51245g.h"
 #include "loader/host.h"
 #include "loader/lint.h"
@@ -29,6 +31,9 @@ static const char usage_text[] =
     "                      [--place profile|link] [--no-idle-skip] [--quiet]\n"
     "                      [--flash-image FILE] [--log-flash] [--verbose] [--init-only]\n"
     "                      [--vcd FILE] [--vcd-limit FRAMES]\n"
+    "                      [--last N] [--trace] [--trace-func NAME] [--trace-range A:B]\n"
+    "                      [--trace-call NAME] [--trace-file FILE]\n"
+    "       stldr-emu trace LOADER [run options]   (run with --trace)\n"
     "\n"
     "Runs each loader function on an emulated STM32 exactly as STM32CubeProgrammer calls it\n"
     "and prints one line per call. With no operation, runs the standard session: erase,\n"
@@ -117,6 +122,37 @@ static void fmt_time(char *buf, size_t len, uint64_t ns)
         snprintf(buf, len, "%.3f s", ns / 1e9);
 }
 
+/* --last: the instructions a failed call executed last (JSON: a "last" member). */
+static void print_last(cli *c, const se_call_result *res)
+{
+    if (res->nlast == 0)
+        return;
+    if (c->json) {
+        fputs(",\"last\":[", c->out);
+        for (unsigned i = 0; i < res->nlast; i++) {
+            const se_insn_info *in = &res->last[i];
+            fprintf(c->out, "%s{\"pc\":%" PRIu32 ",\"sym\":", i ? "," : "", in->pc);
+            json_str(c->out, in->sym);
+            fputs(",\"src\":", c->out);
+            if (in->src[0])
+                json_str(c->out, in->src);
+            else
+                fputs("null", c->out);
+            fputs(",\"asm\":", c->out);
+            json_str(c->out, in->text);
+            fputs("}", c->out);
+        }
+        fputs("]", c->out);
+        return;
+    }
+    fprintf(c->out, "            last %u instructions (oldest first):\n", res->nlast);
+    for (unsigned i = 0; i < res->nlast; i++) {
+        char line[200];
+        se_insn_format(&res->last[i], line, sizeof line);
+        fprintf(c->out, "              %s\n", line);
+    }
+}
+
 static void on_call(void *ctx, const se_call_record *r)
 {
     cli *c = ctx;
@@ -138,6 +174,7 @@ static void on_call(void *ctx, const se_call_record *r)
             fputs(",\"detail\":", c->out);
             json_str(c->out, r->res.detail);
         }
+        print_last(c, &r->res); /* --last */
         fputs("}\n", c->out);
         return;
     }
@@ -172,6 +209,7 @@ static void on_call(void *ctx, const se_call_record *r)
             p += len + (nl ? 1 : 0);
         }
     }
+    print_last(c, &r->res); /* --last */
 }
 
 /* ---- info --------------------------------------------------------------------------- */
@@ -355,6 +393,86 @@ static se_err do_read(se_host *h, uint32_t addr, uint32_t len, const char *file,
     return e;
 }
 
+/* ---- --trace ------------------------------------------------------------------------ */
+
+typedef struct trace_args {
+    bool on;
+    const char *func, *call, *file;
+    bool has_range;
+    uint32_t lo, hi;             /* --trace-range */
+    uint32_t func_addr, func_size, call_addr; /* link addresses, from trace_resolve */
+    FILE *f;
+    se_tracer *t;
+} trace_args;
+
+/* Entry point (by its name as in `info`, any case) or function symbol. */
+static bool find_function(const se_stldr *l, const char *name, uint32_t *addr, uint32_t *size)
+{
+    for (int id = 0; id < SE_EP__COUNT; id++)
+        if (!strcasecmp(name, se_entry_name((se_entry_id)id)) &&
+            se_stldr_entry(l, (se_entry_id)id, addr)) {
+            *addr &= ~1u;
+            uint32_t off;
+            const se_symbol *s = se_stldr_symbolize(l, *addr, &off);
+            *size = s && off == 0 && s->size ? s->size : 2;
+            return true;
+        }
+    const se_symbol *s = se_stldr_find_symbol(l, name);
+    if (!s)
+        return false;
+    *addr = s->addr & ~1u;
+    *size = s->size ? s->size : 2;
+    return true;
+}
+
+static bool trace_resolve(trace_args *ta, const se_stldr *l, const char **bad)
+{
+    uint32_t size;
+    if (ta->func && !find_function(l, ta->func, &ta->func_addr, &ta->func_size)) {
+        *bad = ta->func;
+        return false;
+    }
+    if (ta->call && !find_function(l, ta->call, &ta->call_addr, &size)) {
+        *bad = ta->call;
+        return false;
+    }
+    return true;
+}
+
+static se_err trace_start(trace_args *ta, cli *c, se_host *h, se_machine *m, se_error *err)
+{
+    int64_t delta = se_host_image(h)->delta;
+    se_trace_opts o = {.out = c->out, .json = c->json};
+    if (ta->file) {
+        if (!(ta->f = fopen(ta->file, "w")))
+            return se_error_set(err, SE_ERR_IO, "--trace-file: cannot create %s: %s", ta->file,
+                                strerror(errno));
+        o.out = ta->f;
+    }
+    o.has_range = ta->has_range;
+    o.range_lo = ta->lo;
+    o.range_hi = ta->hi;
+    if (ta->func) {
+        o.has_func = true;
+        o.func_lo = (uint32_t)(ta->func_addr + delta);
+        o.func_hi = o.func_lo + ta->func_size;
+    }
+    if (ta->call) {
+        o.has_call = true;
+        o.call_entry = (uint32_t)(ta->call_addr + delta);
+    }
+    return se_tracer_start(m, &o, &ta->t, err);
+}
+
+static void trace_stop(trace_args *ta)
+{
+    se_tracer_stop(ta->t);
+    ta->t = NULL;
+    if (ta->f && fclose(ta->f) != 0)
+        fprintf(stderr, "stldr-emu: warning: --trace-file %s: %s\n", ta->file, strerror(errno));
+    ta->f = NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
@@ -364,14 +482,16 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep the call log in order with stderr lines */
     const char *cmd = argv[1];
-    if (strcmp(cmd, "info") && strcmp(cmd, "run") && strcmp(cmd, "lint"))
+    if (strcmp(cmd, "info") && strcmp(cmd, "run") && strcmp(cmd, "lint") &&
+        strcmp(cmd, "trace"))
         usage_exit("unknown command '%s'", cmd);
 
     enum {
         O_TARGET = 256, O_TZ, O_ERASE, O_MASS, O_WRITE, O_NOERASE, O_READ, O_VERIFY, O_JSON,
         O_STRICT, O_CHUNK, O_BUFFER, O_SP, O_BUDGET, O_TIMEOUT, O_IFLASH, O_IRQ, O_FILL,
         O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE, O_INITONLY,
-        O_VCD, O_VCDLIMIT /* --vcd */
+        O_VCD, O_VCDLIMIT, /* --vcd */
+        O_LAST, O_TRACE, O_TFUNC, O_TRANGE, O_TCALL, O_TFILE /* --trace / --last */
     };
     static const struct option opts[] = {
         {"target", required_argument, 0, O_TARGET}, {"tz", required_argument, 0, O_TZ},
@@ -389,6 +509,11 @@ int main(int argc, char **argv)
         {"flash-image", required_argument, 0, O_FIMG}, {"log-flash", no_argument, 0, O_LOGFLASH},
         {"verbose", no_argument, 0, O_VERBOSE}, {"init-only", no_argument, 0, O_INITONLY},
         {"vcd", required_argument, 0, O_VCD}, {"vcd-limit", required_argument, 0, O_VCDLIMIT},
+        {"last", required_argument, 0, O_LAST}, {"trace", no_argument, 0, O_TRACE},
+        {"trace-func", required_argument, 0, O_TFUNC},
+        {"trace-range", required_argument, 0, O_TRANGE},
+        {"trace-call", required_argument, 0, O_TCALL},
+        {"trace-file", required_argument, 0, O_TFILE},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
     const char *target = "stm32l562e-dk";
@@ -398,6 +523,7 @@ int main(int argc, char **argv)
     const char *read_file = NULL;
     write_req writes[MAX_WRITES];
     unsigned nwrites = 0;
+    trace_args ta = {.on = !strcmp(cmd, "trace")}; /* --trace */
     cli c = {.out = stdout};
     se_machine_opts mo;
     se_machine_opts_default(&mo);
@@ -515,6 +641,26 @@ int main(int argc, char **argv)
             mo.vcd_limit = n ? (uint64_t)n : UINT64_MAX;
             break;
         }
+        /* --trace / --last (a filter implies --trace) */
+        case O_LAST:
+            if (!parse_u32(optarg, &v) || v > SE_LAST_MAX)
+                usage_exit("--last takes 0..%u instructions, got '%s'", SE_LAST_MAX, optarg);
+            mo.last_insns = v;
+            break;
+        case O_TRACE: ta.on = true; break;
+        case O_TFUNC: ta.on = true; ta.func = optarg; break;
+        case O_TCALL: ta.on = true; ta.call = optarg; break;
+        case O_TFILE: ta.on = true; ta.file = optarg; break;
+        case O_TRANGE: {
+            char *colon = strchr(optarg, ':');
+            if (colon)
+                *colon = '\0';
+            if (!colon || !parse_u32(optarg, &ta.lo) || !parse_u32(colon + 1, &ta.hi) ||
+                ta.hi <= ta.lo)
+                usage_exit("--trace-range takes A:B with B > A (addresses where the code runs)");
+            ta.on = ta.has_range = true;
+            break;
+        }
         case O_HELP: fputs(usage_text, stdout); return 0;
         default: usage_exit("bad option");
         }
@@ -550,6 +696,14 @@ int main(int argc, char **argv)
         se_stldr_free(l);
         return rc;
     }
+    if (ta.on) { /* --trace: names are checked before anything runs */
+        const char *bad = NULL;
+        if (!trace_resolve(&ta, l, &bad)) {
+            se_stldr_free(l);
+            usage_exit("--trace-%s: the loader has no function '%s'",
+                       bad == ta.call ? "call" : "func", bad);
+        }
+    }
 
     const se_storage_info *si = se_stldr_storage(l);
     for (unsigned i = 0; i < nwrites; i++) {
@@ -582,6 +736,8 @@ int main(int argc, char **argv)
                     si->name, prof->description, img->size, img->base, se_host_sp(h),
                     se_host_buffer(h), se_host_chunk(h));
         se_host_set_logger(h, on_call, &c);
+        if (ta.on) /* --trace */
+            e = trace_start(&ta, &c, h, m, &err);
     }
 
     if (init_only && (have_erase || mass || nwrites || have_read))
@@ -694,6 +850,7 @@ int main(int argc, char **argv)
     free(pattern);
     for (unsigned i = 0; i < nwrites; i++)
         free(writes[i].data);
+    trace_stop(&ta); /* --trace */
     se_host_free(h);
     se_machine_free(m);
     se_stldr_free(l);

@@ -189,10 +189,28 @@ static int mm_ensure(void)
 /* Automatic polling of RDSR until (SR & mask) == match, stopping at the match (APMS). In DOPI
  * RDSR has a 4-byte address (0), 5 dummy cycles, DQS and 2 data bytes carrying the same
  * value; only byte 0 is compared (B.4). */
+static int dopi_read_reg(uint32_t ir, uint32_t addr);
+
 static int poll_sr(int dopi, uint32_t mask, uint32_t match, uint32_t pir, uint32_t rounds)
 {
     if (!sr_wait(OSPI_SR_BUSY, 0))
         return 0;
+#ifdef REF_POLL_INDIRECT
+    /* Test variant: poll like ST's BSP does, with indirect RDSCUR + RDSR reads in a loop
+     * instead of the controller's automatic polling. */
+    if (dopi) {
+        (void)pir;
+        for (uint64_t n = (uint64_t)rounds * 32768u; n; n--) { /* >= 256 cycles a pass */
+            int secr = dopi_read_reg(OPI(CMD_RDSCUR), 0u);
+            int v = dopi_read_reg(OPI(CMD_RDSR), 0u);
+            if (secr < 0 || v < 0)
+                return 0;
+            if (((uint32_t)v & mask) == match)
+                return 1;
+        }
+        return 0;
+    }
+#endif
     OSPI_PSMKR = mask;
     OSPI_PSMAR = match;
     OSPI_PIR = pir;
