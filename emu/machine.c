@@ -1714,3 +1714,15 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         }
     }
 }
+
+/* ---- debugger access (tools/gdbserver.c) ------------------------------------------------ */
+
+uint32_t se_machine_reg_read(se_machine *m, int uc_reg)
+{
+    return reg(m, uc_reg);
+}
+
+void se_machine_reg_write(se_machine *m, int uc_reg, uint32_t value)
+{
+    set_reg(m, uc_reg, value);
+}

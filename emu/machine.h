@@ -165,6 +165,11 @@ typedef struct se_insn_observer {
 se_err se_machine_set_observer(se_machine *m, const se_insn_observer *o, se_error *err);
 /* ---- end --trace / --last ---- */
 
+/* Debugger access to any Unicorn ARM register id (UC_ARM_REG_*), e.g. from an observer's
+ * insn callback. Writing PC there is not supported by Unicorn 2.0.1. */
+uint32_t se_machine_reg_read(se_machine *m, int uc_reg);
+void se_machine_reg_write(se_machine *m, int uc_reg, uint32_t value);
+
 /* Claim an address window (e.g. the OCTOSPI memory window) with MMIO callbacks. */
 typedef uint32_t (*se_mmio_read_fn)(void *opaque, uint32_t offset, unsigned size);
 typedef void (*se_mmio_write_fn)(void *opaque, uint32_t offset, uint32_t value, unsigned size);

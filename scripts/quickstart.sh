@@ -11,7 +11,7 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 
 packages=(build-essential cmake pkg-config libunicorn-dev libelf-dev libdw-dev libcapstone-dev
           libcmocka-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
-          sigrok-cli)
+          sigrok-cli gdb-multiarch)
 
 install_deps() {
     local missing=()

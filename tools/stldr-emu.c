@@ -10,6 +10,7 @@
 #include <strings.h> /* strcasecmp: --trace-call */
 
 #include "emu/fileio.h"
+#include "tools/gdbserver.h"
 #include "emu/machine.h"
 #include "emu/trace.h" /* --trace / --last */
 #include "peripherals/mx25lm51245g.h"
@@ -21,6 +22,8 @@
 
 static const char usage_text[] =
     "usage: stldr-emu info LOADER [--target T] [--tz on|off] [--json]\n"
+    "       stldr-emu gdb  LOADER [--call init|erase|write|read|verify|mass-erase]...\n"
+    "                      [--port 3333] [--bind 127.0.0.1] [--tz on|off]\n"
     "       stldr-emu lint LOADER [--target T] [--tz on|off] [--json]\n"
     "       stldr-emu run  LOADER [--target T] [--tz on|off]\n"
     "                      [--erase START:END | --mass-erase] [--write FILE@ADDR]...\n"
@@ -482,6 +485,8 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep the call log in order with stderr lines */
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "gdb"))
+        return se_gdb_main(argc, argv);
     if (strcmp(cmd, "info") && strcmp(cmd, "run") && strcmp(cmd, "lint") &&
         strcmp(cmd, "trace"))
         usage_exit("unknown command '%s'", cmd);
