@@ -17,6 +17,7 @@
 #include "../peripherals/vcd.h" /* --vcd tap */
 #include "faultpc.h"
 #include "trace.h" /* --trace / --last */
+#include "tz.h"    /* TrustZone */
 
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
@@ -44,6 +45,27 @@ typedef struct icache_slot {
     uint32_t size;
     uint32_t count;
 } icache_slot;
+
+/* ---- TrustZone: SRAM and internal flash pages (1 KiB, Unicorn's ARM page) ---- */
+#define TZ_PAGE_SHIFT 10u
+#define TZ_PAGE (1u << TZ_PAGE_SHIFT)
+#define TZ_PG_DATA 1u  /* some data access to the page is refused: carved out as MMIO */
+#define TZ_PG_FETCH 2u /* some fetch from the page is refused: checked in the block hook */
+struct se_machine;
+typedef struct tz_run {
+    struct se_machine *m;
+    uint32_t base;     /* first address of the carved run */
+    uint8_t *ptr;      /* its bytes */
+    bool flash;        /* read-only to the CPU */
+} tz_run;
+typedef struct tz_area {
+    uint32_t base, size, perms;
+    uint8_t *ptr;
+    uint8_t *flags;    /* TZ_PG_* per page */
+    uint16_t *run;     /* carved run length in pages, at the run's first page; 0 = none */
+    tz_run *ctx;       /* per page: the context of a run starting there */
+} tz_area;
+/* ---- end TrustZone ---- */
 
 typedef struct mapped_mmio {
     se_mmio_read_fn rd;
@@ -93,7 +115,8 @@ struct se_machine {
     unsigned exceptions;
     char chain[1536];         /* what happened, in order, for the report */
     size_t chain_len;
-    char first_cause[384];
+    char first_cause[704];
+    char cause_suffix[300];   /* TrustZone: what to change, after the next fault's location */
     char vec_note[200];
     char lockup_why[512];       /* a vector into erased flash, named in a lockup reason */
 
@@ -127,6 +150,17 @@ struct se_machine {
     /* --vcd tap: a forwarding port between OCTOSPI1 and the chip */
     se_vcd *vcd;
     se_flash_chip_ops vcd_ops;
+
+    /* ---- TrustZone ---- */
+    se_tz_config tz;          /* TZEN, policies, the GTZC registers (one state) */
+    bool cpu_secure;          /* the state our checks give the loader (Unicorn's is Secure) */
+    bool tz_dirty;            /* SAU/GTZC/state changed: recompute pages at the next stop */
+    bool tz_fetch_any;        /* some page has TZ_PG_FETCH */
+    bool tz_direct;           /* host/debug access in progress: no checks */
+    bool tz_fault;            /* tz_out waits for mem_fault */
+    se_tz_outcome tz_out;
+    tz_area tz_areas[4];
+    /* ---- end TrustZone ---- */
 };
 
 /* ---- logging ------------------------------------------------------------------------- */
@@ -324,6 +358,12 @@ static unsigned takeable(se_machine *m)
     return 0;
 }
 
+/* TrustZone (section "TrustZone" below) */
+static bool tz_fetch_refused(se_machine *m, uint32_t addr);
+static bool tz_periph_ok(se_machine *m, uint32_t addr, bool write, unsigned size);
+static void tz_sau_written(se_machine *m);
+static se_err uc_fail(se_error *err, uc_err e, const char *what);
+
 /* ---- hooks --------------------------------------------------------------------------- */
 
 static const uint8_t *host_ptr(se_machine *m, uint32_t addr, uint32_t len)
@@ -370,6 +410,12 @@ static uint32_t count_insns(se_machine *m, uint32_t addr, uint32_t size)
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     se_machine *m = user;
+    /* TrustZone: one load unless some page refuses fetches */
+    if (m->tz_fetch_any && tz_fetch_refused(m, (uint32_t)address)) {
+        m->stop_block = (uint32_t)address;
+        uc_emu_stop(uc);
+        return;
+    }
     uint32_t n = count_insns(m, (uint32_t)address, size);
     if (m->cycles + n >= m->next_event) {
         m->stop = STOP_EVENT;
@@ -584,6 +630,9 @@ static uint64_t ppb_read(uc_engine *uc, uint64_t offset, unsigned size, void *us
     se_machine *m = user;
     unsigned fx;
     uint32_t addr = PPB_BASE + (uint32_t)offset;
+    /* SAU registers are Secure-only: RAZ/WI for a Non-secure loader (hardware.md C.3) */
+    if (m->tz.tzen && !m->cpu_secure && !m->tz_direct && addr - 0xE000EDD0u < 0x14u)
+        return 0;
     uint32_t v = se_scs_read(&m->scs, addr, m->cycles, &fx);
     scs_effects(m, fx, addr, false, 0, size);
     if (size < 4)
@@ -597,6 +646,11 @@ static void ppb_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
     se_machine *m = user;
     unsigned fx;
     uint32_t addr = PPB_BASE + (uint32_t)offset;
+    if (addr - 0xE000EDD0u < 0x14u) { /* SAU: Secure-only; a change remaps the pages */
+        if (m->tz.tzen && !m->cpu_secure && !m->tz_direct)
+            return;
+        tz_sau_written(m);
+    }
     se_scs_write_n(&m->scs, addr, (uint32_t)value, size, m->cycles, &fx);
     scs_effects(m, fx, addr, true, (uint32_t)value, size);
 }
@@ -613,6 +667,8 @@ static uint64_t periph_read(uc_engine *uc, uint64_t offset, unsigned size, void 
     se_machine *m = user;
     m->mmio_addr = m->prof->periph.base + (uint32_t)offset;
     m->mmio_write = false;
+    if (!tz_periph_ok(m, m->mmio_addr, false, size))
+        return 0;
     return se_bus_read(m->bus, m->mmio_addr, size);
 }
 
@@ -623,6 +679,8 @@ static void periph_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t
     se_machine *m = user;
     m->mmio_addr = m->prof->periph.base + (uint32_t)offset;
     m->mmio_write = true;
+    if (!tz_periph_ok(m, m->mmio_addr, true, size))
+        return;
     se_bus_write(m->bus, m->mmio_addr, (uint32_t)value, size);
 }
 
@@ -632,6 +690,8 @@ static uint64_t periph_alias_read(uc_engine *uc, uint64_t offset, unsigned size,
     se_machine *m = user;
     m->mmio_addr = m->prof->periph_alias + (uint32_t)offset;
     m->mmio_write = false;
+    if (!tz_periph_ok(m, m->mmio_addr, false, size))
+        return 0;
     return se_bus_read(m->bus, m->mmio_addr, size);
 }
 
@@ -642,6 +702,8 @@ static void periph_alias_write(uc_engine *uc, uint64_t offset, unsigned size, ui
     se_machine *m = user;
     m->mmio_addr = m->prof->periph_alias + (uint32_t)offset;
     m->mmio_write = true;
+    if (!tz_periph_ok(m, m->mmio_addr, true, size))
+        return;
     se_bus_write(m->bus, m->mmio_addr, (uint32_t)value, size);
 }
 
@@ -750,6 +812,380 @@ static void host_set_core_hz(void *opaque, uint32_t hz)
     mlog(m, SE_LOG_INFO, "core clock now %" PRIu32 " Hz", hz);
 }
 
+/* ---- TrustZone ------------------------------------------------------------------------
+ * Unicorn's core is always Secure and cannot be switched to Non-secure through its API, so
+ * the security state of the loader exists only in our checks: m->cpu_secure is what
+ * se_tz_check is told for every access and fetch. With TZEN=0 nothing is checked. Peripherals
+ * and the OCTOSPI window are MMIO already and check each access. SRAM and the internal flash
+ * are checked per 1 KiB page: a page every access to which is allowed stays plain memory
+ * (no cost); a page where something is refused is carved out as MMIO whose callbacks decide
+ * each access; fetches are tested in the block hook with one load. The page table is
+ * recomputed when the SAU or GTZC registers change, at the next block boundary. */
+
+/* What to change, after a refusal's reason: "; layer X: ..." (one clause). */
+static void tz_hint(const se_machine *m, const se_tz_outcome *o, uint32_t addr, char *buf,
+                    size_t len)
+{
+    const se_profile *p = m->prof;
+    bool sram = addr - p->sram.base < p->sram.size || addr - p->sram_alias < p->sram.size;
+    bool outside = sram && m->image_end &&
+                   !(addr - m->image_base < m->image_end - m->image_base) &&
+                   !(addr - (m->image_base + 0x10000000u) < m->image_end - m->image_base);
+    const char *rel = outside ? " (outside the downloaded image: an absolute address from a "
+                                "link address the host did not load at? link the loader at "
+                                "the profile's load base)" : "";
+    switch (o->layer) {
+    case SE_TZ_LAYER_SAU:
+        snprintf(buf, len, "; refused by the SAU/IDAU%s: %s", rel,
+                 o->sfsr & (SE_SFSR_INVEP | SE_SFSR_AUVIOL)
+                     ? "use memory the SAU makes non-secure, or run the loader Secure"
+                     : "a Secure loader must not run from non-secure memory");
+        break;
+    case SE_TZ_LAYER_ALIAS:
+        snprintf(buf, len, "; refused by the alias policy: use the secure alias (0x3..., "
+                 "0x5...) or alias=pass");
+        break;
+    case SE_TZ_LAYER_MPCBB1: case SE_TZ_LAYER_MPCBB2:
+        snprintf(buf, len, "; refused by the GTZC MPCBB%s: give the block the loader's "
+                 "security (profile mpcbb_ns=)", rel);
+        break;
+    case SE_TZ_LAYER_MPCWM1: case SE_TZ_LAYER_MPCWM2: case SE_TZ_LAYER_MPCWM3:
+        snprintf(buf, len, "; refused by the GTZC MPCWM: open a non-secure window over it "
+                 "(profile mpcwm_ns=START:END) or run the loader Secure");
+        break;
+    case SE_TZ_LAYER_TZSC:
+        snprintf(buf, len, "; refused by the GTZC TZSC: clear the peripheral's SECCFGR bit "
+                 "or run the loader Secure");
+        break;
+    case SE_TZ_LAYER_GTZC:
+        snprintf(buf, len, "; refused by the GTZC: only Secure code may do this");
+        break;
+    default:
+        buf[0] = '\0';
+    }
+}
+
+static void tz_log_refusal(se_machine *m, const se_tz_outcome *o, uint32_t addr)
+{
+    char sym[128];
+    uint32_t pc = host_pc(m);
+    fmt_addr(m, pc, sym, sizeof sym);
+    char hint[300];
+    tz_hint(m, o, addr, hint, sizeof hint);
+    set_cause(m, "%s at %s%s", o->reason, sym, hint);
+    if (first_time(m, addr ^ 0xA0000000u))
+        mlog(m, SE_LOG_WARN, "%s at %s%s", o->reason, sym, hint);
+}
+
+/* A refused data access in an MMIO callback (m->mmio_addr/mmio_write set). ILLEGAL: RAZ/WI,
+ * TZIC flag, logged once, kept as the call's first cause. Faults: recorded and raised at the
+ * block boundary (STOP_MEMFAULT), like the other MMIO-raised faults. */
+static void tz_refuse(se_machine *m, const se_tz_outcome *o, uint32_t addr, bool write,
+                      unsigned size)
+{
+    if (se_tz_flag(&m->tz.gtzc, o)) {
+        m->scs.pending[SE_EXC_IRQ0 + SE_TZ_GTZC_IRQ] = true;
+        if (takeable(m))
+            m->next_event = 0;
+    }
+    if (o->verdict == SE_TZ_ILLEGAL) {
+        tz_log_refusal(m, o, addr);
+        return;
+    }
+    if (m->stop == STOP_MEMFAULT || m->tz_fault)
+        return; /* the first one is raised */
+    m->tz_fault = true;
+    m->tz_out = *o;
+    m->stop = STOP_MEMFAULT;
+    m->mem_type = write ? UC_MEM_WRITE_PROT : UC_MEM_READ_PROT;
+    m->mem_addr = addr;
+    m->mem_size = size;
+    m->mem_pc = reg(m, UC_ARM_REG_PC);
+    uc_emu_stop(m->uc);
+}
+
+static bool tz_periph_ok(se_machine *m, uint32_t addr, bool write, unsigned size)
+{
+    if (!m->tz.tzen || m->tz_direct)
+        return true;
+    se_tz_outcome o;
+    if (se_tz_check(&m->tz, &m->scs, m->cpu_secure, addr, write, false, &o) == SE_TZ_OK)
+        return true;
+    tz_refuse(m, &o, addr, write, size);
+    return false;
+}
+
+static void tz_sau_written(se_machine *m)
+{
+    if (!m->tz.tzen)
+        return;
+    m->tz_dirty = true;
+    m->next_event = 0; /* stop at the next block boundary, where the pages are recomputed */
+}
+
+/* Fetch check at a block start (pages with TZ_PG_FETCH only). */
+static bool tz_fetch_refused(se_machine *m, uint32_t addr)
+{
+    uint8_t f = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        const tz_area *a = &m->tz_areas[i];
+        if (a->flags && addr - a->base < a->size) {
+            f = a->flags[(addr - a->base) >> TZ_PAGE_SHIFT];
+            break;
+        }
+    }
+    if (!(f & TZ_PG_FETCH))
+        return false;
+    se_tz_outcome o;
+    se_tz_verdict v = se_tz_check(&m->tz, &m->scs, m->cpu_secure, addr, false, true, &o);
+    if (v == SE_TZ_OK)
+        return false;
+    if (v == SE_TZ_SG_REQUIRED) {
+        const uint8_t *p = host_ptr(m, addr, 4);
+        if (p && se_tz_is_sg((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                             (uint32_t)p[3] << 24))
+            return false;
+    }
+    se_tz_flag(&m->tz.gtzc, &o);
+    m->tz_fault = true;
+    m->tz_out = o;
+    m->stop = STOP_MEMFAULT;
+    m->mem_type = UC_MEM_FETCH_PROT;
+    m->mem_addr = addr;
+    m->mem_size = 2;
+    m->mem_pc = addr;
+    return true;
+}
+
+static void tz_raw_read(const tz_run *r, uint32_t off, unsigned size, uint64_t *v)
+{
+    uint32_t x = 0;
+    memcpy(&x, r->ptr + off, size <= 4 ? size : 4);
+    *v = x;
+}
+
+static uint64_t tz_mem_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+{
+    (void)uc;
+    tz_run *r = user;
+    se_machine *m = r->m;
+    uint32_t addr = r->base + (uint32_t)offset;
+    uint64_t v = 0;
+    if (!m->tz_direct) {
+        m->mmio_addr = addr;
+        m->mmio_write = false;
+        se_tz_outcome o;
+        if (se_tz_check(&m->tz, &m->scs, m->cpu_secure, addr, false, false, &o) != SE_TZ_OK) {
+            tz_refuse(m, &o, addr, false, size);
+            return 0;
+        }
+    }
+    tz_raw_read(r, (uint32_t)offset, size, &v);
+    return v;
+}
+
+static void tz_mem_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
+                         void *user)
+{
+    (void)uc;
+    tz_run *r = user;
+    se_machine *m = r->m;
+    uint32_t addr = r->base + (uint32_t)offset;
+    if (!m->tz_direct) {
+        m->mmio_addr = addr;
+        m->mmio_write = true;
+        se_tz_outcome o;
+        if (se_tz_check(&m->tz, &m->scs, m->cpu_secure, addr, true, false, &o) != SE_TZ_OK) {
+            tz_refuse(m, &o, addr, true, size);
+            return;
+        }
+        if (r->flash) { /* as on plain flash pages: the CPU cannot write the flash */
+            if (m->stop != STOP_MEMFAULT) {
+                m->stop = STOP_MEMFAULT;
+                m->mem_type = UC_MEM_WRITE_PROT;
+                m->mem_addr = addr;
+                m->mem_size = size;
+                m->mem_pc = reg(m, UC_ARM_REG_PC);
+                uc_emu_stop(m->uc);
+            }
+            return;
+        }
+    }
+    uint32_t x = (uint32_t)value;
+    memcpy(r->ptr + offset, &x, size <= 4 ? size : 4);
+}
+
+/* Whether everything in [addr, addr + TZ_PAGE) is decided alike: no SAU region boundary and
+ * no MPCBB block boundary with a different bit inside the page. */
+static bool tz_page_uniform(const se_machine *m, uint32_t addr)
+{
+    if (m->scs.sau_ctrl & 1u)
+        for (unsigned i = 0; i < 8; i++) {
+            uint32_t rlar = m->scs.sau_rlar[i];
+            if (!(rlar & 1u))
+                continue;
+            uint32_t b = m->scs.sau_rbar[i] & ~0x1Fu, e = (rlar | 0x1Fu) + 1u;
+            if ((b - addr - 1u) < TZ_PAGE - 1u || (e && (e - addr - 1u) < TZ_PAGE - 1u))
+                return false;
+        }
+    bool first = se_tz_mpcbb_secure(&m->tz.gtzc, addr);
+    for (uint32_t off = 256; off < TZ_PAGE; off += 256)
+        if (se_tz_mpcbb_secure(&m->tz.gtzc, addr + off) != first)
+            return false;
+    return true;
+}
+
+static uint8_t tz_page_flags(se_machine *m, uint32_t addr)
+{
+    if (!tz_page_uniform(m, addr))
+        return TZ_PG_DATA | TZ_PG_FETCH;
+    se_tz_outcome o;
+    uint8_t f = 0;
+    if (se_tz_check(&m->tz, &m->scs, m->cpu_secure, addr, false, false, &o) != SE_TZ_OK ||
+        se_tz_check(&m->tz, &m->scs, m->cpu_secure, addr, true, false, &o) != SE_TZ_OK)
+        f |= TZ_PG_DATA;
+    if (se_tz_check(&m->tz, &m->scs, m->cpu_secure, addr, false, true, &o) != SE_TZ_OK)
+        f |= TZ_PG_FETCH;
+    return f;
+}
+
+/* Recompute the page table and carve / restore pages to match. */
+static se_err tz_remap(se_machine *m, se_error *err)
+{
+    m->tz_dirty = false;
+    m->tz_fetch_any = false;
+    for (unsigned i = 0; i < 4; i++) {
+        tz_area *a = &m->tz_areas[i];
+        if (!a->flags)
+            continue;
+        uint32_t np = a->size >> TZ_PAGE_SHIFT;
+        bool changed = false;
+        /* restore every carved run as plain memory */
+        for (uint32_t p = 0; p < np; p++) {
+            if (!a->run[p])
+                continue;
+            uint32_t b = a->base + (p << TZ_PAGE_SHIFT), len = (uint32_t)a->run[p] << TZ_PAGE_SHIFT;
+            uc_err ue = uc_mem_unmap(m->uc, b, len);
+            if (ue == UC_ERR_OK)
+                ue = uc_mem_map_ptr(m->uc, b, len, a->perms, a->ptr + (p << TZ_PAGE_SHIFT));
+            if (ue != UC_ERR_OK)
+                return uc_fail(err, ue, "TrustZone: restore a page");
+            a->run[p] = 0;
+            changed = true;
+        }
+        for (uint32_t p = 0; p < np; p++) {
+            a->flags[p] = m->tz.tzen ? tz_page_flags(m, a->base + (p << TZ_PAGE_SHIFT)) : 0;
+            if (a->flags[p] & TZ_PG_FETCH)
+                m->tz_fetch_any = true;
+        }
+        /* carve runs of pages with refused data accesses */
+        for (uint32_t p = 0; p < np;) {
+            if (!(a->flags[p] & TZ_PG_DATA)) {
+                p++;
+                continue;
+            }
+            uint32_t q = p;
+            while (q < np && (a->flags[q] & TZ_PG_DATA) && q - p < 0xFFFFu)
+                q++;
+            uint32_t b = a->base + (p << TZ_PAGE_SHIFT), len = (q - p) << TZ_PAGE_SHIFT;
+            tz_run *r = &a->ctx[p];
+            *r = (tz_run){m, b, a->ptr + (p << TZ_PAGE_SHIFT), !(a->perms & UC_PROT_WRITE)};
+            uc_err ue = uc_mem_unmap(m->uc, b, len);
+            if (ue == UC_ERR_OK)
+                ue = uc_mmio_map(m->uc, b, len, tz_mem_read, r, tz_mem_write, r);
+            if (ue != UC_ERR_OK)
+                return uc_fail(err, ue, "TrustZone: carve a page");
+            a->run[p] = (uint16_t)(q - p);
+            changed = true;
+            p = q;
+        }
+        if (changed)
+            uc_ctl_remove_cache(m->uc, a->base, (uint64_t)a->base + a->size);
+    }
+    return SE_OK;
+}
+
+/* The profile's TrustZone set-up: SAU regions, MPCBB and MPCWM non-secure ranges, policies. */
+static void tz_apply_profile(se_machine *m, const se_profile *p)
+{
+    se_tz_config_reset(&m->tz, p->tz);
+    m->cpu_secure = p->tz && p->secure;
+    if (!p->tz)
+        return;
+    m->tz.alias = p->alias_illegal ? SE_TZ_ALIAS_ILLEGAL : SE_TZ_ALIAS_PASS;
+    m->tz.illegal = p->gtzc_buserr ? SE_TZ_ILLEGAL_BUSERR : SE_TZ_ILLEGAL_RAZWI;
+    if (p->nsau) {
+        for (unsigned i = 0; i < 8; i++) {
+            m->scs.sau_rbar[i] = m->scs.sau_rlar[i] = 0;
+            if (i < p->nsau && p->sau[i].limit > p->sau[i].base) {
+                m->scs.sau_rbar[i] = p->sau[i].base & ~0x1Fu;
+                m->scs.sau_rlar[i] = (p->sau[i].limit & ~0x1Fu) | (p->sau[i].nsc ? 2u : 0u) | 1u;
+            }
+        }
+        m->scs.sau_ctrl = 1u;
+    }
+    for (unsigned i = 0; i < p->nmpcbb_ns; i++)
+        for (uint64_t a = p->mpcbb_ns[i].start & ~0xFFu; a < p->mpcbb_ns[i].end; a += 256) {
+            unsigned b;
+            int k = se_tz_mpcbb_block((uint32_t)a, &b);
+            if (k >= 0)
+                m->tz.gtzc.mpcbb[k].vctr[b / 32] &= ~(1u << (b % 32));
+        }
+    unsigned used[4] = {0, 0, 0, 0};
+    for (unsigned i = 0; i < p->nmpcwm_ns; i++) {
+        unsigned bank = se_tz_mpcwm_bank(p->mpcwm_ns[i].start);
+        uint32_t off = p->mpcwm_ns[i].start & 0x0FFFFFFFu;
+        uint64_t len = (uint64_t)p->mpcwm_ns[i].end - p->mpcwm_ns[i].start;
+        uint32_t g0 = off / SE_TZ_MPCWM_GRANULE;
+        uint32_t n = (uint32_t)((len + SE_TZ_MPCWM_GRANULE - 1) / SE_TZ_MPCWM_GRANULE);
+        unsigned first = bank == 1 ? 0 : bank == 2 ? 2 : 4, max = bank == 3 ? 1 : 2;
+        if (!bank || used[bank] >= max)
+            continue;
+        m->tz.gtzc.mpcwm[first + used[bank]++] = (g0 & 0x7FFu) | ((n & 0xFFFu) << 16);
+    }
+}
+
+/* The GTZC registers on the bus: one device forwarding to m->tz.gtzc (the state the checks
+ * read). Non-secure writes are refused before the bus (se_tz_check, GTZC_CFG). */
+typedef struct gtzc_dev {
+    se_machine *m;
+} gtzc_dev;
+
+static uint32_t gtzc_dev_read(void *state, uint32_t offset, unsigned size)
+{
+    gtzc_dev *d = state;
+    uint32_t v = 0;
+    if (!d->m)
+        return 0;
+    se_tz_gtzc_read(&d->m->tz.gtzc, SE_TZ_GTZC_TZSC + (offset & ~3u), &v);
+    v >>= 8u * (offset & 3u);
+    return size < 4 ? v & ((1u << (8 * size)) - 1u) : v;
+}
+
+static void gtzc_dev_write(void *state, uint32_t offset, uint32_t value, unsigned size)
+{
+    gtzc_dev *d = state;
+    if (!d->m)
+        return;
+    uint32_t a = SE_TZ_GTZC_TZSC + (offset & ~3u), v = value;
+    if (size < 4) { /* read-modify-write of the byte lanes */
+        uint32_t old = 0, sh = 8u * (offset & 3u), mask = ((1u << (8 * size)) - 1u) << sh;
+        se_tz_gtzc_read(&d->m->tz.gtzc, a, &old);
+        v = (old & ~mask) | ((value << sh) & mask);
+    }
+    se_tz_gtzc_write(&d->m->tz.gtzc, a, v);
+    tz_sau_written(d->m);
+}
+
+static const se_periph_class gtzc_dev_class = {
+    .name = "GTZC",
+    .state_size = sizeof(gtzc_dev),
+    .read = gtzc_dev_read,
+    .write = gtzc_dev_write,
+};
+
+/* ---- end TrustZone -------------------------------------------------------------------- */
+
 /* ---- the external flash: OCTOSPI1 + MX25LM51245G (STM32L562E-DK) ------------------------ */
 
 static void rcc_reset_line(void *ctx, uint32_t rstr_offset, uint32_t bits)
@@ -762,6 +1198,10 @@ static void rcc_reset_line(void *ctx, uint32_t rstr_offset, uint32_t bits)
 static uint32_t ext_read(void *opaque, uint32_t offset, unsigned size)
 {
     se_machine *m = opaque;
+    m->mmio_addr = m->prof->ext_window.base + offset;
+    m->mmio_write = false;
+    if (!tz_periph_ok(m, m->mmio_addr, false, size))
+        return 0;
     if (!se_octospi_mem_ok(m->ospi, offset)) {
         /* hardware.md D.8: what silicon does here is open; policy: a BusFault. */
         m->stop = STOP_MEMFAULT;
@@ -778,6 +1218,10 @@ static uint32_t ext_read(void *opaque, uint32_t offset, unsigned size)
 static void ext_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
 {
     se_machine *m = opaque;
+    m->mmio_addr = m->prof->ext_window.base + offset;
+    m->mmio_write = true;
+    if (!tz_periph_ok(m, m->mmio_addr, true, size))
+        return;
     if (!se_octospi_mem_ok(m->ospi, offset)) {
         m->stop = STOP_MEMFAULT;
         m->mem_type = UC_MEM_WRITE_UNMAPPED;
@@ -949,6 +1393,8 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
     }
     memset(m->iflash, 0xFF, p->iflash.size);
     se_err e;
+    if (!m->opts.internal_flash)
+        m->opts.internal_flash = p->internal_flash; /* the profile's image */
     if (m->opts.internal_flash && (e = load_internal_flash(m, m->opts.internal_flash, err))) {
         se_machine_free(m);
         return e;
@@ -967,12 +1413,21 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
         se_machine_free(m);
         return se_error_set(err, SE_ERR_EMU, "cannot attach the STM32L5 devices to the bus");
     }
+    /* TrustZone: the GTZC registers are the checks' state, before the register files
+     * (which skip taken bases). */
+    gtzc_dev *gd = se_bus_attach(m->bus, &gtzc_dev_class, "GTZC", SE_TZ_GTZC_TZSC, 0x1000u);
+    if (!gd) {
+        se_machine_free(m);
+        return se_error_set(err, SE_ERR_EMU, "cannot attach the GTZC to the bus");
+    }
+    gd->m = m;
     /* GTZC, EXTI, SYSCFG, ICACHE, DMA1/2, DMAMUX1: register files without behaviour. */
     if (se_regfile_attach_l5(m->bus, p->tz, &m->periph_host) != 0) {
         se_machine_free(m);
         return se_error_set(err, SE_ERR_EMU, "cannot attach the STM32L5 register files to the bus");
     }
     se_scs_reset(&m->scs, p->vtor);
+    tz_apply_profile(m, p); /* TrustZone */
 
     uc_err ue = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &m->uc);
     if (ue != UC_ERR_OK) {
@@ -1020,6 +1475,21 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
         se_machine_free(m);
         return fe;
     }
+    /* TrustZone: the page tables of SRAM and internal flash (both aliases) */
+    for (size_t i = 0; i < 4; i++) {
+        tz_area *a = &m->tz_areas[i];
+        uint32_t np = maps[i].size >> TZ_PAGE_SHIFT;
+        *a = (tz_area){maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr,
+                       calloc(np, 1), calloc(np, sizeof(uint16_t)), calloc(np, sizeof(tz_run))};
+        if (!a->flags || !a->run || !a->ctx) {
+            se_machine_free(m);
+            return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+        }
+    }
+    if (p->tz && (fe = tz_remap(m, err)) != SE_OK) {
+        se_machine_free(m);
+        return fe;
+    }
     m->systick_at = m->budget_at = m->wall_at = UINT64_MAX;
     schedule(m);
     *out = m;
@@ -1041,6 +1511,11 @@ void se_machine_free(se_machine *m)
     se_mx25_free(m->mx25);
     se_flash_image_free(m->flash_img);
     se_bus_free(m->bus);
+    for (unsigned i = 0; i < 4; i++) { /* TrustZone */
+        free(m->tz_areas[i].flags);
+        free(m->tz_areas[i].run);
+        free(m->tz_areas[i].ctx);
+    }
     free(m->sram);
     free(m->iflash);
     free(m);
@@ -1085,7 +1560,10 @@ se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t le
 {
     if (len == 0)
         return SE_OK;
-    if (addr + (uint64_t)len > 0x100000000ull || uc_mem_write(m->uc, addr, buf, len) != UC_ERR_OK)
+    m->tz_direct = true; /* TrustZone: the debug port is not the loader */
+    bool ok = addr + (uint64_t)len <= 0x100000000ull && uc_mem_write(m->uc, addr, buf, len) == UC_ERR_OK;
+    m->tz_direct = false;
+    if (!ok)
         return se_error_set(err, SE_ERR_USAGE,
                             "cannot write %zu bytes at 0x%08" PRIx32 ": not mapped on this target",
                             len, addr);
@@ -1101,7 +1579,10 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
 {
     if (len == 0)
         return SE_OK;
-    if (addr + (uint64_t)len > 0x100000000ull || uc_mem_read(m->uc, addr, buf, len) != UC_ERR_OK)
+    m->tz_direct = true; /* TrustZone: the debug port is not the loader */
+    bool ok = addr + (uint64_t)len <= 0x100000000ull && uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK;
+    m->tz_direct = false;
+    if (!ok)
         return se_error_set(err, SE_ERR_USAGE,
                             "cannot read %zu bytes at 0x%08" PRIx32 ": not mapped on this target",
                             len, addr);
@@ -1112,12 +1593,18 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
 
 static bool mem_rd32(se_machine *m, uint32_t addr, uint32_t *v)
 {
-    return uc_mem_read(m->uc, addr, v, 4) == UC_ERR_OK;
+    m->tz_direct = true; /* TrustZone: carved pages read their bytes directly */
+    bool ok = uc_mem_read(m->uc, addr, v, 4) == UC_ERR_OK;
+    m->tz_direct = false;
+    return ok;
 }
 
 static bool mem_wr32(se_machine *m, uint32_t addr, uint32_t v)
 {
-    return uc_mem_write(m->uc, addr, &v, 4) == UC_ERR_OK;
+    m->tz_direct = true;
+    bool ok = uc_mem_write(m->uc, addr, &v, 4) == UC_ERR_OK;
+    m->tz_direct = false;
+    return ok;
 }
 
 static const char *exc_str(unsigned exc)
@@ -1205,6 +1692,18 @@ static entry_result exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
     m->exceptions++;
 
     uint32_t vaddr = m->scs.vtor + 4u * exc, vec;
+    if (m->tz.tzen) { /* TrustZone: the vector read is the loader's state's access */
+        se_tz_outcome o;
+        if (se_tz_check(&m->tz, &m->scs, m->cpu_secure, vaddr, false, false, &o) != SE_TZ_OK) {
+            se_tz_flag(&m->tz.gtzc, &o);
+            char why[512];
+            snprintf(why, sizeof why, "%s vector read from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
+                     " + 0x%x) refused, the vector table is in memory of the other security "
+                     "state: %s",
+                     exc_str(exc), vaddr, m->scs.vtor, 4u * exc, o.reason);
+            return lockup(m, why);
+        }
+    }
     if (!mem_rd32(m, vaddr, &vec)) {
         char why[200];
         snprintf(why, sizeof why, "%s vector fetch from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
@@ -1212,7 +1711,9 @@ static entry_result exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
         return lockup(m, why);
     }
     uint16_t first = 0;
+    m->tz_direct = true;
     uc_mem_read(m->uc, vec & ~1u, &first, 2);
+    m->tz_direct = false;
     chain_add(m, "%s taken at %s: vector 0x%08" PRIx32 " from VTOR 0x%08" PRIx32 "+0x%x", exc_str(exc),
               fmt_addr(m, ret_pc, sym, sizeof sym), vec, m->scs.vtor, 4u * exc);
     if (vec == 0xFFFFFFFFu || (in_iflash(m, vec) && first == 0xFFFFu)) {
@@ -1304,7 +1805,8 @@ static entry_result fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, ui
     char sym[128];
     m->scs.cfsr |= cfsr_bits;
     chain_add(m, "%s %s %s", desc, where, fmt_addr(m, pc, sym, sizeof sym));
-    set_cause(m, "%s %s %s", desc, where, fmt_addr(m, pc, sym, sizeof sym));
+    set_cause(m, "%s %s %s%s", desc, where, fmt_addr(m, pc, sym, sizeof sym), m->cause_suffix);
+    m->cause_suffix[0] = '\0';
     int ep = exec_prio(m, NULL);
     unsigned target = exc;
     if (exc != SE_EXC_HARDFAULT &&
@@ -1364,12 +1866,48 @@ static const char *region_name(const se_machine *m, uint32_t a)
     return "unmapped";
 }
 
+/* TrustZone */
+/* A fault se_tz_check decided (m->tz_out), raised at the instruction that made it. */
+static entry_result tz_fault_enter(se_machine *m)
+{
+    se_tz_outcome o = m->tz_out;
+    m->tz_fault = false;
+    tz_hint(m, &o, m->mem_addr, m->cause_suffix, sizeof m->cause_suffix);
+    unsigned exc = se_tz_fault_regs(&m->scs, &o);
+    if (!exc)
+        exc = SE_EXC_HARDFAULT;
+    uint32_t a = m->mem_addr;
+    if (m->mem_type == UC_MEM_FETCH_PROT)
+        return fault(m, exc, 0, a, o.reason);
+    uint32_t block = m->mem_pc, exact;
+    const icache_slot *slot = &m->icache[(block >> 1) & (ICACHE_SLOTS - 1)];
+    uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
+    const uint8_t *code = host_ptr(m, block, blen);
+    if (code && se_find_faulting_insn(m->uc, code, blen, block, a,
+                                      m->mem_type == UC_MEM_WRITE_PROT, &exact)) {
+        ring_cut(m, exact, true); /* --last */
+        return fault(m, exc, 0, exact, o.reason);
+    }
+    return fault_at(m, exc, 0, block, o.reason, "in the block at");
+}
+
 /* Turn a memory fault into the architectural fault. */
 static entry_result mem_fault(se_machine *m)
 {
     char desc[320];
     uint32_t a = m->mem_addr;
     bool fetch = m->mem_type == UC_MEM_FETCH_UNMAPPED || m->mem_type == UC_MEM_FETCH_PROT;
+    if (m->tz_fault) /* TrustZone: decided by se_tz_check */
+        return tz_fault_enter(m);
+    if (fetch && m->tz.tzen) { /* a fetch from a carved page: the check says why */
+        se_tz_outcome o;
+        if (se_tz_check(&m->tz, &m->scs, m->cpu_secure, a, false, true, &o) != SE_TZ_OK) {
+            se_tz_flag(&m->tz.gtzc, &o);
+            m->tz_out = o;
+            m->mem_type = UC_MEM_FETCH_PROT;
+            return tz_fault_enter(m);
+        }
+    }
     bool xn = a >= 0xE0000000u || (a >= 0x40000000u && a < 0x60000000u);
     if (fetch && xn) {
         snprintf(desc, sizeof desc, "MemManage IACCVIOL: instruction fetch from 0x%08" PRIx32 " (%s)",
@@ -1493,10 +2031,10 @@ static void describe_loop(se_machine *m, char *buf, size_t len)
 static void lockup_reason(se_machine *m, se_call_result *r)
 {
     if (!strncmp(m->first_cause, "lockup: ", 8))
-        snprintf(r->reason, sizeof r->reason, "%s%s%s", m->first_cause,
+        snprintf(r->reason, sizeof r->reason, "%.700s%s%.200s", m->first_cause,
                  m->vec_note[0] ? "; " : "", m->vec_note);
-    else
-        snprintf(r->reason, sizeof r->reason, "%s; then lockup: %.200s%s%s", m->first_cause,
+    else /* TrustZone: first_cause may be long */
+        snprintf(r->reason, sizeof r->reason, "%.600s; then lockup: %.200s%s%.150s", m->first_cause,
                  m->lockup_why, m->vec_note[0] ? "; " : "", m->vec_note);
 }
 
@@ -1562,6 +2100,14 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     for (;;) {
         m->stop = STOP_NONE;
         m->stop_n = 0;
+        if (m->tz_dirty) { /* TrustZone: SAU/GTZC changed */
+            se_error te;
+            if (tz_remap(m, &te) != SE_OK) {
+                snprintf(r->reason, sizeof r->reason, "%s", te.msg);
+                finish(m, r, SE_ERR_EMU, c0, sk0, t0);
+                return;
+            }
+        }
         uc_err ue = uc_emu_start(m->uc, pc | 1u, c->bkpt_addr, 0, 0);
         if (m->obs.paused) /* --trace */
             m->obs.paused(m->obs.ctx);

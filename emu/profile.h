@@ -5,12 +5,22 @@
 #define SE_PROFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct se_region {
     uint32_t base;
     uint32_t size;
 } se_region;
+
+typedef struct se_range {
+    uint32_t start, end;      /* [start, end) */
+} se_range;
+
+typedef struct se_profile_sau {
+    uint32_t base, limit;     /* limit inclusive */
+    bool nsc;
+} se_profile_sau;
 
 typedef struct se_profile {
     const char *target;       /* "stm32l562e-dk" */
@@ -33,7 +43,25 @@ typedef struct se_profile {
     uint32_t reset_core_hz;   /* core clock before the loader touches RCC */
     uint32_t vtor;            /* VTOR left by the application / boot */
     bool secure;              /* the loader runs in Secure state */
+    /* ---- TrustZone set-up the application leaves behind (used when tz) ---- */
+    unsigned nsau;            /* SAU regions preset (SAU_CTRL.ENABLE=1); 0 = SAU at reset */
+    se_profile_sau sau[8];
+    unsigned nmpcbb_ns;       /* SRAM ranges the MPCBBs make non-secure (else all secure) */
+    se_range mpcbb_ns[8];
+    unsigned nmpcwm_ns;       /* external-memory non-secure windows (else all secure) */
+    se_range mpcwm_ns[4];
+    bool gtzc_buserr;         /* D.2 policy: GTZC-denied data accesses also bus-fault */
+    bool alias_illegal;       /* D.1 policy: Secure transaction to an NS alias is illegal */
+    const char *internal_flash; /* internal flash image the profile names, or NULL */
 } se_profile;
+
+/* The TrustZone variants of the built-in target: "off" (TZEN=0), "on" (TZEN=1 with ST's
+ * template partition, loader Non-secure at 0x20018004) and "secure" (TZEN=1 reset state,
+ * loader Secure, SAU off: everything Secure). NULL if unknown. */
+const se_profile *se_profile_find_tz(const char *target, const char *mode);
+/* Read a profile FILE (key=value lines, '#' comments; README "Profiles"). The result lives
+ * in static storage until the next call. NULL with a message in err on error. */
+const se_profile *se_profile_load(const char *path, char *err, size_t errlen);
 
 /* Find a built-in profile; NULL if the target is unknown. */
 const se_profile *se_profile_find(const char *target, bool tz);

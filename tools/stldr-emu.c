@@ -21,11 +21,11 @@
 #define MAX_WRITES 16
 
 static const char usage_text[] =
-    "usage: stldr-emu info LOADER [--target T] [--tz on|off] [--json]\n"
+    "usage: stldr-emu info LOADER [--target T] [--tz on|off|secure] [--profile FILE] [--json]\n"
     "       stldr-emu gdb  LOADER [--call init|erase|write|read|verify|mass-erase]...\n"
-    "                      [--port 3333] [--bind 127.0.0.1] [--tz on|off]\n"
-    "       stldr-emu lint LOADER [--target T] [--tz on|off] [--json]\n"
-    "       stldr-emu run  LOADER [--target T] [--tz on|off]\n"
+    "                      [--port 3333] [--bind 127.0.0.1] [--tz on|off|secure] [--profile FILE]\n"
+    "       stldr-emu lint LOADER [--target T] [--tz on|off|secure] [--profile FILE] [--json]\n"
+    "       stldr-emu run  LOADER [--target T] [--tz on|off|secure] [--profile FILE]\n"
     "                      [--erase START:END | --mass-erase] [--write FILE@ADDR]...\n"
     "                      [--no-erase] [--read ADDR:LEN[@FILE]] [--verify] [--json]\n"
     "                      [--strict] [--chunk N] [--buffer ADDR] [--sp ADDR]\n"
@@ -496,10 +496,12 @@ int main(int argc, char **argv)
         O_STRICT, O_CHUNK, O_BUFFER, O_SP, O_BUDGET, O_TIMEOUT, O_IFLASH, O_IRQ, O_FILL,
         O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE, O_INITONLY,
         O_VCD, O_VCDLIMIT, /* --vcd */
-        O_LAST, O_TRACE, O_TFUNC, O_TRANGE, O_TCALL, O_TFILE /* --trace / --last */
+        O_LAST, O_TRACE, O_TFUNC, O_TRANGE, O_TCALL, O_TFILE, /* --trace / --last */
+        O_PROFILE /* TrustZone: --profile FILE */
     };
     static const struct option opts[] = {
         {"target", required_argument, 0, O_TARGET}, {"tz", required_argument, 0, O_TZ},
+        {"profile", required_argument, 0, O_PROFILE},
         {"erase", required_argument, 0, O_ERASE}, {"mass-erase", no_argument, 0, O_MASS},
         {"write", required_argument, 0, O_WRITE}, {"no-erase", no_argument, 0, O_NOERASE},
         {"read", required_argument, 0, O_READ}, {"verify", no_argument, 0, O_VERIFY},
@@ -522,6 +524,7 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
     const char *target = "stm32l562e-dk";
+    const char *tz_mode = "off", *profile_file = NULL; /* TrustZone */
     bool tz = false, mass = false, verify = false, no_erase = false, have_erase = false;
     bool have_read = false, init_only = false;
     uint32_t erase_a = 0, erase_b = 0, read_addr = 0, read_len = 0;
@@ -542,10 +545,12 @@ int main(int argc, char **argv)
         switch (ch) {
         case O_TARGET: target = optarg; break;
         case O_TZ:
-            if (!strcmp(optarg, "on")) tz = true;
-            else if (!strcmp(optarg, "off")) tz = false;
-            else usage_exit("--tz takes on or off, not '%s'", optarg);
+            if (!strcmp(optarg, "on") || !strcmp(optarg, "off") || !strcmp(optarg, "secure"))
+                tz_mode = optarg;
+            else usage_exit("--tz takes on, off or secure, not '%s'", optarg);
+            tz = strcmp(optarg, "off") != 0;
             break;
+        case O_PROFILE: profile_file = optarg; break;
         case O_ERASE: {
             char *colon = strchr(optarg, ':');
             if (!colon)
@@ -678,8 +683,13 @@ int main(int argc, char **argv)
     if (verify && !nwrites)
         usage_exit("--verify checks what --write wrote: give --write too");
 
-    const se_profile *prof = se_profile_find(target, tz);
-    if (!prof)
+    (void)tz;
+    const se_profile *prof;
+    if (profile_file) { /* TrustZone: a profile FILE (README "TrustZone") */
+        char perr[600];
+        if (!(prof = se_profile_load(profile_file, perr, sizeof perr)))
+            usage_exit("%s", perr);
+    } else if (!(prof = se_profile_find_tz(target, tz_mode)))
         usage_exit("unknown target '%s' (known: stm32l562e-dk)", target);
 
     se_error err;

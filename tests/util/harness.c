@@ -37,6 +37,12 @@ static void record_log(void *ctx, int level, const char *msg)
 void th_open(th_session *s, const char *name, bool tz, const se_machine_opts *mo,
              const se_host_opts *ho)
 {
+    th_open_profile(s, name, se_profile_find("stm32l562e-dk", tz), mo, ho);
+}
+
+void th_open_profile(th_session *s, const char *name, const se_profile *prof,
+                     const se_machine_opts *mo, const se_host_opts *ho)
+{
     memset(s, 0, sizeof *s);
     se_err e = se_stldr_open_file(th_firmware(name), &s->l, &s->err);
     if (e)
@@ -48,7 +54,7 @@ void th_open(th_session *s, const char *name, bool tz, const se_machine_opts *mo
         se_machine_opts_default(&o);
     o.log = record_log;
     o.log_ctx = s;
-    e = se_machine_new(se_profile_find("stm32l562e-dk", tz), &o, &s->m, &s->err);
+    e = se_machine_new(prof, &o, &s->m, &s->err);
     if (e)
         fail_msg("machine: %s", s->err.msg);
     e = se_host_new(s->l, s->m, ho, &s->h, &s->err);

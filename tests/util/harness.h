@@ -29,6 +29,9 @@ const char *th_firmware(const char *name);
  * success. mo/ho may be NULL for defaults. */
 void th_open(th_session *s, const char *name, bool tz, const se_machine_opts *mo,
              const se_host_opts *ho);
+/* The same on a given profile (TrustZone variants: se_profile_find_tz). */
+void th_open_profile(th_session *s, const char *name, const se_profile *prof,
+                     const se_machine_opts *mo, const se_host_opts *ho);
 void th_close(th_session *s);
 /* The last recorded call to `function`, or NULL. */
 const se_call_record *th_last_call(const th_session *s, const char *function);
