@@ -2272,3 +2272,100 @@ void se_machine_reg_write(se_machine *m, int uc_reg, uint32_t value)
 {
     set_reg(m, uc_reg, value);
 }
+
+/* ---- snapshots (stldr-emu fuzz) --------------------------------------------------------- */
+
+struct se_machine_snap {
+    struct se_machine m;       /* the machine's own fields (time, SCS, TrustZone, ...) */
+    uc_context *ctx;           /* CPU registers */
+    uint8_t *sram;
+    size_t ndev;
+    void **dev;                /* copies of every bus device's state */
+    se_mx25 mx25;
+};
+
+se_machine_snap *se_machine_snap_take(se_machine *m)
+{
+    se_machine_snap *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->sram = malloc(m->prof->sram.size);
+    s->ndev = se_bus_ndevices(m->bus);
+    s->dev = calloc(s->ndev ? s->ndev : 1, sizeof *s->dev);
+    if (!s->sram || !s->dev || uc_context_alloc(m->uc, &s->ctx) != UC_ERR_OK) {
+        se_machine_snap_free(s);
+        return NULL;
+    }
+    for (size_t i = 0; i < s->ndev; i++) {
+        const se_bus_device *d = se_bus_device_at(m->bus, i);
+        s->dev[i] = malloc(d->cls->state_size ? d->cls->state_size : 1);
+        if (!s->dev[i]) {
+            se_machine_snap_free(s);
+            return NULL;
+        }
+        memcpy(s->dev[i], d->state, d->cls->state_size);
+    }
+    uc_context_save(m->uc, s->ctx);
+    memcpy(s->sram, m->sram, m->prof->sram.size);
+    memcpy(&s->m, m, sizeof *m);
+    if (m->mx25)
+        s->mx25 = *m->mx25;
+    if (m->flash_img && !se_flash_image_mark(m->flash_img)) {
+        se_machine_snap_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Everything back as it was at the snapshot; the flash array through its undo log, so the
+ * cost follows what changed, not the 64 MiB. */
+void se_machine_snap_restore(se_machine *m, const se_machine_snap *s)
+{
+    const se_profile *p = m->prof;
+    uint32_t lo = m->image_base > p->sram.base ? m->image_base - p->sram.base : 0;
+    uint32_t hi = m->image_end > p->sram.base ? m->image_end - p->sram.base : 0;
+    if (hi > p->sram.size)
+        hi = p->sram.size;
+    bool code_changed = hi > lo && memcmp(m->sram + lo, s->sram + lo, hi - lo) != 0;
+    memcpy(m->sram, s->sram, p->sram.size);
+    if (code_changed)
+        uc_ctl_remove_cache(m->uc, p->sram.base + lo, p->sram.base + hi);
+    uc_context_restore(m->uc, s->ctx);
+    for (size_t i = 0; i < s->ndev; i++) {
+        const se_bus_device *d = se_bus_device_at(m->bus, i);
+        memcpy(d->state, s->dev[i], d->cls->state_size);
+    }
+    memcpy(m, &s->m, sizeof *m);
+    if (m->mx25)
+        *m->mx25 = s->mx25;
+    if (m->flash_img)
+        se_flash_image_rewind(m->flash_img);
+}
+
+void se_machine_snap_free(se_machine_snap *s)
+{
+    if (!s)
+        return;
+    if (s->ctx)
+        uc_context_free(s->ctx);
+    for (size_t i = 0; s->dev && i < s->ndev; i++)
+        free(s->dev[i]);
+    free(s->dev);
+    free(s->sram);
+    free(s);
+}
+
+bool se_machine_device_read(se_machine *m, uint32_t addr, void *buf, size_t len)
+{
+    const se_profile *p = m->prof;
+    if (m->flash_img && addr - p->ext_window.base < p->ext_window.size) {
+        se_flash_image_read(m->flash_img, addr - p->ext_window.base, buf, len);
+        return true;
+    }
+    const uint8_t *h = host_ptr(m, addr, (uint32_t)len);
+    if (h) {
+        memcpy(buf, h, len);
+        return true;
+    }
+    return se_machine_read(m, addr, buf, len, NULL) == SE_OK;
+}

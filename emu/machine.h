@@ -170,6 +170,16 @@ se_err se_machine_set_observer(se_machine *m, const se_insn_observer *o, se_erro
 uint32_t se_machine_reg_read(se_machine *m, int uc_reg);
 void se_machine_reg_write(se_machine *m, int uc_reg, uint32_t value);
 
+/* Snapshots of the whole machine (CPU, RAM, every device, the flash array by undo log). A
+ * snapshot belongs to the machine it was taken from; restore it any number of times. */
+typedef struct se_machine_snap se_machine_snap;
+se_machine_snap *se_machine_snap_take(se_machine *m);
+void se_machine_snap_restore(se_machine *m, const se_machine_snap *s);
+void se_machine_snap_free(se_machine_snap *s);
+/* The device's bytes as they are (the flash array or RAM), with no bus side effects: the
+ * fuzzer's ground truth. */
+bool se_machine_device_read(se_machine *m, uint32_t addr, void *buf, size_t len);
+
 /* Claim an address window (e.g. the OCTOSPI memory window) with MMIO callbacks. */
 typedef uint32_t (*se_mmio_read_fn)(void *opaque, uint32_t offset, unsigned size);
 typedef void (*se_mmio_write_fn)(void *opaque, uint32_t offset, uint32_t value, unsigned size);

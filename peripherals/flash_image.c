@@ -43,6 +43,12 @@ struct se_flash_image {
     uint64_t file_len;
     se_flash_journal_outcome outcome;
     se_flash_crash_point crash;
+    /* Undo log since se_flash_image_mark (snapshots): each chunk's contents before its
+     * first change, NULL = it was absent (erased). */
+    bool marking;
+    uint64_t *logged;
+    struct undo_ent { size_t c; uint8_t *orig; } *undo;
+    size_t nundo, capundo;
 };
 
 /* ---- memory ---------------------------------------------------------------------------- */
@@ -64,6 +70,30 @@ static void clear_dirty(se_flash_image *img)
 {
     memset(img->dirty, 0, ((img->nchunks + 63) / 64) * sizeof img->dirty[0]);
     img->ndirty = 0;
+}
+
+/* Record chunk c's contents before its first change since the mark. */
+static void before_change(se_flash_image *img, size_t c)
+{
+    if (!img->marking || ((img->logged[c / 64] >> (c % 64)) & 1u))
+        return;
+    if (img->nundo == img->capundo) {
+        size_t cap = img->capundo ? img->capundo * 2 : 16;
+        struct undo_ent *u = realloc(img->undo, cap * sizeof *u);
+        if (!u)
+            return; /* cannot log: rewind will miss this chunk (reported by rewind) */
+        img->undo = u;
+        img->capundo = cap;
+    }
+    uint8_t *orig = NULL;
+    if (img->chunk[c]) {
+        orig = malloc(CHUNK);
+        if (!orig)
+            return;
+        memcpy(orig, img->chunk[c], CHUNK);
+    }
+    img->undo[img->nundo++] = (struct undo_ent){c, orig};
+    img->logged[c / 64] |= (uint64_t)1 << (c % 64);
 }
 
 static void drop_chunk(se_flash_image *img, size_t c)
@@ -117,6 +147,10 @@ void se_flash_image_free(se_flash_image *img)
         drop_all(img);
     if (img->fd >= 0)
         close(img->fd); /* also releases the flock */
+    for (size_t i = 0; i < img->nundo; i++)
+        free(img->undo[i].orig);
+    free(img->undo);
+    free(img->logged);
     free(img->chunk);
     free(img->dirty);
     free(img->path);
@@ -206,6 +240,7 @@ size_t se_flash_image_program(se_flash_image *img, uint64_t off, const void *buf
                     changes = true;
             }
             if (changes) {
+                before_change(img, c);
                 p = malloc(CHUNK);
                 if (!p) {
                     img->lost_bytes += n;
@@ -220,6 +255,7 @@ size_t se_flash_image_program(se_flash_image *img, uint64_t off, const void *buf
             }
         } else {
             bool changed = false;
+            before_change(img, c);
             for (size_t i = 0; i < n; i++) {
                 uint8_t old = p[at + i], nw = old & d[i];
                 if (d[i] & (uint8_t)~old)
@@ -247,6 +283,7 @@ void se_flash_image_erase(se_flash_image *img, uint64_t off, uint64_t len)
         size_t n = CHUNK - at < in ? CHUNK - at : (size_t)in;
         uint8_t *p = img->chunk[c];
         if (p) {
+            before_change(img, c);
             memset(p + at, img->erase_value, n);
             if (n == CHUNK || all_erased(p, CHUNK, img->erase_value))
                 drop_chunk(img, c);
@@ -755,4 +792,54 @@ out:
     free(erased);
     free(w);
     return e;
+}
+
+/* ---- snapshots ----------------------------------------------------------------------------- */
+
+static void clear_undo(se_flash_image *img)
+{
+    for (size_t i = 0; i < img->nundo; i++) {
+        size_t c = img->undo[i].c;
+        img->logged[c / 64] &= ~((uint64_t)1 << (c % 64));
+        free(img->undo[i].orig);
+    }
+    img->nundo = 0;
+}
+
+bool se_flash_image_mark(se_flash_image *img)
+{
+    if (!img->logged) {
+        img->logged = calloc((img->nchunks + 63) / 64, sizeof img->logged[0]);
+        if (!img->logged)
+            return false;
+    }
+    clear_undo(img);
+    img->marking = true;
+    return true;
+}
+
+void se_flash_image_rewind(se_flash_image *img)
+{
+    for (size_t i = img->nundo; i-- > 0;) {
+        size_t c = img->undo[i].c;
+        uint8_t *orig = img->undo[i].orig;
+        if (!orig) {
+            drop_chunk(img, c);
+        } else {
+            if (!img->chunk[c]) {
+                img->chunk[c] = malloc(CHUNK);
+                if (!img->chunk[c])
+                    continue;
+                img->present++;
+            }
+            memcpy(img->chunk[c], orig, CHUNK);
+        }
+        mark_dirty(img, c);
+    }
+    clear_undo(img);
+}
+
+size_t se_flash_image_undo_chunks(const se_flash_image *img)
+{
+    return img->nundo;
 }

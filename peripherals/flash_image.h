@@ -65,6 +65,13 @@ typedef enum se_flash_journal_outcome {
 /* What the last se_flash_image_open_file found (for a log line). */
 se_flash_journal_outcome se_flash_image_journal_outcome(const se_flash_image *img);
 
+/* Snapshots: mark the current contents; rewind brings them back. The cost of both is
+ * proportional to the chunks changed in between, not to the image size. false = out of
+ * memory. */
+bool se_flash_image_mark(se_flash_image *img);
+void se_flash_image_rewind(se_flash_image *img);
+size_t se_flash_image_undo_chunks(const se_flash_image *img);
+
 /* Test hook: make the next sync stop as if the process were killed at that point (it
  * returns SE_ERR_IO "simulated crash"; free the image without syncing, then reopen). */
 typedef enum se_flash_crash_point {

@@ -11,7 +11,8 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 
 packages=(build-essential cmake pkg-config libunicorn-dev libelf-dev libdw-dev libcapstone-dev
           libcmocka-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
-          sigrok-cli gdb-multiarch)
+          sigrok-cli gdb-multiarch
+          clang libclang-rt-dev) # fuzz: clang + libFuzzer for the fuzz smoke tests (fuzz/)
 
 install_deps() {
     local missing=()
@@ -42,11 +43,11 @@ run)
 test)
     install_deps
     echo "== build (warnings are errors)"
-    build build-ci -DSTLDR_WERROR=ON
-    echo "== tests"
+    build build-ci -DSTLDR_WERROR=ON -DSTLDR_FUZZ=ON # fuzz: the libFuzzer targets too
+    echo "== tests (including the fuzz smoke tests: a few seconds per target)"
     (cd build-ci && ctest --output-on-failure -j"$jobs")
     echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
-    build build-asan -DSTLDR_WERROR=ON -DSTLDR_SANITIZE=ON
+    build build-asan -DSTLDR_WERROR=ON -DSTLDR_SANITIZE=ON -DSTLDR_FUZZ=OFF # fuzz: ran above, sanitized
     echo "== tests under ASan+UBSan"
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --output-on-failure -j"$jobs")

@@ -14,6 +14,7 @@
 #include "emu/machine.h"
 #include "emu/trace.h" /* --trace / --last */
 #include "peripherals/mx25lm51245g.h"
+#include "loader/fuzz.h"
 #include "loader/host.h"
 #include "loader/lint.h"
 #include "loader/stldr.h"
@@ -33,6 +34,7 @@ static const char usage_text[] =
     "                      [--irq-mask maskints|primask|none] [--ram-fill BYTE|random]\n"
     "                      [--place profile|link] [--no-idle-skip] [--quiet]\n"
     "                      [--flash-image FILE] [--log-flash] [--verbose] [--init-only]\n"
+    "                      [--replay FUZZ_REPRODUCER]\n"
     "                      [--vcd FILE] [--vcd-limit FRAMES]\n"
     "                      [--last N] [--trace] [--trace-func NAME] [--trace-range A:B]\n"
     "                      [--trace-call NAME] [--trace-file FILE]\n"
@@ -487,6 +489,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "gdb"))
         return se_gdb_main(argc, argv);
+    if (!strcmp(cmd, "fuzz")) {
+        extern int se_fuzz_main(int, char **);
+        return se_fuzz_main(argc, argv);
+    }
     if (strcmp(cmd, "info") && strcmp(cmd, "run") && strcmp(cmd, "lint") &&
         strcmp(cmd, "trace"))
         usage_exit("unknown command '%s'", cmd);
@@ -494,7 +500,7 @@ int main(int argc, char **argv)
     enum {
         O_TARGET = 256, O_TZ, O_ERASE, O_MASS, O_WRITE, O_NOERASE, O_READ, O_VERIFY, O_JSON,
         O_STRICT, O_CHUNK, O_BUFFER, O_SP, O_BUDGET, O_TIMEOUT, O_IFLASH, O_IRQ, O_FILL,
-        O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE, O_INITONLY,
+        O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE, O_INITONLY, O_REPLAY,
         O_VCD, O_VCDLIMIT, /* --vcd */
         O_LAST, O_TRACE, O_TFUNC, O_TRANGE, O_TCALL, O_TFILE, /* --trace / --last */
         O_PROFILE /* TrustZone: --profile FILE */
@@ -515,6 +521,7 @@ int main(int argc, char **argv)
         {"no-idle-skip", no_argument, 0, O_NOSKIP},
         {"flash-image", required_argument, 0, O_FIMG}, {"log-flash", no_argument, 0, O_LOGFLASH},
         {"verbose", no_argument, 0, O_VERBOSE}, {"init-only", no_argument, 0, O_INITONLY},
+        {"replay", required_argument, 0, O_REPLAY},
         {"vcd", required_argument, 0, O_VCD}, {"vcd-limit", required_argument, 0, O_VCDLIMIT},
         {"last", required_argument, 0, O_LAST}, {"trace", no_argument, 0, O_TRACE},
         {"trace-func", required_argument, 0, O_TFUNC},
@@ -527,6 +534,7 @@ int main(int argc, char **argv)
     const char *tz_mode = "off", *profile_file = NULL; /* TrustZone */
     bool tz = false, mass = false, verify = false, no_erase = false, have_erase = false;
     bool have_read = false, init_only = false;
+    const char *replay = NULL;
     uint32_t erase_a = 0, erase_b = 0, read_addr = 0, read_len = 0;
     const char *read_file = NULL;
     write_req writes[MAX_WRITES];
@@ -641,6 +649,7 @@ int main(int argc, char **argv)
         case O_LOGFLASH: mo.log_flash = c.verbose = true; break;
         case O_VERBOSE: c.verbose = true; break;
         case O_INITONLY: init_only = true; break;
+        case O_REPLAY: replay = optarg; break;
         case O_VCD: mo.vcd_path = optarg; break; /* --vcd */
         case O_VCDLIMIT: {
             char *end;
@@ -759,7 +768,9 @@ int main(int argc, char **argv)
         usage_exit("--init-only runs Init alone: no other operation");
     if (!e && init_only)
         e = se_host_init_only(h, &err);
-    bool standard = !init_only && !have_erase && !mass && !nwrites && !have_read;
+    if (!e && replay)
+        e = se_fuzz_replay(h, m, l, replay, &err);
+    bool standard = !replay && !init_only && !have_erase && !mass && !nwrites && !have_read;
     if (!e && standard) {
         /* The standard session: a pattern over the first sector and a half, odd length, so
          * writes end mid-sector and mid-word. */

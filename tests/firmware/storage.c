@@ -63,8 +63,13 @@ static int dev_range(uint32_t addr, uint32_t size, uint32_t *off)
         o = addr;
     else
         return 0;
+#ifdef BUG_DEVICE_END /* planted for the fuzzer: accepts one byte past the device end */
+    if (o > DEV_SIZE || size > DEV_SIZE - o + 1u)
+        return 0;
+#else
     if (o > DEV_SIZE || size > DEV_SIZE - o)
         return 0;
+#endif
     *off = o;
     return 1;
 }
@@ -98,8 +103,19 @@ int Write(uint32_t Address, uint32_t Size, uint8_t *buffer)
         return 0;
     volatile uint8_t *d = dev_bytes(off);
     const volatile uint8_t *s = buffer;
+#ifdef BUG_HANG_UNALIGNED /* planted for the fuzzer: spins on an unaligned address */
+    while (Address & 3u) {
+    }
+#endif
+#ifdef BUG_PAGE_WRAP /* planted for the fuzzer: a write wraps inside its 256-byte page */
+    volatile uint8_t *page = dev_bytes(off & ~0xFFu);
+    for (uint32_t i = 0; i < Size; i++)
+        page[((off & 0xFFu) + i) & 0xFFu] &= s[i];
+    (void)d;
+#else
     for (uint32_t i = 0; i < Size; i++)
         d[i] &= s[i];
+#endif
     return 1;
 }
 
@@ -124,7 +140,11 @@ int SectorErase(uint32_t EraseStartAddress, uint32_t EraseEndAddress)
 
     if (!dev_range(EraseStartAddress, 1u, &s) || !dev_range(EraseEndAddress, 1u, &e) || e < s)
         return 0;
+#ifdef BUG_ERASE_SKIP_LAST /* planted for the fuzzer: the last sector of a range is skipped */
+    for (uint32_t sector = s / DEV_SECTOR_SIZE; sector < e / DEV_SECTOR_SIZE; sector++)
+#else
     for (uint32_t sector = s / DEV_SECTOR_SIZE; sector <= e / DEV_SECTOR_SIZE; sector++)
+#endif
         erase_sector(sector);
     return 1;
 }

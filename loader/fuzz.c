@@ -1,0 +1,714 @@
+#include "fuzz.h"
+
+#include "../peripherals/mx25lm51245g.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define CH 4096u                 /* oracle granularity */
+#define MAX_CHUNKS 256u          /* device chunks a case may touch (with guards) */
+#define COV_SLOTS 8192u
+
+typedef struct oracle_chunk {
+    uint32_t c;                  /* chunk index in the device */
+    uint8_t b[CH];
+} oracle_chunk;
+
+typedef struct fz {
+    se_host *h;
+    se_machine *m;
+    const se_stldr *l;
+    const se_storage_info *si;
+    uint32_t buf, chunk;
+    uint32_t max_sector;
+    uint64_t rng;
+    oracle_chunk *oc;
+    unsigned noc;
+    uint8_t *tmp, *tmp2;
+    uint32_t cov[COV_SLOTS];
+    unsigned ncov;
+    uint64_t calls;
+    /* result of the current case */
+    char kind[32], where[96], msg[320];
+} fz;
+
+/* ---- random numbers ------------------------------------------------------------------- */
+
+static uint64_t rnd(fz *z)
+{
+    uint64_t x = (z->rng += 0x9E3779B97F4A7C15ull);
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static uint32_t below(fz *z, uint32_t n)
+{
+    return n ? (uint32_t)(rnd(z) % n) : 0;
+}
+
+static void gen_data(uint8_t *p, uint32_t n, uint32_t seed)
+{
+    uint32_t x = seed | 1u;
+    for (uint32_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (uint8_t)(x >> 8);
+    }
+}
+
+/* ---- device geometry -------------------------------------------------------------------- */
+
+static uint32_t sector_of(const se_storage_info *si, uint32_t off, uint32_t *start, uint32_t *size)
+{
+    uint64_t base = 0;
+    uint32_t idx = 0;
+    for (unsigned g = 0; g < si->ngroups; g++) {
+        uint64_t span = (uint64_t)si->sectors[g].num * si->sectors[g].size;
+        if (off < base + span) {
+            uint32_t k = (uint32_t)((off - base) / si->sectors[g].size);
+            *start = (uint32_t)(base + (uint64_t)k * si->sectors[g].size);
+            *size = si->sectors[g].size;
+            return idx + k;
+        }
+        base += span;
+        idx += si->sectors[g].num;
+    }
+    *start = off;
+    *size = 1;
+    return idx;
+}
+
+/* Device offset of an address in absolute or offset form; false when outside. */
+static bool dev_off(const fz *z, uint32_t a, uint32_t *off)
+{
+    if (a >= z->si->start && a - z->si->start < z->si->size) {
+        *off = a - z->si->start;
+        return true;
+    }
+    if (a < z->si->size && z->si->start != 0) {
+        *off = a;
+        return true;
+    }
+    return false;
+}
+
+static bool in_dev(const fz *z, uint32_t a, uint32_t n, uint32_t *off)
+{
+    return dev_off(z, a, off) && (uint64_t)*off + n <= z->si->size;
+}
+
+/* ---- the oracle ---------------------------------------------------------------------------- */
+
+static oracle_chunk *oget(fz *z, uint32_t c)
+{
+    for (unsigned i = 0; i < z->noc; i++)
+        if (z->oc[i].c == c)
+            return &z->oc[i];
+    return NULL;
+}
+
+/* Load chunks of [off, off+n) from the device as it is now (before the op runs). */
+static void oload(fz *z, uint32_t off, uint64_t n)
+{
+    if (off >= z->si->size)
+        return;
+    if ((uint64_t)off + n > z->si->size)
+        n = z->si->size - off;
+    for (uint64_t c = off / CH; c <= (off + (n ? n - 1 : 0)) / CH && z->noc < MAX_CHUNKS; c++) {
+        if (oget(z, (uint32_t)c))
+            continue;
+        oracle_chunk *o = &z->oc[z->noc++];
+        o->c = (uint32_t)c;
+        uint32_t len = z->si->size - (uint32_t)c * CH < CH ? z->si->size - (uint32_t)c * CH : CH;
+        memset(o->b, z->si->erase_value, CH);
+        se_machine_device_read(z->m, z->si->start + (uint32_t)c * CH, o->b, len);
+    }
+}
+
+static uint8_t *obyte(fz *z, uint32_t off)
+{
+    oracle_chunk *o = oget(z, off / CH);
+    return o ? &o->b[off % CH] : NULL;
+}
+
+/* Compare the device with the oracle over [off, off+n); first mismatch into *bad. */
+static bool ocheck(fz *z, uint32_t off, uint64_t n, uint32_t *bad, uint8_t *got, uint8_t *want)
+{
+    if (off >= z->si->size)
+        return true;
+    if ((uint64_t)off + n > z->si->size)
+        n = z->si->size - off;
+    for (uint64_t done = 0; done < n;) {
+        uint32_t o = off + (uint32_t)done;
+        uint32_t k = CH - o % CH < n - done ? CH - o % CH : (uint32_t)(n - done);
+        se_machine_device_read(z->m, z->si->start + o, z->tmp, k);
+        for (uint32_t i = 0; i < k; i++) {
+            uint8_t *w = obyte(z, o + i);
+            if (w && *w != z->tmp[i]) {
+                *bad = o + i;
+                *got = z->tmp[i];
+                *want = *w;
+                return false;
+            }
+        }
+        done += k;
+    }
+    return true;
+}
+
+/* ---- findings -------------------------------------------------------------------------------- */
+
+static bool finding(fz *z, const char *kind, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool finding(fz *z, const char *kind, const char *where, const char *fmt, ...)
+{
+    if (z->kind[0])
+        return true;
+    snprintf(z->kind, sizeof z->kind, "%s", kind);
+    snprintf(z->where, sizeof z->where, "%s", where);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(z->msg, sizeof z->msg, fmt, ap);
+    va_end(ap);
+    return true;
+}
+
+static void cover(fz *z)
+{
+    uint32_t a[SE_LAST_MAX], s[SE_LAST_MAX];
+    unsigned n = se_machine_recent_blocks(z->m, a, s, SE_LAST_MAX);
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t key = a[i] | 1u, h = (key * 2654435761u) >> 19;
+        for (unsigned j = 0; j < COV_SLOTS; j++) {
+            uint32_t *slot = &z->cov[(h + j) % COV_SLOTS];
+            if (*slot == key)
+                break;
+            if (!*slot) {
+                *slot = key;
+                z->ncov++;
+                break;
+            }
+        }
+    }
+}
+
+static uint64_t flash_warns(se_machine *m)
+{
+    const se_mx25_counters *c = se_machine_flash_counters(m);
+    return c ? c->warnings - c->unerased_program : 0;
+}
+
+/* ---- one op ------------------------------------------------------------------------------------ */
+
+/* init + the expected byte sum of [off, off+n); *known = false when the oracle does not
+ * hold every byte (the check is then skipped). */
+static uint32_t sum_dev(fz *z, uint32_t off, uint32_t n, uint32_t init, bool *known)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t *b = obyte(z, off + i);
+        if (!b)
+            *known = false;
+        init += b ? *b : 0;
+    }
+    return init;
+}
+
+/* Run op; false = stop the case (a finding). */
+static bool run_op(fz *z, se_fuzz_op *op)
+{
+    const se_storage_info *si = z->si;
+    se_call_record rec;
+    se_error err;
+    uint32_t off = 0, n = 0, s0, ssz, s1, ssz1;
+    bool inr = false;
+    const uint8_t *data = NULL;
+    uint32_t dlen = 0;
+    uint64_t fw0 = flash_warns(z->m);
+    char where[96];
+
+    switch (op->id) {
+    case SE_EP_SECTOR_ERASE: {
+        uint32_t o1;
+        inr = dev_off(z, op->args[0], &off) && dev_off(z, op->args[1], &o1) && o1 >= off;
+        if (inr) {
+            sector_of(si, off, &s0, &ssz);
+            sector_of(si, o1, &s1, &ssz1);
+            uint32_t lo = s0 >= ssz ? s0 - ssz : 0;
+            oload(z, lo, (uint64_t)s1 + ssz1 + ssz1 - lo);
+        }
+        break;
+    }
+    case SE_EP_WRITE:
+        n = op->args[1];
+        inr = in_dev(z, op->args[0], n, &off);
+        if (inr)
+            oload(z, off >= 256 ? off - 256 : 0, (uint64_t)n + 512);
+        gen_data(z->tmp2, op->len, op->data_seed);
+        data = z->tmp2;
+        dlen = op->len;
+        break;
+    case SE_EP_READ:
+    case SE_EP_CHECKSUM:
+        n = op->args[1];
+        inr = in_dev(z, op->args[0], n, &off);
+        if (inr)
+            oload(z, off, n);
+        break;
+    case SE_EP_VERIFY: {
+        n = op->args[2] * 4u;
+        uint32_t skip = op->args[3] & 0xFu, drop = (op->args[3] >> 16) & 0xFu;
+        inr = in_dev(z, op->args[0], n, &off) && skip + drop <= n;
+        /* data: the device's current bytes, one of them flipped when data_seed is odd */
+        memset(z->tmp2, si->erase_value, n);
+        if (inr) {
+            oload(z, off, n);
+            se_machine_device_read(z->m, si->start + off, z->tmp2, n);
+            if ((op->data_seed & 1u) && n > skip + drop)
+                z->tmp2[skip + op->data_seed % (n - skip - drop)] ^= 0x5A;
+        }
+        data = z->tmp2;
+        dlen = n;
+        break;
+    }
+    case SE_EP_MASS_ERASE:
+    default:
+        break;
+    }
+
+    se_err e = se_host_raw(z->h, "fuzz", op->id, 4, op->args, data, dlen, &rec, &err);
+    z->calls++;
+    cover(z);
+    if (e == SE_ERR_NO_ENTRY)
+        return true; /* the loader does not export it: nothing to test */
+    if (e) {
+        se_machine_symbolize(z->m, rec.res.pc, where, sizeof where);
+        return !finding(z, se_err_name(e), rec.function ? rec.function : "Init", "%s", err.msg);
+    }
+    if (flash_warns(z->m) != fw0)
+        return !finding(z, "flash-warning", rec.function,
+                        "%s: the flash model reported a warning (run --replay with --verbose)",
+                        rec.function);
+    uint32_t r0 = rec.res.r0, bad;
+    uint8_t got, want;
+    switch (op->id) {
+    case SE_EP_SECTOR_ERASE:
+        if (!inr)
+            return true;
+        if (r0 != 1)
+            return !finding(z, "erase-failed", "SectorErase",
+                            "SectorErase(0x%08" PRIx32 ", 0x%08" PRIx32 ") returned %" PRIu32
+                            " for a range inside the device",
+                            op->args[0], op->args[1], r0);
+        for (uint32_t o = s0; o < s1 + ssz1; o++) {
+            uint8_t *b = obyte(z, o);
+            if (b)
+                *b = si->erase_value;
+        }
+        if (!ocheck(z, s0, (uint64_t)s1 + ssz1 - s0, &bad, &got, &want))
+            return !finding(z, "erase-incomplete", "SectorErase",
+                            "after SectorErase(0x%08" PRIx32 ", 0x%08" PRIx32 ") the byte at "
+                            "0x%08" PRIx32 " is 0x%02x, not erased",
+                            op->args[0], op->args[1], si->start + bad, got);
+        if (!ocheck(z, s0 >= ssz ? s0 - ssz : 0, s0 - (s0 >= ssz ? s0 - ssz : 0), &bad, &got, &want) ||
+            !ocheck(z, s1 + ssz1, ssz1, &bad, &got, &want))
+            return !finding(z, "erase-outside", "SectorErase",
+                            "SectorErase(0x%08" PRIx32 ", 0x%08" PRIx32 ") changed 0x%08" PRIx32
+                            " outside its sectors (0x%02x, was 0x%02x)",
+                            op->args[0], op->args[1], si->start + bad, got, want);
+        return true;
+    case SE_EP_WRITE:
+        if (!inr || n == 0)
+            return true;
+        if (r0 != 1)
+            return !finding(z, "write-failed", "Write",
+                            "Write(0x%08" PRIx32 ", 0x%" PRIx32 ") returned %" PRIu32
+                            " for a range inside the device", op->args[0], n, r0);
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t *b = obyte(z, off + i);
+            if (b)
+                *b &= data[i];
+        }
+        if (!ocheck(z, off >= 256 ? off - 256 : 0, (uint64_t)n + 512, &bad, &got, &want))
+            return !finding(z, bad >= off && bad < off + n ? "write-mismatch" : "write-outside",
+                            "Write",
+                            "after Write(0x%08" PRIx32 ", 0x%" PRIx32 ") the byte at 0x%08" PRIx32
+                            " is 0x%02x, expected 0x%02x",
+                            op->args[0], n, si->start + bad, got, want);
+        return true;
+    case SE_EP_READ:
+        if (!inr || r0 != 1)
+            return inr ? !finding(z, "read-failed", "Read",
+                                  "Read(0x%08" PRIx32 ", 0x%" PRIx32 ") returned %" PRIu32,
+                                  op->args[0], n, r0)
+                       : true;
+        se_machine_read(z->m, op->args[2], z->tmp2, n, NULL);
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t *b = obyte(z, off + i);
+            if (b && *b != z->tmp2[i])
+                return !finding(z, "read-mismatch", "Read",
+                                "Read(0x%08" PRIx32 ", 0x%" PRIx32 ") gave 0x%02x at 0x%08" PRIx32
+                                ", the device holds 0x%02x",
+                                op->args[0], n, z->tmp2[i], si->start + off + i, *b);
+        }
+        return true;
+    case SE_EP_CHECKSUM: {
+        bool known = true;
+        uint32_t want_sum = inr ? sum_dev(z, off, n, op->args[2], &known) : 0;
+        if (inr && known && r0 != want_sum)
+            return !finding(z, "checksum-wrong", "CheckSum",
+                            "CheckSum(0x%08" PRIx32 ", 0x%" PRIx32 ", 0x%" PRIx32 ") = 0x%08" PRIx32
+                            ", init + the byte sum is 0x%08" PRIx32,
+                            op->args[0], n, op->args[2], r0, want_sum);
+        return true;
+    }
+    case SE_EP_VERIFY: {
+        if (!inr)
+            return true;
+        uint32_t skip = op->args[3] & 0xFu, drop = (op->args[3] >> 16) & 0xFu;
+        bool flipped = (op->data_seed & 1u) && n > skip + drop;
+        uint32_t k = flipped ? op->data_seed % (n - skip - drop) : 0;
+        uint32_t want_addr = si->start + off + skip + k;
+        if (!flipped && r0 != 0)
+            return !finding(z, "verify-false-mismatch", "Verify",
+                            "Verify reported a mismatch at 0x%08" PRIx32 " on equal data", r0);
+        if (flipped && r0 == 0)
+            return !finding(z, "verify-missed-mismatch", "Verify",
+                            "Verify missed the differing byte at 0x%08" PRIx32, want_addr);
+        if (flipped && r0 != want_addr && r0 != op->args[0] + skip + k)
+            return !finding(z, "verify-wrong-address", "Verify",
+                            "Verify reported 0x%08" PRIx32 " for the differing byte at 0x%08" PRIx32,
+                            r0, want_addr);
+        bool known = true;
+        uint32_t vs = sum_dev(z, off + skip, n - skip - drop, 0, &known);
+        if (!flipped && known && rec.res.r1 != vs)
+            return !finding(z, "verify-checksum", "Verify",
+                            "Verify's checksum 0x%08" PRIx32 " is not the byte sum 0x%08" PRIx32,
+                            rec.res.r1, vs);
+        return true;
+    }
+    case SE_EP_MASS_ERASE: {
+        if (r0 != 1)
+            return !finding(z, "masserase-failed", "MassErase", "MassErase returned %" PRIu32, r0);
+        for (int i = 0; i < 16; i++) {
+            uint32_t o = i == 0 ? 0 : i == 1 ? si->size - 1 : below(z, si->size);
+            uint8_t b;
+            se_machine_device_read(z->m, si->start + o, &b, 1);
+            if (b != si->erase_value)
+                return !finding(z, "masserase-incomplete", "MassErase",
+                                "after MassErase the byte at 0x%08" PRIx32 " is 0x%02x", si->start + o, b);
+        }
+        for (unsigned i = 0; i < z->noc; i++)
+            memset(z->oc[i].b, si->erase_value, CH);
+        return true;
+    }
+    default:
+        return true;
+    }
+}
+
+/* ---- generating cases --------------------------------------------------------------------- */
+
+static uint32_t pick_off(fz *z)
+{
+    const se_storage_info *si = z->si;
+    uint32_t s, sz, page = si->page_size ? si->page_size : 256;
+    switch (below(z, 8)) {
+    case 0: return 0;
+    case 1: return si->size - 1 - below(z, 8);
+    case 2: { /* around a sector boundary */
+        uint32_t o = below(z, si->size);
+        sector_of(si, o, &s, &sz);
+        int d = (int)below(z, 5) - 2;
+        int64_t r = (int64_t)s + d;
+        return r < 0 ? 0 : r >= si->size ? si->size - 1 : (uint32_t)r;
+    }
+    case 3: { /* around a page boundary */
+        uint32_t o = below(z, si->size) & ~(page - 1);
+        int64_t r = (int64_t)o + (int)below(z, 5) - 2;
+        return r < 0 ? 0 : r >= si->size ? si->size - 1 : (uint32_t)r;
+    }
+    case 4: return below(z, si->size) & ~3u;
+    default: return below(z, si->size);
+    }
+}
+
+static uint32_t pick_len(fz *z, uint32_t off, uint32_t max)
+{
+    uint32_t page = z->si->page_size ? z->si->page_size : 256, l;
+    switch (below(z, 9)) {
+    case 0: l = 0; break;
+    case 1: l = 1 + below(z, 4); break;
+    case 2: l = page + below(z, 3) - 1; break;
+    case 3: l = z->si->size - off; break;         /* to the device end */
+    case 4: l = z->si->size - off + 1; break;     /* one past the end */
+    case 5: l = z->max_sector + 1; break;
+    default: l = 1 + below(z, 2 * page); break;
+    }
+    return l > max ? max : l;
+}
+
+static uint32_t addr_form(fz *z, uint32_t off)
+{
+    return (below(z, 4) == 0 && off < z->si->size) ? off : z->si->start + off;
+}
+
+static void gen_case(fz *z, se_fuzz_case *c)
+{
+    static const se_entry_id pool[] = {SE_EP_SECTOR_ERASE, SE_EP_WRITE, SE_EP_WRITE, SE_EP_WRITE,
+                                       SE_EP_READ, SE_EP_VERIFY, SE_EP_VERIFY, SE_EP_CHECKSUM,
+                                       SE_EP_SECTOR_ERASE};
+    c->nops = 1 + below(z, 4);
+    uint32_t maxbuf = z->chunk > 0x4000 ? 0x4000 : z->chunk;
+    for (unsigned i = 0; i < c->nops; i++) {
+        se_fuzz_op *o = &c->op[i];
+        memset(o, 0, sizeof *o);
+        o->id = below(z, 64) == 0 ? SE_EP_MASS_ERASE : pool[below(z, sizeof pool / sizeof pool[0])];
+        uint32_t off = pick_off(z), s, sz;
+        switch (o->id) {
+        case SE_EP_SECTOR_ERASE: {
+            sector_of(z->si, off, &s, &sz);
+            uint32_t end = off + below(z, 2 * sz);
+            if (below(z, 8) == 0)
+                end = z->si->size - 1;
+            if (end >= z->si->size || end - off > 4 * z->max_sector)
+                end = off + below(z, z->max_sector);
+            if (end >= z->si->size)
+                end = z->si->size - 1;
+            o->args[0] = addr_form(z, off);
+            o->args[1] = addr_form(z, end);
+            break;
+        }
+        case SE_EP_WRITE:
+            o->len = pick_len(z, off, maxbuf);
+            o->args[0] = addr_form(z, off);
+            o->args[1] = o->len;
+            o->args[2] = z->buf;
+            o->data_seed = (uint32_t)rnd(z);
+            break;
+        case SE_EP_READ:
+            o->args[0] = addr_form(z, off);
+            o->args[1] = pick_len(z, off, maxbuf);
+            o->args[2] = z->buf;
+            break;
+        case SE_EP_CHECKSUM:
+            o->args[0] = addr_form(z, off);
+            o->args[1] = pick_len(z, off, 0x4000);
+            o->args[2] = (uint32_t)rnd(z) & 0xFFFF;
+            break;
+        case SE_EP_VERIFY: {
+            uint32_t a = off & ~3u, skip = off & 3u, len = pick_len(z, a, maxbuf - 8);
+            uint32_t words = (skip + len + 3) / 4, drop = words * 4 - skip - len;
+            if (words == 0)
+                words = 1, drop = 4 - skip;
+            o->args[0] = z->si->start + a;
+            o->args[1] = z->buf;
+            o->args[2] = words;
+            o->args[3] = skip | (drop << 16);
+            o->data_seed = (uint32_t)rnd(z);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- campaign -------------------------------------------------------------------------------- */
+
+static bool run_case(fz *z, se_fuzz_case *c)
+{
+    z->noc = 0;
+    z->kind[0] = '\0';
+    for (unsigned i = 0; i < c->nops; i++)
+        if (!run_op(z, &c->op[i]))
+            return false;
+    return true;
+}
+
+static void write_repro(fz *z, const se_fuzz_opts *o, const se_fuzz_case *c, uint64_t idx,
+                        se_fuzz_finding *f, unsigned bucket)
+{
+    if (!o->out_dir)
+        return;
+    mkdir(o->out_dir, 0755);
+    snprintf(f->file, sizeof f->file, "%s/finding-%02u-%s.repro", o->out_dir, bucket, f->kind);
+    FILE *fp = fopen(f->file, "w");
+    if (!fp) {
+        f->file[0] = '\0';
+        return;
+    }
+    fprintf(fp, "# stldr-emu fuzz reproducer: %s in %s\n# %s\n", f->kind, f->where, f->msg);
+    fprintf(fp, "# loader %s, target %s, tz %s, seed %" PRIu64 ", case %" PRIu64 "\n",
+            o->loader_path ? o->loader_path : "?", o->target ? o->target : "?",
+            o->tz ? "on" : "off", o->seed, idx);
+    fprintf(fp, "# replay: stldr-emu run LOADER --replay THIS_FILE [--trace]\n");
+    for (unsigned i = 0; i < c->nops; i++) {
+        const se_fuzz_op *op = &c->op[i];
+        fprintf(fp, "%s 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32
+                    " 0x%" PRIx32 " 0x%08" PRIx32 "\n",
+                se_entry_name(op->id), op->args[0], op->args[1], op->args[2], op->args[3],
+                op->len, op->data_seed);
+    }
+    fclose(fp);
+    (void)z;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static se_err fz_init(fz *z, se_host *h, se_machine *m, const se_stldr *l, se_error *err)
+{
+    memset(z, 0, sizeof *z);
+    z->h = h;
+    z->m = m;
+    z->l = l;
+    z->si = se_stldr_storage(l);
+    z->buf = se_host_buffer(h);
+    z->chunk = se_host_chunk(h);
+    for (unsigned g = 0; g < z->si->ngroups; g++)
+        if (z->si->sectors[g].size > z->max_sector)
+            z->max_sector = z->si->sectors[g].size;
+    z->oc = malloc(MAX_CHUNKS * sizeof *z->oc);
+    z->tmp = malloc(CH > z->chunk ? CH : z->chunk);
+    z->tmp2 = malloc(z->chunk + 16);
+    if (!z->oc || !z->tmp || !z->tmp2)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    return SE_OK;
+}
+
+static void fz_free(fz *z)
+{
+    free(z->oc);
+    free(z->tmp);
+    free(z->tmp2);
+}
+
+se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *o,
+                   se_fuzz_stats *st, se_fuzz_finding *found, unsigned *nfind, se_error *err)
+{
+    fz z;
+    se_err e = fz_init(&z, h, m, l, err);
+    *nfind = 0;
+    memset(st, 0, sizeof *st);
+    if (e) {
+        fz_free(&z);
+        return e;
+    }
+    z.rng = o->seed;
+    if ((e = se_host_init_only(h, err))) {
+        fz_free(&z);
+        return e;
+    }
+    se_machine_snap *snap = se_machine_snap_take(m);
+    if (!snap) {
+        fz_free(&z);
+        return se_error_set(err, SE_ERR_NOMEM, "cannot take the post-Init snapshot");
+    }
+    double t0 = now_s(), next_progress = t0 + 1.0;
+    se_fuzz_case c;
+    for (uint64_t i = 0;; i++) {
+        if (o->runs && i >= o->runs)
+            break;
+        if (o->seconds > 0 && now_s() - t0 >= o->seconds)
+            break;
+        if (!o->runs && o->seconds <= 0)
+            break;
+        se_machine_snap_restore(m, snap);
+        gen_case(&z, &c);
+        st->cases++;
+        if (!run_case(&z, &c)) {
+            unsigned b;
+            for (b = 0; b < *nfind; b++)
+                if (!strcmp(found[b].kind, z.kind) && !strcmp(found[b].where, z.where))
+                    break;
+            if (b < *nfind) {
+                found[b].count++;
+            } else if (*nfind < SE_FUZZ_MAX_BUCKETS) {
+                se_fuzz_finding *f = &found[(*nfind)++];
+                memset(f, 0, sizeof *f);
+                snprintf(f->kind, sizeof f->kind, "%s", z.kind);
+                snprintf(f->where, sizeof f->where, "%s", z.where);
+                snprintf(f->msg, sizeof f->msg, "%s", z.msg);
+                f->count = 1;
+                f->first_case = i;
+                write_repro(&z, o, &c, i, f, *nfind);
+            }
+        }
+        if (o->progress && now_s() >= next_progress) {
+            double t = now_s() - t0;
+            fprintf(o->progress, "fuzz: %" PRIu64 " cases, %.0f cases/s, %u findings, %u blocks covered\n",
+                    st->cases, st->cases / t, *nfind, z.ncov);
+            fflush(o->progress);
+            next_progress += 1.0;
+        }
+    }
+    se_machine_snap_restore(m, snap);
+    se_machine_snap_free(snap);
+    st->seconds = now_s() - t0;
+    st->calls = z.calls;
+    st->buckets = *nfind;
+    st->blocks = z.ncov;
+    fz_free(&z);
+    return SE_OK;
+}
+
+/* ---- replay ---------------------------------------------------------------------------------- */
+
+se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *path,
+                      se_error *err)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return se_error_set(err, SE_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    se_fuzz_case c = {0};
+    char line[512];
+    unsigned lineno = 0;
+    se_err e = SE_OK;
+    while (fgets(line, sizeof line, fp)) {
+        lineno++;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char name[32];
+        se_fuzz_op op = {0};
+        if (c.nops >= SE_FUZZ_MAX_OPS ||
+            sscanf(line, "%31s %" SCNx32 " %" SCNx32 " %" SCNx32 " %" SCNx32 " %" SCNx32 " %" SCNx32,
+                   name, &op.args[0], &op.args[1], &op.args[2], &op.args[3], &op.len,
+                   &op.data_seed) != 7) {
+            e = se_error_set(err, SE_ERR_USAGE, "%s:%u: not a reproducer line", path, lineno);
+            break;
+        }
+        int id = -1;
+        for (int k = 0; k < SE_EP__COUNT; k++)
+            if (!strcmp(name, se_entry_name((se_entry_id)k)))
+                id = k;
+        if (id < 0) {
+            e = se_error_set(err, SE_ERR_USAGE, "%s:%u: unknown entry point %s", path, lineno, name);
+            break;
+        }
+        op.id = (se_entry_id)id;
+        c.op[c.nops++] = op;
+    }
+    fclose(fp);
+    if (e)
+        return e;
+    fz z;
+    if ((e = fz_init(&z, h, m, l, err)) || (e = se_host_init_only(h, err))) {
+        fz_free(&z);
+        return e;
+    }
+    if (!run_case(&z, &c))
+        e = se_error_set(err, SE_ERR_VERIFY, "%s in %s: %s", z.kind, z.where, z.msg);
+    fz_free(&z);
+    return e;
+}

@@ -1,0 +1,69 @@
+/* Fuzzing a loader's entry points against an oracle: call sequences with arguments drawn
+ * from the loader's own StorageInfo (aligned and unaligned starts, page/sector/device-end
+ * crossings, zero and maximal lengths, absolute and offset addresses), each case started
+ * from the post-Init snapshot of the machine. The oracle knows what the device must hold
+ * after every call and what Read/Verify/CheckSum must answer; the machine's own detectors
+ * (faults, hangs, breakpoint clobbered, flash-model warnings) add findings. Findings are
+ * bucketed by kind and place and saved as reproducers that `stldr-emu run --replay` runs. */
+#ifndef SE_FUZZ_H
+#define SE_FUZZ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "host.h"
+
+#define SE_FUZZ_MAX_OPS 6
+
+typedef struct se_fuzz_op {
+    se_entry_id id;
+    uint32_t args[4];    /* as passed; args[2] of Write/Read/Verify is the buffer */
+    uint32_t len;        /* data bytes written to the buffer (Write, Verify) */
+    uint32_t data_seed;  /* data = a generator seeded with this (Write/Verify) */
+} se_fuzz_op;
+
+typedef struct se_fuzz_case {
+    unsigned nops;
+    se_fuzz_op op[SE_FUZZ_MAX_OPS];
+} se_fuzz_case;
+
+typedef struct se_fuzz_finding {
+    char kind[32];       /* "erase-incomplete", "fault", "hang", ... */
+    char where[96];      /* function or symbol+offset */
+    char msg[320];
+    char file[512];      /* reproducer path ("" when not saved) */
+    uint64_t count;      /* cases that hit this bucket */
+    uint64_t first_case;
+} se_fuzz_finding;
+
+typedef struct se_fuzz_stats {
+    uint64_t cases, calls;
+    double seconds;
+    unsigned buckets;
+    unsigned blocks;     /* distinct basic blocks of the loader seen */
+} se_fuzz_stats;
+
+typedef struct se_fuzz_opts {
+    uint64_t seed;
+    uint64_t runs;       /* 0 = until seconds */
+    double seconds;      /* 0 = until runs */
+    const char *out_dir; /* reproducers; NULL = not saved */
+    const char *loader_path, *target;
+    bool tz;
+    FILE *progress;      /* a progress line about once a second; NULL = none */
+} se_fuzz_opts;
+
+#define SE_FUZZ_MAX_BUCKETS 64
+
+/* Run a campaign on a host whose machine is fresh. Returns SE_OK when it ran (findings or
+ * not); *nfind buckets are filled in found[]. */
+se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *o,
+                   se_fuzz_stats *st, se_fuzz_finding *found, unsigned *nfind, se_error *err);
+
+/* Replay a reproducer file (after Init) on h; the calls are logged through h's logger.
+ * Returns the first failure the oracle or the machine reports, or SE_OK. */
+se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *path,
+                      se_error *err);
+
+#endif

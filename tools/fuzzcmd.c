@@ -1,0 +1,102 @@
+/* stldr-emu fuzz: the command around loader/fuzz.c. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/machine.h"
+#include "loader/fuzz.h"
+#include "loader/host.h"
+#include "tools/gdbserver.h"
+
+int se_fuzz_main(int argc, char **argv);
+
+static void quiet_log(void *ctx, int level, const char *msg)
+{
+    (void)ctx;
+    (void)level;
+    (void)msg; /* per-call warnings would flood a campaign: findings carry them */
+}
+
+int se_fuzz_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"seed", required_argument, 0, 's'}, {"time", required_argument, 0, 't'},
+        {"runs", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
+        {"tz", required_argument, 0, 'z'}, {"target", required_argument, 0, 'T'},
+        {"budget", required_argument, 0, 'b'}, {0, 0, 0, 0}};
+    se_fuzz_opts fo = {.seed = 1, .target = "stm32l562e-dk"};
+    uint64_t budget = 5000000;
+    optind = 2;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': fo.seed = strtoull(optarg, NULL, 0); break;
+        case 't': fo.seconds = strtod(optarg, NULL); break;
+        case 'r': fo.runs = strtoull(optarg, NULL, 0); break;
+        case 'o': fo.out_dir = optarg; break;
+        case 'z': fo.tz = !strcmp(optarg, "on"); break;
+        case 'T': fo.target = optarg; break;
+        case 'b': budget = strtoull(optarg, NULL, 0); break;
+        default:
+            fprintf(stderr, "usage: stldr-emu fuzz LOADER [--target T] [--tz on|off] [--seed N] "
+                            "[--time S | --runs N] [--out DIR] [--budget N]\n");
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "stldr-emu: fuzz: give one LOADER\n");
+        return 2;
+    }
+    if (!fo.runs && fo.seconds <= 0)
+        fo.seconds = 10;
+    fo.loader_path = argv[optind];
+    fo.progress = stderr;
+    const se_profile *prof = se_profile_find(fo.target, fo.tz);
+    if (!prof) {
+        fprintf(stderr, "stldr-emu: unknown target '%s'\n", fo.target);
+        return 2;
+    }
+    se_error err;
+    se_stldr *l = NULL;
+    se_machine *m = NULL;
+    se_host *h = NULL;
+    se_machine_opts mo;
+    se_machine_opts_default(&mo);
+    mo.log = quiet_log;
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.max_instructions = budget;
+    ho.max_seconds = 10;
+    ho.chunk = 0x4000;
+    se_err e;
+    if ((e = se_stldr_open_file(fo.loader_path, &l, &err)) ||
+        (e = se_machine_new(prof, &mo, &m, &err)) || (e = se_host_new(l, m, &ho, &h, &err))) {
+        fprintf(stderr, "stldr-emu: %s\n", err.msg);
+        se_machine_free(m);
+        se_stldr_free(l);
+        return se_err_exit_code(e);
+    }
+    se_fuzz_stats st;
+    se_fuzz_finding found[SE_FUZZ_MAX_BUCKETS];
+    unsigned nf = 0;
+    e = se_fuzz_run(h, m, l, &fo, &st, found, &nf, &err);
+    if (e)
+        fprintf(stderr, "stldr-emu: %s\n", err.msg);
+    printf("fuzz: %" PRIu64 " cases (%" PRIu64 " loader calls) in %.2f s: %.0f cases/s, "
+           "%u blocks covered, seed %" PRIu64 "\n",
+           st.cases, st.calls, st.seconds, st.seconds > 0 ? st.cases / st.seconds : 0.0,
+           st.blocks, fo.seed);
+    for (unsigned i = 0; i < nf; i++)
+        printf("finding %u: %s in %s (%" PRIu64 " cases, first #%" PRIu64 "): %s%s%s\n", i + 1,
+               found[i].kind, found[i].where, found[i].count, found[i].first_case, found[i].msg,
+               found[i].file[0] ? "\n  reproducer: " : "", found[i].file);
+    printf("%u findings\n", nf);
+    se_host_free(h);
+    se_machine_free(m);
+    se_stldr_free(l);
+    if (e)
+        return se_err_exit_code(e);
+    return nf ? 1 : 0;
+}
