@@ -13,33 +13,7 @@
 
 #include "util/harness.h"
 
-static char tmpdir[256];
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/stldr-cli-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static int run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int run(char **out, const char *fmt, ...)
-{
-    char args[1500];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    return th_run_tool(args, out);
-}
 
 static void write_file(const char *path, const void *buf, size_t n)
 {
@@ -53,7 +27,7 @@ static void test_standard_session_succeeds(void **state)
 {
     (void)state;
     char *out;
-    int rc = run(&out, "run '%s'", th_firmware("sram_loader"));
+    int rc = th_run_toolf(&out, "run '%s'", th_firmware("sram_loader"));
     assert_int_equal(rc, 0);
     for (const char *fn = "Init(0x1)\0SectorErase(\0Write(\0Read(\0Verify(\0CheckSum(\0"; *fn;
          fn += strlen(fn) + 1)
@@ -69,11 +43,11 @@ static void test_write_verify_read_round_trip(void **state)
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)(i * 7 + (i >> 8));
     char in[300], back[300];
-    snprintf(in, sizeof in, "%s/in.bin", tmpdir);
-    snprintf(back, sizeof back, "%s/back.bin", tmpdir);
+    snprintf(in, sizeof in, "%s/in.bin", th_tmpdir());
+    snprintf(back, sizeof back, "%s/back.bin", th_tmpdir());
     write_file(in, data, sizeof data);
     char *out;
-    int rc = run(&out, "run '%s' --write '%s@0x20038003' --verify --read 0x20038003:%zu@'%s' --chunk 0x1000",
+    int rc = th_run_toolf(&out, "run '%s' --write '%s@0x20038003' --verify --read 0x20038003:%zu@'%s' --chunk 0x1000",
                  th_firmware("sram_loader"), in, sizeof data, back);
     assert_int_equal(rc, 0);
     free(out);
@@ -89,7 +63,7 @@ static void test_json_lines_end_with_summary(void **state)
 {
     (void)state;
     char *out;
-    int rc = run(&out, "run '%s' --tz on --json", th_firmware("sram_loader_tz"));
+    int rc = th_run_toolf(&out, "run '%s' --tz on --json", th_firmware("sram_loader_tz"));
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, "{\"event\":\"call\",\"op\":\"erase\",\"function\":\"Init\",\"args\":[1]"));
     assert_non_null(strstr(out, "{\"event\":\"summary\",\"ok\":true,\"status\":\"ok\",\"calls\":9"));
@@ -100,7 +74,7 @@ static void test_info_shows_storage_and_entries(void **state)
 {
     (void)state;
     char *out;
-    int rc = run(&out, "info '%s'", th_firmware("sram_loader"));
+    int rc = th_run_toolf(&out, "info '%s'", th_firmware("sram_loader"));
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, "SRAM2-TEST_STM32L562E-DK"));
     assert_non_null(strstr(out, "8 x 0x1000"));
@@ -125,7 +99,7 @@ static void test_faulty_loaders_have_distinct_exit_codes(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out;
-        int rc = run(&out, "run '%s' --budget 500000", th_firmware(cases[i].fw));
+        int rc = th_run_toolf(&out, "run '%s' --budget 500000", th_firmware(cases[i].fw));
         if (rc != cases[i].code || !strstr(out, cases[i].words))
             fail_msg("%s: exit %d, output:\n%s", cases[i].fw, rc, out);
         assert_non_null(strstr(out, "stldr-emu: error: Init:"));
@@ -137,9 +111,9 @@ static void test_bad_files_are_refused_with_one_line(void **state)
 {
     (void)state;
     char path[300], *out;
-    snprintf(path, sizeof path, "%s/text.stldr", tmpdir);
+    snprintf(path, sizeof path, "%s/text.stldr", th_tmpdir());
     write_file(path, "hello, world\n", 13);
-    assert_int_equal(run(&out, "run '%s'", path), 10);
+    assert_int_equal(th_run_toolf(&out, "run '%s'", path), 10);
     assert_non_null(strstr(out, "not an ELF"));
     free(out);
 
@@ -149,12 +123,12 @@ static void test_bad_files_are_refused_with_one_line(void **state)
     uint8_t buf[200];
     assert_int_equal(fread(buf, 1, sizeof buf, f), sizeof buf);
     fclose(f);
-    snprintf(path, sizeof path, "%s/cut.stldr", tmpdir);
+    snprintf(path, sizeof path, "%s/cut.stldr", th_tmpdir());
     write_file(path, buf, sizeof buf);
-    assert_int_equal(run(&out, "info '%s'", path), 14);
+    assert_int_equal(th_run_toolf(&out, "info '%s'", path), 14);
     free(out);
 
-    assert_int_equal(run(&out, "run '%s/missing.stldr'", tmpdir), 3);
+    assert_int_equal(th_run_toolf(&out, "run '%s/missing.stldr'", th_tmpdir()), 3);
     free(out);
 }
 
@@ -162,15 +136,15 @@ static void test_usage_errors_exit_2(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(run(&out, "run '%s' --tz maybe", th_firmware("sram_loader")), 2);
+    assert_int_equal(th_run_toolf(&out, "run '%s' --tz maybe", th_firmware("sram_loader")), 2);
     free(out);
-    assert_int_equal(run(&out, "run '%s' --erase 5:1", th_firmware("sram_loader")), 2);
+    assert_int_equal(th_run_toolf(&out, "run '%s' --erase 5:1", th_firmware("sram_loader")), 2);
     free(out);
-    assert_int_equal(run(&out, "run '%s' --verify", th_firmware("sram_loader")), 2);
+    assert_int_equal(th_run_toolf(&out, "run '%s' --verify", th_firmware("sram_loader")), 2);
     free(out);
-    assert_int_equal(run(&out, "frobnicate x"), 2);
+    assert_int_equal(th_run_toolf(&out, "frobnicate x"), 2);
     free(out);
-    assert_int_equal(run(&out, "--help"), 0);
+    assert_int_equal(th_run_toolf(&out, "--help"), 0);
     assert_non_null(strstr(out, "usage: stldr-emu"));
     free(out);
 }
@@ -179,9 +153,9 @@ static void test_write_outside_device_is_a_usage_error(void **state)
 {
     (void)state;
     char in[300], *out;
-    snprintf(in, sizeof in, "%s/small.bin", tmpdir);
+    snprintf(in, sizeof in, "%s/small.bin", th_tmpdir());
     write_file(in, "0123456789abcdef", 16);
-    assert_int_equal(run(&out, "run '%s' --write '%s@0x2003FFF8'", th_firmware("sram_loader"), in), 2);
+    assert_int_equal(th_run_toolf(&out, "run '%s' --write '%s@0x2003FFF8'", th_firmware("sram_loader"), in), 2);
     assert_non_null(strstr(out, "outside the device"));
     free(out);
 }
@@ -198,5 +172,5 @@ int main(void)
         cmocka_unit_test(test_usage_errors_exit_2),
         cmocka_unit_test(test_write_outside_device_is_a_usage_error),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

@@ -13,22 +13,6 @@
 
 #include "util/harness.h"
 
-static char dir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/stldr-fuzz-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 static int fuzz(const char *fw, unsigned runs, const char *out, char **text)
 {
@@ -41,7 +25,7 @@ static int fuzz(const char *fw, unsigned runs, const char *out, char **text)
 static void expect_found(const char *fw, const char *kind)
 {
     char out[300], *text;
-    snprintf(out, sizeof out, "%s/%s", dir, fw);
+    snprintf(out, sizeof out, "%s/%s", th_tmpdir(), fw);
     int rc = fuzz(fw, 400, out, &text);
     char want[64];
     snprintf(want, sizeof want, "finding 1: %s", kind);
@@ -125,5 +109,5 @@ int main(void)
         cmocka_unit_test(test_correct_loaders_give_nothing),
         cmocka_unit_test(test_same_seed_same_result),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

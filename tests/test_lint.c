@@ -816,33 +816,7 @@ static void test_firmware_systick_loaders_vector_table(void **state)
 
 /* ---- command line ---------------------------------------------------------------------- */
 
-static char tmpdir[256];
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/stldr-lint-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static int run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int run(char **out, const char *fmt, ...)
-{
-    char args[1500];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    return th_run_tool(args, out);
-}
 
 static void write_fx(const fx *f, const char *path)
 {
@@ -869,15 +843,15 @@ static void test_cli_exit_status_and_json(void **state)
     (void)state;
     char *out;
     const char *ref = th_firmware("ref_mx25_l562");
-    assert_int_equal(run(&out, "lint '%s'", ref), 0);
+    assert_int_equal(th_run_toolf(&out, "lint '%s'", ref), 0);
     assert_has(out, "0 errors, 0 warnings");
     free(out);
 
-    assert_int_equal(run(&out, "lint '%s' --tz on", ref), SE_LINT_EXIT_WARN);
+    assert_int_equal(th_run_toolf(&out, "lint '%s' --tz on", ref), SE_LINT_EXIT_WARN);
     assert_has(out, "warning link-base");
     free(out);
 
-    assert_int_equal(run(&out, "lint '%s' --tz on --json", ref), SE_LINT_EXIT_WARN);
+    assert_int_equal(th_run_toolf(&out, "lint '%s' --tz on --json", ref), SE_LINT_EXIT_WARN);
     assert_true(out[0] == '{');
     assert_has(out, "\"findings\":[");
     assert_has(out, "{\"level\":\"warning\",\"code\":\"link-base\",\"message\":\"linked at 0x20000004");
@@ -887,11 +861,11 @@ static void test_cli_exit_status_and_json(void **state)
     free(out);
 
     char path[300];
-    snprintf(path, sizeof path, "%s/at_bkpt.stldr", tmpdir);
+    snprintf(path, sizeof path, "%s/at_bkpt.stldr", th_tmpdir());
     fx f;
     fx_make(&f, 0x20000000u, TEXT_SIZE);
     write_fx(&f, path);
-    assert_int_equal(run(&out, "lint '%s' --json", path), SE_LINT_EXIT_ERROR);
+    assert_int_equal(th_run_toolf(&out, "lint '%s' --json", path), SE_LINT_EXIT_ERROR);
     assert_has(out, "{\"level\":\"error\",\"code\":\"bkpt-word\"");
     assert_has(out, "\"exit\":5");
     free(out);
@@ -902,13 +876,13 @@ static void test_cli_refused_file_like_info(void **state)
 {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/bad_sectors.stldr", tmpdir);
+    snprintf(path, sizeof path, "%s/bad_sectors.stldr", th_tmpdir());
     fx f;
     fx_default(&f);
     si_set(&f, SE_DEV_NOR_FLASH, 0x90000000u, 0x01000000u, 0x100u, 0xFF, 255, 0x10000u);
     write_fx(&f, path);
     char notelf[300];
-    snprintf(notelf, sizeof notelf, "%s/not_elf.stldr", tmpdir);
+    snprintf(notelf, sizeof notelf, "%s/not_elf.stldr", th_tmpdir());
     FILE *fp = fopen(notelf, "w");
     assert_non_null(fp);
     fputs("hello\n", fp);
@@ -917,8 +891,8 @@ static void test_cli_refused_file_like_info(void **state)
     const int codes[] = {17, 10, 3};
     for (size_t i = 0; i < 3; i++) {
         char *a, *b;
-        int ra = run(&a, "lint '%s'", files[i]);
-        int rb = run(&b, "info '%s'", files[i]);
+        int ra = th_run_toolf(&a, "lint '%s'", files[i]);
+        int rb = th_run_toolf(&b, "info '%s'", files[i]);
         assert_int_equal(ra, codes[i]);
         assert_int_equal(ra, rb);
         assert_string_equal(a, b);
@@ -970,5 +944,5 @@ int main(void)
         cmocka_unit_test(test_cli_exit_status_and_json),
         cmocka_unit_test(test_cli_refused_file_like_info),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

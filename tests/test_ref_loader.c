@@ -17,22 +17,6 @@
 
 #define OSPI 0x44021000u
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/stldr-ref-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 static uint32_t rd32(th_session *s, uint32_t addr)
 {
@@ -93,9 +77,9 @@ static void test_one_mib_random_round_trip_through_write_read_and_image(void **s
         data[i] = (uint8_t)x;
     }
     char in[300], rb[300], img[300], args[1200];
-    snprintf(in, sizeof in, "%s/random.bin", tmpdir);
-    snprintf(rb, sizeof rb, "%s/readback.bin", tmpdir);
-    snprintf(img, sizeof img, "%s/flash.img", tmpdir);
+    snprintf(in, sizeof in, "%s/random.bin", th_tmpdir());
+    snprintf(rb, sizeof rb, "%s/readback.bin", th_tmpdir());
+    snprintf(img, sizeof img, "%s/flash.img", th_tmpdir());
     FILE *f = fopen(in, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, N, f), N);
@@ -192,5 +176,5 @@ int main(void)
         cmocka_unit_test(test_mass_erase_takes_device_seconds_not_host_seconds),
         cmocka_unit_test(test_indirect_status_polling_is_skipped_too),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

@@ -15,33 +15,7 @@
 #include "loader/dwarf.h"
 #include "util/harness.h"
 
-static char tmpdir[256];
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/stldr-trace-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static int run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int run(char **out, const char *fmt, ...)
-{
-    char args[1500];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    return th_run_tool(args, out);
-}
 
 /* The next line of *p (without its newline) into buf; false at the end. */
 static bool next_line(const char **p, char *buf, size_t len)
@@ -207,9 +181,9 @@ static void test_dwarf_absent_or_garbage_gives_no_handle(void **state)
     (void)state;
     assert_null(se_dwarf_open(NULL));
     char path[300];
-    snprintf(path, sizeof path, "%s/missing.stldr", tmpdir);
+    snprintf(path, sizeof path, "%s/missing.stldr", th_tmpdir());
     assert_null(se_dwarf_open(path));
-    snprintf(path, sizeof path, "%s/garbage.stldr", tmpdir);
+    snprintf(path, sizeof path, "%s/garbage.stldr", th_tmpdir());
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     for (int i = 0; i < 4096; i++)
@@ -249,7 +223,7 @@ static void test_run_prints_last_instructions_under_a_fault(void **state)
 {
     (void)state;
     char *out;
-    int rc = run(&out, "run '%s'", th_firmware("fault_unmapped"));
+    int rc = th_run_toolf(&out, "run '%s'", th_firmware("fault_unmapped"));
     assert_int_not_equal(rc, 0);
     char lines[SE_LAST_MAX][200];
     unsigned hdr = 0;
@@ -272,7 +246,7 @@ static void test_hang_prints_the_loop(void **state)
 {
     (void)state;
     char *out;
-    int rc = run(&out, "run '%s' --budget 20000 --last 8", th_firmware("hang_loader"));
+    int rc = th_run_toolf(&out, "run '%s' --budget 20000 --last 8", th_firmware("hang_loader"));
     assert_int_not_equal(rc, 0);
     char lines[SE_LAST_MAX][200];
     unsigned hdr = 0;
@@ -295,17 +269,17 @@ static void test_last_option_sets_the_count(void **state)
     char *out;
     char lines[SE_LAST_MAX][200];
     unsigned hdr = 0;
-    run(&out, "run '%s' --last 2", th_firmware("fault_udf"));
+    th_run_toolf(&out, "run '%s' --last 2", th_firmware("fault_udf"));
     assert_int_equal(last_block(out, lines, SE_LAST_MAX, &hdr), 2);
     assert_non_null(strstr(lines[1], "udf #0"));
     free(out);
-    run(&out, "run '%s' --last 0", th_firmware("fault_udf"));
+    th_run_toolf(&out, "run '%s' --last 0", th_firmware("fault_udf"));
     assert_null(strstr(out, "instructions (oldest first)"));
     free(out);
-    assert_int_equal(run(&out, "run '%s' --last 100000", th_firmware("fault_udf")), 2);
+    assert_int_equal(th_run_toolf(&out, "run '%s' --last 100000", th_firmware("fault_udf")), 2);
     free(out);
     /* A call that succeeds reports none. */
-    run(&out, "run '%s'", th_firmware("sram_loader"));
+    th_run_toolf(&out, "run '%s'", th_firmware("sram_loader"));
     assert_null(strstr(out, "instructions (oldest first)"));
     free(out);
 }
@@ -316,7 +290,7 @@ static void test_trace_shows_disassembly_symbols_sources_and_changes(void **stat
 {
     (void)state;
     char *out;
-    assert_int_equal(run(&out, "trace '%s'", th_firmware("sram_loader")), 0);
+    assert_int_equal(th_run_toolf(&out, "trace '%s'", th_firmware("sram_loader")), 0);
     assert_non_null(strstr(out, "--- call Init (0x"));
     /* Write returns 1: r0 held the address before. */
     const char *p = out;
@@ -342,7 +316,7 @@ static void test_trace_has_every_counted_instruction(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(run(&out, "trace '%s'", th_firmware("sram_loader")), 0);
+    assert_int_equal(th_run_toolf(&out, "trace '%s'", th_firmware("sram_loader")), 0);
     /* Verify's IT blocks: a failed condition is shown, not silently dropped. */
     assert_non_null(strstr(out, "(condition false: not executed)"));
     const char *p = out;
@@ -368,7 +342,7 @@ static void test_trace_func_keeps_only_that_function(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(run(&out, "trace '%s' --trace-func dev_range", th_firmware("sram_loader")),
+    assert_int_equal(th_run_toolf(&out, "trace '%s' --trace-func dev_range", th_firmware("sram_loader")),
                      0);
     const char *p = out;
     char l[300];
@@ -382,7 +356,7 @@ static void test_trace_func_keeps_only_that_function(void **state)
     /* Init never calls dev_range: no header for it. */
     assert_null(strstr(out, "--- call Init"));
     free(out);
-    assert_int_equal(run(&out, "trace '%s' --trace-func NoSuchFunction", th_firmware("sram_loader")),
+    assert_int_equal(th_run_toolf(&out, "trace '%s' --trace-func NoSuchFunction", th_firmware("sram_loader")),
                      2);
     free(out);
 }
@@ -398,7 +372,7 @@ static void test_trace_range_keeps_only_those_addresses(void **state)
     uint32_t lo = w->addr, hi = w->addr + 8; /* sram_loader runs where it is linked */
     se_stldr_free(ld);
     char *out;
-    assert_int_equal(run(&out, "trace '%s' --trace-range 0x%x:0x%x", th_firmware("sram_loader"),
+    assert_int_equal(th_run_toolf(&out, "trace '%s' --trace-range 0x%x:0x%x", th_firmware("sram_loader"),
                          lo, hi),
                      0);
     const char *p = out;
@@ -412,7 +386,7 @@ static void test_trace_range_keeps_only_those_addresses(void **state)
         }
     assert_true(n >= 4);
     free(out);
-    assert_int_equal(run(&out, "trace '%s' --trace-range 0x20:0x10", th_firmware("sram_loader")),
+    assert_int_equal(th_run_toolf(&out, "trace '%s' --trace-range 0x20:0x10", th_firmware("sram_loader")),
                      2);
     free(out);
 }
@@ -421,7 +395,7 @@ static void test_trace_call_keeps_only_that_entry_point(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(run(&out, "run '%s' --trace-call Write", th_firmware("sram_loader")), 0);
+    assert_int_equal(th_run_toolf(&out, "run '%s' --trace-call Write", th_firmware("sram_loader")), 0);
     assert_non_null(strstr(out, "--- call Write"));
     assert_null(strstr(out, "--- call Init"));
     assert_null(strstr(out, "--- call SectorErase"));
@@ -441,7 +415,7 @@ static void test_trace_json_lines_parse(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(run(&out, "trace '%s' --json --trace-call Verify", th_firmware("sram_loader")),
+    assert_int_equal(th_run_toolf(&out, "trace '%s' --json --trace-call Verify", th_firmware("sram_loader")),
                      0);
     const char *p = out;
     char l[600];
@@ -474,7 +448,7 @@ static void test_trace_json_lines_parse(void **state)
     assert_true(with_regs > 0);
     free(out);
     /* A failed call's JSON has the last instructions as an array. */
-    run(&out, "run '%s' --json", th_firmware("fault_unmapped"));
+    th_run_toolf(&out, "run '%s' --json", th_firmware("fault_unmapped"));
     const char *call = strstr(out, "{\"event\":\"call\"");
     assert_non_null(call);
     char line[8192];
@@ -491,9 +465,9 @@ static void test_trace_file_takes_the_trace(void **state)
 {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/init.trace", tmpdir);
+    snprintf(path, sizeof path, "%s/init.trace", th_tmpdir());
     char *out;
-    assert_int_equal(run(&out, "run '%s' --init-only --trace-file '%s'", th_firmware("sram_loader"),
+    assert_int_equal(th_run_toolf(&out, "run '%s' --init-only --trace-file '%s'", th_firmware("sram_loader"),
                          path),
                      0);
     assert_null(strstr(out, "--- call"));
@@ -527,5 +501,5 @@ int main(void)
         cmocka_unit_test(test_trace_json_lines_parse),
         cmocka_unit_test(test_trace_file_takes_the_trace),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

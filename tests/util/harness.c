@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -104,4 +105,36 @@ int th_run_tool(const char *args, char **out)
     int st = pclose(p);
     *out = buf;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char tmp_dir[256];
+
+int th_tmpdir_setup(void **state)
+{
+    (void)state;
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/stldr-test-XXXXXX");
+    return mkdtemp(tmp_dir) ? 0 : -1;
+}
+
+int th_tmpdir_teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+const char *th_tmpdir(void)
+{
+    return tmp_dir;
+}
+
+int th_run_toolf(char **out, const char *fmt, ...)
+{
+    char args[1500];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return th_run_tool(args, out);
 }

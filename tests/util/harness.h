@@ -40,4 +40,11 @@ const se_call_record *th_last_call(const th_session *s, const char *function);
  * (malloc'ed). Returns the exit status. */
 int th_run_tool(const char *args, char **out);
 
+/* A temporary directory for a test group (cmocka group setup/teardown), removed after. */
+int th_tmpdir_setup(void **state);
+int th_tmpdir_teardown(void **state);
+const char *th_tmpdir(void);
+/* th_run_tool with printf-style arguments. */
+int th_run_toolf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif
