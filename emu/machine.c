@@ -828,12 +828,15 @@ static void tz_hint(const se_machine *m, const se_tz_outcome *o, uint32_t addr, 
 {
     const se_profile *p = m->prof;
     bool sram = addr - p->sram.base < p->sram.size || addr - p->sram_alias < p->sram.size;
-    bool outside = sram && m->image_end &&
-                   !(addr - m->image_base < m->image_end - m->image_base) &&
-                   !(addr - (m->image_base + 0x10000000u) < m->image_end - m->image_base);
-    const char *rel = outside ? " (outside the downloaded image: an absolute address from a "
-                                "link address the host did not load at? link the loader at "
-                                "the profile's load base)" : "";
+    /* Below the BKPT word or above the host's RAM window: not the image, its stack or the
+     * host's buffer (those above the image are the host's, not a relocation's). */
+    uint32_t na = addr - p->sram_alias < p->sram.size ? addr - p->sram_alias + p->sram.base : addr;
+    bool outside = sram && m->image_end && (na < m->image_base - 4u || na >= p->ram_end);
+    char rel[200] = "";
+    if (outside)
+        snprintf(rel, sizeof rel, " (outside the downloaded image: an absolute address from a "
+                 "link address the host did not load at? link the loader at the profile's "
+                 "load base (0x%08" PRIx32 "))", p->load_base);
     switch (o->layer) {
     case SE_TZ_LAYER_SAU:
         snprintf(buf, len, "; refused by the SAU/IDAU%s: %s", rel,
@@ -873,7 +876,9 @@ static void tz_log_refusal(se_machine *m, const se_tz_outcome *o, uint32_t addr)
     char hint[300];
     tz_hint(m, o, addr, hint, sizeof hint);
     set_cause(m, "%s at %s%s", o->reason, sym, hint);
-    if (first_time(m, addr ^ 0xA0000000u))
+    /* Logged once per instruction and layer (not per address: a loop over a refused buffer
+     * would log every byte). */
+    if (first_time(m, (pc ^ ((uint32_t)o->layer << 27)) ^ 0xA0000000u))
         mlog(m, SE_LOG_WARN, "%s at %s%s", o->reason, sym, hint);
 }
 
@@ -2158,6 +2163,11 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                     finish(m, r, SE_ERR_FAULT, c0, sk0, t0);
                     return;
                 }
+                /* TrustZone: a refusal that did not fault (GTZC read as zero / write
+                 * ignored) is the call's first cause; the host reports it if it judges
+                 * the call failed from its results. */
+                if (m->first_cause[0])
+                    snprintf(r->reason, sizeof r->reason, "%s", m->first_cause);
                 finish(m, r, SE_OK, c0, sk0, t0);
                 return;
             }

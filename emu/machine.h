@@ -123,7 +123,8 @@ typedef struct se_call_result {
     uint64_t vtime_ns;          /* device time the call took */
     double host_seconds;
     unsigned exceptions;        /* exceptions taken during the call */
-    char reason[1024];          /* one line: why it did not succeed */
+    char reason[1024];          /* one line: why it did not succeed; for a call that returned,
+                                   a refusal that did not fault (TrustZone), else "" */
     char detail[2048];          /* further lines (exception chain, registers) */
     /* --last: the instructions executed last, oldest first (failed calls only) */
     unsigned nlast;

@@ -24,7 +24,22 @@ struct se_host {
     uint8_t *scratch;
     se_dwarf *dwarf;             /* --trace / --last: opened at the first lookup */
     bool dwarf_tried;
+    /* TrustZone: the session's first refusal that did not fault (a GTZC read as zero or
+     * write ignored, from a call that returned), named when the host later judges a call
+     * or the data failed */
+    char refusal[900];
 };
+
+/* Append the session's first non-faulting refusal to a failure the host judged. */
+static se_err with_refusal(const se_host *h, se_error *err, se_err e)
+{
+    if (h->refusal[0] && err) {
+        size_t n = strlen(err->msg);
+        if (n < sizeof err->msg - 1)
+            snprintf(err->msg + n, sizeof err->msg - n, "; earlier: %.700s", h->refusal);
+    }
+    return e;
+}
 
 void se_host_opts_default(se_host_opts *o)
 {
@@ -205,6 +220,9 @@ static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint
     h->instructions += rec->res.instructions;
     h->vtime_ns += rec->res.vtime_ns;
     se_err e = SE_OK;
+    if (rec->res.status == SE_OK && rec->res.reason[0] && !h->refusal[0])
+        snprintf(h->refusal, sizeof h->refusal, "%s %s: %.800s", rec->op, rec->function,
+                 rec->res.reason);
     if (rec->res.status != SE_OK) {
         e = se_error_set(err, rec->res.status, "%s: %s", rec->function, rec->res.reason);
     } else if (id == SE_EP_VERIFY || id == SE_EP_CHECKSUM) {
@@ -219,7 +237,8 @@ static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint
                  rec->res.r0 == 0 ? "returned 0 (failure)"
                                   : "returned 0x%08" PRIx32 ", not 1: treated as failure",
                  rec->res.r0);
-        e = se_error_set(err, SE_ERR_CALL_FAILED, "%s %s", rec->function, rec->note);
+        e = with_refusal(h, err, se_error_set(err, SE_ERR_CALL_FAILED, "%s %s", rec->function,
+                                              rec->note));
     }
     if (h->log && !(id == SE_EP_VERIFY || id == SE_EP_CHECKSUM))
         h->log(h->log_ctx, rec);
@@ -385,14 +404,16 @@ static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32
         if (rec.res.r0 != 0) {
             rec.ok = false;
             snprintf(rec.note, sizeof rec.note, "reports a mismatch at 0x%08" PRIx32, rec.res.r0);
-            e = se_error_set(err, SE_ERR_VERIFY, "Verify reports a mismatch at 0x%08" PRIx32
-                             " in 0x%08" PRIx32 "+0x%" PRIx32, rec.res.r0, a, n);
+            e = with_refusal(h, err, se_error_set(err, SE_ERR_VERIFY,
+                                                  "Verify reports a mismatch at 0x%08" PRIx32
+                                                  " in 0x%08" PRIx32 "+0x%" PRIx32,
+                                                  rec.res.r0, a, n));
         } else if (rec.res.r1 != want) {
             rec.ok = false;
             snprintf(rec.note, sizeof rec.note,
                      "checksum 0x%08" PRIx32 " differs from the data's 0x%08" PRIx32, rec.res.r1,
                      want);
-            e = se_error_set(err, SE_ERR_VERIFY, "Verify %s", rec.note);
+            e = with_refusal(h, err, se_error_set(err, SE_ERR_VERIFY, "Verify %s", rec.note));
         }
         if (h->log)
             h->log(h->log_ctx, &rec);
@@ -415,9 +436,11 @@ se_err se_host_verify(se_host *h, uint32_t addr, const uint8_t *data, uint32_t l
     if (!e) {
         for (uint32_t i = 0; i < len; i++)
             if (back[i] != data[i]) {
-                e = se_error_set(err, SE_ERR_VERIFY,
-                                 "read-back mismatch at 0x%08" PRIx32 ": 0x%02x, expected 0x%02x",
-                                 abs + i, back[i], data[i]);
+                e = with_refusal(h, err,
+                                 se_error_set(err, SE_ERR_VERIFY,
+                                              "read-back mismatch at 0x%08" PRIx32
+                                              ": 0x%02x, expected 0x%02x",
+                                              abs + i, back[i], data[i]));
                 break;
             }
     }
@@ -441,7 +464,7 @@ se_err se_host_verify(se_host *h, uint32_t addr, const uint8_t *data, uint32_t l
             snprintf(rec.note, sizeof rec.note,
                      "returned 0x%08" PRIx32 ", the data's byte sum is 0x%08" PRIx32, rec.res.r0,
                      want);
-            e = se_error_set(err, SE_ERR_VERIFY, "CheckSum %s", rec.note);
+            e = with_refusal(h, err, se_error_set(err, SE_ERR_VERIFY, "CheckSum %s", rec.note));
         }
         if (h->log)
             h->log(h->log_ctx, &rec);

@@ -5,7 +5,10 @@
  * interrupts while the loader runs), starts SysTick for 1 ms ticks at the 4 MHz reset
  * clock, enables interrupts and waits until uwTick has advanced by 11 ticks.
  * With -DSYSTICK_VECTOR_ERASED the SysTick vector points into internal flash (erased),
- * so the first SysTick exception fails. */
+ * so the first SysTick exception fails.
+ * With -DSYSTICK_VTOR_SECURE_ALIAS (TrustZone) VTOR gets the secure alias (+0x10000000,
+ * 0x3xxx_xxxx) of the table: a Non-secure loader's SysTick vector read is then refused by
+ * the IDAU. */
 #include "loader.h"
 
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
@@ -72,7 +75,11 @@ int Init(void)
     loader_zero_bss();
     uwTick = 0u;
 
+#ifdef SYSTICK_VTOR_SECURE_ALIAS
+    SCB_VTOR = (uint32_t)vector_table + 0x10000000u; /* 0x2001_xxxx -> 0x3001_xxxx */
+#else
     SCB_VTOR = (uint32_t)vector_table;
+#endif
     DHCSR = DHCSR_KEY;
 
     SYST_RVR = CORE_CLOCK_HZ / 1000u - 1u; /* 3999: 1 ms */
