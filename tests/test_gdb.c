@@ -32,6 +32,8 @@ static void test_unframe_takes_one_packet_and_checks_the_sum(void **state)
     assert_int_equal(se_rsp_unframe("$g#00", 5, out, sizeof out, &used), -2); /* bad sum */
     assert_int_equal(se_rsp_unframe("$g#6", 4, out, sizeof out, &used), -1);  /* incomplete */
     assert_int_equal(se_rsp_unframe("$g#zz", 5, out, sizeof out, &used), -2);
+    assert_int_equal(se_rsp_unframe("$#+0", 4, out, sizeof out, &used), -2); /* a sign */
+    assert_int_equal(se_rsp_unframe("$# 0", 4, out, sizeof out, &used), -2); /* a space */
     assert_int_equal(se_rsp_unframe("junk", 4, out, sizeof out, &used), -1);
     assert_int_equal(used, 4);
     char big[200];

@@ -7,6 +7,7 @@
 #include "gdbserver.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -51,10 +52,10 @@ int se_rsp_unframe(const char *in, size_t len, char *out, size_t outsz, size_t *
     for (size_t k = start; k < j; k++)
         sum += (unsigned char)in[k];
     char hex[3] = {in[j + 1], in[j + 2], 0};
-    char *end;
-    unsigned long want = strtoul(hex, &end, 16);
     *used = j + 3;
-    if (*end || (sum & 0xFF) != want)
+    if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1]))
+        return -2; /* strtoul alone would take a sign or a space */
+    if ((sum & 0xFF) != strtoul(hex, NULL, 16))
         return -2;
     size_t n = j - start;
     if (n >= outsz)
