@@ -116,10 +116,12 @@ static bool num(const char *s, uint32_t *out)
     unsigned long long v = strtoull(s, &end, 0);
     if (errno || end == s)
         return false;
-    if (*end == 'K' || *end == 'k')
-        v *= 1024, end++;
-    else if (*end == 'M' || *end == 'm')
-        v *= 1024 * 1024, end++;
+    if (*end == 'K' || *end == 'k' || *end == 'M' || *end == 'm') {
+        unsigned long long mult = (*end == 'K' || *end == 'k') ? 1024u : 1024u * 1024u;
+        if (v > UINT32_MAX / mult) /* before multiplying: 2^44 M would wrap to 0 */
+            return false;
+        v *= mult, end++;
+    }
     while (*end == ' ' || *end == '\t')
         end++;
     if (*end || v > UINT32_MAX)
@@ -166,6 +168,12 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
     loaded_desc[0] = '\0';
     while (fgets(line, sizeof line, f)) {
         ln++;
+        if (!strchr(line, '\n') && !feof(f)) { /* else the rest would read as another line */
+            snprintf(err, errlen, "%s:%u: line longer than %zu characters", path, ln,
+                     sizeof line - 2);
+            fclose(f);
+            return NULL;
+        }
         char *p = line, *h = strchr(p, '#');
         if (h)
             *h = '\0';
@@ -215,6 +223,8 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
     for (unsigned i = 0; i < nkeys; i++) {
         char *k = keys[i], *v = strchr(k, '=');
         *v++ = '\0';
+        char shown[512]; /* the value as written: the parsers below cut it at ',' and ':' */
+        snprintf(shown, sizeof shown, "%s", v);
         bool ok = true;
         if (!strcmp(k, "secure")) {
             ok = yesno(v, &secure);
@@ -289,7 +299,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
             return NULL;
         }
         if (!ok) {
-            snprintf(err, errlen, "%s:%u: bad value for %s: '%s'", path, lines[i], k, v);
+            snprintf(err, errlen, "%s:%u: bad value for %s: '%s'", path, lines[i], k, shown);
             return NULL;
         }
     }
