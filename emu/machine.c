@@ -139,6 +139,13 @@ struct se_machine {
     mapped_mmio mmio[4];
     unsigned nmmio;
     uint32_t image_base, image_end;
+    /* ---- run-time diagnoses ---- */
+    uint32_t buf_base, buf_end;  /* the host's data buffer */
+    unsigned sp_tick;            /* blocks until the next SP check */
+    bool stack_noted;            /* this call: stack overflow recorded */
+    bool exec_noted;             /* this call: execution outside the image recorded */
+    char diag[640];              /* this call's notes, put before the reason by finish() */
+    /* ---- end run-time diagnoses ---- */
     uint32_t mmio_addr;       /* the peripheral access in progress, for host_pc() */
     bool mmio_write;
     se_periph_host periph_host; /* what devices may call back into */
@@ -407,6 +414,67 @@ static uint32_t count_insns(se_machine *m, uint32_t addr, uint32_t size)
     return n;
 }
 
+/* ---- run-time diagnoses ---- */
+#define SP_CHECK_EVERY 64u /* blocks between two SP checks */
+
+/* A note for this call's reason (finish() puts the notes first) and its detail. */
+static void diag_add(se_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void diag_add(se_machine *m, const char *fmt, ...)
+{
+    char line[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    chain_add(m, "%s", line);
+    size_t n = strlen(m->diag);
+    snprintf(m->diag + n, sizeof m->diag - n, "%s%s", n ? "; " : "", line);
+}
+
+/* addr in [base, end) or in its secure alias. */
+static bool in_range_or_alias(const se_machine *m, uint32_t addr, uint32_t base, uint32_t end)
+{
+    uint32_t alias = m->prof->sram_alias - m->prof->sram.base;
+    return addr - base < end - base || addr - (base + alias) < end - base;
+}
+
+/* The stack has grown into the loader image or the host's data buffer: recorded once per
+ * call as a cause; the run goes on as on the target. */
+static void stack_check(se_machine *m, uint32_t pc)
+{
+    if (m->stack_noted || !m->image_end)
+        return;
+    uint32_t sp = reg(m, UC_ARM_REG_SP);
+    const char *what;
+    if (in_range_or_alias(m, sp, m->image_base, m->image_end))
+        what = "the loader image (.bss/.data)";
+    else if (m->buf_end && in_range_or_alias(m, sp, m->buf_base, m->buf_end))
+        what = "the host's data buffer";
+    else
+        return;
+    char sym[128];
+    m->stack_noted = true;
+    diag_add(m, "stack overflowed into %s at 0x%08" PRIx32 ", SP 0x%08" PRIx32 " at %s", what,
+             sp, sp, fmt_addr(m, pc, sym, sizeof sym));
+}
+
+/* A block outside the downloaded image and internal flash: recorded once per call. */
+static void exec_check(se_machine *m, uint32_t addr)
+{
+    if (m->exec_noted)
+        return;
+    const se_profile *p = m->prof;
+    if (addr - p->iflash.base < p->iflash.size || addr - p->iflash_alias < p->iflash.size)
+        return;
+    char sym[128];
+    uint32_t from = m->ring_pos ? m->ring[(m->ring_pos - 1) & (RING - 1)] : 0;
+    m->exec_noted = true;
+    diag_add(m, "executing at 0x%08" PRIx32 " outside the downloaded image 0x%08" PRIx32
+             "..0x%08" PRIx32 " (from %s)", addr, m->image_base, m->image_end,
+             m->ring_pos ? fmt_addr(m, from, sym, sizeof sym) : "the entry point");
+}
+/* ---- end run-time diagnoses ---- */
+
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     se_machine *m = user;
@@ -435,6 +503,16 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
             return;
         }
     }
+    /* ---- run-time diagnoses: one compare per block, SP every SP_CHECK_EVERY ---- */
+    if (m->image_end) {
+        if (!in_range_or_alias(m, (uint32_t)address, m->image_base, m->image_end))
+            exec_check(m, (uint32_t)address);
+        if (++m->sp_tick >= SP_CHECK_EVERY) {
+            m->sp_tick = 0;
+            stack_check(m, (uint32_t)address);
+        }
+    }
+    /* ---- end run-time diagnoses ---- */
     m->cycles += n;
     m->ring_size[m->ring_pos & (RING - 1)] = size; /* --last */
     m->ring[m->ring_pos++ & (RING - 1)] = (uint32_t)address;
@@ -1538,6 +1616,14 @@ void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end)
     m->image_end = end;
 }
 
+/* ---- run-time diagnoses ---- */
+void se_machine_set_buffer(se_machine *m, uint32_t base, uint32_t end)
+{
+    m->buf_base = base;
+    m->buf_end = end;
+}
+/* ---- end run-time diagnoses ---- */
+
 void se_machine_set_symbolizer(se_machine *m, se_symbolize_fn fn, void *ctx)
 {
     m->symbolize = fn;
@@ -1808,6 +1894,7 @@ static entry_result fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, ui
                              const char *desc, const char *where)
 {
     char sym[128];
+    stack_check(m, pc); /* run-time diagnoses: the stack may be the root cause */
     m->scs.cfsr |= cfsr_bits;
     chain_add(m, "%s %s %s", desc, where, fmt_addr(m, pc, sym, sizeof sym));
     set_cause(m, "%s %s %s%s", desc, where, fmt_addr(m, pc, sym, sizeof sym), m->cause_suffix);
@@ -1999,6 +2086,12 @@ static void finish(se_machine *m, se_call_result *r, se_err st, uint64_t c0, uin
     r->host_seconds = wall_now() - t0;
     r->exceptions = m->exceptions;
     snprintf(r->detail, sizeof r->detail, "%s", m->chain);
+    /* run-time diagnoses: this call's notes come first in its reason */
+    if (m->diag[0] && !strstr(r->reason, m->diag)) {
+        char old[sizeof r->reason];
+        snprintf(old, sizeof old, "%s", r->reason);
+        snprintf(r->reason, sizeof r->reason, "%.640s%s%.380s", m->diag, old[0] ? "; " : "", old);
+    }
     /* What this call programmed reaches the disk before the host sees the result. */
     se_error e;
     if (se_machine_sync_flash(m, &e) != SE_OK) {
@@ -2077,6 +2170,19 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     m->vec_note[0] = '\0';
     m->lockup_why[0] = '\0';
     m->ring_pos = 0;
+    /* ---- run-time diagnoses ---- */
+    m->sp_tick = 0;
+    m->stack_noted = m->exec_noted = false;
+    m->diag[0] = '\0';
+    if (c->sp == 0 || (c->sp - m->prof->sram.base > m->prof->sram.size &&
+                       c->sp - m->prof->sram_alias > m->prof->sram.size)) {
+        /* As on the target (the field case "MSP is set to zero"): said, then run. */
+        const char *what = c->sp == 0 ? "the stack pointer is zero" : "the stack pointer is outside RAM";
+        diag_add(m, "%s at entry: MSP 0x%08" PRIx32 " set by the host before %s (running as "
+                 "the target would)", what, c->sp, fmt_addr(m, c->entry, sym, sizeof sym));
+        mlog(m, SE_LOG_WARN, "%s", m->diag);
+    }
+    /* ---- end run-time diagnoses ---- */
     if (m->obs.call_begin) /* --trace */
         m->obs.call_begin(m->obs.ctx, c);
 
@@ -2168,6 +2274,9 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                  * the call failed from its results. */
                 if (m->first_cause[0])
                     snprintf(r->reason, sizeof r->reason, "%s", m->first_cause);
+                /* run-time diagnoses: a call that returned despite them */
+                if (m->stack_noted || m->exec_noted)
+                    mlog(m, SE_LOG_WARN, "%s", m->diag);
                 finish(m, r, SE_OK, c0, sk0, t0);
                 return;
             }

@@ -96,6 +96,10 @@ void se_machine_set_core_hz(se_machine *m, uint32_t hz);
 /* The downloaded image's address range [base, end), for diagnoses (a vector read from RAM
  * outside it is stale). */
 void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end);
+/* ---- run-time diagnoses ---- */
+/* The host's data buffer [base, end), for diagnoses (the stack growing into it). */
+void se_machine_set_buffer(se_machine *m, uint32_t base, uint32_t end);
+/* ---- end run-time diagnoses ---- */
 
 /* The external flash chip's warning counters (NULL if the target has none). */
 const struct se_mx25_counters *se_machine_flash_counters(const se_machine *m);

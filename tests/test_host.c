@@ -345,6 +345,84 @@ static void test_stale_ram_is_not_zeroed(void **state)
     th_close(&s);
 }
 
+/* ---- run-time diagnoses ---- */
+
+static void test_msp_zero_at_entry_is_said_before_running(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK); /* image downloaded */
+    uint32_t entry;
+    assert_true(se_stldr_entry(s.l, SE_EP_INIT, &entry));
+    se_call c;
+    memset(&c, 0, sizeof c);
+    c.entry = (uint32_t)((int64_t)entry + se_host_image(s.h)->delta);
+    c.args[0] = 1;
+    c.sp = 0; /* the field case "MSP is set to zero" */
+    c.bkpt_addr = se_machine_profile(s.m)->bkpt_addr;
+    c.max_instructions = 100000;
+    se_call_result r;
+    unsigned w0 = se_machine_warnings(s.m);
+    se_machine_call(s.m, &c, &r);
+    /* Run faithfully: this Init pushes nothing and returns; the line still says it. */
+    const char *want = "the stack pointer is zero at entry: MSP 0x00000000 set by the host "
+                       "before Init (running as the target would)";
+    assert_true(!strncmp(r.reason, want, strlen(want)));
+    assert_non_null(strstr(r.detail, want));
+    assert_true(se_machine_warnings(s.m) > w0);
+    th_close(&s);
+}
+
+static void test_wild_pointer_write_is_a_bus_fault_line(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "fault_wild_ptr", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_ERR_LOCKUP);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_true(!strncmp(r->res.reason,
+                         "BusFault PRECISERR: 4-byte write of 0x60001234 (unmapped) at Init+0x",
+                         strlen("BusFault PRECISERR: 4-byte write of 0x60001234 (unmapped) at Init+0x")));
+    th_close(&s);
+}
+
+static void test_stack_into_image_is_a_warning_on_success(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "stack_into_image", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK); /* it still returns 1 */
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_true(r->ok);
+    const char *want = "stack overflowed into the loader image (.bss/.data) at 0x2000";
+    assert_true(!strncmp(r->res.reason, want, strlen(want)));
+    assert_non_null(strstr(r->res.reason, " at Init+0x"));
+    assert_non_null(strstr(r->res.detail, want));
+    th_close(&s);
+}
+
+static void test_execution_from_stale_ram_is_noted(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "exec_stale_ram", false, NULL, NULL);
+    assert_int_not_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    char want[160];
+    snprintf(want, sizeof want,
+             "executing at 0x20030000 outside the downloaded image 0x20000004..0x%08x (from Init+0x",
+             (unsigned)se_host_image(s.h)->mem_end);
+    assert_true(!strncmp(r->res.reason, want, strlen(want)));
+    assert_non_null(strstr(s.err.msg, "executing at 0x20030000 outside the downloaded image"));
+    th_close(&s);
+}
+
+/* ---- end run-time diagnoses ---- */
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +446,10 @@ int main(void)
         cmocka_unit_test(test_hang_names_the_loop),
         cmocka_unit_test(test_clobbered_breakpoint_is_caught),
         cmocka_unit_test(test_stale_ram_is_not_zeroed),
+        cmocka_unit_test(test_msp_zero_at_entry_is_said_before_running),
+        cmocka_unit_test(test_wild_pointer_write_is_a_bus_fault_line),
+        cmocka_unit_test(test_stack_into_image_is_a_warning_on_success),
+        cmocka_unit_test(test_execution_from_stale_ram_is_noted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
