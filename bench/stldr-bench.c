@@ -250,7 +250,7 @@ int main(int argc, char **argv)
     const se_profile *poff = se_profile_find("stm32l562e-dk", false);
     const se_profile *pon = se_profile_find("stm32l562e-dk", true);
     double ta[MAX_RUNS], tb[MAX_RUNS], tc[MAX_RUNS], ra[MAX_RUNS], rb[MAX_RUNS], rc[MAX_RUNS];
-    double rba[MAX_RUNS], rca[MAX_RUNS];
+    double rba[MAX_RUNS], rca[MAX_RUNS], rcb[MAX_RUNS];
     uint64_t instr = 0, instr_on = 0;
     for (int r = 0; r < runs; r++) { /* interleaved, so drift hits all three alike */
         ta[r] = run_bare(&off, poff, reps);
@@ -261,16 +261,20 @@ int main(int argc, char **argv)
         rc[r] = instr_on / tc[r] / 1e6;
         rba[r] = tb[r] / ta[r];
         rca[r] = tc[r] / ta[r];
+        rcb[r] = tc[r] / tb[r];
     }
     stats sa = summarize(ra, runs), sb = summarize(rb, runs), sc = summarize(rc, runs);
-    stats sba = summarize(rba, runs), sca = summarize(rca, runs);
+    stats sba = summarize(rba, runs), sca = summarize(rca, runs), scb = summarize(rcb, runs);
     printf("emulation overhead (%" PRIu64 " guest instructions per run: Write+CheckSum over 32 KiB x %d)\n",
            instr, reps);
     printf("  (a) bare Unicorn, no hooks      %8.1f M instr/s  [%.1f .. %.1f]\n", sa.med, sa.min, sa.max);
     printf("  (b) stldr-emu, --tz off         %8.1f M instr/s  [%.1f .. %.1f]\n", sb.med, sb.min, sb.max);
     printf("  (c) stldr-emu, --tz on          %8.1f M instr/s  [%.1f .. %.1f]\n", sc.med, sc.min, sc.max);
     printf("  ratio b/a (time)                %8.2f            [%.2f .. %.2f]   target <= 1.3\n", sba.med, sba.min, sba.max);
-    printf("  ratio c/a (time)                %8.2f            [%.2f .. %.2f]   target <= 1.4\n\n", sca.med, sca.min, sca.max);
+    printf("  ratio c/a (time)                %8.2f            [%.2f .. %.2f]   target <= 1.4\n", sca.med, sca.min, sca.max);
+    /* (c) runs on the enforcing --tz on profile (ST template, Non-secure loader): the
+     * loop's pages are all allowed, the refused ones are carved out as MMIO. */
+    printf("  ratio c/b (time, TrustZone)     %8.2f            [%.2f .. %.2f]   target <= 1.10\n\n", scb.med, scb.min, scb.max);
     se_stldr_free(off.l);
     se_stldr_free(on.l);
 
