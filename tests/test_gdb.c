@@ -85,7 +85,7 @@ static void test_gdb_multiarch_breaks_steps_and_reads(void **state)
     snprintf(cmd, sizeof cmd,
              "timeout 60 gdb-multiarch -batch -nx -ex 'file %s/sram_loader.stldr' "
              "-ex 'target remote 127.0.0.1:%d' -ex 'info registers pc' -ex 'break Write' "
-             "-ex 'continue' -ex 'continue' -ex 'continue' -ex 'info registers r1 msp xpsr' "
+             "-ex 'continue' -ex 'continue' -ex 'continue' -ex 'print/x Size' -ex 'info registers r1 msp xpsr' "
              "-ex 'stepi' -ex 'info registers pc' -ex 'x/1xw 0x20000000' -ex 'continue' "
              "-ex 'continue' 2>&1",
              SE_FIRMWARE_DIR, port);
@@ -97,7 +97,7 @@ static void test_gdb_multiarch_breaks_steps_and_reads(void **state)
     pclose(p);
     int rc = finish_server(pid);
     if (!strstr(out, "<Init>") || !strstr(out, "Breakpoint 1, Write") ||
-        !strstr(out, "r1             0x1000") || !strstr(out, "0x20000026") ||
+        !strstr(out, "r1             0x1000") || !strstr(out, "= 0x1000") || !strstr(out, "0x20000026") ||
         !strstr(out, "0x0000be00") || !strstr(out, "exited normally"))
         fail_msg("gdb session output:\n%s", out);
     assert_int_equal(rc, 0);
