@@ -107,7 +107,7 @@ const char *const *se_profile_targets(void)
 static se_profile loaded;
 static char loaded_desc[320], loaded_iflash[512], loaded_target[64];
 
-static bool num(const char *s, uint32_t *out)
+bool se_parse_u32(const char *s, uint32_t *out)
 {
     if (!s || !*s || *s == '-')
         return false;
@@ -122,12 +122,24 @@ static bool num(const char *s, uint32_t *out)
             return false;
         v *= mult, end++;
     }
-    while (*end == ' ' || *end == '\t')
-        end++;
     if (*end || v > UINT32_MAX)
         return false;
     *out = (uint32_t)v;
     return true;
+}
+
+/* A profile value: se_parse_u32 after trailing blanks. */
+static bool num(const char *s, uint32_t *out)
+{
+    char buf[64];
+    size_t n = s ? strlen(s) : 0;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return se_parse_u32(buf, out);
 }
 
 /* "start:end" with end exclusive; end may be 0x100000000 written as 0 is not allowed. */

@@ -68,4 +68,8 @@ const se_profile *se_profile_find(const char *target, bool tz);
 /* Names of the built-in targets, NULL-terminated. */
 const char *const *se_profile_targets(void);
 
+/* A 32-bit number as profiles and the command line write it: decimal or 0x hex, an
+ * optional K or M suffix; no sign, nothing after it, no wrap-around. */
+bool se_parse_u32(const char *s, uint32_t *out);
+
 #endif

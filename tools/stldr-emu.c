@@ -58,28 +58,6 @@ static void usage_exit(const char *fmt, ...)
     exit(se_err_exit_code(SE_ERR_USAGE));
 }
 
-static bool parse_u32(const char *s, uint32_t *out)
-{
-    if (!s || !*s || *s == '-')
-        return false;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || end == s)
-        return false;
-    if (*end == 'K' || *end == 'k') {
-        v *= 1024;
-        end++;
-    } else if (*end == 'M' || *end == 'm') {
-        v *= 1024 * 1024;
-        end++;
-    }
-    if (*end || v > UINT32_MAX)
-        return false;
-    *out = (uint32_t)v;
-    return true;
-}
-
 /* ---- output ------------------------------------------------------------------------- */
 
 typedef struct cli {
@@ -564,7 +542,7 @@ int main(int argc, char **argv)
             if (!colon)
                 usage_exit("--erase takes START:END, got '%s'", optarg);
             *colon = '\0';
-            if (!parse_u32(optarg, &erase_a) || !parse_u32(colon + 1, &erase_b) || erase_b <= erase_a)
+            if (!se_parse_u32(optarg, &erase_a) || !se_parse_u32(colon + 1, &erase_b) || erase_b <= erase_a)
                 usage_exit("--erase: START:END with END > START, got '%s:%s'", optarg, colon + 1);
             have_erase = true;
             break;
@@ -575,7 +553,7 @@ int main(int argc, char **argv)
             if (!at || nwrites >= MAX_WRITES)
                 usage_exit("--write takes FILE@ADDR (at most %d), got '%s'", MAX_WRITES, optarg);
             *at = '\0';
-            if (!parse_u32(at + 1, &writes[nwrites].addr))
+            if (!se_parse_u32(at + 1, &writes[nwrites].addr))
                 usage_exit("--write: bad address '%s'", at + 1);
             writes[nwrites].file = optarg;
             writes[nwrites].data = NULL;
@@ -593,7 +571,7 @@ int main(int argc, char **argv)
             if (!colon)
                 usage_exit("--read takes ADDR:LEN[@FILE], got '%s'", optarg);
             *colon = '\0';
-            if (!parse_u32(optarg, &read_addr) || !parse_u32(colon + 1, &read_len) || !read_len)
+            if (!se_parse_u32(optarg, &read_addr) || !se_parse_u32(colon + 1, &read_len) || !read_len)
                 usage_exit("--read: bad ADDR:LEN '%s:%s'", optarg, colon + 1);
             have_read = true;
             break;
@@ -602,14 +580,14 @@ int main(int argc, char **argv)
         case O_JSON: c.json = true; break;
         case O_STRICT: mo.strict = ho.strict = true; break;
         case O_CHUNK:
-            if (!parse_u32(optarg, &ho.chunk) || !ho.chunk)
+            if (!se_parse_u32(optarg, &ho.chunk) || !ho.chunk)
                 usage_exit("--chunk: bad size '%s'", optarg);
             break;
         case O_BUFFER:
-            if (!parse_u32(optarg, &ho.buffer)) usage_exit("--buffer: bad address '%s'", optarg);
+            if (!se_parse_u32(optarg, &ho.buffer)) usage_exit("--buffer: bad address '%s'", optarg);
             break;
         case O_SP:
-            if (!parse_u32(optarg, &ho.sp)) usage_exit("--sp: bad address '%s'", optarg);
+            if (!se_parse_u32(optarg, &ho.sp)) usage_exit("--sp: bad address '%s'", optarg);
             break;
         case O_BUDGET: {
             char *end;
@@ -635,7 +613,7 @@ int main(int argc, char **argv)
             break;
         case O_FILL:
             if (!strcmp(optarg, "random")) mo.ram_fill = -1;
-            else if (parse_u32(optarg, &v) && v <= 0xFF) mo.ram_fill = (int)v;
+            else if (se_parse_u32(optarg, &v) && v <= 0xFF) mo.ram_fill = (int)v;
             else usage_exit("--ram-fill takes a byte value or random");
             break;
         case O_PLACE:
@@ -662,7 +640,7 @@ int main(int argc, char **argv)
         }
         /* --trace / --last (a filter implies --trace) */
         case O_LAST:
-            if (!parse_u32(optarg, &v) || v > SE_LAST_MAX)
+            if (!se_parse_u32(optarg, &v) || v > SE_LAST_MAX)
                 usage_exit("--last takes 0..%u instructions, got '%s'", SE_LAST_MAX, optarg);
             mo.last_insns = v;
             break;
@@ -674,7 +652,7 @@ int main(int argc, char **argv)
             char *colon = strchr(optarg, ':');
             if (colon)
                 *colon = '\0';
-            if (!colon || !parse_u32(optarg, &ta.lo) || !parse_u32(colon + 1, &ta.hi) ||
+            if (!colon || !se_parse_u32(optarg, &ta.lo) || !se_parse_u32(colon + 1, &ta.hi) ||
                 ta.hi <= ta.lo)
                 usage_exit("--trace-range takes A:B with B > A (addresses where the code runs)");
             ta.on = ta.has_range = true;
