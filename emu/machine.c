@@ -18,6 +18,7 @@
 #include "faultpc.h"
 #include "trace.h" /* --trace / --last */
 #include "tz.h"    /* TrustZone */
+#include "ucfix.h" /* Unicorn 2.0.x store path */
 
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
@@ -44,7 +45,10 @@ typedef struct icache_slot {
     uint32_t addr;
     uint32_t size;
     uint32_t count;
+    uint32_t flags;    /* SLOT_*: what hook_block_slow found about the block */
 } icache_slot;
+#define SLOT_OUTSIDE 1u  /* starts outside the downloaded image (exec_check) */
+#define SLOT_FETCH_OK 2u /* TrustZone: its fetch was checked and is allowed (until tz_remap) */
 
 /* ---- TrustZone: SRAM and internal flash pages (1 KiB, Unicorn's ARM page) ---- */
 #define TZ_PAGE_SHIFT 10u
@@ -411,6 +415,7 @@ static uint32_t count_insns(se_machine *m, uint32_t addr, uint32_t size)
     s->addr = addr;
     s->size = size;
     s->count = n;
+    s->flags = 0;
     return n;
 }
 
@@ -475,21 +480,24 @@ static void exec_check(se_machine *m, uint32_t addr)
 }
 /* ---- end run-time diagnoses ---- */
 
-static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+/* Everything but the common case: a fetch TrustZone may refuse, an instruction-count cache
+ * miss, a due event, an exception waiting for PRIMASK, a block outside the image, the SP
+ * check. */
+static __attribute__((noinline)) void hook_block_slow(se_machine *m, uint32_t address,
+                                                      uint32_t size)
 {
-    se_machine *m = user;
     /* TrustZone: one load unless some page refuses fetches */
-    if (m->tz_fetch_any && tz_fetch_refused(m, (uint32_t)address)) {
-        m->stop_block = (uint32_t)address;
-        uc_emu_stop(uc);
+    if (m->tz_fetch_any && tz_fetch_refused(m, address)) {
+        m->stop_block = address;
+        uc_emu_stop(m->uc);
         return;
     }
-    uint32_t n = count_insns(m, (uint32_t)address, size);
+    uint32_t n = count_insns(m, address, size);
     if (m->cycles + n >= m->next_event) {
         m->stop = STOP_EVENT;
         m->stop_n = n;
-        m->stop_block = (uint32_t)address; /* --trace */
-        uc_emu_stop(uc);
+        m->stop_block = address; /* --trace */
+        uc_emu_stop(m->uc);
         return;
     }
     if (m->poll_mask) {
@@ -498,24 +506,45 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         if (!(pm & 1u) && !(fm & 1u) && !bp) {
             m->stop = STOP_IRQ;
             m->stop_n = 0;
-            m->stop_block = (uint32_t)address; /* --trace */
-            uc_emu_stop(uc);
+            m->stop_block = address; /* --trace */
+            uc_emu_stop(m->uc);
             return;
         }
     }
-    /* ---- run-time diagnoses: one compare per block, SP every SP_CHECK_EVERY ---- */
-    if (m->image_end) {
-        if (!in_range_or_alias(m, (uint32_t)address, m->image_base, m->image_end))
-            exec_check(m, (uint32_t)address);
-        if (++m->sp_tick >= SP_CHECK_EVERY) {
-            m->sp_tick = 0;
-            stack_check(m, (uint32_t)address);
-        }
+    /* ---- run-time diagnoses: one flag per block, SP every SP_CHECK_EVERY ---- */
+    icache_slot *slot = &m->icache[(address >> 1) & (ICACHE_SLOTS - 1)];
+    bool outside = m->image_end && !in_range_or_alias(m, address, m->image_base, m->image_end);
+    slot->flags = (outside ? SLOT_OUTSIDE : 0u) | (m->tz_fetch_any ? SLOT_FETCH_OK : 0u);
+    if (outside)
+        exec_check(m, address);
+    if (m->sp_tick == 0 || --m->sp_tick == 0) {
+        m->sp_tick = SP_CHECK_EVERY;
+        if (m->image_end)
+            stack_check(m, address);
     }
     /* ---- end run-time diagnoses ---- */
     m->cycles += n;
     m->ring_size[m->ring_pos & (RING - 1)] = size; /* --last */
-    m->ring[m->ring_pos++ & (RING - 1)] = (uint32_t)address;
+    m->ring[m->ring_pos++ & (RING - 1)] = address;
+}
+
+/* Runs before every translated block: virtual time, the scheduled events, the last blocks
+ * for reports. The common case is a few loads and compares; anything else goes to
+ * hook_block_slow. */
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)uc;
+    se_machine *m = user;
+    uint32_t a = (uint32_t)address;
+    const icache_slot *s = &m->icache[(a >> 1) & (ICACHE_SLOTS - 1)];
+    if (s->addr == a && s->size == size && s->flags == (m->tz_fetch_any ? SLOT_FETCH_OK : 0u) &&
+        !m->poll_mask && m->cycles + s->count < m->next_event && --m->sp_tick != 0) {
+        m->cycles += s->count;
+        m->ring_size[m->ring_pos & (RING - 1)] = size; /* --last */
+        m->ring[m->ring_pos++ & (RING - 1)] = a;
+        return;
+    }
+    hook_block_slow(m, a, size);
 }
 
 /* ---- --trace / --last ---------------------------------------------------------------- */
@@ -1137,6 +1166,7 @@ static se_err tz_remap(se_machine *m, se_error *err)
 {
     m->tz_dirty = false;
     m->tz_fetch_any = false;
+    memset(m->icache, 0, sizeof m->icache); /* SLOT_FETCH_OK was decided by the old state */
     for (unsigned i = 0; i < 4; i++) {
         tz_area *a = &m->tz_areas[i];
         if (!a->flags)
@@ -1512,6 +1542,7 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
     se_scs_reset(&m->scs, p->vtor);
     tz_apply_profile(m, p); /* TrustZone */
 
+    (void)se_ucfix_active(); /* decided once, before the first store; links ucfix.o in */
     uc_err ue = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &m->uc);
     if (ue != UC_ERR_OK) {
         m->uc = NULL;
@@ -1614,6 +1645,7 @@ void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end)
 {
     m->image_base = base;
     m->image_end = end;
+    memset(m->icache, 0, sizeof m->icache); /* the slots' `outside` flags follow the image */
 }
 
 /* ---- run-time diagnoses ---- */
@@ -2176,7 +2208,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     m->lockup_why[0] = '\0';
     m->ring_pos = 0;
     /* ---- run-time diagnoses ---- */
-    m->sp_tick = 0;
+    m->sp_tick = SP_CHECK_EVERY;
     m->stack_noted = m->exec_noted = false;
     m->diag[0] = '\0';
     if (c->sp == 0 || (c->sp - m->prof->sram.base > m->prof->sram.size &&
