@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,11 +32,15 @@ struct se_flash_image {
     uint64_t size;
     uint8_t erase_value;
     size_t nchunks;
-    uint8_t **chunk;    /* nchunks pointers; NULL = all erase_value */
+    /* The bytes, in one reservation of `size` (mmap, no swap reserved): a chunk's memory
+     * holds its bytes when it is present or valid; a never-touched chunk reads as 0x00 in
+     * memory and as the erase value through the API. */
+    uint8_t *mem;
+    uint64_t *present;  /* one bit per chunk: holds programmed data (absent = all erased) */
+    uint64_t *valid;    /* one bit per chunk: its memory holds its bytes (se_flash_image_direct) */
     uint64_t *dirty;    /* one bit per chunk: changed since the last sync/open */
-    size_t present;
+    size_t npresent;
     size_t ndirty;
-    uint64_t lost_bytes; /* programmed bytes dropped because a chunk could not be allocated */
     /* the backing file */
     int fd;
     char *path;
@@ -53,29 +58,71 @@ struct se_flash_image {
 
 /* ---- memory ---------------------------------------------------------------------------- */
 
+static bool bit(const uint64_t *map, size_t c)
+{
+    return (map[c / 64] >> (c % 64)) & 1u;
+}
+
+static void set_bit(uint64_t *map, size_t c)
+{
+    map[c / 64] |= (uint64_t)1 << (c % 64);
+}
+
+static void clear_bit(uint64_t *map, size_t c)
+{
+    map[c / 64] &= ~((uint64_t)1 << (c % 64));
+}
+
+static size_t map_words(const se_flash_image *img)
+{
+    return (img->nchunks + 63) / 64;
+}
+
+static uint8_t *chunk_mem(const se_flash_image *img, size_t c)
+{
+    return img->mem + (uint64_t)c * CHUNK;
+}
+
+static bool is_present(const se_flash_image *img, size_t c)
+{
+    return bit(img->present, c);
+}
+
 static bool is_dirty(const se_flash_image *img, size_t c)
 {
-    return (img->dirty[c / 64] >> (c % 64)) & 1u;
+    return bit(img->dirty, c);
 }
 
 static void mark_dirty(se_flash_image *img, size_t c)
 {
     if (!is_dirty(img, c)) {
-        img->dirty[c / 64] |= (uint64_t)1 << (c % 64);
+        set_bit(img->dirty, c);
         img->ndirty++;
     }
 }
 
 static void clear_dirty(se_flash_image *img)
 {
-    memset(img->dirty, 0, ((img->nchunks + 63) / 64) * sizeof img->dirty[0]);
+    memset(img->dirty, 0, map_words(img) * sizeof img->dirty[0]);
     img->ndirty = 0;
+}
+
+/* Chunk c's memory holds its bytes from now on (erased ones filled in). */
+static uint8_t *make_valid(se_flash_image *img, size_t c)
+{
+    uint8_t *p = chunk_mem(img, c);
+    if (!bit(img->valid, c)) {
+        if (!is_present(img, c))
+            memset(p, img->erase_value, CHUNK);
+        set_bit(img->valid, c);
+    }
+    return p;
 }
 
 /* Record chunk c's contents before its first change since the mark. */
 static void before_change(se_flash_image *img, size_t c)
 {
-    if (!img->marking || ((img->logged[c / 64] >> (c % 64)) & 1u))
+    if (!img->marking || bit(img->logged, c))
         return;
     if (img->nundo == img->capundo) {
         size_t cap = img->capundo ? img->capundo * 2 : 16;
@@ -86,22 +133,33 @@ static void before_change(se_flash_image *img, size_t c)
         img->capundo = cap;
     }
     uint8_t *orig = NULL;
-    if (img->chunk[c]) {
+    if (is_present(img, c)) {
         orig = malloc(CHUNK);
         if (!orig)
             return;
-        memcpy(orig, img->chunk[c], CHUNK);
+        memcpy(orig, chunk_mem(img, c), CHUNK);
     }
     img->undo[img->nundo++] = (struct undo_ent){c, orig};
-    img->logged[c / 64] |= (uint64_t)1 << (c % 64);
+    set_bit(img->logged, c);
 }
 
+/* Chunk c is all erased: absent from now on; valid memory is kept erased. */
 static void drop_chunk(se_flash_image *img, size_t c)
 {
-    if (img->chunk[c]) {
-        free(img->chunk[c]);
-        img->chunk[c] = NULL;
-        img->present--;
+    if (is_present(img, c)) {
+        clear_bit(img->present, c);
+        img->npresent--;
+        if (bit(img->valid, c))
+            memset(chunk_mem(img, c), img->erase_value, CHUNK);
+    }
+}
+
+static void make_present(se_flash_image *img, size_t c)
+{
+    make_valid(img, c);
+    if (!is_present(img, c)) {
+        set_bit(img->present, c);
+        img->npresent++;
     }
 }
 
@@ -129,10 +187,15 @@ se_flash_image *se_flash_image_new(uint64_t size, uint8_t erase_value)
     img->size = size;
     img->erase_value = erase_value;
     img->nchunks = (size_t)(size / CHUNK);
-    img->chunk = calloc(img->nchunks, sizeof img->chunk[0]);
-    img->dirty = calloc((img->nchunks + 63) / 64, sizeof img->dirty[0]);
     img->fd = -1;
-    if (!img->chunk || !img->dirty) {
+    /* Pages are only backed once written: a 64 MiB image costs what it holds. */
+    void *mem = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    img->mem = mem == MAP_FAILED ? NULL : mem;
+    img->present = calloc(map_words(img), sizeof img->present[0]);
+    img->valid = calloc(map_words(img), sizeof img->valid[0]);
+    img->dirty = calloc(map_words(img), sizeof img->dirty[0]);
+    if (!img->mem || !img->present || !img->valid || !img->dirty) {
         se_flash_image_free(img);
         return NULL;
     }
@@ -143,15 +206,16 @@ void se_flash_image_free(se_flash_image *img)
 {
     if (!img)
         return;
-    if (img->chunk)
-        drop_all(img);
+    if (img->mem)
+        munmap(img->mem, (size_t)img->size);
     if (img->fd >= 0)
         close(img->fd); /* also releases the flock */
     for (size_t i = 0; i < img->nundo; i++)
         free(img->undo[i].orig);
     free(img->undo);
     free(img->logged);
-    free(img->chunk);
+    free(img->present);
+    free(img->valid);
     free(img->dirty);
     free(img->path);
     free(img->jpath);
@@ -170,7 +234,7 @@ uint8_t se_flash_image_erase_value(const se_flash_image *img)
 
 size_t se_flash_image_chunks_present(const se_flash_image *img)
 {
-    return img->present;
+    return img->npresent;
 }
 
 size_t se_flash_image_dirty_chunks(const se_flash_image *img)
@@ -180,10 +244,11 @@ size_t se_flash_image_dirty_chunks(const se_flash_image *img)
 
 size_t se_flash_image_memory_use(const se_flash_image *img)
 {
-    size_t table = img->nchunks * sizeof img->chunk[0];
-    size_t map = ((img->nchunks + 63) / 64) * sizeof img->dirty[0];
-    return sizeof *img + table + map + 3 * MALLOC_OVERHEAD +
-           img->present * (CHUNK + MALLOC_OVERHEAD);
+    size_t maps = 3 * map_words(img) * sizeof img->present[0];
+    size_t valid_only = 0;
+    for (size_t w = 0; w < map_words(img); w++)
+        valid_only += (size_t)__builtin_popcountll(img->valid[w] & ~img->present[w]);
+    return sizeof *img + maps + 4 * MALLOC_OVERHEAD + (img->npresent + valid_only) * CHUNK;
 }
 
 se_flash_journal_outcome se_flash_image_journal_outcome(const se_flash_image *img)
@@ -212,8 +277,8 @@ void se_flash_image_read(const se_flash_image *img, uint64_t off, void *buf, siz
     while (in > 0) {
         size_t c = (size_t)(off / CHUNK), at = (size_t)(off % CHUNK);
         size_t n = CHUNK - at < in ? CHUNK - at : in;
-        if (img->chunk[c])
-            memcpy(out, img->chunk[c] + at, n);
+        if (is_present(img, c))
+            memcpy(out, chunk_mem(img, c) + at, n);
         else
             memset(out, img->erase_value, n);
         out += n;
@@ -230,8 +295,7 @@ size_t se_flash_image_program(se_flash_image *img, uint64_t off, const void *buf
     while (in > 0) {
         size_t c = (size_t)(off / CHUNK), at = (size_t)(off % CHUNK);
         size_t n = CHUNK - at < in ? CHUNK - at : in;
-        uint8_t *p = img->chunk[c];
-        if (!p) {
+        if (!is_present(img, c)) {
             bool changes = false;
             for (size_t i = 0; i < n; i++) {
                 if (d[i] & (uint8_t)~ev)
@@ -241,19 +305,14 @@ size_t se_flash_image_program(se_flash_image *img, uint64_t off, const void *buf
             }
             if (changes) {
                 before_change(img, c);
-                p = malloc(CHUNK);
-                if (!p) {
-                    img->lost_bytes += n;
-                } else {
-                    memset(p, ev, CHUNK);
-                    for (size_t i = 0; i < n; i++)
-                        p[at + i] = ev & d[i];
-                    img->chunk[c] = p;
-                    img->present++;
-                    mark_dirty(img, c);
-                }
+                make_present(img, c);
+                uint8_t *p = chunk_mem(img, c);
+                for (size_t i = 0; i < n; i++)
+                    p[at + i] = ev & d[i];
+                mark_dirty(img, c);
             }
         } else {
+            uint8_t *p = chunk_mem(img, c);
             bool changed = false;
             before_change(img, c);
             for (size_t i = 0; i < n; i++) {
@@ -281,8 +340,8 @@ void se_flash_image_erase(se_flash_image *img, uint64_t off, uint64_t len)
     while (in > 0) {
         size_t c = (size_t)(off / CHUNK), at = (size_t)(off % CHUNK);
         size_t n = CHUNK - at < in ? CHUNK - at : (size_t)in;
-        uint8_t *p = img->chunk[c];
-        if (p) {
+        if (is_present(img, c)) {
+            uint8_t *p = chunk_mem(img, c);
             before_change(img, c);
             memset(p + at, img->erase_value, n);
             if (n == CHUNK || all_erased(p, CHUNK, img->erase_value))
@@ -302,11 +361,22 @@ const uint8_t *se_flash_image_ptr_if_present(const se_flash_image *img, uint64_t
     if (off >= img->size)
         return NULL;
     size_t c = (size_t)(off / CHUNK), at = (size_t)(off % CHUNK);
-    if (!img->chunk[c])
+    if (!is_present(img, c))
         return NULL;
     if (avail)
         *avail = CHUNK - at;
-    return img->chunk[c] + at;
+    return chunk_mem(img, c) + at;
+}
+
+const uint8_t *se_flash_image_direct(se_flash_image *img, uint64_t off, uint64_t len)
+{
+    if (off > img->size || len > img->size - off)
+        return NULL;
+    if (len) {
+        for (size_t c = (size_t)(off / CHUNK); c <= (size_t)((off + len - 1) / CHUNK); c++)
+            make_valid(img, c);
+    }
+    return img->mem + off;
 }
 
 /* ---- file helpers ---------------------------------------------------------------------- */
@@ -532,27 +602,20 @@ static se_err load_file(se_flash_image *img, se_error *err)
 {
     drop_all(img);
     clear_dirty(img);
-    img->lost_bytes = 0;
-    uint8_t *buf = malloc(CHUNK);
-    if (!buf)
-        return se_error_set(err, SE_ERR_NOMEM, "out of memory loading %s", img->path);
+    /* Straight into the image's memory: those chunks hold their bytes from now on. */
     for (size_t c = 0; (uint64_t)c * CHUNK < img->file_len; c++) {
-        ssize_t r = pread_full(img->fd, buf, CHUNK, (uint64_t)c * CHUNK);
-        if (r < 0) {
-            free(buf);
+        uint8_t *p = chunk_mem(img, c);
+        ssize_t r = pread_full(img->fd, p, CHUNK, (uint64_t)c * CHUNK);
+        if (r < 0)
             return se_error_set(err, SE_ERR_IO, "cannot read %s: %s", img->path,
                                 strerror(errno));
+        memset(p + r, img->erase_value, CHUNK - (size_t)r);
+        set_bit(img->valid, c);
+        if (!all_erased(p, CHUNK, img->erase_value)) {
+            set_bit(img->present, c);
+            img->npresent++;
         }
-        memset(buf + r, img->erase_value, CHUNK - (size_t)r);
-        if (all_erased(buf, CHUNK, img->erase_value))
-            continue;
-        img->chunk[c] = buf;
-        img->present++;
-        buf = malloc(CHUNK);
-        if (!buf)
-            return se_error_set(err, SE_ERR_NOMEM, "out of memory loading %s", img->path);
     }
-    free(buf);
     return SE_OK;
 }
 
@@ -628,14 +691,14 @@ fail:
 /* The chunk data a sync writes for chunk c. */
 static const uint8_t *chunk_data(const se_flash_image *img, size_t c, const uint8_t *erased)
 {
-    return img->chunk[c] ? img->chunk[c] : erased;
+    return is_present(img, c) ? chunk_mem(img, c) : erased;
 }
 
 /* A dirty chunk needs writing unless it is erased and lies wholly past the file's end
  * (which already means erased). */
 static bool needs_write(const se_flash_image *img, size_t c)
 {
-    return is_dirty(img, c) && (img->chunk[c] || (uint64_t)c * CHUNK < img->file_len);
+    return is_dirty(img, c) && (is_present(img, c) || (uint64_t)c * CHUNK < img->file_len);
 }
 
 typedef struct jwriter {
@@ -678,13 +741,6 @@ static se_err simulated_crash(se_error *err)
 
 se_err se_flash_image_sync(se_flash_image *img, se_error *err)
 {
-    if (img->lost_bytes) {
-        uint64_t lost = img->lost_bytes;
-        img->lost_bytes = 0;
-        return se_error_set(err, SE_ERR_NOMEM,
-                            "out of memory: %llu programmed flash bytes were dropped",
-                            (unsigned long long)lost);
-    }
     if (img->fd < 0) {
         clear_dirty(img);
         return SE_OK;
@@ -826,13 +882,8 @@ void se_flash_image_rewind(se_flash_image *img)
         if (!orig) {
             drop_chunk(img, c);
         } else {
-            if (!img->chunk[c]) {
-                img->chunk[c] = malloc(CHUNK);
-                if (!img->chunk[c])
-                    continue;
-                img->present++;
-            }
-            memcpy(img->chunk[c], orig, CHUNK);
+            make_present(img, c);
+            memcpy(chunk_mem(img, c), orig, CHUNK);
         }
         mark_dirty(img, c);
     }

@@ -1,6 +1,7 @@
-/* The contents of a NOR flash array: sparse in memory (4 KiB chunks allocated on the first
- * write that changes them, absent = erased), optionally backed by a raw image file that sync
- * updates through a journal so a killed process never leaves a torn or half-synced image.
+/* The contents of a NOR flash array: one address-space reservation whose 4 KiB chunks take
+ * memory only once written (absent = erased), optionally backed by a raw image file that
+ * sync updates through a journal so a killed process never leaves a torn or half-synced
+ * image. se_flash_image_direct lets the CPU read ranges of it in place.
  * Not modelled here: timing, protection, page wrap (the chip model does those). */
 #ifndef SE_FLASH_IMAGE_H
 #define SE_FLASH_IMAGE_H
@@ -38,10 +39,14 @@ void se_flash_image_erase(se_flash_image *img, uint64_t off, uint64_t len);
  * (all erased) or off is past the end. */
 const uint8_t *se_flash_image_ptr_if_present(const se_flash_image *img, uint64_t off,
                                              size_t *avail);
+/* The bytes [off, off+len) in place, contiguous, erased chunks filled in: the pointer stays
+ * valid and current (programs and erases change those bytes in place) until the image is
+ * freed, so a CPU mapping of it always reads the array. NULL if the range leaves the image. */
+const uint8_t *se_flash_image_direct(se_flash_image *img, uint64_t off, uint64_t len);
 
-/* Chunks held in memory, chunks changed since the last sync or open, and the heap the
- * image uses (chunk data, the chunk table and the dirty map; malloc's own overhead is
- * estimated at 16 bytes per block). */
+/* Chunks holding programmed data, chunks changed since the last sync or open, and the
+ * memory the image uses (chunks written or filled in by se_flash_image_direct, the chunk
+ * bitmaps, and malloc's overhead estimated at 16 bytes per block). */
 size_t se_flash_image_chunks_present(const se_flash_image *img);
 size_t se_flash_image_dirty_chunks(const se_flash_image *img);
 size_t se_flash_image_memory_use(const se_flash_image *img);
@@ -53,8 +58,7 @@ size_t se_flash_image_memory_use(const se_flash_image *img);
  * memory and nothing is dirty. The file is locked (flock) while open. One file per image. */
 se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error *err);
 /* Write every dirty chunk to the file: journal, fsync, write in place, fsync, unlink the
- * journal, fsync the directory. Without a file it only clears the dirty marks. Also
- * reports (SE_ERR_NOMEM) a program that could not allocate its chunk since the last sync. */
+ * journal, fsync the directory. Without a file it only clears the dirty marks. */
 se_err se_flash_image_sync(se_flash_image *img, se_error *err);
 
 typedef enum se_flash_journal_outcome {

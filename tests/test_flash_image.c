@@ -1,5 +1,5 @@
 /* Unit tests of peripherals/flash_image.c: the sparse in-memory array (absent chunks read
- * erased, AND programming, erase frees, dirty marks) and the raw image file with its
+ * erased, AND programming, erase frees, dirty marks, direct ranges) and the raw image file with its
  * journal (round trip, loading, refusals, replay after a crash, discard when incomplete). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -240,6 +240,31 @@ static void test_ptr_if_present_points_into_the_chunk(void **state)
     assert_int_equal(avail, CH - 0x10);
     assert_memory_equal(p, d, 4);
     assert_null(se_flash_image_ptr_if_present(f->img, SIZE, &avail));
+}
+
+static void test_direct_range_reads_erased_and_follows_changes(void **state)
+{
+    fx *f = *state;
+    uint8_t d[8] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0};
+    se_flash_image_program(f->img, 2 * CH + 4, d, 4); /* present before the mapping */
+    const uint8_t *p = se_flash_image_direct(f->img, CH + 100, 3 * CH);
+    assert_non_null(p);
+    assert_int_equal(p[0], 0xFF);               /* absent chunk: filled in erased */
+    assert_int_equal(p[3 * CH - 1], 0xFF);
+    assert_memory_equal(p + CH - 96, d, 4);     /* 2*CH+4 */
+    se_flash_image_program(f->img, 3 * CH, d + 4, 4); /* later changes show in place */
+    assert_memory_equal(p + 2 * CH - 100, d + 4, 4);
+    se_flash_image_erase(f->img, 2 * CH, CH);   /* a dropped chunk stays erased in memory */
+    assert_int_equal(p[CH - 96], 0xFF);
+    assert_true(se_flash_image_mark(f->img));
+    se_flash_image_program(f->img, CH + 100, d, 1);
+    assert_int_equal(p[0], 0x12);
+    se_flash_image_rewind(f->img);              /* and so does a rewind */
+    assert_int_equal(p[0], 0xFF);
+    /* filled-in chunks are not programmed data */
+    assert_int_equal(se_flash_image_chunks_present(f->img), 1);
+    assert_null(se_flash_image_direct(f->img, SIZE - 4, 8));
+    assert_non_null(se_flash_image_direct(f->img, SIZE - 4, 4));
 }
 
 static void test_fully_written_64mib_image_stays_under_70mib(void **state)
@@ -530,6 +555,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_partial_erase_keeps_the_rest_of_the_chunk, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dirty_marks_follow_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direct_range_reads_erased_and_follows_changes, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ptr_if_present_points_into_the_chunk, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_fully_written_64mib_image_stays_under_70mib, setup,
