@@ -19,6 +19,7 @@
 #include "trace.h" /* --trace / --last */
 #include "tz.h"    /* TrustZone */
 #include "ucfix.h" /* Unicorn 2.0.x store path */
+#include "window.h" /* the external-memory window, read in place when it can be */
 
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
@@ -28,6 +29,9 @@
 #define WALL_CHECK_EVERY (1u << 22)
 #define MAX_NEST 16u
 #define ONCE_SLOTS 1024u
+/* Model reads of a 4 MiB window block, in a row, before it is read in place: remapping
+ * costs ~0.6 ms (emu/window.c), 16384 model reads ~0.7 ms. */
+#define WINDOW_IN_PLACE_AFTER 16384u
 
 /* Why uc_emu_start returned, when we asked it to. */
 enum stop_kind {
@@ -39,6 +43,7 @@ enum stop_kind {
     STOP_UNDEF,     /* invalid instruction */
     STOP_STRICT,    /* unmodelled register in strict mode */
     STOP_RESET,     /* AIRCR.SYSRESETREQ */
+    STOP_WINDOW,    /* a write into a window block read in place: replay it on the model */
 };
 
 typedef struct icache_slot {
@@ -155,6 +160,7 @@ struct se_machine {
     se_periph_host periph_host; /* what devices may call back into */
     se_stm32l5 soc;
     se_octospi *ospi;
+    se_window *win;           /* the OCTOSPI window as mapped on the CPU */
     se_flash_image *flash_img;
     se_mx25 *mx25;
     bool flash_sync_failed;
@@ -392,8 +398,20 @@ static const uint8_t *host_ptr(se_machine *m, uint32_t addr, uint32_t len)
     return NULL;
 }
 
-/* Thumb instructions in [addr, addr+size): 32-bit when the first halfword's top five bits
- * are 0b11101, 0b11110 or 0b11111. */
+/* Thumb instructions in the size bytes at p: 32-bit when the first halfword's top five
+ * bits are 0b11101, 0b11110 or 0b11111. */
+static uint32_t count_insns_raw(const uint8_t *p, uint32_t size)
+{
+    uint32_t n = 0;
+    for (uint32_t off = 0; off + 1 < size;) {
+        uint16_t hw = (uint16_t)(p[off] | (p[off + 1] << 8));
+        off += ((hw >> 11) >= 0x1D) ? 4 : 2;
+        n++;
+    }
+    return n;
+}
+
+/* Instructions of the block [addr, addr+size), cached per block. */
 static uint32_t count_insns(se_machine *m, uint32_t addr, uint32_t size)
 {
     icache_slot *s = &m->icache[(addr >> 1) & (ICACHE_SLOTS - 1)];
@@ -402,11 +420,7 @@ static uint32_t count_insns(se_machine *m, uint32_t addr, uint32_t size)
     const uint8_t *p = host_ptr(m, addr, size);
     uint32_t n = 0;
     if (p) {
-        for (uint32_t off = 0; off + 1 < size;) {
-            uint16_t hw = (uint16_t)(p[off] | (p[off + 1] << 8));
-            off += ((hw >> 11) >= 0x1D) ? 4 : 2;
-            n++;
-        }
+        n = count_insns_raw(p, size);
     } else {
         n = (size + 3) / 4 + 1;
     }
@@ -669,7 +683,8 @@ static bool hook_memfault(uc_engine *uc, uc_mem_type type, uint64_t address, int
     (void)uc;
     (void)value;
     se_machine *m = user;
-    m->stop = STOP_MEMFAULT;
+    m->stop = type == UC_MEM_WRITE_PROT && se_window_in_place(m->win, address) ? STOP_WINDOW
+                                                                             : STOP_MEMFAULT;
     m->mem_type = type;
     m->mem_addr = (uint32_t)address;
     m->mem_size = (unsigned)size;
@@ -789,6 +804,7 @@ static void periph_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t
     if (!tz_periph_ok(m, m->mmio_addr, true, size))
         return;
     se_bus_write(m->bus, m->mmio_addr, (uint32_t)value, size);
+    se_window_check(m->win); /* an OCTOSPI write may end in-place reads (one test if none) */
 }
 
 static uint64_t periph_alias_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
@@ -812,6 +828,7 @@ static void periph_alias_write(uc_engine *uc, uint64_t offset, unsigned size, ui
     if (!tz_periph_ok(m, m->mmio_addr, true, size))
         return;
     se_bus_write(m->bus, m->mmio_addr, (uint32_t)value, size);
+    se_window_check(m->win);
 }
 
 static uint64_t mmio_read_tramp(uc_engine *uc, uint64_t offset, unsigned size, void *user)
@@ -1033,6 +1050,8 @@ static void tz_sau_written(se_machine *m)
         return;
     m->tz_dirty = true;
     m->next_event = 0; /* stop at the next block boundary, where the pages are recomputed */
+    if (m->win)
+        se_window_check(m->win); /* the window's security may have changed with it */
 }
 
 /* Fetch check at a block start (pages with TZ_PG_FETCH only). */
@@ -1304,8 +1323,10 @@ static const se_periph_class gtzc_dev_class = {
 static void rcc_reset_line(void *ctx, uint32_t rstr_offset, uint32_t bits)
 {
     se_machine *m = ctx;
-    if (rstr_offset == 0x30u && (bits & (1u << 8)) && m->ospi) /* AHB3RSTR.OSPI1RST */
+    if (rstr_offset == 0x30u && (bits & (1u << 8)) && m->ospi) { /* AHB3RSTR.OSPI1RST */
         se_octospi_reset(m->ospi);
+        se_window_check(m->win);
+    }
 }
 
 static uint32_t ext_read(void *opaque, uint32_t offset, unsigned size)
@@ -1325,7 +1346,12 @@ static uint32_t ext_read(void *opaque, uint32_t offset, unsigned size)
         uc_emu_stop(m->uc);
         return 0;
     }
-    return se_octospi_mem_read(m->ospi, offset, size);
+    uint32_t v = se_octospi_mem_read(m->ospi, offset, size);
+    /* Reads of this block may bypass the model from now on: remapped at the next block
+     * boundary (a block hook stop; stopping here would leave PC at the block start). */
+    if (se_window_read_seen(m->win, offset))
+        m->next_event = 0;
+    return v;
 }
 
 static void ext_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
@@ -1345,6 +1371,7 @@ static void ext_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
         return;
     }
     se_octospi_mem_write(m->ospi, offset, value, size);
+    se_window_check(m->win);
 }
 
 /* ---- --vcd tap: records each frame the OCTOSPI sends, then hands it to the chip ---------- */
@@ -1377,6 +1404,45 @@ static uint64_t vcd_tap_busy_until(const void *chip)
 }
 
 /* ---- end of --vcd tap ------------------------------------------------------------------ */
+
+/* ---- in-place reads of the window (emu/window.h) ---- */
+
+/* TrustZone: reads of [addr, addr+len) by the loader all pass the same checks: no SAU
+ * region boundary inside, and each MPCWM granule (128 KiB) allowed. */
+static bool tz_window_ok(se_machine *m, uint32_t addr, uint32_t len)
+{
+    if (!m->tz.tzen)
+        return true;
+    if (m->scs.sau_ctrl & 1u)
+        for (unsigned i = 0; i < 8; i++) {
+            uint32_t rlar = m->scs.sau_rlar[i];
+            if (!(rlar & 1u))
+                continue;
+            uint32_t b = m->scs.sau_rbar[i] & ~0x1Fu, e = (rlar | 0x1Fu) + 1u;
+            if ((b - addr - 1u) < len - 1u || (e && (e - addr - 1u) < len - 1u))
+                return false;
+        }
+    for (uint32_t g = 0; g < len; g += 0x20000u) {
+        se_tz_outcome o;
+        if (se_tz_check(&m->tz, &m->scs, m->cpu_secure, addr + g, false, false, &o) != SE_TZ_OK)
+            return false;
+    }
+    return true;
+}
+
+static bool window_direct_ok(void *ctx, uint32_t off, uint32_t len)
+{
+    se_machine *m = ctx;
+    return se_octospi_mem_ok(m->ospi, off) && se_octospi_mem_ok(m->ospi, off + len - 1u) &&
+           tz_window_ok(m, m->prof->ext_window.base + off, len) &&
+           se_octospi_mem_direct(m->ospi);
+}
+
+static const uint8_t *window_direct_ptr(void *ctx, uint32_t off, uint32_t len)
+{
+    se_machine *m = ctx;
+    return se_flash_image_direct(m->flash_img, off, len);
+}
 
 static se_err attach_ext_flash(se_machine *m, se_error *err)
 {
@@ -1422,8 +1488,20 @@ static se_err attach_ext_flash(se_machine *m, se_error *err)
     }
     m->soc.rcc->reset_line = rcc_reset_line;
     m->soc.rcc->reset_ctx = m;
-    return se_machine_map_mmio(m, p->ext_window.base, p->ext_window.size, ext_read, ext_write,
-                               m, err);
+    se_window_ops wo = {ext_read, ext_write, window_direct_ok, window_direct_ptr, m};
+    bool in_place = !m->opts.exact_window && !m->opts.log_flash && !m->opts.vcd_path;
+    uint32_t after = m->opts.window_after ? m->opts.window_after : WINDOW_IN_PLACE_AFTER;
+    uint32_t dev = p->ext_window.size < SE_MX25_SIZE ? 0 : SE_MX25_SIZE;
+    return se_window_new(m->uc, p->ext_window.base, p->ext_window.size, dev,
+                         in_place ? after : 0, &wo, &m->win, err);
+}
+
+void se_machine_window_stats(const se_machine *m, se_window_stats *st)
+{
+    if (m->win)
+        se_window_get_stats(m->win, st);
+    else
+        memset(st, 0, sizeof *st);
 }
 
 const struct se_mx25_counters *se_machine_flash_counters(const se_machine *m)
@@ -1622,6 +1700,7 @@ void se_machine_free(se_machine *m)
             mlog(m, SE_LOG_WARN, "%s", ve.msg);
         m->vcd = NULL;
     }
+    se_window_free(m->win);
     se_mx25_free(m->mx25);
     se_flash_image_free(m->flash_img);
     se_bus_free(m->bus);
@@ -2173,6 +2252,33 @@ static void lockup_reason(se_machine *m, se_call_result *r)
                  m->lockup_why, m->vec_note[0] ? "; " : "", m->vec_note);
 }
 
+/* A store into a window block read in place (mapped read-only) stopped Unicorn 2.0.1 with
+ * the registers as they were at the store and PC at the start of its block. The block goes
+ * back on the model and the store runs again, through the model, from its own instruction;
+ * the instructions the block hook counted from there on are counted when they run. */
+static bool window_replay(se_machine *m, char *why, size_t len)
+{
+    uint32_t block = m->mem_pc, exact, a = m->mem_addr;
+    const icache_slot *slot = &m->icache[(block >> 1) & (ICACHE_SLOTS - 1)];
+    uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
+    const uint8_t *code = host_ptr(m, block, blen);
+    se_window_revert_at(m->win, a);
+    if (reg(m, UC_ARM_REG_XPSR) & 0x0600FC00u) /* ICI/IT bits: mid IT block */
+        code = NULL;
+    if (!code || !se_find_faulting_insn(m->uc, code, blen, block, a, true, &exact)) {
+        snprintf(why, len,
+                 "a write to 0x%08" PRIx32 " (memory-mapped flash read in place) could not be "
+                 "replayed on the OCTOSPI model from the block at 0x%08" PRIx32
+                 ": run again with --exact-window", a, block);
+        return false;
+    }
+    if (slot->addr == block && exact - block < slot->size)
+        m->cycles -= count_insns_raw(code + (exact - block), block + slot->size - exact);
+    ring_cut(m, exact, false); /* --last */
+    set_reg(m, UC_ARM_REG_PC, exact | 1u);
+    return true;
+}
+
 void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -2255,6 +2361,12 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                 finish(m, r, SE_ERR_EMU, c0, sk0, t0);
                 return;
             }
+        }
+        se_error we;
+        if (se_window_apply(m->win, &we) != SE_OK) { /* blocks to read in place */
+            snprintf(r->reason, sizeof r->reason, "%s", we.msg);
+            finish(m, r, SE_ERR_EMU, c0, sk0, t0);
+            return;
         }
         uc_err ue = uc_emu_start(m->uc, pc | 1u, c->bkpt_addr, 0, 0);
         if (m->obs.paused) /* --trace */
@@ -2371,6 +2483,13 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         case STOP_MEMFAULT:
             er = mem_fault(m);
             break;
+        case STOP_WINDOW:
+            if (!window_replay(m, why, sizeof why)) {
+                snprintf(r->reason, sizeof r->reason, "%s", why);
+                finish(m, r, SE_ERR_EMU, c0, sk0, t0);
+                return;
+            }
+            break;
         case STOP_UNDEF:
             m->intno = 1;
             /* fall through */
@@ -2478,6 +2597,7 @@ se_machine_snap *se_machine_snap_take(se_machine *m)
 void se_machine_snap_restore(se_machine *m, const se_machine_snap *s)
 {
     const se_profile *p = m->prof;
+    se_window_reset(m->win); /* its mapping is not part of the copy below */
     uint32_t lo = m->image_base > p->sram.base ? m->image_base - p->sram.base : 0;
     uint32_t hi = m->image_end > p->sram.base ? m->image_end - p->sram.base : 0;
     if (hi > p->sram.size)

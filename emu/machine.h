@@ -54,6 +54,11 @@ typedef struct se_machine_opts {
     bool no_idle_skip;          /* run polling loops instruction by instruction */
     const char *flash_image;    /* external flash contents file (durable); NULL = memory */
     bool log_flash;             /* one log line per flash command */
+    /* Keep every external-memory window access on the OCTOSPI model. Default: while memory-
+     * mapped reads return the array unchanged, the CPU reads it in place (emu/window.h);
+     * also off with --log-flash and --vcd, which need each bus frame. */
+    bool exact_window;
+    uint32_t window_after;      /* model reads of a block before it goes in place; 0 = default */
     /* --vcd: the flash bus as a waveform (peripherals/vcd.h); NULL = none */
     const char *vcd_path;
     uint64_t vcd_limit;         /* frames recorded; 0 = SE_VCD_DEFAULT_LIMIT, UINT64_MAX = all */
@@ -70,6 +75,9 @@ typedef struct se_machine se_machine;
 
 se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine **out,
                       se_error *err);
+/* How the external-memory window was used (emu/window.h): blocks read in place. */
+struct se_window_stats;
+void se_machine_window_stats(const se_machine *m, struct se_window_stats *st);
 void se_machine_free(se_machine *m);
 
 const se_profile *se_machine_profile(const se_machine *m);

@@ -39,6 +39,10 @@ typedef struct se_flash_chip_ops {
      * is running. Optional: lets a controller tell the machine that polling is only
      * waiting. */
     uint64_t (*busy_until)(const void *chip);
+    /* Optional: true when a read frame shaped like f (any address, any length) would now
+     * return the array's bytes at its address unchanged, with no warning and no change of
+     * the chip's state; a controller may then let the CPU read the array in place. */
+    bool (*reads_array)(void *chip, const se_flash_frame *f, uint64_t now_ns);
 } se_flash_chip_ops;
 
 typedef struct se_flash_port {

@@ -1144,6 +1144,34 @@ done:
         s->host->idle_until(s->host->opaque, s->busy_until_ns);
 }
 
+bool se_mx25_reads_array(se_mx25 *s, const se_flash_frame *f, uint64_t now_ns)
+{
+    complete_if_done(s, now_ns);
+    if (s->busy_op != SE_MX25_OP_NONE || s->suspended_op != SE_MX25_OP_NONE || s->rsten ||
+        s->deep_power_down || s->secured_otp || f->write || frame_shape(f) != (int)s->mode)
+        return false;
+    uint8_t op = (uint8_t)(s->mode == SE_MX25_SPI ? f->inst_value : f->inst_value >> 8);
+    if (s->mode != SE_MX25_SPI &&
+        ((unsigned)(uint8_t)f->inst_value + op != 0xFFu || f->inst_value > 0xFFFF))
+        return false;
+    const cmd *c = &cmds[op];
+    unsigned na = s->mode == SE_MX25_SPI ? c->spi_addr : c->opi_addr;
+    if (c->kind != K_READ || !(c->modes & (1u << s->mode)) || na != 4)
+        return false;
+    frame_ctx x = {.s = s, .f = (se_flash_frame *)f, .c = c, .len = f->len};
+    if (!f->len || check_phases(&x) || (s->mode == SE_MX25_DOPI && !f->dqs))
+        return false;
+    bool at_least;
+    unsigned need = needed_dummy(s, c, f->dqs, &at_least);
+    unsigned dummy = f->dummy_cycles + alt_cycles(&f->alt);
+    return at_least ? dummy >= need : dummy == need;
+}
+
+static bool reads_array_op(void *chip, const se_flash_frame *f, uint64_t now_ns)
+{
+    return se_mx25_reads_array(chip, f, now_ns);
+}
+
 static void transfer_op(void *chip, se_flash_frame *f, uint64_t now_ns)
 {
     se_mx25_transfer(chip, f, now_ns);
@@ -1158,4 +1186,5 @@ const se_flash_chip_ops se_mx25_ops = {
     .name = "mx25lm51245g",
     .transfer = transfer_op,
     .busy_until = busy_until_op,
+    .reads_array = reads_array_op,
 };

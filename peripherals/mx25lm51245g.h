@@ -107,13 +107,20 @@ void se_mx25_free(se_mx25 *s);
 void se_mx25_reset(se_mx25 *s);
 /* One chip-select frame at virtual time now_ns (the se_flash_chip_ops entry point). */
 void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns);
+/* A read frame shaped like f returns the array at its address, unchanged and without a
+ * warning, at now_ns (the se_flash_chip_ops.reads_array entry point): a 4-byte-address
+ * read command of the current mode with the dummy cycles it needs (and DQS in DOPI), while
+ * nothing runs, nothing is suspended, no RSTEN waits and neither deep power-down nor the
+ * secured OTP is on. Ends a finished operation first, as a frame would. */
+bool se_mx25_reads_array(se_mx25 *s, const se_flash_frame *f, uint64_t now_ns);
 /* When the running program/erase/register write ends (WIP 1 -> 0), or 0 if none runs.
  * A value <= now means it has ended; the next frame will see WIP=0. */
 uint64_t se_mx25_busy_until(const se_mx25 *s);
 /* Dummy cycles 8READ/8DTRD need for the current CR2 DC. */
 unsigned se_mx25_read_dummy_cycles(const se_mx25 *s);
 
-/* .transfer = se_mx25_transfer, .busy_until = se_mx25_busy_until; .chip = an se_mx25 * */
+/* .transfer = se_mx25_transfer, .busy_until = se_mx25_busy_until, .reads_array =
+ * se_mx25_reads_array; .chip = an se_mx25 * */
 extern const se_flash_chip_ops se_mx25_ops;
 
 #endif

@@ -141,12 +141,15 @@ static const reg_desc regs[] = {
 
 #define R(s, off) ((s)->r[(off) >> 2])
 
+/* Every register access looks its offset up: a table by word index, built once. */
 static const reg_desc *find_reg(uint32_t off)
 {
-    for (size_t i = 0; i < NREGS; i++)
-        if (regs[i].off == off)
-            return &regs[i];
-    return NULL;
+    static uint8_t by_word[SE_OCTOSPI_NREGS]; /* index into regs[] + 1; 0 = no register */
+    if (!by_word[0])
+        for (size_t i = 0; i < NREGS; i++)
+            by_word[regs[i].off >> 2] = (uint8_t)(i + 1);
+    uint32_t w = off >> 2;
+    return (off & 3u) == 0 && w < SE_OCTOSPI_NREGS && by_word[w] ? &regs[by_word[w] - 1] : NULL;
 }
 
 /* ---- diagnostics ------------------------------------------------------------------------ */
@@ -783,6 +786,17 @@ bool se_octospi_mem_ok(const se_octospi *s, uint32_t offset)
 {
     return (R(s, OSPI_CR) & CR_EN) && fmode(s) == FMODE_MMAP &&
            offset < se_octospi_device_size(s) && offset < SE_OCTOSPI_MEM_SIZE;
+}
+
+bool se_octospi_mem_direct(se_octospi *s)
+{
+    if (!(R(s, OSPI_CR) & CR_EN) || fmode(s) != FMODE_MMAP || (R(s, OSPI_CR) & CR_TCEN) ||
+        (s->clock_enabled && !*s->clock_enabled) || !s->port.ops || !s->port.ops->reads_array)
+        return false;
+    se_flash_frame f;
+    build_frame(s, &f, OSPI_CCR, 0);
+    f.len = 32; /* a prefetch line */
+    return s->port.ops->reads_array(s->port.chip, &f, now_ns(s));
 }
 
 static bool mem_refused(se_octospi *s, uint32_t offset, bool write)

@@ -85,6 +85,12 @@ bool se_octospi_mem_ok(const se_octospi *s, uint32_t offset);
 uint32_t se_octospi_mem_read(se_octospi *s, uint32_t offset, unsigned size);
 void se_octospi_mem_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned size);
 
+/* Memory-mapped reads now return the chip's array bytes at their offset, unchanged: EN=1,
+ * FMODE=11, no timeout (TCEN=0), the clock on, and the chip says a frame of the read
+ * configuration (CCR/TCR/IR/ABR) reads its array (se_flash_chip_ops.reads_array). The
+ * machine then lets the CPU read the array in place. */
+bool se_octospi_mem_direct(se_octospi *s);
+
 /* Bytes of the device per DCR1.DEVSIZE: 2^(DEVSIZE+1). */
 uint64_t se_octospi_device_size(const se_octospi *s);
 

@@ -32,7 +32,7 @@ static const char usage_text[] =
     "                      [--strict] [--chunk N] [--buffer ADDR] [--sp ADDR]\n"
     "                      [--budget N] [--timeout SECONDS] [--internal-flash FILE]\n"
     "                      [--irq-mask maskints|primask|none] [--ram-fill BYTE|random]\n"
-    "                      [--place profile|link] [--no-idle-skip] [--quiet]\n"
+    "                      [--place profile|link] [--no-idle-skip] [--exact-window] [--quiet]\n"
     "                      [--flash-image FILE] [--log-flash] [--verbose] [--init-only]\n"
     "                      [--replay FUZZ_REPRODUCER]\n"
     "                      [--vcd FILE] [--vcd-limit FRAMES]\n"
@@ -478,7 +478,7 @@ int main(int argc, char **argv)
     enum {
         O_TARGET = 256, O_TZ, O_ERASE, O_MASS, O_WRITE, O_NOERASE, O_READ, O_VERIFY, O_JSON,
         O_STRICT, O_CHUNK, O_BUFFER, O_SP, O_BUDGET, O_TIMEOUT, O_IFLASH, O_IRQ, O_FILL,
-        O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_FIMG, O_LOGFLASH, O_VERBOSE, O_INITONLY, O_REPLAY,
+        O_PLACE, O_QUIET, O_HELP, O_NOSKIP, O_EXACTWIN, O_FIMG, O_LOGFLASH, O_VERBOSE, O_INITONLY, O_REPLAY,
         O_VCD, O_VCDLIMIT, /* --vcd */
         O_LAST, O_TRACE, O_TFUNC, O_TRANGE, O_TCALL, O_TFILE, /* --trace / --last */
         O_PROFILE /* TrustZone: --profile FILE */
@@ -497,6 +497,7 @@ int main(int argc, char **argv)
         {"irq-mask", required_argument, 0, O_IRQ}, {"ram-fill", required_argument, 0, O_FILL},
         {"place", required_argument, 0, O_PLACE}, {"quiet", no_argument, 0, O_QUIET},
         {"no-idle-skip", no_argument, 0, O_NOSKIP},
+        {"exact-window", no_argument, 0, O_EXACTWIN},
         {"flash-image", required_argument, 0, O_FIMG}, {"log-flash", no_argument, 0, O_LOGFLASH},
         {"verbose", no_argument, 0, O_VERBOSE}, {"init-only", no_argument, 0, O_INITONLY},
         {"replay", required_argument, 0, O_REPLAY},
@@ -623,6 +624,7 @@ int main(int argc, char **argv)
             break;
         case O_QUIET: c.quiet = true; break;
         case O_NOSKIP: mo.no_idle_skip = true; break;
+        case O_EXACTWIN: mo.exact_window = true; break;
         case O_FIMG: mo.flash_image = optarg; break;
         case O_LOGFLASH: mo.log_flash = c.verbose = true; break;
         case O_VERBOSE: c.verbose = true; break;

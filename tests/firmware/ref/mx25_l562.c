@@ -2,8 +2,16 @@
  * Runs the flash in DOPI (8D-8D-8D) as ST's loader does (hardware.md A.7) and leaves the
  * controller memory-mapped after every call so the host can read the window back.
  * Not covered: SOPI/SPI data paths, 4 KiB sector erase, suspend/resume, protection. */
+#include <arm_acle.h> /* __usada8: byte sums four bytes at a time (DSP extension) */
+
 #include "../loader.h"
 #include "l562_regs.h"
+
+/* A word at any byte address: the M33 does unaligned LDR/STR to Normal memory (SRAM, the
+ * memory-mapped window) unless CCR.UNALIGN_TRP is set, which this loader never does. */
+typedef struct __attribute__((packed)) {
+    uint32_t v;
+} unaligned_u32;
 
 /* ---- the device (hardware.md A.1) ----------------------------------------------------- */
 #define MX_START OSPI_MEM_BASE
@@ -269,25 +277,46 @@ static int finish(uint32_t pir, uint32_t rounds, uint32_t fail_bit)
     return secr >= 0 && !((uint32_t)secr & fail_bit);
 }
 
-/* PP4B of [off, off + n) inside one 256-byte page. In DTR the bus moves 2 bytes per clock,
- * so the frame is widened to an even start and length with 0xFF, which programs nothing
- * (hardware.md A.5 rules 4 and 11). FTF means FIFO_THRESHOLD bytes may be written. */
+/* Byte k of a page-program frame: the data inside [off, off + n), else the 0xFF pad that
+ * makes a DTR frame even (programs nothing, hardware.md A.5 rules 4 and 11). */
+static uint8_t frame_byte(uint32_t k, uint32_t off, uint32_t n, const uint8_t *src)
+{
+    return k - off < n ? src[k - off] : 0xFFu;
+}
+
+/* The frame's bytes [p, end) into DR, a word at a time while four remain. A write into a
+ * full FIFO stalls the bus until there is room (hardware.md B.4), so there is no FTF poll. */
+static void dr_stream(uint32_t p, uint32_t end, uint32_t off, uint32_t n, const uint8_t *src)
+{
+    for (; end - p >= 4u; p += 4u) {
+        uint32_t w;
+        if (p >= off && p + 4u <= off + n) {
+            w = ((const unaligned_u32 *)(src + (p - off)))->v;
+        } else {
+            w = 0;
+            for (uint32_t k = 0; k < 4u; k++)
+                w |= (uint32_t)frame_byte(p + k, off, n, src) << (8u * k);
+        }
+        OSPI_DR32 = w;
+    }
+    for (; p < end; p++)
+        OSPI_DR8 = frame_byte(p, off, n, src);
+}
+
+/* PP4B of [off, off + n) inside one 256-byte page, widened to an even start and length (DTR
+ * moves 2 bytes per clock). WREN without a WEL poll: the chip sets WEL when nCS rises at
+ * the end of the WREN frame (hardware.md A.5). */
 static int program_page(uint32_t off, uint32_t n, const uint8_t *src)
 {
     uint32_t p = off & ~1u, end = (off + n + 1u) & ~1u;
 
 #ifndef REF_BUG_NO_WREN /* planted bug for the tests: page program without WREN */
-    if (!write_enable(1))
+    if (!ospi_cmd(F_DOPI_CMD, OPI(CMD_WREN), 0u))
         return 0;
 #endif
     if (!ospi_frame(OSPI_CR_FMODE_IWRITE, F_DOPI_WRITE, OPI(CMD_PP4B), p, end - p - 1u))
         return 0;
-    while (p < end) {
-        if (!sr_wait(OSPI_SR_FTF, OSPI_SR_FTF))
-            return 0;
-        for (uint32_t k = 0; k < FIFO_THRESHOLD && p < end; k++, p++)
-            OSPI_DR8 = p - off < n ? src[p - off] : 0xFFu;
-    }
+    dr_stream(p, end, off, n, src);
     return ospi_done() && finish(PIR_FAST, ROUNDS_REG, SECR_P_FAIL);
 }
 
@@ -478,16 +507,36 @@ int MassErase(uint32_t Parallelism)
     return mm_enter() && ok;
 }
 
+/* The window a word at a time where it is word-aligned; the buffer may be at any byte. */
 int Read(uint32_t Address, uint32_t Size, uint8_t *buffer)
 {
-    uint32_t off;
+    uint32_t off, i = 0;
 
     if (!dev_range(Address, Size, &off) || !mm_ensure())
         return 0;
     const volatile uint8_t *m = mapped(off);
-    for (uint32_t i = 0; i < Size; i++)
+    for (; i < Size && ((off + i) & 3u); i++)
+        buffer[i] = m[i];
+    for (; Size - i >= 4u; i += 4u)
+        ((unaligned_u32 *)(buffer + i))->v = *(const volatile uint32_t *)(m + i);
+    for (; i < Size; i++)
         buffer[i] = m[i];
     return 1;
+}
+
+/* init + the byte sum of the window's [at, at + n): bytes up to a word boundary, then
+ * words (USADA8 adds a word's four bytes), then the tail. */
+static uint32_t window_sum(uint32_t at, uint32_t n, uint32_t init)
+{
+    const volatile uint8_t *m = mapped(at);
+    uint32_t i = 0;
+    for (; i < n && ((at + i) & 3u); i++)
+        init += m[i];
+    for (; n - i >= 4u; i += 4u)
+        init = __usada8(*(const volatile uint32_t *)(m + i), 0u, init);
+    for (; i < n; i++)
+        init += m[i];
+    return init;
 }
 
 /* InitVal + the byte sum of [StartAddress, StartAddress + Size); 0 if the range leaves the
@@ -498,22 +547,20 @@ uint32_t CheckSum(uint32_t StartAddress, uint32_t Size, uint32_t InitVal)
 
     if (!dev_range(StartAddress, Size, &off) || !mm_ensure())
         return 0;
-    const volatile uint8_t *m = mapped(off);
-    for (uint32_t i = 0; i < Size; i++)
-        InitVal += m[i];
-    return InitVal;
+    return window_sum(off, Size, InitVal);
 }
 
 /* protocol.md 1.3: Size in words; missalignement[3:0] bytes skipped at the start, [19:16]
  * dropped at the end. Low word 0, or the absolute address MemoryAddr + k of the first
  * differing byte (not ST's 2k + 1); 0xFFFFFFFF if the range leaves the device. High word:
- * byte sum of all compared device bytes. */
+ * byte sum of all compared device bytes. Compares a word at a time where the window is
+ * word-aligned, and looks at the bytes only of a word that differs. */
 uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size,
                 uint32_t missalignement)
 {
     const uint32_t skip = missalignement & 0xFu;
     const uint32_t drop = (missalignement >> 16) & 0xFu;
-    uint32_t off, n, sum = 0, first_diff = 0;
+    uint32_t off, n, first_diff = 0;
 
     if (Size > MX_SIZE / 4u)
         return 0xFFFFFFFFu;
@@ -523,12 +570,26 @@ uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size,
         return 0xFFFFFFFFu;
 
     const volatile uint8_t *m = mapped(off);
-    const volatile uint8_t *b = (const volatile uint8_t *)RAMBufferAddr;
-    for (uint32_t k = skip; k < skip + n; k++) {
-        uint8_t v = m[k];
-        sum += v;
-        if (first_diff == 0u && v != b[k])
-            first_diff = MX_START + off + k;
+    const uint8_t *b = (const uint8_t *)RAMBufferAddr;
+    uint32_t sum = 0;
+    for (uint32_t k = skip, end = skip + n; k < end;) {
+        if (((off + k) & 3u) == 0u && end - k >= 4u) {
+            uint32_t v = *(const volatile uint32_t *)(m + k);
+            sum = __usada8(v, 0u, sum);
+            if (first_diff == 0u && v != ((const unaligned_u32 *)(b + k))->v)
+                for (uint32_t j = 0; j < 4u; j++)
+                    if ((uint8_t)(v >> (8u * j)) != b[k + j]) {
+                        first_diff = MX_START + off + k + j;
+                        break;
+                    }
+            k += 4u;
+        } else {
+            uint8_t v = m[k];
+            sum += v;
+            if (first_diff == 0u && v != b[k])
+                first_diff = MX_START + off + k;
+            k++;
+        }
     }
     return ((uint64_t)sum << 32) | first_diff;
 }
