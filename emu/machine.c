@@ -9,6 +9,7 @@
 
 #include <unicorn/unicorn.h>
 
+#include "../peripherals/dma.h"
 #include "../peripherals/flash_image.h"
 #include "../peripherals/mx25lm51245g.h"
 #include "../peripherals/octospi.h"
@@ -161,6 +162,7 @@ struct se_machine {
     se_stm32l5 soc;
     se_octospi *ospi;
     se_window *win;           /* the OCTOSPI window as mapped on the CPU */
+    se_dma *dma;              /* DMA1, DMA2, DMAMUX1 */
     se_flash_image *flash_img;
     se_mx25 *mx25;
     bool flash_sync_failed;
@@ -805,6 +807,7 @@ static void periph_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t
         return;
     se_bus_write(m->bus, m->mmio_addr, (uint32_t)value, size);
     se_window_check(m->win); /* an OCTOSPI write may end in-place reads (one test if none) */
+    se_dma_service(m->dma);  /* ... or raise a DMA request (one test if no channel runs) */
 }
 
 static uint64_t periph_alias_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
@@ -829,6 +832,7 @@ static void periph_alias_write(uc_engine *uc, uint64_t offset, unsigned size, ui
         return;
     se_bus_write(m->bus, m->mmio_addr, (uint32_t)value, size);
     se_window_check(m->win);
+    se_dma_service(m->dma);
 }
 
 static uint64_t mmio_read_tramp(uc_engine *uc, uint64_t offset, unsigned size, void *user)
@@ -862,6 +866,13 @@ static void host_log(void *opaque, int level, const char *msg)
 /* The instruction making the current peripheral access. Unicorn 2.0.1 reports the block
  * start inside MMIO callbacks; decoding the block finds the load/store (only done when a
  * device logs, so it costs nothing on the hot path). */
+/* The loader's security state for TrustZone-aware registers (Non-secure when TZEN=0). */
+static bool host_secure_access(void *opaque)
+{
+    se_machine *m = opaque;
+    return m->tz.tzen && (m->cpu_secure || m->tz_direct);
+}
+
 static uint32_t host_pc(void *opaque)
 {
     se_machine *m = opaque;
@@ -883,7 +894,7 @@ static uint32_t host_pc(void *opaque)
  * advance virtual time to ns (or to the next timer event, whichever is first) instead of
  * running the loop. The instruction budget is shifted by the same amount: it counts
  * executed instructions. */
-#define IDLE_HITS 16u
+#define IDLE_HITS 4u
 static void host_idle_until(void *opaque, uint64_t ns)
 {
     se_machine *m = opaque;
@@ -1405,6 +1416,162 @@ static uint64_t vcd_tap_busy_until(const void *chip)
 
 /* ---- end of --vcd tap ------------------------------------------------------------------ */
 
+/* ---- the DMA's view of the chip (peripherals/dma.h) ---- */
+
+/* TrustZone for a DMA access: the GTZC judges the channel's transaction (no SAU: that sits
+ * in the CPU). An illegal access reads as zero or is dropped, with its TZIC flag, as for the
+ * CPU (hardware.md D.2), logged once per target; under the bus-error policy it is a DMA
+ * transfer error. */
+typedef enum { DMA_GO, DMA_RAZWI, DMA_BUSERR } dma_verdict;
+
+static dma_verdict dma_tz(se_machine *m, uint32_t addr, bool write, bool secure)
+{
+    if (!m->tz.tzen)
+        return DMA_GO;
+    se_tz_outcome o;
+    se_tz_verdict v = se_tz_check_master(&m->tz, secure, addr, write, &o);
+    if (v == SE_TZ_OK)
+        return DMA_GO;
+    if (se_tz_flag(&m->tz.gtzc, &o)) {
+        m->scs.pending[SE_EXC_IRQ0 + SE_TZ_GTZC_IRQ] = true;
+        if (takeable(m))
+            m->next_event = 0;
+    }
+    /* Named like the CPU's refusals (the call's first cause, logged once per instruction and
+     * layer), at the instruction whose register write started the transfer. */
+    char sym[128], hint[300];
+    uint32_t pc = host_pc(m);
+    fmt_addr(m, pc, sym, sizeof sym);
+    tz_hint(m, &o, addr, hint, sizeof hint);
+    set_cause(m, "DMA: %s in a transfer started at %s%s", o.reason, sym, hint);
+    if (first_time(m, (pc ^ ((uint32_t)o.layer << 27)) ^ 0xB0000000u))
+        mlog(m, SE_LOG_WARN, "DMA: %s in a transfer started at %s%s", o.reason, sym, hint);
+    return v == SE_TZ_ILLEGAL ? DMA_RAZWI : DMA_BUSERR;
+}
+
+static bool in_periph(const se_machine *m, uint32_t a)
+{
+    const se_profile *p = m->prof;
+    return a - p->periph.base < p->periph.size ||
+           (p->periph_alias && a - p->periph_alias < p->periph.size);
+}
+
+/* The code cache must not keep blocks the DMA wrote over. */
+static void dma_wrote(se_machine *m, uint32_t addr, uint32_t len)
+{
+    if (m->image_end && addr < m->image_end + 4u && addr + len > m->image_base - 4u)
+        uc_ctl_remove_cache(m->uc, addr, (uint64_t)addr + len);
+}
+
+static bool dma_read(void *ctx, uint32_t addr, unsigned size, bool secure, uint32_t *v)
+{
+    se_machine *m = ctx;
+    const se_profile *p = m->prof;
+    dma_verdict tv = dma_tz(m, addr, false, secure);
+    *v = 0;
+    if (tv != DMA_GO)
+        return tv == DMA_RAZWI;
+    const uint8_t *h = host_ptr(m, addr, size);
+    if (h) {
+        *v = 0;
+        memcpy(v, h, size);
+        return true;
+    }
+    if (in_periph(m, addr)) {
+        *v = se_bus_read(m->bus, addr, size);
+        return true;
+    }
+    uint32_t off = addr - p->ext_window.base;
+    if (m->ospi && off < p->ext_window.size && se_octospi_mem_ok(m->ospi, off)) {
+        *v = se_octospi_mem_read(m->ospi, off, size);
+        return true;
+    }
+    return false;
+}
+
+static bool dma_write(void *ctx, uint32_t addr, unsigned size, bool secure, uint32_t v)
+{
+    se_machine *m = ctx;
+    const se_profile *p = m->prof;
+    dma_verdict tv = dma_tz(m, addr, true, secure);
+    if (tv != DMA_GO)
+        return tv == DMA_RAZWI;
+    if (addr - p->sram.base < p->sram.size || addr - p->sram_alias < p->sram.size) {
+        uint8_t *h = (uint8_t *)host_ptr(m, addr, size);
+        if (!h)
+            return false;
+        memcpy(h, &v, size);
+        dma_wrote(m, addr, size);
+        return true;
+    }
+    if (in_periph(m, addr)) {
+        se_bus_write(m->bus, addr, v, size);
+        se_window_check(m->win);
+        return true;
+    }
+    uint32_t off = addr - p->ext_window.base;
+    if (m->ospi && off < p->ext_window.size && se_octospi_mem_ok(m->ospi, off)) {
+        se_octospi_mem_write(m->ospi, off, v, size);
+        se_window_check(m->win);
+        return true;
+    }
+    return false; /* internal flash (read-only to masters), unmapped */
+}
+
+static bool window_direct_ok(void *ctx, uint32_t off, uint32_t len);
+
+/* Plain memory the DMA may copy in one go: SRAM, or the OCTOSPI window while its reads
+ * return the array unchanged. Not with TrustZone on, where every access is checked. */
+static uint8_t *dma_span(void *ctx, uint32_t addr, uint32_t len, bool write, bool secure)
+{
+    se_machine *m = ctx;
+    const se_profile *p = m->prof;
+    (void)secure;
+    if (m->tz.tzen || !len)
+        return NULL;
+    if (addr - p->sram.base < p->sram.size || addr - p->sram_alias < p->sram.size) {
+        uint8_t *h = (uint8_t *)host_ptr(m, addr, len);
+        if (h && write)
+            dma_wrote(m, addr, len);
+        return h;
+    }
+    uint32_t off = addr - p->ext_window.base;
+    if (!write && m->flash_img && m->win && off < SE_MX25_SIZE && len <= SE_MX25_SIZE - off &&
+        window_direct_ok(m, off, len))
+        return (uint8_t *)se_flash_image_direct(m->flash_img, off, len);
+    return NULL;
+}
+
+static uint32_t dma_request(void *ctx, unsigned req)
+{
+    se_machine *m = ctx;
+    return req == SE_DMA_REQ_OCTOSPI1 && m->ospi ? se_octospi_dma_ready(m->ospi) : 0;
+}
+
+/* OCTOSPI1's DR (either alias, any byte lane of it) takes or gives a byte stream. Only
+ * without TrustZone, where no access needs its own check. */
+static bool dma_stream(void *ctx, uint32_t addr, unsigned size, uint8_t *buf, uint32_t n,
+                       bool write, bool secure)
+{
+    se_machine *m = ctx;
+    (void)secure;
+    const se_bus_device *d = m->ospi && !m->tz.tzen ? se_bus_find(m->bus, addr) : NULL;
+    if (!d || d->state != m->ospi || (addr & (SE_OCTOSPI_SIZE - 1u) & ~3u) != 0x050u)
+        return false;
+    se_octospi_dr_stream(m->ospi, buf, n * size, write);
+    return true;
+}
+
+static se_err attach_dma(se_machine *m, se_error *err)
+{
+    m->dma = se_bus_attach(m->bus, &se_dma_class, "DMA", SE_DMA_BASE, SE_DMA_SIZE);
+    if (!m->dma)
+        return se_error_set(err, SE_ERR_EMU, "cannot attach DMA1/DMA2/DMAMUX1 to the bus");
+    m->dma->host = &m->periph_host;
+    m->dma->bus = (se_dma_bus_ops){dma_read, dma_write, dma_span, dma_stream, dma_request, m};
+    return SE_OK;
+}
+
 /* ---- in-place reads of the window (emu/window.h) ---- */
 
 /* TrustZone: reads of [addr, addr+len) by the loader all pass the same checks: no SAU
@@ -1596,6 +1763,7 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
         .now_ns = host_now_ns,
         .log = host_log,
         .pc = host_pc,
+        .secure_access = host_secure_access,
         .set_core_hz = host_set_core_hz,
         .idle_until = host_idle_until,
     };
@@ -1612,7 +1780,12 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
         return se_error_set(err, SE_ERR_EMU, "cannot attach the GTZC to the bus");
     }
     gd->m = m;
-    /* GTZC, EXTI, SYSCFG, ICACHE, DMA1/2, DMAMUX1: register files without behaviour. */
+    se_err de = attach_dma(m, err);
+    if (de) {
+        se_machine_free(m);
+        return de;
+    }
+    /* GTZC, EXTI, SYSCFG, ICACHE: register files without behaviour. */
     if (se_regfile_attach_l5(m->bus, p->tz, &m->periph_host) != 0) {
         se_machine_free(m);
         return se_error_set(err, SE_ERR_EMU, "cannot attach the STM32L5 register files to the bus");

@@ -710,6 +710,23 @@ se_tz_verdict se_tz_check(const se_tz_config *cfg, const se_scs *scs, bool cpu_s
     return check_gtzc(&x);
 }
 
+se_tz_verdict se_tz_check_master(const se_tz_config *cfg, bool secure_txn, uint32_t addr,
+                                 bool write, se_tz_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    out->verdict = SE_TZ_OK;
+    out->secure_txn = secure_txn;
+    if (!cfg->tzen)
+        return SE_TZ_OK;
+    /* No SAU/IDAU on this path: the attribution units sit in the CPU (hardware.md C.4); the
+     * GTZC judges every master's transaction by its own security (C.5). */
+    out->attr.secure = secure_txn;
+    out->attr.idau_secure = secure_txn;
+    out->attr.sau_region = SE_TZ_SAU_NONE;
+    const tz_access x = {cfg, NULL, out, secure_txn, addr, write, false};
+    return check_gtzc(&x);
+}
+
 bool se_tz_is_sg(uint32_t insn)
 {
     return insn == SE_TZ_SG_OPCODE;

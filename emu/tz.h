@@ -209,6 +209,11 @@ typedef struct se_tz_outcome {
 se_tz_verdict se_tz_check(const se_tz_config *cfg, const se_scs *scs, bool cpu_secure,
                           uint32_t addr, bool write, bool fetch, se_tz_outcome *out);
 
+/* The same for a bus master other than the CPU (DMA): only the GTZC judges, by the
+ * transaction's own security (no SAU/IDAU, which sit in the CPU). */
+se_tz_verdict se_tz_check_master(const se_tz_config *cfg, bool secure_txn, uint32_t addr,
+                                 bool write, se_tz_outcome *out);
+
 /* Whether a 32-bit instruction word (first halfword in the low half) is SG. */
 bool se_tz_is_sg(uint32_t insn);
 

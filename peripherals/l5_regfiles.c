@@ -1,6 +1,6 @@
-/* The STM32L562 peripherals that are register files: GTZC (TZSC, TZIC, MPCBB1/2), EXTI, SYSCFG,
- * ICACHE, DMA1/2 and DMAMUX1, with the reset values and writable bits of the ST SVD.
- * Not modelled: GTZC enforcement (the TrustZone work), DMA transfers, EXTI interrupts. */
+/* The STM32L562 peripherals that are register files: GTZC (TZSC, TZIC, MPCBB1/2), EXTI, SYSCFG
+ * and ICACHE, with the reset values and writable bits of the ST SVD (DMA1/2 and DMAMUX1 are a
+ * model of their own, peripherals/dma.c). Not modelled: EXTI interrupts. */
 #include <stddef.h>
 
 #include "regfile.h"
@@ -161,46 +161,6 @@ static const se_l5_reg icache_regs[] = {
     {0x2C, SE_L5_RW, 0x00000200u, 0x97FF8EFFu}, /* CRR3 */
 };
 
-/* ---- DMA1 @ 0x40020000, DMA2 @ 0x40020400 ---------------------------------------------- */
-
-/* STM32L562 SVD: DMA1 (DMA2 is derivedFrom DMA1). Eight channels of CCR, CNDTR, CPAR, CM0AR,
- * CM1AR from 0x08 in steps of 0x14, all resets 0. The SVD also lists a CSELR at 0xA8 (with a
- * single field MA[31:0]); on the L5 DMAMUX1 routes requests, but the entry is kept as listed. */
-#define DMA_CH(n)                                                                               \
-    {(uint16_t)(0x08u + 0x14u * ((n) - 1)), SE_L5_RW, 0, 0x001FFFFFu},     /* CCRn */           \
-        {(uint16_t)(0x0Cu + 0x14u * ((n) - 1)), SE_L5_RW, 0, 0x0003FFFFu}, /* CNDTRn */         \
-        {(uint16_t)(0x10u + 0x14u * ((n) - 1)), SE_L5_RW, 0, 0xFFFFFFFFu}, /* CPARn */          \
-        {(uint16_t)(0x14u + 0x14u * ((n) - 1)), SE_L5_RW, 0, 0xFFFFFFFFu}, /* CM0ARn */         \
-        {(uint16_t)(0x18u + 0x14u * ((n) - 1)), SE_L5_RW, 0, 0xFFFFFFFFu}  /* CM1ARn */
-static const se_l5_reg dma_regs[] = {
-    {0x00, SE_L5_RO, 0, 0},           /* ISR */
-    {0x04, SE_L5_WO, 0, 0xFFFFFFFFu}, /* IFCR: no flag is ever set, so no effect */
-    DMA_CH(1), DMA_CH(2), DMA_CH(3), DMA_CH(4),
-    DMA_CH(5), DMA_CH(6), DMA_CH(7), DMA_CH(8),
-    {0xA8, SE_L5_RW, 0, 0xFFFFFFFFu}, /* CSELR (as listed in the SVD) */
-};
-
-/* ---- DMAMUX1 @ 0x40020800 -------------------------------------------------------------- */
-
-/* STM32L562 SVD: DMAMUX1, all resets 0. The SVD marks CSR and CCFR (and RGCFR) read-write;
- * CSR and RGSR are taken as status (read-only), CCFR and RGCFR as their clear registers
- * (write-only), like DMA ISR/IFCR. */
-#define DMAMUX_CCR(n) {(uint16_t)(4u * (n)), SE_L5_RW, 0, 0x1FFF037Fu}
-static const se_l5_reg dmamux_regs[] = {
-    DMAMUX_CCR(0),  DMAMUX_CCR(1),  DMAMUX_CCR(2),  DMAMUX_CCR(3),
-    DMAMUX_CCR(4),  DMAMUX_CCR(5),  DMAMUX_CCR(6),  DMAMUX_CCR(7),
-    DMAMUX_CCR(8),  DMAMUX_CCR(9),  DMAMUX_CCR(10), DMAMUX_CCR(11),
-    DMAMUX_CCR(12), DMAMUX_CCR(13), DMAMUX_CCR(14), DMAMUX_CCR(15),
-    {0x080, SE_L5_RO, 0, 0},           /* CSR */
-    {0x084, SE_L5_WO, 0, 0x0000FFFFu}, /* CCFR */
-    {0x100, SE_L5_RW, 0, 0x00FF011Fu}, /* RG0CR */
-    {0x104, SE_L5_RW, 0, 0x00FF011Fu}, /* RG1CR */
-    {0x108, SE_L5_RW, 0, 0x00FF011Fu}, /* RG2CR */
-    {0x10C, SE_L5_RW, 0, 0x00FF011Fu}, /* RG3CR */
-    {0x140, SE_L5_RO, 0, 0},           /* RGSR */
-    {0x144, SE_L5_WO, 0, 0x0000000Fu}, /* RGCFR */
-};
-
 /* ---- the list ---------------------------------------------------------------------------- */
 
 static const se_regfile_desc tzsc_desc = {tzsc_regs, N(tzsc_regs), NULL, 0, NULL, 0};
@@ -212,8 +172,6 @@ static const se_regfile_desc exti_desc = {exti_regs, N(exti_regs), exti_w1c, N(e
 static const se_regfile_desc syscfg_desc = {syscfg_regs, N(syscfg_regs), syscfg_w1c,
                                             N(syscfg_w1c), NULL, 0};
 static const se_regfile_desc icache_desc = {icache_regs, N(icache_regs), NULL, 0, NULL, 0};
-static const se_regfile_desc dma_desc = {dma_regs, N(dma_regs), NULL, 0, NULL, 0};
-static const se_regfile_desc dmamux_desc = {dmamux_regs, N(dmamux_regs), NULL, 0, NULL, 0};
 
 /* Non-secure bases, STM32L562 SVD baseAddress (the same as hardware.md C.1). The DBGMCU
  * (0xE0044000) is on the PPB, not this bus. */
@@ -223,9 +181,6 @@ static const struct {
     const se_regfile_desc *desc;
 } l5_files[] = {
     {"SYSCFG", 0x40010000u, &syscfg_desc},
-    {"DMA1", 0x40020000u, &dma_desc},
-    {"DMA2", 0x40020400u, &dma_desc},
-    {"DMAMUX1", 0x40020800u, &dmamux_desc},
     {"EXTI", 0x4002F400u, &exti_desc},
     {"ICACHE", 0x40030400u, &icache_desc},
     {"GTZC_TZSC", 0x40032400u, &tzsc_desc},

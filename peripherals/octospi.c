@@ -78,7 +78,6 @@ enum { FMODE_WRITE = 0, FMODE_READ = 1, FMODE_POLL = 2, FMODE_MMAP = 3 };
 /* Once-only notices (bits of s->reported). */
 enum {
     NOTE_CLOCK,
-    NOTE_DMA,
     NOTE_IRQ,
     NOTE_DR_EMPTY,
     NOTE_DR_LANE,
@@ -321,6 +320,8 @@ static uint64_t xfer_length(const se_octospi *s)
 
 /* ---- indirect write --------------------------------------------------------------------- */
 
+static void push_done(se_octospi *s);
+
 /* The bytes collected so far as one frame (the chip sees them in one transaction). */
 static void flush_write(se_octospi *s)
 {
@@ -338,6 +339,31 @@ static void push_byte(se_octospi *s, uint8_t b)
 {
     s->buf[s->buf_len++] = b;
     s->xfer_done++;
+    push_done(s);
+}
+
+/* The same for n bytes at once; returns how many the transfer took (its end stops it). */
+static uint32_t push_bytes(se_octospi *s, const uint8_t *b, uint32_t n)
+{
+    uint32_t took = 0;
+    while (took < n && s->op == SE_OCTOSPI_WRITE) {
+        uint64_t left = s->xfer_len - s->xfer_done;
+        uint32_t room = SE_OCTOSPI_FRAME_MAX - s->buf_len, k = n - took;
+        if (k > room)
+            k = room;
+        if (k > left)
+            k = (uint32_t)left;
+        memcpy(s->buf + s->buf_len, b + took, k);
+        s->buf_len += k;
+        s->xfer_done += k;
+        took += k;
+        push_done(s);
+    }
+    return took;
+}
+
+static void push_done(se_octospi *s)
+{
     if (s->xfer_done == s->xfer_len) {
         flush_write(s);
         s->op = SE_OCTOSPI_IDLE;
@@ -681,9 +707,6 @@ static void write_cr(se_octospi *s, uint32_t v, uint32_t lanes, uint32_t wmask)
         abort_op(s);
     if ((old & CR_EN) && !(cr & CR_EN))
         stop(s, "CR.EN=0"); /* EN=0 stops everything (hardware.md B.4) */
-    if ((cr & CR_DMAEN) && once(s, NOTE_DMA))
-        olog(s, SE_LOG_WARN, s->base, OSPI_CR,
-             "CR.DMAEN set: DMA is not modelled, software must move the data through DR");
     if ((cr & CR_IE_MASK) && once(s, NOTE_IRQ))
         olog(s, SE_LOG_WARN, s->base, OSPI_CR,
              "interrupt enables set (CR 0x%08" PRIx32 "): the OCTOSPI interrupt (IRQ 76) is not "
@@ -786,6 +809,37 @@ bool se_octospi_mem_ok(const se_octospi *s, uint32_t offset)
 {
     return (R(s, OSPI_CR) & CR_EN) && fmode(s) == FMODE_MMAP &&
            offset < se_octospi_device_size(s) && offset < SE_OCTOSPI_MEM_SIZE;
+}
+
+uint32_t se_octospi_dma_ready(const se_octospi *s)
+{
+    if ((R(s, OSPI_CR) & (CR_DMAEN | CR_EN)) != (CR_DMAEN | CR_EN))
+        return 0;
+    uint64_t n = 0;
+    if (s->op == SE_OCTOSPI_READ)
+        n = s->xfer_len - s->xfer_done;
+    else if (s->op == SE_OCTOSPI_WRITE)
+        n = s->xfer_len - s->xfer_done;
+    else if (s->op == SE_OCTOSPI_IDLE && fmode(s) == FMODE_WRITE && has_data(R(s, OSPI_CCR)))
+        n = xfer_length(s);
+    return n > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)n;
+}
+
+void se_octospi_dr_stream(se_octospi *s, uint8_t *bytes, uint32_t n, bool write)
+{
+    for (uint32_t i = 0; i < n;) {
+        if (write && s->op == SE_OCTOSPI_WRITE) {
+            uint32_t k = push_bytes(s, bytes + i, n - i); /* the bulk of a transfer */
+            i += k;
+            if (k)
+                continue;
+        }
+        if (write)
+            write_dr(s, OSPI_DR, bytes[i], 1); /* starts a transfer, or says why not */
+        else
+            bytes[i] = (uint8_t)read_dr(s, OSPI_DR, 1);
+        i++;
+    }
 }
 
 bool se_octospi_mem_direct(se_octospi *s)

@@ -1,7 +1,9 @@
 /* STM32L5 OCTOSPI1 (RM0438 OCTOSPI v1, hardware.md B): the register map, indirect write and read
  * through the 32-byte FIFO, automatic status polling paced in virtual time, the memory-mapped
  * window and ABORT, each transaction sent as one se_flash_frame to the chip behind a port.
- * Not modelled: interrupts and DMA (enables stored, reported once), HyperBus (HLCR stored),
+ * DMA: with CR.DMAEN the request line (se_octospi_dma_ready) is up while indirect data
+ * can move; the DMA model moves it through DR. Not modelled: interrupts (enables stored,
+ * reported once), HyperBus (HLCR stored),
  * wrap reads (WP* stored), CSBOUND/REFRESH splitting, prefetch, SIOO (the instruction is sent on
  * every mapped access) and MTYP byte order (frames carry bytes in address order). */
 #ifndef SE_OCTOSPI_H
@@ -90,6 +92,15 @@ void se_octospi_mem_write(se_octospi *s, uint32_t offset, uint32_t value, unsign
  * configuration (CCR/TCR/IR/ABR) reads its array (se_flash_chip_ops.reads_array). The
  * machine then lets the CPU read the array in place. */
 bool se_octospi_mem_direct(se_octospi *s);
+
+/* The DMA request line (DMAMUX1 input 41 on the L5): 0 when down, else how many bytes may
+ * move before it can change: CR.DMAEN and EN set and either an indirect write with a data
+ * phase (the rest of the transfer, or the next one's DLR+1: the FIFO never fills in this
+ * model, and a transfer that completes leaves the line up as FTF does) or an indirect read
+ * with bytes left to deliver. */
+uint32_t se_octospi_dma_ready(const se_octospi *s);
+/* n bytes through DR in a row, as n byte writes (write) or reads would move them. */
+void se_octospi_dr_stream(se_octospi *s, uint8_t *bytes, uint32_t n, bool write);
 
 /* Bytes of the device per DCR1.DEVSIZE: 2^(DEVSIZE+1). */
 uint64_t se_octospi_device_size(const se_octospi *s);

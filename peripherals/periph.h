@@ -4,6 +4,7 @@
 #ifndef SE_PERIPH_H
 #define SE_PERIPH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,9 @@ typedef struct se_periph_host {
      * may advance virtual time to ns instead of running the loop (policy: --no-idle-skip
      * turns this off). */
     void (*idle_until)(void *opaque, uint64_t ns);
+    /* Whether the register access in progress is Secure (TrustZone-aware devices such as the
+     * DMA let only Secure software set their security bits). NULL: Non-secure. */
+    bool (*secure_access)(void *opaque);
 } se_periph_host;
 
 typedef struct se_periph_class {

@@ -54,8 +54,8 @@ void se_regfile_reset(se_regfile *s);
 uint32_t se_regfile_read(se_regfile *s, uint32_t offset, unsigned size);
 void se_regfile_write(se_regfile *s, uint32_t offset, uint32_t value, unsigned size);
 
-/* Attach the STM32L562 register files (GTZC TZSC/TZIC/MPCBB1/MPCBB2, EXTI, SYSCFG, ICACHE,
- * DMA1, DMA2, DMAMUX1) at their non-secure bases; the bus answers the secure alias too. A base
+/* Attach the STM32L562 register files (GTZC TZSC/TZIC/MPCBB1/MPCBB2, EXTI, SYSCFG, ICACHE)
+ * at their non-secure bases; the bus answers the secure alias too. A base
  * where a device is already attached is skipped, so a real model attached first wins. tzen is
  * FLASH_OPTR.TZEN; host may be NULL. Returns 0, or -1 if a register file does not fit. */
 int se_regfile_attach_l5(se_bus *bus, bool tzen, const se_periph_host *host);

@@ -49,6 +49,7 @@ enum {
 
 #define CR_EN (1u << 0)
 #define CR_ABORT (1u << 1)
+#define CR_DMAEN (1u << 2)
 #define CR_TCEN (1u << 3)
 #define CR_FTHRES(n) ((uint32_t)((n) - 1u) << 8) /* threshold in bytes, 1..32 */
 #define CR_APMS (1u << 22)
@@ -749,6 +750,43 @@ static void test_indirect_read_streams_through_the_fifo_by_byte_halfword_and_wor
     assert_int_equal(x->chip.n, 1);
 }
 
+/* The DMA request line (DMAMUX1 input 41): up with DMAEN while indirect data can move, saying
+ * how many bytes may move before it can change. */
+static void test_dma_request_follows_dmaen_and_the_transfer(void **state)
+{
+    fx *x = *state;
+    dk_init(x);
+    wr(x, DLR, 3);
+    wr(x, CCR, WCCR_OPI_DTR_WRITE);
+    wr(x, IR, 0x12ED);
+    wr(x, AR, 0x1000);
+    assert_int_equal(se_octospi_dma_ready(&x->o), 0); /* DMAEN = 0 */
+    wr(x, CR, rd(x, CR) | CR_DMAEN);
+    assert_int_equal(se_octospi_dma_ready(&x->o), 4); /* a write waiting for DLR+1 bytes */
+    uint8_t two[2] = {0x11, 0x22};
+    se_octospi_dr_stream(&x->o, two, 2, true);        /* what the DMA moves */
+    assert_int_equal(se_octospi_dma_ready(&x->o), 2);
+    se_octospi_dr_stream(&x->o, two, 2, true);
+    assert_int_equal(x->chip.n, 1);
+    assert_int_equal(x->chip.fr[0].f.len, 4);
+    assert_int_equal(se_octospi_dma_ready(&x->o), 4); /* done: the next transfer may start */
+    wr(x, CR, rd(x, CR) & ~CR_DMAEN);
+    assert_int_equal(se_octospi_dma_ready(&x->o), 0);
+    /* a read: up while bytes are left to deliver */
+    start_read(x, 0x40, 5);
+    assert_int_equal(se_octospi_dma_ready(&x->o), 0);
+    wr(x, CR, rd(x, CR) | CR_DMAEN);
+    assert_int_equal(se_octospi_dma_ready(&x->o), 5);
+    uint8_t got[5];
+    se_octospi_dr_stream(&x->o, got, 5, false);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(got[i], pattern(0x40 + i));
+    assert_int_equal(se_octospi_dma_ready(&x->o), 0);
+    /* nothing to move in memory-mapped mode */
+    wr(x, CR, (rd(x, CR) & ~CR_FMODE_MASK) | CR_FMODE(3));
+    assert_int_equal(se_octospi_dma_ready(&x->o), 0);
+}
+
 static void test_indirect_read_longer_than_the_fifo_sets_tcf_when_the_last_byte_is_in(void **state)
 {
     fx *x = *state;
@@ -1236,6 +1274,7 @@ int main(void)
         T(test_reserved_mode_leaves_the_phase_out_and_is_logged),
         T(test_indirect_write_collects_dlr_plus_1_bytes_then_sends_one_frame),
         T(test_indirect_write_drops_bytes_beyond_dlr_and_reports_it),
+        T(test_dma_request_follows_dmaen_and_the_transfer),
         T(test_indirect_write_longer_than_a_frame_is_split_and_reported),
         T(test_indirect_read_streams_through_the_fifo_by_byte_halfword_and_word),
         T(test_indirect_read_longer_than_the_fifo_sets_tcf_when_the_last_byte_is_in),

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "peripherals/dma.h"
+#include "peripherals/mx25lm51245g.h"
 #include "util/harness.h"
 
 #define OSPI 0x44021000u
@@ -116,6 +118,28 @@ static void test_one_mib_random_round_trip_through_write_read_and_image(void **s
     free(back);
 }
 
+/* Write feeds DR through DMA1 channel 1 on OCTOSPI1's request (DMAMUX1 input 41); Read is a
+ * DMA memory-to-memory copy from the window: each byte is one item, and the data arrives. */
+static void test_write_and_read_move_the_data_by_dma(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "ref_mx25_l562", false, NULL, NULL);
+    const se_dma *d = se_bus_find(se_machine_bus(s.m), SE_DMA_BASE)->state;
+    static uint8_t data[0x1234], back[0x1234];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 37u + 5u);
+    uint32_t at = 0x90020011u; /* odd: the frames get 0xFF pads, written by the CPU */
+    assert_int_equal(se_host_erase(s.h, at, sizeof data, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, at, data, sizeof data, &s.err), SE_OK);
+    assert_int_equal(d->items, sizeof data);
+    assert_int_equal(se_host_read(s.h, at, back, sizeof back, &s.err), SE_OK);
+    assert_memory_equal(back, data, sizeof data);
+    assert_int_equal(d->items, 2 * sizeof data);
+    assert_int_equal(se_machine_flash_counters(s.m)->warnings, 0);
+    th_close(&s);
+}
+
 static void test_forgotten_wren_is_explained(void **state)
 {
     (void)state;
@@ -171,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_init_reaches_the_b6_register_values),
         cmocka_unit_test(test_standard_session_in_both_link_variants),
         cmocka_unit_test(test_one_mib_random_round_trip_through_write_read_and_image),
+        cmocka_unit_test(test_write_and_read_move_the_data_by_dma),
         cmocka_unit_test(test_forgotten_wren_is_explained),
         cmocka_unit_test(test_wrong_poll_dummy_cycles_are_explained),
         cmocka_unit_test(test_mass_erase_takes_device_seconds_not_host_seconds),

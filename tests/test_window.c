@@ -96,12 +96,20 @@ static void test_in_place_reads_match_the_model(void **state)
  * (hardware.md D.8: a BusFault). */
 static const uint16_t prog_leave_then_read[] = {0x6804, 0x600b, 0x600a, 0x6804, 0x4770};
 
+/* CheckSum reads the window with the CPU: 256 word reads of block 0, in place after 64. */
+static void map_block0(th_session *s)
+{
+    uint32_t args[4] = {MEM, 0x400u, 0, 0};
+    se_call_record rec;
+    assert_int_equal(se_host_raw(s->h, "verify", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s->err),
+                     SE_OK);
+}
+
 static void leave_then_read(bool exact, se_call_result *r, se_window_stats *st)
 {
     th_session s;
     open_ref(&s, exact);
-    uint8_t b[0x400]; /* 256 word reads: in place after 64 */
-    assert_int_equal(se_host_read(s.h, MEM, b, sizeof b, &s.err), SE_OK); /* maps block 0 */
+    map_block0(&s);
     assert_int_equal(se_machine_write(s.m, PROG, prog_leave_then_read,
                                       sizeof prog_leave_then_read, &s.err),
                      SE_OK);
@@ -140,8 +148,7 @@ static uint64_t mapped_write_warnings(bool exact, se_window_stats *st, uint64_t 
 {
     th_session s;
     open_ref(&s, exact);
-    uint8_t b[0x400];
-    assert_int_equal(se_host_read(s.h, MEM, b, sizeof b, &s.err), SE_OK);
+    map_block0(&s);
     assert_int_equal(se_machine_write(s.m, PROG, prog_read_then_write,
                                       sizeof prog_read_then_write, &s.err),
                      SE_OK);

@@ -277,47 +277,141 @@ static int finish(uint32_t pir, uint32_t rounds, uint32_t fail_bit)
     return secr >= 0 && !((uint32_t)secr & fail_bit);
 }
 
-/* Byte k of a page-program frame: the data inside [off, off + n), else the 0xFF pad that
- * makes a DTR frame even (programs nothing, hardware.md A.5 rules 4 and 11). */
-static uint8_t frame_byte(uint32_t k, uint32_t off, uint32_t n, const uint8_t *src)
+/* ---- DMA1: channel 1 feeds OCTOSPI1 DR on its request, channel 2 copies memory ------------ */
+#define DMA_CH_DR 1u
+#define DMA_CH_COPY 2u
+
+/* Start a channel: byte items, so no alignment is needed anywhere. The channel asks to be
+ * secure: with TrustZone, a Secure loader's transfers must be Secure to reach its secure
+ * memory; a Non-secure loader's request is ignored by the DMA (RM0438), as is TZEN=0's. */
+static void dma_start(uint32_t ch, uint32_t ccr, uint32_t par, uint32_t mar, uint32_t n)
 {
-    return k - off < n ? src[k - off] : 0xFFu;
+    DMA1_CCR(ch) = 0u;
+    DMA1_CNDTR(ch) = n;
+    DMA1_CPAR(ch) = par;
+    DMA1_CM0AR(ch) = mar;
+    DMA1_CCR(ch) = ccr | DMA_CCR_SECURE | DMA_CCR_EN;
 }
 
-/* The frame's bytes [p, end) into DR, a word at a time while four remain. A write into a
- * full FIFO stalls the bus until there is room (hardware.md B.4), so there is no FTF poll. */
-static void dr_stream(uint32_t p, uint32_t end, uint32_t off, uint32_t n, const uint8_t *src)
+/* Wait for the end of a channel's transfer (TC, or TE: a refused or unmapped address), then
+ * disable it and clear its flags. */
+static int dma_done(uint32_t ch)
 {
-    for (; end - p >= 4u; p += 4u) {
-        uint32_t w;
-        if (p >= off && p + 4u <= off + n) {
-            w = ((const unaligned_u32 *)(src + (p - off)))->v;
-        } else {
-            w = 0;
-            for (uint32_t k = 0; k < 4u; k++)
-                w |= (uint32_t)frame_byte(p + k, off, n, src) << (8u * k);
-        }
-        OSPI_DR32 = w;
+    uint32_t isr, n = T_XFER;
+    while (!((isr = DMA1_ISR) & (DMA_ISR_TCIF(ch) | DMA_ISR_TEIF(ch))) && --n)
+        ;
+    DMA1_CCR(ch) = 0u;
+    DMA1_IFCR = DMA_IFCR_CGIF(ch);
+    return (isr & DMA_ISR_TCIF(ch)) && !(isr & DMA_ISR_TEIF(ch));
+}
+
+/* Memory to memory through DMA1 channel 2, in pieces of at most NDT's reach. */
+static int dma_copy(uint32_t dst, uint32_t src, uint32_t n)
+{
+    while (n) {
+        uint32_t k = n > DMA_CNDTR_MAX ? DMA_CNDTR_MAX : n;
+        dma_start(DMA_CH_COPY, DMA_CCR_MEM2MEM | DMA_CCR_PINC | DMA_CCR_MINC, src, dst, k);
+        if (!dma_done(DMA_CH_COPY))
+            return 0;
+        src += k;
+        dst += k;
+        n -= k;
     }
-    for (; p < end; p++)
-        OSPI_DR8 = frame_byte(p, off, n, src);
+    return 1;
 }
 
-/* PP4B of [off, off + n) inside one 256-byte page, widened to an even start and length (DTR
- * moves 2 bytes per clock). WREN without a WEL poll: the chip sets WEL when nCS rises at
- * the end of the WREN frame (hardware.md A.5). */
+/* ---- Write's page programs -------------------------------------------------------------
+ * The hot path of a whole-device download, so leaner than the helpers above: each frame ends
+ * before the next is configured (TCF of a command or write, the APMS match of the status
+ * poll, the drained FIFO of a register read), so BUSY = 0 without a poll; CR is written from
+ * known values; PSMKR/PSMAR/PIR, CR.DMAEN and the DMA channel's peripheral address are set
+ * once per call (DMAEN only raises a request while a frame has data to move, and the channel
+ * is enabled only for the page's data). */
+#define CR_BASE (OSPI_CR_FTHRES(FIFO_THRESHOLD) | OSPI_CR_EN | OSPI_CR_DMAEN)
+
+static void pages_begin(void)
+{
+    OSPI_PSMKR = SR_WIP;
+    OSPI_PSMAR = 0u;
+    OSPI_PIR = PIR_FAST;
+    OSPI_CR = CR_BASE | OSPI_CR_FMODE_IWRITE;
+    DMA1_CCR(DMA_CH_DR) = 0u;
+    DMA1_CPAR(DMA_CH_DR) = (uint32_t)&OSPI_DR8;
+}
+
+static void pages_end(void)
+{
+    OSPI_CR &= ~OSPI_CR_DMAEN;
+}
+
+/* WIP = 0 by automatic polling, then the P_FAIL bit of the security register. */
+static int page_finish(void)
+{
+#ifdef REF_POLL_INDIRECT
+    int ok = finish(PIR_FAST, ROUNDS_REG, SECR_P_FAIL);
+    OSPI_CR = CR_BASE | OSPI_CR_FMODE_IWRITE;
+    return ok;
+#else
+    OSPI_CR = CR_BASE | OSPI_CR_FMODE_POLL | OSPI_CR_APMS;
+    OSPI_TCR = OSPI_TCR_DHQC | DCYC_REG_DOPI;
+    OSPI_CCR = F_DOPI_READ;
+    OSPI_DLR = 1u;
+    OSPI_IR = OPI(CMD_RDSR);
+    OSPI_AR = 0u;
+    uint32_t rounds = ROUNDS_REG;
+    while (!reg_wait(&OSPI_SR, OSPI_SR_SMF, OSPI_SR_SMF, POLL_ROUND))
+        if (!--rounds) {
+            (void)ospi_abort();
+            return 0;
+        }
+    OSPI_FCR = OSPI_FCR_CSMF;
+    OSPI_CR = CR_BASE | OSPI_CR_FMODE_IREAD; /* RDSCUR: the poll's CCR, TCR and DLR */
+    OSPI_IR = OPI(CMD_RDSCUR);
+    OSPI_AR = 0u;
+    if (!sr_wait(OSPI_SR_TCF, OSPI_SR_TCF))
+        return 0;
+    uint32_t secr = OSPI_DR16 & 0xFFu; /* both bytes: the FIFO is empty, BUSY falls */
+    OSPI_FCR = OSPI_FCR_CTCF;
+    OSPI_CR = CR_BASE | OSPI_CR_FMODE_IWRITE;
+    return !(secr & SECR_P_FAIL);
+#endif
+}
+
+/* PP4B of [off, off + n) inside one 256-byte page, widened to an even start and length with
+ * 0xFF pads (DTR moves 2 bytes per clock; 0xFF programs nothing, hardware.md A.5 rules 4 and
+ * 11). The CPU writes the pads, DMA1 channel 1 moves the data into DR on the OCTOSPI's
+ * request, as HAL_OSPI_Transmit_DMA does. WREN without a WEL poll: the chip sets WEL when nCS
+ * rises at the end of the WREN frame (hardware.md A.5). Starts and ends with CR in indirect
+ * write mode. */
 static int program_page(uint32_t off, uint32_t n, const uint8_t *src)
 {
     uint32_t p = off & ~1u, end = (off + n + 1u) & ~1u;
 
 #ifndef REF_BUG_NO_WREN /* planted bug for the tests: page program without WREN */
-    if (!ospi_cmd(F_DOPI_CMD, OPI(CMD_WREN), 0u))
+    OSPI_TCR = OSPI_TCR_DHQC;
+    OSPI_CCR = F_DOPI_CMD;
+    OSPI_IR = OPI(CMD_WREN);
+    if (!ospi_done())
         return 0;
+#else
+    OSPI_TCR = OSPI_TCR_DHQC;
 #endif
-    if (!ospi_frame(OSPI_CR_FMODE_IWRITE, F_DOPI_WRITE, OPI(CMD_PP4B), p, end - p - 1u))
+    OSPI_CCR = F_DOPI_WRITE;
+    OSPI_DLR = end - p - 1u;
+    OSPI_IR = OPI(CMD_PP4B);
+    OSPI_AR = p; /* the frame waits for its data */
+    if (p < off)
+        OSPI_DR8 = 0xFFu;
+    DMA1_CNDTR(DMA_CH_DR) = n;
+    DMA1_CM0AR(DMA_CH_DR) = (uint32_t)src;
+    DMA1_CCR(DMA_CH_DR) = DMA_CCR_DIR | DMA_CCR_MINC | DMA_CCR_SECURE | DMA_CCR_EN;
+    if (!dma_done(DMA_CH_DR)) {
+        (void)ospi_abort(); /* the frame never completes: release nCS */
         return 0;
-    dr_stream(p, end, off, n, src);
-    return ospi_done() && finish(PIR_FAST, ROUNDS_REG, SECR_P_FAIL);
+    }
+    if (off + n < end)
+        OSPI_DR8 = 0xFFu;
+    return ospi_done() && page_finish();
 }
 
 static int erase(uint32_t ccr, uint32_t ir, uint32_t addr, uint32_t pir, uint32_t rounds)
@@ -424,6 +518,9 @@ int Init(void)
     RCC_AHB2ENR |= RCC_AHB2ENR_GPIOABC;
     (void)RCC_AHB2ENR; /* read back: the ports are clocked before they are written */
     gpio_init();
+    RCC_AHB1ENR |= RCC_AHB1ENR_DMA1_DMAMUX1;
+    (void)RCC_AHB1ENR;
+    DMAMUX1_CCR(DMA_CH_DR - 1u) = DMAMUX_REQ_OCTOSPI1;
     if (RCC_AHB3ENR & RCC_AHB3_OSPI1)
         (void)ospi_abort(); /* a previous Init left it memory-mapped: release nCS first */
     RCC_AHB3ENR |= RCC_AHB3_OSPI1;
@@ -472,6 +569,7 @@ int Write(uint32_t Address, uint32_t Size, uint8_t *buffer)
 
     if (!dev_range(Address, Size, &off) || !ospi_abort())
         return 0;
+    pages_begin();
     for (ok = 1; ok && Size; ) {
         uint32_t n = MX_PAGE - (off & (MX_PAGE - 1u));
         if (n > Size)
@@ -481,6 +579,7 @@ int Write(uint32_t Address, uint32_t Size, uint8_t *buffer)
         buffer += n;
         Size -= n;
     }
+    pages_end();
     return mm_enter() && ok;
 }
 
@@ -507,33 +606,34 @@ int MassErase(uint32_t Parallelism)
     return mm_enter() && ok;
 }
 
-/* The window a word at a time where it is word-aligned; the buffer may be at any byte. */
+/* The window into the buffer by a DMA memory-to-memory copy. */
 int Read(uint32_t Address, uint32_t Size, uint8_t *buffer)
 {
-    uint32_t off, i = 0;
+    uint32_t off;
 
     if (!dev_range(Address, Size, &off) || !mm_ensure())
         return 0;
-    const volatile uint8_t *m = mapped(off);
-    for (; i < Size && ((off + i) & 3u); i++)
-        buffer[i] = m[i];
-    for (; Size - i >= 4u; i += 4u)
-        ((unaligned_u32 *)(buffer + i))->v = *(const volatile uint32_t *)(m + i);
-    for (; i < Size; i++)
-        buffer[i] = m[i];
-    return 1;
+    return dma_copy((uint32_t)buffer, MX_START + off, Size);
 }
 
-/* init + the byte sum of the window's [at, at + n): bytes up to a word boundary, then
- * words (USADA8 adds a word's four bytes), then the tail. */
+/* init + the byte sum of the window's [at, at + n): bytes up to a word boundary, then four
+ * words at a time (USADA8 adds a word's four bytes; one branch per 16 bytes), then the tail.
+ * The window has no read side effects, so it is read as plain memory. */
 static uint32_t window_sum(uint32_t at, uint32_t n, uint32_t init)
 {
-    const volatile uint8_t *m = mapped(at);
+    const uint8_t *m = (const uint8_t *)mapped(at);
     uint32_t i = 0;
     for (; i < n && ((at + i) & 3u); i++)
         init += m[i];
+    for (; n - i >= 16u; i += 16u) {
+        const uint32_t *w = (const uint32_t *)(m + i);
+        init = __usada8(w[0], 0u, init);
+        init = __usada8(w[1], 0u, init);
+        init = __usada8(w[2], 0u, init);
+        init = __usada8(w[3], 0u, init);
+    }
     for (; n - i >= 4u; i += 4u)
-        init = __usada8(*(const volatile uint32_t *)(m + i), 0u, init);
+        init = __usada8(*(const uint32_t *)(m + i), 0u, init);
     for (; i < n; i++)
         init += m[i];
     return init;
@@ -569,27 +669,23 @@ uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size,
     if (!dev_range(MemoryAddr, skip + n, &off) || !mm_ensure())
         return 0xFFFFFFFFu;
 
-    const volatile uint8_t *m = mapped(off);
+    /* Equal spans of 16 bytes are found with one branch (XOR of the four word pairs); the
+     * first differing byte is then looked for byte by byte, and the rest only summed. */
+    const uint8_t *m = (const uint8_t *)mapped(off);
     const uint8_t *b = (const uint8_t *)RAMBufferAddr;
-    uint32_t sum = 0;
-    for (uint32_t k = skip, end = skip + n; k < end;) {
-        if (((off + k) & 3u) == 0u && end - k >= 4u) {
-            uint32_t v = *(const volatile uint32_t *)(m + k);
-            sum = __usada8(v, 0u, sum);
-            if (first_diff == 0u && v != ((const unaligned_u32 *)(b + k))->v)
-                for (uint32_t j = 0; j < 4u; j++)
-                    if ((uint8_t)(v >> (8u * j)) != b[k + j]) {
-                        first_diff = MX_START + off + k + j;
-                        break;
-                    }
-            k += 4u;
-        } else {
-            uint8_t v = m[k];
-            sum += v;
-            if (first_diff == 0u && v != b[k])
-                first_diff = MX_START + off + k;
-            k++;
-        }
+    uint32_t k = skip, end = skip + n;
+    while (k < end && ((off + k) & 3u) && m[k] == b[k])
+        k++;
+    while (((off + k) & 3u) == 0u && end - k >= 16u) {
+        const uint32_t *w = (const uint32_t *)(m + k);
+        const unaligned_u32 *v = (const unaligned_u32 *)(b + k);
+        if ((w[0] ^ v[0].v) | (w[1] ^ v[1].v) | (w[2] ^ v[2].v) | (w[3] ^ v[3].v))
+            break;
+        k += 16u;
     }
-    return ((uint64_t)sum << 32) | first_diff;
+    while (k < end && m[k] == b[k])
+        k++;
+    if (k < end)
+        first_diff = MX_START + off + k;
+    return ((uint64_t)window_sum(off + skip, n, 0u) << 32) | first_diff;
 }
