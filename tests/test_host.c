@@ -421,6 +421,30 @@ static void test_execution_from_stale_ram_is_noted(void **state)
     th_close(&s);
 }
 
+/* sp_set with sp = 0 is SP 0, not "the host's rule"; the buffer stays where the rule puts
+ * it. */
+static void test_sp_zero_override_keeps_the_rule_buffer(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    uint32_t rule_buffer = se_host_buffer(s.h);
+    th_close(&s);
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.sp = 0;
+    ho.sp_set = true;
+    th_open(&s, "sram_loader", false, NULL, &ho);
+    assert_int_equal(se_host_sp(s.h), 0);
+    assert_int_equal(se_host_buffer(s.h), rule_buffer);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK); /* this Init pushes nothing */
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_string_equal(r->res.reason, "the stack pointer is zero at entry: MSP 0x00000000 set "
+                                       "by the host before Init (running as the target would)");
+    th_close(&s);
+}
+
 /* ---- end run-time diagnoses ---- */
 
 int main(void)
@@ -450,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_wild_pointer_write_is_a_bus_fault_line),
         cmocka_unit_test(test_stack_into_image_is_a_warning_on_success),
         cmocka_unit_test(test_execution_from_stale_ram_is_noted),
+        cmocka_unit_test(test_sp_zero_override_keeps_the_rule_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
