@@ -96,6 +96,10 @@ static void test_faulty_loaders_have_distinct_exit_codes(void **state)
         {"hang_loader", 34, "spinning"},
         {"bkpt_clobber", 35, "breakpoint word"},
         {"systick_erased", 34, "erased internal flash"},
+        {"fault_div0", 33, "UsageFault DIVBYZERO: udiv r0, r1, r2 divides by zero (r2 = 0, "
+                           "CCR.DIV_0_TRP is set) at Init+0x"},
+        {"fault_unaligned", 33, "UsageFault UNALIGNED: 4-byte read of 0x"},
+        {"fault_unaligned_ldrd", 33, "UsageFault UNALIGNED: 8-byte read of 0x"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out;
