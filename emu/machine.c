@@ -710,11 +710,12 @@ static void hook_trap(uc_engine *uc, uint64_t address, uint32_t size, void *user
     se_machine *m = run->m;
     if (m->stop != STOP_NONE)
         return;
-    const se_trap_insn *t = run->first;
-    for (unsigned i = 0; i < run->n && t->pc != (uint32_t)address; i++)
-        t++;
+    const se_trap_insn *t = NULL; /* never looked for past the run */
+    for (unsigned i = 0; i < run->n && !t; i++)
+        if (run->first[i].pc == (uint32_t)address)
+            t = &run->first[i];
     uint32_t addr;
-    if (t->pc != (uint32_t)address || !trap_fires(m, t, &addr))
+    if (!t || !trap_fires(m, t, &addr))
         return;
     if (t->in_it) {
         /* Unicorn 2.0.1 calls the hooks of an IT block's instructions only when their
@@ -2516,11 +2517,12 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         uc_err ue = uc_emu_start(m->uc, pc | 1u, c->bkpt_addr, 0, 0);
         if (m->obs.paused) /* --trace */
             m->obs.paused(m->obs.ctx);
-        /* With any code hook installed (--trace's, or the trap hooks), Unicorn 2.0.1 does
-         * not put PC back to the start of a block the block hook refused (cpu-exec.c skips
-         * that when HOOK_EXISTS(UC_HOOK_CODE): PC stays where the last hooked instruction
-         * synced it): restore it, or instructions would run twice or not at all. */
-        if ((m->obs.insn || m->traps->nhooked) && (m->stop == STOP_EVENT || m->stop == STOP_IRQ))
+        /* Unicorn 2.0.1 puts PC back to the start of a block the block hook refused only
+         * while no code hook is in its list (cpu-exec.c, HOOK_EXISTS(UC_HOOK_CODE)); with
+         * --trace's hook or a trap hook, PC stays where a hooked instruction last synced
+         * it, in the middle of an earlier block. The block hook stopped before the block
+         * ran, so its start is where to resume, hooks or not. */
+        if (m->stop == STOP_EVENT || m->stop == STOP_IRQ)
             set_reg(m, UC_ARM_REG_PC, m->stop_block | 1u);
         pc = reg(m, UC_ARM_REG_PC);
         enum stop_kind st = m->stop;

@@ -532,10 +532,12 @@ static const uint16_t prog_div[] = {
 #define DV_UNTRP 4u
 #define DV_IT 8u
 
-/* DIV_0_TRP set (the hook armed), SysTick counting every 50 cycles without interrupts (so
- * the core stops at block boundaries for its events), 1000 turns of a loop counted in r5
- * with a udiv by 3 after the count (PC is synced at the udiv, mid-block); then, if r0 != 0, a udiv (1 / 3 = 0) and a load from 0x60000000 + 0
- * in the same block: a BusFault at DL_LOAD. Returns the count. */
+/* DIV_0_TRP set (the udiv hooks armed), and with r0 bit 1 cleared again; SysTick counting
+ * every 50 cycles without interrupts (so the core stops at block boundaries for its
+ * events); 1000 turns of a loop counted in r5 with a udiv by 3 after the count (PC is
+ * synced at the udiv, mid-block, while its hook is armed); then, with r0 bit 0, a udiv
+ * (1 / 3 = 0) and a load from 0x60000000 + 0 in the same block: a BusFault at DL_LOAD.
+ * Returns the count. */
 static const uint16_t prog_div_loop[] = {
     0x4606,          /* 00: mov r6, r0 */
     0xf64e, 0x5014,  /* 02: movw r0, #0xed14 */
@@ -544,34 +546,64 @@ static const uint16_t prog_div_loop[] = {
     0xf041, 0x0110,  /* 0c: orr.w r1, r1, #0x10 */
     0x6001,          /* 10: str r1, [r0, #0] */
     0xf3bf, 0x8f6f,  /* 12: isb sy */
-    0xf24e, 0x0010,  /* 16: movw r0, #0xe010 */
-    0xf2ce, 0x0000,  /* 1a: movt r0, #0xe000 */
-    0x2131,          /* 1e: movs r1, #0x31 */
-    0x6041,          /* 20: str r1, [r0, #4] */
-    0x6081,          /* 22: str r1, [r0, #8] */
-    0x2105,          /* 24: movs r1, #5 */
-    0x6001,          /* 26: str r1, [r0, #0] */
-    0x2500,          /* 28: movs r5, #0 */
-    0xf240, 0x34e8,  /* 2a: movw r4, #0x3e8 */
-    0x2164,          /* 2e: movs r1, #0x64 */
-    0x2203,          /* 30: movs r2, #3 */
-    0x3501,          /* 32: adds r5, #1 */
-    0xfbb1, 0xf3f2,  /* 34: udiv r3, r1, r2 */
-    0x3c01,          /* 38: subs r4, #1 */
-    0xd1fa,          /* 3a: bne.n 0x32 */
-    0x2100,          /* 3c: movs r1, #0 */
-    0x6001,          /* 3e: str r1, [r0, #0] */
-    0xb136,          /* 40: cbz r6, 0x50 */
-    0x2101,          /* 42: movs r1, #1 */
-    0xfbb1, 0xf3f2,  /* 44: udiv r3, r1, r2 */
-    0x2160,          /* 48: movs r1, #0x60 */
-    0x0609,          /* 4a: lsls r1, r1, #0x18 */
-    0x185b,          /* 4c: adds r3, r3, r1 */
-    0x681a,          /* 4e: ldr r2, [r3, #0] */
-    0x4628,          /* 50: mov r0, r5 */
-    0x4770,          /* 52: bx lr */
+    0x08b7,          /* 16: lsrs r7, r6, #2 */
+    0xd304,          /* 18: bcc.n 0x24 */
+    0xf021, 0x0110,  /* 1a: bic.w r1, r1, #0x10 */
+    0x6001,          /* 1e: str r1, [r0, #0] */
+    0xf3bf, 0x8f6f,  /* 20: isb sy */
+    0xf24e, 0x0010,  /* 24: movw r0, #0xe010 */
+    0xf2ce, 0x0000,  /* 28: movt r0, #0xe000 */
+    0x2131,          /* 2c: movs r1, #0x31 */
+    0x6041,          /* 2e: str r1, [r0, #4] */
+    0x6081,          /* 30: str r1, [r0, #8] */
+    0x2105,          /* 32: movs r1, #5 */
+    0x6001,          /* 34: str r1, [r0, #0] */
+    0x2500,          /* 36: movs r5, #0 */
+    0xf240, 0x34e8,  /* 38: movw r4, #0x3e8 */
+    0x2164,          /* 3c: movs r1, #0x64 */
+    0x2203,          /* 3e: movs r2, #3 */
+    0x3501,          /* 40: adds r5, #1 */
+    0xfbb1, 0xf3f2,  /* 42: udiv r3, r1, r2 */
+    0x3c01,          /* 46: subs r4, #1 */
+    0xd1fa,          /* 48: bne.n 0x40 */
+    0x2100,          /* 4a: movs r1, #0 */
+    0x6001,          /* 4c: str r1, [r0, #0] */
+    0x0877,          /* 4e: lsrs r7, r6, #1 */
+    0xd306,          /* 50: bcc.n 0x60 */
+    0x2101,          /* 52: movs r1, #1 */
+    0xfbb1, 0xf3f2,  /* 54: udiv r3, r1, r2 */
+    0x2160,          /* 58: movs r1, #0x60 */
+    0x0609,          /* 5a: lsls r1, r1, #0x18 */
+    0x185b,          /* 5c: adds r3, r3, r1 */
+    0x681a,          /* 5e: ldr r2, [r3, #0] */
+    0x4628,          /* 60: mov r0, r5 */
+    0x4770,          /* 62: bx lr */
 };
-#define DL_LOAD 0x4e
+#define DL_LOAD 0x5e
+#define DL_FAULT 1u
+#define DL_CLEAR 2u
+
+/* CCR.DIV_0_TRP and UNALIGN_TRP set (hooks on the udiv and the word accesses), UNALIGN_TRP
+ * cleared again, then an unaligned `ldr r3, [r0]` (allowed now) and `udiv r0, r1 = 6,
+ * r2 = 3`: returns 2. */
+static const uint16_t prog_stale[] = {
+    0xf64e, 0x5214,  /* 00: movw r2, #0xed14 */
+    0xf2ce, 0x0200,  /* 04: movt r2, #0xe000 */
+    0x6811,          /* 08: ldr r1, [r2, #0] */
+    0xf041, 0x0118,  /* 0a: orr.w r1, r1, #0x18 */
+    0x6011,          /* 0e: str r1, [r2, #0] */
+    0xf3bf, 0x8f6f,  /* 10: isb sy */
+    0xf021, 0x0108,  /* 14: bic.w r1, r1, #8 */
+    0x6011,          /* 18: str r1, [r2, #0] */
+    0xf3bf, 0x8f6f,  /* 1a: isb sy */
+    0xf243, 0x0001,  /* 1e: movw r0, #0x3001 */
+    0xf2c2, 0x0000,  /* 22: movt r0, #0x2000 */
+    0x6803,          /* 26: ldr r3, [r0, #0] */
+    0x2106,          /* 28: movs r1, #6 */
+    0x2203,          /* 2a: movs r2, #3 */
+    0xfbb1, 0xf0f2,  /* 2c: udiv r0, r1, r2 */
+    0x4770,          /* 30: bx lr */
+};
 
 /* Unaligned accesses: if r0 bit 0, VTOR = VT and SHCSR.USGFAULTENA; bit 1, CCR.UNALIGN_TRP
  * = 1 (then DSB, ISB); r0 = DATA+1, r6 = DATA+2, r7 = 0; `tbb` on r1 to one access, then
@@ -1567,8 +1599,9 @@ static void test_divide_by_zero_inside_an_it_block_is_said_not_raised(void **sta
     expect_contains(f->logs[f->nlogs - 1], "inside an IT block: not raised");
 }
 
-/* With trap hooks installed Unicorn 2.0.1 leaves PC stale when the block hook stops the
- * core (cpu-exec.c); the machine must resume exactly: every turn of the loop counted once,
+/* With a trap hook armed, Unicorn 2.0.1 leaves PC where the hook synced it (mid-block) when
+ * the block hook stops the core (cpu-exec.c); the machine must resume exactly: every turn
+ * of the loop counted once, no instruction run twice (also with the hook removed again),
  * and a later BusFault still named at its load. */
 static void test_armed_div_hooks_keep_resumes_and_fault_pcs_exact(void **state)
 {
@@ -1578,9 +1611,31 @@ static void test_armed_div_hooks_keep_resumes_and_fault_pcs_exact(void **state)
     call2(m, 0, 0, &r);
     expect_status(&r, SE_OK);
     assert_int_equal(r.r0, 1000);
-    call2(m, 1, 0, &r);
+    uint64_t armed = r.instructions;
+    call2(m, DL_CLEAR, 0, &r); /* bic, str, isb more; the loop runs unhooked */
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 1000);
+    assert_int_equal(r.instructions, armed + 3);
+    call2(m, DL_FAULT, 0, &r);
     expect_status(&r, SE_ERR_LOCKUP);
-    expect_prefix(r.reason, "BusFault PRECISERR: 4-byte read of 0x60000000 (unmapped) at 0x2000104e");
+    expect_prefix(r.reason, "BusFault PRECISERR: 4-byte read of 0x60000000 (unmapped) at 0x2000105e");
+}
+
+/* UNALIGN_TRP's hooks removed while DIV_0_TRP's stays (Unicorn 2.0.1 keeps removed hooks
+ * listed until the run ends): the unaligned ldr is let through, the udiv still checked. */
+static void test_removed_trap_hooks_leave_nothing_behind(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot_image(f, prog_stale, sizeof prog_stale);
+    se_call_result r;
+    call2(m, 0, 0, &r);
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 2);
+    assert_int_equal(r.exceptions, 0);
+    assert_int_equal(se_machine_scs(m)->ccr & 0x18u, 0x10u);
+    call2(m, 0, 0, &r); /* again, from blocks translated without the removed hooks */
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 2);
 }
 
 static void run_unaligned(fixture *f, uint32_t flags, uint32_t which, se_call_result *r)
@@ -1736,6 +1791,7 @@ int main(void)
         T(test_clearing_div_0_trp_disarms_the_check),
         T(test_divide_by_zero_inside_an_it_block_is_said_not_raised),
         T(test_armed_div_hooks_keep_resumes_and_fault_pcs_exact),
+        T(test_removed_trap_hooks_leave_nothing_behind),
         T(test_unaligned_ldr_without_unalign_trp_is_done),
         T(test_unaligned_ldr_with_unalign_trp_is_unaligned_at_the_ldr),
         T(test_unaligned_accesses_fault_at_their_instruction),
