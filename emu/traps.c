@@ -28,8 +28,10 @@ const char *se_trap_reg_name(unsigned r)
     return r < 16 ? names[r] : "?";
 }
 
-/* What the architecture requires of each instruction's accesses (ARMv8-M ARM, "Alignment
- * behavior"): kind, alignment and bytes. False for instructions not checked. */
+/* What ARMv8-M (Main Extension) requires of each instruction's accesses: LDM/STM, LDRD/STRD
+ * and the exclusive and acquire/release forms are always checked for alignment, single
+ * word and halfword accesses (MemU) only under CCR.UNALIGN_TRP, byte accesses never. Kind,
+ * alignment and bytes; false for instructions not checked. */
 static bool classify(unsigned id, se_trap_kind *kind, uint8_t *align, uint16_t *bytes,
                      bool *multiple)
 {

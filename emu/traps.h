@@ -15,7 +15,10 @@
  *   LDREX, LDREXH               UC_HOOK_INTR intno 4 (EXCP_DATA_ABORT), PC exact
  *   SDIV, UDIV by zero          quotient 0, no exception whatever the guest's CCR says
  *   (Unicorn's own CCR cannot be set through its API; the guest's CCR is emu/scs.c's.)
- *   Neither SP written by uc_reg_write nor `mov sp, r0` drops bits [1:0]. */
+ *   Neither SP written by uc_reg_write nor `mov sp, r0` drops bits [1:0], as silicon does
+ *   (SP is word-aligned: ARMv7-M ARM B1.4.1, unchanged in ARMv8-M). SP-relative accesses at
+ *   aligned offsets are therefore not checked: they cannot fault on silicon, and a loader
+ *   that misaligns SP runs differently here, undiagnosed. */
 #ifndef SE_TRAPS_H
 #define SE_TRAPS_H
 
