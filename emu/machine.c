@@ -18,6 +18,7 @@
 #include "../peripherals/vcd.h" /* --vcd tap */
 #include "faultpc.h"
 #include "trace.h" /* --trace / --last */
+#include "traps.h" /* DIVBYZERO, UNALIGNED */
 #include "tz.h"    /* TrustZone */
 #include "ucfix.h" /* Unicorn 2.0.x store path */
 #include "window.h" /* the external-memory window, read in place when it can be */
@@ -45,6 +46,7 @@ enum stop_kind {
     STOP_STRICT,    /* unmodelled register in strict mode */
     STOP_RESET,     /* AIRCR.SYSRESETREQ */
     STOP_WINDOW,    /* a write into a window block read in place: replay it on the model */
+    STOP_TRAP,      /* a trap hook: DIVBYZERO or UNALIGNED at m->trap */
 };
 
 typedef struct icache_slot {
@@ -76,6 +78,29 @@ typedef struct tz_area {
     tz_run *ctx;       /* per page: the context of a run starting there */
 } tz_area;
 /* ---- end TrustZone ---- */
+
+/* ---- traps: DIVBYZERO, UNALIGNED (emu/traps.h) ---- */
+struct se_machine;
+/* Consecutive instructions of one kind, under one bounded code hook. */
+typedef struct trap_run {
+    struct se_machine *m;
+    const se_trap_insn *first;
+    unsigned n;
+    uc_hook hook;
+    bool on;
+} trap_run;
+/* Allocated apart from the machine, so a snapshot restore (which copies the machine's
+ * fields) leaves the record of the hooks Unicorn really has alone. */
+typedef struct trap_state {
+    se_trap_insn *insn;       /* the image's instructions to check, by address */
+    size_t n;
+    trap_run *run;
+    size_t nrun;
+    unsigned nhooked;         /* runs whose hook is installed */
+    bool scan_due;            /* the image changed: decode it again */
+    bool dirty;               /* sync the hooks with CCR before running on */
+} trap_state;
+/* ---- end traps ---- */
 
 typedef struct mapped_mmio {
     se_mmio_read_fn rd;
@@ -154,6 +179,7 @@ struct se_machine {
     unsigned sp_tick;            /* blocks until the next SP check */
     bool stack_noted;            /* this call: stack overflow recorded */
     bool exec_noted;             /* this call: execution outside the image recorded */
+    bool trap_noted;             /* this call: a trap inside an IT block recorded */
     char diag[640];              /* this call's notes, put before the reason by finish() */
     /* ---- end run-time diagnoses ---- */
     uint32_t mmio_addr;       /* the peripheral access in progress, for host_pc() */
@@ -180,6 +206,12 @@ struct se_machine {
     se_tz_outcome tz_out;
     tz_area tz_areas[4];
     /* ---- end TrustZone ---- */
+
+    /* ---- traps ---- */
+    trap_state *traps;
+    const se_trap_insn *trap;   /* STOP_TRAP: the instruction */
+    uint32_t trap_addr;         /* and its access's address */
+    /* ---- end traps ---- */
 };
 
 /* ---- logging ------------------------------------------------------------------------- */
@@ -661,6 +693,210 @@ se_err se_machine_set_observer(se_machine *m, const se_insn_observer *o, se_erro
 
 /* ---- end --trace / --last ------------------------------------------------------------ */
 
+/* ---- traps: DIVBYZERO and UNALIGNED ---------------------------------------------------
+ * Unicorn 2.0.1 never raises either (facts in emu/traps.h). The instructions that can are
+ * found once by decoding the downloaded image; each run of them gets a UC_HOOK_CODE hook
+ * bounded to it, installed only while the check can fire: always for the accesses that
+ * must be aligned whatever CCR says, while CCR.DIV_0_TRP is set for SDIV/UDIV, while
+ * CCR.UNALIGN_TRP is set for LDR/STR. Unicorn decides when it translates an instruction
+ * whether to call the code hooks there, so an instruction outside every range costs
+ * nothing; translated blocks are dropped whenever hooks come or go. A hook that finds the
+ * fault stops the core before the instruction runs (PC is synced there), and the fault is
+ * raised through fault() like any other. Not checked: code outside the downloaded image,
+ * or copied there at run time, and floating-point accesses. */
+
+static uint32_t reg_n(se_machine *m, unsigned r)
+{
+    static const int ids[16] = {
+        UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,
+        UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9,
+        UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR,
+        UC_ARM_REG_PC,
+    };
+    return r < 16 ? reg(m, ids[r]) : 0;
+}
+
+/* The address the access makes with the registers as they are (before it runs). */
+static uint32_t trap_access(se_machine *m, const se_trap_insn *t)
+{
+    return se_trap_address(t, t->rn == 15 ? 0 : reg_n(m, t->rn),
+                           t->rm == SE_TRAP_NO_REG ? 0 : reg_n(m, t->rm));
+}
+
+/* Whether the instruction faults with the registers as they are; *addr is its access's
+ * address. */
+static bool trap_fires(se_machine *m, const se_trap_insn *t, uint32_t *addr)
+{
+    *addr = 0;
+    if (t->kind == SE_TRAP_DIV)
+        return (m->scs.ccr & SE_CCR_DIV_0_TRP) && reg_n(m, t->rm) == 0;
+    if (t->kind == SE_TRAP_ALIGN_TRP && !(m->scs.ccr & SE_CCR_UNALIGN_TRP))
+        return false;
+    *addr = trap_access(m, t);
+    return (*addr & (t->align - 1u)) != 0;
+}
+
+/* "UsageFault UNALIGNED: 4-byte read of 0x20003001 (ldr r0, [r1]; CCR.UNALIGN_TRP is set)" */
+static void unaligned_desc(const se_trap_insn *t, uint32_t addr, char *buf, size_t len)
+{
+    if (t->kind == SE_TRAP_ALIGN_TRP)
+        snprintf(buf, len, "UsageFault UNALIGNED: %u-byte %s of 0x%08" PRIx32 " (%s; "
+                 "CCR.UNALIGN_TRP is set)", t->bytes, t->store ? "write" : "read", addr, t->text);
+    else
+        snprintf(buf, len, "UsageFault UNALIGNED: %u-byte %s of 0x%08" PRIx32 " (%s: "
+                 "%s-aligned whatever CCR.UNALIGN_TRP says)", t->bytes,
+                 t->store ? "write" : "read", addr, t->text, t->align == 4 ? "word" : "halfword");
+}
+
+static void hook_trap(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)size;
+    trap_run *run = user;
+    se_machine *m = run->m;
+    if (m->stop != STOP_NONE)
+        return;
+    const se_trap_insn *t = NULL; /* never looked for past the run */
+    for (unsigned i = 0; i < run->n && !t; i++)
+        if (run->first[i].pc == (uint32_t)address)
+            t = &run->first[i];
+    uint32_t addr;
+    if (!t || !trap_fires(m, t, &addr))
+        return;
+    if (t->in_it) {
+        /* Unicorn 2.0.1 calls the hooks of an IT block's instructions only when their
+         * condition passes, but defers a stop to the end of the block (#853/#880: stopping
+         * inside one corrupts its state), so the fault cannot be raised at its PC: the
+         * instruction runs as Unicorn does it, and the call says so. */
+        if (!m->trap_noted) {
+            char sym[128], desc[320];
+            m->trap_noted = true;
+            if (t->kind == SE_TRAP_DIV)
+                snprintf(desc, sizeof desc, "UsageFault DIVBYZERO: %s divides by zero (%s = 0, "
+                         "CCR.DIV_0_TRP is set)", t->text, se_trap_reg_name(t->rm));
+            else
+                unaligned_desc(t, addr, desc, sizeof desc);
+            diag_add(m, "%s at %s, inside an IT block: not raised (Unicorn 2.0.1 cannot stop "
+                     "there; the instruction ran as if the trap were off)", desc,
+                     fmt_addr(m, t->pc, sym, sizeof sym));
+        }
+        return;
+    }
+    m->stop = STOP_TRAP;
+    m->trap = t;
+    m->trap_addr = addr;
+    uc_emu_stop(uc);
+}
+
+/* Remove every trap hook and the blocks translated with them. */
+static void traps_unhook(se_machine *m)
+{
+    trap_state *ts = m->traps;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < ts->nrun; i++) {
+        trap_run *r = &ts->run[i];
+        if (!r->on)
+            continue;
+        uc_hook_del(m->uc, r->hook);
+        r->on = false;
+        if (r->first->pc < lo)
+            lo = r->first->pc;
+        if (r->first[r->n - 1].pc + 4u > hi)
+            hi = r->first[r->n - 1].pc + 4u;
+    }
+    ts->nhooked = 0;
+    if (hi > lo)
+        uc_ctl_remove_cache(m->uc, lo, hi);
+}
+
+/* Decode the image again: its instructions to check, in runs. */
+static se_err traps_scan(se_machine *m, se_error *err)
+{
+    trap_state *ts = m->traps;
+    traps_unhook(m);
+    free(ts->insn);
+    free(ts->run);
+    ts->insn = NULL;
+    ts->run = NULL;
+    ts->n = ts->nrun = 0;
+    ts->scan_due = false;
+    const uint8_t *code = m->image_end > m->image_base
+                              ? host_ptr(m, m->image_base, m->image_end - m->image_base)
+                              : NULL;
+    if (!code)
+        return SE_OK;
+    ts->insn = se_traps_scan(code, m->image_end - m->image_base, m->image_base, &ts->n);
+    if (!ts->n)
+        return SE_OK;
+    ts->run = calloc(ts->n, sizeof *ts->run);
+    if (!ts->run)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory for the trap checks");
+    for (size_t i = 0; i < ts->n; i++) {
+        const se_trap_insn *t = &ts->insn[i];
+        trap_run *r = ts->nrun ? &ts->run[ts->nrun - 1] : NULL;
+        if (r && r->first->kind == t->kind && t[-1].pc + t[-1].size == t->pc) {
+            r->n++;
+            continue;
+        }
+        ts->run[ts->nrun++] = (trap_run){m, t, 1, 0, false};
+    }
+    return SE_OK;
+}
+
+/* Hooks to match the image and CCR. Only between runs of the core. */
+static se_err traps_sync(se_machine *m, se_error *err)
+{
+    trap_state *ts = m->traps;
+    ts->dirty = false;
+    if (ts->scan_due) {
+        se_err e = traps_scan(m, err);
+        if (e)
+            return e;
+    }
+    bool want[3] = {
+        [SE_TRAP_DIV] = (m->scs.ccr & SE_CCR_DIV_0_TRP) != 0,
+        [SE_TRAP_ALIGN] = true,
+        [SE_TRAP_ALIGN_TRP] = (m->scs.ccr & SE_CCR_UNALIGN_TRP) != 0,
+    };
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < ts->nrun; i++) {
+        trap_run *r = &ts->run[i];
+        if (r->on == want[r->first->kind])
+            continue;
+        if (r->on) {
+            uc_hook_del(m->uc, r->hook);
+            ts->nhooked--;
+        } else {
+            const se_trap_insn *last = r->first + r->n - 1;
+            uc_err ue = uc_hook_add(m->uc, &r->hook, UC_HOOK_CODE, (void *)hook_trap, r,
+                                    r->first->pc, last->pc + last->size - 1u);
+            if (ue != UC_ERR_OK)
+                return uc_fail(err, ue, "add a trap hook");
+            ts->nhooked++;
+        }
+        r->on = !r->on;
+        if (r->first->pc < lo)
+            lo = r->first->pc;
+        if (r->first[r->n - 1].pc + 4u > hi)
+            hi = r->first[r->n - 1].pc + 4u;
+    }
+    /* Unicorn decided at translation whether each instruction calls the code hooks. */
+    if (hi > lo)
+        uc_ctl_remove_cache(m->uc, lo, hi);
+    return SE_OK;
+}
+
+/* CCR's trap bits or the image changed: sync at the next block boundary (adding hooks and
+ * dropping translated blocks is not safe from inside an MMIO callback). The new setting
+ * takes effect from the next translated block: the ISB that ARM asks for after an SCB
+ * write ends one. */
+static void traps_changed(se_machine *m)
+{
+    m->traps->dirty = true;
+    m->next_event = 0;
+}
+
+/* ---- end traps ---- */
+
 static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 {
     se_machine *m = user;
@@ -736,6 +972,8 @@ static void scs_effects(se_machine *m, unsigned fx, uint32_t addr, bool write, u
     }
     if (fx & SE_SCS_FX_TIMER)
         reschedule_systick(m, m->cycles);
+    if (fx & SE_SCS_FX_TRAPS)
+        traps_changed(m);
     if (fx & SE_SCS_FX_RESET) {
         m->stop = STOP_RESET;
         uc_emu_stop(m->uc);
@@ -1726,6 +1964,11 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
     if (!m)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     m->prof = p;
+    m->traps = calloc(1, sizeof *m->traps);
+    if (!m->traps) {
+        free(m);
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    }
     if (o)
         m->opts = *o;
     else
@@ -1882,6 +2125,11 @@ void se_machine_free(se_machine *m)
         free(m->tz_areas[i].run);
         free(m->tz_areas[i].ctx);
     }
+    if (m->traps) {
+        free(m->traps->insn);
+        free(m->traps->run);
+        free(m->traps);
+    }
     free(m->sram);
     free(m->iflash);
     free(m);
@@ -1898,6 +2146,8 @@ void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end)
     m->image_base = base;
     m->image_end = end;
     memset(m->icache, 0, sizeof m->icache); /* the slots' `outside` flags follow the image */
+    m->traps->scan_due = true; /* traps: decoded before the next run */
+    m->traps->dirty = true;
 }
 
 /* ---- run-time diagnoses ---- */
@@ -1949,6 +2199,10 @@ se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t le
                             len, addr);
     /* Code may have changed under translated blocks. */
     uc_ctl_remove_cache(m->uc, addr, addr + len);
+    if (addr < m->image_end && addr + len > m->image_base) { /* traps: decode it again */
+        m->traps->scan_due = true;
+        m->traps->dirty = true;
+    }
     for (size_t i = 0; i < ICACHE_SLOTS; i++)
         if (m->icache[i].addr - addr < len)
             m->icache[i].addr = 0;
@@ -2212,6 +2466,21 @@ static entry_result fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint3
     return fault_at(m, exc, cfsr_bits, pc, desc, "at");
 }
 
+/* traps: the fault a trap hook found (STOP_TRAP), raised at its instruction. */
+static entry_result trap_fault(se_machine *m)
+{
+    const se_trap_insn *t = m->trap;
+    char desc[320];
+    ring_cut(m, t->pc, true); /* --last */
+    if (t->kind == SE_TRAP_DIV) {
+        snprintf(desc, sizeof desc, "UsageFault DIVBYZERO: %s divides by zero (%s = 0, "
+                 "CCR.DIV_0_TRP is set)", t->text, se_trap_reg_name(t->rm));
+        return fault(m, SE_EXC_USAGEFAULT, SE_CFSR_DIVBYZERO, t->pc, desc);
+    }
+    unaligned_desc(t, m->trap_addr, desc, sizeof desc);
+    return fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNALIGNED, t->pc, desc);
+}
+
 /* ---- the call ------------------------------------------------------------------------ */
 
 static double wall_now(void)
@@ -2335,7 +2604,20 @@ static entry_result intr_fault(se_machine *m, uint32_t pc, bool *halted, char *w
         snprintf(why, wl, "the loader executed a BKPT instruction at 0x%08" PRIx32
                  " (not the host's breakpoint): the core halts there", pc);
         return ENTRY_OK;
-    case 3: case 4:
+    case 4: { /* Unicorn 2.0.1 raises this for an unaligned LDREX/LDREXH (emu/traps.h),
+               * which outside the image no trap hook saw first */
+        se_trap_insn t;
+        const uint8_t *code = host_ptr(m, pc, 4);
+        if (code && se_trap_decode(code, 4, pc, &t) && t.kind == SE_TRAP_ALIGN) {
+            uint32_t addr = trap_access(m, &t);
+            if (addr & (t.align - 1u)) {
+                unaligned_desc(&t, addr, desc, sizeof desc);
+                return fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNALIGNED, pc, desc);
+            }
+        }
+    }
+        /* fall through */
+    case 3:
         snprintf(desc, sizeof desc, "MemManage %s",
                  m->intno == 3 ? "IACCVIOL: instruction fetch refused (execute-never or no memory)"
                                : "DACCVIOL: data access refused");
@@ -2488,7 +2770,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     m->ring_pos = 0;
     /* ---- run-time diagnoses ---- */
     m->sp_tick = SP_CHECK_EVERY;
-    m->stack_noted = m->exec_noted = false;
+    m->stack_noted = m->exec_noted = m->trap_noted = false;
     m->diag[0] = '\0';
     if (c->sp == 0 || (c->sp - m->prof->sram.base > m->prof->sram.size &&
                        c->sp - m->prof->sram_alias > m->prof->sram.size)) {
@@ -2541,14 +2823,23 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
             finish(m, r, SE_ERR_EMU, c0, sk0, t0);
             return;
         }
+        if (m->traps->dirty) { /* traps: CCR or the image changed */
+            se_error te;
+            if (traps_sync(m, &te) != SE_OK) {
+                snprintf(r->reason, sizeof r->reason, "%s", te.msg);
+                finish(m, r, SE_ERR_EMU, c0, sk0, t0);
+                return;
+            }
+        }
         uc_err ue = uc_emu_start(m->uc, pc | 1u, c->bkpt_addr, 0, 0);
         if (m->obs.paused) /* --trace */
             m->obs.paused(m->obs.ctx);
-        /* --trace: with a code hook installed, Unicorn 2.0.1 does not put PC back to the
-         * start of a block the block hook refused (it keeps the PC synced for the last
-         * hooked instruction, the previous block's last): restore it, or that instruction
-         * would run twice. */
-        if (m->obs.insn && (m->stop == STOP_EVENT || m->stop == STOP_IRQ))
+        /* Unicorn 2.0.1 puts PC back to the start of a block the block hook refused only
+         * while no code hook is in its list (cpu-exec.c, HOOK_EXISTS(UC_HOOK_CODE)); with
+         * --trace's hook or a trap hook, PC stays where a hooked instruction last synced
+         * it, in the middle of an earlier block. The block hook stopped before the block
+         * ran, so its start is where to resume, hooks or not. */
+        if (m->stop == STOP_EVENT || m->stop == STOP_IRQ)
             set_reg(m, UC_ARM_REG_PC, m->stop_block | 1u);
         pc = reg(m, UC_ARM_REG_PC);
         enum stop_kind st = m->stop;
@@ -2597,7 +2888,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                 if (m->first_cause[0])
                     snprintf(r->reason, sizeof r->reason, "%s", m->first_cause);
                 /* run-time diagnoses: a call that returned despite them */
-                if (m->stack_noted || m->exec_noted)
+                if (m->stack_noted || m->exec_noted || m->trap_noted)
                     mlog(m, SE_LOG_WARN, "%s", m->diag);
                 finish(m, r, SE_OK, c0, sk0, t0);
                 return;
@@ -2662,6 +2953,9 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
                 finish(m, r, SE_ERR_EMU, c0, sk0, t0);
                 return;
             }
+            break;
+        case STOP_TRAP:
+            er = trap_fault(m);
             break;
         case STOP_UNDEF:
             m->intno = 1;
@@ -2785,6 +3079,10 @@ void se_machine_snap_restore(se_machine *m, const se_machine_snap *s)
         memcpy(d->state, s->dev[i], d->cls->state_size);
     }
     memcpy(m, &s->m, sizeof *m);
+    /* traps: the hooks Unicorn has are m->traps' (not restored); CCR may differ now */
+    m->traps->dirty = true;
+    if (code_changed)
+        m->traps->scan_due = true;
     if (m->mx25)
         *m->mx25 = s->mx25;
     if (m->flash_img)

@@ -554,7 +554,13 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
         *fx |= SE_SCS_FX_IRQ;
         break;
     case SCR: s->scr = value & 0x1Eu; break;
-    case CCR: s->ccr = (value & 0x0007031Bu) | 0x200u; break;
+    case CCR: {
+        uint32_t old = s->ccr;
+        s->ccr = (value & 0x0007031Bu) | 0x200u;
+        if ((old ^ s->ccr) & (SE_CCR_UNALIGN_TRP | SE_CCR_DIV_0_TRP))
+            *fx |= SE_SCS_FX_TRAPS;
+        break;
+    }
     case SHCSR:
         s->shcsr = (s->shcsr & ~0x000F0000u) | (value & 0x000F0000u);
         *fx |= SE_SCS_FX_IRQ;

@@ -65,7 +65,12 @@ enum {
     SE_SCS_FX_UNMODELLED = 1 << 3, /* offset with no model: reported by the caller */
     SE_SCS_FX_IGNORED = 1 << 4,  /* write to a read-only or debugger-only field */
     SE_SCS_FX_MPU = 1 << 5,      /* MPU enabled: not enforced, reported */
+    SE_SCS_FX_TRAPS = 1 << 6,    /* CCR.DIV_0_TRP or CCR.UNALIGN_TRP changed */
 };
+
+/* CCR bits the machine acts on (ARMv8-M ARM, CCR) */
+#define SE_CCR_UNALIGN_TRP (1u << 3)
+#define SE_CCR_DIV_0_TRP (1u << 4)
 
 typedef struct se_scs {
     /* SysTick: the counter is derived from the cycle count. It was loaded with

@@ -110,10 +110,13 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     /* SP = BKPT word address + image size + 0x400 (protocol.md 2.1: 0x20000000 + 0x186C +
      * 0x400 in the U031 log). Whether "size" counts .bss is not known: we use the bytes
      * transferred, as the host can only know those. */
-    h->sp = h->o.sp ? h->o.sp : p->bkpt_addr + h->img.size + p->stack_gap;
+    uint32_t rule_sp = p->bkpt_addr + h->img.size + p->stack_gap;
+    h->sp = h->o.sp_set || h->o.sp ? h->o.sp : rule_sp;
     /* The buffer: where the U031/WLE5 logs show the host's zero block, just above the
-     * stack (align_up(SP + 1, 0x20) + 0x20). */
-    h->buffer = h->o.buffer ? h->o.buffer : align_up(h->sp + 1, 0x20) + 0x20;
+     * stack (align_up(SP + 1, 0x20) + 0x20). An SP outside SRAM (0: protocol.md 2.1, bad
+     * run P7) leaves the buffer where the host's own SP would put it. */
+    uint32_t below = h->sp - p->sram.base < p->sram.size ? h->sp : rule_sp;
+    h->buffer = h->o.buffer ? h->o.buffer : align_up(below + 1, 0x20) + 0x20;
     uint32_t end = p->ram_end;
     const se_storage_info *si = se_stldr_storage(l);
     /* A device that lives in RAM (our SRAM test loaders) must not be used as buffer. */

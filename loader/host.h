@@ -18,7 +18,8 @@ typedef struct se_host_opts {
     bool strict;                 /* over-limit image is an error */
     uint32_t chunk;              /* Write/Read/Verify chunk size; 0 = all free RAM */
     uint32_t buffer;             /* data buffer address; 0 = after the stack */
-    uint32_t sp;                 /* stack pointer override; 0 = the host's rule */
+    uint32_t sp;                 /* stack pointer override; 0 = the host's rule unless sp_set */
+    bool sp_set;                 /* sp is given, even 0 (the field case "MSP is set to zero") */
     uint64_t max_instructions;   /* per call; 0 = none */
     double max_seconds;          /* per call wall-clock limit; 0 = none */
 } se_host_opts;

@@ -96,6 +96,10 @@ static void test_faulty_loaders_have_distinct_exit_codes(void **state)
         {"hang_loader", 34, "spinning"},
         {"bkpt_clobber", 35, "breakpoint word"},
         {"systick_erased", 34, "erased internal flash"},
+        {"fault_div0", 33, "UsageFault DIVBYZERO: udiv r0, r1, r2 divides by zero (r2 = 0, "
+                           "CCR.DIV_0_TRP is set) at Init+0x"},
+        {"fault_unaligned", 33, "UsageFault UNALIGNED: 4-byte read of 0x"},
+        {"fault_unaligned_ldrd", 33, "UsageFault UNALIGNED: 8-byte read of 0x"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out;
@@ -160,6 +164,49 @@ static void test_write_outside_device_is_a_usage_error(void **state)
     free(out);
 }
 
+/* --sp 0 (protocol.md 2.1, bad run P7: "MSP is set to zero") runs the loader with SP = 0
+ * and says so first; the reference loader's Init pushes at once: a BusFault that cannot be
+ * stacked, lockup. */
+static void test_sp_zero_runs_with_msp_zero_and_says_so(void **state)
+{
+    (void)state;
+    char *out;
+    /* the data buffer stays where the default SP puts it */
+    int rc = th_run_toolf(&out, "run '%s' --init-only", th_firmware("ref_mx25_l562"));
+    const char *b = strstr(out, ", buffer 0x");
+    assert_non_null(b);
+    char buffer_at[64];
+    snprintf(buffer_at, sizeof buffer_at, ", SP 0x00000000%.*s", (int)strcspn(b, "\n"), b);
+    free(out);
+    rc = th_run_toolf(&out, "run '%s' --sp 0 --init-only --last 0", th_firmware("ref_mx25_l562"));
+    const char *want[] = {
+        buffer_at,
+        "stldr-emu: warning: the stack pointer is zero at entry: MSP 0x00000000 set by the host "
+        "before Init (running as the target would)\n",
+        "stldr-emu: error: Init: the stack pointer is zero at entry: MSP 0x00000000 set by the "
+        "host before Init (running as the target would); BusFault PRECISERR: 4-byte write of "
+        "0xffffffe0 (system region, execute-never) at Init; then lockup: HardFault entry could "
+        "not push its frame: MSP=0x00000000 (write to 0xffffffe0 failed); the stack pointer is "
+        "zero\n",
+        "FAILED: 1 calls, 6 instructions",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(out, want[i]))
+            fail_msg("\"%s\" not in the output (exit %d):\n%s", want[i], rc, out);
+    assert_int_equal(rc, 33); /* lockup */
+    free(out);
+
+    /* A loader whose Init pushes nothing returns from it (said as a warning) and fails at
+     * the first call that pushes. */
+    rc = th_run_toolf(&out, "run '%s' --sp 0 --last 0", th_firmware("sram_loader"));
+    if (!strstr(out, "stldr-emu: error: SectorErase: the stack pointer is zero at entry: MSP "
+                     "0x00000000 set by the host before SectorErase (running as the target "
+                     "would); BusFault PRECISERR: 4-byte write of 0xfffffff0"))
+        fail_msg("exit %d, output:\n%s", rc, out);
+    assert_int_equal(rc, 33);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_bad_files_are_refused_with_one_line),
         cmocka_unit_test(test_usage_errors_exit_2),
         cmocka_unit_test(test_write_outside_device_is_a_usage_error),
+        cmocka_unit_test(test_sp_zero_runs_with_msp_zero_and_says_so),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

@@ -421,7 +421,115 @@ static void test_execution_from_stale_ram_is_noted(void **state)
     th_close(&s);
 }
 
+/* sp_set with sp = 0 is SP 0, not "the host's rule"; the buffer stays where the rule puts
+ * it. */
+static void test_sp_zero_override_keeps_the_rule_buffer(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    uint32_t rule_buffer = se_host_buffer(s.h);
+    th_close(&s);
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.sp = 0;
+    ho.sp_set = true;
+    th_open(&s, "sram_loader", false, NULL, &ho);
+    assert_int_equal(se_host_sp(s.h), 0);
+    assert_int_equal(se_host_buffer(s.h), rule_buffer);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK); /* this Init pushes nothing */
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_string_equal(r->res.reason, "the stack pointer is zero at entry: MSP 0x00000000 set "
+                                       "by the host before Init (running as the target would)");
+    th_close(&s);
+}
+
 /* ---- end run-time diagnoses ---- */
+
+/* ---- traps: DIVBYZERO, UNALIGNED ---- */
+
+/* Where the loader's marked instruction runs (tests/firmware/init_fault.c: fault_insn, an
+ * object symbol) as the reports name it, and a data symbol's run-time address. */
+static void marked_fault_at(const th_session *s, char *buf, size_t len)
+{
+    const se_symbol *mark = se_stldr_find_symbol(s->l, "fault_insn");
+    uint32_t init;
+    assert_non_null(mark);
+    assert_true(se_stldr_entry(s->l, SE_EP_INIT, &init));
+    snprintf(buf, len, "Init+0x%x", (unsigned)(mark->addr - (init & ~1u)));
+}
+
+static uint32_t data_addr(const th_session *s, const char *name)
+{
+    const se_symbol *sym = se_stldr_find_symbol(s->l, name);
+    assert_non_null(sym);
+    return (uint32_t)((int64_t)sym->addr + se_host_image(s->h)->delta);
+}
+
+/* The whole one-line reason of a UsageFault the loader does not handle: the cause, then
+ * the lockup it ends in (no vector table: VTOR is the erased internal flash). */
+static void expect_usagefault_lockup(th_session *s, const char *cause, uint32_t cfsr_bit)
+{
+    assert_int_equal(se_host_init_only(s->h, &s->err), SE_ERR_LOCKUP);
+    const se_call_record *r = th_last_call(s, "Init");
+    assert_non_null(r);
+    char want[700];
+    snprintf(want, sizeof want,
+             "%s; then lockup: fault while in HardFault (execution priority -1): MemManage "
+             "IACCVIOL: instruction fetch refused (execute-never or no memory); the HardFault "
+             "vector 0xffffffff points into erased flash", cause);
+    assert_string_equal(r->res.reason, want);
+    char err[800];
+    snprintf(err, sizeof err, "Init: %s", want);
+    assert_string_equal(s->err.msg, err);
+    const se_scs *scs = se_machine_scs(s->m);
+    assert_int_equal(scs->cfsr & (SE_CFSR_DIVBYZERO | SE_CFSR_UNALIGNED), cfsr_bit);
+    assert_true(scs->hfsr & SE_HFSR_FORCED);
+}
+
+static void test_divide_by_zero_with_div_0_trp_is_named_at_the_udiv(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "fault_div0", false, NULL, NULL);
+    char at[64], cause[300];
+    marked_fault_at(&s, at, sizeof at);
+    snprintf(cause, sizeof cause, "UsageFault DIVBYZERO: udiv r0, r1, r2 divides by zero (r2 = "
+             "0, CCR.DIV_0_TRP is set) at %s", at);
+    expect_usagefault_lockup(&s, cause, SE_CFSR_DIVBYZERO);
+    th_close(&s);
+}
+
+static void test_unaligned_ldr_with_unalign_trp_is_named_with_its_address(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "fault_unaligned", false, NULL, NULL);
+    char at[64], cause[300];
+    marked_fault_at(&s, at, sizeof at);
+    snprintf(cause, sizeof cause, "UsageFault UNALIGNED: 4-byte read of 0x%08x (ldr r0, [r1]; "
+             "CCR.UNALIGN_TRP is set) at %s", (unsigned)(data_addr(&s, "buf") + 1u), at);
+    expect_usagefault_lockup(&s, cause, SE_CFSR_UNALIGNED);
+    th_close(&s);
+}
+
+static void test_unaligned_ldrd_faults_without_unalign_trp(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "fault_unaligned_ldrd", false, NULL, NULL);
+    char at[64], cause[300];
+    marked_fault_at(&s, at, sizeof at);
+    snprintf(cause, sizeof cause, "UsageFault UNALIGNED: 8-byte read of 0x%08x (ldrd r2, r3, "
+             "[r1]: word-aligned whatever CCR.UNALIGN_TRP says) at %s",
+             (unsigned)(data_addr(&s, "buf") + 2u), at);
+    expect_usagefault_lockup(&s, cause, SE_CFSR_UNALIGNED);
+    assert_int_equal(se_machine_scs(s.m)->ccr & 0x18u, 0); /* neither trap bit set */
+    th_close(&s);
+}
+
+/* ---- end traps ---- */
 
 int main(void)
 {
@@ -450,6 +558,10 @@ int main(void)
         cmocka_unit_test(test_wild_pointer_write_is_a_bus_fault_line),
         cmocka_unit_test(test_stack_into_image_is_a_warning_on_success),
         cmocka_unit_test(test_execution_from_stale_ram_is_noted),
+        cmocka_unit_test(test_sp_zero_override_keeps_the_rule_buffer),
+        cmocka_unit_test(test_divide_by_zero_with_div_0_trp_is_named_at_the_udiv),
+        cmocka_unit_test(test_unaligned_ldr_with_unalign_trp_is_named_with_its_address),
+        cmocka_unit_test(test_unaligned_ldrd_faults_without_unalign_trp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -462,6 +462,253 @@ static const uint16_t prog_iprbyte[] = {
     0x4770,          /* 0c: bx lr */
 };
 
+/* ---- traps: DIVBYZERO and UNALIGNED (emu/traps.h) ---- */
+
+/* Divide by zero: if r0 bit 0, VTOR = VT and SHCSR.USGFAULTENA; bit 1, CCR.DIV_0_TRP = 1
+ * (then DSB, ISB); bit 2, CCR.DIV_0_TRP = 0 again; then udiv r0, r1 = 100, r2 = 0 and
+ * return r0 + 0x55, or with bit 3 the same udiv inside an IT block (`it eq`) and r0 + 0x66.
+ * The UsageFault handler records CFSR and the stacked PC at DATA+0, DATA+4 and steps over
+ * the 4-byte udiv. */
+static const uint16_t prog_div[] = {
+    0x4604,          /* 00: mov r4, r0 */
+    0x0861,          /* 02: lsrs r1, r4, #1 */
+    0xd310,          /* 04: bcc.n 0x28 */
+    0xf64e, 0x5008,  /* 06: movw r0, #0xed08 */
+    0xf2ce, 0x0000,  /* 0a: movt r0, #0xe000 */
+    0xf242, 0x0100,  /* 0e: movw r1, #0x2000 */
+    0xf2c2, 0x0100,  /* 12: movt r1, #0x2000 */
+    0x6001,          /* 16: str r1, [r0, #0] */
+    0xf64e, 0x5024,  /* 18: movw r0, #0xed24 */
+    0xf2ce, 0x0000,  /* 1c: movt r0, #0xe000 */
+    0x6801,          /* 20: ldr r1, [r0, #0] */
+    0xf441, 0x2180,  /* 22: orr.w r1, r1, #0x40000 */
+    0x6001,          /* 26: str r1, [r0, #0] */
+    0xf64e, 0x5014,  /* 28: movw r0, #0xed14 */
+    0xf2ce, 0x0000,  /* 2c: movt r0, #0xe000 */
+    0x08a1,          /* 30: lsrs r1, r4, #2 */
+    0xd307,          /* 32: bcc.n 0x44 */
+    0x6801,          /* 34: ldr r1, [r0, #0] */
+    0xf041, 0x0110,  /* 36: orr.w r1, r1, #0x10 */
+    0x6001,          /* 3a: str r1, [r0, #0] */
+    0xf3bf, 0x8f4f,  /* 3c: dsb sy */
+    0xf3bf, 0x8f6f,  /* 40: isb sy */
+    0x08e1,          /* 44: lsrs r1, r4, #3 */
+    0xd307,          /* 46: bcc.n 0x58 */
+    0x6801,          /* 48: ldr r1, [r0, #0] */
+    0xf021, 0x0110,  /* 4a: bic.w r1, r1, #0x10 */
+    0x6001,          /* 4e: str r1, [r0, #0] */
+    0xf3bf, 0x8f4f,  /* 50: dsb sy */
+    0xf3bf, 0x8f6f,  /* 54: isb sy */
+    0x2164,          /* 58: movs r1, #0x64 */
+    0x2200,          /* 5a: movs r2, #0 */
+    0x0923,          /* 5c: lsrs r3, r4, #4 */
+    0xd203,          /* 5e: bcs.n 0x68 */
+    0xfbb1, 0xf0f2,  /* 60: udiv r0, r1, r2 */
+    0x3055,          /* 64: adds r0, #0x55 */
+    0x4770,          /* 66: bx lr */
+    0x2a00,          /* 68: cmp r2, #0 */
+    0xbf08,          /* 6a: it eq */
+    0xfbb1, 0xf0f2,  /* 6c: udiveq r0, r1, r2 */
+    0x3066,          /* 70: adds r0, #0x66 */
+    0x4770,          /* 72: bx lr */
+    0xbf00,          /* 74: nop */
+    0xf243, 0x0000,  /* 76: movw r0, #0x3000 */
+    0xf2c2, 0x0000,  /* 7a: movt r0, #0x2000 */
+    0xf64e, 0x5128,  /* 7e: movw r1, #0xed28 */
+    0xf2ce, 0x0100,  /* 82: movt r1, #0xe000 */
+    0x680a,          /* 86: ldr r2, [r1, #0] */
+    0x6002,          /* 88: str r2, [r0, #0] */
+    0x9a06,          /* 8a: ldr r2, [sp, #0x18] */
+    0x6042,          /* 8c: str r2, [r0, #4] */
+    0x3204,          /* 8e: adds r2, #4 */
+    0x9206,          /* 90: str r2, [sp, #0x18] */
+    0x4770,          /* 92: bx lr */
+};
+#define DIV_AT 0x60
+#define DIV_IT_AT 0x6c
+#define DIV_HANDLER 0x76
+#define DV_HANDLER 1u
+#define DV_TRP 2u
+#define DV_UNTRP 4u
+#define DV_IT 8u
+
+/* DIV_0_TRP set (the udiv hooks armed), and with r0 bit 1 cleared again; SysTick counting
+ * every 50 cycles without interrupts (so the core stops at block boundaries for its
+ * events); 1000 turns of a loop counted in r5 with a udiv by 3 after the count (PC is
+ * synced at the udiv, mid-block, while its hook is armed); then, with r0 bit 0, a udiv
+ * (1 / 3 = 0) and a load from 0x60000000 + 0 in the same block: a BusFault at DL_LOAD.
+ * Returns the count. */
+static const uint16_t prog_div_loop[] = {
+    0x4606,          /* 00: mov r6, r0 */
+    0xf64e, 0x5014,  /* 02: movw r0, #0xed14 */
+    0xf2ce, 0x0000,  /* 06: movt r0, #0xe000 */
+    0x6801,          /* 0a: ldr r1, [r0, #0] */
+    0xf041, 0x0110,  /* 0c: orr.w r1, r1, #0x10 */
+    0x6001,          /* 10: str r1, [r0, #0] */
+    0xf3bf, 0x8f6f,  /* 12: isb sy */
+    0x08b7,          /* 16: lsrs r7, r6, #2 */
+    0xd304,          /* 18: bcc.n 0x24 */
+    0xf021, 0x0110,  /* 1a: bic.w r1, r1, #0x10 */
+    0x6001,          /* 1e: str r1, [r0, #0] */
+    0xf3bf, 0x8f6f,  /* 20: isb sy */
+    0xf24e, 0x0010,  /* 24: movw r0, #0xe010 */
+    0xf2ce, 0x0000,  /* 28: movt r0, #0xe000 */
+    0x2131,          /* 2c: movs r1, #0x31 */
+    0x6041,          /* 2e: str r1, [r0, #4] */
+    0x6081,          /* 30: str r1, [r0, #8] */
+    0x2105,          /* 32: movs r1, #5 */
+    0x6001,          /* 34: str r1, [r0, #0] */
+    0x2500,          /* 36: movs r5, #0 */
+    0xf240, 0x34e8,  /* 38: movw r4, #0x3e8 */
+    0x2164,          /* 3c: movs r1, #0x64 */
+    0x2203,          /* 3e: movs r2, #3 */
+    0x3501,          /* 40: adds r5, #1 */
+    0xfbb1, 0xf3f2,  /* 42: udiv r3, r1, r2 */
+    0x3c01,          /* 46: subs r4, #1 */
+    0xd1fa,          /* 48: bne.n 0x40 */
+    0x2100,          /* 4a: movs r1, #0 */
+    0x6001,          /* 4c: str r1, [r0, #0] */
+    0x0877,          /* 4e: lsrs r7, r6, #1 */
+    0xd306,          /* 50: bcc.n 0x60 */
+    0x2101,          /* 52: movs r1, #1 */
+    0xfbb1, 0xf3f2,  /* 54: udiv r3, r1, r2 */
+    0x2160,          /* 58: movs r1, #0x60 */
+    0x0609,          /* 5a: lsls r1, r1, #0x18 */
+    0x185b,          /* 5c: adds r3, r3, r1 */
+    0x681a,          /* 5e: ldr r2, [r3, #0] */
+    0x4628,          /* 60: mov r0, r5 */
+    0x4770,          /* 62: bx lr */
+};
+#define DL_LOAD 0x5e
+#define DL_FAULT 1u
+#define DL_CLEAR 2u
+
+/* CCR.DIV_0_TRP and UNALIGN_TRP set (hooks on the udiv and the word accesses), UNALIGN_TRP
+ * cleared again, then an unaligned `ldr r3, [r0]` (allowed now) and `udiv r0, r1 = 6,
+ * r2 = 3`: returns 2. */
+static const uint16_t prog_stale[] = {
+    0xf64e, 0x5214,  /* 00: movw r2, #0xed14 */
+    0xf2ce, 0x0200,  /* 04: movt r2, #0xe000 */
+    0x6811,          /* 08: ldr r1, [r2, #0] */
+    0xf041, 0x0118,  /* 0a: orr.w r1, r1, #0x18 */
+    0x6011,          /* 0e: str r1, [r2, #0] */
+    0xf3bf, 0x8f6f,  /* 10: isb sy */
+    0xf021, 0x0108,  /* 14: bic.w r1, r1, #8 */
+    0x6011,          /* 18: str r1, [r2, #0] */
+    0xf3bf, 0x8f6f,  /* 1a: isb sy */
+    0xf243, 0x0001,  /* 1e: movw r0, #0x3001 */
+    0xf2c2, 0x0000,  /* 22: movt r0, #0x2000 */
+    0x6803,          /* 26: ldr r3, [r0, #0] */
+    0x2106,          /* 28: movs r1, #6 */
+    0x2203,          /* 2a: movs r2, #3 */
+    0xfbb1, 0xf0f2,  /* 2c: udiv r0, r1, r2 */
+    0x4770,          /* 30: bx lr */
+};
+
+/* Unaligned accesses: if r0 bit 0, VTOR = VT and SHCSR.USGFAULTENA; bit 1, CCR.UNALIGN_TRP
+ * = 1 (then DSB, ISB); r0 = DATA+1, r6 = DATA+2, r7 = 0; `tbb` on r1 to one access, then
+ * return 0x55. The UsageFault handler records CFSR and the stacked PC at DATA+0x20,
+ * DATA+0x24 and steps over the faulting instruction (2 or 4 bytes). */
+static const uint16_t prog_unaligned[] = {
+    0x4604,          /* 00: mov r4, r0 */
+    0x460d,          /* 02: mov r5, r1 */
+    0x0861,          /* 04: lsrs r1, r4, #1 */
+    0xd310,          /* 06: bcc.n 0x2a */
+    0xf64e, 0x5008,  /* 08: movw r0, #0xed08 */
+    0xf2ce, 0x0000,  /* 0c: movt r0, #0xe000 */
+    0xf242, 0x0100,  /* 10: movw r1, #0x2000 */
+    0xf2c2, 0x0100,  /* 14: movt r1, #0x2000 */
+    0x6001,          /* 18: str r1, [r0, #0] */
+    0xf64e, 0x5024,  /* 1a: movw r0, #0xed24 */
+    0xf2ce, 0x0000,  /* 1e: movt r0, #0xe000 */
+    0x6801,          /* 22: ldr r1, [r0, #0] */
+    0xf441, 0x2180,  /* 24: orr.w r1, r1, #0x40000 */
+    0x6001,          /* 28: str r1, [r0, #0] */
+    0x08a1,          /* 2a: lsrs r1, r4, #2 */
+    0xd30b,          /* 2c: bcc.n 0x46 */
+    0xf64e, 0x5014,  /* 2e: movw r0, #0xed14 */
+    0xf2ce, 0x0000,  /* 32: movt r0, #0xe000 */
+    0x6801,          /* 36: ldr r1, [r0, #0] */
+    0xf041, 0x0108,  /* 38: orr.w r1, r1, #8 */
+    0x6001,          /* 3c: str r1, [r0, #0] */
+    0xf3bf, 0x8f4f,  /* 3e: dsb sy */
+    0xf3bf, 0x8f6f,  /* 42: isb sy */
+    0xf243, 0x0001,  /* 46: movw r0, #0x3001 */
+    0xf2c2, 0x0000,  /* 4a: movt r0, #0x2000 */
+    0x1c46,          /* 4e: adds r6, r0, #1 */
+    0x2700,          /* 50: movs r7, #0 */
+    0x2300,          /* 52: movs r3, #0 */
+    0xe8df, 0xf005,  /* 54: tbb [pc, r5] */
+    0x0806, 0x0d0a,  /* 58: .byte 0x06, 0x08, 0x0a, 0x0d */
+    0x1310, 0x1715,  /* 5c: .byte 0x10, 0x13, 0x15, 0x17 */
+    0x1d1a, 0x001f,  /* 60: .byte 0x1a, 0x1d, 0x1f, 0x00 */
+    0x6803,          /* 64: ldr r3, [r0, #0] */
+    0xe019,          /* 66: b.n 0x9c */
+    0x8843,          /* 68: ldrh r3, [r0, #2] */
+    0xe017,          /* 6a: b.n 0x9c */
+    0xe9d6, 0x2300,  /* 6c: ldrd r2, r3, [r6] */
+    0xe014,          /* 70: b.n 0x9c */
+    0xe896, 0x000c,  /* 72: ldmia.w r6, {r2, r3} */
+    0xe011,          /* 76: b.n 0x9c */
+    0xe856, 0x3f00,  /* 78: ldrex r3, [r6] */
+    0xe00e,          /* 7c: b.n 0x9c */
+    0x51c3,          /* 7e: str r3, [r0, r7] */
+    0xe00c,          /* 80: b.n 0x9c */
+    0x6833,          /* 82: ldr r3, [r6, #0] */
+    0xe00a,          /* 84: b.n 0x9c */
+    0xe8e6, 0x2302,  /* 86: strd r2, r3, [r6], #8 */
+    0xe007,          /* 8a: b.n 0x9c */
+    0xe8d6, 0x3faf,  /* 8c: lda r3, [r6] */
+    0xe004,          /* 90: b.n 0x9c */
+    0x8833,          /* 92: ldrh r3, [r6, #0] */
+    0xe002,          /* 94: b.n 0x9c */
+    0x2f00,          /* 96: cmp r7, #0 */
+    0xbf08,          /* 98: it eq */
+    0x6803,          /* 9a: ldreq r3, [r0, #0] */
+    0x2055,          /* 9c: movs r0, #0x55 */
+    0x4770,          /* 9e: bx lr */
+    0xf243, 0x0020,  /* a0: movw r0, #0x3020 */
+    0xf2c2, 0x0000,  /* a4: movt r0, #0x2000 */
+    0xf64e, 0x5128,  /* a8: movw r1, #0xed28 */
+    0xf2ce, 0x0100,  /* ac: movt r1, #0xe000 */
+    0x680a,          /* b0: ldr r2, [r1, #0] */
+    0x6002,          /* b2: str r2, [r0, #0] */
+    0x9a06,          /* b4: ldr r2, [sp, #0x18] */
+    0x6042,          /* b6: str r2, [r0, #4] */
+    0x8813,          /* b8: ldrh r3, [r2, #0] */
+    0x0adb,          /* ba: lsrs r3, r3, #0xb */
+    0x2b1d,          /* bc: cmp r3, #0x1d */
+    0xbf2c,          /* be: ite cs */
+    0x3204,          /* c0: addcs r2, #4 */
+    0x3202,          /* c2: addcc r2, #2 */
+    0x9206,          /* c4: str r2, [sp, #0x18] */
+    0x4770,          /* c6: bx lr */
+};
+#define CASE_LDR 0 /* ldr r3, [r0]: DATA+1, CCR.UNALIGN_TRP */
+#define CASE_LDRH 1 /* ldrh r3, [r0, #2]: DATA+3 */
+#define CASE_LDRD 2 /* ldrd r2, r3, [r6]: DATA+2, always */
+#define CASE_LDM 3 /* ldm r6, {r2, r3}: always */
+#define CASE_LDREX 4 /* ldrex r3, [r6]: always (Unicorn raises intno 4 itself) */
+#define CASE_STR_REG 5 /* str r3, [r0, r7]: register offset */
+#define CASE_LDR_HALF 6 /* ldr r3, [r6]: DATA+2 */
+#define CASE_STRD_POST 7 /* strd r2, r3, [r6], #8: post-indexed, always */
+#define CASE_LDA 8 /* lda r3, [r6]: always */
+#define CASE_LDRH_OK 9 /* ldrh r3, [r6]: aligned, never faults */
+#define CASE_IT 10 /* it eq; ldreq r3, [r0]: inside an IT block */
+#define UA_LDR_AT 0x64
+#define UA_LDRH_AT 0x68
+#define UA_LDRD_AT 0x6c
+#define UA_LDM_AT 0x72
+#define UA_LDREX_AT 0x78
+#define UA_STR_REG_AT 0x7e
+#define UA_LDR_HALF_AT 0x82
+#define UA_STRD_POST_AT 0x86
+#define UA_LDA_AT 0x8c
+#define UA_LDR_IT_AT 0x9a
+#define UA_HANDLER 0xa0
+#define UA_HANDLER_ON 1u
+#define UA_TRP 2u
+
 /* ---- fixture ------------------------------------------------------------------------------ */
 
 typedef struct fixture {
@@ -1245,6 +1492,250 @@ static void test_internal_flash_image_larger_than_flash_is_refused(void **state)
     assert_null(f->m);
 }
 
+/* ---- traps: DIVBYZERO and UNALIGNED ------------------------------------------------------ */
+
+/* boot() with the program as the downloaded image: the trap checks cover only the image. */
+static se_machine *boot_image(fixture *f, const uint16_t *prog, size_t size)
+{
+    se_machine *m = boot(f, prog, size);
+    se_machine_set_image(m, CODE, CODE + (uint32_t)size);
+    return m;
+}
+
+static void call2(se_machine *m, uint32_t r0, uint32_t r1, se_call_result *r)
+{
+    se_call c;
+    memset(&c, 0, sizeof c);
+    c.entry = CODE | 1u;
+    c.args[0] = r0;
+    c.args[1] = r1;
+    c.sp = STACK;
+    c.bkpt_addr = BKPT_ADDR;
+    c.max_instructions = 100000;
+    se_machine_call(m, &c, r);
+}
+
+static void expect_prefix(const char *text, const char *want)
+{
+    if (strncmp(text, want, strlen(want)))
+        print_error("want \"%s\"\ngot  \"%s\"\n", want, text);
+    assert_int_equal(strncmp(text, want, strlen(want)), 0);
+}
+
+static void test_udiv_by_zero_without_div_0_trp_gives_zero(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot_image(f, prog_div, sizeof prog_div);
+    se_call_result r;
+    call2(m, 0, 0, &r);
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 0x55); /* 100 / 0 = 0 */
+    assert_int_equal(se_machine_scs(m)->cfsr, 0);
+}
+
+/* CCR.DIV_0_TRP set, no UsageFault handler: DIVBYZERO at the udiv, escalated, lockup (the
+ * profile's vector table is erased flash). */
+static void test_udiv_by_zero_with_div_0_trp_is_divbyzero_at_the_udiv(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot_image(f, prog_div, sizeof prog_div);
+    se_call_result r;
+    call2(m, DV_TRP, 0, &r);
+    expect_status(&r, SE_ERR_LOCKUP);
+    expect_prefix(r.reason, "UsageFault DIVBYZERO: udiv r0, r1, r2 divides by zero (r2 = 0, "
+                            "CCR.DIV_0_TRP is set) at 0x20001060; then lockup: ");
+    expect_contains(r.detail, "UsageFault escalated to HardFault (handler not enabled in SHCSR)");
+    se_scs *s = se_machine_scs(m);
+    assert_int_equal(s->cfsr & (SE_CFSR_DIVBYZERO | SE_CFSR_UNALIGNED), SE_CFSR_DIVBYZERO);
+    assert_true(s->hfsr & SE_HFSR_FORCED);
+    /* --last: the udiv is the last instruction */
+    assert_true(r.nlast > 0);
+    assert_int_equal(r.last[r.nlast - 1].pc, CODE + DIV_AT);
+}
+
+static void test_divbyzero_handler_gets_cfsr_and_the_udiv_as_return_address(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot_image(f, prog_div, sizeof prog_div);
+    vector(m, SE_EXC_USAGEFAULT, DIV_HANDLER);
+    se_call_result r;
+    call2(m, DV_HANDLER | DV_TRP, 0, &r);
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.exceptions, 1);
+    assert_int_equal(get32(m, DATA + 0), SE_CFSR_DIVBYZERO);
+    assert_int_equal(get32(m, DATA + 4), CODE + DIV_AT);
+    /* the trap stays armed for the next call (CCR is not reset between calls) */
+    call2(m, DV_HANDLER, 0, &r);
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.exceptions, 1);
+}
+
+static void test_clearing_div_0_trp_disarms_the_check(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot_image(f, prog_div, sizeof prog_div);
+    se_call_result r;
+    call2(m, DV_TRP | DV_UNTRP, 0, &r);
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 0x55);
+    assert_int_equal(se_machine_scs(m)->cfsr, 0);
+}
+
+/* Unicorn 2.0.1 cannot stop inside an IT block: the divide runs (quotient 0), and the call
+ * says the fault the target would have raised. */
+static void test_divide_by_zero_inside_an_it_block_is_said_not_raised(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot_image(f, prog_div, sizeof prog_div);
+    se_call_result r;
+    call2(m, DV_TRP | DV_IT, 0, &r);
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 0x66);
+    expect_prefix(r.reason, "UsageFault DIVBYZERO: udiveq r0, r1, r2 divides by zero (r2 = 0, "
+                            "CCR.DIV_0_TRP is set) at 0x2000106c, inside an IT block: not "
+                            "raised (Unicorn 2.0.1 cannot stop there; the instruction ran as if "
+                            "the trap were off)");
+    assert_true(f->nlogs > 0);
+    expect_contains(f->logs[f->nlogs - 1], "inside an IT block: not raised");
+}
+
+/* With a trap hook armed, Unicorn 2.0.1 leaves PC where the hook synced it (mid-block) when
+ * the block hook stops the core (cpu-exec.c); the machine must resume exactly: every turn
+ * of the loop counted once, no instruction run twice (also with the hook removed again),
+ * and a later BusFault still named at its load. */
+static void test_armed_div_hooks_keep_resumes_and_fault_pcs_exact(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot_image(f, prog_div_loop, sizeof prog_div_loop);
+    se_call_result r;
+    call2(m, 0, 0, &r);
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 1000);
+    uint64_t armed = r.instructions;
+    call2(m, DL_CLEAR, 0, &r); /* bic, str, isb more; the loop runs unhooked */
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 1000);
+    assert_int_equal(r.instructions, armed + 3);
+    call2(m, DL_FAULT, 0, &r);
+    expect_status(&r, SE_ERR_LOCKUP);
+    expect_prefix(r.reason, "BusFault PRECISERR: 4-byte read of 0x60000000 (unmapped) at 0x2000105e");
+}
+
+/* UNALIGN_TRP's hooks removed while DIV_0_TRP's stays (Unicorn 2.0.1 keeps removed hooks
+ * listed until the run ends): the unaligned ldr is let through, the udiv still checked. */
+static void test_removed_trap_hooks_leave_nothing_behind(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot_image(f, prog_stale, sizeof prog_stale);
+    se_call_result r;
+    call2(m, 0, 0, &r);
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 2);
+    assert_int_equal(r.exceptions, 0);
+    assert_int_equal(se_machine_scs(m)->ccr & 0x18u, 0x10u);
+    call2(m, 0, 0, &r); /* again, from blocks translated without the removed hooks */
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 2);
+}
+
+static void run_unaligned(fixture *f, uint32_t flags, uint32_t which, se_call_result *r)
+{
+    se_machine *m = boot_image(f, prog_unaligned, sizeof prog_unaligned);
+    vector(m, SE_EXC_USAGEFAULT, UA_HANDLER);
+    call2(m, flags, which, r);
+}
+
+/* Plain word and halfword accesses are unaligned silently unless CCR.UNALIGN_TRP is set. */
+static void test_unaligned_ldr_without_unalign_trp_is_done(void **state)
+{
+    fixture *f = *state;
+    static const uint32_t cases[] = {CASE_LDR, CASE_LDRH, CASE_STR_REG, CASE_LDR_HALF,
+                                     CASE_LDRH_OK};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        se_call_result r;
+        run_unaligned(f, UA_HANDLER_ON, cases[i], &r);
+        expect_status(&r, SE_OK);
+        assert_int_equal(r.exceptions, 0);
+        se_machine_free(f->m);
+        f->m = NULL;
+    }
+}
+
+static void test_unaligned_ldr_with_unalign_trp_is_unaligned_at_the_ldr(void **state)
+{
+    fixture *f = *state;
+    se_call_result r;
+    run_unaligned(f, UA_TRP, CASE_LDR, &r);
+    expect_status(&r, SE_ERR_LOCKUP);
+    expect_prefix(r.reason, "UsageFault UNALIGNED: 4-byte read of 0x20003001 (ldr r3, [r0]; "
+                            "CCR.UNALIGN_TRP is set) at 0x20001064; then lockup: ");
+    assert_int_equal(se_machine_scs(f->m)->cfsr & (SE_CFSR_DIVBYZERO | SE_CFSR_UNALIGNED),
+                     SE_CFSR_UNALIGNED);
+    assert_int_equal(r.last[r.nlast - 1].pc, CODE + UA_LDR_AT);
+}
+
+/* Each trapped case, with the handler: CFSR.UNALIGNED and the instruction's own address
+ * stacked; the handler steps over it and the call returns. */
+static void test_unaligned_accesses_fault_at_their_instruction(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        uint32_t flags, which, at;
+        const char *reason;
+    } cases[] = {
+        {UA_TRP, CASE_LDR, UA_LDR_AT, "4-byte read of 0x20003001 (ldr r3, [r0]; CCR.UNALIGN_TRP is set)"},
+        {UA_TRP, CASE_LDRH, UA_LDRH_AT, "2-byte read of 0x20003003 (ldrh r3, [r0, #2]; CCR.UNALIGN_TRP is set)"},
+        {UA_TRP, CASE_STR_REG, UA_STR_REG_AT, "4-byte write of 0x20003001 (str r3, [r0, r7]; CCR.UNALIGN_TRP is set)"},
+        {UA_TRP, CASE_LDR_HALF, UA_LDR_HALF_AT, "4-byte read of 0x20003002 (ldr r3, [r6]; CCR.UNALIGN_TRP is set)"},
+        {0, CASE_LDRD, UA_LDRD_AT, "8-byte read of 0x20003002 (ldrd r2, r3, [r6]: word-aligned whatever CCR.UNALIGN_TRP says)"},
+        {0, CASE_LDM, UA_LDM_AT, "8-byte read of 0x20003002 (ldm.w r6, {r2, r3}: word-aligned whatever CCR.UNALIGN_TRP says)"},
+        {0, CASE_LDREX, UA_LDREX_AT, "4-byte read of 0x20003002 (ldrex r3, [r6]: word-aligned whatever CCR.UNALIGN_TRP says)"},
+        {0, CASE_STRD_POST, UA_STRD_POST_AT, "8-byte write of 0x20003002 (strd r2, r3, [r6], #8: word-aligned whatever CCR.UNALIGN_TRP says)"},
+        {0, CASE_LDA, UA_LDA_AT, "4-byte read of 0x20003002 (lda r3, [r6]: word-aligned whatever CCR.UNALIGN_TRP says)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        se_call_result r;
+        run_unaligned(f, cases[i].flags | UA_HANDLER_ON, cases[i].which, &r);
+        expect_status(&r, SE_OK);
+        char want[300];
+        snprintf(want, sizeof want, "UsageFault UNALIGNED: %s at 0x%08x", cases[i].reason,
+                 (unsigned)(CODE + cases[i].at));
+        expect_contains(r.detail, want);
+        assert_int_equal(r.exceptions, 1);
+        assert_int_equal(get32(f->m, DATA + 0x20), SE_CFSR_UNALIGNED);
+        assert_int_equal(get32(f->m, DATA + 0x24), CODE + cases[i].at);
+        se_machine_free(f->m);
+        f->m = NULL;
+    }
+}
+
+static void test_unaligned_ldr_inside_an_it_block_is_said_not_raised(void **state)
+{
+    fixture *f = *state;
+    se_call_result r;
+    run_unaligned(f, UA_TRP, CASE_IT, &r);
+    expect_status(&r, SE_OK);
+    expect_prefix(r.reason, "UsageFault UNALIGNED: 4-byte read of 0x20003001 (ldreq r3, [r0]; "
+                            "CCR.UNALIGN_TRP is set) at 0x2000109a, inside an IT block: not "
+                            "raised");
+    assert_int_equal(r.exceptions, 0);
+}
+
+/* Unicorn's own data abort for an unaligned LDREX outside the image (no hook there) is
+ * named as the UsageFault it is. */
+static void test_unaligned_ldrex_outside_the_image_is_unaligned(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot(f, prog_unaligned, sizeof prog_unaligned); /* no image: no hooks */
+    vector(m, SE_EXC_USAGEFAULT, UA_HANDLER);
+    se_call_result r;
+    call2(m, UA_HANDLER_ON, CASE_LDREX, &r);
+    expect_status(&r, SE_OK);
+    expect_contains(r.detail, "UsageFault UNALIGNED: 4-byte read of 0x20003002 (ldrex r3, [r6]: "
+                              "word-aligned whatever CCR.UNALIGN_TRP says) at 0x20001078");
+    assert_int_equal(get32(m, DATA + 0x24), CODE + UA_LDREX_AT);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1294,6 +1785,18 @@ int main(void)
         T(test_host_write_outside_the_map_is_refused),
         T(test_internal_flash_image_provides_the_vector_table),
         T(test_internal_flash_image_larger_than_flash_is_refused),
+        T(test_udiv_by_zero_without_div_0_trp_gives_zero),
+        T(test_udiv_by_zero_with_div_0_trp_is_divbyzero_at_the_udiv),
+        T(test_divbyzero_handler_gets_cfsr_and_the_udiv_as_return_address),
+        T(test_clearing_div_0_trp_disarms_the_check),
+        T(test_divide_by_zero_inside_an_it_block_is_said_not_raised),
+        T(test_armed_div_hooks_keep_resumes_and_fault_pcs_exact),
+        T(test_removed_trap_hooks_leave_nothing_behind),
+        T(test_unaligned_ldr_without_unalign_trp_is_done),
+        T(test_unaligned_ldr_with_unalign_trp_is_unaligned_at_the_ldr),
+        T(test_unaligned_accesses_fault_at_their_instruction),
+        T(test_unaligned_ldr_inside_an_it_block_is_said_not_raised),
+        T(test_unaligned_ldrex_outside_the_image_is_unaligned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

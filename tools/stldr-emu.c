@@ -589,6 +589,7 @@ int main(int argc, char **argv)
             break;
         case O_SP:
             if (!se_parse_u32(optarg, &ho.sp)) usage_exit("--sp: bad address '%s'", optarg);
+            ho.sp_set = true; /* 0 too: the field case "MSP is set to zero" */
             break;
         case O_BUDGET: {
             char *end;

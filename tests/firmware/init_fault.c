@@ -10,7 +10,16 @@
  *                       the image; only the array's top is touched (the code survives) and
  *                       Init returns 1.
  *   FAULT_EXEC_STALE    calls through a function pointer into RAM beyond the image, which
- *                       holds the stale 0xA5 pattern. */
+ *                       holds the stale 0xA5 pattern.
+ *   FAULT_DIV0          sets CCR.DIV_0_TRP, then divides by a zero read from .bss:
+ *                       UsageFault DIVBYZERO -> HardFault.
+ *   FAULT_UNALIGNED     sets CCR.UNALIGN_TRP, then reads a word at an odd address of a .bss
+ *                       buffer: UsageFault UNALIGNED -> HardFault.
+ *   FAULT_UNALIGNED_LDRD  reads a doubleword (LDRD) at buffer + 2 with CCR untouched: LDRD
+ *                       needs word alignment whatever UNALIGN_TRP says.
+ * The last three put the faulting instruction in inline assembly with fixed registers and
+ * mark it with the symbol fault_insn, so the tests know its text and address exactly (an
+ * object symbol: reports still name it Init+offset). */
 #include "loader.h"
 
 #if defined(FAULT_UNMAPPED)
@@ -95,6 +104,58 @@ int Init(void)
     return fn();
 }
 
+#elif defined(FAULT_DIV0) || defined(FAULT_UNALIGNED) || defined(FAULT_UNALIGNED_LDRD)
+
+#define SCB_CCR (*(volatile uint32_t *)0xE000ED14u)
+#define CCR_UNALIGN_TRP (1u << 3) /* ARMv8-M ARM, CCR */
+#define CCR_DIV_0_TRP (1u << 4)
+#define MARK_FAULT ".global fault_insn\n\t.type fault_insn, %%object\nfault_insn:\n\t"
+
+/* ARMv8-M: a write to the SCB takes effect for later instructions after DSB + ISB. */
+static inline __attribute__((always_inline)) void ccr_set(uint32_t bits)
+{
+    SCB_CCR |= bits;
+    __asm volatile("dsb\n\tisb" ::: "memory");
+}
+
+#if defined(FAULT_DIV0)
+
+volatile uint32_t divisor; /* .bss: 0 after loader_zero_bss(), unknown to the compiler */
+
+int Init(void)
+{
+    loader_zero_bss();
+    ccr_set(CCR_DIV_0_TRP);
+    register uint32_t q __asm("r0");
+    register uint32_t n __asm("r1") = 1000u;
+    register uint32_t d __asm("r2") = divisor;
+    __asm volatile(MARK_FAULT "udiv r0, r1, r2" : "=r"(q) : "r"(n), "r"(d));
+    return q == 0u; /* without the trap the quotient is 0: 1, as if all went well */
+}
+
 #else
-#error "define one of FAULT_UNMAPPED, FAULT_UDF, FAULT_HANG, FAULT_BKPT_CLOBBER, FAULT_WILD_PTR, FAULT_STACK_INTO_IMAGE, FAULT_EXEC_STALE"
+
+uint8_t buf[16] __attribute__((aligned(8)));
+
+int Init(void)
+{
+    loader_zero_bss();
+#if defined(FAULT_UNALIGNED)
+    ccr_set(CCR_UNALIGN_TRP);
+    register uint32_t v __asm("r0");
+    register const uint8_t *p __asm("r1") = buf + 1;
+    __asm volatile(MARK_FAULT "ldr r0, [r1]" : "=r"(v) : "r"(p) : "memory");
+    return v == 0u;
+#else
+    register uint32_t lo __asm("r2"), hi __asm("r3");
+    register const uint8_t *p __asm("r1") = buf + 2;
+    __asm volatile(MARK_FAULT "ldrd r2, r3, [r1]" : "=r"(lo), "=r"(hi) : "r"(p) : "memory");
+    return (lo | hi) == 0u;
+#endif
+}
+
+#endif
+
+#else
+#error "define one of FAULT_UNMAPPED, FAULT_UDF, FAULT_HANG, FAULT_BKPT_CLOBBER, FAULT_WILD_PTR, FAULT_STACK_INTO_IMAGE, FAULT_EXEC_STALE, FAULT_DIV0, FAULT_UNALIGNED, FAULT_UNALIGNED_LDRD"
 #endif
