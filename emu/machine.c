@@ -145,6 +145,7 @@ struct se_machine {
     uint32_t strict_addr;
     bool strict_write;
     bool poll_mask;           /* a pending exception waits only for PRIMASK/BASEPRI */
+    uint32_t block_want;      /* update_block_want: the slot flags of hook_block's fast path */
     unsigned nest;
     unsigned stack[MAX_NEST]; /* active exceptions, innermost last */
     unsigned exceptions;
@@ -157,8 +158,7 @@ struct se_machine {
 
     /* blocks */
     icache_slot icache[ICACHE_SLOTS];
-    uint32_t ring[RING];
-    uint32_t ring_size[RING]; /* --last: bytes of each ring block executed */
+    struct { uint32_t addr, size; } ring[RING]; /* --last: blocks and bytes of them run */
     unsigned ring_pos;
 
     /* --trace / --last */
@@ -381,9 +381,11 @@ static bool masked_by_debug(const se_machine *m, unsigned exc)
     return exc == SE_EXC_PENDSV || exc == SE_EXC_SYSTICK || exc >= SE_EXC_IRQ0;
 }
 
+static void update_block_want(se_machine *m);
+
 /* The exception to take now, or 0. Sets m->poll_mask when one waits only for PRIMASK,
  * FAULTMASK or BASEPRI, which the block hook then watches. */
-static unsigned takeable(se_machine *m)
+static unsigned pick_takeable(se_machine *m)
 {
     m->poll_mask = false;
     unsigned best = 0;
@@ -407,6 +409,13 @@ static unsigned takeable(se_machine *m)
     if (by_mask && bp < se_scs_active_prio(&m->scs))
         m->poll_mask = true;
     return 0;
+}
+
+static unsigned takeable(se_machine *m)
+{
+    unsigned exc = pick_takeable(m);
+    update_block_want(m);
+    return exc;
 }
 
 /* TrustZone (section "TrustZone" below) */
@@ -520,7 +529,7 @@ static void exec_check(se_machine *m, uint32_t addr)
     if (addr - p->iflash.base < p->iflash.size || addr - p->iflash_alias < p->iflash.size)
         return;
     char sym[128];
-    uint32_t from = m->ring_pos ? m->ring[(m->ring_pos - 1) & (RING - 1)] : 0;
+    uint32_t from = m->ring_pos ? m->ring[(m->ring_pos - 1) & (RING - 1)].addr : 0;
     m->exec_noted = true;
     diag_add(m, "executing at 0x%08" PRIx32 " outside the downloaded image 0x%08" PRIx32
              "..0x%08" PRIx32 " (from %s)", addr, m->image_base, m->image_end,
@@ -572,24 +581,32 @@ static __attribute__((noinline)) void hook_block_slow(se_machine *m, uint32_t ad
     }
     /* ---- end run-time diagnoses ---- */
     m->cycles += n;
-    m->ring_size[m->ring_pos & (RING - 1)] = size; /* --last */
-    m->ring[m->ring_pos++ & (RING - 1)] = address;
+    m->ring[m->ring_pos++ & (RING - 1)].addr = address; /* --last */
+    m->ring[(m->ring_pos - 1) & (RING - 1)].size = size;
+}
+
+/* The slot flags hook_block's common case expects: a TrustZone-checked fetch when some page
+ * refuses fetches, and none at all (an impossible value) while an exception waits only for
+ * PRIMASK/BASEPRI, which hook_block_slow checks at every block. */
+static void update_block_want(se_machine *m)
+{
+    m->block_want = m->poll_mask ? UINT32_MAX : m->tz_fetch_any ? SLOT_FETCH_OK : 0u;
 }
 
 /* Runs before every translated block: virtual time, the scheduled events, the last blocks
- * for reports. The common case is a few loads and compares; anything else goes to
- * hook_block_slow. */
+ * for reports. The common case is one cache slot compared and two fields stored; anything
+ * else goes to hook_block_slow. */
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     (void)uc;
     se_machine *m = user;
     uint32_t a = (uint32_t)address;
     const icache_slot *s = &m->icache[(a >> 1) & (ICACHE_SLOTS - 1)];
-    if (s->addr == a && s->size == size && s->flags == (m->tz_fetch_any ? SLOT_FETCH_OK : 0u) &&
-        !m->poll_mask && m->cycles + s->count < m->next_event && --m->sp_tick != 0) {
-        m->cycles += s->count;
-        m->ring_size[m->ring_pos & (RING - 1)] = size; /* --last */
-        m->ring[m->ring_pos++ & (RING - 1)] = a;
+    uint64_t c = m->cycles + s->count;
+    if (((s->addr ^ a) | (s->size ^ size) | (s->flags ^ m->block_want)) == 0 &&
+        c < m->next_event && --m->sp_tick != 0) {
+        m->cycles = c;
+        m->ring[m->ring_pos++ & (RING - 1)] = (typeof(m->ring[0])){a, size}; /* --last */
         return;
     }
     hook_block_slow(m, a, size);
@@ -617,16 +634,16 @@ static void ring_cut(se_machine *m, uint32_t pc, bool inclusive)
     if (m->ring_pos == 0)
         return;
     unsigned i = (m->ring_pos - 1) & (RING - 1);
-    uint32_t off = pc - m->ring[i];
-    if (off >= m->ring_size[i])
+    uint32_t off = pc - m->ring[i].addr;
+    if (off >= m->ring[i].size)
         return;
     uint32_t len = 0;
     if (inclusive) {
         const uint8_t *p = host_ptr(m, pc, 2);
         len = (p && (((p[0] | (p[1] << 8)) >> 11) >= 0x1D)) ? 4 : 2;
     }
-    if (off + len < m->ring_size[i])
-        m->ring_size[i] = off + len;
+    if (off + len < m->ring[i].size)
+        m->ring[i].size = off + len;
 }
 
 void se_machine_set_srcline(se_machine *m, se_srcline_fn fn, void *ctx)
@@ -658,8 +675,8 @@ unsigned se_machine_recent_blocks(const se_machine *m, uint32_t *addr, uint32_t 
         n = max;
     for (unsigned k = 0; k < n; k++) {
         unsigned i = (m->ring_pos - n + k) & (RING - 1);
-        addr[k] = m->ring[i];
-        size[k] = m->ring_size[i];
+        addr[k] = m->ring[i].addr;
+        size[k] = m->ring[i].size;
     }
     return n;
 }
@@ -1483,6 +1500,7 @@ static se_err tz_remap(se_machine *m, se_error *err)
         if (changed)
             uc_ctl_remove_cache(m->uc, a->base, (uint64_t)a->base + a->size);
     }
+    update_block_want(m);
     return SE_OK;
 }
 
@@ -2213,6 +2231,16 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
 {
     if (len == 0)
         return SE_OK;
+    /* The host reading the memory-mapped window (protocol.md 2.7): while a mapped read
+     * returns the array unchanged, one copy of the array does what every access through the
+     * model would (the debug port is not subject to the loader's TrustZone checks). */
+    uint32_t off = addr - m->prof->ext_window.base;
+    if (m->flash_img && m->ospi && off < SE_MX25_SIZE && len <= SE_MX25_SIZE - off &&
+        se_octospi_mem_ok(m->ospi, off) && se_octospi_mem_ok(m->ospi, off + (uint32_t)len - 1u) &&
+        se_octospi_mem_direct(m->ospi)) {
+        se_flash_image_read(m->flash_img, off, buf, len);
+        return SE_OK;
+    }
     m->tz_direct = true; /* TrustZone: the debug port is not the loader */
     bool ok = addr + (uint64_t)len <= 0x100000000ull && uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK;
     m->tz_direct = false;
@@ -2682,7 +2710,7 @@ static void describe_loop(se_machine *m, char *buf, size_t len)
     uint32_t lo = UINT32_MAX, hi = 0;
     unsigned n = m->ring_pos < RING ? m->ring_pos : RING;
     for (unsigned i = 0; i < n && i < 16; i++) {
-        uint32_t a = m->ring[(m->ring_pos - 1 - i) & (RING - 1)];
+        uint32_t a = m->ring[(m->ring_pos - 1 - i) & (RING - 1)].addr;
         if (a < lo) lo = a;
         if (a > hi) hi = a;
     }

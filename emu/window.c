@@ -9,7 +9,9 @@
  *    paid back; short reads stay on the model.
  *  - Mapping 256 regions one by one takes 32 ms (the memory map is rebuilt each time), 64
  *    take 1.9 ms; and every slow-path access (a store to RAM, any MMIO access) looks its
- *    region up by binary search. Blocks of 4 MiB keep a 64 MiB array at 16 regions.
+ *    region up by binary search, so regions cost every loader. The array is one region
+ *    until a block first goes in place; then it is split once (about 9 ms for 64 MiB) into
+ *    blocks of 4 MiB: 16 regions.
  *  - A region may be unmapped from inside another region's MMIO callback (accesses later in
  *    the same translated block then see the new map), not from inside its own, and not from
  *    a memory-fault hook (load_helper keeps TLB pointers across the hook: a crash).
@@ -39,6 +41,8 @@ struct se_window {
     unsigned nblk;
     blk *b;
     blk tail;              /* [dev_size, size) (or all of it): always MMIO */
+    blk whole;             /* [0, dev_size) as one region until the first block goes in place */
+    bool split;
     unsigned in_place_now; /* blocks DIRECT */
     uint64_t clock;
     uint64_t epoch;        /* se_window_check calls */
@@ -90,10 +94,11 @@ se_err se_window_new(uc_engine *uc, uint32_t base, uint32_t size, uint32_t dev_s
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     }
     uc_err ue = UC_ERR_OK;
-    for (unsigned i = 0; i < w->nblk && ue == UC_ERR_OK; i++) {
+    for (unsigned i = 0; i < w->nblk; i++)
         w->b[i] = (blk){w, i * SE_WINDOW_BLOCK, BLK_MODEL, 0, 0, 0};
-        ue = map_model(w, &w->b[i], SE_WINDOW_BLOCK);
-    }
+    w->whole = (blk){w, 0, BLK_MODEL, 0, 0, 0};
+    if (w->dev_size)
+        ue = map_model(w, &w->whole, w->dev_size);
     w->tail = (blk){w, w->dev_size, BLK_MODEL, 0, 0, 0};
     if (ue == UC_ERR_OK && size > w->dev_size)
         ue = map_model(w, &w->tail, size - w->dev_size);
@@ -155,11 +160,25 @@ bool se_window_read_seen(se_window *w, uint32_t offset)
     return true;
 }
 
+/* The array as one region per block, from the first block that goes in place on. */
+static uc_err split(se_window *w)
+{
+    uc_err ue = uc_mem_unmap(w->uc, w->base, w->dev_size);
+    for (unsigned i = 0; i < w->nblk && ue == UC_ERR_OK; i++)
+        ue = map_model(w, &w->b[i], SE_WINDOW_BLOCK);
+    w->split = ue == UC_ERR_OK;
+    return ue;
+}
+
 se_err se_window_apply(se_window *w, se_error *err)
 {
     if (!w || !w->any_pending)
         return SE_OK;
     w->any_pending = false;
+    uc_err se = w->split ? UC_ERR_OK : split(w);
+    if (se != UC_ERR_OK)
+        return se_error_set(err, SE_ERR_EMU, "unicorn: split the external memory window: %s",
+                            uc_strerror(se));
     for (unsigned i = 0; i < w->nblk; i++) {
         blk *k = &w->b[i];
         if (k->state != BLK_PENDING)

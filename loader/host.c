@@ -428,27 +428,47 @@ static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32
     return SE_OK;
 }
 
+/* Read [abs, abs+len) back as se_host_read does, a chunk at a time into the scratch buffer,
+ * and compare each chunk with data: no copy of the whole range is held. */
+static se_err read_back(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len, se_error *err)
+{
+    uint32_t entry;
+    bool has_read = se_stldr_entry(h->l, SE_EP_READ, &entry);
+    se_err e = begin(h, "read", err);
+    for (uint32_t done = 0; !e && done < len;) {
+        uint32_t n = len - done < h->chunk ? len - done : h->chunk;
+        se_call_record rec;
+        if (has_read) {
+            if (!(e = call(h, SE_EP_READ, 3, abs + done, n, h->buffer, 0, &rec, err)))
+                e = se_machine_read(h->m, h->buffer, h->scratch, n, err);
+        } else if (se_machine_read(h->m, abs + done, h->scratch, n, err) != SE_OK) {
+            /* No Read: the host reads the memory-mapped window Init left on (protocol.md
+             * 2.7). */
+            e = se_error_set(err, SE_ERR_VERIFY,
+                             "memory-mapped read of 0x%08" PRIx32 "+0x%" PRIx32 " failed (the "
+                             "loader has no Read; did Init leave memory-mapped mode on?)",
+                             abs + done, n);
+        }
+        if (!e && memcmp(h->scratch, data + done, n) != 0) {
+            uint32_t i = 0;
+            while (h->scratch[i] == data[done + i])
+                i++;
+            e = with_refusal(h, err, se_error_set(err, SE_ERR_VERIFY,
+                                                  "read-back mismatch at 0x%08" PRIx32
+                                                  ": 0x%02x, expected 0x%02x",
+                                                  abs + done + i, h->scratch[i], data[done + i]));
+        }
+        done += n;
+    }
+    return e;
+}
+
 se_err se_host_verify(se_host *h, uint32_t addr, const uint8_t *data, uint32_t len, se_error *err)
 {
     uint32_t abs, entry;
     if (!se_host_device_range(h, addr, len, &abs))
         return out_of_device(h, err, addr, len);
-    uint8_t *back = malloc(len ? len : 1);
-    if (!back)
-        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
-    se_err e = se_host_read(h, abs, back, len, err);
-    if (!e) {
-        for (uint32_t i = 0; i < len; i++)
-            if (back[i] != data[i]) {
-                e = with_refusal(h, err,
-                                 se_error_set(err, SE_ERR_VERIFY,
-                                              "read-back mismatch at 0x%08" PRIx32
-                                              ": 0x%02x, expected 0x%02x",
-                                              abs + i, back[i], data[i]));
-                break;
-            }
-    }
-    free(back);
+    se_err e = read_back(h, abs, data, len, err);
     if (e)
         return e;
     bool has_verify = se_stldr_entry(h->l, SE_EP_VERIFY, &entry);
