@@ -71,7 +71,8 @@ bool se_find_faulting_insn(uc_engine *uc, const uint8_t *code, uint32_t len, uin
                            uint32_t fault_addr, bool is_write, uint32_t *pc)
 {
     csh h;
-    if (cs_open(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS, &h) != CS_ERR_OK)
+    /* Capstone 4 decodes the v8-M LDA/STL family only with CS_MODE_V8 (emu/traps.c) */
+    if (cs_open(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS | CS_MODE_V8, &h) != CS_ERR_OK)
         return false;
     cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
     cs_insn *insn = NULL;
@@ -110,7 +111,10 @@ bool se_find_faulting_insn(uc_engine *uc, const uint8_t *code, uint32_t len, uin
             if (mem->mem.index != ARM_REG_INVALID) {
                 if (!reg_value(uc, mem->mem.index, (uint32_t)in->address, &x))
                     continue;
-                x <<= mem->mem.lshift;
+                /* Capstone 4 gives "[r1, r2, lsl #2]" as the operand's shift, with
+                 * mem.lshift left at 0 */
+                x <<= mem->shift.type == ARM_SFT_LSL ? mem->shift.value
+                                                      : (unsigned)mem->mem.lshift;
                 if (mem->mem.scale < 0 || mem->subtracted)
                     x = 0u - x;
             }

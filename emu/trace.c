@@ -13,7 +13,8 @@ static const char *const reg_names[SE_CORE_NREGS] = {
 
 static bool cs_thumb(csh *h)
 {
-    return cs_open(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS, h) == CS_ERR_OK;
+    /* CS_MODE_V8: the v8-M LDA/STL family (Capstone 4 leaves them undecoded without it) */
+    return cs_open(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS | CS_MODE_V8, h) == CS_ERR_OK;
 }
 
 #define TEXT_LEN sizeof(((se_insn_info *)0)->text)

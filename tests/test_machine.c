@@ -1135,6 +1135,25 @@ static void test_busfault_stacks_the_pc_of_the_faulting_load(void **state)
     assert_int_equal(get32(f->m, DATA + 0x0c), CODE + FAULT_LD_AT);
 }
 
+/* The same through a register index with a shift (ldr.w r3, [r0, r2, lsl #2]): Capstone 4
+ * gives the shift in the operand's shift field, not mem.lshift; the PC must still be found. */
+static const uint16_t prog_shifted_index[] = {
+    0x2204,          /* 00: movs r2, #4 */
+    0x2300,          /* 02: movs r3, #0 */
+    0xf850, 0x3022,  /* 04: ldr.w r3, [r0, r2, lsl #2] */
+    0x4770,          /* 08: bx lr */
+};
+
+static void test_busfault_pc_of_a_load_with_a_shifted_index(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot(f, prog_shifted_index, sizeof prog_shifted_index);
+    se_call_result r;
+    call(m, 0x60000000u - 16u, STACK, 10000, 0, &r); /* base + 4 << 2 = 0x60000000: no FMC */
+    expect_contains(r.reason, "4-byte read of 0x60000000");
+    expect_contains(r.reason, "at 0x20001004");
+}
+
 static void test_fault_with_erased_vector_table_locks_up(void **state)
 {
     fixture *f = *state;
@@ -1762,6 +1781,7 @@ int main(void)
         T(test_usagefault_taken_directly_when_enabled),
         T(test_unmapped_read_is_a_precise_busfault),
         T(test_busfault_stacks_the_pc_of_the_faulting_load),
+        T(test_busfault_pc_of_a_load_with_a_shifted_index),
         T(test_fault_with_erased_vector_table_locks_up),
         T(test_lockup_reason_mentions_erased_vector),
         T(test_push_with_msp_zero_fails_on_stacking),
