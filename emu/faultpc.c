@@ -4,6 +4,8 @@
 
 #include <capstone/capstone.h>
 
+#include "disasm.h"
+
 static int uc_reg_of(arm_reg r)
 {
     if (r >= ARM_REG_R0 && r <= ARM_REG_R12)
@@ -71,8 +73,7 @@ bool se_find_faulting_insn(uc_engine *uc, const uint8_t *code, uint32_t len, uin
                            uint32_t fault_addr, bool is_write, uint32_t *pc)
 {
     csh h;
-    /* Capstone 4 decodes the v8-M LDA/STL family only with CS_MODE_V8 (emu/traps.c) */
-    if (cs_open(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS | CS_MODE_V8, &h) != CS_ERR_OK)
+    if (!se_cs_open(&h))
         return false;
     cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
     cs_insn *insn = NULL;

@@ -1414,17 +1414,26 @@ static void tz_mem_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t
 
 /* Whether everything in [addr, addr + TZ_PAGE) is decided alike: no SAU region boundary and
  * no MPCBB block boundary with a different bit inside the page. */
+/* Some enabled SAU region starts or ends strictly inside [addr, addr + len). */
+static bool sau_boundary_inside(const se_machine *m, uint32_t addr, uint32_t len)
+{
+    if (!(m->scs.sau_ctrl & 1u))
+        return false;
+    for (unsigned i = 0; i < 8; i++) {
+        uint32_t rlar = m->scs.sau_rlar[i];
+        if (!(rlar & 1u))
+            continue;
+        uint32_t b = m->scs.sau_rbar[i] & ~0x1Fu, e = (rlar | 0x1Fu) + 1u;
+        if ((b - addr - 1u) < len - 1u || (e && (e - addr - 1u) < len - 1u))
+            return true;
+    }
+    return false;
+}
+
 static bool tz_page_uniform(const se_machine *m, uint32_t addr)
 {
-    if (m->scs.sau_ctrl & 1u)
-        for (unsigned i = 0; i < 8; i++) {
-            uint32_t rlar = m->scs.sau_rlar[i];
-            if (!(rlar & 1u))
-                continue;
-            uint32_t b = m->scs.sau_rbar[i] & ~0x1Fu, e = (rlar | 0x1Fu) + 1u;
-            if ((b - addr - 1u) < TZ_PAGE - 1u || (e && (e - addr - 1u) < TZ_PAGE - 1u))
-                return false;
-        }
+    if (sau_boundary_inside(m, addr, TZ_PAGE))
+        return false;
     bool first = se_tz_mpcbb_secure(&m->tz.gtzc, addr);
     for (uint32_t off = 256; off < TZ_PAGE; off += 256)
         if (se_tz_mpcbb_secure(&m->tz.gtzc, addr + off) != first)
@@ -1836,15 +1845,8 @@ static bool tz_window_ok(se_machine *m, uint32_t addr, uint32_t len)
 {
     if (!m->tz.tzen)
         return true;
-    if (m->scs.sau_ctrl & 1u)
-        for (unsigned i = 0; i < 8; i++) {
-            uint32_t rlar = m->scs.sau_rlar[i];
-            if (!(rlar & 1u))
-                continue;
-            uint32_t b = m->scs.sau_rbar[i] & ~0x1Fu, e = (rlar | 0x1Fu) + 1u;
-            if ((b - addr - 1u) < len - 1u || (e && (e - addr - 1u) < len - 1u))
-                return false;
-        }
+    if (sau_boundary_inside(m, addr, len))
+        return false;
     for (uint32_t g = 0; g < len; g += 0x20000u) {
         se_tz_outcome o;
         if (se_tz_check(&m->tz, &m->scs, m->cpu_secure, addr + g, false, false, &o) != SE_TZ_OK)

@@ -6,16 +6,12 @@
 
 #include <capstone/capstone.h>
 
+#include "disasm.h"
+
 static const char *const reg_names[SE_CORE_NREGS] = {
     "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
     "sp", "lr", "xpsr",
 };
-
-static bool cs_thumb(csh *h)
-{
-    /* CS_MODE_V8: the v8-M LDA/STL family (Capstone 4 leaves them undecoded without it) */
-    return cs_open(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS | CS_MODE_V8, h) == CS_ERR_OK;
-}
 
 #define TEXT_LEN sizeof(((se_insn_info *)0)->text)
 
@@ -25,18 +21,6 @@ typedef struct decoded {
     char text[TEXT_LEN];
 } decoded;
 
-/* "mnemonic operands", truncated to the field when it does not fit. */
-static void insn_text(const cs_insn *in, char *text, size_t tl)
-{
-    size_t k = 0;
-    for (const char *q = in->mnemonic; *q && k + 1 < tl; q++)
-        text[k++] = *q;
-    if (in->op_str[0] && k + 1 < tl)
-        text[k++] = ' ';
-    for (const char *q = in->op_str; *q && k + 1 < tl; q++)
-        text[k++] = *q;
-    text[k] = '\0';
-}
 
 /* Decode up to max instructions of code[0..len) (address pc) into out, in order. Each
  * cs_disasm call starts outside any IT block (cs_disasm_iter would carry the IT state of
@@ -54,7 +38,7 @@ static size_t decode_run(csh h, const uint8_t *code, uint32_t len, uint32_t pc, 
         for (size_t i = 0; i < got; i++) {
             out[n].pc = (uint32_t)insn[i].address;
             out[n].size = insn[i].size;
-            insn_text(&insn[i], out[n].text, sizeof out[n].text);
+            se_insn_text(&insn[i], out[n].text, sizeof out[n].text);
             off += insn[i].size;
             n++;
         }
@@ -92,7 +76,7 @@ unsigned se_last_insns(se_machine *m, unsigned n, se_insn_info *out)
     uint32_t addr[SE_LAST_MAX], size[SE_LAST_MAX];
     unsigned nb = se_machine_recent_blocks(m, addr, size, SE_LAST_MAX);
     csh h;
-    if (nb == 0 || !cs_thumb(&h))
+    if (nb == 0 || !se_cs_open(&h))
         return 0;
     decoded *tmp = NULL;
     size_t tcap = 0;
@@ -411,7 +395,7 @@ se_err se_tracer_start(se_machine *m, const se_trace_opts *o, se_tracer **out, s
     t->o = *o;
     if (!t->o.out)
         t->o.out = stdout;
-    if (!cs_thumb(&t->cs)) {
+    if (!se_cs_open(&t->cs)) {
         free(t);
         return se_error_set(err, SE_ERR_EMU, "capstone: cannot open a Thumb disassembler");
     }

@@ -5,9 +5,7 @@
 
 #include <capstone/capstone.h>
 
-/* Capstone 4 decodes LDA/STL and the other ARMv8 acquire/release forms in Thumb only with
- * CS_MODE_V8 added to CS_MODE_MCLASS. */
-#define CS_MODE_M33 (CS_MODE_THUMB | CS_MODE_MCLASS | CS_MODE_V8)
+#include "disasm.h"
 
 static unsigned reg_num(arm_reg r)
 {
@@ -81,17 +79,6 @@ static bool classify(unsigned id, se_trap_kind *kind, uint8_t *align, uint16_t *
     }
 }
 
-static void insn_text(const cs_insn *in, char *text, size_t tl)
-{
-    size_t k = 0;
-    for (const char *q = in->mnemonic; *q && k + 1 < tl; q++)
-        text[k++] = *q;
-    if (in->op_str[0] && k + 1 < tl)
-        text[k++] = ' ';
-    for (const char *q = in->op_str; *q && k + 1 < tl; q++)
-        text[k++] = *q;
-    text[k] = '\0';
-}
 
 /* Fill *t from a decoded instruction; false when it is not checked or cannot be unaligned. */
 static bool from_insn(const cs_insn *in, se_trap_insn *t)
@@ -111,7 +98,7 @@ static bool from_insn(const cs_insn *in, se_trap_insn *t)
     t->bytes = bytes;
     t->rm = SE_TRAP_NO_REG;
     t->store = in->mnemonic[0] == 's' && in->mnemonic[1] == 't';
-    insn_text(in, t->text, sizeof t->text);
+    se_insn_text(in, t->text, sizeof t->text);
 
     if (kind == SE_TRAP_DIV) { /* sdiv rd, rn, rm */
         if (a->op_count < 2 || a->operands[a->op_count - 1].type != ARM_OP_REG)
@@ -182,7 +169,7 @@ uint32_t se_trap_address(const se_trap_insn *t, uint32_t rn_value, uint32_t rm_v
 bool se_trap_decode(const uint8_t *code, uint32_t len, uint32_t pc, se_trap_insn *out)
 {
     csh h;
-    if (cs_open(CS_ARCH_ARM, CS_MODE_M33, &h) != CS_ERR_OK)
+    if (!se_cs_open(&h))
         return false;
     cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
     cs_insn *in = NULL;
@@ -197,7 +184,7 @@ se_trap_insn *se_traps_scan(const uint8_t *code, uint32_t len, uint32_t base, si
 {
     *n = 0;
     csh h;
-    if (cs_open(CS_ARCH_ARM, CS_MODE_M33, &h) != CS_ERR_OK)
+    if (!se_cs_open(&h))
         return NULL;
     cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
     cs_insn *in = cs_malloc(h);
