@@ -1121,6 +1121,17 @@ static void host_log(void *opaque, int level, const char *msg)
 /* The instruction making the current peripheral access. Unicorn 2.0.1 reports the block
  * start inside MMIO callbacks; decoding the block finds the load/store (only done when a
  * device logs, so it costs nothing on the hot path). */
+/* The instruction of the translated block at `block` that made the data access at addr:
+ * Unicorn 2.0.1 leaves PC at the block's start when an access faults or an MMIO callback
+ * runs, so the block is decoded (emu/faultpc.c). false when no single one explains it. */
+static bool exact_pc(se_machine *m, uint32_t block, uint32_t addr, bool write, uint32_t *exact)
+{
+    const icache_slot *slot = &m->icache[(block >> 1) & (ICACHE_SLOTS - 1)];
+    uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
+    const uint8_t *code = host_ptr(m, block, blen);
+    return code && se_find_faulting_insn(m->uc, code, blen, block, addr, write, exact);
+}
+
 /* The loader's security state for TrustZone-aware registers (Non-secure when TZEN=0). */
 static bool host_secure_access(void *opaque)
 {
@@ -1134,11 +1145,7 @@ static uint32_t host_pc(void *opaque)
     if (!m->uc)
         return 0;
     uint32_t block = reg(m, UC_ARM_REG_PC), exact;
-    const icache_slot *slot = &m->icache[(block >> 1) & (ICACHE_SLOTS - 1)];
-    uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
-    const uint8_t *code = host_ptr(m, block, blen);
-    if (code && se_find_faulting_insn(m->uc, code, blen, block, m->mmio_addr, m->mmio_write,
-                                      &exact))
+    if (exact_pc(m, block, m->mmio_addr, m->mmio_write, &exact))
         return exact;
     return block;
 }
@@ -2560,11 +2567,7 @@ static entry_result tz_fault_enter(se_machine *m)
     if (m->mem_type == UC_MEM_FETCH_PROT)
         return fault(m, exc, 0, a, o.reason);
     uint32_t block = m->mem_pc, exact;
-    const icache_slot *slot = &m->icache[(block >> 1) & (ICACHE_SLOTS - 1)];
-    uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
-    const uint8_t *code = host_ptr(m, block, blen);
-    if (code && se_find_faulting_insn(m->uc, code, blen, block, a,
-                                      m->mem_type == UC_MEM_WRITE_PROT, &exact)) {
+    if (exact_pc(m, block, a, m->mem_type == UC_MEM_WRITE_PROT, &exact)) {
         ring_cut(m, exact, true); /* --last */
         return fault(m, exc, 0, exact, o.reason);
     }
@@ -2606,11 +2609,8 @@ static entry_result mem_fault(se_machine *m)
      * faults: find the instruction by decoding the block; if that fails, name the block
      * (and stack its start as the return address). */
     uint32_t block = m->mem_pc, exact;
-    const icache_slot *slot = &m->icache[(block >> 1) & (ICACHE_SLOTS - 1)];
-    uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
-    const uint8_t *code = host_ptr(m, block, blen);
     bool is_write = m->mem_type == UC_MEM_WRITE_UNMAPPED || m->mem_type == UC_MEM_WRITE_PROT;
-    if (code && se_find_faulting_insn(m->uc, code, blen, block, a, is_write, &exact)) {
+    if (exact_pc(m, block, a, is_write, &exact)) {
         ring_cut(m, exact, true); /* --last */
         return fault(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, exact, desc);
     }
@@ -2745,20 +2745,21 @@ static bool window_replay(se_machine *m, char *why, size_t len)
 {
     uint32_t block = m->mem_pc, exact, a = m->mem_addr;
     const icache_slot *slot = &m->icache[(block >> 1) & (ICACHE_SLOTS - 1)];
-    uint32_t blen = (slot->addr == block && slot->size) ? slot->size : 64;
-    const uint8_t *code = host_ptr(m, block, blen);
     se_window_revert_at(m->win, a);
-    if (reg(m, UC_ARM_REG_XPSR) & 0x0600FC00u) /* ICI/IT bits: mid IT block */
-        code = NULL;
-    if (!code || !se_find_faulting_insn(m->uc, code, blen, block, a, true, &exact)) {
+    /* ICI/IT bits set: the store is inside an IT block, where a resume cannot start */
+    if ((reg(m, UC_ARM_REG_XPSR) & 0x0600FC00u) || !exact_pc(m, block, a, true, &exact)) {
         snprintf(why, len,
                  "a write to 0x%08" PRIx32 " (memory-mapped flash read in place) could not be "
                  "replayed on the OCTOSPI model from the block at 0x%08" PRIx32
                  ": run again with --exact-window", a, block);
         return false;
     }
-    if (slot->addr == block && exact - block < slot->size)
-        m->cycles -= count_insns_raw(code + (exact - block), block + slot->size - exact);
+    if (slot->addr == block && exact - block < slot->size) {
+        uint32_t n = block + slot->size - exact; /* the block's bytes from the store on */
+        const uint8_t *rest = host_ptr(m, exact, n);
+        if (rest)
+            m->cycles -= count_insns_raw(rest, n);
+    }
     ring_cut(m, exact, false); /* --last */
     set_reg(m, UC_ARM_REG_PC, exact | 1u);
     return true;
