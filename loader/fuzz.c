@@ -12,6 +12,7 @@
 
 #define CH 4096u                 /* oracle granularity */
 #define MAX_CHUNKS 256u          /* device chunks a case may touch (with guards) */
+_Static_assert(MAX_CHUNKS <= UINT16_MAX, "oidx holds slot + 1 in 16 bits");
 #define COV_SLOTS 8192u
 
 typedef struct oracle_chunk {
@@ -29,6 +30,7 @@ typedef struct fz {
     uint64_t rng;
     oracle_chunk *oc;
     unsigned noc;
+    uint16_t *oidx;              /* per device chunk: 1 + its slot in oc, 0 = not held */
     uint8_t *tmp, *tmp2;
     uint32_t cov[COV_SLOTS];
     unsigned ncov;
@@ -106,25 +108,48 @@ static bool in_dev(const fz *z, uint32_t a, uint32_t n, uint32_t *off)
 
 /* ---- the oracle ---------------------------------------------------------------------------- */
 
-static oracle_chunk *oget(fz *z, uint32_t c)
+/* The chunk the oracle holds for device chunk c, or NULL: one index lookup (oidx holds
+ * slot + 1 per device chunk; a case clears only the entries it set). */
+static oracle_chunk *oget(const fz *z, uint32_t c)
+{
+    uint16_t i = z->oidx[c];
+    return i ? &z->oc[i - 1] : NULL;
+}
+
+static void oreset(fz *z)
 {
     for (unsigned i = 0; i < z->noc; i++)
-        if (z->oc[i].c == c)
-            return &z->oc[i];
-    return NULL;
+        z->oidx[z->oc[i].c] = 0;
+    z->noc = 0;
+}
+
+/* Clip [off, off+n) to the device; false when nothing is left. */
+static bool oclip(const fz *z, uint32_t off, uint64_t *n)
+{
+    if (off >= z->si->size)
+        return false;
+    if ((uint64_t)off + *n > z->si->size)
+        *n = z->si->size - off;
+    return *n > 0;
+}
+
+/* Bytes from device offset o to the end of its chunk, at most left. */
+static uint32_t ospan(uint32_t o, uint64_t left)
+{
+    uint32_t k = CH - o % CH;
+    return left < k ? (uint32_t)left : k;
 }
 
 /* Load chunks of [off, off+n) from the device as it is now (before the op runs). */
 static void oload(fz *z, uint32_t off, uint64_t n)
 {
-    if (off >= z->si->size)
+    if (!oclip(z, off, &n))
         return;
-    if ((uint64_t)off + n > z->si->size)
-        n = z->si->size - off;
-    for (uint64_t c = off / CH; c <= (off + (n ? n - 1 : 0)) / CH && z->noc < MAX_CHUNKS; c++) {
-        if (oget(z, (uint32_t)c))
+    for (uint64_t c = off / CH; c <= (off + n - 1) / CH && z->noc < MAX_CHUNKS; c++) {
+        if (z->oidx[c])
             continue;
         oracle_chunk *o = &z->oc[z->noc++];
+        z->oidx[c] = (uint16_t)z->noc;
         o->c = (uint32_t)c;
         uint32_t len = z->si->size - (uint32_t)c * CH < CH ? z->si->size - (uint32_t)c * CH : CH;
         memset(o->b, z->si->erase_value, CH);
@@ -132,35 +157,78 @@ static void oload(fz *z, uint32_t off, uint64_t n)
     }
 }
 
-static uint8_t *obyte(fz *z, uint32_t off)
-{
-    oracle_chunk *o = oget(z, off / CH);
-    return o ? &o->b[off % CH] : NULL;
-}
-
-/* Compare the device with the oracle over [off, off+n); first mismatch into *bad. */
+/* Compare the device with the oracle over [off, off+n), one memcmp per chunk the oracle
+ * holds; first mismatch into *bad. */
 static bool ocheck(fz *z, uint32_t off, uint64_t n, uint32_t *bad, uint8_t *got, uint8_t *want)
 {
-    if (off >= z->si->size)
+    if (!oclip(z, off, &n))
         return true;
-    if ((uint64_t)off + n > z->si->size)
-        n = z->si->size - off;
     for (uint64_t done = 0; done < n;) {
-        uint32_t o = off + (uint32_t)done;
-        uint32_t k = CH - o % CH < n - done ? CH - o % CH : (uint32_t)(n - done);
+        uint32_t o = off + (uint32_t)done, k = ospan(o, n - done);
+        const oracle_chunk *c = oget(z, o / CH);
+        done += k;
+        if (!c)
+            continue;
+        const uint8_t *w = c->b + o % CH;
         se_machine_device_read(z->m, z->si->start + o, z->tmp, k);
-        for (uint32_t i = 0; i < k; i++) {
-            uint8_t *w = obyte(z, o + i);
-            if (w && *w != z->tmp[i]) {
-                *bad = o + i;
-                *got = z->tmp[i];
-                *want = *w;
-                return false;
-            }
+        if (!memcmp(z->tmp, w, k))
+            continue;
+        uint32_t i = 0;
+        while (z->tmp[i] == w[i])
+            i++;
+        *bad = o + i;
+        *got = z->tmp[i];
+        *want = w[i];
+        return false;
+    }
+    return true;
+}
+
+/* The first byte of [off, off+n) where p differs from the oracle (only chunks it holds);
+ * false when there is none. */
+static bool odiff(const fz *z, uint32_t off, uint32_t n, const uint8_t *p, uint32_t *at)
+{
+    for (uint32_t done = 0; done < n;) {
+        uint32_t o = off + done, k = ospan(o, n - done);
+        const oracle_chunk *c = oget(z, o / CH);
+        if (c && memcmp(p + done, c->b + o % CH, k)) {
+            uint32_t i = 0;
+            while (p[done + i] == c->b[o % CH + i])
+                i++;
+            *at = done + i;
+            return true;
         }
         done += k;
     }
-    return true;
+    return false;
+}
+
+/* What the device must hold after an erase of [off, off+n) / a program of data there. */
+static void oerase(fz *z, uint32_t off, uint64_t n)
+{
+    if (!oclip(z, off, &n))
+        return;
+    for (uint64_t done = 0; done < n;) {
+        uint32_t o = off + (uint32_t)done, k = ospan(o, n - done);
+        oracle_chunk *c = oget(z, o / CH);
+        if (c)
+            memset(c->b + o % CH, z->si->erase_value, k);
+        done += k;
+    }
+}
+
+static void oprogram(fz *z, uint32_t off, uint32_t n, const uint8_t *data)
+{
+    for (uint32_t done = 0; done < n;) {
+        uint32_t o = off + done, k = ospan(o, n - done);
+        oracle_chunk *c = oget(z, o / CH);
+        if (c) {
+            uint8_t *b = c->b + o % CH;
+            for (uint32_t i = 0; i < k; i++)
+                b[i] &= data[done + i];
+        }
+        done += k;
+    }
 }
 
 /* ---- findings -------------------------------------------------------------------------------- */
@@ -211,11 +279,16 @@ static uint64_t flash_warns(se_machine *m)
  * hold every byte (the check is then skipped). */
 static uint32_t sum_dev(fz *z, uint32_t off, uint32_t n, uint32_t init, bool *known)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t *b = obyte(z, off + i);
-        if (!b)
+    for (uint32_t done = 0; done < n;) {
+        uint32_t o = off + done, k = ospan(o, n - done);
+        const oracle_chunk *c = oget(z, o / CH);
+        if (!c) {
             *known = false;
-        init += b ? *b : 0;
+            return init;
+        }
+        for (uint32_t i = 0; i < k; i++)
+            init += c->b[o % CH + i];
+        done += k;
     }
     return init;
 }
@@ -226,7 +299,7 @@ static bool run_op(fz *z, se_fuzz_op *op)
     const se_storage_info *si = z->si;
     se_call_record rec;
     se_error err;
-    uint32_t off = 0, n = 0, s0, ssz, s1, ssz1;
+    uint32_t off = 0, n = 0, s0 = 0, ssz = 0, s1 = 0, ssz1 = 0;
     bool inr = false;
     const uint8_t *data = NULL;
     uint32_t dlen = 0;
@@ -306,11 +379,7 @@ static bool run_op(fz *z, se_fuzz_op *op)
                             "SectorErase(0x%08" PRIx32 ", 0x%08" PRIx32 ") returned %" PRIu32
                             " for a range inside the device",
                             op->args[0], op->args[1], r0);
-        for (uint32_t o = s0; o < s1 + ssz1; o++) {
-            uint8_t *b = obyte(z, o);
-            if (b)
-                *b = si->erase_value;
-        }
+        oerase(z, s0, (uint64_t)s1 + ssz1 - s0);
         if (!ocheck(z, s0, (uint64_t)s1 + ssz1 - s0, &bad, &got, &want))
             return !finding(z, "erase-incomplete", "SectorErase",
                             "after SectorErase(0x%08" PRIx32 ", 0x%08" PRIx32 ") the byte at "
@@ -330,11 +399,7 @@ static bool run_op(fz *z, se_fuzz_op *op)
             return !finding(z, "write-failed", "Write",
                             "Write(0x%08" PRIx32 ", 0x%" PRIx32 ") returned %" PRIu32
                             " for a range inside the device", op->args[0], n, r0);
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t *b = obyte(z, off + i);
-            if (b)
-                *b &= data[i];
-        }
+        oprogram(z, off, n, data);
         if (!ocheck(z, off >= 256 ? off - 256 : 0, (uint64_t)n + 512, &bad, &got, &want))
             return !finding(z, bad >= off && bad < off + n ? "write-mismatch" : "write-outside",
                             "Write",
@@ -349,14 +414,12 @@ static bool run_op(fz *z, se_fuzz_op *op)
                                   op->args[0], n, r0)
                        : true;
         se_machine_read(z->m, op->args[2], z->tmp2, n, NULL);
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t *b = obyte(z, off + i);
-            if (b && *b != z->tmp2[i])
-                return !finding(z, "read-mismatch", "Read",
-                                "Read(0x%08" PRIx32 ", 0x%" PRIx32 ") gave 0x%02x at 0x%08" PRIx32
-                                ", the device holds 0x%02x",
-                                op->args[0], n, z->tmp2[i], si->start + off + i, *b);
-        }
+        if (odiff(z, off, n, z->tmp2, &bad))
+            return !finding(z, "read-mismatch", "Read",
+                            "Read(0x%08" PRIx32 ", 0x%" PRIx32 ") gave 0x%02x at 0x%08" PRIx32
+                            ", the device holds 0x%02x",
+                            op->args[0], n, z->tmp2[bad], si->start + off + bad,
+                            oget(z, (off + bad) / CH)->b[(off + bad) % CH]);
         return true;
     case SE_EP_CHECKSUM: {
         bool known = true;
@@ -524,7 +587,7 @@ static void gen_case(fz *z, se_fuzz_case *c)
 
 static bool run_case(fz *z, se_fuzz_case *c)
 {
-    z->noc = 0;
+    oreset(z);
     z->kind[0] = '\0';
     for (unsigned i = 0; i < c->nops; i++)
         if (!run_op(z, &c->op[i]))
@@ -580,9 +643,10 @@ static se_err fz_init(fz *z, se_host *h, se_machine *m, const se_stldr *l, se_er
         if (z->si->sectors[g].size > z->max_sector)
             z->max_sector = z->si->sectors[g].size;
     z->oc = malloc(MAX_CHUNKS * sizeof *z->oc);
+    z->oidx = calloc(z->si->size / CH + 1, sizeof *z->oidx);
     z->tmp = malloc(CH > z->chunk ? CH : z->chunk);
     z->tmp2 = malloc(z->chunk + 16);
-    if (!z->oc || !z->tmp || !z->tmp2)
+    if (!z->oc || !z->oidx || !z->tmp || !z->tmp2)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     return SE_OK;
 }
@@ -590,6 +654,7 @@ static se_err fz_init(fz *z, se_host *h, se_machine *m, const se_stldr *l, se_er
 static void fz_free(fz *z)
 {
     free(z->oc);
+    free(z->oidx);
     free(z->tmp);
     free(z->tmp2);
 }
