@@ -35,6 +35,9 @@ typedef struct fz {
     uint32_t cov[COV_SLOTS];
     unsigned ncov;
     uint64_t calls;
+    /* --replay of a reproducer without an `operation` line (written before a case was one
+     * operation): download + Init before every call, as it was fuzzed */
+    bool init_each;
     /* result of the current case */
     char kind[32], where[96], msg[320];
 } fz;
@@ -355,7 +358,9 @@ static bool run_op(fz *z, se_fuzz_op *op)
         break;
     }
 
-    se_err e = se_host_raw(z->h, "fuzz", op->id, 4, op->args, data, dlen, &rec, &err);
+    se_err e = z->init_each
+                   ? se_host_raw(z->h, "fuzz", op->id, 4, op->args, data, dlen, &rec, &err)
+                   : se_host_call_raw(z->h, "fuzz", op->id, 4, op->args, data, dlen, &rec, &err);
     z->calls++;
     cover(z);
     if (e == SE_ERR_NO_ENTRY)
@@ -611,7 +616,10 @@ static void write_repro(fz *z, const se_fuzz_opts *o, const se_fuzz_case *c, uin
     fprintf(fp, "# loader %s, target %s, tz %s, seed %" PRIu64 ", case %" PRIu64 "\n",
             o->loader_path ? o->loader_path : "?", o->target ? o->target : "?",
             o->tz ? "on" : "off", o->seed, idx);
+    fprintf(fp, "# one operation (protocol.md 2.1): download + Init once, then these calls "
+                "back to back\n");
     fprintf(fp, "# replay: stldr-emu run LOADER --replay THIS_FILE [--trace]\n");
+    fprintf(fp, "operation\n");
     for (unsigned i = 0; i < c->nops; i++) {
         const se_fuzz_op *op = &c->op[i];
         fprintf(fp, "%s 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32
@@ -739,11 +747,17 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
     se_fuzz_case c = {0};
     char line[512];
     unsigned lineno = 0;
+    bool one_op = false;
     se_err e = SE_OK;
     while (fgets(line, sizeof line, fp)) {
         lineno++;
-        if (line[0] == '#' || line[0] == '\n')
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || !line[0])
             continue;
+        if (!strcmp(line, "operation")) {
+            one_op = true;
+            continue;
+        }
         char name[32];
         se_fuzz_op op = {0};
         if (c.nops >= SE_FUZZ_MAX_OPS ||
@@ -772,6 +786,7 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
         fz_free(&z);
         return e;
     }
+    z.init_each = !one_op;
     if (!run_case(&z, &c))
         e = se_error_set(err, SE_ERR_VERIFY, "%s in %s: %s", z.kind, z.where, z.msg);
     fz_free(&z);
