@@ -143,8 +143,10 @@ static uint32_t ospan(uint32_t o, uint64_t left)
     return left < k ? (uint32_t)left : k;
 }
 
-/* Load chunks of [off, off+n) from the device as it is now (before the op runs). */
-static void oload(fz *z, uint32_t off, uint64_t n)
+/* Load chunks of [off, off+n) from the device as it is now (before the op runs). Chunks
+ * wholly inside [elo, ehi), which the op is to erase, are held erased without reading the
+ * device: the case goes on only if the op succeeds, and then they are erased. */
+static void oload_e(fz *z, uint32_t off, uint64_t n, uint64_t elo, uint64_t ehi)
 {
     if (!oclip(z, off, &n))
         return;
@@ -156,8 +158,14 @@ static void oload(fz *z, uint32_t off, uint64_t n)
         o->c = (uint32_t)c;
         uint32_t len = z->si->size - (uint32_t)c * CH < CH ? z->si->size - (uint32_t)c * CH : CH;
         memset(o->b, z->si->erase_value, CH);
-        se_machine_device_read(z->m, z->si->start + (uint32_t)c * CH, o->b, len);
+        if (c * CH < elo || c * CH + len > ehi)
+            se_machine_device_read(z->m, z->si->start + (uint32_t)c * CH, o->b, len);
     }
+}
+
+static void oload(fz *z, uint32_t off, uint64_t n)
+{
+    oload_e(z, off, n, 0, 0);
 }
 
 /* Compare the device with the oracle over [off, off+n), one memcmp per chunk the oracle
@@ -317,7 +325,7 @@ static bool run_op(fz *z, se_fuzz_op *op)
             sector_of(si, off, &s0, &ssz);
             sector_of(si, o1, &s1, &ssz1);
             uint32_t lo = s0 >= ssz ? s0 - ssz : 0;
-            oload(z, lo, (uint64_t)s1 + ssz1 + ssz1 - lo);
+            oload_e(z, lo, (uint64_t)s1 + ssz1 + ssz1 - lo, s0, (uint64_t)s1 + ssz1);
         }
         break;
     }
