@@ -130,6 +130,9 @@ struct se_machine {
     char lockup_why[512];       /* a vector into erased flash, named in a lockup reason */
 
     /* blocks */
+    uint8_t *cov;             /* coverage counters (se_machine_set_coverage), NULL = off */
+    uint32_t cov_mask;
+    uc_hook cov_hook;
     icache_slot icache[ICACHE_SLOTS];
     uint32_t ring[RING];
     uint32_t ring_size[RING]; /* --last: bytes of each ring block executed */
@@ -2550,6 +2553,37 @@ void se_machine_reg_write(se_machine *m, int uc_reg, uint32_t value)
 
 /* ---- snapshots (stldr-emu fuzz) --------------------------------------------------------- */
 
+/* A second block hook, installed only while a map is set, so that without one hook_block
+ * and every block cost exactly what they did (Unicorn calls each block hook in turn). */
+static void hook_cov(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)uc;
+    (void)size;
+    se_machine *m = user;
+    m->cov[((uint32_t)address >> 1) & m->cov_mask]++;
+}
+
+se_err se_machine_set_coverage(se_machine *m, uint8_t *map, size_t size, se_error *err)
+{
+    if (map && (size == 0 || (size & (size - 1)) || size > 0x100000000ull))
+        return se_error_set(err, SE_ERR_USAGE, "coverage map of %zu bytes: not a power of two",
+                            size);
+    if (map && !m->cov_hook) {
+        uc_err ue = uc_hook_add(m->uc, &m->cov_hook, UC_HOOK_BLOCK, (void *)hook_cov, m, 1, 0);
+        if (ue != UC_ERR_OK) {
+            m->cov_hook = 0;
+            return se_error_set(err, SE_ERR_EMU, "unicorn: add coverage hook: %s",
+                                uc_strerror(ue));
+        }
+    } else if (!map && m->cov_hook) {
+        uc_hook_del(m->uc, m->cov_hook);
+        m->cov_hook = 0;
+    }
+    m->cov = map;
+    m->cov_mask = map ? (uint32_t)(size - 1) : 0;
+    return SE_OK;
+}
+
 struct se_machine_snap {
     struct se_machine m;       /* the machine's own fields (time, SCS, TrustZone, ...) */
     uc_context *ctx;           /* CPU registers */
@@ -2611,7 +2645,13 @@ void se_machine_snap_restore(se_machine *m, const se_machine_snap *s)
         const se_bus_device *d = se_bus_device_at(m->bus, i);
         memcpy(d->state, s->dev[i], d->cls->state_size);
     }
+    uint8_t *cov = m->cov; /* set by the fuzzer, not part of the machine's state */
+    uint32_t cov_mask = m->cov_mask;
+    uc_hook cov_hook = m->cov_hook;
     memcpy(m, &s->m, sizeof *m);
+    m->cov = cov;
+    m->cov_mask = cov_mask;
+    m->cov_hook = cov_hook;
     if (m->mx25)
         *m->mx25 = s->mx25;
     if (m->flash_img)
