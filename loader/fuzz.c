@@ -28,6 +28,8 @@ typedef struct fz {
     uint32_t buf, chunk;
     uint32_t max_sector;
     uint64_t rng;
+    const uint8_t *in;           /* coverage-guided mode: the input the choices come from */
+    size_t in_len, in_pos;
     oracle_chunk *oc;
     unsigned noc;
     uint16_t *oidx;              /* per device chunk: 1 + its slot in oc, 0 = not held */
@@ -44,8 +46,17 @@ typedef struct fz {
 
 /* ---- random numbers ------------------------------------------------------------------- */
 
+/* splitmix64; or, when the case is decoded from an input (coverage-guided mode), the
+ * input's next 4 bytes, little-endian, zeros past its end: a mutation of a byte then changes
+ * one choice of the generator, not every one after it. */
 static uint64_t rnd(fz *z)
 {
+    if (z->in) {
+        uint32_t v = 0;
+        for (unsigned i = 0; i < 4; i++, z->in_pos++)
+            v |= (uint32_t)(z->in_pos < z->in_len ? z->in[z->in_pos] : 0) << (8 * i);
+        return v;
+    }
     uint64_t x = (z->rng += 0x9E3779B97F4A7C15ull);
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
@@ -472,8 +483,14 @@ static bool run_op(fz *z, se_fuzz_op *op)
     case SE_EP_MASS_ERASE: {
         if (r0 != 1)
             return !finding(z, "masserase-failed", "MassErase", "MassErase returned %" PRIu32, r0);
+        /* 16 bytes: the first, the last, and 14 drawn from the op's own seed, so that
+         * --replay checks the same ones */
+        uint32_t x = op->data_seed | 1u;
         for (int i = 0; i < 16; i++) {
-            uint32_t o = i == 0 ? 0 : i == 1 ? si->size - 1 : below(z, si->size);
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            uint32_t o = i == 0 ? 0 : i == 1 ? si->size - 1 : x % si->size;
             uint8_t b;
             se_machine_device_read(z->m, si->start + o, &b, 1);
             if (b != si->erase_value)
@@ -596,6 +613,9 @@ static void gen_case(fz *z, se_fuzz_case *c)
             o->data_seed = (uint32_t)rnd(z);
             break;
         }
+        case SE_EP_MASS_ERASE:
+            o->data_seed = (uint32_t)rnd(z); /* which bytes the check samples */
+            break;
         default:
             break;
         }
@@ -614,7 +634,8 @@ static bool run_case(fz *z, se_fuzz_case *c)
     return true;
 }
 
-static void write_repro(fz *z, const se_fuzz_opts *o, const se_fuzz_case *c, uint64_t idx,
+/* origin: "seed N, case I" or "input FILE", for the header */
+static void write_repro(const se_fuzz_opts *o, const se_fuzz_case *c, const char *origin,
                         se_fuzz_finding *f, unsigned bucket)
 {
     if (!o->out_dir)
@@ -627,9 +648,8 @@ static void write_repro(fz *z, const se_fuzz_opts *o, const se_fuzz_case *c, uin
         return;
     }
     fprintf(fp, "# stldr-emu fuzz reproducer: %s in %s\n# %s\n", f->kind, f->where, f->msg);
-    fprintf(fp, "# loader %s, target %s, tz %s, seed %" PRIu64 ", case %" PRIu64 "\n",
-            o->loader_path ? o->loader_path : "?", o->target ? o->target : "?",
-            o->tz ? "on" : "off", o->seed, idx);
+    fprintf(fp, "# loader %s, target %s, tz %s, %s\n", o->loader_path ? o->loader_path : "?",
+            o->target ? o->target : "?", o->tz ? "on" : "off", origin);
     fprintf(fp, "# one operation (protocol.md 2.1): download + Init once, then these calls "
                 "back to back\n");
     fprintf(fp, "# replay: stldr-emu run LOADER --replay THIS_FILE [--trace]\n");
@@ -642,7 +662,6 @@ static void write_repro(fz *z, const se_fuzz_opts *o, const se_fuzz_case *c, uin
                 op->len, op->data_seed);
     }
     fclose(fp);
-    (void)z;
 }
 
 static double now_s(void)
@@ -729,7 +748,9 @@ se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_o
                 snprintf(f->msg, sizeof f->msg, "%s", z.msg);
                 f->count = 1;
                 f->first_case = i;
-                write_repro(&z, o, &c, i, f, *nfind);
+                char origin[64];
+                snprintf(origin, sizeof origin, "seed %" PRIu64 ", case %" PRIu64, o->seed, i);
+                write_repro(o, &c, origin, f, *nfind);
             }
         }
         if (o->progress && now_s() >= next_progress) {
@@ -805,4 +826,70 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
         e = se_error_set(err, SE_ERR_VERIFY, "%s in %s: %s", z.kind, z.where, z.msg);
     fz_free(&z);
     return e;
+}
+
+/* ---- one case at a time (coverage-guided mode) ------------------------------------------- */
+
+struct se_fuzz_session {
+    fz z;
+    se_machine_snap *snap;
+};
+
+se_err se_fuzz_session_new(se_host *h, se_machine *m, const se_stldr *l, se_fuzz_session **out,
+                           se_error *err)
+{
+    *out = NULL;
+    se_fuzz_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    se_err e = fz_init(&s->z, h, m, l, err);
+    if (!e)
+        e = se_host_init_only(h, err);
+    if (!e && !(s->snap = se_machine_snap_take(m)))
+        e = se_error_set(err, SE_ERR_NOMEM, "cannot take the post-Init snapshot");
+    if (e) {
+        fz_free(&s->z);
+        free(s);
+        return e;
+    }
+    *out = s;
+    return SE_OK;
+}
+
+void se_fuzz_session_free(se_fuzz_session *s)
+{
+    if (!s)
+        return;
+    se_machine_snap_restore(s->z.m, s->snap);
+    se_machine_snap_free(s->snap);
+    fz_free(&s->z);
+    free(s);
+}
+
+void se_fuzz_decode(se_fuzz_session *s, const uint8_t *data, size_t size, se_fuzz_case *c)
+{
+    s->z.in = data;
+    s->z.in_len = size;
+    s->z.in_pos = 0;
+    gen_case(&s->z, c);
+    s->z.in = NULL;
+}
+
+bool se_fuzz_session_run(se_fuzz_session *s, se_fuzz_case *c, se_fuzz_finding *f)
+{
+    se_machine_snap_restore(s->z.m, s->snap);
+    if (run_case(&s->z, c))
+        return false;
+    memset(f, 0, sizeof *f);
+    snprintf(f->kind, sizeof f->kind, "%s", s->z.kind);
+    snprintf(f->where, sizeof f->where, "%s", s->z.where);
+    snprintf(f->msg, sizeof f->msg, "%s", s->z.msg);
+    f->count = 1;
+    return true;
+}
+
+void se_fuzz_save_repro(const se_fuzz_opts *o, const se_fuzz_case *c, const char *origin,
+                        se_fuzz_finding *f)
+{
+    write_repro(o, c, origin, f, 1);
 }

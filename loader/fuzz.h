@@ -66,4 +66,20 @@ se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_o
 se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *path,
                       se_error *err);
 
+/* Coverage-guided mode (fuzz/fuzz_loader.c, `stldr-emu fuzz --from-input`): one case at a
+ * time, decoded from an input whose bytes stand in for the generator's random numbers (4
+ * per choice), so every input is a valid case of the same kinds as a campaign's. A session
+ * calls Init once and keeps the post-Init snapshot; every run restores it. */
+typedef struct se_fuzz_session se_fuzz_session;
+se_err se_fuzz_session_new(se_host *h, se_machine *m, const se_stldr *l, se_fuzz_session **out,
+                           se_error *err);
+void se_fuzz_session_free(se_fuzz_session *s);
+void se_fuzz_decode(se_fuzz_session *s, const uint8_t *data, size_t size, se_fuzz_case *c);
+/* Runs c from the snapshot; true when the oracle or the machine reported a finding (*f). */
+bool se_fuzz_session_run(se_fuzz_session *s, se_fuzz_case *c, se_fuzz_finding *f);
+/* Writes c as o->out_dir/finding-01-KIND.repro (f->file; "" when not written); origin goes
+ * into the header ("input crash-1234"). */
+void se_fuzz_save_repro(const se_fuzz_opts *o, const se_fuzz_case *c, const char *origin,
+                        se_fuzz_finding *f);
+
 #endif
