@@ -1777,11 +1777,16 @@ se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t le
         return se_error_set(err, SE_ERR_USAGE,
                             "cannot write %zu bytes at 0x%08" PRIx32 ": not mapped on this target",
                             len, addr);
-    /* Code may have changed under translated blocks. */
+    /* Code may have changed under translated blocks. A block starting in [addr, addr+len)
+     * sits in one of the slots from (addr >> 1) on (count_insns): only those are looked at
+     * (the fuzzer writes a short buffer before most calls). */
     uc_ctl_remove_cache(m->uc, addr, addr + len);
-    for (size_t i = 0; i < ICACHE_SLOTS; i++)
-        if (m->icache[i].addr - addr < len)
-            m->icache[i].addr = 0;
+    size_t nslots = len / 2 + 1 < ICACHE_SLOTS ? len / 2 + 1 : ICACHE_SLOTS;
+    for (size_t k = 0; k < nslots; k++) {
+        icache_slot *sl = &m->icache[((addr >> 1) + k) & (ICACHE_SLOTS - 1)];
+        if (sl->addr - addr < len)
+            sl->addr = 0;
+    }
     return SE_OK;
 }
 
