@@ -168,8 +168,10 @@ static void oload_e(fz *z, uint32_t off, uint64_t n, uint64_t elo, uint64_t ehi)
         z->oidx[c] = (uint16_t)z->noc;
         o->c = (uint32_t)c;
         uint32_t len = z->si->size - (uint32_t)c * CH < CH ? z->si->size - (uint32_t)c * CH : CH;
-        memset(o->b, z->si->erase_value, CH);
-        if (c * CH < elo || c * CH + len > ehi)
+        bool read = c * CH < elo || c * CH + len > ehi;
+        if (!read || len < CH)
+            memset(o->b, z->si->erase_value, CH);
+        if (read)
             se_machine_device_read(z->m, z->si->start + (uint32_t)c * CH, o->b, len);
     }
 }
