@@ -1,7 +1,8 @@
 /* Fuzzing a loader's entry points against an oracle: call sequences with arguments drawn
  * from the loader's own StorageInfo (aligned and unaligned starts, page/sector/device-end
- * crossings, zero and maximal lengths, absolute and offset addresses), each case started
- * from the post-Init snapshot of the machine. The oracle knows what the device must hold
+ * crossings, zero and maximal lengths, absolute and offset addresses). A case is one host
+ * operation (protocol.md 2.1): the post-Init snapshot of the machine restored, then its
+ * calls back to back with no Init between them. The oracle knows what the device must hold
  * after every call and what Read/Verify/CheckSum must answer; the machine's own detectors
  * (faults, hangs, breakpoint clobbered, flash-model warnings) add findings. Findings are
  * bucketed by kind and place and saved as reproducers that `stldr-emu run --replay` runs. */
@@ -61,8 +62,10 @@ typedef struct se_fuzz_opts {
 se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *o,
                    se_fuzz_stats *st, se_fuzz_finding *found, unsigned *nfind, se_error *err);
 
-/* Replay a reproducer file (after Init) on h; the calls are logged through h's logger.
- * Returns the first failure the oracle or the machine reports, or SE_OK. */
+/* Replay a reproducer file on h: download + Init, then its calls as one operation (with an
+ * `operation` line; without one, as written before that: download + Init before every
+ * call); the calls are logged through h's logger. Returns the first failure the oracle or
+ * the machine reports, or SE_OK. */
 se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *path,
                       se_error *err);
 
