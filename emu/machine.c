@@ -2650,6 +2650,13 @@ void se_machine_snap_restore(se_machine *m, const se_machine_snap *s)
         const se_bus_device *d = se_bus_device_at(m->bus, i);
         memcpy(d->state, s->dev[i], d->cls->state_size);
     }
+    /* TrustZone: the page table (tz_areas) and the pages carved out on Unicorn are not in
+     * the copy; when the case changed what decides them (SAU, GTZC, the loader's security
+     * state), they are recomputed at the next call as after any such change */
+    bool tz_changed = memcmp(&m->tz, &s->m.tz, sizeof m->tz) != 0 ||
+                      m->cpu_secure != s->m.cpu_secure || m->scs.sau_ctrl != s->m.scs.sau_ctrl ||
+                      memcmp(m->scs.sau_rbar, s->m.scs.sau_rbar, sizeof m->scs.sau_rbar) != 0 ||
+                      memcmp(m->scs.sau_rlar, s->m.scs.sau_rlar, sizeof m->scs.sau_rlar) != 0;
     uint8_t *cov = m->cov; /* set by the fuzzer, not part of the machine's state */
     uint32_t cov_mask = m->cov_mask;
     uc_hook cov_hook = m->cov_hook;
@@ -2657,6 +2664,8 @@ void se_machine_snap_restore(se_machine *m, const se_machine_snap *s)
     m->cov = cov;
     m->cov_mask = cov_mask;
     m->cov_hook = cov_hook;
+    if (tz_changed)
+        m->tz_dirty = true;
     if (m->mx25)
         *m->mx25 = s->mx25;
     if (m->flash_img)

@@ -243,6 +243,30 @@ static void test_coverage_map_counts_blocks_only_while_set(void **state)
     th_close(&s);
 }
 
+static void test_restore_recomputes_trustzone_pages_a_case_changed(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader_tz", true, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    se_machine_snap *snap = se_machine_snap_take(s.m);
+    assert_non_null(snap);
+    uint32_t args[4] = {0x20038000u, 64, 0, 0}, zero = 0;
+    se_call_record rec;
+    assert_int_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s.err),
+                     SE_OK);
+    /* SAU_CTRL = 0: everything Secure, so the Non-secure loader's fetch is refused */
+    assert_int_equal(se_machine_write(s.m, 0xE000EDD0u, &zero, 4, &s.err), SE_OK);
+    assert_int_not_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec,
+                                          &s.err), SE_OK);
+    /* back to the snapshot's SAU: the pages follow it again */
+    se_machine_snap_restore(s.m, snap);
+    assert_int_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s.err),
+                     SE_OK);
+    se_machine_snap_free(snap);
+    th_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_a_case_is_one_operation_and_old_reproducers_replay_as_written),
         cmocka_unit_test(test_from_input_decodes_runs_and_writes_a_reproducer),
         cmocka_unit_test(test_coverage_map_counts_blocks_only_while_set),
+        cmocka_unit_test(test_restore_recomputes_trustzone_pages_a_case_changed),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }
