@@ -157,6 +157,9 @@ struct se_machine {
     char lockup_why[512];       /* a vector into erased flash, named in a lockup reason */
 
     /* blocks */
+    uint8_t *cov;             /* coverage counters (se_machine_set_coverage), NULL = off */
+    uint32_t cov_mask;
+    uc_hook cov_hook;
     icache_slot icache[ICACHE_SLOTS];
     struct { uint32_t addr, size; } ring[RING]; /* --last: blocks and bytes of them run */
     unsigned ring_pos;
@@ -2224,15 +2227,20 @@ se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t le
         return se_error_set(err, SE_ERR_USAGE,
                             "cannot write %zu bytes at 0x%08" PRIx32 ": not mapped on this target",
                             len, addr);
-    /* Code may have changed under translated blocks. */
+    /* Code may have changed under translated blocks. A block starting in [addr, addr+len)
+     * sits in one of the slots from (addr >> 1) on (count_insns): only those are looked at
+     * (the fuzzer writes a short buffer before most calls). */
     uc_ctl_remove_cache(m->uc, addr, addr + len);
     if (addr < m->image_end && addr + len > m->image_base) { /* traps: decode it again */
         m->traps->scan_due = true;
         m->traps->dirty = true;
     }
-    for (size_t i = 0; i < ICACHE_SLOTS; i++)
-        if (m->icache[i].addr - addr < len)
-            m->icache[i].addr = 0;
+    size_t nslots = len / 2 + 1 < ICACHE_SLOTS ? len / 2 + 1 : ICACHE_SLOTS;
+    for (size_t k = 0; k < nslots; k++) {
+        icache_slot *sl = &m->icache[((addr >> 1) + k) & (ICACHE_SLOTS - 1)];
+        if (sl->addr - addr < len)
+            sl->addr = 0;
+    }
     return SE_OK;
 }
 
@@ -3048,6 +3056,37 @@ void se_machine_reg_write(se_machine *m, int uc_reg, uint32_t value)
 
 /* ---- snapshots (stldr-emu fuzz) --------------------------------------------------------- */
 
+/* A second block hook, installed only while a map is set, so that without one hook_block
+ * and every block cost exactly what they did (Unicorn calls each block hook in turn). */
+static void hook_cov(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)uc;
+    (void)size;
+    se_machine *m = user;
+    m->cov[((uint32_t)address >> 1) & m->cov_mask]++;
+}
+
+se_err se_machine_set_coverage(se_machine *m, uint8_t *map, size_t size, se_error *err)
+{
+    if (map && (size == 0 || (size & (size - 1)) || size > 0x100000000ull))
+        return se_error_set(err, SE_ERR_USAGE, "coverage map of %zu bytes: not a power of two",
+                            size);
+    if (map && !m->cov_hook) {
+        uc_err ue = uc_hook_add(m->uc, &m->cov_hook, UC_HOOK_BLOCK, (void *)hook_cov, m, 1, 0);
+        if (ue != UC_ERR_OK) {
+            m->cov_hook = 0;
+            return se_error_set(err, SE_ERR_EMU, "unicorn: add coverage hook: %s",
+                                uc_strerror(ue));
+        }
+    } else if (!map && m->cov_hook) {
+        uc_hook_del(m->uc, m->cov_hook);
+        m->cov_hook = 0;
+    }
+    m->cov = map;
+    m->cov_mask = map ? (uint32_t)(size - 1) : 0;
+    return SE_OK;
+}
+
 struct se_machine_snap {
     struct se_machine m;       /* the machine's own fields (time, SCS, TrustZone, ...) */
     uc_context *ctx;           /* CPU registers */
@@ -3109,11 +3148,26 @@ void se_machine_snap_restore(se_machine *m, const se_machine_snap *s)
         const se_bus_device *d = se_bus_device_at(m->bus, i);
         memcpy(d->state, s->dev[i], d->cls->state_size);
     }
+    /* TrustZone: the page table (tz_areas) and the pages carved out on Unicorn are not in
+     * the copy; when the case changed what decides them (SAU, GTZC, the loader's security
+     * state), they are recomputed at the next call as after any such change */
+    bool tz_changed = memcmp(&m->tz, &s->m.tz, sizeof m->tz) != 0 ||
+                      m->cpu_secure != s->m.cpu_secure || m->scs.sau_ctrl != s->m.scs.sau_ctrl ||
+                      memcmp(m->scs.sau_rbar, s->m.scs.sau_rbar, sizeof m->scs.sau_rbar) != 0 ||
+                      memcmp(m->scs.sau_rlar, s->m.scs.sau_rlar, sizeof m->scs.sau_rlar) != 0;
+    uint8_t *cov = m->cov; /* set by the fuzzer, not part of the machine's state */
+    uint32_t cov_mask = m->cov_mask;
+    uc_hook cov_hook = m->cov_hook;
     memcpy(m, &s->m, sizeof *m);
     /* traps: the hooks Unicorn has are m->traps' (not restored); CCR may differ now */
     m->traps->dirty = true;
     if (code_changed)
         m->traps->scan_due = true;
+    m->cov = cov;
+    m->cov_mask = cov_mask;
+    m->cov_hook = cov_hook;
+    if (tz_changed)
+        m->tz_dirty = true;
     if (m->mx25)
         *m->mx25 = s->mx25;
     if (m->flash_img)

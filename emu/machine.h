@@ -189,6 +189,12 @@ typedef struct se_machine_snap se_machine_snap;
 se_machine_snap *se_machine_snap_take(se_machine *m);
 void se_machine_snap_restore(se_machine *m, const se_machine_snap *s);
 void se_machine_snap_free(se_machine_snap *s);
+/* Block coverage for coverage-guided fuzzing: while map is set (size a power of two), every
+ * basic block the loader enters adds one to map[(address >> 1) & (size - 1)] (8-bit
+ * counters that wrap, as libFuzzer's; a block a due event interrupts counts again when it
+ * runs). NULL turns it off, and then it costs nothing. The map stays set across snapshot
+ * restores. */
+se_err se_machine_set_coverage(se_machine *m, uint8_t *map, size_t size, se_error *err);
 /* The device's bytes as they are (the flash array or RAM), with no bus side effects: the
  * fuzzer's ground truth. */
 bool se_machine_device_read(se_machine *m, uint32_t addr, void *buf, size_t len);

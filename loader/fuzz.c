@@ -12,6 +12,7 @@
 
 #define CH 4096u                 /* oracle granularity */
 #define MAX_CHUNKS 256u          /* device chunks a case may touch (with guards) */
+_Static_assert(MAX_CHUNKS <= UINT16_MAX, "oidx holds slot + 1 in 16 bits");
 #define COV_SLOTS 8192u
 
 typedef struct oracle_chunk {
@@ -27,20 +28,35 @@ typedef struct fz {
     uint32_t buf, chunk;
     uint32_t max_sector;
     uint64_t rng;
+    const uint8_t *in;           /* coverage-guided mode: the input the choices come from */
+    size_t in_len, in_pos;
     oracle_chunk *oc;
     unsigned noc;
+    uint16_t *oidx;              /* per device chunk: 1 + its slot in oc, 0 = not held */
     uint8_t *tmp, *tmp2;
     uint32_t cov[COV_SLOTS];
     unsigned ncov;
     uint64_t calls;
+    /* --replay of a reproducer without an `operation` line (written before a case was one
+     * operation): download + Init before every call, as it was fuzzed */
+    bool init_each;
     /* result of the current case */
     char kind[32], where[96], msg[320];
 } fz;
 
 /* ---- random numbers ------------------------------------------------------------------- */
 
+/* splitmix64; or, when the case is decoded from an input (coverage-guided mode), the
+ * input's next 4 bytes, little-endian, zeros past its end: a mutation of a byte then changes
+ * one choice of the generator, not every one after it. */
 static uint64_t rnd(fz *z)
 {
+    if (z->in) {
+        uint32_t v = 0;
+        for (unsigned i = 0; i < 4; i++, z->in_pos++)
+            v |= (uint32_t)(z->in_pos < z->in_len ? z->in[z->in_pos] : 0) << (8 * i);
+        return v;
+    }
     uint64_t x = (z->rng += 0x9E3779B97F4A7C15ull);
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
@@ -106,61 +122,137 @@ static bool in_dev(const fz *z, uint32_t a, uint32_t n, uint32_t *off)
 
 /* ---- the oracle ---------------------------------------------------------------------------- */
 
-static oracle_chunk *oget(fz *z, uint32_t c)
+/* The chunk the oracle holds for device chunk c, or NULL: one index lookup (oidx holds
+ * slot + 1 per device chunk; a case clears only the entries it set). */
+static oracle_chunk *oget(const fz *z, uint32_t c)
 {
-    for (unsigned i = 0; i < z->noc; i++)
-        if (z->oc[i].c == c)
-            return &z->oc[i];
-    return NULL;
+    uint16_t i = z->oidx[c];
+    return i ? &z->oc[i - 1] : NULL;
 }
 
-/* Load chunks of [off, off+n) from the device as it is now (before the op runs). */
-static void oload(fz *z, uint32_t off, uint64_t n)
+static void oreset(fz *z)
+{
+    for (unsigned i = 0; i < z->noc; i++)
+        z->oidx[z->oc[i].c] = 0;
+    z->noc = 0;
+}
+
+/* Clip [off, off+n) to the device; false when nothing is left. */
+static bool oclip(const fz *z, uint32_t off, uint64_t *n)
 {
     if (off >= z->si->size)
+        return false;
+    if ((uint64_t)off + *n > z->si->size)
+        *n = z->si->size - off;
+    return *n > 0;
+}
+
+/* Bytes from device offset o to the end of its chunk, at most left. */
+static uint32_t ospan(uint32_t o, uint64_t left)
+{
+    uint32_t k = CH - o % CH;
+    return left < k ? (uint32_t)left : k;
+}
+
+/* Load chunks of [off, off+n) from the device as it is now (before the op runs). Chunks
+ * wholly inside [elo, ehi), which the op is to erase, are held erased without reading the
+ * device: the case goes on only if the op succeeds, and then they are erased. */
+static void oload_e(fz *z, uint32_t off, uint64_t n, uint64_t elo, uint64_t ehi)
+{
+    if (!oclip(z, off, &n))
         return;
-    if ((uint64_t)off + n > z->si->size)
-        n = z->si->size - off;
-    for (uint64_t c = off / CH; c <= (off + (n ? n - 1 : 0)) / CH && z->noc < MAX_CHUNKS; c++) {
-        if (oget(z, (uint32_t)c))
+    for (uint64_t c = off / CH; c <= (off + n - 1) / CH && z->noc < MAX_CHUNKS; c++) {
+        if (z->oidx[c])
             continue;
         oracle_chunk *o = &z->oc[z->noc++];
+        z->oidx[c] = (uint16_t)z->noc;
         o->c = (uint32_t)c;
         uint32_t len = z->si->size - (uint32_t)c * CH < CH ? z->si->size - (uint32_t)c * CH : CH;
-        memset(o->b, z->si->erase_value, CH);
-        se_machine_device_read(z->m, z->si->start + (uint32_t)c * CH, o->b, len);
+        bool read = c * CH < elo || c * CH + len > ehi;
+        if (!read || len < CH)
+            memset(o->b, z->si->erase_value, CH);
+        if (read)
+            se_machine_device_read(z->m, z->si->start + (uint32_t)c * CH, o->b, len);
     }
 }
 
-static uint8_t *obyte(fz *z, uint32_t off)
+static void oload(fz *z, uint32_t off, uint64_t n)
 {
-    oracle_chunk *o = oget(z, off / CH);
-    return o ? &o->b[off % CH] : NULL;
+    oload_e(z, off, n, 0, 0);
 }
 
-/* Compare the device with the oracle over [off, off+n); first mismatch into *bad. */
+/* Compare the device with the oracle over [off, off+n), one memcmp per chunk the oracle
+ * holds; first mismatch into *bad. */
 static bool ocheck(fz *z, uint32_t off, uint64_t n, uint32_t *bad, uint8_t *got, uint8_t *want)
 {
-    if (off >= z->si->size)
+    if (!oclip(z, off, &n))
         return true;
-    if ((uint64_t)off + n > z->si->size)
-        n = z->si->size - off;
     for (uint64_t done = 0; done < n;) {
-        uint32_t o = off + (uint32_t)done;
-        uint32_t k = CH - o % CH < n - done ? CH - o % CH : (uint32_t)(n - done);
+        uint32_t o = off + (uint32_t)done, k = ospan(o, n - done);
+        const oracle_chunk *c = oget(z, o / CH);
+        done += k;
+        if (!c)
+            continue;
+        const uint8_t *w = c->b + o % CH;
         se_machine_device_read(z->m, z->si->start + o, z->tmp, k);
-        for (uint32_t i = 0; i < k; i++) {
-            uint8_t *w = obyte(z, o + i);
-            if (w && *w != z->tmp[i]) {
-                *bad = o + i;
-                *got = z->tmp[i];
-                *want = *w;
-                return false;
-            }
+        if (!memcmp(z->tmp, w, k))
+            continue;
+        uint32_t i = 0;
+        while (z->tmp[i] == w[i])
+            i++;
+        *bad = o + i;
+        *got = z->tmp[i];
+        *want = w[i];
+        return false;
+    }
+    return true;
+}
+
+/* The first byte of [off, off+n) where p differs from the oracle (only chunks it holds);
+ * false when there is none. */
+static bool odiff(const fz *z, uint32_t off, uint32_t n, const uint8_t *p, uint32_t *at)
+{
+    for (uint32_t done = 0; done < n;) {
+        uint32_t o = off + done, k = ospan(o, n - done);
+        const oracle_chunk *c = oget(z, o / CH);
+        if (c && memcmp(p + done, c->b + o % CH, k)) {
+            uint32_t i = 0;
+            while (p[done + i] == c->b[o % CH + i])
+                i++;
+            *at = done + i;
+            return true;
         }
         done += k;
     }
-    return true;
+    return false;
+}
+
+/* What the device must hold after an erase of [off, off+n) / a program of data there. */
+static void oerase(fz *z, uint32_t off, uint64_t n)
+{
+    if (!oclip(z, off, &n))
+        return;
+    for (uint64_t done = 0; done < n;) {
+        uint32_t o = off + (uint32_t)done, k = ospan(o, n - done);
+        oracle_chunk *c = oget(z, o / CH);
+        if (c)
+            memset(c->b + o % CH, z->si->erase_value, k);
+        done += k;
+    }
+}
+
+static void oprogram(fz *z, uint32_t off, uint32_t n, const uint8_t *data)
+{
+    for (uint32_t done = 0; done < n;) {
+        uint32_t o = off + done, k = ospan(o, n - done);
+        oracle_chunk *c = oget(z, o / CH);
+        if (c) {
+            uint8_t *b = c->b + o % CH;
+            for (uint32_t i = 0; i < k; i++)
+                b[i] &= data[done + i];
+        }
+        done += k;
+    }
 }
 
 /* ---- findings -------------------------------------------------------------------------------- */
@@ -211,11 +303,16 @@ static uint64_t flash_warns(se_machine *m)
  * hold every byte (the check is then skipped). */
 static uint32_t sum_dev(fz *z, uint32_t off, uint32_t n, uint32_t init, bool *known)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t *b = obyte(z, off + i);
-        if (!b)
+    for (uint32_t done = 0; done < n;) {
+        uint32_t o = off + done, k = ospan(o, n - done);
+        const oracle_chunk *c = oget(z, o / CH);
+        if (!c) {
             *known = false;
-        init += b ? *b : 0;
+            return init;
+        }
+        for (uint32_t i = 0; i < k; i++)
+            init += c->b[o % CH + i];
+        done += k;
     }
     return init;
 }
@@ -226,7 +323,7 @@ static bool run_op(fz *z, se_fuzz_op *op)
     const se_storage_info *si = z->si;
     se_call_record rec;
     se_error err;
-    uint32_t off = 0, n = 0, s0, ssz, s1, ssz1;
+    uint32_t off = 0, n = 0, s0 = 0, ssz = 0, s1 = 0, ssz1 = 0;
     bool inr = false;
     const uint8_t *data = NULL;
     uint32_t dlen = 0;
@@ -241,7 +338,7 @@ static bool run_op(fz *z, se_fuzz_op *op)
             sector_of(si, off, &s0, &ssz);
             sector_of(si, o1, &s1, &ssz1);
             uint32_t lo = s0 >= ssz ? s0 - ssz : 0;
-            oload(z, lo, (uint64_t)s1 + ssz1 + ssz1 - lo);
+            oload_e(z, lo, (uint64_t)s1 + ssz1 + ssz1 - lo, s0, (uint64_t)s1 + ssz1);
         }
         break;
     }
@@ -282,7 +379,9 @@ static bool run_op(fz *z, se_fuzz_op *op)
         break;
     }
 
-    se_err e = se_host_raw(z->h, "fuzz", op->id, 4, op->args, data, dlen, &rec, &err);
+    se_err e = z->init_each
+                   ? se_host_raw(z->h, "fuzz", op->id, 4, op->args, data, dlen, &rec, &err)
+                   : se_host_call_raw(z->h, "fuzz", op->id, 4, op->args, data, dlen, &rec, &err);
     z->calls++;
     cover(z);
     if (e == SE_ERR_NO_ENTRY)
@@ -306,11 +405,7 @@ static bool run_op(fz *z, se_fuzz_op *op)
                             "SectorErase(0x%08" PRIx32 ", 0x%08" PRIx32 ") returned %" PRIu32
                             " for a range inside the device",
                             op->args[0], op->args[1], r0);
-        for (uint32_t o = s0; o < s1 + ssz1; o++) {
-            uint8_t *b = obyte(z, o);
-            if (b)
-                *b = si->erase_value;
-        }
+        oerase(z, s0, (uint64_t)s1 + ssz1 - s0);
         if (!ocheck(z, s0, (uint64_t)s1 + ssz1 - s0, &bad, &got, &want))
             return !finding(z, "erase-incomplete", "SectorErase",
                             "after SectorErase(0x%08" PRIx32 ", 0x%08" PRIx32 ") the byte at "
@@ -330,11 +425,7 @@ static bool run_op(fz *z, se_fuzz_op *op)
             return !finding(z, "write-failed", "Write",
                             "Write(0x%08" PRIx32 ", 0x%" PRIx32 ") returned %" PRIu32
                             " for a range inside the device", op->args[0], n, r0);
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t *b = obyte(z, off + i);
-            if (b)
-                *b &= data[i];
-        }
+        oprogram(z, off, n, data);
         if (!ocheck(z, off >= 256 ? off - 256 : 0, (uint64_t)n + 512, &bad, &got, &want))
             return !finding(z, bad >= off && bad < off + n ? "write-mismatch" : "write-outside",
                             "Write",
@@ -349,14 +440,12 @@ static bool run_op(fz *z, se_fuzz_op *op)
                                   op->args[0], n, r0)
                        : true;
         se_machine_read(z->m, op->args[2], z->tmp2, n, NULL);
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t *b = obyte(z, off + i);
-            if (b && *b != z->tmp2[i])
-                return !finding(z, "read-mismatch", "Read",
-                                "Read(0x%08" PRIx32 ", 0x%" PRIx32 ") gave 0x%02x at 0x%08" PRIx32
-                                ", the device holds 0x%02x",
-                                op->args[0], n, z->tmp2[i], si->start + off + i, *b);
-        }
+        if (odiff(z, off, n, z->tmp2, &bad))
+            return !finding(z, "read-mismatch", "Read",
+                            "Read(0x%08" PRIx32 ", 0x%" PRIx32 ") gave 0x%02x at 0x%08" PRIx32
+                            ", the device holds 0x%02x",
+                            op->args[0], n, z->tmp2[bad], si->start + off + bad,
+                            oget(z, (off + bad) / CH)->b[(off + bad) % CH]);
         return true;
     case SE_EP_CHECKSUM: {
         bool known = true;
@@ -396,8 +485,14 @@ static bool run_op(fz *z, se_fuzz_op *op)
     case SE_EP_MASS_ERASE: {
         if (r0 != 1)
             return !finding(z, "masserase-failed", "MassErase", "MassErase returned %" PRIu32, r0);
+        /* 16 bytes: the first, the last, and 14 drawn from the op's own seed, so that
+         * --replay checks the same ones */
+        uint32_t x = op->data_seed | 1u;
         for (int i = 0; i < 16; i++) {
-            uint32_t o = i == 0 ? 0 : i == 1 ? si->size - 1 : below(z, si->size);
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            uint32_t o = i == 0 ? 0 : i == 1 ? si->size - 1 : x % si->size;
             uint8_t b;
             se_machine_device_read(z->m, si->start + o, &b, 1);
             if (b != si->erase_value)
@@ -451,6 +546,12 @@ static uint32_t pick_len(fz *z, uint32_t off, uint32_t max)
     case 5: l = z->max_sector + 1; break;
     default: l = 1 + below(z, 2 * page); break;
     }
+    /* A length only the cap can serve (the device end or a sector away from a far offset)
+     * is the cap one time in four, else a short one: every such op was a maximal transfer
+     * before, a third of all, and those were three quarters of the run time, running the
+     * same page loop over and over. */
+    if (l > max)
+        l = below(z, 4) == 0 ? max : 1 + below(z, 2 * page);
     return l > max ? max : l;
 }
 
@@ -514,6 +615,9 @@ static void gen_case(fz *z, se_fuzz_case *c)
             o->data_seed = (uint32_t)rnd(z);
             break;
         }
+        case SE_EP_MASS_ERASE:
+            o->data_seed = (uint32_t)rnd(z); /* which bytes the check samples */
+            break;
         default:
             break;
         }
@@ -524,7 +628,7 @@ static void gen_case(fz *z, se_fuzz_case *c)
 
 static bool run_case(fz *z, se_fuzz_case *c)
 {
-    z->noc = 0;
+    oreset(z);
     z->kind[0] = '\0';
     for (unsigned i = 0; i < c->nops; i++)
         if (!run_op(z, &c->op[i]))
@@ -532,7 +636,8 @@ static bool run_case(fz *z, se_fuzz_case *c)
     return true;
 }
 
-static void write_repro(fz *z, const se_fuzz_opts *o, const se_fuzz_case *c, uint64_t idx,
+/* origin: "seed N, case I" or "input FILE", for the header */
+static void write_repro(const se_fuzz_opts *o, const se_fuzz_case *c, const char *origin,
                         se_fuzz_finding *f, unsigned bucket)
 {
     if (!o->out_dir)
@@ -545,10 +650,12 @@ static void write_repro(fz *z, const se_fuzz_opts *o, const se_fuzz_case *c, uin
         return;
     }
     fprintf(fp, "# stldr-emu fuzz reproducer: %s in %s\n# %s\n", f->kind, f->where, f->msg);
-    fprintf(fp, "# loader %s, target %s, tz %s, seed %" PRIu64 ", case %" PRIu64 "\n",
-            o->loader_path ? o->loader_path : "?", o->target ? o->target : "?",
-            o->tz ? "on" : "off", o->seed, idx);
+    fprintf(fp, "# loader %s, target %s, tz %s, %s\n", o->loader_path ? o->loader_path : "?",
+            o->target ? o->target : "?", o->tz ? "on" : "off", origin);
+    fprintf(fp, "# one operation (protocol.md 2.1): download + Init once, then these calls "
+                "back to back\n");
     fprintf(fp, "# replay: stldr-emu run LOADER --replay THIS_FILE [--trace]\n");
+    fprintf(fp, "operation\n");
     for (unsigned i = 0; i < c->nops; i++) {
         const se_fuzz_op *op = &c->op[i];
         fprintf(fp, "%s 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32
@@ -557,7 +664,6 @@ static void write_repro(fz *z, const se_fuzz_opts *o, const se_fuzz_case *c, uin
                 op->len, op->data_seed);
     }
     fclose(fp);
-    (void)z;
 }
 
 static double now_s(void)
@@ -580,9 +686,10 @@ static se_err fz_init(fz *z, se_host *h, se_machine *m, const se_stldr *l, se_er
         if (z->si->sectors[g].size > z->max_sector)
             z->max_sector = z->si->sectors[g].size;
     z->oc = malloc(MAX_CHUNKS * sizeof *z->oc);
+    z->oidx = calloc(z->si->size / CH + 1, sizeof *z->oidx);
     z->tmp = malloc(CH > z->chunk ? CH : z->chunk);
     z->tmp2 = malloc(z->chunk + 16);
-    if (!z->oc || !z->tmp || !z->tmp2)
+    if (!z->oc || !z->oidx || !z->tmp || !z->tmp2)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     return SE_OK;
 }
@@ -590,6 +697,7 @@ static se_err fz_init(fz *z, se_host *h, se_machine *m, const se_stldr *l, se_er
 static void fz_free(fz *z)
 {
     free(z->oc);
+    free(z->oidx);
     free(z->tmp);
     free(z->tmp2);
 }
@@ -642,7 +750,9 @@ se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_o
                 snprintf(f->msg, sizeof f->msg, "%s", z.msg);
                 f->count = 1;
                 f->first_case = i;
-                write_repro(&z, o, &c, i, f, *nfind);
+                char origin[64];
+                snprintf(origin, sizeof origin, "seed %" PRIu64 ", case %" PRIu64, o->seed, i);
+                write_repro(o, &c, origin, f, *nfind);
             }
         }
         if (o->progress && now_s() >= next_progress) {
@@ -674,11 +784,17 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
     se_fuzz_case c = {0};
     char line[512];
     unsigned lineno = 0;
+    bool one_op = false;
     se_err e = SE_OK;
     while (fgets(line, sizeof line, fp)) {
         lineno++;
-        if (line[0] == '#' || line[0] == '\n')
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || !line[0])
             continue;
+        if (!strcmp(line, "operation")) {
+            one_op = true;
+            continue;
+        }
         char name[32];
         se_fuzz_op op = {0};
         if (c.nops >= SE_FUZZ_MAX_OPS ||
@@ -707,8 +823,75 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
         fz_free(&z);
         return e;
     }
+    z.init_each = !one_op;
     if (!run_case(&z, &c))
         e = se_error_set(err, SE_ERR_VERIFY, "%s in %s: %s", z.kind, z.where, z.msg);
     fz_free(&z);
     return e;
+}
+
+/* ---- one case at a time (coverage-guided mode) ------------------------------------------- */
+
+struct se_fuzz_session {
+    fz z;
+    se_machine_snap *snap;
+};
+
+se_err se_fuzz_session_new(se_host *h, se_machine *m, const se_stldr *l, se_fuzz_session **out,
+                           se_error *err)
+{
+    *out = NULL;
+    se_fuzz_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    se_err e = fz_init(&s->z, h, m, l, err);
+    if (!e)
+        e = se_host_init_only(h, err);
+    if (!e && !(s->snap = se_machine_snap_take(m)))
+        e = se_error_set(err, SE_ERR_NOMEM, "cannot take the post-Init snapshot");
+    if (e) {
+        fz_free(&s->z);
+        free(s);
+        return e;
+    }
+    *out = s;
+    return SE_OK;
+}
+
+void se_fuzz_session_free(se_fuzz_session *s)
+{
+    if (!s)
+        return;
+    se_machine_snap_restore(s->z.m, s->snap);
+    se_machine_snap_free(s->snap);
+    fz_free(&s->z);
+    free(s);
+}
+
+void se_fuzz_decode(se_fuzz_session *s, const uint8_t *data, size_t size, se_fuzz_case *c)
+{
+    s->z.in = data;
+    s->z.in_len = size;
+    s->z.in_pos = 0;
+    gen_case(&s->z, c);
+    s->z.in = NULL;
+}
+
+bool se_fuzz_session_run(se_fuzz_session *s, se_fuzz_case *c, se_fuzz_finding *f)
+{
+    se_machine_snap_restore(s->z.m, s->snap);
+    if (run_case(&s->z, c))
+        return false;
+    memset(f, 0, sizeof *f);
+    snprintf(f->kind, sizeof f->kind, "%s", s->z.kind);
+    snprintf(f->where, sizeof f->where, "%s", s->z.where);
+    snprintf(f->msg, sizeof f->msg, "%s", s->z.msg);
+    f->count = 1;
+    return true;
+}
+
+void se_fuzz_save_repro(const se_fuzz_opts *o, const se_fuzz_case *c, const char *origin,
+                        se_fuzz_finding *f)
+{
+    write_repro(o, c, origin, f, 1);
 }

@@ -1,7 +1,8 @@
 /* Fuzzing a loader's entry points against an oracle: call sequences with arguments drawn
  * from the loader's own StorageInfo (aligned and unaligned starts, page/sector/device-end
- * crossings, zero and maximal lengths, absolute and offset addresses), each case started
- * from the post-Init snapshot of the machine. The oracle knows what the device must hold
+ * crossings, zero and maximal lengths, absolute and offset addresses). A case is one host
+ * operation (protocol.md 2.1): the post-Init snapshot of the machine restored, then its
+ * calls back to back with no Init between them. The oracle knows what the device must hold
  * after every call and what Read/Verify/CheckSum must answer; the machine's own detectors
  * (faults, hangs, breakpoint clobbered, flash-model warnings) add findings. Findings are
  * bucketed by kind and place and saved as reproducers that `stldr-emu run --replay` runs. */
@@ -61,9 +62,27 @@ typedef struct se_fuzz_opts {
 se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *o,
                    se_fuzz_stats *st, se_fuzz_finding *found, unsigned *nfind, se_error *err);
 
-/* Replay a reproducer file (after Init) on h; the calls are logged through h's logger.
- * Returns the first failure the oracle or the machine reports, or SE_OK. */
+/* Replay a reproducer file on h: download + Init, then its calls as one operation (with an
+ * `operation` line; without one, as written before that: download + Init before every
+ * call); the calls are logged through h's logger. Returns the first failure the oracle or
+ * the machine reports, or SE_OK. */
 se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *path,
                       se_error *err);
+
+/* Coverage-guided mode (fuzz/fuzz_loader.c, `stldr-emu fuzz --from-input`): one case at a
+ * time, decoded from an input whose bytes stand in for the generator's random numbers (4
+ * per choice), so every input is a valid case of the same kinds as a campaign's. A session
+ * calls Init once and keeps the post-Init snapshot; every run restores it. */
+typedef struct se_fuzz_session se_fuzz_session;
+se_err se_fuzz_session_new(se_host *h, se_machine *m, const se_stldr *l, se_fuzz_session **out,
+                           se_error *err);
+void se_fuzz_session_free(se_fuzz_session *s);
+void se_fuzz_decode(se_fuzz_session *s, const uint8_t *data, size_t size, se_fuzz_case *c);
+/* Runs c from the snapshot; true when the oracle or the machine reported a finding (*f). */
+bool se_fuzz_session_run(se_fuzz_session *s, se_fuzz_case *c, se_fuzz_finding *f);
+/* Writes c as o->out_dir/finding-01-KIND.repro (f->file; "" when not written); origin goes
+ * into the header ("input crash-1234"). */
+void se_fuzz_save_repro(const se_fuzz_opts *o, const se_fuzz_case *c, const char *origin,
+                        se_fuzz_finding *f);
 
 #endif

@@ -69,14 +69,21 @@ se_err se_host_erase(se_host *h, uint32_t addr, uint32_t len, se_error *err);
 se_err se_host_mass_erase(se_host *h, se_error *err);
 se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t len, se_error *err);
 se_err se_host_read(se_host *h, uint32_t addr, uint8_t *out, uint32_t len, se_error *err);
-/* One operation exactly as given, for the fuzzer and --replay: download + Init, then the
- * entry point with args (no range checks: out-of-device arguments reach the loader). When
+/* One operation of one call exactly as given (--replay of reproducers written before
+ * cases were one operation): download + Init, then the entry point with args (no range checks: out-of-device arguments reach the loader). When
  * data is given it is written to the host buffer first (pass se_host_buffer() in the
  * args). Returns SE_OK when the call returned to the breakpoint, whatever R0 says (rec->res
  * has it); an error for faults, hangs, a failing Init, a missing entry point. */
 se_err se_host_raw(se_host *h, const char *op, se_entry_id id, unsigned nargs,
                    const uint32_t args[4], const uint8_t *data, uint32_t len,
                    se_call_record *rec, se_error *err);
+/* The same call as the next one of the operation in progress (protocol.md 2.1: an
+ * operation is download + Init, then one or more calls with no Init between them): no
+ * download, no Init. Start the operation with se_host_init_only, or restore a snapshot
+ * taken after it. */
+se_err se_host_call_raw(se_host *h, const char *op, se_entry_id id, unsigned nargs,
+                        const uint32_t args[4], const uint8_t *data, uint32_t len,
+                        se_call_record *rec, se_error *err);
 
 /* Read back and compare; also calls Verify and CheckSum when the loader exports them. */
 se_err se_host_verify(se_host *h, uint32_t addr, const uint8_t *data, uint32_t len, se_error *err);

@@ -1,5 +1,7 @@
 /* stldr-emu fuzz: the planted-bug loaders are found within a fixed seed and budget, the
- * correct loader gives nothing, results are deterministic, and reproducers replay. */
+ * correct loader gives nothing, results are deterministic, and reproducers replay; a case is
+ * one host operation; coverage-guided inputs become reproducers; the machine's block
+ * coverage counts blocks only while a map is set. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "loader/fuzz.h"
 #include "util/harness.h"
 
 
@@ -79,7 +82,7 @@ static void test_correct_loaders_give_nothing(void **state)
     if (rc != 0 || !strstr(text, "\n0 findings"))
         fail_msg("sram_loader: exit %d\n%s", rc, text);
     free(text);
-    rc = fuzz("ref_mx25_l562", 60, NULL, &text);
+    rc = fuzz("ref_mx25_l562", 1500, NULL, &text);
     if (rc != 0 || !strstr(text, "\n0 findings"))
         fail_msg("ref_mx25_l562: exit %d\n%s", rc, text);
     free(text);
@@ -99,6 +102,171 @@ static void test_same_seed_same_result(void **state)
     free(b);
 }
 
+/* Occurrences of needle in hay. */
+static unsigned count(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* The reproducer at path without its `operation` line (as written before cases were one
+ * operation) at out; returns the number of calls in it. */
+static unsigned strip_operation(const char *path, const char *out)
+{
+    FILE *in = fopen(path, "r"), *o = fopen(out, "w");
+    assert_non_null(in);
+    assert_non_null(o);
+    char line[512];
+    unsigned calls = 0;
+    while (fgets(line, sizeof line, in)) {
+        if (!strcmp(line, "operation\n"))
+            continue;
+        if (line[0] != '#')
+            calls++;
+        fputs(line, o);
+    }
+    fclose(in);
+    fclose(o);
+    return calls;
+}
+
+static void test_a_case_is_one_operation_and_old_reproducers_replay_as_written(void **state)
+{
+    (void)state;
+    char out[300], path[512], old[600], *text;
+    snprintf(out, sizeof out, "%s/one-op", th_tmpdir());
+    int rc = fuzz("bug_page_wrap", 50, out, &text);
+    assert_int_equal(rc, 1);
+    const char *rp = strstr(text, "reproducer: ");
+    assert_non_null(rp);
+    assert_int_equal(sscanf(rp + 12, "%511s", path), 1);
+    free(text);
+    /* one Init, then the calls back to back */
+    rc = th_run_toolf(&text, "run '%s' --replay '%s' --budget 2000000",
+                      th_firmware("bug_page_wrap"), path);
+    assert_int_not_equal(rc, 0);
+    if (count(text, "Init(") != 1 || !strstr(text, "write-"))
+        fail_msg("one operation: expected a single Init and the write finding:\n%s", text);
+    free(text);
+    /* without the `operation` line: download + Init before every call */
+    snprintf(old, sizeof old, "%s.old", path);
+    unsigned calls = strip_operation(path, old);
+    rc = th_run_toolf(&text, "run '%s' --replay '%s' --budget 2000000",
+                      th_firmware("bug_page_wrap"), old);
+    assert_int_not_equal(rc, 0);
+    if (count(text, "Init(") != 1 + calls || !strstr(text, "write-"))
+        fail_msg("old reproducer (%u calls): expected Init before each call:\n%s", calls, text);
+    free(text);
+}
+
+/* An input that decodes to one SectorErase(start, start) (loader/fuzz.c gen_case: 4 bytes
+ * per choice: 1 op; not MassErase; SectorErase; offset 0; end = offset; end kept; both
+ * addresses absolute). */
+static const uint8_t erase_first_sector[] = {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                             0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
+
+static void test_from_input_decodes_runs_and_writes_a_reproducer(void **state)
+{
+    (void)state;
+    char in[300], outdir[300], path[512], *text;
+    snprintf(in, sizeof in, "%s/erase-first-sector.bin", th_tmpdir());
+    snprintf(outdir, sizeof outdir, "%s/from-input", th_tmpdir());
+    FILE *f = fopen(in, "wb");
+    assert_non_null(f);
+    fwrite(erase_first_sector, 1, sizeof erase_first_sector, f);
+    fclose(f);
+    int rc = th_run_toolf(&text, "fuzz '%s' --from-input '%s' --out '%s'",
+                          th_firmware("sram_loader"), in, outdir);
+    if (rc != 0 || !strstr(text, "call 1: SectorErase(0x20038000, 0x20038000") ||
+        !strstr(text, "no finding"))
+        fail_msg("sram_loader: exit %d\n%s", rc, text);
+    free(text);
+    rc = th_run_toolf(&text, "fuzz '%s' --from-input '%s' --out '%s'",
+                      th_firmware("bug_erase_last"), in, outdir);
+    const char *rp = strstr(text, "reproducer: ");
+    if (rc != 1 || !strstr(text, "finding: erase-incomplete") || !rp)
+        fail_msg("bug_erase_last: exit %d\n%s", rc, text);
+    assert_int_equal(sscanf(rp + 12, "%511s", path), 1);
+    free(text);
+    rc = th_run_toolf(&text, "run '%s' --replay '%s'", th_firmware("bug_erase_last"), path);
+    if (rc == 0 || !strstr(text, "erase-incomplete"))
+        fail_msg("replay of %s: exit %d\n%s", path, rc, text);
+    free(text);
+}
+
+/* Non-zero counters in map. */
+static unsigned hits(const uint8_t *map, size_t n)
+{
+    unsigned k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += map[i] != 0;
+    return k;
+}
+
+static void test_coverage_map_counts_blocks_only_while_set(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    static uint8_t map[4096];
+    memset(map, 0, sizeof map);
+    assert_int_not_equal(se_machine_set_coverage(s.m, map, 3000, &s.err), SE_OK);
+    assert_int_equal(se_machine_set_coverage(s.m, map, sizeof map, &s.err), SE_OK);
+    se_machine_snap *snap = se_machine_snap_take(s.m);
+    assert_non_null(snap);
+    uint32_t args[4] = {0x20038000u, 64, 0, 0}, entry;
+    se_call_record rec;
+    assert_int_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s.err),
+                     SE_OK);
+    assert_true(se_stldr_entry(s.l, SE_EP_CHECKSUM, &entry));
+    uint32_t at = (uint32_t)(entry & ~1u) + (uint32_t)se_host_image(s.h)->delta;
+    assert_true(map[(at >> 1) & (sizeof map - 1)] > 0); /* its first block */
+    unsigned n1 = hits(map, sizeof map);
+    assert_true(n1 >= 2);
+    /* the map survives a snapshot restore */
+    se_machine_snap_restore(s.m, snap);
+    uint8_t before = map[(at >> 1) & (sizeof map - 1)];
+    assert_int_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s.err),
+                     SE_OK);
+    assert_int_equal(map[(at >> 1) & (sizeof map - 1)], (uint8_t)(before + 1));
+    /* unset: nothing is counted */
+    assert_int_equal(se_machine_set_coverage(s.m, NULL, 0, &s.err), SE_OK);
+    uint8_t copy[sizeof map];
+    memcpy(copy, map, sizeof map);
+    assert_int_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s.err),
+                     SE_OK);
+    assert_memory_equal(copy, map, sizeof map);
+    se_machine_snap_free(snap);
+    th_close(&s);
+}
+
+static void test_restore_recomputes_trustzone_pages_a_case_changed(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader_tz", true, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    se_machine_snap *snap = se_machine_snap_take(s.m);
+    assert_non_null(snap);
+    uint32_t args[4] = {0x20038000u, 64, 0, 0}, zero = 0;
+    se_call_record rec;
+    assert_int_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s.err),
+                     SE_OK);
+    /* SAU_CTRL = 0: everything Secure, so the Non-secure loader's fetch is refused */
+    assert_int_equal(se_machine_write(s.m, 0xE000EDD0u, &zero, 4, &s.err), SE_OK);
+    assert_int_not_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec,
+                                          &s.err), SE_OK);
+    /* back to the snapshot's SAU: the pages follow it again */
+    se_machine_snap_restore(s.m, snap);
+    assert_int_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s.err),
+                     SE_OK);
+    se_machine_snap_free(snap);
+    th_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -108,6 +276,10 @@ int main(void)
         cmocka_unit_test(test_finds_hang_on_unaligned_address),
         cmocka_unit_test(test_correct_loaders_give_nothing),
         cmocka_unit_test(test_same_seed_same_result),
+        cmocka_unit_test(test_a_case_is_one_operation_and_old_reproducers_replay_as_written),
+        cmocka_unit_test(test_from_input_decodes_runs_and_writes_a_reproducer),
+        cmocka_unit_test(test_coverage_map_counts_blocks_only_while_set),
+        cmocka_unit_test(test_restore_recomputes_trustzone_pages_a_case_changed),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }
