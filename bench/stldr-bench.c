@@ -181,13 +181,6 @@ static double run_machine(const workload *w, const se_profile *p, int reps, uint
 
 /* ---- fuzzing ------------------------------------------------------------------------------ */
 
-static void quiet_log(void *ctx, int level, const char *msg)
-{
-    (void)ctx;
-    (void)level;
-    (void)msg;
-}
-
 /* One campaign of `cases` cases, seed 1, set up as tools/fuzzcmd.c does; cases per second. */
 static double run_fuzz(const char *name, uint64_t cases)
 {
@@ -196,14 +189,8 @@ static double run_fuzz(const char *name, uint64_t cases)
     se_machine *m;
     se_host *h;
     se_machine_opts mo;
-    se_machine_opts_default(&mo);
-    mo.log = quiet_log;
-    mo.exact_window = true;
     se_host_opts ho;
-    se_host_opts_default(&ho);
-    ho.max_instructions = 5000000;
-    ho.max_seconds = 10;
-    ho.chunk = 0x4000;
+    se_fuzz_options(&mo, &ho, 5000000); /* as stldr-emu fuzz */
     if (se_stldr_open_file(fw(name), &l, &err) ||
         se_machine_new(se_profile_find("stm32l562e-dk", false), &mo, &m, &err) ||
         se_host_new(l, m, &ho, &h, &err))

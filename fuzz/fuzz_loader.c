@@ -57,13 +57,6 @@ static se_machine *mach;
 static se_host *host;
 static se_fuzz_session *session;
 
-static void quiet_log(void *ctx, int level, const char *msg)
-{
-    (void)ctx;
-    (void)level;
-    (void)msg; /* per-call warnings would flood the run: findings carry them */
-}
-
 static void die(const char *what, const char *msg)
 {
     fprintf(stderr, "fuzz_loader: %s: %s\n", what, msg);
@@ -80,14 +73,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *tz = getenv("STLDR_FUZZ_TZ"), *budget = getenv("STLDR_FUZZ_BUDGET");
     const se_profile *prof = se_profile_find("stm32l562e-dk", tz && !strcmp(tz, "on"));
     se_machine_opts mo;
-    se_machine_opts_default(&mo);
-    mo.log = quiet_log;
-    mo.exact_window = true; /* as stldr-emu fuzz (tools/fuzzcmd.c) */
     se_host_opts ho;
-    se_host_opts_default(&ho);
-    ho.max_instructions = budget ? strtoull(budget, NULL, 0) : 5000000u;
-    ho.max_seconds = 10;
-    ho.chunk = 0x4000; /* as stldr-emu fuzz: the generator's transfers are sized from it */
+    se_fuzz_options(&mo, &ho, budget ? strtoull(budget, NULL, 0) : 5000000u);
     se_error err;
     if (!prof)
         die("profile", "stm32l562e-dk not found");

@@ -702,6 +702,28 @@ static void fz_free(fz *z)
     free(z->tmp2);
 }
 
+static void quiet_log(void *ctx, int level, const char *msg)
+{
+    (void)ctx;
+    (void)level;
+    (void)msg; /* per-call warnings would flood a campaign: findings carry them */
+}
+
+void se_fuzz_options(se_machine_opts *mo, se_host_opts *ho, uint64_t budget)
+{
+    se_machine_opts_default(mo);
+    mo->log = quiet_log;
+    /* Every window access on the model: a case never reads a block long enough to pay back
+     * mapping it in place (emu/window.c: ~0.5 ms), restoring a snapshot gives the blocks
+     * back anyway, and one MMIO region instead of 16 shortens Unicorn's lookup on every
+     * slow-path access. The bytes the loader reads are the same either way. */
+    mo->exact_window = true;
+    se_host_opts_default(ho);
+    ho->max_instructions = budget;
+    ho->max_seconds = 10;
+    ho->chunk = 0x4000;
+}
+
 se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *o,
                    se_fuzz_stats *st, se_fuzz_finding *found, unsigned *nfind, se_error *err)
 {

@@ -59,6 +59,12 @@ typedef struct se_fuzz_opts {
 
 /* Run a campaign on a host whose machine is fresh. Returns SE_OK when it ran (findings or
  * not); *nfind buckets are filled in found[]. */
+/* The machine and host options every campaign runs with (stldr-emu fuzz, fuzz/fuzz_loader,
+ * stldr-bench): per-call warnings not logged (findings carry them), every window access on
+ * the OCTOSPI model, a 16 KiB data buffer (the generator sizes transfers from it), `budget`
+ * instructions and 10 s per call. */
+void se_fuzz_options(se_machine_opts *mo, se_host_opts *ho, uint64_t budget);
+
 se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *o,
                    se_fuzz_stats *st, se_fuzz_finding *found, unsigned *nfind, se_error *err);
 

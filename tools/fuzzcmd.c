@@ -12,13 +12,6 @@
 
 int se_fuzz_main(int argc, char **argv);
 
-static void quiet_log(void *ctx, int level, const char *msg)
-{
-    (void)ctx;
-    (void)level;
-    (void)msg; /* per-call warnings would flood a campaign: findings carry them */
-}
-
 /* --from-input: the case a coverage-guided input (fuzz/fuzz_loader.c) stands for, run once
  * and, with --out, saved as a reproducer. */
 static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *fo,
@@ -107,18 +100,8 @@ int se_fuzz_main(int argc, char **argv)
     se_machine *m = NULL;
     se_host *h = NULL;
     se_machine_opts mo;
-    se_machine_opts_default(&mo);
-    mo.log = quiet_log;
-    /* Every window access on the model: a case never reads a block long enough to pay back
-     * mapping it in place (emu/window.c: ~0.5 ms), restoring a snapshot gives the blocks
-     * back anyway, and one MMIO region instead of 16 shortens Unicorn's lookup on every
-     * slow-path access. The bytes the loader reads are the same either way. */
-    mo.exact_window = true;
     se_host_opts ho;
-    se_host_opts_default(&ho);
-    ho.max_instructions = budget;
-    ho.max_seconds = 10;
-    ho.chunk = 0x4000;
+    se_fuzz_options(&mo, &ho, budget);
     se_err e;
     if ((e = se_stldr_open_file(fo.loader_path, &l, &err)) ||
         (e = se_machine_new(prof, &mo, &m, &err)) || (e = se_host_new(l, m, &ho, &h, &err))) {
