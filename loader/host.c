@@ -345,34 +345,37 @@ se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t le
     return SE_OK;
 }
 
+/* One chunk of the device into dst: through the loader's Read and the data buffer, or, when
+ * it exports none, straight from the memory-mapped window Init left on (protocol.md 2.7). */
+static se_err read_chunk(se_host *h, bool has_read, uint32_t a, uint32_t n, uint8_t *dst,
+                         se_error *err)
+{
+    if (has_read) {
+        se_call_record rec;
+        se_err e = call(h, SE_EP_READ, 3, a, n, h->buffer, 0, &rec, err);
+        return e ? e : se_machine_read(h->m, h->buffer, dst, n, err);
+    }
+    if (se_machine_read(h->m, a, dst, n, err) == SE_OK)
+        return SE_OK;
+    return se_error_set(err, SE_ERR_VERIFY,
+                        "memory-mapped read of 0x%08" PRIx32 "+0x%" PRIx32 " failed (the loader "
+                        "has no Read; did Init leave memory-mapped mode on?)",
+                        a, n);
+}
+
 se_err se_host_read(se_host *h, uint32_t addr, uint8_t *out, uint32_t len, se_error *err)
 {
     uint32_t abs, entry;
     if (!se_host_device_range(h, addr, len, &abs))
         return out_of_device(h, err, addr, len);
+    bool has_read = se_stldr_entry(h->l, SE_EP_READ, &entry);
     se_err e = begin(h, "read", err);
-    if (e)
-        return e;
-    if (!se_stldr_entry(h->l, SE_EP_READ, &entry)) {
-        /* No Read: the host reads the memory-mapped window Init left on (protocol.md 2.7). */
-        e = se_machine_read(h->m, abs, out, len, err);
-        if (e)
-            return se_error_set(err, SE_ERR_VERIFY,
-                                "memory-mapped read of 0x%08" PRIx32 "+0x%" PRIx32
-                                " failed (the loader has no Read; did Init leave "
-                                "memory-mapped mode on?)",
-                                abs, len);
-        return SE_OK;
-    }
-    for (uint32_t done = 0; done < len;) {
+    for (uint32_t done = 0; !e && done < len;) {
         uint32_t n = len - done < h->chunk ? len - done : h->chunk;
-        se_call_record rec;
-        if ((e = call(h, SE_EP_READ, 3, abs + done, n, h->buffer, 0, &rec, err)) ||
-            (e = se_machine_read(h->m, h->buffer, out + done, n, err)))
-            return e;
+        e = read_chunk(h, has_read, abs + done, n, out + done, err);
         done += n;
     }
-    return SE_OK;
+    return e;
 }
 
 static uint32_t byte_sum(const uint8_t *p, uint32_t n, uint32_t init)
@@ -443,18 +446,7 @@ static se_err read_back(se_host *h, uint32_t abs, const uint8_t *data, uint32_t 
     se_err e = begin(h, "read", err);
     for (uint32_t done = 0; !e && done < len;) {
         uint32_t n = len - done < h->chunk ? len - done : h->chunk;
-        se_call_record rec;
-        if (has_read) {
-            if (!(e = call(h, SE_EP_READ, 3, abs + done, n, h->buffer, 0, &rec, err)))
-                e = se_machine_read(h->m, h->buffer, h->scratch, n, err);
-        } else if (se_machine_read(h->m, abs + done, h->scratch, n, err) != SE_OK) {
-            /* No Read: the host reads the memory-mapped window Init left on (protocol.md
-             * 2.7). */
-            e = se_error_set(err, SE_ERR_VERIFY,
-                             "memory-mapped read of 0x%08" PRIx32 "+0x%" PRIx32 " failed (the "
-                             "loader has no Read; did Init leave memory-mapped mode on?)",
-                             abs + done, n);
-        }
+        e = read_chunk(h, has_read, abs + done, n, h->scratch, err);
         if (!e && memcmp(h->scratch, data + done, n) != 0) {
             uint32_t i = 0;
             while (h->scratch[i] == data[done + i])
