@@ -182,6 +182,7 @@ struct se_machine {
     unsigned sp_tick;            /* blocks until the next SP check */
     bool stack_noted;            /* this call: stack overflow recorded */
     bool exec_noted;             /* this call: execution outside the image recorded */
+    bool sp_noted;               /* this call: SP zero or outside RAM at entry, said */
     bool trap_noted;             /* this call: a trap inside an IT block recorded */
     char diag[640];              /* this call's notes, put before the reason by finish() */
     /* ---- end run-time diagnoses ---- */
@@ -2610,8 +2611,17 @@ static entry_result mem_fault(se_machine *m)
                  region_name(m, a));
         return fault(m, SE_EXC_BUSFAULT, SE_CFSR_IBUSERR, a, desc);
     }
-    snprintf(desc, sizeof desc, "BusFault PRECISERR: %u-byte %s of 0x%08" PRIx32 " (%s)",
-             m->mem_size, mem_type_str(m->mem_type), a, region_name(m, a));
+    /* An access within 64 bytes of SP that leaves RAM is the stack leaving it (a push below
+     * the start of SRAM, a frame above its end): said so, with SP. */
+    uint32_t sp = reg(m, UC_ARM_REG_SP);
+    const se_profile *p = m->prof;
+    bool stack = !m->sp_noted && a - (sp - 64u) <= 128u && a - p->sram.base >= p->sram.size &&
+                 a - p->sram_alias >= p->sram.size; /* (an SP bad at entry is said already) */
+    char sp_note[96] = "";
+    if (stack)
+        snprintf(sp_note, sizeof sp_note, "; the stack has left RAM (SP 0x%08" PRIx32 ")", sp);
+    snprintf(desc, sizeof desc, "BusFault PRECISERR: %u-byte %s of 0x%08" PRIx32 " (%s)%s",
+             m->mem_size, mem_type_str(m->mem_type), a, region_name(m, a), sp_note);
     m->scs.bfar = a;
     /* Unicorn 2.0.1 leaves PC at the start of the translated block when a data access
      * faults: find the instruction by decoding the block; if that fails, name the block
@@ -2809,12 +2819,13 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     m->ring_pos = 0;
     /* ---- run-time diagnoses ---- */
     m->sp_tick = SP_CHECK_EVERY;
-    m->stack_noted = m->exec_noted = m->trap_noted = false;
+    m->stack_noted = m->exec_noted = m->trap_noted = m->sp_noted = false;
     m->diag[0] = '\0';
     if (c->sp == 0 || (c->sp - m->prof->sram.base > m->prof->sram.size &&
                        c->sp - m->prof->sram_alias > m->prof->sram.size)) {
         /* As on the target (the field case "MSP is set to zero"): said, then run. */
         const char *what = c->sp == 0 ? "the stack pointer is zero" : "the stack pointer is outside RAM";
+        m->sp_noted = true;
         diag_add(m, "%s at entry: MSP 0x%08" PRIx32 " set by the host before %s (running as "
                  "the target would)", what, c->sp, fmt_addr(m, c->entry, sym, sizeof sym));
         mlog(m, SE_LOG_WARN, "%s", m->diag);

@@ -167,6 +167,20 @@ static void test_write_outside_device_is_a_usage_error(void **state)
 /* --sp 0 (protocol.md 2.1, bad run P7: "MSP is set to zero") runs the loader with SP = 0
  * and says so first; the reference loader's Init pushes at once: a BusFault that cannot be
  * stacked, lockup. */
+/* A push that leaves RAM mid-call (here SP just above the start of SRAM) is named as the stack
+ * leaving RAM, with SP, not only as an unmapped write. */
+static void test_push_below_ram_says_the_stack_left_it(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_toolf(&out, "run '%s' --sp 0x20000008 --init-only --last 0",
+                          th_firmware("ref_mx25_l562"));
+    if (!strstr(out, "(unmapped); the stack has left RAM (SP 0x20000008) at Init"))
+        fail_msg("exit %d, output:\n%s", rc, out);
+    assert_int_equal(rc, 33);
+    free(out);
+}
+
 static void test_sp_zero_runs_with_msp_zero_and_says_so(void **state)
 {
     (void)state;
@@ -219,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors_exit_2),
         cmocka_unit_test(test_write_outside_device_is_a_usage_error),
         cmocka_unit_test(test_sp_zero_runs_with_msp_zero_and_says_so),
+        cmocka_unit_test(test_push_below_ram_says_the_stack_left_it),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }
