@@ -1794,17 +1794,27 @@ static bool dma_write(void *ctx, uint32_t addr, unsigned size, bool secure, uint
     return false; /* internal flash (read-only to masters), unmapped */
 }
 
-static bool window_direct_ok(void *ctx, uint32_t off, uint32_t len);
+/* TrustZone lets the channel's transactions through everywhere in [addr, addr+len): checked
+ * every 256 bytes (the MPCBB block; MPCWM granules are larger). */
+static bool dma_range_ok(se_machine *m, uint32_t addr, uint32_t len, bool write, bool secure)
+{
+    if (!m->tz.tzen)
+        return true;
+    se_tz_outcome o;
+    for (uint64_t a = addr & ~0xFFu; a < (uint64_t)addr + len; a += 0x100u)
+        if (se_tz_check_master(&m->tz, secure, (uint32_t)a, write, &o) != SE_TZ_OK)
+            return false;
+    return true;
+}
 
 /* Plain memory the DMA may copy in one go: SRAM, or the OCTOSPI window while its reads
- * return the array unchanged. Not with TrustZone on, where every access is checked. */
+ * return the array unchanged, where TrustZone lets the channel through. */
 static uint8_t *dma_span(void *ctx, uint32_t addr, uint32_t len, bool write, bool secure)
 {
     se_machine *m = ctx;
     const se_profile *p = m->prof;
-    (void)secure;
-    if (m->tz.tzen || !len)
-        return NULL;
+    if (!len || !dma_range_ok(m, addr, len, write, secure))
+        return NULL; /* item by item: each refusal is then handled and named */
     if (addr - p->sram.base < p->sram.size || addr - p->sram_alias < p->sram.size) {
         uint8_t *h = (uint8_t *)host_ptr(m, addr, len);
         if (h && write)
@@ -1812,9 +1822,12 @@ static uint8_t *dma_span(void *ctx, uint32_t addr, uint32_t len, bool write, boo
         return h;
     }
     uint32_t off = addr - p->ext_window.base;
-    if (!write && m->flash_img && m->win && off < SE_MX25_SIZE && len <= SE_MX25_SIZE - off &&
-        window_direct_ok(m, off, len))
+    if (!write && m->flash_img && m->ospi && off < SE_MX25_SIZE && len <= SE_MX25_SIZE - off &&
+        se_octospi_mem_ok(m->ospi, off) && se_octospi_mem_ok(m->ospi, off + len - 1u) &&
+        se_octospi_mem_direct(m->ospi)) {
+        se_octospi_mem_touch(m->ospi); /* BUSY from now on, as item by item */
         return (uint8_t *)se_flash_image_direct(m->flash_img, off, len);
+    }
     return NULL;
 }
 
@@ -1824,14 +1837,14 @@ static uint32_t dma_request(void *ctx, unsigned req)
     return req == SE_DMA_REQ_OCTOSPI1 && m->ospi ? se_octospi_dma_ready(m->ospi) : 0;
 }
 
-/* OCTOSPI1's DR (either alias, any byte lane of it) takes or gives a byte stream. Only
- * without TrustZone, where no access needs its own check. */
+/* OCTOSPI1's DR (either alias, any byte lane of it) takes or gives a byte stream, when
+ * TrustZone lets the channel reach it. */
 static bool dma_stream(void *ctx, uint32_t addr, unsigned size, uint8_t *buf, uint32_t n,
                        bool write, bool secure)
 {
     se_machine *m = ctx;
-    (void)secure;
-    const se_bus_device *d = m->ospi && !m->tz.tzen ? se_bus_find(m->bus, addr) : NULL;
+    const se_bus_device *d =
+        m->ospi && dma_range_ok(m, addr, 1, write, secure) ? se_bus_find(m->bus, addr) : NULL;
     if (!d || d->state != m->ospi || (addr & (SE_OCTOSPI_SIZE - 1u) & ~3u) != 0x050u)
         return false;
     se_octospi_dr_stream(m->ospi, buf, n * size, write);

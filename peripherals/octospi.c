@@ -853,6 +853,13 @@ bool se_octospi_mem_direct(se_octospi *s)
     return s->port.ops->reads_array(s->port.chip, &f, now_ns(s));
 }
 
+void se_octospi_mem_touch(se_octospi *s)
+{
+    s->op = SE_OCTOSPI_MMAP;
+    s->mm_at_ns = now_ns(s);
+    s->mm_line_valid = false;
+}
+
 static bool mem_refused(se_octospi *s, uint32_t offset, bool write)
 {
     if (se_octospi_mem_ok(s, offset))

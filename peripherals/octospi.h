@@ -93,6 +93,11 @@ void se_octospi_mem_write(se_octospi *s, uint32_t offset, uint32_t value, unsign
  * machine then lets the CPU read the array in place. */
 bool se_octospi_mem_direct(se_octospi *s);
 
+/* The state a run of memory-mapped reads leaves when the machine served them from the array
+ * in place (se_octospi_mem_direct was true): the controller is busy in memory-mapped mode
+ * from now on, as after se_octospi_mem_read, and its prefetch line is dropped. */
+void se_octospi_mem_touch(se_octospi *s);
+
 /* The DMA request line (DMAMUX1 input 41 on the L5): 0 when down, else how many bytes may
  * move before it can change: CR.DMAEN and EN set and either an indirect write with a data
  * phase (the rest of the transfer, or the next one's DLR+1: the FIFO never fills in this
