@@ -1794,6 +1794,13 @@ static bool dma_write(void *ctx, uint32_t addr, unsigned size, bool secure, uint
     return false; /* internal flash (read-only to masters), unmapped */
 }
 
+/* Memory-mapped reads of [off, off+len) of the window return the array unchanged (len > 0). */
+static bool window_reads_array(se_machine *m, uint32_t off, uint32_t len)
+{
+    return se_octospi_mem_ok(m->ospi, off) && se_octospi_mem_ok(m->ospi, off + len - 1u) &&
+           se_octospi_mem_direct(m->ospi);
+}
+
 /* TrustZone lets the channel's transactions through everywhere in [addr, addr+len): checked
  * every 256 bytes (the MPCBB block; MPCWM granules are larger). */
 static bool dma_range_ok(se_machine *m, uint32_t addr, uint32_t len, bool write, bool secure)
@@ -1823,8 +1830,7 @@ static uint8_t *dma_span(void *ctx, uint32_t addr, uint32_t len, bool write, boo
     }
     uint32_t off = addr - p->ext_window.base;
     if (!write && m->flash_img && m->ospi && off < SE_MX25_SIZE && len <= SE_MX25_SIZE - off &&
-        se_octospi_mem_ok(m->ospi, off) && se_octospi_mem_ok(m->ospi, off + len - 1u) &&
-        se_octospi_mem_direct(m->ospi)) {
+        window_reads_array(m, off, len)) {
         se_octospi_mem_touch(m->ospi); /* BUSY from now on, as item by item */
         return (uint8_t *)se_flash_image_direct(m->flash_img, off, len);
     }
@@ -1882,9 +1888,7 @@ static bool tz_window_ok(se_machine *m, uint32_t addr, uint32_t len)
 static bool window_direct_ok(void *ctx, uint32_t off, uint32_t len)
 {
     se_machine *m = ctx;
-    return se_octospi_mem_ok(m->ospi, off) && se_octospi_mem_ok(m->ospi, off + len - 1u) &&
-           tz_window_ok(m, m->prof->ext_window.base + off, len) &&
-           se_octospi_mem_direct(m->ospi);
+    return tz_window_ok(m, m->prof->ext_window.base + off, len) && window_reads_array(m, off, len);
 }
 
 static const uint8_t *window_direct_ptr(void *ctx, uint32_t off, uint32_t len)
