@@ -105,22 +105,32 @@ static void map_block0(th_session *s)
                      SE_OK);
 }
 
+/* A session with block 0 read in place and the small program `prog` at PROG. */
+static void open_with_prog(th_session *s, bool exact, const uint16_t *prog, size_t size)
+{
+    open_ref(s, exact);
+    map_block0(s);
+    assert_int_equal(se_machine_write(s->m, PROG, prog, (uint32_t)size, &s->err), SE_OK);
+}
+
+/* Call the program at PROG with r0..r3 = args (at most 1000 instructions). */
+static void call_prog(th_session *s, const uint32_t args[4], se_call_result *r)
+{
+    se_call c = {.entry = PROG | 1u, .args = {args[0], args[1], args[2], args[3]},
+                 .sp = se_host_sp(s->h), .bkpt_addr = se_machine_profile(s->m)->bkpt_addr,
+                 .max_instructions = 1000};
+    se_machine_call(s->m, &c, r);
+}
+
 static void leave_then_read(bool exact, se_call_result *r, se_window_stats *st)
 {
     th_session s;
-    open_ref(&s, exact);
-    map_block0(&s);
-    assert_int_equal(se_machine_write(s.m, PROG, prog_leave_then_read,
-                                      sizeof prog_leave_then_read, &s.err),
-                     SE_OK);
+    open_with_prog(&s, exact, prog_leave_then_read, sizeof prog_leave_then_read);
     uint32_t cr;
     assert_int_equal(se_machine_read(s.m, OSPI_CR_ADDR, &cr, 4, &s.err), SE_OK);
     assert_int_equal(cr >> 28, 3u); /* memory-mapped */
-    se_call c = {.entry = PROG | 1u,
-                 .args = {MEM + 0x40u, OSPI_CR_ADDR, cr & ~(3u << 28), cr | 2u /* ABORT */},
-                 .sp = se_host_sp(s.h), .bkpt_addr = se_machine_profile(s.m)->bkpt_addr,
-                 .max_instructions = 1000};
-    se_machine_call(s.m, &c, r);
+    const uint32_t args[4] = {MEM + 0x40u, OSPI_CR_ADDR, cr & ~(3u << 28), cr | 2u /* ABORT */};
+    call_prog(&s, args, r);
     se_machine_window_stats(s.m, st);
     th_close(&s);
 }
@@ -147,17 +157,11 @@ static const uint16_t prog_read_then_write[] = {0x6802, 0x6003, 0x4770};
 static uint64_t mapped_write_warnings(bool exact, se_window_stats *st, uint64_t *instructions)
 {
     th_session s;
-    open_ref(&s, exact);
-    map_block0(&s);
-    assert_int_equal(se_machine_write(s.m, PROG, prog_read_then_write,
-                                      sizeof prog_read_then_write, &s.err),
-                     SE_OK);
+    open_with_prog(&s, exact, prog_read_then_write, sizeof prog_read_then_write);
     uint64_t before = se_machine_flash_counters(s.m)->no_wel;
-    se_call c = {.entry = PROG | 1u, .args = {MEM + 0x80u, 0, 0, 0x12345678u},
-                 .sp = se_host_sp(s.h), .bkpt_addr = se_machine_profile(s.m)->bkpt_addr,
-                 .max_instructions = 1000};
+    const uint32_t args[4] = {MEM + 0x80u, 0, 0, 0x12345678u};
     se_call_result r;
-    se_machine_call(s.m, &c, &r);
+    call_prog(&s, args, &r);
     assert_int_equal(r.status, SE_OK);
     *instructions = r.instructions;
     uint64_t n = se_machine_flash_counters(s.m)->no_wel - before;
