@@ -494,16 +494,32 @@ se_err se_host_verify(se_host *h, uint32_t addr, const uint8_t *data, uint32_t l
     return e;
 }
 
-/* The buffer fill and the call shared by se_host_raw and se_host_call_raw. */
-static se_err raw_call(se_host *h, se_entry_id id, unsigned nargs, const uint32_t args[4],
-                       const uint8_t *data, uint32_t len, se_call_record *rec, se_error *err)
+/* se_host_raw (with_init: Init first, as the host does before every operation) and
+ * se_host_call_raw (the call alone): refusals before the machine is touched, the buffer
+ * fill, the call. */
+static se_err raw(se_host *h, bool with_init, const char *op, se_entry_id id, unsigned nargs,
+                  const uint32_t args[4], const uint8_t *data, uint32_t len,
+                  se_call_record *rec, se_error *err)
 {
-    se_err e;
-    if (data && (e = se_machine_write(h->m, h->buffer, data, len, err))) {
+    uint32_t entry;
+    se_err e = SE_OK;
+    if (!se_stldr_entry(h->l, id, &entry))
+        e = se_error_set(err, SE_ERR_NO_ENTRY, "the loader does not export %s",
+                         se_entry_name(id));
+    else if (data && len > h->chunk)
+        e = se_error_set(err, SE_ERR_USAGE, "0x%" PRIx32 " bytes do not fit the 0x%" PRIx32
+                         "-byte buffer", len, h->chunk);
+    else if (with_init)
+        e = begin(h, op, err); /* Init failed: no call of id */
+    else
+        h->op = op;
+    if (!e && data)
+        e = se_machine_write(h->m, h->buffer, data, len, err);
+    if (e) {
         memset(rec, 0, sizeof *rec);
         return e;
     }
-    e = call(h, id, nargs, args[0], args[1], args[2], args[3], rec, err);
+    e = call(h, id, nargs, args[0], args[1], args[2], args[3], rec, err); /* fills *rec */
     if (e == SE_ERR_CALL_FAILED)
         e = SE_OK; /* the caller judges R0 */
     if (h->log && (id == SE_EP_VERIFY || id == SE_EP_CHECKSUM))
@@ -511,45 +527,16 @@ static se_err raw_call(se_host *h, se_entry_id id, unsigned nargs, const uint32_
     return e;
 }
 
-/* What se_host_raw and se_host_call_raw refuse before touching the machine. */
-static se_err raw_check(se_host *h, se_entry_id id, uint32_t len, const uint8_t *data,
-                        se_call_record *rec, se_error *err)
-{
-    uint32_t entry;
-    if (!se_stldr_entry(h->l, id, &entry)) {
-        memset(rec, 0, sizeof *rec);
-        return se_error_set(err, SE_ERR_NO_ENTRY, "the loader does not export %s",
-                            se_entry_name(id));
-    }
-    if (data && len > h->chunk) {
-        memset(rec, 0, sizeof *rec);
-        return se_error_set(err, SE_ERR_USAGE, "0x%" PRIx32 " bytes do not fit the 0x%" PRIx32
-                            "-byte buffer", len, h->chunk);
-    }
-    return SE_OK; /* call() fills *rec */
-}
-
 se_err se_host_raw(se_host *h, const char *op, se_entry_id id, unsigned nargs,
                    const uint32_t args[4], const uint8_t *data, uint32_t len,
                    se_call_record *rec, se_error *err)
 {
-    se_err e = raw_check(h, id, len, data, rec, err);
-    if (e)
-        return e;
-    if ((e = begin(h, op, err))) {
-        memset(rec, 0, sizeof *rec); /* Init failed: no call of id */
-        return e;
-    }
-    return raw_call(h, id, nargs, args, data, len, rec, err);
+    return raw(h, true, op, id, nargs, args, data, len, rec, err);
 }
 
 se_err se_host_call_raw(se_host *h, const char *op, se_entry_id id, unsigned nargs,
                         const uint32_t args[4], const uint8_t *data, uint32_t len,
                         se_call_record *rec, se_error *err)
 {
-    se_err e = raw_check(h, id, len, data, rec, err);
-    if (e)
-        return e;
-    h->op = op;
-    return raw_call(h, id, nargs, args, data, len, rec, err);
+    return raw(h, false, op, id, nargs, args, data, len, rec, err);
 }
