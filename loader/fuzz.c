@@ -181,33 +181,6 @@ static void oload(fz *z, uint32_t off, uint64_t n)
     oload_e(z, off, n, 0, 0);
 }
 
-/* Compare the device with the oracle over [off, off+n), one memcmp per chunk the oracle
- * holds; first mismatch into *bad. */
-static bool ocheck(fz *z, uint32_t off, uint64_t n, uint32_t *bad, uint8_t *got, uint8_t *want)
-{
-    if (!oclip(z, off, &n))
-        return true;
-    for (uint64_t done = 0; done < n;) {
-        uint32_t o = off + (uint32_t)done, k = ospan(o, n - done);
-        const oracle_chunk *c = oget(z, o / CH);
-        done += k;
-        if (!c)
-            continue;
-        const uint8_t *w = c->b + o % CH;
-        se_machine_device_read(z->m, z->si->start + o, z->tmp, k);
-        if (!memcmp(z->tmp, w, k))
-            continue;
-        uint32_t i = 0;
-        while (z->tmp[i] == w[i])
-            i++;
-        *bad = o + i;
-        *got = z->tmp[i];
-        *want = w[i];
-        return false;
-    }
-    return true;
-}
-
 /* The first byte of [off, off+n) where p differs from the oracle (only chunks it holds);
  * false when there is none. */
 static bool odiff(const fz *z, uint32_t off, uint32_t n, const uint8_t *p, uint32_t *at)
@@ -225,6 +198,29 @@ static bool odiff(const fz *z, uint32_t off, uint32_t n, const uint8_t *p, uint3
         done += k;
     }
     return false;
+}
+
+/* Compare the device with the oracle over [off, off+n), chunk by chunk where the oracle
+ * holds one; first mismatch into *bad. */
+static bool ocheck(fz *z, uint32_t off, uint64_t n, uint32_t *bad, uint8_t *got, uint8_t *want)
+{
+    if (!oclip(z, off, &n))
+        return true;
+    for (uint64_t done = 0; done < n;) {
+        uint32_t o = off + (uint32_t)done, k = ospan(o, n - done), i;
+        const oracle_chunk *c = oget(z, o / CH);
+        done += k;
+        if (!c)
+            continue;
+        se_machine_device_read(z->m, z->si->start + o, z->tmp, k);
+        if (!odiff(z, o, k, z->tmp, &i))
+            continue;
+        *bad = o + i;
+        *got = z->tmp[i];
+        *want = c->b[o % CH + i];
+        return false;
+    }
+    return true;
 }
 
 /* What the device must hold after an erase of [off, off+n) / a program of data there. */
