@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../peripherals/periph.h"
+#include "peripherals/periph.h"
 
 #define SE_BUS_MAX_DEVICES 64
 

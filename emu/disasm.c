@@ -1,4 +1,4 @@
-#include "disasm.h"
+#include "emu/disasm.h"
 
 bool se_cs_open(csh *h)
 {

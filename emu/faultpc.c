@@ -1,10 +1,10 @@
-#include "faultpc.h"
+#include "emu/faultpc.h"
 
 #include <string.h>
 
 #include <capstone/capstone.h>
 
-#include "disasm.h"
+#include "emu/disasm.h"
 
 static int uc_reg_of(arm_reg r)
 {

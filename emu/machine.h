@@ -11,10 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "error.h"
-#include "profile.h"
-#include "scs.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "emu/profile.h"
 
 /* How the host keeps interrupts away from the loader. protocol.md 2.6 and open question
  * 1: CubeProgrammer does it with DHCSR.C_MASKINTS or with PRIMASK; which one is not known.
@@ -75,14 +74,9 @@ typedef struct se_machine se_machine;
 
 se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine **out,
                       se_error *err);
-/* How the external-memory window was used (emu/window.h): blocks read in place. */
-struct se_window_stats;
-void se_machine_window_stats(const se_machine *m, struct se_window_stats *st);
 void se_machine_free(se_machine *m);
 
 const se_profile *se_machine_profile(const se_machine *m);
-se_bus *se_machine_bus(se_machine *m);
-se_scs *se_machine_scs(se_machine *m);
 void se_machine_set_symbolizer(se_machine *m, se_symbolize_fn fn, void *ctx);
 
 /* Debug-port style access by the host (no CPU involved; MMIO regions see the access). */
@@ -109,8 +103,23 @@ void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end);
 void se_machine_set_buffer(se_machine *m, uint32_t base, uint32_t end);
 /* ---- end run-time diagnoses ---- */
 
-/* The external flash chip's warning counters (NULL if the target has none). */
-const struct se_mx25_counters *se_machine_flash_counters(const se_machine *m);
+/* The external flash part's figures, whatever the part: frames (commands) it received,
+ * warnings, and the count of each kind of warning by a stable name (a JSON key), in the
+ * part's fixed order. present = false when the target has no external flash. */
+#define SE_FLASH_KINDS_MAX 32
+typedef struct se_flash_stats {
+    bool present;
+    const char *part;           /* "MX25LM51245G" */
+    uint64_t frames, warnings;
+    unsigned nkinds;
+    struct {
+        const char *kind;
+        uint64_t count;
+    } kinds[SE_FLASH_KINDS_MAX];
+} se_flash_stats;
+void se_machine_flash_stats(const se_machine *m, se_flash_stats *out);
+/* The count of one kind (0 when the part has no such kind). */
+uint64_t se_flash_stats_count(const se_flash_stats *s, const char *kind);
 /* Write the external flash's changed bytes durably (also done at the end of every call). */
 se_err se_machine_sync_flash(se_machine *m, se_error *err);
 
@@ -178,10 +187,16 @@ typedef struct se_insn_observer {
 se_err se_machine_set_observer(se_machine *m, const se_insn_observer *o, se_error *err);
 /* ---- end --trace / --last ---- */
 
-/* Debugger access to any Unicorn ARM register id (UC_ARM_REG_*), e.g. from an observer's
- * insn callback. Writing PC there is not supported by Unicorn 2.0.1. */
-uint32_t se_machine_reg_read(se_machine *m, int uc_reg);
-void se_machine_reg_write(se_machine *m, int uc_reg, uint32_t value);
+/* The core's registers by name, for the debugger, e.g. from an observer's insn callback.
+ * Writing PC there is not supported by Unicorn 2.0.1. */
+typedef enum se_cpu_reg {
+    SE_REG_R0, SE_REG_R1, SE_REG_R2, SE_REG_R3, SE_REG_R4, SE_REG_R5, SE_REG_R6, SE_REG_R7,
+    SE_REG_R8, SE_REG_R9, SE_REG_R10, SE_REG_R11, SE_REG_R12, SE_REG_SP, SE_REG_LR, SE_REG_PC,
+    SE_REG_XPSR, SE_REG_MSP, SE_REG_PSP, SE_REG_CONTROL, SE_REG_PRIMASK, SE_REG_BASEPRI,
+    SE_REG_FAULTMASK, SE_REG__COUNT
+} se_cpu_reg;
+uint32_t se_machine_reg_read(se_machine *m, se_cpu_reg r);
+void se_machine_reg_write(se_machine *m, se_cpu_reg r, uint32_t value);
 
 /* Snapshots of the whole machine (CPU, RAM, every device, the flash array by undo log). A
  * snapshot belongs to the machine it was taken from; restore it any number of times. */
@@ -198,11 +213,5 @@ se_err se_machine_set_coverage(se_machine *m, uint8_t *map, size_t size, se_erro
 /* The device's bytes as they are (the flash array or RAM), with no bus side effects: the
  * fuzzer's ground truth. */
 bool se_machine_device_read(se_machine *m, uint32_t addr, void *buf, size_t len);
-
-/* Claim an address window (e.g. the OCTOSPI memory window) with MMIO callbacks. */
-typedef uint32_t (*se_mmio_read_fn)(void *opaque, uint32_t offset, unsigned size);
-typedef void (*se_mmio_write_fn)(void *opaque, uint32_t offset, uint32_t value, unsigned size);
-se_err se_machine_map_mmio(se_machine *m, uint32_t base, uint32_t size, se_mmio_read_fn rd,
-                           se_mmio_write_fn wr, void *opaque, se_error *err);
 
 #endif

@@ -1,4 +1,6 @@
-#include "profile.h"
+#include "emu/profile.h"
+
+#include "emu/board.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -6,100 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* STM32L562E-DK (STM32L562QE: 512 KB flash, 256 KB SRAM). Memory map: RM0438 via
- * hardware.md C.1. Host facts: protocol.md 2.1, 2.2 and the field report (breakpoint at
- * 0x20000000 / 0x20018000, image limit 0x1000 observed on this part). */
-#define L562_COMMON                                                                   \
-    .target = "stm32l562e-dk",                                                        \
-    .sram = {0x20000000u, 0x40000u}, .sram_alias = 0x30000000u,                       \
-    .iflash = {0x08000000u, 0x80000u}, .iflash_alias = 0x0C000000u,                   \
-    .periph = {0x40000000u, 0x10000000u}, .periph_alias = 0x50000000u,                \
-    .ext_window = {0x90000000u, 0x10000000u},                                         \
-    .ram_end = 0x20040000u, .download_limit = 0x1000u, .stack_gap = 0x400u,           \
-    .reset_core_hz = 4000000u /* MSI range 6 after reset (RCC_CR reset 0x63) */
-
-/* ST's template partition (hardware.md C.2 table; emu/tz.c se_tz_st_template_sau). */
-#define L562_TEMPLATE_TZ                                                              \
-    .nsau = 6,                                                                        \
-    .sau = {{0x0C03E000u, 0x0C03FFFFu, true},                                         \
-            {0x08040000u, 0x0807FFFFu, false},                                        \
-            {0x20018000u, 0x2003FFFFu, false},                                        \
-            {0x40000000u, 0x4FFFFFFFu, false},                                        \
-            {0x60000000u, 0x9FFFFFFFu, false},                                        \
-            {0x0BF90000u, 0x0BFA8FFFu, false}},                                       \
-    .nmpcbb_ns = 1, .mpcbb_ns = {{0x20018000u, 0x20040000u}},                        \
-    .nmpcwm_ns = 1, .mpcwm_ns = {{0x90000000u, 0x94000000u}}
-
-static const se_profile profiles[] = {
-    {
-        L562_COMMON,
-        .description = "STM32L562E-DK, TZEN=0: loader at 0x20000004, BKPT at 0x20000000",
-        .tz = false,
-        .bkpt_addr = 0x20000000u,
-        .load_base = 0x20000004u,
-        .vtor = 0x08000000u, /* boot address of a TZEN=0 application */
-        .secure = false,
-    },
-    {
-        /* TZEN=1 as ST's template TrustZone application leaves it (hardware.md C.2, C.5):
-         * SAU regions 0..5 of partition_stm32l562xx.h, SRAM1 blocks 0..383 secure, the rest
-         * of SRAM non-secure; the loader runs Non-secure in the NS SRAM at 0x20018004 (why
-         * TZ loaders are linked there). Unverified (protocol.md 2.8): the state the host
-         * starts the loader in; this profile says Non-secure. The application is taken to
-         * have opened an MPCWM1 window over the board's 64 MiB OCTOSPI flash, without which
-         * no non-secure loader can verify through the memory-mapped window (C.5). */
-        L562_COMMON,
-        .description = "STM32L562E-DK, TZEN=1, ST template partition: loader Non-secure at "
-                       "0x20018004, BKPT at 0x20018000",
-        .tz = true,
-        .bkpt_addr = 0x20018000u,
-        .load_base = 0x20018004u,
-        .vtor = 0x08040000u, /* the non-secure application in flash bank 2 (SAU region 1) */
-        .secure = false,
-        L562_TEMPLATE_TZ,
-    },
-    {
-        L562_COMMON,
-        .description = "STM32L562E-DK, TZEN=1 reset state: loader Secure at 0x20018004, "
-                       "BKPT at 0x20018000, SAU off (everything Secure)",
-        .tz = true,
-        .bkpt_addr = 0x20018000u,
-        .load_base = 0x20018004u,
-        /* Uncertain (hardware.md C.6): the secure boot address default is expected to be
-         * 0x0C000000; we assume the application left VTOR there. */
-        .vtor = 0x0C000000u,
-        .secure = true, /* the core's reset state with TZEN=1 */
-    },
-};
-
-static const char *const target_names[] = {"stm32l562e-dk", NULL};
+/* The built-in profiles are the boards' (emu/boards/): a target is a board's name. */
 
 const se_profile *se_profile_find_tz(const char *target, const char *mode)
 {
-    size_t n = 0;
-    int want = !strcmp(mode, "off") ? 0 : !strcmp(mode, "on") ? 1 : !strcmp(mode, "secure") ? 2 : -1;
-    if (want < 0)
+    se_tz_mode tm;
+    const se_board *b = se_board_find(target);
+    if (!b || !se_tz_mode_parse(mode, &tm))
         return NULL;
-    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
-        if (strcmp(profiles[i].target, target) == 0) {
-            if ((int)n == want)
-                return &profiles[i];
-            n++;
-        }
-    return NULL;
+    return b->profiles[tm];
 }
 
 const se_profile *se_profile_find(const char *target, bool tz)
 {
-    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
-        if (strcmp(profiles[i].target, target) == 0 && profiles[i].tz == tz)
-            return &profiles[i];
-    return NULL;
-}
-
-const char *const *se_profile_targets(void)
-{
-    return target_names;
+    return se_profile_find_tz(target, tz ? "on" : "off");
 }
 
 /* ---- profile files ------------------------------------------------------------------- */
@@ -281,7 +203,12 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
                 loaded.nsau = 0;
                 sau_reset = false;
             } else if (!strcmp(v, "st_template")) {
-                const se_profile *t = se_profile_find_tz("stm32l562e-dk", "on");
+                const se_profile *t = loaded.board->profiles[SE_TZ_MODE_ON];
+                if (!t) {
+                    snprintf(err, errlen, "%s:%u: target %s has no TrustZone template",
+                             path, lines[i], loaded_target);
+                    return NULL;
+                }
                 memcpy(loaded.sau, t->sau, sizeof loaded.sau);
                 loaded.nsau = t->nsau;
                 sau_reset = false;

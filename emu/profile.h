@@ -1,6 +1,6 @@
 /* Target profiles: everything about a chip and board that the machine and the host
  * protocol depend on (memory map, breakpoint and download addresses, limits, reset clock).
- * Built-in: stm32l562e-dk with TrustZone off and on. */
+ * The built-in profiles are the boards' (emu/board.h). */
 #ifndef SE_PROFILE_H
 #define SE_PROFILE_H
 
@@ -22,8 +22,11 @@ typedef struct se_profile_sau {
     bool nsc;
 } se_profile_sau;
 
+struct se_board;
+
 typedef struct se_profile {
     const char *target;       /* "stm32l562e-dk" */
+    const struct se_board *board; /* the board it runs on (emu/board.h) */
     const char *description;
     bool tz;                  /* TZEN option bit */
     se_region sram;           /* SRAM1+SRAM2, non-secure alias */
@@ -65,8 +68,6 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen);
 
 /* Find a built-in profile; NULL if the target is unknown. */
 const se_profile *se_profile_find(const char *target, bool tz);
-/* Names of the built-in targets, NULL-terminated. */
-const char *const *se_profile_targets(void);
 
 /* A 32-bit number as profiles and the command line write it: decimal or 0x hex, an
  * optional K or M suffix; no sign, nothing after it, no wrap-around. */

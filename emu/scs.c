@@ -1,4 +1,4 @@
-#include "scs.h"
+#include "emu/scs.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "trace.h"
+#include "emu/trace.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include <capstone/capstone.h>
 
-#include "disasm.h"
+#include "emu/disasm.h"
 
 static const char *const reg_names[SE_CORE_NREGS] = {
     "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "machine.h"
+#include "emu/machine.h"
 
 /* The last n (<= SE_LAST_MAX) instructions the current call executed, oldest first, into
  * out. Returns how many there were. */

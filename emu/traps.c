@@ -1,11 +1,11 @@
-#include "traps.h"
+#include "emu/traps.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <capstone/capstone.h>
 
-#include "disasm.h"
+#include "emu/disasm.h"
 
 static unsigned reg_num(arm_reg r)
 {

@@ -1,4 +1,4 @@
-#include "tz.h"
+#include "emu/tz.h"
 
 #include <inttypes.h>
 #include <stdio.h>

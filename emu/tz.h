@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scs.h"
+#include "emu/scs.h"
 
 /* SFSR bits (hardware.md C.3; CMSIS core_cm33.h) */
 #define SE_SFSR_INVEP (1u << 0)

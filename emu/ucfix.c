@@ -21,7 +21,7 @@
  * (stldr-bench measures both). With a static libunicorn the symbols would clash at link
  * time: we link the shared library (CMakeLists.txt). */
 #define _GNU_SOURCE
-#include "ucfix.h"
+#include "emu/ucfix.h"
 
 #include <dlfcn.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "window.h"
+#include "emu/window.h"
 
 #include <stdlib.h>
 #include <string.h>

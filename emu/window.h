@@ -11,7 +11,7 @@
 
 #include <unicorn/unicorn.h>
 
-#include "error.h"
+#include "base/error.h"
 
 #define SE_WINDOW_BLOCK 0x400000u /* 4 MiB: the unit mapped in place */
 

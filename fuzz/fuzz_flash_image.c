@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emu/error.h"
+#include "base/error.h"
 #include "peripherals/flash_image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

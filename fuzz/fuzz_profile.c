@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emu/error.h"
+#include "base/error.h"
 #include "emu/profile.h"
 #include "loader/lint.h"
 #include "loader/stldr.h"

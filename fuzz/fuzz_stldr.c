@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/error.h"
+#include "base/error.h"
 #include "emu/profile.h"
 #include "loader/lint.h"
 #include "loader/stldr.h"

@@ -1,4 +1,4 @@
-#include "dwarf.h"
+#include "loader/dwarf.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,6 +1,5 @@
-#include "fuzz.h"
+#include "loader/fuzz.h"
 
-#include "../peripherals/mx25lm51245g.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -289,8 +288,9 @@ static void cover(fz *z)
 
 static uint64_t flash_warns(se_machine *m)
 {
-    const se_mx25_counters *c = se_machine_flash_counters(m);
-    return c ? c->warnings - c->unerased_program : 0;
+    se_flash_stats st;
+    se_machine_flash_stats(m, &st);
+    return st.warnings - se_flash_stats_count(&st, "unerased_program");
 }
 
 /* ---- one op ------------------------------------------------------------------------------------ */

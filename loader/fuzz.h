@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "host.h"
+#include "loader/host.h"
 
 #define SE_FUZZ_MAX_OPS 6
 

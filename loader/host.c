@@ -1,4 +1,4 @@
-#include "host.h"
+#include "loader/host.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dwarf.h" /* --trace / --last: file:line */
+#include "loader/dwarf.h" /* --trace / --last: file:line */
 
 #define BKPT_WORD 0x0000BE00u   /* protocol.md 2.1 step 3 */
 #define ZERO_BLOCK 0x200u       /* the host writes 0x200 zero bytes there (P6, P8) */

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../emu/machine.h"
-#include "stldr.h"
+#include "emu/machine.h"
+#include "loader/stldr.h"
 
 typedef struct se_host_opts {
     se_place place;              /* where the image goes (default: the profile's base) */

@@ -1,6 +1,6 @@
 /* Static checks of an external loader: see lint.h. The facts behind each check are in
  * docs/protocol.md (sections and failure modes are named in the messages). */
-#include "lint.h"
+#include "loader/lint.h"
 
 #include <elf.h>
 #include <inttypes.h>

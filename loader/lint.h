@@ -34,8 +34,8 @@
 
 #include <stddef.h>
 
-#include "../emu/profile.h"
-#include "stldr.h"
+#include "emu/profile.h"
+#include "loader/stldr.h"
 
 typedef enum se_lint_level { SE_LINT_INFO, SE_LINT_WARN, SE_LINT_ERROR } se_lint_level;
 

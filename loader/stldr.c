@@ -5,7 +5,7 @@
  * file, so that each refusal gets its own code; libelf then reads a private copy of the
  * file (elf_memory) and every section, segment and symbol it returns is checked again
  * against the file size, in 64-bit arithmetic. */
-#include "stldr.h"
+#include "loader/stldr.h"
 
 #include <errno.h>
 #include <gelf.h>

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../emu/error.h"
+#include "base/error.h"
 
 #define SE_STORAGEINFO_SIZE 200u
 #define SE_STORAGEINFO_NAME_LEN 100u

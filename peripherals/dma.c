@@ -1,11 +1,10 @@
-#include "dma.h"
+#include "peripherals/dma.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "stm32l5.h"
 
 /* Offsets (STM32L562 SVD): per DMA unit ISR 0x00, IFCR 0x04, channel n (1..8) CCR at
  * 0x08 + 0x14 * (n - 1), then CNDTR, CPAR, CM0AR, CM1AR; CSELR 0xA8 (listed by the SVD, no
@@ -46,16 +45,18 @@ static void dlog(const se_dma *d, uint32_t offset, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    se_l5_log(d->host, SE_LOG_WARN, offset >= MUX ? "DMAMUX1" : offset >= 0x400 ? "DMA2" : "DMA1",
-              SE_DMA_BASE + (offset & ~0x3FFu), offset & 0x3FFu, what);
+    se_periph_log(d->host, SE_LOG_WARN, offset >= MUX ? "DMAMUX1" : offset >= 0x400 ? "DMA2" : "DMA1",
+              d->base + (offset & ~0x3FFu), offset & 0x3FFu, what);
 }
 
 void se_dma_reset(se_dma *d)
 {
     const se_periph_host *host = d->host;
     se_dma_bus_ops bus = d->bus;
+    uint32_t base = d->base;
     memset(d, 0, sizeof *d);
     d->host = host;
+    d->base = base;
     d->bus = bus;
 }
 
@@ -334,7 +335,7 @@ uint32_t se_dma_read(se_dma *d, uint32_t offset, unsigned size)
         else if (m >= MUX_RG0 && m < MUX_RG0 + 16u)
             v = d->mux_rgcr[(m - MUX_RG0) / 4u];
         else if (m != MUX_CSR && m != MUX_CFR && m != MUX_RGSR && m != MUX_RGCFR)
-            se_l5_unknown(d->host, d->unknown_seen[2], "DMAMUX1", SE_DMA_BASE + MUX, m, false, 0);
+            se_periph_unknown(d->host, d->unknown_seen[2], "DMAMUX1", d->base + MUX, m, false, 0);
     } else {
         unsigned u = o / 0x400u;
         uint32_t r = o % 0x400u;
@@ -346,17 +347,17 @@ uint32_t se_dma_read(se_dma *d, uint32_t offset, unsigned size)
             bool hidden = (d->unit[u].ch[c].ccr & SE_DMA_CCR_SECM) && !secure_access(d);
             v = p && !hidden ? *p : 0;
         } else if (r != DMA_IFCR && r != DMA_CSELR) {
-            se_l5_unknown(d->host, d->unknown_seen[u], u ? "DMA2" : "DMA1",
-                          SE_DMA_BASE + u * 0x400u, r, false, 0);
+            se_periph_unknown(d->host, d->unknown_seen[u], u ? "DMA2" : "DMA1",
+                          d->base + u * 0x400u, r, false, 0);
         }
     }
-    return se_l5_lane_read(v, offset, size);
+    return se_reg_lane_read(v, offset, size);
 }
 
 void se_dma_write(se_dma *d, uint32_t offset, uint32_t value, unsigned size)
 {
     uint32_t o = offset & ~3u;
-    uint32_t lanes = se_l5_lanes(offset, size), v = se_l5_lane_value(offset, value, size);
+    uint32_t lanes = se_reg_lanes(offset, size), v = se_reg_lane_value(offset, value, size);
     if (o >= MUX) {
         uint32_t m = o - MUX;
         if (m < 4u * SE_DMAMUX_CHANNELS) {
@@ -368,7 +369,7 @@ void se_dma_write(se_dma *d, uint32_t offset, uint32_t value, unsigned size)
             uint32_t *p = &d->mux_rgcr[(m - MUX_RG0) / 4u];
             *p = (*p & ~(lanes & MUX_RG_WMASK)) | (v & lanes & MUX_RG_WMASK);
         } else if (m != MUX_CFR && m != MUX_RGCFR) { /* CSR/RGSR: nothing ever overruns */
-            se_l5_unknown(d->host, d->unknown_seen[2], "DMAMUX1", SE_DMA_BASE + MUX, m, true, value);
+            se_periph_unknown(d->host, d->unknown_seen[2], "DMAMUX1", d->base + MUX, m, true, value);
         }
     } else {
         unsigned u = o / 0x400u;
@@ -389,8 +390,8 @@ void se_dma_write(se_dma *d, uint32_t offset, uint32_t value, unsigned size)
             uint32_t old = *channel_reg(d, u, c, reg);
             write_channel(d, u, c, reg, (old & ~lanes) | (v & lanes), o);
         } else if (r != DMA_ISR && r != DMA_CSELR) {
-            se_l5_unknown(d->host, d->unknown_seen[u], u ? "DMA2" : "DMA1",
-                          SE_DMA_BASE + u * 0x400u, r, true, value);
+            se_periph_unknown(d->host, d->unknown_seen[u], u ? "DMA2" : "DMA1",
+                          d->base + u * 0x400u, r, true, value);
         }
     }
     se_dma_service(d); /* an enabled channel, or a request line that was waiting */
@@ -398,23 +399,4 @@ void se_dma_write(se_dma *d, uint32_t offset, uint32_t value, unsigned size)
 
 /* ---- class ----------------------------------------------------------------------------- */
 
-static void cls_reset(void *st)
-{
-    se_dma_reset(st);
-}
-static uint32_t cls_read(void *st, uint32_t offset, unsigned size)
-{
-    return se_dma_read(st, offset, size);
-}
-static void cls_write(void *st, uint32_t offset, uint32_t value, unsigned size)
-{
-    se_dma_write(st, offset, value, size);
-}
-
-const se_periph_class se_dma_class = {
-    .name = "DMA",
-    .state_size = sizeof(se_dma),
-    .reset = cls_reset,
-    .read = cls_read,
-    .write = cls_write,
-};
+SE_PERIPH_CLASS(se_dma_class, "DMA", se_dma, se_dma);

@@ -15,14 +15,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "periph.h"
+#include "peripherals/periph.h"
 
-#define SE_DMA_BASE 0x40020000u /* DMA1; DMA2 at +0x400, DMAMUX1 at +0x800 (non-secure) */
-#define SE_DMA_SIZE 0xC00u
+#define SE_DMA_SIZE 0xC00u      /* DMA1, DMA2 at +0x400, DMAMUX1 at +0x800 */
 #define SE_DMA_CHANNELS 8u
 #define SE_DMAMUX_CHANNELS 16u  /* DMAMUX1 channel n serves DMA1 channel n+1 (n < 8), else
                                  * DMA2 channel n-7 (HAL DMA_CalcDMAMUXChannelBaseAndMask) */
-#define SE_DMA_REQ_OCTOSPI1 41u /* DMAMUX1 input of OCTOSPI1 on the L5 (HAL DMA_REQUEST_OCTOSPI1) */
 
 /* CCR bits (RM0438; SVD mask 0x001FFFFF) */
 #define SE_DMA_CCR_EN (1u << 0)
@@ -76,6 +74,7 @@ typedef struct se_dma_channel {
 typedef struct se_dma {
     /* Configuration, kept across reset. */
     const se_periph_host *host;
+    uint32_t base;           /* DMA1's address, for messages */
     se_dma_bus_ops bus;
     /* Registers */
     struct {

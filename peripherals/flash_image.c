@@ -1,4 +1,4 @@
-#include "flash_image.h"
+#include "peripherals/flash_image.h"
 
 #include <errno.h>
 #include <fcntl.h>

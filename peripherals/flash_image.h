@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emu/error.h"
+#include "base/error.h"
 
 #define SE_FLASH_IMAGE_CHUNK 4096u
 

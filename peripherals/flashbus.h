@@ -6,6 +6,7 @@
 #define SE_FLASHBUS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct se_flash_phase {
@@ -49,5 +50,60 @@ typedef struct se_flash_port {
     const se_flash_chip_ops *ops;
     void *chip;
 } se_flash_port;
+
+/* ---- a flash part, as a board names it ------------------------------------------------ */
+
+struct se_flash_image;
+struct se_periph_host;
+
+/* One kind of warning a chip counts, by a stable name (also a JSON key). */
+typedef struct se_flash_stat {
+    const char *kind;
+    uint64_t count;
+} se_flash_stat;
+
+typedef struct se_flash_chip_class {
+    const char *name;          /* "MX25LM51245G" */
+    uint32_t size;             /* bytes of the array (the flash image's size) */
+    size_t state_size;         /* the chip's plain state, which snapshots copy */
+    const se_flash_chip_ops *ops;
+    /* A chip over img (size bytes) at power-on reset; host may be NULL. NULL: no memory. */
+    void *(*create)(const struct se_periph_host *host, struct se_flash_image *img);
+    void (*destroy)(void *chip);
+    /* One log line per frame; at most warn_log_limit lines per warning kind (0 = all). */
+    void (*configure)(void *chip, bool log_commands, unsigned warn_log_limit);
+    /* Frames so far, warnings so far, and up to max kinds with their counts (all of them,
+     * zero or not, in a fixed order); returns how many kinds were written. */
+    unsigned (*stats)(const void *chip, uint64_t *frames, uint64_t *warnings,
+                      se_flash_stat *kinds, unsigned max);
+} se_flash_chip_class;
+
+/* ---- the controller side: what a memory controller offers the machine ------------------ */
+
+/* A serial-memory controller with a memory-mapped window (OCTOSPI; QUADSPI later): the
+ * machine maps its window, lets DMA reach its data register, and records its bus. Offsets
+ * are from the window's base. */
+typedef struct se_memctl_ops {
+    void (*connect)(void *ctl, se_flash_port port);
+    void (*reset)(void *ctl);
+    /* An access at off would be answered (memory-mapped mode, inside the device). */
+    bool (*mem_ok)(const void *ctl, uint32_t off);
+    uint32_t (*mem_read)(void *ctl, uint32_t off, unsigned size);
+    void (*mem_write)(void *ctl, uint32_t off, uint32_t value, unsigned size);
+    /* Memory-mapped reads return the array's bytes unchanged now; mem_touch: the state a
+     * run of such reads leaves when the machine served them from the array in place. */
+    bool (*mem_direct)(void *ctl);
+    void (*mem_touch)(void *ctl);
+    /* The DMA request line: 0 when down, else the bytes that may move before it changes. */
+    uint32_t (*dma_ready)(const void *ctl);
+    /* n bytes through the data register (at dr_offset in the register block). */
+    void (*dr_stream)(void *ctl, uint8_t *bytes, uint32_t n, bool write);
+    uint32_t dr_offset;
+    /* The clock feeding the controller changed (its kernel clock, ahead of the prescaler). */
+    void (*set_kernel_hz)(void *ctl, uint32_t hz);
+    /* The bus as a waveform shows it (--vcd): the wire clock and chip-select high time. */
+    uint32_t (*bus_hz)(const void *ctl);
+    unsigned (*cs_high_cycles)(const void *ctl);
+} se_memctl_ops;
 
 #endif

@@ -1,109 +1,44 @@
-#include "flashif.h"
+#include "peripherals/flashif.h"
+#include "peripherals/flashif_regs.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "stm32l5.h"
 
-/* Register offsets (RM0438 FLASH map; ST SVD, hardware.md S6). On the L5 the KEYR/SR/CR of
- * older parts are split into non-secure (NS*) and secure (SEC*) copies. */
-enum {
-    FLASH_ACR = 0x00,
-    FLASH_PDKEYR = 0x04,
-    FLASH_NSKEYR = 0x08,
-    FLASH_SECKEYR = 0x0C,
-    FLASH_OPTKEYR = 0x10,
-    FLASH_LVEKEYR = 0x14,
-    FLASH_NSSR = 0x20,
-    FLASH_SECSR = 0x24,
-    FLASH_NSCR = 0x28,
-    FLASH_SECCR = 0x2C,
-    FLASH_ECCR = 0x30,
-    FLASH_OPTR = 0x40,
-    FLASH_NSBOOTADD0R = 0x44,
-    FLASH_NSBOOTADD1R = 0x48,
-    FLASH_SECBOOTADD0R = 0x4C,
-    FLASH_SECWM1R1 = 0x50,
-    FLASH_SECWM1R2 = 0x54,
-    FLASH_WRP1AR = 0x58,
-    FLASH_WRP1BR = 0x5C,
-    FLASH_SECWM2R1 = 0x60,
-    FLASH_SECWM2R2 = 0x64,
-    FLASH_WRP2AR = 0x68,
-    FLASH_WRP2BR = 0x6C,
-    FLASH_SECBB1R1 = 0x80,
-    FLASH_SECBB1R4 = 0x8C,
-    FLASH_SECBB2R1 = 0xA0,
-    FLASH_SECBB2R4 = 0xAC,
-    FLASH_SECHDPCR = 0xC0,
-    FLASH_PRIVCFGR = 0xC4,
-};
-
-/* RM0438 unlock keys */
-#define KEY1 0x45670123u
-#define KEY2 0xCDEF89ABu
-#define OPTKEY1 0x08192A3Bu
-#define OPTKEY2 0x4C5D6E7Fu
-
-#define ACR_LATENCY_MASK 0xFu
-#define CR_PG (1u << 0)
-#define CR_PER (1u << 1)
-#define CR_MER1 (1u << 2)
-#define CR_MER2 (1u << 15)
-#define CR_STRT (1u << 16)
-#define NSCR_OPTSTRT (1u << 17)
-#define NSCR_OBL_LAUNCH (1u << 27)
-#define NSCR_OPTLOCK (1u << 30)
-#define CR_LOCK (1u << 31)
-#define SR_W1C 0x0000A0FBu  /* EOP, OPERR, PROGERR, WRPERR, PGAERR, SIZERR, PGSERR, OPTWERR, OPTVERR */
-#define SECSR_W1C 0x000040FBu
-#define OPTR_TZEN (1u << 31)
-#define OPTR_DBANK (1u << 22)
-
-/* What an unprogrammed-by-the-user DK reads in OPTR [infer: the factory option bytes]: RDP
- * level 0 (0xAA), BOR level 0, the nRST_x, IWDG_x, WWDG_SW bits 1, DBANK = 1 (hardware.md
- * C.7), SRAM2 parity off and no reset erase, nSWBOOT0 = nBOOT0 = 1 (boot from flash),
- * PA15_PUPEN = 1. TZEN is the board's (hardware.md C.6). The SVD's reset value 0 only means
- * "loaded from the option bytes". */
-#define OPTR_FACTORY 0x1F4F70AAu
-
-/* Reset values from the SVD (hardware.md S6) except the option registers: NSBOOTADD0R points
- * to user flash and NSBOOTADD1R to the system bootloader, SECBOOTADD0R to the secure flash
- * alias (hardware.md C.6, [unverified], D.9); the SVD's 0xF is a placeholder. The reserved
- * bits of the watermark registers keep the SVD's ones. */
-static const se_l5_reg regs[] = {
-    {FLASH_ACR, SE_L5_RW, 0, 0x0000E00Fu},
-    {FLASH_PDKEYR, SE_L5_WO, 0, 0},
-    {FLASH_NSKEYR, SE_L5_WO, 0, 0},
-    {FLASH_SECKEYR, SE_L5_WO, 0, 0},
-    {FLASH_OPTKEYR, SE_L5_WO, 0, 0},
-    {FLASH_LVEKEYR, SE_L5_WO, 0, 0},
-    {FLASH_NSSR, SE_L5_RW, 0, SR_W1C},
-    {FLASH_SECSR, SE_L5_RW, 0, SECSR_W1C},
-    {FLASH_NSCR, SE_L5_RW, 0xC0000000u, 0x0B038BFFu},
-    {FLASH_SECCR, SE_L5_RW, 0x80000000u, 0x27018BFFu},
-    {FLASH_ECCR, SE_L5_RW, 0, 0}, /* no ECC event ever: the w1c flags stay 0 */
-    {FLASH_OPTR, SE_L5_RW, OPTR_FACTORY, 0x9F7F77FFu},
-    {FLASH_NSBOOTADD0R, SE_L5_RW, 0x0800000Fu, 0xFFFFFF80u},
-    {FLASH_NSBOOTADD1R, SE_L5_RW, 0x0BF9000Fu, 0xFFFFFF80u},
-    {FLASH_SECBOOTADD0R, SE_L5_RW, 0x0C000000u, 0xFFFFFF81u},
-    {FLASH_SECWM1R1, SE_L5_RW, 0xFF00FF00u, 0x007F007Fu},
-    {FLASH_SECWM1R2, SE_L5_RW, 0x0F000F00u, 0x807F807Fu},
-    {FLASH_WRP1AR, SE_L5_RW, 0xFF00FF00u, 0x007F007Fu},
-    {FLASH_WRP1BR, SE_L5_RW, 0xFF00FF00u, 0x007F007Fu},
-    {FLASH_SECWM2R1, SE_L5_RW, 0xFF00FF00u, 0x007F007Fu},
-    {FLASH_SECWM2R2, SE_L5_RW, 0x0F000F00u, 0x807F807Fu},
-    {FLASH_WRP2AR, SE_L5_RW, 0xFF00FF00u, 0x007F007Fu},
-    {FLASH_WRP2BR, SE_L5_RW, 0xFF00FF00u, 0x007F007Fu},
-    {0x80, SE_L5_RW, 0, 0xFFFFFFFFu}, {0x84, SE_L5_RW, 0, 0xFFFFFFFFu},
-    {0x88, SE_L5_RW, 0, 0xFFFFFFFFu}, {FLASH_SECBB1R4, SE_L5_RW, 0, 0xFFFFFFFFu},
-    {0xA0, SE_L5_RW, 0, 0xFFFFFFFFu}, {0xA4, SE_L5_RW, 0, 0xFFFFFFFFu},
-    {0xA8, SE_L5_RW, 0, 0xFFFFFFFFu}, {FLASH_SECBB2R4, SE_L5_RW, 0, 0xFFFFFFFFu},
-    {FLASH_SECHDPCR, SE_L5_RW, 0, 0x00000003u},
-    {FLASH_PRIVCFGR, SE_L5_RW, 0, 0x00000001u},
+static const se_reg regs[] = {
+    {FLASH_ACR, SE_ACC_RW, 0, 0x0000E00Fu, 0, NULL},
+    {FLASH_PDKEYR, SE_ACC_WO, 0, 0, 0, NULL},
+    {FLASH_NSKEYR, SE_ACC_WO, 0, 0, 0, NULL},
+    {FLASH_SECKEYR, SE_ACC_WO, 0, 0, 0, NULL},
+    {FLASH_OPTKEYR, SE_ACC_WO, 0, 0, 0, NULL},
+    {FLASH_LVEKEYR, SE_ACC_WO, 0, 0, 0, NULL},
+    {FLASH_NSSR, SE_ACC_RW, 0, FLASH_SR_W1C, 0, NULL},
+    {FLASH_SECSR, SE_ACC_RW, 0, FLASH_SECSR_W1C, 0, NULL},
+    {FLASH_NSCR, SE_ACC_RW, 0xC0000000u, 0x0B038BFFu, 0, NULL},
+    {FLASH_SECCR, SE_ACC_RW, 0x80000000u, 0x27018BFFu, 0, NULL},
+    {FLASH_ECCR, SE_ACC_RW, 0, 0, 0, NULL}, /* no ECC event ever: the w1c flags stay 0 */
+    {FLASH_OPTR, SE_ACC_RW, FLASH_OPTR_FACTORY, 0x9F7F77FFu, 0, NULL},
+    {FLASH_NSBOOTADD0R, SE_ACC_RW, 0x0800000Fu, 0xFFFFFF80u, 0, NULL},
+    {FLASH_NSBOOTADD1R, SE_ACC_RW, 0x0BF9000Fu, 0xFFFFFF80u, 0, NULL},
+    {FLASH_SECBOOTADD0R, SE_ACC_RW, 0x0C000000u, 0xFFFFFF81u, 0, NULL},
+    {FLASH_SECWM1R1, SE_ACC_RW, 0xFF00FF00u, 0x007F007Fu, 0, NULL},
+    {FLASH_SECWM1R2, SE_ACC_RW, 0x0F000F00u, 0x807F807Fu, 0, NULL},
+    {FLASH_WRP1AR, SE_ACC_RW, 0xFF00FF00u, 0x007F007Fu, 0, NULL},
+    {FLASH_WRP1BR, SE_ACC_RW, 0xFF00FF00u, 0x007F007Fu, 0, NULL},
+    {FLASH_SECWM2R1, SE_ACC_RW, 0xFF00FF00u, 0x007F007Fu, 0, NULL},
+    {FLASH_SECWM2R2, SE_ACC_RW, 0x0F000F00u, 0x807F807Fu, 0, NULL},
+    {FLASH_WRP2AR, SE_ACC_RW, 0xFF00FF00u, 0x007F007Fu, 0, NULL},
+    {FLASH_WRP2BR, SE_ACC_RW, 0xFF00FF00u, 0x007F007Fu, 0, NULL},
+    {0x80, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL}, {0x84, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {0x88, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL}, {FLASH_SECBB1R4, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {0xA0, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL}, {0xA4, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {0xA8, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL}, {FLASH_SECBB2R4, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {FLASH_SECHDPCR, SE_ACC_RW, 0, 0x00000003u, 0, NULL},
+    {FLASH_PRIVCFGR, SE_ACC_RW, 0, 0x00000001u, 0, NULL},
 };
 #define NREGS (sizeof regs / sizeof regs[0])
+SE_REG_TABLE(reg_table, regs, SE_FLASHIF_SIZE);
 
 #define R(s, off) ((s)->r[(off) >> 2])
 
@@ -125,12 +60,12 @@ static void flog(se_flashif *s, uint32_t once_bit, uint32_t offset, const char *
             return;
         s->reported |= once_bit;
     }
-    se_l5_log(s->host, SE_LOG_WARN, "FLASH", s->base, offset, what);
+    se_periph_log(s->host, SE_LOG_WARN, "FLASH", s->base, offset, what);
 }
 
 unsigned se_flashif_latency(const se_flashif *s)
 {
-    return R(s, FLASH_ACR) & ACR_LATENCY_MASK;
+    return R(s, FLASH_ACR) & FLASH_ACR_LATENCY_MASK;
 }
 
 void se_flashif_reset(se_flashif *s)
@@ -144,7 +79,7 @@ void se_flashif_reset(se_flashif *s)
     s->tzen = tzen;
     for (size_t i = 0; i < NREGS; i++)
         R(s, regs[i].off) = regs[i].reset;
-    R(s, FLASH_OPTR) = (R(s, FLASH_OPTR) & ~OPTR_TZEN) | (tzen ? OPTR_TZEN : 0) | OPTR_DBANK;
+    R(s, FLASH_OPTR) = (R(s, FLASH_OPTR) & ~FLASH_OPTR_TZEN) | (tzen ? FLASH_OPTR_TZEN : 0) | FLASH_OPTR_DBANK;
 }
 
 void se_flashif_configure(se_flashif *s, bool tzen)
@@ -156,17 +91,17 @@ void se_flashif_configure(se_flashif *s, bool tzen)
 uint32_t se_flashif_read(se_flashif *s, uint32_t offset, unsigned size)
 {
     uint32_t off = offset & ~3u;
-    const se_l5_reg *d = se_l5_reg_find(regs, NREGS, off);
+    const se_reg *d = se_reg_lookup(&reg_table, off);
     if (!d) {
-        se_l5_unknown(s->host, s->unknown_seen, "FLASH", s->base, off, false, 0);
+        se_periph_unknown(s->host, s->unknown_seen, "FLASH", s->base, off, false, 0);
         return 0;
     }
     /* The key registers are write-only and read 0 (SVD). BSY never shows. */
-    uint32_t v = d->access == SE_L5_WO ? 0 : R(s, off);
-    return se_l5_lane_read(v, offset, size);
+    uint32_t v = d->access == SE_ACC_WO ? 0 : R(s, off);
+    return se_reg_lane_read(v, offset, size);
 }
 
-/* RM0438 unlock: KEY1 then KEY2 clears the lock; any other value locks the register until the
+/* RM0438 unlock: FLASH_KEY1 then FLASH_KEY2 clears the lock; any other value locks the register until the
  * next reset (the silicon also raises a bus error, which is not modelled). */
 static void key_write(se_flashif *s, uint32_t off, uint32_t v, uint8_t *step, bool *fail,
                       uint32_t k1, uint32_t k2, uint32_t cr_off, uint32_t lock_bit)
@@ -193,7 +128,7 @@ static void key_write(se_flashif *s, uint32_t off, uint32_t v, uint8_t *step, bo
 static void write_cr(se_flashif *s, uint32_t off, uint32_t v, uint32_t lanes, uint32_t wmask)
 {
     uint32_t old = R(s, off);
-    if (old & CR_LOCK) {
+    if (old & FLASH_CR_LOCK) {
         /* RM0438: a locked CR ignores writes; setting the lock bits again is harmless. */
         if (v & wmask & lanes)
             flog(s, REP_LOCKED_CR, off, "write to a locked flash control register ignored");
@@ -201,23 +136,23 @@ static void write_cr(se_flashif *s, uint32_t off, uint32_t v, uint32_t lanes, ui
     }
     uint32_t m = wmask & lanes;
     uint32_t cr = (old & ~m) | (v & m);
-    cr |= v & lanes & (CR_LOCK | (off == FLASH_NSCR ? NSCR_OPTLOCK : 0)); /* set-only */
-    if (cr & CR_PG)
+    cr |= v & lanes & (FLASH_CR_LOCK | (off == FLASH_NSCR ? FLASH_NSCR_OPTLOCK : 0)); /* set-only */
+    if (cr & FLASH_CR_PG)
         flog(s, REP_PROGRAM, off,
              "PG set: programming the internal flash is not modelled (writes to it are not intercepted)");
-    if (cr & CR_STRT) {
-        if (cr & (CR_PER | CR_MER1 | CR_MER2))
+    if (cr & FLASH_CR_STRT) {
+        if (cr & (FLASH_CR_PER | FLASH_CR_MER1 | FLASH_CR_MER2))
             flog(s, REP_ERASE, off, "erase of the internal flash requested: not modelled, no effect");
-        cr &= ~CR_STRT; /* completes at once */
+        cr &= ~FLASH_CR_STRT; /* completes at once */
     }
-    if (off == FLASH_NSCR && (cr & NSCR_OPTSTRT)) {
+    if (off == FLASH_NSCR && (cr & FLASH_NSCR_OPTSTRT)) {
         flog(s, REP_OPTSTRT, off,
              "OPTSTRT: option bytes are not written back; the OPTR values take no effect");
-        cr &= ~NSCR_OPTSTRT;
+        cr &= ~FLASH_NSCR_OPTSTRT;
     }
-    if (off == FLASH_NSCR && (cr & NSCR_OBL_LAUNCH)) {
+    if (off == FLASH_NSCR && (cr & FLASH_NSCR_OBL_LAUNCH)) {
         flog(s, REP_OBL, off, "OBL_LAUNCH: option-byte reload (a system reset) is not modelled");
-        cr &= ~NSCR_OBL_LAUNCH;
+        cr &= ~FLASH_NSCR_OBL_LAUNCH;
     }
     R(s, off) = cr;
 }
@@ -230,28 +165,28 @@ static bool is_option_reg(uint32_t off)
 void se_flashif_write(se_flashif *s, uint32_t offset, uint32_t value, unsigned size)
 {
     uint32_t off = offset & ~3u;
-    const se_l5_reg *d = se_l5_reg_find(regs, NREGS, off);
+    const se_reg *d = se_reg_lookup(&reg_table, off);
     if (!d) {
-        se_l5_unknown(s->host, s->unknown_seen, "FLASH", s->base, off, true, value);
+        se_periph_unknown(s->host, s->unknown_seen, "FLASH", s->base, off, true, value);
         return;
     }
-    uint32_t lanes = se_l5_lanes(offset, size);
-    uint32_t v = se_l5_lane_value(offset, value, size);
+    uint32_t lanes = se_reg_lanes(offset, size);
+    uint32_t v = se_reg_lane_value(offset, value, size);
     switch (off) {
     case FLASH_NSKEYR:
-        key_write(s, off, value, &s->nskey_step, &s->nskey_fail, KEY1, KEY2, FLASH_NSCR, CR_LOCK);
+        key_write(s, off, value, &s->nskey_step, &s->nskey_fail, FLASH_KEY1, FLASH_KEY2, FLASH_NSCR, FLASH_CR_LOCK);
         return;
     case FLASH_SECKEYR:
-        key_write(s, off, value, &s->seckey_step, &s->seckey_fail, KEY1, KEY2, FLASH_SECCR,
-                  CR_LOCK);
+        key_write(s, off, value, &s->seckey_step, &s->seckey_fail, FLASH_KEY1, FLASH_KEY2, FLASH_SECCR,
+                  FLASH_CR_LOCK);
         return;
     case FLASH_OPTKEYR:
-        if (R(s, FLASH_NSCR) & CR_LOCK) { /* RM0438: unlock NSCR before the option bytes */
+        if (R(s, FLASH_NSCR) & FLASH_CR_LOCK) { /* RM0438: unlock NSCR before the option bytes */
             flog(s, REP_BADKEY, off, "OPTKEYR written while NSCR is locked: ignored");
             return;
         }
-        key_write(s, off, value, &s->optkey_step, &s->optkey_fail, OPTKEY1, OPTKEY2, FLASH_NSCR,
-                  NSCR_OPTLOCK);
+        key_write(s, off, value, &s->optkey_step, &s->optkey_fail, FLASH_OPTKEY1, FLASH_OPTKEY2, FLASH_NSCR,
+                  FLASH_NSCR_OPTLOCK);
         return;
     case FLASH_PDKEYR:
     case FLASH_LVEKEYR:
@@ -267,30 +202,11 @@ void se_flashif_write(se_flashif *s, uint32_t offset, uint32_t value, unsigned s
     default:
         break;
     }
-    if (is_option_reg(off) && (R(s, FLASH_NSCR) & NSCR_OPTLOCK)) {
+    if (is_option_reg(off) && (R(s, FLASH_NSCR) & FLASH_NSCR_OPTLOCK)) {
         flog(s, REP_LOCKED_OPT, off, "write to an option register while OPTLOCK is set ignored");
         return;
     }
     R(s, off) = (R(s, off) & ~(d->wmask & lanes)) | (v & d->wmask & lanes);
 }
 
-static void cls_reset(void *st)
-{
-    se_flashif_reset(st);
-}
-static uint32_t cls_read(void *st, uint32_t offset, unsigned size)
-{
-    return se_flashif_read(st, offset, size);
-}
-static void cls_write(void *st, uint32_t offset, uint32_t value, unsigned size)
-{
-    se_flashif_write(st, offset, value, size);
-}
-
-const se_periph_class se_flashif_class = {
-    .name = "FLASH",
-    .state_size = sizeof(se_flashif),
-    .reset = cls_reset,
-    .read = cls_read,
-    .write = cls_write,
-};
+SE_PERIPH_CLASS(se_flashif_class, "FLASH", se_flashif, se_flashif);

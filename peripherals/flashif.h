@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "periph.h"
+#include "peripherals/periph.h"
 
 #define SE_FLASHIF_BASE 0x40022000u
 #define SE_FLASHIF_SIZE 0x400u

@@ -1,44 +1,26 @@
-#include "gpio.h"
+#include "peripherals/gpio.h"
+#include "peripherals/gpio_regs.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "stm32l5.h"
 
-/* Register offsets (RM0438 GPIO map; hardware.md C.1 for AFRL/AFRH/BRR/SECCFGR). The L5 GPIO
- * has no HSLVR (+0x2C). */
-enum {
-    GPIO_MODER = 0x00,
-    GPIO_OTYPER = 0x04,
-    GPIO_OSPEEDR = 0x08,
-    GPIO_PUPDR = 0x0C,
-    GPIO_IDR = 0x10,
-    GPIO_ODR = 0x14,
-    GPIO_BSRR = 0x18,
-    GPIO_LCKR = 0x1C,
-    GPIO_AFRL = 0x20,
-    GPIO_AFRH = 0x24,
-    GPIO_BRR = 0x28,
-    GPIO_SECCFGR = 0x30,
-};
-
-#define LCKK (1u << 16)
-
-static const se_l5_reg regs[] = {
-    {GPIO_MODER, SE_L5_RW, 0xFFFFFFFFu, 0xFFFFFFFFu},
-    {GPIO_OTYPER, SE_L5_RW, 0, 0x0000FFFFu},
-    {GPIO_OSPEEDR, SE_L5_RW, 0, 0xFFFFFFFFu},
-    {GPIO_PUPDR, SE_L5_RW, 0, 0xFFFFFFFFu},
-    {GPIO_IDR, SE_L5_RO, 0, 0},
-    {GPIO_ODR, SE_L5_RW, 0, 0x0000FFFFu},
-    {GPIO_BSRR, SE_L5_WO, 0, 0xFFFFFFFFu},
-    {GPIO_LCKR, SE_L5_RW, 0, 0x0001FFFFu},
-    {GPIO_AFRL, SE_L5_RW, 0, 0xFFFFFFFFu},
-    {GPIO_AFRH, SE_L5_RW, 0, 0xFFFFFFFFu},
-    {GPIO_BRR, SE_L5_WO, 0, 0x0000FFFFu},
-    {GPIO_SECCFGR, SE_L5_RW, 0, 0x0000FFFFu},
+static const se_reg regs[] = {
+    {GPIO_MODER, SE_ACC_RW, 0xFFFFFFFFu, 0xFFFFFFFFu, 0, NULL},
+    {GPIO_OTYPER, SE_ACC_RW, 0, 0x0000FFFFu, 0, NULL},
+    {GPIO_OSPEEDR, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {GPIO_PUPDR, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {GPIO_IDR, SE_ACC_RO, 0, 0, 0, NULL},
+    {GPIO_ODR, SE_ACC_RW, 0, 0x0000FFFFu, 0, NULL},
+    {GPIO_BSRR, SE_ACC_WO, 0, 0xFFFFFFFFu, 0, NULL},
+    {GPIO_LCKR, SE_ACC_RW, 0, 0x0001FFFFu, 0, NULL},
+    {GPIO_AFRL, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {GPIO_AFRH, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {GPIO_BRR, SE_ACC_WO, 0, 0x0000FFFFu, 0, NULL},
+    {GPIO_SECCFGR, SE_ACC_RW, 0, 0x0000FFFFu, 0, NULL},
 };
 #define NREGS (sizeof regs / sizeof regs[0])
+SE_REG_TABLE(reg_table, regs, SE_GPIO_SIZE);
 
 #define R(s, off) ((s)->r[(off) >> 2])
 
@@ -116,26 +98,26 @@ static void dev_name(const se_gpio *s, char name[8])
 uint32_t se_gpio_read(se_gpio *s, uint32_t offset, unsigned size)
 {
     uint32_t off = offset & ~3u;
-    const se_l5_reg *d = se_l5_reg_find(regs, NREGS, off);
+    const se_reg *d = se_reg_lookup(&reg_table, off);
     if (!d) {
         char name[8];
         dev_name(s, name);
-        se_l5_unknown(s->host, s->unknown_seen, name, s->base, off, false, 0);
+        se_periph_unknown(s->host, s->unknown_seen, name, s->base, off, false, 0);
         return 0;
     }
     uint32_t v;
     if (off == GPIO_IDR)
         v = idr(s);
     else
-        v = d->access == SE_L5_WO ? 0 : R(s, off);
-    return se_l5_lane_read(v, offset, size);
+        v = d->access == SE_ACC_WO ? 0 : R(s, off);
+    return se_reg_lane_read(v, offset, size);
 }
 
 /* Bits of a configuration register frozen by LCKR (width 1, 2 or 4 bits per pin). */
 static uint32_t locked_mask(const se_gpio *s, uint32_t off)
 {
     uint32_t lck = R(s, GPIO_LCKR);
-    if (!(lck & LCKK))
+    if (!(lck & GPIO_LCKK))
         return 0;
     uint32_t m = 0;
     for (unsigned pin = 0; pin < 16; pin++) {
@@ -167,10 +149,10 @@ static uint32_t locked_mask(const se_gpio *s, uint32_t off)
 
 static void write_lckr(se_gpio *s, uint32_t v)
 {
-    if (R(s, GPIO_LCKR) & LCKK)
+    if (R(s, GPIO_LCKR) & GPIO_LCKK)
         return; /* RM0438: frozen until the next reset */
     uint32_t keys = v & 0xFFFFu;
-    bool k = (v & LCKK) != 0;
+    bool k = (v & GPIO_LCKK) != 0;
     bool same = keys == (R(s, GPIO_LCKR) & 0xFFFFu);
     if (s->lock_step == 0 && k)
         s->lock_step = 1;
@@ -178,9 +160,9 @@ static void write_lckr(se_gpio *s, uint32_t v)
         s->lock_step = 2;
     else if (s->lock_step == 2 && k && same) {
         /* RM0438: write 1, write 0, write 1 with the same LCK bits; the HAL then reads LCKR
-         * twice and expects LCKK = 1 on the second read, so the lock takes effect here. */
+         * twice and expects GPIO_LCKK = 1 on the second read, so the lock takes effect here. */
         s->lock_step = 0;
-        R(s, GPIO_LCKR) = keys | LCKK;
+        R(s, GPIO_LCKR) = keys | GPIO_LCKK;
         return;
     } else
         s->lock_step = k ? 1 : 0;
@@ -190,15 +172,15 @@ static void write_lckr(se_gpio *s, uint32_t v)
 void se_gpio_write(se_gpio *s, uint32_t offset, uint32_t value, unsigned size)
 {
     uint32_t off = offset & ~3u;
-    const se_l5_reg *d = se_l5_reg_find(regs, NREGS, off);
+    const se_reg *d = se_reg_lookup(&reg_table, off);
     char name[8];
     if (!d) {
         dev_name(s, name);
-        se_l5_unknown(s->host, s->unknown_seen, name, s->base, off, true, value);
+        se_periph_unknown(s->host, s->unknown_seen, name, s->base, off, true, value);
         return;
     }
-    uint32_t lanes = se_l5_lanes(offset, size);
-    uint32_t v = se_l5_lane_value(offset, value, size);
+    uint32_t lanes = se_reg_lanes(offset, size);
+    uint32_t v = se_reg_lane_value(offset, value, size);
     switch (off) {
     case GPIO_BSRR: /* RM0438: BSy sets, BRy resets; set wins when both are 1 */
         R(s, GPIO_ODR) = (R(s, GPIO_ODR) & ~(v >> 16)) | (v & 0xFFFFu);
@@ -209,16 +191,16 @@ void se_gpio_write(se_gpio *s, uint32_t offset, uint32_t value, unsigned size)
     case GPIO_LCKR:
         if (size != 4) {
             dev_name(s, name);
-            se_l5_log(s->host, SE_LOG_WARN, name, s->base, off,
+            se_periph_log(s->host, SE_LOG_WARN, name, s->base, off,
                       "LCKR needs 32-bit writes (RM0438); sub-word write ignored");
             return;
         }
         write_lckr(s, value);
         return;
     case GPIO_IDR:
-        if (se_l5_once(s->unknown_seen, off)) {
+        if (se_reg_once(s->unknown_seen, off)) {
             dev_name(s, name);
-            se_l5_log(s->host, SE_LOG_WARN, name, s->base, off,
+            se_periph_log(s->host, SE_LOG_WARN, name, s->base, off,
                       "write to the read-only IDR ignored");
         }
         return;
@@ -229,23 +211,4 @@ void se_gpio_write(se_gpio *s, uint32_t offset, uint32_t value, unsigned size)
     R(s, off) = (R(s, off) & ~m) | (v & m);
 }
 
-static void cls_reset(void *st)
-{
-    se_gpio_reset(st);
-}
-static uint32_t cls_read(void *st, uint32_t offset, unsigned size)
-{
-    return se_gpio_read(st, offset, size);
-}
-static void cls_write(void *st, uint32_t offset, uint32_t value, unsigned size)
-{
-    se_gpio_write(st, offset, value, size);
-}
-
-const se_periph_class se_gpio_class = {
-    .name = "GPIO",
-    .state_size = sizeof(se_gpio),
-    .reset = cls_reset,
-    .read = cls_read,
-    .write = cls_write,
-};
+SE_PERIPH_CLASS(se_gpio_class, "GPIO", se_gpio, se_gpio);

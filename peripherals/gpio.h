@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "periph.h"
+#include "peripherals/periph.h"
 
 #define SE_GPIO_SIZE 0x400u
 #define SE_GPIO_NREGS (0x34u / 4u)

@@ -1,4 +1,4 @@
-#include "mx25lm51245g.h"
+#include "peripherals/mx25lm51245g.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -1187,4 +1187,65 @@ const se_flash_chip_ops se_mx25_ops = {
     .transfer = transfer_op,
     .busy_until = busy_until_op,
     .reads_array = reads_array_op,
+};
+
+/* ---- the part as a board names it (peripherals/flashbus.h) ---- */
+
+static void *class_create(const struct se_periph_host *host, struct se_flash_image *img)
+{
+    return se_mx25_new(host, img);
+}
+
+static void class_destroy(void *chip)
+{
+    se_mx25_free(chip);
+}
+
+static void class_configure(void *chip, bool log_commands, unsigned warn_log_limit)
+{
+    se_mx25 *s = chip;
+    s->log_commands = log_commands;
+    s->warn_log_limit = warn_log_limit;
+}
+
+static unsigned class_stats(const void *chip, uint64_t *frames, uint64_t *warnings,
+                            se_flash_stat *kinds, unsigned max)
+{
+    const se_mx25_counters *c = &((const se_mx25 *)chip)->counters;
+    const se_flash_stat all[] = {
+        {"unerased_program", c->unerased_program},
+        {"unerased_bytes", c->unerased_bytes},
+        {"no_wel", c->no_wel},
+        {"read_while_busy", c->read_while_busy},
+        {"command_while_busy", c->cmd_while_busy},
+        {"unknown_command", c->unknown_command},
+        {"wrong_mode", c->wrong_mode},
+        {"bad_complement", c->bad_complement},
+        {"wrong_dummy", c->wrong_dummy},
+        {"bad_frame", c->bad_frame},
+        {"no_dqs", c->no_dqs},
+        {"dtr_odd", c->dtr_odd},
+        {"protected_area", c->protected_area},
+        {"bad_sequence", c->bad_sequence},
+        {"reset_while_busy", c->reset_while_busy},
+        {"deep_power_down", c->deep_power_down},
+        {"not_modelled", c->not_modelled},
+    };
+    unsigned n = 0;
+    for (; n < max && n < sizeof all / sizeof all[0]; n++)
+        kinds[n] = all[n];
+    *frames = c->frames;
+    *warnings = c->warnings;
+    return n;
+}
+
+const se_flash_chip_class se_mx25lm51245g_class = {
+    .name = "MX25LM51245G",
+    .size = SE_MX25_SIZE,
+    .state_size = sizeof(se_mx25),
+    .ops = &se_mx25_ops,
+    .create = class_create,
+    .destroy = class_destroy,
+    .configure = class_configure,
+    .stats = class_stats,
 };

@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "flash_image.h"
-#include "flashbus.h"
-#include "periph.h"
+#include "peripherals/flash_image.h"
+#include "peripherals/flashbus.h"
+#include "peripherals/periph.h"
 
 #define SE_MX25_SIZE 0x04000000u /* 64 MiB; the image must be this size */
 #define SE_MX25_PAGE 256u
@@ -122,5 +122,7 @@ unsigned se_mx25_read_dummy_cycles(const se_mx25 *s);
 /* .transfer = se_mx25_transfer, .busy_until = se_mx25_busy_until, .reads_array =
  * se_mx25_reads_array; .chip = an se_mx25 * */
 extern const se_flash_chip_ops se_mx25_ops;
+/* The part for boards: se_mx25_new/free, the counters as se_flash_stat kinds. */
+extern const se_flash_chip_class se_mx25lm51245g_class;
 
 #endif

@@ -1,79 +1,11 @@
-#include "octospi.h"
+#include "peripherals/octospi.h"
+#include "peripherals/octospi_regs.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "stm32l5.h"
-
-/* Register offsets (hardware.md B.2; the ST SVD). */
-enum {
-    OSPI_CR = 0x000,
-    OSPI_DCR1 = 0x008,
-    OSPI_DCR2 = 0x00C,
-    OSPI_DCR3 = 0x010,
-    OSPI_DCR4 = 0x014,
-    OSPI_SR = 0x020,
-    OSPI_FCR = 0x024,
-    OSPI_DLR = 0x040,
-    OSPI_AR = 0x048,
-    OSPI_DR = 0x050,
-    OSPI_PSMKR = 0x080,
-    OSPI_PSMAR = 0x088,
-    OSPI_PIR = 0x090,
-    OSPI_CCR = 0x100,
-    OSPI_TCR = 0x108,
-    OSPI_IR = 0x110,
-    OSPI_ABR = 0x120,
-    OSPI_LPTR = 0x130,
-    OSPI_WPCCR = 0x140,
-    OSPI_WPTCR = 0x148,
-    OSPI_WPIR = 0x150,
-    OSPI_WPABR = 0x160,
-    OSPI_WCCR = 0x180,
-    OSPI_WTCR = 0x188,
-    OSPI_WIR = 0x190,
-    OSPI_WABR = 0x1A0,
-    OSPI_HLCR = 0x200,
-};
-
-/* CR */
-#define CR_EN (1u << 0)
-#define CR_ABORT (1u << 1)
-#define CR_DMAEN (1u << 2)
-#define CR_TCEN (1u << 3)
-#define CR_DQM (1u << 6)
-#define CR_FSEL (1u << 7)
-#define CR_FTHRES_SHIFT 8
-#define CR_IE_MASK (0x1Fu << 16) /* TEIE, TCIE, FTIE, SMIE, TOIE */
-#define CR_APMS (1u << 22)
-#define CR_PMM (1u << 23)
-#define CR_FMODE_SHIFT 28
-#define CR_FMODE_MASK (3u << CR_FMODE_SHIFT)
-/* Fields RM0438 lets software change only while BUSY=0 [unverified list, hardware.md B.4]. */
-#define CR_LOCKED (CR_FMODE_MASK | CR_APMS | CR_PMM | CR_TCEN | CR_DQM | CR_FSEL)
-enum { FMODE_WRITE = 0, FMODE_READ = 1, FMODE_POLL = 2, FMODE_MMAP = 3 };
-/* SR / FCR */
-#define SR_TEF (1u << 0)
-#define SR_TCF (1u << 1)
-#define SR_FTF (1u << 2)
-#define SR_SMF (1u << 3)
-#define SR_TOF (1u << 4)
-#define SR_BUSY (1u << 5)
-#define SR_FLEVEL_SHIFT 8
-#define SR_LATCHED (SR_TEF | SR_TCF | SR_SMF | SR_TOF)
-/* CCR (and WCCR/WPCCR): IMODE at 0, ADMODE at 8, ABMODE at 16, DMODE at 24; each mode field
- * is followed by its DTR bit and (except data) a 2-bit size. */
-#define CCR_IMODE_SHIFT 0
-#define CCR_ADMODE_SHIFT 8
-#define CCR_ABMODE_SHIFT 16
-#define CCR_DMODE_SHIFT 24
-#define CCR_DDTR (1u << 27)
-#define CCR_DQSE (1u << 29)
-#define CCR_SIOO (1u << 31)
-#define TCR_DCYC_MASK 0x1Fu
-#define DCR1_DEVSIZE_SHIFT 16
 
 /* Once-only notices (bits of s->reported). */
 enum {
@@ -98,58 +30,39 @@ enum {
     NOTE_ABORT_WRITE,
 };
 
-typedef struct reg_desc {
-    uint16_t off;
-    uint8_t access; /* se_l5_access */
-    bool locked;    /* writes are ignored while BUSY=1 */
-    uint32_t wmask;
-    const char *name;
-} reg_desc;
-
 /* All reset values are 0 (hardware.md B.2, SVD); write masks are the B.2 fields. */
-static const reg_desc regs[] = {
-    {OSPI_CR, SE_L5_RW, false, 0x30DF1FCFu, "CR"},
-    {OSPI_DCR1, SE_L5_RW, true, 0x071F070Bu, "DCR1"},
-    {OSPI_DCR2, SE_L5_RW, true, 0x000700FFu, "DCR2"},
-    {OSPI_DCR3, SE_L5_RW, true, 0x001F0000u, "DCR3"},
-    {OSPI_DCR4, SE_L5_RW, true, 0xFFFFFFFFu, "DCR4"},
-    {OSPI_SR, SE_L5_RO, false, 0, "SR"},
-    {OSPI_FCR, SE_L5_WO, false, SR_LATCHED, "FCR"},
-    {OSPI_DLR, SE_L5_RW, true, 0xFFFFFFFFu, "DLR"},
-    {OSPI_AR, SE_L5_RW, true, 0xFFFFFFFFu, "AR"},
-    {OSPI_DR, SE_L5_RW, false, 0xFFFFFFFFu, "DR"},
-    {OSPI_PSMKR, SE_L5_RW, true, 0xFFFFFFFFu, "PSMKR"},
-    {OSPI_PSMAR, SE_L5_RW, true, 0xFFFFFFFFu, "PSMAR"},
-    {OSPI_PIR, SE_L5_RW, true, 0x0000FFFFu, "PIR"},
-    {OSPI_CCR, SE_L5_RW, true, 0xAF3F3F3Fu, "CCR"},
-    {OSPI_TCR, SE_L5_RW, true, 0x5000001Fu, "TCR"},
-    {OSPI_IR, SE_L5_RW, true, 0xFFFFFFFFu, "IR"},
-    {OSPI_ABR, SE_L5_RW, true, 0xFFFFFFFFu, "ABR"},
-    {OSPI_LPTR, SE_L5_RW, true, 0x0000FFFFu, "LPTR"},
-    {OSPI_WPCCR, SE_L5_RW, true, 0x2F3F3F3Fu, "WPCCR"},
-    {OSPI_WPTCR, SE_L5_RW, true, 0x5000001Fu, "WPTCR"},
-    {OSPI_WPIR, SE_L5_RW, true, 0xFFFFFFFFu, "WPIR"},
-    {OSPI_WPABR, SE_L5_RW, true, 0xFFFFFFFFu, "WPABR"},
-    {OSPI_WCCR, SE_L5_RW, true, 0x2F3F3F3Fu, "WCCR"},
-    {OSPI_WTCR, SE_L5_RW, true, 0x0000001Fu, "WTCR"},
-    {OSPI_WIR, SE_L5_RW, true, 0xFFFFFFFFu, "WIR"},
-    {OSPI_WABR, SE_L5_RW, true, 0xFFFFFFFFu, "WABR"},
-    {OSPI_HLCR, SE_L5_RW, true, 0x00FFFF03u, "HLCR"},
+static const se_reg regs[] = {
+    {OSPI_CR, SE_ACC_RW, 0, 0x30DF1FCFu, 0, "CR"},
+    {OSPI_DCR1, SE_ACC_RW, 0, 0x071F070Bu, SE_REGF_LOCKED_BUSY, "DCR1"},
+    {OSPI_DCR2, SE_ACC_RW, 0, 0x000700FFu, SE_REGF_LOCKED_BUSY, "DCR2"},
+    {OSPI_DCR3, SE_ACC_RW, 0, 0x001F0000u, SE_REGF_LOCKED_BUSY, "DCR3"},
+    {OSPI_DCR4, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "DCR4"},
+    {OSPI_SR, SE_ACC_RO, 0, 0, 0, "SR"},
+    {OSPI_FCR, SE_ACC_WO, 0, OSPI_SR_LATCHED, 0, "FCR"},
+    {OSPI_DLR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "DLR"},
+    {OSPI_AR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "AR"},
+    {OSPI_DR, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, "DR"},
+    {OSPI_PSMKR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "PSMKR"},
+    {OSPI_PSMAR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "PSMAR"},
+    {OSPI_PIR, SE_ACC_RW, 0, 0x0000FFFFu, SE_REGF_LOCKED_BUSY, "PIR"},
+    {OSPI_CCR, SE_ACC_RW, 0, 0xAF3F3F3Fu, SE_REGF_LOCKED_BUSY, "CCR"},
+    {OSPI_TCR, SE_ACC_RW, 0, 0x5000001Fu, SE_REGF_LOCKED_BUSY, "TCR"},
+    {OSPI_IR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "IR"},
+    {OSPI_ABR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "ABR"},
+    {OSPI_LPTR, SE_ACC_RW, 0, 0x0000FFFFu, SE_REGF_LOCKED_BUSY, "LPTR"},
+    {OSPI_WPCCR, SE_ACC_RW, 0, 0x2F3F3F3Fu, SE_REGF_LOCKED_BUSY, "WPCCR"},
+    {OSPI_WPTCR, SE_ACC_RW, 0, 0x5000001Fu, SE_REGF_LOCKED_BUSY, "WPTCR"},
+    {OSPI_WPIR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "WPIR"},
+    {OSPI_WPABR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "WPABR"},
+    {OSPI_WCCR, SE_ACC_RW, 0, 0x2F3F3F3Fu, SE_REGF_LOCKED_BUSY, "WCCR"},
+    {OSPI_WTCR, SE_ACC_RW, 0, 0x0000001Fu, SE_REGF_LOCKED_BUSY, "WTCR"},
+    {OSPI_WIR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "WIR"},
+    {OSPI_WABR, SE_ACC_RW, 0, 0xFFFFFFFFu, SE_REGF_LOCKED_BUSY, "WABR"},
+    {OSPI_HLCR, SE_ACC_RW, 0, 0x00FFFF03u, SE_REGF_LOCKED_BUSY, "HLCR"},
 };
-#define NREGS (sizeof regs / sizeof regs[0])
+SE_REG_TABLE(reg_table, regs, SE_OCTOSPI_NREGS * 4u);
 
 #define R(s, off) ((s)->r[(off) >> 2])
-
-/* Every register access looks its offset up: a table by word index, built once. */
-static const reg_desc *find_reg(uint32_t off)
-{
-    static uint8_t by_word[SE_OCTOSPI_NREGS]; /* index into regs[] + 1; 0 = no register */
-    if (!by_word[0])
-        for (size_t i = 0; i < NREGS; i++)
-            by_word[regs[i].off >> 2] = (uint8_t)(i + 1);
-    uint32_t w = off >> 2;
-    return (off & 3u) == 0 && w < SE_OCTOSPI_NREGS && by_word[w] ? &regs[by_word[w] - 1] : NULL;
-}
 
 /* ---- diagnostics ------------------------------------------------------------------------ */
 
@@ -165,7 +78,7 @@ static void olog(const se_octospi *s, int level, uint32_t base, uint32_t offset,
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    se_l5_log(s->host, level, "OCTOSPI", base, offset, what);
+    se_periph_log(s->host, level, "OCTOSPI", base, offset, what);
 }
 
 static bool once(se_octospi *s, unsigned note)
@@ -206,22 +119,22 @@ static uint64_t cycles_ns(const se_octospi *s, uint32_t cycles)
 
 uint64_t se_octospi_device_size(const se_octospi *s)
 {
-    return 2ull << ((R(s, OSPI_DCR1) >> DCR1_DEVSIZE_SHIFT) & 0x1Fu);
+    return 2ull << ((R(s, OSPI_DCR1) >> OSPI_DCR1_DEVSIZE_SHIFT) & 0x1Fu);
 }
 
 static unsigned fmode(const se_octospi *s)
 {
-    return (R(s, OSPI_CR) & CR_FMODE_MASK) >> CR_FMODE_SHIFT;
+    return (R(s, OSPI_CR) & OSPI_CR_FMODE_MASK) >> OSPI_CR_FMODE_SHIFT;
 }
 
 static bool has_addr(uint32_t ccr)
 {
-    return ((ccr >> CCR_ADMODE_SHIFT) & 7u) != 0;
+    return ((ccr >> OSPI_CCR_ADMODE_SHIFT) & 7u) != 0;
 }
 
 static bool has_data(uint32_t ccr)
 {
-    return ((ccr >> CCR_DMODE_SHIFT) & 7u) != 0;
+    return ((ccr >> OSPI_CCR_DMODE_SHIFT) & 7u) != 0;
 }
 
 /* ---- frames ----------------------------------------------------------------------------- */
@@ -261,16 +174,16 @@ static void build_frame(se_octospi *s, se_flash_frame *f, uint32_t ccr_off, uint
     uint32_t ir = s->r[(ccr_off + 0x10) >> 2];
     uint32_t abr = s->r[(ccr_off + 0x20) >> 2];
     memset(f, 0, sizeof *f);
-    f->inst = phase(s, ccr, CCR_IMODE_SHIFT);
+    f->inst = phase(s, ccr, OSPI_CCR_IMODE_SHIFT);
     f->inst_value = f->inst.lines ? low_bytes(ir, f->inst.size) : 0;
-    f->addr = phase(s, ccr, CCR_ADMODE_SHIFT);
+    f->addr = phase(s, ccr, OSPI_CCR_ADMODE_SHIFT);
     f->addr_value = f->addr.lines ? low_bytes(addr, f->addr.size) : 0;
-    f->alt = phase(s, ccr, CCR_ABMODE_SHIFT);
+    f->alt = phase(s, ccr, OSPI_CCR_ABMODE_SHIFT);
     f->alt_value = f->alt.lines ? low_bytes(abr, f->alt.size) : 0;
-    f->dummy_cycles = (uint8_t)(tcr & TCR_DCYC_MASK);
-    f->data.lines = mode_lines(s, (ccr >> CCR_DMODE_SHIFT) & 7u);
-    f->data.dtr = f->data.lines && (ccr & CCR_DDTR);
-    f->dqs = (ccr & CCR_DQSE) != 0;
+    f->dummy_cycles = (uint8_t)(tcr & OSPI_TCR_DCYC_MASK);
+    f->data.lines = mode_lines(s, (ccr >> OSPI_CCR_DMODE_SHIFT) & 7u);
+    f->data.dtr = f->data.lines && (ccr & OSPI_CCR_DDTR);
+    f->dqs = (ccr & OSPI_CCR_DQSE) != 0;
     f->buf = s->buf; /* never NULL, even for a frame without data (len 0) */
 }
 
@@ -296,7 +209,7 @@ static bool beyond_device(se_octospi *s, uint32_t ccr, uint32_t addr, uint64_t l
     uint64_t size = se_octospi_device_size(s);
     if (addr < size && addr + len <= size)
         return false;
-    R(s, OSPI_SR) |= SR_TEF;
+    R(s, OSPI_SR) |= OSPI_SR_TEF;
     if (once(s, NOTE_TEF))
         olog(s, SE_LOG_WARN, s->base, off,
              "transfer at address 0x%08" PRIx32 " + %" PRIu64 " bytes runs past the %" PRIu64
@@ -367,7 +280,7 @@ static void push_done(se_octospi *s)
     if (s->xfer_done == s->xfer_len) {
         flush_write(s);
         s->op = SE_OCTOSPI_IDLE;
-        R(s, OSPI_SR) |= SR_TCF;
+        R(s, OSPI_SR) |= OSPI_SR_TCF;
     } else if (s->buf_len == SE_OCTOSPI_FRAME_MAX) {
         if (once(s, NOTE_SPLIT_WRITE))
             olog(s, SE_LOG_WARN, s->base, OSPI_DR,
@@ -406,7 +319,7 @@ static void read_progress(se_octospi *s)
 {
     if (!s->dev_done && s->xfer_len - s->xfer_done <= SE_OCTOSPI_FIFO_SIZE) {
         s->dev_done = true;
-        R(s, OSPI_SR) |= SR_TCF;
+        R(s, OSPI_SR) |= OSPI_SR_TCF;
     }
     if (s->xfer_done == s->xfer_len)
         s->op = SE_OCTOSPI_IDLE;
@@ -452,11 +365,11 @@ static void poll_once(se_octospi *s)
 
     uint32_t mask = low_bytes(R(s, OSPI_PSMKR), n);
     uint32_t diff = status ^ R(s, OSPI_PSMAR);
-    bool match = (R(s, OSPI_CR) & CR_PMM) ? (~diff & mask) != 0 /* OR: any masked bit equal */
+    bool match = (R(s, OSPI_CR) & OSPI_CR_PMM) ? (~diff & mask) != 0 /* OR: any masked bit equal */
                                           : (diff & mask) == 0; /* AND: all masked bits equal */
     if (match) {
-        R(s, OSPI_SR) |= SR_SMF;
-        if (R(s, OSPI_CR) & CR_APMS)
+        R(s, OSPI_SR) |= OSPI_SR_SMF;
+        if (R(s, OSPI_CR) & OSPI_CR_APMS)
             s->op = SE_OCTOSPI_IDLE;
     }
 }
@@ -478,11 +391,11 @@ static void poll_due(se_octospi *s)
  * at each register or window access, so TOF appears at the first look after the deadline. */
 static void mm_timeout_due(se_octospi *s)
 {
-    if (s->op != SE_OCTOSPI_MMAP || !(R(s, OSPI_CR) & CR_TCEN) || !have_clock(s))
+    if (s->op != SE_OCTOSPI_MMAP || !(R(s, OSPI_CR) & OSPI_CR_TCEN) || !have_clock(s))
         return;
     if (now_ns(s) - s->mm_at_ns >= cycles_ns(s, R(s, OSPI_LPTR) & 0xFFFFu)) {
         s->op = SE_OCTOSPI_IDLE;
-        R(s, OSPI_SR) |= SR_TOF;
+        R(s, OSPI_SR) |= OSPI_SR_TOF;
     }
 }
 
@@ -528,7 +441,7 @@ static void start_indirect(se_octospi *s, uint32_t trigger)
         se_flash_frame f;
         build_frame(s, &f, OSPI_CCR, R(s, OSPI_AR));
         send(s, &f);
-        R(s, OSPI_SR) |= SR_TCF;
+        R(s, OSPI_SR) |= OSPI_SR_TCF;
         return;
     }
     s->op = SE_OCTOSPI_READ;
@@ -552,18 +465,18 @@ static void trigger(se_octospi *s, uint32_t off)
 {
     uint32_t ccr = R(s, OSPI_CCR);
     unsigned fm = fmode(s);
-    if (fm == FMODE_MMAP || (fm == FMODE_WRITE && has_data(ccr)))
+    if (fm == OSPI_FMODE_MMAP || (fm == OSPI_FMODE_WRITE && has_data(ccr)))
         return;
     if (has_addr(ccr) != (off == OSPI_AR))
         return;
-    if (!(R(s, OSPI_CR) & CR_EN)) { /* [infer] hardware.md B.4; D.8 open */
+    if (!(R(s, OSPI_CR) & OSPI_CR_EN)) { /* [infer] hardware.md B.4; D.8 open */
         if (once(s, NOTE_TRIGGER_EN0))
             olog(s, SE_LOG_WARN, s->base, off,
                  "write to %s would start a transfer, but CR.EN=0: nothing is sent",
                  off == OSPI_AR ? "AR" : "IR");
         return;
     }
-    if (fm == FMODE_POLL)
+    if (fm == OSPI_FMODE_POLL)
         start_poll(s);
     else
         start_indirect(s, off);
@@ -575,7 +488,7 @@ static void trigger(se_octospi *s, uint32_t off)
  * T: a CPU that keeps reading SR is only waiting (se_periph_host.idle_until). */
 static void idle_hint(se_octospi *s)
 {
-    if (s->op != SE_OCTOSPI_POLL || (R(s, OSPI_SR) & SR_SMF) || !have_clock(s) ||
+    if (s->op != SE_OCTOSPI_POLL || (R(s, OSPI_SR) & OSPI_SR_SMF) || !have_clock(s) ||
         !s->host->idle_until || !s->port.ops || !s->port.ops->busy_until)
         return;
     uint64_t t = s->port.ops->busy_until(s->port.chip);
@@ -589,23 +502,23 @@ static uint32_t read_sr(se_octospi *s)
 {
     poll_due(s);
     idle_hint(s);
-    uint32_t sr = R(s, OSPI_SR) & SR_LATCHED;
+    uint32_t sr = R(s, OSPI_SR) & OSPI_SR_LATCHED;
     uint32_t level = fifo_level(s);
-    uint32_t thr = ((R(s, OSPI_CR) >> CR_FTHRES_SHIFT) & 0x1Fu) + 1u;
+    uint32_t thr = ((R(s, OSPI_CR) >> OSPI_CR_FTHRES_SHIFT) & 0x1Fu) + 1u;
     bool ftf;
     if (s->op == SE_OCTOSPI_READ)
         ftf = level >= thr || (level && s->dev_done);
-    else if (fmode(s) == FMODE_POLL)
+    else if (fmode(s) == OSPI_FMODE_POLL)
         ftf = s->poll_ftf;
-    else if (fmode(s) == FMODE_WRITE) /* DR bytes go to the wire at once: the FIFO is empty */
-        ftf = (R(s, OSPI_CR) & CR_EN) && SE_OCTOSPI_FIFO_SIZE - level >= thr;
+    else if (fmode(s) == OSPI_FMODE_WRITE) /* DR bytes go to the wire at once: the FIFO is empty */
+        ftf = (R(s, OSPI_CR) & OSPI_CR_EN) && SE_OCTOSPI_FIFO_SIZE - level >= thr;
     else
         ftf = false;
     if (ftf)
-        sr |= SR_FTF;
+        sr |= OSPI_SR_FTF;
     if (s->op != SE_OCTOSPI_IDLE)
-        sr |= SR_BUSY;
-    return sr | (level << SR_FLEVEL_SHIFT);
+        sr |= OSPI_SR_BUSY;
+    return sr | (level << OSPI_SR_FLEVEL_SHIFT);
 }
 
 static void check_dr_lane(se_octospi *s, uint32_t offset)
@@ -622,7 +535,7 @@ static uint32_t read_dr(se_octospi *s, uint32_t offset, unsigned size)
     unsigned n = size > 4 ? 4 : size;
     if (s->op == SE_OCTOSPI_READ)
         return pop(s, n);
-    if (fmode(s) == FMODE_POLL) { /* the last status, unmasked (hardware.md B.4) */
+    if (fmode(s) == OSPI_FMODE_POLL) { /* the last status, unmasked (hardware.md B.4) */
         s->poll_ftf = false;
         return low_bytes(s->poll_status, n);
     }
@@ -638,15 +551,15 @@ static void write_dr(se_octospi *s, uint32_t offset, uint32_t value, unsigned si
     unsigned n = size > 4 ? 4 : size;
     if (s->op == SE_OCTOSPI_IDLE) {
         uint32_t ccr = R(s, OSPI_CCR);
-        if (fmode(s) != FMODE_WRITE || !has_data(ccr)) {
+        if (fmode(s) != OSPI_FMODE_WRITE || !has_data(ccr)) {
             if (once(s, NOTE_DR_WRITE_IGNORED))
                 olog(s, SE_LOG_WARN, s->base, OSPI_DR,
                      "DR write of 0x%08" PRIx32 " ignored: not an indirect write with a data "
                      "phase (CR.FMODE=%u, CCR.DMODE=%" PRIu32 ")",
-                     value, fmode(s), (ccr >> CCR_DMODE_SHIFT) & 7u);
+                     value, fmode(s), (ccr >> OSPI_CCR_DMODE_SHIFT) & 7u);
             return;
         }
-        if (!(R(s, OSPI_CR) & CR_EN)) {
+        if (!(R(s, OSPI_CR) & OSPI_CR_EN)) {
             if (once(s, NOTE_TRIGGER_EN0))
                 olog(s, SE_LOG_WARN, s->base, OSPI_DR,
                      "write to DR would start a transfer, but CR.EN=0: nothing is sent");
@@ -686,28 +599,28 @@ static void abort_op(se_octospi *s)
     /* RM0438: ABORT stops any operation, flushes the FIFO, sets TCF; ABORT then reads 0 and
      * BUSY falls (hardware.md B.4). */
     stop(s, "ABORT");
-    R(s, OSPI_SR) |= SR_TCF;
+    R(s, OSPI_SR) |= OSPI_SR_TCF;
 }
 
 static void write_cr(se_octospi *s, uint32_t v, uint32_t lanes, uint32_t wmask)
 {
     uint32_t old = R(s, OSPI_CR);
-    uint32_t m = wmask & lanes & ~CR_ABORT;
+    uint32_t m = wmask & lanes & ~OSPI_CR_ABORT;
     uint32_t cr = (old & ~m) | (v & m);
-    if (s->op != SE_OCTOSPI_IDLE && ((cr ^ old) & CR_LOCKED)) {
-        if (se_l5_once(s->busy_seen, OSPI_CR))
+    if (s->op != SE_OCTOSPI_IDLE && ((cr ^ old) & OSPI_CR_LOCKED)) {
+        if (se_reg_once(s->busy_seen, OSPI_CR))
             olog(s, SE_LOG_WARN, s->base, OSPI_CR,
                  "write to CR ignored while BUSY for FMODE/APMS/PMM/TCEN/DQM/FSEL "
                  "(0x%08" PRIx32 " -> 0x%08" PRIx32 ")",
                  old, cr);
-        cr = (cr & ~CR_LOCKED) | (old & CR_LOCKED);
+        cr = (cr & ~OSPI_CR_LOCKED) | (old & OSPI_CR_LOCKED);
     }
     R(s, OSPI_CR) = cr;
-    if (v & lanes & CR_ABORT)
+    if (v & lanes & OSPI_CR_ABORT)
         abort_op(s);
-    if ((old & CR_EN) && !(cr & CR_EN))
+    if ((old & OSPI_CR_EN) && !(cr & OSPI_CR_EN))
         stop(s, "CR.EN=0"); /* EN=0 stops everything (hardware.md B.4) */
-    if ((cr & CR_IE_MASK) && once(s, NOTE_IRQ))
+    if ((cr & OSPI_CR_IE_MASK) && once(s, NOTE_IRQ))
         olog(s, SE_LOG_WARN, s->base, OSPI_CR,
              "interrupt enables set (CR 0x%08" PRIx32 "): the OCTOSPI interrupt (IRQ 76) is not "
              "modelled; flags must be polled",
@@ -717,13 +630,14 @@ static void write_cr(se_octospi *s, uint32_t v, uint32_t lanes, uint32_t wmask)
 void se_octospi_reset(se_octospi *s)
 {
     const se_periph_host *host = s->host;
-    uint32_t base = s->base;
+    uint32_t base = s->base, mem_base = s->mem_base;
     se_flash_port port = s->port;
     bool *clock = s->clock_enabled;
     uint32_t khz = s->kernel_hz;
     memset(s, 0, sizeof *s);
     s->host = host;
     s->base = base;
+    s->mem_base = mem_base;
     s->port = port;
     s->clock_enabled = clock;
     s->kernel_hz = khz ? khz : SE_OCTOSPI_KERNEL_HZ;
@@ -739,18 +653,18 @@ uint32_t se_octospi_read(se_octospi *s, uint32_t offset, unsigned size)
     check_clock(s, s->base, offset);
     mm_timeout_due(s);
     uint32_t off = offset & ~3u;
-    const reg_desc *d = find_reg(off);
+    const se_reg *d = se_reg_lookup(&reg_table, off);
     if (!d) {
-        se_l5_unknown(s->host, s->unknown_seen, "OCTOSPI", s->base, off, false, 0);
+        se_periph_unknown(s->host, s->unknown_seen, "OCTOSPI", s->base, off, false, 0);
         return 0;
     }
     switch (off) {
     case OSPI_SR:
-        return se_l5_lane_read(read_sr(s), offset, size);
+        return se_reg_lane_read(read_sr(s), offset, size);
     case OSPI_DR:
         return read_dr(s, offset, size);
     default: /* CR.ABORT is never stored, so it reads 0 */
-        return d->access == SE_L5_WO ? 0 : se_l5_lane_read(R(s, off), offset, size);
+        return d->access == SE_ACC_WO ? 0 : se_reg_lane_read(R(s, off), offset, size);
     }
 }
 
@@ -760,13 +674,13 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
     check_clock(s, s->base, offset);
     mm_timeout_due(s);
     uint32_t off = offset & ~3u;
-    const reg_desc *d = find_reg(off);
+    const se_reg *d = se_reg_lookup(&reg_table, off);
     if (!d) {
-        se_l5_unknown(s->host, s->unknown_seen, "OCTOSPI", s->base, off, true, value);
+        se_periph_unknown(s->host, s->unknown_seen, "OCTOSPI", s->base, off, true, value);
         return;
     }
-    uint32_t lanes = se_l5_lanes(offset, size);
-    uint32_t v = se_l5_lane_value(offset, value, size);
+    uint32_t lanes = se_reg_lanes(offset, size);
+    uint32_t v = se_reg_lane_value(offset, value, size);
     switch (off) {
     case OSPI_CR:
         write_cr(s, v, lanes, d->wmask);
@@ -780,19 +694,19 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
     default:
         break;
     }
-    if (d->access == SE_L5_RO) {
-        if (se_l5_once(s->unknown_seen, off))
+    if (d->access == SE_ACC_RO) {
+        if (se_reg_once(s->unknown_seen, off))
             olog(s, SE_LOG_WARN, s->base, off, "write to the read-only %s ignored", d->name);
         return;
     }
-    if (d->locked && s->op != SE_OCTOSPI_IDLE) {
+    if ((d->flags & SE_REGF_LOCKED_BUSY) && s->op != SE_OCTOSPI_IDLE) {
         /* hardware.md B.4: configuration may only change while BUSY=0 (AR explicitly, S7). */
-        if (se_l5_once(s->busy_seen, off))
+        if (se_reg_once(s->busy_seen, off))
             olog(s, SE_LOG_WARN, s->base, off,
                  "write to %s ignored while BUSY (value 0x%08" PRIx32 ")", d->name, v);
         return;
     }
-    if (off == OSPI_AR && fmode(s) == FMODE_MMAP) {
+    if (off == OSPI_AR && fmode(s) == OSPI_FMODE_MMAP) {
         if (once(s, NOTE_AR_MMAP)) /* S7: AR writes are ignored in memory-mapped mode */
             olog(s, SE_LOG_WARN, s->base, off,
                  "write to AR ignored while FMODE=11 (value 0x%08" PRIx32 ")", v);
@@ -807,20 +721,20 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
 
 bool se_octospi_mem_ok(const se_octospi *s, uint32_t offset)
 {
-    return (R(s, OSPI_CR) & CR_EN) && fmode(s) == FMODE_MMAP &&
+    return (R(s, OSPI_CR) & OSPI_CR_EN) && fmode(s) == OSPI_FMODE_MMAP &&
            offset < se_octospi_device_size(s) && offset < SE_OCTOSPI_MEM_SIZE;
 }
 
 uint32_t se_octospi_dma_ready(const se_octospi *s)
 {
-    if ((R(s, OSPI_CR) & (CR_DMAEN | CR_EN)) != (CR_DMAEN | CR_EN))
+    if ((R(s, OSPI_CR) & (OSPI_CR_DMAEN | OSPI_CR_EN)) != (OSPI_CR_DMAEN | OSPI_CR_EN))
         return 0;
     uint64_t n = 0;
     if (s->op == SE_OCTOSPI_READ)
         n = s->xfer_len - s->xfer_done;
     else if (s->op == SE_OCTOSPI_WRITE)
         n = s->xfer_len - s->xfer_done;
-    else if (s->op == SE_OCTOSPI_IDLE && fmode(s) == FMODE_WRITE && has_data(R(s, OSPI_CCR)))
+    else if (s->op == SE_OCTOSPI_IDLE && fmode(s) == OSPI_FMODE_WRITE && has_data(R(s, OSPI_CCR)))
         n = xfer_length(s);
     return n > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)n;
 }
@@ -844,7 +758,7 @@ void se_octospi_dr_stream(se_octospi *s, uint8_t *bytes, uint32_t n, bool write)
 
 bool se_octospi_mem_direct(se_octospi *s)
 {
-    if (!(R(s, OSPI_CR) & CR_EN) || fmode(s) != FMODE_MMAP || (R(s, OSPI_CR) & CR_TCEN) ||
+    if (!(R(s, OSPI_CR) & OSPI_CR_EN) || fmode(s) != OSPI_FMODE_MMAP || (R(s, OSPI_CR) & OSPI_CR_TCEN) ||
         (s->clock_enabled && !*s->clock_enabled) || !s->port.ops || !s->port.ops->reads_array)
         return false;
     se_flash_frame f;
@@ -865,18 +779,18 @@ static bool mem_refused(se_octospi *s, uint32_t offset, bool write)
     if (se_octospi_mem_ok(s, offset))
         return false;
     const char *what = write ? "write" : "read";
-    if (!(R(s, OSPI_CR) & CR_EN)) {
+    if (!(R(s, OSPI_CR) & OSPI_CR_EN)) {
         if (once(s, NOTE_MEM_EN0))
-            olog(s, SE_LOG_WARN, SE_OCTOSPI_MEM_BASE, offset,
+            olog(s, SE_LOG_WARN, s->mem_base, offset,
                  "memory-mapped %s with CR.EN=0: %s (hardware.md D.8 open)", what,
                  write ? "ignored" : "reads 0");
-    } else if (fmode(s) != FMODE_MMAP) {
+    } else if (fmode(s) != OSPI_FMODE_MMAP) {
         if (once(s, NOTE_MEM_FMODE))
-            olog(s, SE_LOG_WARN, SE_OCTOSPI_MEM_BASE, offset,
+            olog(s, SE_LOG_WARN, s->mem_base, offset,
                  "memory-mapped %s while CR.FMODE=%u, not 11: %s", what, fmode(s),
                  write ? "ignored" : "reads 0");
     } else if (once(s, NOTE_MEM_DEVSIZE)) {
-        olog(s, SE_LOG_WARN, SE_OCTOSPI_MEM_BASE, offset,
+        olog(s, SE_LOG_WARN, s->mem_base, offset,
              "memory-mapped %s beyond the %" PRIu64 "-byte device (DCR1.DEVSIZE): %s "
              "(hardware.md D.8: a bus error on silicon?)",
              what, se_octospi_device_size(s), write ? "ignored" : "reads 0");
@@ -887,8 +801,8 @@ static bool mem_refused(se_octospi *s, uint32_t offset, bool write)
 /* A mapped access: one frame per access (no prefetch), BUSY from then on. */
 static void mem_access(se_octospi *s, uint32_t offset, bool write, uint8_t *b, unsigned n)
 {
-    if ((R(s, write ? OSPI_WCCR : OSPI_CCR) & CCR_SIOO) && once(s, NOTE_SIOO))
-        olog(s, SE_LOG_INFO, SE_OCTOSPI_MEM_BASE, offset,
+    if ((R(s, write ? OSPI_WCCR : OSPI_CCR) & OSPI_CCR_SIOO) && once(s, NOTE_SIOO))
+        olog(s, SE_LOG_INFO, s->mem_base, offset,
              "CCR.SIOO set: the model sends the instruction on every memory-mapped access");
     se_flash_frame f;
     build_frame(s, &f, write ? OSPI_WCCR : OSPI_CCR, offset);
@@ -902,7 +816,7 @@ static void mem_access(se_octospi *s, uint32_t offset, bool write, uint8_t *b, u
 
 uint32_t se_octospi_mem_read(se_octospi *s, uint32_t offset, unsigned size)
 {
-    check_clock(s, SE_OCTOSPI_MEM_BASE, offset);
+    check_clock(s, s->mem_base, offset);
     mm_timeout_due(s);
     if (mem_refused(s, offset, false))
         return 0;
@@ -932,7 +846,7 @@ uint32_t se_octospi_mem_read(se_octospi *s, uint32_t offset, unsigned size)
 void se_octospi_mem_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned size)
 {
     s->mm_line_valid = false;
-    check_clock(s, SE_OCTOSPI_MEM_BASE, offset);
+    check_clock(s, s->mem_base, offset);
     mm_timeout_due(s);
     if (mem_refused(s, offset, true))
         return;
@@ -945,23 +859,57 @@ void se_octospi_mem_write(se_octospi *s, uint32_t offset, uint32_t value, unsign
 
 /* ---- class ------------------------------------------------------------------------------ */
 
-static void cls_reset(void *st)
+SE_PERIPH_CLASS(se_octospi_class, "OCTOSPI", se_octospi, se_octospi);
+
+/* ---- the controller as the machine drives it (peripherals/flashbus.h) ---- */
+
+static void ctl_connect(void *ctl, se_flash_port port) { se_octospi_connect(ctl, port); }
+static void ctl_reset(void *ctl) { se_octospi_reset(ctl); }
+static bool ctl_mem_ok(const void *ctl, uint32_t off) { return se_octospi_mem_ok(ctl, off); }
+static uint32_t ctl_mem_read(void *ctl, uint32_t off, unsigned size)
 {
-    se_octospi_reset(st);
+    return se_octospi_mem_read(ctl, off, size);
 }
-static uint32_t cls_read(void *st, uint32_t offset, unsigned size)
+static void ctl_mem_write(void *ctl, uint32_t off, uint32_t value, unsigned size)
 {
-    return se_octospi_read(st, offset, size);
+    se_octospi_mem_write(ctl, off, value, size);
 }
-static void cls_write(void *st, uint32_t offset, uint32_t value, unsigned size)
+static bool ctl_mem_direct(void *ctl) { return se_octospi_mem_direct(ctl); }
+static void ctl_mem_touch(void *ctl) { se_octospi_mem_touch(ctl); }
+static uint32_t ctl_dma_ready(const void *ctl) { return se_octospi_dma_ready(ctl); }
+static void ctl_dr_stream(void *ctl, uint8_t *bytes, uint32_t n, bool write)
 {
-    se_octospi_write(st, offset, value, size);
+    se_octospi_dr_stream(ctl, bytes, n, write);
+}
+static void ctl_set_kernel_hz(void *ctl, uint32_t hz)
+{
+    ((se_octospi *)ctl)->kernel_hz = hz ? hz : SE_OCTOSPI_KERNEL_HZ;
+}
+/* Bus clock = kernel / (DCR2.PRESCALER + 1); nCS high >= DCR1.CSHT + 1 cycles (B.2). */
+static uint32_t ctl_bus_hz(const void *ctl)
+{
+    const se_octospi *s = ctl;
+    uint32_t kernel = s->kernel_hz ? s->kernel_hz : SE_OCTOSPI_KERNEL_HZ;
+    return kernel / ((R(s, OSPI_DCR2) & 0xFFu) + 1u);
+}
+static unsigned ctl_cs_high_cycles(const void *ctl)
+{
+    const se_octospi *s = ctl;
+    return ((R(s, OSPI_DCR1) >> 8) & 7u) + 1u;
 }
 
-const se_periph_class se_octospi_class = {
-    .name = "OCTOSPI",
-    .state_size = sizeof(se_octospi),
-    .reset = cls_reset,
-    .read = cls_read,
-    .write = cls_write,
+const se_memctl_ops se_octospi_memctl = {
+    .connect = ctl_connect,
+    .reset = ctl_reset,
+    .mem_ok = ctl_mem_ok,
+    .mem_read = ctl_mem_read,
+    .mem_write = ctl_mem_write,
+    .mem_direct = ctl_mem_direct,
+    .mem_touch = ctl_mem_touch,
+    .dma_ready = ctl_dma_ready,
+    .dr_stream = ctl_dr_stream,
+    .dr_offset = OSPI_DR,
+    .set_kernel_hz = ctl_set_kernel_hz,
+    .bus_hz = ctl_bus_hz,
+    .cs_high_cycles = ctl_cs_high_cycles,
 };

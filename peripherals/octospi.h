@@ -12,13 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "flashbus.h"
-#include "periph.h"
+#include "peripherals/flashbus.h"
+#include "peripherals/periph.h"
 
-#define SE_OCTOSPI_BASE 0x44021000u      /* non-secure alias (hardware.md B.1) */
 #define SE_OCTOSPI_SIZE 0x400u
-#define SE_OCTOSPI_MEM_BASE 0x90000000u  /* memory-mapped window, not aliased */
-#define SE_OCTOSPI_MEM_SIZE 0x10000000u  /* 256 MB */
+#define SE_OCTOSPI_MEM_SIZE 0x10000000u  /* the memory-mapped window: 256 MB */
 #define SE_OCTOSPI_NREGS (0x204u / 4u)
 #define SE_OCTOSPI_FIFO_SIZE 32u
 /* Largest frame the model hands the chip at once. A longer indirect transfer (DLR+1 above
@@ -40,6 +38,7 @@ typedef struct se_octospi {
     /* Configuration, kept across reset (set after attach). */
     const se_periph_host *host;
     uint32_t base;        /* for messages; 0 = print offsets */
+    uint32_t mem_base;    /* the memory-mapped window, for messages (0 = offsets) */
     se_flash_port port;   /* the chip; ops NULL = nothing wired (reads float to 0xFF) */
     bool *clock_enabled;  /* RCC_AHB3ENR.OSPI1EN as the machine tracks it; NULL = unchecked */
     uint32_t kernel_hz;   /* OCTOSPI kernel clock ahead of DCR2.PRESCALER; 0 = default */
@@ -78,7 +77,7 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
 /* Wire the chip (kept across reset). */
 void se_octospi_connect(se_octospi *s, se_flash_port port);
 
-/* The memory-mapped window: offset from SE_OCTOSPI_MEM_BASE, 1/2/4-byte accesses, little-
+/* The memory-mapped window: offset from the window base (mem_base), 1/2/4-byte accesses, little-
  * endian (byte 0 of the frame in bits 7:0). se_octospi_mem_ok tells whether an access at
  * offset would be answered: EN=1, FMODE=11 and offset inside 2^(DEVSIZE+1). If not, the machine
  * may raise a BusFault instead of calling mem_read/mem_write, which otherwise read 0 and
@@ -107,6 +106,8 @@ uint32_t se_octospi_dma_ready(const se_octospi *s);
 /* n bytes through DR in a row, as n byte writes (write) or reads would move them. */
 void se_octospi_dr_stream(se_octospi *s, uint8_t *bytes, uint32_t n, bool write);
 
+/* The controller as the machine drives it: window, DMA data register, bus figures. */
+extern const se_memctl_ops se_octospi_memctl;
 /* Bytes of the device per DCR1.DEVSIZE: 2^(DEVSIZE+1). */
 uint64_t se_octospi_device_size(const se_octospi *s);
 

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "periph.h"
+#include "peripherals/periph.h"
 
 #define SE_PWR_BASE 0x40007000u
 #define SE_PWR_SIZE 0x400u

@@ -9,9 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "periph.h"
+#include "peripherals/periph.h"
 
-#define SE_RCC_BASE 0x40021000u
 #define SE_RCC_SIZE 0x400u
 #define SE_RCC_NREGS (0x104u / 4u)
 

@@ -1,4 +1,4 @@
-#include "regfile.h"
+#include "peripherals/regfile.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -41,64 +41,45 @@ void se_regfile_setup(se_regfile *s, const char *name, uint32_t base, const se_r
     se_regfile_reset(s);
 }
 
-static const se_l5_reg *find(const se_regfile *s, uint32_t off)
+static const se_reg *find(const se_regfile *s, uint32_t off)
 {
     if (!s->desc || off >= SE_REGFILE_SIZE)
         return NULL;
-    return se_l5_reg_find(s->desc->regs, s->desc->nregs, off);
+    return se_reg_find(s->desc->regs, s->desc->nregs, off);
 }
 
 uint32_t se_regfile_read(se_regfile *s, uint32_t offset, unsigned size)
 {
     uint32_t off = offset & ~3u;
-    const se_l5_reg *d = find(s, off);
+    const se_reg *d = find(s, off);
     if (!d) {
-        se_l5_unknown(s->host, s->unknown_seen, s->name, s->base, off, false, 0);
+        se_periph_unknown(s->host, s->unknown_seen, s->name, s->base, off, false, 0);
         return 0;
     }
-    if (d->access == SE_L5_WO)
+    if (d->access == SE_ACC_WO)
         return 0;
-    return se_l5_lane_read(R(s, off), offset, size);
+    return se_reg_lane_read(R(s, off), offset, size);
 }
 
 void se_regfile_write(se_regfile *s, uint32_t offset, uint32_t value, unsigned size)
 {
     uint32_t off = offset & ~3u;
-    const se_l5_reg *d = find(s, off);
+    const se_reg *d = find(s, off);
     if (!d) {
-        se_l5_unknown(s->host, s->unknown_seen, s->name, s->base, off, true, value);
+        se_periph_unknown(s->host, s->unknown_seen, s->name, s->base, off, true, value);
         return;
     }
-    if (d->access == SE_L5_RO) {
-        if (se_l5_once(s->unknown_seen, off))
-            se_l5_log(s->host, SE_LOG_WARN, s->name, s->base, off,
+    if (d->access == SE_ACC_RO) {
+        if (se_reg_once(s->unknown_seen, off))
+            se_periph_log(s->host, SE_LOG_WARN, s->name, s->base, off,
                       "write to a read-only register ignored");
         return;
     }
-    uint32_t lanes = se_l5_lanes(offset, size);
-    uint32_t v = se_l5_lane_value(offset, value, size);
+    uint32_t lanes = se_reg_lanes(offset, size);
+    uint32_t v = se_reg_lane_value(offset, value, size);
     uint32_t w1c = w1c_mask(s->desc, off) & lanes;
     uint32_t m = d->wmask & ~w1c & lanes;
     R(s, off) = (R(s, off) & ~m & ~(v & w1c)) | (v & m);
 }
 
-static void cls_reset(void *st)
-{
-    se_regfile_reset(st);
-}
-static uint32_t cls_read(void *st, uint32_t offset, unsigned size)
-{
-    return se_regfile_read(st, offset, size);
-}
-static void cls_write(void *st, uint32_t offset, uint32_t value, unsigned size)
-{
-    se_regfile_write(st, offset, value, size);
-}
-
-const se_periph_class se_regfile_class = {
-    .name = "REGFILE",
-    .state_size = sizeof(se_regfile),
-    .reset = cls_reset,
-    .read = cls_read,
-    .write = cls_write,
-};
+SE_PERIPH_CLASS(se_regfile_class, "REGFILE", se_regfile, se_regfile);

@@ -8,9 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../emu/bus.h"
-#include "periph.h"
-#include "stm32l5.h"
+#include "peripherals/periph.h"
 
 #define SE_REGFILE_SIZE 0x400u
 #define SE_REGFILE_NWORDS (SE_REGFILE_SIZE / 4u)
@@ -25,7 +23,7 @@ typedef struct se_regfile_bits {
  * bits a write changes; w1c the bits a written 1 clears (a written 0 leaves them); tzen_reset
  * the reset values that differ when FLASH_OPTR.TZEN = 1. Offsets are below SE_REGFILE_SIZE. */
 typedef struct se_regfile_desc {
-    const se_l5_reg *regs;
+    const se_reg *regs;
     size_t nregs;
     const se_regfile_bits *w1c;
     size_t nw1c;
@@ -53,11 +51,5 @@ void se_regfile_setup(se_regfile *s, const char *name, uint32_t base, const se_r
 void se_regfile_reset(se_regfile *s);
 uint32_t se_regfile_read(se_regfile *s, uint32_t offset, unsigned size);
 void se_regfile_write(se_regfile *s, uint32_t offset, uint32_t value, unsigned size);
-
-/* Attach the STM32L562 register files (GTZC TZSC/TZIC/MPCBB1/MPCBB2, EXTI, SYSCFG, ICACHE)
- * at their non-secure bases; the bus answers the secure alias too. A base
- * where a device is already attached is skipped, so a real model attached first wins. tzen is
- * FLASH_OPTR.TZEN; host may be NULL. Returns 0, or -1 if a register file does not fit. */
-int se_regfile_attach_l5(se_bus *bus, bool tzen, const se_periph_host *host);
 
 #endif

@@ -1,4 +1,4 @@
-#include "vcd.h"
+#include "peripherals/vcd.h"
 
 #include <errno.h>
 #include <inttypes.h>

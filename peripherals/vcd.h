@@ -32,8 +32,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../emu/error.h"
-#include "flashbus.h"
+#include "base/error.h"
+#include "peripherals/flashbus.h"
 
 /* Frames recorded when nothing else is said; later frames are dropped. */
 #define SE_VCD_DEFAULT_LIMIT 100000u

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "util/harness.h"
+#include "emu/inspect.h"
 
 #define DEV 0x20038000u
 #define DEV_SIZE 0x8000u

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "emu/machine.h"
+#include "emu/inspect.h"
 
 #define BKPT_ADDR 0x20000000u
 #define CODE 0x20001000u

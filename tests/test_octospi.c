@@ -15,58 +15,7 @@
 
 #include "peripherals/flashbus.h"
 #include "peripherals/octospi.h"
-
-/* Register offsets and bits (hardware.md B.2). */
-enum {
-    CR = 0x000,
-    DCR1 = 0x008,
-    DCR2 = 0x00C,
-    DCR3 = 0x010,
-    DCR4 = 0x014,
-    SR = 0x020,
-    FCR = 0x024,
-    DLR = 0x040,
-    AR = 0x048,
-    DR = 0x050,
-    PSMKR = 0x080,
-    PSMAR = 0x088,
-    PIR = 0x090,
-    CCR = 0x100,
-    TCR = 0x108,
-    IR = 0x110,
-    ABR = 0x120,
-    LPTR = 0x130,
-    WPCCR = 0x140,
-    WPTCR = 0x148,
-    WPIR = 0x150,
-    WPABR = 0x160,
-    WCCR = 0x180,
-    WTCR = 0x188,
-    WIR = 0x190,
-    WABR = 0x1A0,
-    HLCR = 0x200,
-};
-
-#define CR_EN (1u << 0)
-#define CR_ABORT (1u << 1)
-#define CR_DMAEN (1u << 2)
-#define CR_TCEN (1u << 3)
-#define CR_FTHRES(n) ((uint32_t)((n) - 1u) << 8) /* threshold in bytes, 1..32 */
-#define CR_APMS (1u << 22)
-#define CR_PMM (1u << 23)
-#define CR_FMODE(m) ((uint32_t)(m) << 28)
-#define CR_FMODE_MASK (3u << 28)
-#define SR_TEF (1u << 0)
-#define SR_TCF (1u << 1)
-#define SR_FTF (1u << 2)
-#define SR_SMF (1u << 3)
-#define SR_TOF (1u << 4)
-#define SR_BUSY (1u << 5)
-#define SR_FLEVEL(sr) (((sr) >> 8) & 0x3Fu)
-#define CCR_ADMODE_MASK (7u << 8)
-#define CCR_DMODE_MASK (7u << 24)
-#define CCR_DQSE (1u << 29)
-#define CCR_SIOO (1u << 31)
+#include "peripherals/octospi_regs.h"
 
 /* hardware.md B.6: the L562E-DK loader's values. */
 #define DCR1_DK 0x01190100u /* MTYP Macronix, DEVSIZE 25 (64 MiB), CSHT 1 */
@@ -181,7 +130,8 @@ static int setup(void **state)
         return -1;
     x->host = (se_periph_host){.opaque = x, .now_ns = fx_now, .log = fx_log};
     x->o.host = &x->host;
-    x->o.base = SE_OCTOSPI_BASE;
+    x->o.base = 0x44021000u; /* OCTOSPI1 on the L5 */
+    x->o.mem_base = 0x90000000u;
     se_octospi_class.reset(&x->o);
     se_octospi_connect(&x->o, (se_flash_port){&mock_ops, &x->chip});
     *state = x;
@@ -212,17 +162,17 @@ static void set_bits(fx *x, uint32_t off, uint32_t clear, uint32_t set)
 /* HAL_OSPI_Init with the DK's values (hardware.md B.5, B.6). */
 static void dk_init(fx *x)
 {
-    wr(x, DCR1, DCR1_DK);
-    wr(x, DCR2, DCR2_DK);
-    wr(x, CR, CR_FTHRES(4));
-    wr(x, TCR, TCR_DHQC);
-    set_bits(x, CR, 0, CR_EN);
-    assert_int_equal(rd(x, CR), CR_DK);
+    wr(x, OSPI_DCR1, DCR1_DK);
+    wr(x, OSPI_DCR2, DCR2_DK);
+    wr(x, OSPI_CR, OSPI_CR_FTHRES(4));
+    wr(x, OSPI_TCR, TCR_DHQC);
+    set_bits(x, OSPI_CR, 0, OSPI_CR_EN);
+    assert_int_equal(rd(x, OSPI_CR), CR_DK);
 }
 
 static void set_fmode(fx *x, unsigned m)
 {
-    set_bits(x, CR, CR_FMODE_MASK, CR_FMODE(m));
+    set_bits(x, OSPI_CR, OSPI_CR_FMODE_MASK, OSPI_CR_FMODE(m));
 }
 
 static void assert_phase(se_flash_phase p, unsigned lines, bool dtr, unsigned size)
@@ -232,12 +182,12 @@ static void assert_phase(se_flash_phase p, unsigned lines, bool dtr, unsigned si
     assert_int_equal(p.size, size);
 }
 
-/* Reads SR until (SR & mask) != 0 is want, advancing virtual time 50 ns a look; as the HAL's
+/* Reads OSPI_SR until (OSPI_SR & mask) != 0 is want, advancing virtual time 50 ns a look; as the HAL's
  * OSPI_WaitFlagStateUntilTimeout, but failing instead of spinning forever. */
 static void wait_flag(fx *x, uint32_t mask, bool want)
 {
     for (int i = 0; i < 10000; i++) {
-        if (((rd(x, SR) & mask) != 0) == want)
+        if (((rd(x, OSPI_SR) & mask) != 0) == want)
             return;
         x->now += 50;
     }
@@ -253,81 +203,81 @@ typedef struct cmd {
 
 static void hal_command(fx *x, const cmd *c)
 {
-    wait_flag(x, SR_BUSY, false);
+    wait_flag(x, OSPI_SR_BUSY, false);
     set_fmode(x, 0);
-    uint32_t ccr_reg = c->write_cfg ? WCCR : CCR;
-    wr(x, ccr_reg, c->ccr & (CCR_DQSE | CCR_SIOO));
+    uint32_t ccr_reg = c->write_cfg ? OSPI_WCCR : OSPI_CCR;
+    wr(x, ccr_reg, c->ccr & (OSPI_CCR_DQSE | OSPI_CCR_SIOO));
     set_bits(x, ccr_reg + 8, 0x1Fu, c->dcyc);
-    bool data = (c->ccr & CCR_DMODE_MASK) != 0;
+    bool data = (c->ccr & OSPI_CCR_DMODE_MASK) != 0;
     if (data && !c->write_cfg)
-        wr(x, DLR, c->nbdata - 1);
+        wr(x, OSPI_DLR, c->nbdata - 1);
     wr(x, ccr_reg, c->ccr);
     wr(x, ccr_reg + 0x10, c->ir);
-    if (c->ccr & CCR_ADMODE_MASK)
-        wr(x, AR, c->ar);
+    if (c->ccr & OSPI_CCR_ADMODE_MASK)
+        wr(x, OSPI_AR, c->ar);
     if (!data) {
-        wait_flag(x, SR_TCF, true);
-        wr(x, FCR, SR_TCF);
+        wait_flag(x, OSPI_SR_TCF, true);
+        wr(x, OSPI_FCR, OSPI_SR_TCF);
     }
 }
 
 static void hal_autopoll(fx *x, uint32_t match, uint32_t mask, uint32_t interval)
 {
-    wait_flag(x, SR_BUSY, false);
-    wr(x, PSMAR, match);
-    wr(x, PSMKR, mask);
-    wr(x, PIR, interval);
-    set_bits(x, CR, CR_PMM | CR_APMS | CR_FMODE_MASK, CR_APMS | CR_FMODE(2));
-    if (rd(x, CCR) & CCR_ADMODE_MASK)
-        wr(x, AR, rd(x, AR));
+    wait_flag(x, OSPI_SR_BUSY, false);
+    wr(x, OSPI_PSMAR, match);
+    wr(x, OSPI_PSMKR, mask);
+    wr(x, OSPI_PIR, interval);
+    set_bits(x, OSPI_CR, OSPI_CR_PMM | OSPI_CR_APMS | OSPI_CR_FMODE_MASK, OSPI_CR_APMS | OSPI_CR_FMODE(2));
+    if (rd(x, OSPI_CCR) & OSPI_CCR_ADMODE_MASK)
+        wr(x, OSPI_AR, rd(x, OSPI_AR));
     else
-        wr(x, IR, rd(x, IR));
-    wait_flag(x, SR_SMF, true);
-    wr(x, FCR, SR_SMF);
+        wr(x, OSPI_IR, rd(x, OSPI_IR));
+    wait_flag(x, OSPI_SR_SMF, true);
+    wr(x, OSPI_FCR, OSPI_SR_SMF);
 }
 
 static void hal_receive(fx *x, uint8_t *buf)
 {
-    uint32_t ar = rd(x, AR), ir = rd(x, IR);
-    uint32_t n = rd(x, DLR) + 1;
+    uint32_t ar = rd(x, OSPI_AR), ir = rd(x, OSPI_IR);
+    uint32_t n = rd(x, OSPI_DLR) + 1;
     set_fmode(x, 1);
-    if (rd(x, CCR) & CCR_ADMODE_MASK)
-        wr(x, AR, ar);
+    if (rd(x, OSPI_CCR) & OSPI_CCR_ADMODE_MASK)
+        wr(x, OSPI_AR, ar);
     else
-        wr(x, IR, ir);
+        wr(x, OSPI_IR, ir);
     for (uint32_t i = 0; i < n; i++) {
-        wait_flag(x, SR_FTF | SR_TCF, true);
-        buf[i] = (uint8_t)se_octospi_read(&x->o, DR, 1);
+        wait_flag(x, OSPI_SR_FTF | OSPI_SR_TCF, true);
+        buf[i] = (uint8_t)se_octospi_read(&x->o, OSPI_DR, 1);
     }
-    wait_flag(x, SR_TCF, true);
-    wr(x, FCR, SR_TCF);
+    wait_flag(x, OSPI_SR_TCF, true);
+    wr(x, OSPI_FCR, OSPI_SR_TCF);
 }
 
 static void hal_transmit(fx *x, const uint8_t *buf)
 {
-    uint32_t n = rd(x, DLR) + 1;
+    uint32_t n = rd(x, OSPI_DLR) + 1;
     set_fmode(x, 0);
     for (uint32_t i = 0; i < n; i++) {
-        wait_flag(x, SR_FTF, true);
-        se_octospi_write(&x->o, DR, buf[i], 1);
+        wait_flag(x, OSPI_SR_FTF, true);
+        se_octospi_write(&x->o, OSPI_DR, buf[i], 1);
     }
-    wait_flag(x, SR_TCF, true);
-    wr(x, FCR, SR_TCF);
+    wait_flag(x, OSPI_SR_TCF, true);
+    wr(x, OSPI_FCR, OSPI_SR_TCF);
 }
 
 static void hal_memory_mapped(fx *x)
 {
-    wait_flag(x, SR_BUSY, false);
-    set_bits(x, CR, CR_TCEN | CR_FMODE_MASK, CR_FMODE(3));
+    wait_flag(x, OSPI_SR_BUSY, false);
+    set_bits(x, OSPI_CR, OSPI_CR_TCEN | OSPI_CR_FMODE_MASK, OSPI_CR_FMODE(3));
 }
 
 static void hal_abort(fx *x)
 {
-    if (rd(x, SR) & SR_BUSY) {
-        set_bits(x, CR, 0, CR_ABORT);
-        wait_flag(x, SR_TCF, true);
-        wr(x, FCR, SR_TCF);
-        wait_flag(x, SR_BUSY, false);
+    if (rd(x, OSPI_SR) & OSPI_SR_BUSY) {
+        set_bits(x, OSPI_CR, 0, OSPI_CR_ABORT);
+        wait_flag(x, OSPI_SR_TCF, true);
+        wr(x, OSPI_FCR, OSPI_SR_TCF);
+        wait_flag(x, OSPI_SR_BUSY, false);
     }
 }
 
@@ -336,10 +286,10 @@ static void hal_abort(fx *x)
 static void test_reset_values_are_all_zero(void **state)
 {
     fx *x = *state;
-    static const uint32_t offs[] = {CR,  DCR1, DCR2, DCR3,  DCR4,  SR,    FCR,   DLR,
-                                    AR,  DR,   PSMKR, PSMAR, PIR,  CCR,   TCR,   IR,
-                                    ABR, LPTR, WPCCR, WPTCR, WPIR, WPABR, WCCR,  WTCR,
-                                    WIR, WABR, HLCR};
+    static const uint32_t offs[] = {OSPI_CR,  OSPI_DCR1, OSPI_DCR2, OSPI_DCR3,  OSPI_DCR4,  OSPI_SR,    OSPI_FCR,   OSPI_DLR,
+                                    OSPI_AR,  OSPI_DR,   OSPI_PSMKR, OSPI_PSMAR, OSPI_PIR,  OSPI_CCR,   OSPI_TCR,   OSPI_IR,
+                                    OSPI_ABR, OSPI_LPTR, OSPI_WPCCR, OSPI_WPTCR, OSPI_WPIR, OSPI_WPABR, OSPI_WCCR,  OSPI_WTCR,
+                                    OSPI_WIR, OSPI_WABR, OSPI_HLCR};
     for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++)
         assert_int_equal(rd(x, offs[i]), 0);
     assert_int_equal(x->chip.n, 0);
@@ -360,14 +310,14 @@ static void test_unknown_offset_reads_zero_and_is_logged_once(void **state)
 static void test_sub_word_register_access_uses_its_lanes(void **state)
 {
     fx *x = *state;
-    se_octospi_class.write(&x->o, DCR1 + 2, 0x19, 1); /* DEVSIZE */
-    se_octospi_class.write(&x->o, DCR1 + 1, 0x01, 1); /* CSHT */
-    assert_int_equal(se_octospi_class.read(&x->o, DCR1, 4), 0x00190100u);
-    assert_int_equal(se_octospi_class.read(&x->o, DCR1 + 2, 2), 0x0019u);
-    wr(x, CCR, 0xFFFFFFFFu); /* reserved bits stay 0 */
-    assert_int_equal(rd(x, CCR), 0xAF3F3F3Fu);
-    wr(x, SR, 0xFFFFFFFFu); /* read-only */
-    assert_int_equal(rd(x, SR), 0);
+    se_octospi_class.write(&x->o, OSPI_DCR1 + 2, 0x19, 1); /* DEVSIZE */
+    se_octospi_class.write(&x->o, OSPI_DCR1 + 1, 0x01, 1); /* CSHT */
+    assert_int_equal(se_octospi_class.read(&x->o, OSPI_DCR1, 4), 0x00190100u);
+    assert_int_equal(se_octospi_class.read(&x->o, OSPI_DCR1 + 2, 2), 0x0019u);
+    wr(x, OSPI_CCR, 0xFFFFFFFFu); /* reserved bits stay 0 */
+    assert_int_equal(rd(x, OSPI_CCR), 0xAF3F3F3Fu);
+    wr(x, OSPI_SR, 0xFFFFFFFFu); /* read-only */
+    assert_int_equal(rd(x, OSPI_SR), 0);
     assert_int_equal(se_octospi_device_size(&x->o), 64u << 20);
 }
 
@@ -377,55 +327,55 @@ static void test_ir_write_starts_a_command_without_address_or_data(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, CCR, CCR_SPI_INST);
+    wr(x, OSPI_CCR, CCR_SPI_INST);
     assert_int_equal(x->chip.n, 0);
-    wr(x, IR, 0x66);
+    wr(x, OSPI_IR, 0x66);
     assert_int_equal(x->chip.n, 1);
     assert_int_equal(x->chip.fr[0].f.inst_value, 0x66);
-    assert_int_equal(rd(x, SR) & (SR_TCF | SR_BUSY), SR_TCF);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TCF | OSPI_SR_BUSY), OSPI_SR_TCF);
 }
 
 static void test_ar_write_starts_a_command_with_an_address(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, CCR, 0x00003101u); /* SPI, 32-bit address, no data */
-    wr(x, IR, 0x21);
+    wr(x, OSPI_CCR, 0x00003101u); /* SPI, 32-bit address, no data */
+    wr(x, OSPI_IR, 0x21);
     assert_int_equal(x->chip.n, 0);
-    wr(x, AR, 0x2000);
+    wr(x, OSPI_AR, 0x2000);
     assert_int_equal(x->chip.n, 1);
     assert_int_equal(x->chip.fr[0].f.addr_value, 0x2000);
-    assert_true(rd(x, SR) & SR_TCF);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_TCF);
 }
 
 static void test_ir_and_ar_writes_with_fmode00_and_dmode_set_send_nothing(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, DLR, 0);
-    wr(x, CCR, CCR_SPI_WRCR2);
-    wr(x, IR, 0x72);
-    wr(x, AR, 0x300);
-    wr(x, CCR, CCR_SPI_RDSR); /* no address: the IR write is the candidate */
-    wr(x, IR, 0x05);
+    wr(x, OSPI_DLR, 0);
+    wr(x, OSPI_CCR, CCR_SPI_WRCR2);
+    wr(x, OSPI_IR, 0x72);
+    wr(x, OSPI_AR, 0x300);
+    wr(x, OSPI_CCR, CCR_SPI_RDSR); /* no address: the OSPI_IR write is the candidate */
+    wr(x, OSPI_IR, 0x05);
     assert_int_equal(x->chip.n, 0);
-    assert_int_equal(rd(x, SR) & (SR_TCF | SR_BUSY), 0);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TCF | OSPI_SR_BUSY), 0);
 }
 
 static void test_first_dr_write_starts_an_indirect_write(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, DLR, 1);
-    wr(x, CCR, CCR_SPI_WRCR2);
-    wr(x, IR, 0x72);
-    wr(x, AR, 0x300);
-    se_octospi_write(&x->o, DR, 0xAA, 1);
+    wr(x, OSPI_DLR, 1);
+    wr(x, OSPI_CCR, CCR_SPI_WRCR2);
+    wr(x, OSPI_IR, 0x72);
+    wr(x, OSPI_AR, 0x300);
+    se_octospi_write(&x->o, OSPI_DR, 0xAA, 1);
     assert_int_equal(x->chip.n, 0);
-    assert_true(rd(x, SR) & SR_BUSY);
-    se_octospi_write(&x->o, DR, 0xBB, 1);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_BUSY);
+    se_octospi_write(&x->o, OSPI_DR, 0xBB, 1);
     assert_int_equal(x->chip.n, 1);
-    assert_false(rd(x, SR) & SR_BUSY);
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_BUSY);
 }
 
 static void test_ir_write_starts_a_read_without_address_in_fmode01(void **state)
@@ -435,14 +385,14 @@ static void test_ir_write_starts_a_read_without_address_in_fmode01(void **state)
     x->chip.status[0] = 0x00C2853Au;
     x->chip.nstatus = 1;
     set_fmode(x, 1);
-    wr(x, DLR, 2);
-    wr(x, CCR, CCR_SPI_RDSR);
+    wr(x, OSPI_DLR, 2);
+    wr(x, OSPI_CCR, CCR_SPI_RDSR);
     assert_int_equal(x->chip.n, 0);
-    wr(x, IR, 0x9F);
+    wr(x, OSPI_IR, 0x9F);
     assert_int_equal(x->chip.n, 1);
     assert_int_equal(x->chip.fr[0].f.len, 3);
     assert_false(x->chip.fr[0].f.write);
-    assert_int_equal(SR_FLEVEL(rd(x, SR)), 3);
+    assert_int_equal(OSPI_SR_FLEVEL(rd(x, OSPI_SR)), 3);
 }
 
 static void test_ar_write_starts_auto_polling_with_an_address(void **state)
@@ -450,25 +400,25 @@ static void test_ar_write_starts_auto_polling_with_an_address(void **state)
     fx *x = *state;
     dk_init(x);
     x->chip.nstatus = 1; /* status 0: WIP clear */
-    set_bits(x, CR, 0, CR_APMS | CR_FMODE(2));
-    wr(x, PSMKR, 0x01);
-    wr(x, DLR, 1);
-    wr(x, CCR, CCR_OPI_DTR_READ);
-    wr(x, IR, 0x05FA);
+    set_bits(x, OSPI_CR, 0, OSPI_CR_APMS | OSPI_CR_FMODE(2));
+    wr(x, OSPI_PSMKR, 0x01);
+    wr(x, OSPI_DLR, 1);
+    wr(x, OSPI_CCR, CCR_OPI_DTR_READ);
+    wr(x, OSPI_IR, 0x05FA);
     assert_int_equal(x->chip.n, 0);
-    wr(x, AR, 0);
+    wr(x, OSPI_AR, 0);
     assert_int_equal(x->chip.n, 1);
-    assert_true(rd(x, SR) & SR_SMF);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_SMF);
 }
 
 static void test_trigger_with_en_0_sends_nothing_and_is_logged(void **state)
 {
     fx *x = *state;
-    wr(x, DCR1, DCR1_DK);
-    wr(x, CCR, CCR_SPI_INST);
-    wr(x, IR, 0x66);
+    wr(x, OSPI_DCR1, DCR1_DK);
+    wr(x, OSPI_CCR, CCR_SPI_INST);
+    wr(x, OSPI_IR, 0x66);
     assert_int_equal(x->chip.n, 0);
-    assert_int_equal(rd(x, SR) & SR_TCF, 0);
+    assert_int_equal(rd(x, OSPI_SR) & OSPI_SR_TCF, 0);
     assert_int_equal(logs_with(x, "CR.EN=0: nothing is sent"), 1);
 }
 
@@ -489,7 +439,7 @@ static void test_golden_spi_instruction_only_frame(void **state)
     assert_int_equal(f->dummy_cycles, 0);
     assert_false(f->dqs);
     assert_int_equal(f->len, 0);
-    assert_int_equal(rd(x, SR) & SR_TCF, 0); /* cleared by the command's FCR write */
+    assert_int_equal(rd(x, OSPI_SR) & OSPI_SR_TCF, 0); /* cleared by the command's OSPI_FCR write */
 }
 
 static void test_golden_spi_rdsr_poll_frame(void **state)
@@ -567,7 +517,7 @@ static void test_golden_opi_dtr_register_read_frame(void **state)
     dk_init(x);
     uint8_t id[3];
     hal_command(x, &(cmd){.ccr = CCR_OPI_DTR_READ, .dcyc = 5, .ir = 0x8E71, .ar = 0, .nbdata = 2});
-    assert_int_equal(rd(x, TCR), 0x10000005u);
+    assert_int_equal(rd(x, OSPI_TCR), 0x10000005u);
     uint8_t cr2[2];
     hal_receive(x, cr2);
     hal_command(x, &(cmd){.ccr = CCR_OPI_DTR_READ, .dcyc = 5, .ir = 0x9F60, .ar = 0, .nbdata = 3});
@@ -596,8 +546,8 @@ static void test_golden_memory_mapped_frames(void **state)
     dk_init(x);
     hal_command(x, &(cmd){.ccr = CCR_OPI_DTR_READ, .dcyc = 6, .ir = 0xEE11, .nbdata = 1});
     hal_command(x, &(cmd){.ccr = WCCR_OPI_DTR_WRITE, .ir = 0x12ED, .nbdata = 1, .write_cfg = true});
-    assert_int_equal(rd(x, CCR), CCR_OPI_DTR_READ);
-    assert_int_equal(rd(x, WCCR), WCCR_OPI_DTR_WRITE);
+    assert_int_equal(rd(x, OSPI_CCR), CCR_OPI_DTR_READ);
+    assert_int_equal(rd(x, OSPI_WCCR), WCCR_OPI_DTR_WRITE);
     assert_int_equal(x->chip.n, 0);
     hal_memory_mapped(x);
     assert_int_equal(x->chip.n, 0);
@@ -633,10 +583,10 @@ static void test_alternate_bytes_and_sizes_follow_ccr(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, ABR, 0xFFA5A5A5u);
-    wr(x, CCR, 0x00232201u); /* IMODE 1; ADMODE 2 lines, 24-bit; ABMODE 4 lines, 24-bit */
-    wr(x, IR, 0xEB);
-    wr(x, AR, 0x00ABCDEFu);
+    wr(x, OSPI_ABR, 0xFFA5A5A5u);
+    wr(x, OSPI_CCR, 0x00232201u); /* IMODE 1; ADMODE 2 lines, 24-bit; ABMODE 4 lines, 24-bit */
+    wr(x, OSPI_IR, 0xEB);
+    wr(x, OSPI_AR, 0x00ABCDEFu);
     const se_flash_frame *f = &x->chip.fr[0].f;
     assert_phase(f->addr, 2, false, 3);
     assert_int_equal(f->addr_value, 0xABCDEF);
@@ -648,8 +598,8 @@ static void test_reserved_mode_leaves_the_phase_out_and_is_logged(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, CCR, 0x00000005u); /* IMODE 101 */
-    wr(x, IR, 0x66);
+    wr(x, OSPI_CCR, 0x00000005u); /* IMODE 101 */
+    wr(x, OSPI_IR, 0x66);
     assert_int_equal(x->chip.fr[0].f.inst.lines, 0);
     assert_int_equal(logs_with(x, "reserved xMODE value 5"), 1);
 }
@@ -660,17 +610,17 @@ static void test_indirect_write_collects_dlr_plus_1_bytes_then_sends_one_frame(v
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, DLR, 6);
-    wr(x, CCR, WCCR_OPI_DTR_WRITE); /* PP in DOPI: 8-line DTR address and data */
-    wr(x, IR, 0x12ED);
-    wr(x, AR, 0x1000);
-    se_octospi_write(&x->o, DR, 0x11, 1);
-    uint32_t sr = rd(x, SR);
-    assert_int_equal(sr & (SR_BUSY | SR_FTF | SR_TCF), SR_BUSY | SR_FTF);
-    assert_int_equal(SR_FLEVEL(sr), 0);
-    se_octospi_write(&x->o, DR, 0x3322, 2);
+    wr(x, OSPI_DLR, 6);
+    wr(x, OSPI_CCR, WCCR_OPI_DTR_WRITE); /* PP in DOPI: 8-line DTR address and data */
+    wr(x, OSPI_IR, 0x12ED);
+    wr(x, OSPI_AR, 0x1000);
+    se_octospi_write(&x->o, OSPI_DR, 0x11, 1);
+    uint32_t sr = rd(x, OSPI_SR);
+    assert_int_equal(sr & (OSPI_SR_BUSY | OSPI_SR_FTF | OSPI_SR_TCF), OSPI_SR_BUSY | OSPI_SR_FTF);
+    assert_int_equal(OSPI_SR_FLEVEL(sr), 0);
+    se_octospi_write(&x->o, OSPI_DR, 0x3322, 2);
     assert_int_equal(x->chip.n, 0);
-    wr(x, DR, 0x77665544u);
+    wr(x, OSPI_DR, 0x77665544u);
     assert_int_equal(x->chip.n, 1);
     const rec *r = &x->chip.fr[0];
     assert_true(r->f.write);
@@ -678,18 +628,18 @@ static void test_indirect_write_collects_dlr_plus_1_bytes_then_sends_one_frame(v
     assert_int_equal(r->f.len, 7);
     static const uint8_t want[7] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
     assert_memory_equal(r->data, want, 7);
-    assert_int_equal(rd(x, SR) & (SR_BUSY | SR_TCF), SR_TCF);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_BUSY | OSPI_SR_TCF), OSPI_SR_TCF);
 }
 
 static void test_indirect_write_drops_bytes_beyond_dlr_and_reports_it(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, DLR, 0);
-    wr(x, CCR, CCR_SPI_WRCR2);
-    wr(x, IR, 0x72);
-    wr(x, AR, 0);
-    wr(x, DR, 0x44332211u);
+    wr(x, OSPI_DLR, 0);
+    wr(x, OSPI_CCR, CCR_SPI_WRCR2);
+    wr(x, OSPI_IR, 0x72);
+    wr(x, OSPI_AR, 0);
+    wr(x, OSPI_DR, 0x44332211u);
     assert_int_equal(x->chip.n, 1);
     assert_int_equal(x->chip.fr[0].f.len, 1);
     assert_int_equal(x->chip.fr[0].data[0], 0x11);
@@ -700,29 +650,29 @@ static void test_indirect_write_longer_than_a_frame_is_split_and_reported(void *
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, DLR, SE_OCTOSPI_FRAME_MAX + 3);
-    wr(x, CCR, CCR_SPI_WRCR2);
-    wr(x, IR, 0x02);
-    wr(x, AR, 0x100);
+    wr(x, OSPI_DLR, SE_OCTOSPI_FRAME_MAX + 3);
+    wr(x, OSPI_CCR, CCR_SPI_WRCR2);
+    wr(x, OSPI_IR, 0x02);
+    wr(x, OSPI_AR, 0x100);
     for (uint32_t i = 0; i < SE_OCTOSPI_FRAME_MAX + 4; i++)
-        se_octospi_write(&x->o, DR, i & 0xFF, 1);
+        se_octospi_write(&x->o, OSPI_DR, i & 0xFF, 1);
     assert_int_equal(x->chip.n, 2);
     assert_int_equal(x->chip.fr[0].f.len, SE_OCTOSPI_FRAME_MAX);
     assert_int_equal(x->chip.fr[1].f.addr_value, 0x100 + SE_OCTOSPI_FRAME_MAX);
     assert_int_equal(x->chip.fr[1].f.len, 4);
     assert_int_equal(logs_with(x, "several frames"), 1);
-    assert_true(rd(x, SR) & SR_TCF);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_TCF);
 }
 
 /* ---- indirect read ---------------------------------------------------------------------- */
 
 static void start_read(fx *x, uint32_t addr, uint32_t n)
 {
-    wr(x, DLR, n - 1);
-    wr(x, CCR, 0x01003101u); /* SPI read with a 32-bit address */
-    wr(x, IR, 0x13);
+    wr(x, OSPI_DLR, n - 1);
+    wr(x, OSPI_CCR, 0x01003101u); /* SPI read with a 32-bit address */
+    wr(x, OSPI_IR, 0x13);
     set_fmode(x, 1);
-    wr(x, AR, addr);
+    wr(x, OSPI_AR, addr);
 }
 
 static void test_indirect_read_streams_through_the_fifo_by_byte_halfword_and_word(void **state)
@@ -732,21 +682,21 @@ static void test_indirect_read_streams_through_the_fifo_by_byte_halfword_and_wor
     start_read(x, 0x40, 7);
     assert_int_equal(x->chip.n, 1); /* one frame at the start */
     assert_int_equal(x->chip.fr[0].f.len, 7);
-    uint32_t sr = rd(x, SR);
-    assert_int_equal(SR_FLEVEL(sr), 7);
-    assert_int_equal(sr & (SR_BUSY | SR_FTF | SR_TCF), SR_BUSY | SR_FTF | SR_TCF);
-    uint32_t w = rd(x, DR);
+    uint32_t sr = rd(x, OSPI_SR);
+    assert_int_equal(OSPI_SR_FLEVEL(sr), 7);
+    assert_int_equal(sr & (OSPI_SR_BUSY | OSPI_SR_FTF | OSPI_SR_TCF), OSPI_SR_BUSY | OSPI_SR_FTF | OSPI_SR_TCF);
+    uint32_t w = rd(x, OSPI_DR);
     assert_int_equal(w, (uint32_t)pattern(0x40) | (uint32_t)pattern(0x41) << 8 |
                             (uint32_t)pattern(0x42) << 16 | (uint32_t)pattern(0x43) << 24);
-    assert_int_equal(SR_FLEVEL(rd(x, SR)), 3);
-    assert_int_equal(se_octospi_read(&x->o, DR, 2),
+    assert_int_equal(OSPI_SR_FLEVEL(rd(x, OSPI_SR)), 3);
+    assert_int_equal(se_octospi_read(&x->o, OSPI_DR, 2),
                      (uint32_t)pattern(0x44) | (uint32_t)pattern(0x45) << 8);
-    assert_int_equal(SR_FLEVEL(rd(x, SR)), 1);
-    assert_true(rd(x, SR) & SR_BUSY);
-    assert_int_equal(se_octospi_read(&x->o, DR, 1), pattern(0x46));
-    sr = rd(x, SR);
-    assert_int_equal(SR_FLEVEL(sr), 0);
-    assert_int_equal(sr & (SR_BUSY | SR_FTF | SR_TCF), SR_TCF);
+    assert_int_equal(OSPI_SR_FLEVEL(rd(x, OSPI_SR)), 1);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_BUSY);
+    assert_int_equal(se_octospi_read(&x->o, OSPI_DR, 1), pattern(0x46));
+    sr = rd(x, OSPI_SR);
+    assert_int_equal(OSPI_SR_FLEVEL(sr), 0);
+    assert_int_equal(sr & (OSPI_SR_BUSY | OSPI_SR_FTF | OSPI_SR_TCF), OSPI_SR_TCF);
     assert_int_equal(x->chip.n, 1);
 }
 
@@ -756,13 +706,13 @@ static void test_dma_request_follows_dmaen_and_the_transfer(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, DLR, 3);
-    wr(x, CCR, WCCR_OPI_DTR_WRITE);
-    wr(x, IR, 0x12ED);
-    wr(x, AR, 0x1000);
+    wr(x, OSPI_DLR, 3);
+    wr(x, OSPI_CCR, WCCR_OPI_DTR_WRITE);
+    wr(x, OSPI_IR, 0x12ED);
+    wr(x, OSPI_AR, 0x1000);
     assert_int_equal(se_octospi_dma_ready(&x->o), 0); /* DMAEN = 0 */
-    wr(x, CR, rd(x, CR) | CR_DMAEN);
-    assert_int_equal(se_octospi_dma_ready(&x->o), 4); /* a write waiting for DLR+1 bytes */
+    wr(x, OSPI_CR, rd(x, OSPI_CR) | OSPI_CR_DMAEN);
+    assert_int_equal(se_octospi_dma_ready(&x->o), 4); /* a write waiting for OSPI_DLR+1 bytes */
     uint8_t two[2] = {0x11, 0x22};
     se_octospi_dr_stream(&x->o, two, 2, true);        /* what the DMA moves */
     assert_int_equal(se_octospi_dma_ready(&x->o), 2);
@@ -770,12 +720,12 @@ static void test_dma_request_follows_dmaen_and_the_transfer(void **state)
     assert_int_equal(x->chip.n, 1);
     assert_int_equal(x->chip.fr[0].f.len, 4);
     assert_int_equal(se_octospi_dma_ready(&x->o), 4); /* done: the next transfer may start */
-    wr(x, CR, rd(x, CR) & ~CR_DMAEN);
+    wr(x, OSPI_CR, rd(x, OSPI_CR) & ~OSPI_CR_DMAEN);
     assert_int_equal(se_octospi_dma_ready(&x->o), 0);
     /* a read: up while bytes are left to deliver */
     start_read(x, 0x40, 5);
     assert_int_equal(se_octospi_dma_ready(&x->o), 0);
-    wr(x, CR, rd(x, CR) | CR_DMAEN);
+    wr(x, OSPI_CR, rd(x, OSPI_CR) | OSPI_CR_DMAEN);
     assert_int_equal(se_octospi_dma_ready(&x->o), 5);
     uint8_t got[5];
     se_octospi_dr_stream(&x->o, got, 5, false);
@@ -783,7 +733,7 @@ static void test_dma_request_follows_dmaen_and_the_transfer(void **state)
         assert_int_equal(got[i], pattern(0x40 + i));
     assert_int_equal(se_octospi_dma_ready(&x->o), 0);
     /* nothing to move in memory-mapped mode */
-    wr(x, CR, (rd(x, CR) & ~CR_FMODE_MASK) | CR_FMODE(3));
+    wr(x, OSPI_CR, (rd(x, OSPI_CR) & ~OSPI_CR_FMODE_MASK) | OSPI_CR_FMODE(3));
     assert_int_equal(se_octospi_dma_ready(&x->o), 0);
 }
 
@@ -792,38 +742,38 @@ static void test_indirect_read_longer_than_the_fifo_sets_tcf_when_the_last_byte_
     fx *x = *state;
     dk_init(x);
     start_read(x, 0, 40);
-    uint32_t sr = rd(x, SR);
-    assert_int_equal(SR_FLEVEL(sr), 32);
-    assert_int_equal(sr & (SR_BUSY | SR_FTF | SR_TCF), SR_BUSY | SR_FTF);
-    rd(x, DR);
-    assert_int_equal(rd(x, SR) & SR_TCF, 0); /* 36 left: 4 still in the device */
-    rd(x, DR);
-    sr = rd(x, SR);
-    assert_int_equal(SR_FLEVEL(sr), 32);
-    assert_int_equal(sr & (SR_BUSY | SR_TCF), SR_BUSY | SR_TCF);
+    uint32_t sr = rd(x, OSPI_SR);
+    assert_int_equal(OSPI_SR_FLEVEL(sr), 32);
+    assert_int_equal(sr & (OSPI_SR_BUSY | OSPI_SR_FTF | OSPI_SR_TCF), OSPI_SR_BUSY | OSPI_SR_FTF);
+    rd(x, OSPI_DR);
+    assert_int_equal(rd(x, OSPI_SR) & OSPI_SR_TCF, 0); /* 36 left: 4 still in the device */
+    rd(x, OSPI_DR);
+    sr = rd(x, OSPI_SR);
+    assert_int_equal(OSPI_SR_FLEVEL(sr), 32);
+    assert_int_equal(sr & (OSPI_SR_BUSY | OSPI_SR_TCF), OSPI_SR_BUSY | OSPI_SR_TCF);
     for (int i = 0; i < 8; i++)
-        rd(x, DR);
-    sr = rd(x, SR);
-    assert_int_equal(SR_FLEVEL(sr), 0);
-    assert_int_equal(sr & (SR_BUSY | SR_FTF), 0);
+        rd(x, OSPI_DR);
+    sr = rd(x, OSPI_SR);
+    assert_int_equal(OSPI_SR_FLEVEL(sr), 0);
+    assert_int_equal(sr & (OSPI_SR_BUSY | OSPI_SR_FTF), 0);
 }
 
 static void test_ftf_follows_fthres_in_write_and_short_read(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    set_bits(x, CR, 0x1Fu << 8, CR_FTHRES(32));
-    assert_int_equal((rd(x, CR) >> 8) & 0x1F, 31);
-    assert_true(rd(x, SR) & SR_FTF); /* indirect write: 32 bytes free >= FTHRES+1 */
-    set_bits(x, CR, 0x1Fu << 8, CR_FTHRES(8));
+    set_bits(x, OSPI_CR, 0x1Fu << 8, OSPI_CR_FTHRES(32));
+    assert_int_equal((rd(x, OSPI_CR) >> 8) & 0x1F, 31);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_FTF); /* indirect write: 32 bytes free >= FTHRES+1 */
+    set_bits(x, OSPI_CR, 0x1Fu << 8, OSPI_CR_FTHRES(8));
     start_read(x, 0, 4);
     /* 4 valid bytes < 8, but the read from the device has finished (hardware.md B.4) */
-    assert_true(rd(x, SR) & SR_FTF);
-    rd(x, DR);
-    assert_false(rd(x, SR) & SR_FTF);
-    set_bits(x, CR, CR_EN, 0);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_FTF);
+    rd(x, OSPI_DR);
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_FTF);
+    set_bits(x, OSPI_CR, OSPI_CR_EN, 0);
     set_fmode(x, 0);
-    assert_false(rd(x, SR) & SR_FTF); /* EN=0: nothing flows */
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_FTF); /* EN=0: nothing flows */
 }
 
 static void test_dr_read_with_an_empty_fifo_returns_zero_and_is_logged(void **state)
@@ -831,8 +781,8 @@ static void test_dr_read_with_an_empty_fifo_returns_zero_and_is_logged(void **st
     fx *x = *state;
     dk_init(x);
     set_fmode(x, 1);
-    assert_int_equal(rd(x, DR), 0);
-    assert_int_equal(rd(x, DR), 0);
+    assert_int_equal(rd(x, OSPI_DR), 0);
+    assert_int_equal(rd(x, OSPI_DR), 0);
     assert_int_equal(logs_with(x, "empty FIFO and BUSY=0"), 1);
 }
 
@@ -842,10 +792,10 @@ static void test_tef_when_the_address_is_beyond_devsize_skips_the_transfer(void 
     dk_init(x);
     start_read(x, 64u << 20, 1);
     assert_int_equal(x->chip.n, 0);
-    assert_int_equal(rd(x, SR) & (SR_TEF | SR_BUSY | SR_TCF), SR_TEF);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TEF | OSPI_SR_BUSY | OSPI_SR_TCF), OSPI_SR_TEF);
     assert_int_equal(logs_with(x, "TEF set"), 1);
-    wr(x, FCR, SR_TEF);
-    assert_int_equal(rd(x, SR) & SR_TEF, 0);
+    wr(x, OSPI_FCR, OSPI_SR_TEF);
+    assert_int_equal(rd(x, OSPI_SR) & OSPI_SR_TEF, 0);
 }
 
 static void test_tef_when_address_plus_length_runs_past_the_device(void **state)
@@ -854,20 +804,20 @@ static void test_tef_when_address_plus_length_runs_past_the_device(void **state)
     dk_init(x);
     start_read(x, (64u << 20) - 2, 4);
     assert_int_equal(x->chip.n, 0);
-    assert_true(rd(x, SR) & SR_TEF);
-    wr(x, FCR, SR_TEF);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_TEF);
+    wr(x, OSPI_FCR, OSPI_SR_TEF);
     start_read(x, (64u << 20) - 4, 4); /* the last 4 bytes are fine */
     assert_int_equal(x->chip.n, 1);
-    assert_false(rd(x, SR) & SR_TEF);
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_TEF);
 }
 
 static void test_dlr_all_ones_reads_up_to_the_device_end(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    start_read(x, (64u << 20) - 5, 0); /* DLR = 0xFFFFFFFF */
+    start_read(x, (64u << 20) - 5, 0); /* OSPI_DLR = 0xFFFFFFFF */
     assert_int_equal(x->chip.fr[0].f.len, 5);
-    assert_int_equal(SR_FLEVEL(rd(x, SR)), 5);
+    assert_int_equal(OSPI_SR_FLEVEL(rd(x, OSPI_SR)), 5);
 }
 
 /* ---- automatic status polling ----------------------------------------------------------- */
@@ -875,13 +825,13 @@ static void test_dlr_all_ones_reads_up_to_the_device_end(void **state)
 static void start_poll_n(fx *x, uint32_t cr_bits, uint32_t mask, uint32_t match, uint32_t pir,
                          uint32_t nbytes)
 {
-    wr(x, PSMKR, mask);
-    wr(x, PSMAR, match);
-    wr(x, PIR, pir);
-    set_bits(x, CR, CR_PMM | CR_APMS | CR_FMODE_MASK, cr_bits | CR_FMODE(2));
-    wr(x, DLR, nbytes - 1);
-    wr(x, CCR, CCR_SPI_RDSR);
-    wr(x, IR, 0x05);
+    wr(x, OSPI_PSMKR, mask);
+    wr(x, OSPI_PSMAR, match);
+    wr(x, OSPI_PIR, pir);
+    set_bits(x, OSPI_CR, OSPI_CR_PMM | OSPI_CR_APMS | OSPI_CR_FMODE_MASK, cr_bits | OSPI_CR_FMODE(2));
+    wr(x, OSPI_DLR, nbytes - 1);
+    wr(x, OSPI_CCR, CCR_SPI_RDSR);
+    wr(x, OSPI_IR, 0x05);
 }
 
 static void start_poll(fx *x, uint32_t cr_bits, uint32_t mask, uint32_t match, uint32_t pir)
@@ -896,11 +846,11 @@ static void test_autopoll_and_match_sets_smf_and_apms_stops(void **state)
     x->chip.status[0] = 0x03; /* WIP|WEL */
     x->chip.status[1] = 0x02;
     x->chip.nstatus = 2;
-    start_poll(x, CR_APMS, 0x01, 0x00, 0);
-    uint32_t sr = rd(x, SR); /* PIR 0: a poll at each look */
-    assert_int_equal(sr & (SR_SMF | SR_BUSY), SR_SMF);
+    start_poll(x, OSPI_CR_APMS, 0x01, 0x00, 0);
+    uint32_t sr = rd(x, OSPI_SR); /* OSPI_PIR 0: a poll at each look */
+    assert_int_equal(sr & (OSPI_SR_SMF | OSPI_SR_BUSY), OSPI_SR_SMF);
     assert_int_equal(x->chip.n, 2);
-    rd(x, SR);
+    rd(x, OSPI_SR);
     assert_int_equal(x->chip.n, 2); /* stopped */
 }
 
@@ -911,15 +861,15 @@ static void test_autopoll_or_match_needs_any_masked_bit_equal(void **state)
     x->chip.status[0] = 0x00;
     x->chip.status[1] = 0x04;
     x->chip.nstatus = 2;
-    start_poll(x, CR_APMS | CR_PMM, 0x06, 0x06, 0);
+    start_poll(x, OSPI_CR_APMS | OSPI_CR_PMM, 0x06, 0x06, 0);
     assert_int_equal(x->chip.n, 1);
-    assert_int_equal(rd(x, SR) & (SR_SMF | SR_BUSY), SR_SMF);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_SMF | OSPI_SR_BUSY), OSPI_SR_SMF);
     assert_int_equal(x->chip.n, 2);
     /* AND with the same mask and match would not match 0x04 */
-    wr(x, FCR, SR_SMF);
+    wr(x, OSPI_FCR, OSPI_SR_SMF);
     x->chip.status_i = 1;
-    start_poll(x, CR_APMS, 0x06, 0x06, 0);
-    assert_int_equal(rd(x, SR) & (SR_SMF | SR_BUSY), SR_BUSY);
+    start_poll(x, OSPI_CR_APMS, 0x06, 0x06, 0);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_SMF | OSPI_SR_BUSY), OSPI_SR_BUSY);
 }
 
 static void test_autopoll_without_apms_keeps_polling_after_a_match(void **state)
@@ -928,11 +878,11 @@ static void test_autopoll_without_apms_keeps_polling_after_a_match(void **state)
     dk_init(x);
     x->chip.nstatus = 1;
     start_poll(x, 0, 0x01, 0x00, 0);
-    assert_int_equal(rd(x, SR) & (SR_SMF | SR_BUSY), SR_SMF | SR_BUSY);
-    rd(x, SR);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_SMF | OSPI_SR_BUSY), OSPI_SR_SMF | OSPI_SR_BUSY);
+    rd(x, OSPI_SR);
     assert_int_equal(x->chip.n, 3);
     hal_abort(x);
-    assert_false(rd(x, SR) & SR_BUSY);
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_BUSY);
 }
 
 static void test_smf_is_cleared_by_fcr(void **state)
@@ -940,10 +890,10 @@ static void test_smf_is_cleared_by_fcr(void **state)
     fx *x = *state;
     dk_init(x);
     x->chip.nstatus = 1;
-    start_poll(x, CR_APMS, 0x01, 0x00, 0);
-    assert_true(rd(x, SR) & SR_SMF);
-    wr(x, FCR, SR_SMF);
-    assert_false(rd(x, SR) & SR_SMF);
+    start_poll(x, OSPI_CR_APMS, 0x01, 0x00, 0);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_SMF);
+    wr(x, OSPI_FCR, OSPI_SR_SMF);
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_SMF);
 }
 
 static void test_autopoll_respects_the_pir_interval_in_virtual_time(void **state)
@@ -952,27 +902,27 @@ static void test_autopoll_respects_the_pir_interval_in_virtual_time(void **state
     dk_init(x);
     x->chip.status[0] = 0x01; /* WIP never clears */
     x->chip.nstatus = 1;
-    /* PIR 16 cycles at 110 MHz / 3: 436 ns */
+    /* OSPI_PIR 16 cycles at 110 MHz / 3: 436 ns */
     x->now = 1000;
-    start_poll(x, CR_APMS, 0x01, 0x00, 16);
+    start_poll(x, OSPI_CR_APMS, 0x01, 0x00, 16);
     assert_int_equal(x->chip.n, 1);
     x->now = 1100;
-    rd(x, SR);
+    rd(x, OSPI_SR);
     x->now = 1435;
-    rd(x, SR);
+    rd(x, OSPI_SR);
     assert_int_equal(x->chip.n, 1);
     x->now = 1436;
-    rd(x, SR);
+    rd(x, OSPI_SR);
     assert_int_equal(x->chip.n, 2);
     assert_int_equal(x->chip.fr[1].at_ns, 1436);
-    rd(x, SR);
+    rd(x, OSPI_SR);
     assert_int_equal(x->chip.n, 2);
     x->o.kernel_hz = 55000000; /* the machine lowered the kernel clock: 873 ns */
     x->now = 1436 + 500;
-    rd(x, SR);
+    rd(x, OSPI_SR);
     assert_int_equal(x->chip.n, 2);
     x->now = 1436 + 873;
-    rd(x, SR);
+    rd(x, OSPI_SR);
     assert_int_equal(x->chip.n, 3);
 }
 
@@ -982,14 +932,14 @@ static void test_autopoll_dr_returns_the_last_status_and_flevel_stays_0(void **s
     dk_init(x);
     x->chip.status[0] = 0xBBAA;
     x->chip.nstatus = 1;
-    start_poll_n(x, CR_APMS, 0x01, 0x00, 0, 2); /* DLR 1: two status bytes */
+    start_poll_n(x, OSPI_CR_APMS, 0x01, 0x00, 0, 2); /* OSPI_DLR 1: two status bytes */
     assert_int_equal(x->chip.fr[0].f.len, 2);
-    uint32_t sr = rd(x, SR);
-    assert_int_equal(sr & (SR_SMF | SR_FTF | SR_BUSY), SR_SMF | SR_FTF);
-    assert_int_equal(SR_FLEVEL(sr), 0);
-    assert_int_equal(rd(x, DR), 0xBBAA); /* unmasked */
-    assert_false(rd(x, SR) & SR_FTF);    /* cleared by the DR read */
-    assert_int_equal(se_octospi_read(&x->o, DR, 1), 0xAA);
+    uint32_t sr = rd(x, OSPI_SR);
+    assert_int_equal(sr & (OSPI_SR_SMF | OSPI_SR_FTF | OSPI_SR_BUSY), OSPI_SR_SMF | OSPI_SR_FTF);
+    assert_int_equal(OSPI_SR_FLEVEL(sr), 0);
+    assert_int_equal(rd(x, OSPI_DR), 0xBBAA); /* unmasked */
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_FTF);    /* cleared by the OSPI_DR read */
+    assert_int_equal(se_octospi_read(&x->o, OSPI_DR, 1), 0xAA);
     assert_int_equal(x->chip.n, 1);
 }
 
@@ -1009,7 +959,7 @@ static void test_memory_mapped_read_sends_a_read_frame_at_the_offset(void **stat
 {
     fx *x = *state;
     mmap_setup(x);
-    assert_false(rd(x, SR) & SR_BUSY);
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_BUSY);
     assert_int_equal(se_octospi_mem_read(&x->o, 0x123457, 1), pattern(0x123457));
     assert_int_equal(se_octospi_mem_read(&x->o, 0x123458, 1), pattern(0x123458));
     assert_int_equal(se_octospi_mem_read(&x->o, 0x10, 2),
@@ -1019,9 +969,9 @@ static void test_memory_mapped_read_sends_a_read_frame_at_the_offset(void **stat
     assert_int_equal(x->chip.fr[0].f.len, 32);
     assert_int_equal(x->chip.fr[1].f.addr_value, 0x0);
     assert_int_equal(x->chip.fr[1].f.len, 32);
-    assert_true(rd(x, SR) & SR_BUSY);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_BUSY);
     x->now += 1000000000ull; /* TCEN=0: nCS stays low until ABORT */
-    assert_true(rd(x, SR) & SR_BUSY);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_BUSY);
 }
 
 static void test_memory_mapped_write_sends_a_wccr_frame(void **state)
@@ -1037,7 +987,7 @@ static void test_memory_mapped_write_sends_a_wccr_frame(void **state)
     assert_int_equal(r->f.len, 4);
     static const uint8_t want[4] = {0x11, 0x22, 0x33, 0x44};
     assert_memory_equal(r->data, want, 4);
-    assert_true(rd(x, SR) & SR_BUSY);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_BUSY);
 }
 
 static void test_memory_mapped_access_refused_outside_mmap_mode_or_devsize(void **state)
@@ -1053,7 +1003,7 @@ static void test_memory_mapped_access_refused_outside_mmap_mode_or_devsize(void 
     assert_false(se_octospi_mem_ok(&x->o, 64u << 20));
     assert_int_equal(se_octospi_mem_read(&x->o, 64u << 20, 4), 0);
     assert_int_equal(logs_with(x, "beyond the 67108864-byte device"), 1);
-    set_bits(x, CR, CR_EN, 0);
+    set_bits(x, OSPI_CR, OSPI_CR_EN, 0);
     assert_false(se_octospi_mem_ok(&x->o, 0));
     assert_int_equal(se_octospi_mem_read(&x->o, 0, 4), 0);
     assert_int_equal(logs_with(x, "with CR.EN=0"), 1);
@@ -1065,18 +1015,18 @@ static void test_memory_mapped_timeout_sets_tof_and_clears_busy(void **state)
     fx *x = *state;
     mmap_setup(x);
     hal_abort(x);
-    set_bits(x, CR, 0, CR_TCEN);
-    wr(x, LPTR, 110); /* 110 cycles at 36.67 MHz: 3 us */
+    set_bits(x, OSPI_CR, 0, OSPI_CR_TCEN);
+    wr(x, OSPI_LPTR, 110); /* 110 cycles at 36.67 MHz: 3 us */
     x->now = 10000;
     se_octospi_mem_read(&x->o, 0, 4);
     x->now = 12999;
-    assert_int_equal(rd(x, SR) & (SR_BUSY | SR_TOF), SR_BUSY);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_BUSY | OSPI_SR_TOF), OSPI_SR_BUSY);
     x->now = 13000;
-    assert_int_equal(rd(x, SR) & (SR_BUSY | SR_TOF), SR_TOF);
-    wr(x, FCR, SR_TOF);
-    assert_int_equal(rd(x, SR) & SR_TOF, 0);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_BUSY | OSPI_SR_TOF), OSPI_SR_TOF);
+    wr(x, OSPI_FCR, OSPI_SR_TOF);
+    assert_int_equal(rd(x, OSPI_SR) & OSPI_SR_TOF, 0);
     se_octospi_mem_read(&x->o, 4, 4); /* the next access selects the chip again */
-    assert_true(rd(x, SR) & SR_BUSY);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_BUSY);
 }
 
 /* ---- ABORT, EN, BUSY -------------------------------------------------------------------- */
@@ -1086,35 +1036,35 @@ static void test_abort_sets_tcf_clears_busy_and_reads_0(void **state)
     fx *x = *state;
     mmap_setup(x);
     se_octospi_mem_read(&x->o, 0, 4);
-    assert_true(rd(x, SR) & SR_BUSY);
-    set_bits(x, CR, 0, CR_ABORT);
-    assert_int_equal(rd(x, CR) & CR_ABORT, 0);
-    assert_int_equal(rd(x, SR) & (SR_TCF | SR_BUSY), SR_TCF);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_BUSY);
+    set_bits(x, OSPI_CR, 0, OSPI_CR_ABORT);
+    assert_int_equal(rd(x, OSPI_CR) & OSPI_CR_ABORT, 0);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TCF | OSPI_SR_BUSY), OSPI_SR_TCF);
     /* an indirect read in progress: the FIFO is flushed */
-    wr(x, FCR, SR_TCF);
+    wr(x, OSPI_FCR, OSPI_SR_TCF);
     start_read(x, 0, 40);
-    rd(x, DR);
-    set_bits(x, CR, 0, CR_ABORT);
-    uint32_t sr = rd(x, SR);
-    assert_int_equal(SR_FLEVEL(sr), 0);
-    assert_int_equal(sr & (SR_TCF | SR_BUSY), SR_TCF);
+    rd(x, OSPI_DR);
+    set_bits(x, OSPI_CR, 0, OSPI_CR_ABORT);
+    uint32_t sr = rd(x, OSPI_SR);
+    assert_int_equal(OSPI_SR_FLEVEL(sr), 0);
+    assert_int_equal(sr & (OSPI_SR_TCF | OSPI_SR_BUSY), OSPI_SR_TCF);
 }
 
 static void test_abort_during_indirect_write_sends_the_bytes_written(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    wr(x, DLR, 255);
-    wr(x, CCR, CCR_SPI_WRCR2);
-    wr(x, IR, 0x02);
-    wr(x, AR, 0x80);
-    wr(x, DR, 0x04030201u);
+    wr(x, OSPI_DLR, 255);
+    wr(x, OSPI_CCR, CCR_SPI_WRCR2);
+    wr(x, OSPI_IR, 0x02);
+    wr(x, OSPI_AR, 0x80);
+    wr(x, OSPI_DR, 0x04030201u);
     assert_int_equal(x->chip.n, 0);
-    set_bits(x, CR, 0, CR_ABORT);
+    set_bits(x, OSPI_CR, 0, OSPI_CR_ABORT);
     assert_int_equal(x->chip.n, 1);
     assert_int_equal(x->chip.fr[0].f.len, 4);
     assert_int_equal(x->chip.fr[0].data[3], 0x04);
-    assert_int_equal(rd(x, SR) & (SR_TCF | SR_BUSY), SR_TCF);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TCF | OSPI_SR_BUSY), OSPI_SR_TCF);
 }
 
 static void test_en_0_stops_the_operation(void **state)
@@ -1122,17 +1072,17 @@ static void test_en_0_stops_the_operation(void **state)
     fx *x = *state;
     dk_init(x);
     start_read(x, 0, 100);
-    assert_true(rd(x, SR) & SR_BUSY);
-    set_bits(x, CR, CR_EN, 0);
-    uint32_t sr = rd(x, SR);
-    assert_int_equal(sr & SR_BUSY, 0);
-    assert_int_equal(SR_FLEVEL(sr), 0);
+    assert_true(rd(x, OSPI_SR) & OSPI_SR_BUSY);
+    set_bits(x, OSPI_CR, OSPI_CR_EN, 0);
+    uint32_t sr = rd(x, OSPI_SR);
+    assert_int_equal(sr & OSPI_SR_BUSY, 0);
+    assert_int_equal(OSPI_SR_FLEVEL(sr), 0);
     x->chip.nstatus = 1;
-    set_bits(x, CR, 0, CR_EN);
+    set_bits(x, OSPI_CR, 0, OSPI_CR_EN);
     start_poll(x, 0, 0x01, 0x00, 0);
-    set_bits(x, CR, CR_EN, 0);
+    set_bits(x, OSPI_CR, OSPI_CR_EN, 0);
     unsigned n = x->chip.n;
-    assert_false(rd(x, SR) & SR_BUSY);
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_BUSY);
     assert_int_equal(x->chip.n, n);
 }
 
@@ -1141,31 +1091,31 @@ static void test_config_writes_while_busy_are_ignored_and_logged(void **state)
     fx *x = *state;
     mmap_setup(x);
     se_octospi_mem_read(&x->o, 0, 4);
-    wr(x, CCR, CCR_SPI_INST);
-    wr(x, CCR, CCR_SPI_INST);
-    wr(x, IR, 0x66);
-    wr(x, DCR1, 0);
+    wr(x, OSPI_CCR, CCR_SPI_INST);
+    wr(x, OSPI_CCR, CCR_SPI_INST);
+    wr(x, OSPI_IR, 0x66);
+    wr(x, OSPI_DCR1, 0);
     set_fmode(x, 0);
-    assert_int_equal(rd(x, CCR), CCR_OPI_DTR_READ);
-    assert_int_equal(rd(x, IR), 0xEE11);
-    assert_int_equal(rd(x, DCR1), DCR1_DK);
-    assert_int_equal(rd(x, CR) & CR_FMODE_MASK, CR_FMODE(3));
+    assert_int_equal(rd(x, OSPI_CCR), CCR_OPI_DTR_READ);
+    assert_int_equal(rd(x, OSPI_IR), 0xEE11);
+    assert_int_equal(rd(x, OSPI_DCR1), DCR1_DK);
+    assert_int_equal(rd(x, OSPI_CR) & OSPI_CR_FMODE_MASK, OSPI_CR_FMODE(3));
     assert_int_equal(logs_with(x, ": write to CCR ignored while BUSY"), 1);
     assert_int_equal(logs_with(x, "write to IR ignored while BUSY"), 1);
     assert_int_equal(logs_with(x, "write to DCR1 ignored while BUSY"), 1);
     assert_int_equal(logs_with(x, "write to CR ignored while BUSY"), 1);
     assert_int_equal(x->chip.n, 1);
     hal_abort(x); /* ABORT is accepted while BUSY */
-    wr(x, CCR, CCR_SPI_INST);
-    assert_int_equal(rd(x, CCR), CCR_SPI_INST);
+    wr(x, OSPI_CCR, CCR_SPI_INST);
+    assert_int_equal(rd(x, OSPI_CCR), CCR_SPI_INST);
 }
 
 static void test_ar_write_ignored_in_memory_mapped_mode(void **state)
 {
     fx *x = *state;
     mmap_setup(x);
-    wr(x, AR, 0x1234);
-    assert_int_equal(rd(x, AR), 0);
+    wr(x, OSPI_AR, 0x1234);
+    assert_int_equal(rd(x, OSPI_AR), 0);
     assert_int_equal(logs_with(x, "write to AR ignored while FMODE=11"), 1);
 }
 
@@ -1175,15 +1125,15 @@ static void test_fcr_clears_flags_write_1_to_clear(void **state)
     dk_init(x);
     start_read(x, 64u << 20, 1);              /* TEF */
     hal_command(x, &(cmd){.ccr = CCR_SPI_INST, .ir = 0x06}); /* TCF set then cleared */
-    set_bits(x, CR, 0, CR_ABORT);             /* TCF */
-    assert_int_equal(rd(x, SR) & (SR_TEF | SR_TCF), SR_TEF | SR_TCF);
-    wr(x, FCR, SR_TCF);
-    assert_int_equal(rd(x, SR) & (SR_TEF | SR_TCF), SR_TEF);
-    wr(x, FCR, 0);
-    assert_int_equal(rd(x, SR) & SR_TEF, SR_TEF);
-    wr(x, FCR, 0x1B);
-    assert_int_equal(rd(x, SR) & (SR_TEF | SR_TCF | SR_SMF | SR_TOF), 0);
-    assert_int_equal(rd(x, FCR), 0);
+    set_bits(x, OSPI_CR, 0, OSPI_CR_ABORT);             /* TCF */
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TEF | OSPI_SR_TCF), OSPI_SR_TEF | OSPI_SR_TCF);
+    wr(x, OSPI_FCR, OSPI_SR_TCF);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TEF | OSPI_SR_TCF), OSPI_SR_TEF);
+    wr(x, OSPI_FCR, 0);
+    assert_int_equal(rd(x, OSPI_SR) & OSPI_SR_TEF, OSPI_SR_TEF);
+    wr(x, OSPI_FCR, 0x1B);
+    assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TEF | OSPI_SR_TCF | OSPI_SR_SMF | OSPI_SR_TOF), 0);
+    assert_int_equal(rd(x, OSPI_FCR), 0);
 }
 
 static void test_access_with_the_rcc_clock_off_is_logged_once(void **state)
@@ -1191,12 +1141,12 @@ static void test_access_with_the_rcc_clock_off_is_logged_once(void **state)
     fx *x = *state;
     x->clock = false;
     x->o.clock_enabled = &x->clock;
-    rd(x, SR);
-    wr(x, CR, CR_EN);
-    assert_int_equal(rd(x, CR), CR_EN); /* still performed */
+    rd(x, OSPI_SR);
+    wr(x, OSPI_CR, OSPI_CR_EN);
+    assert_int_equal(rd(x, OSPI_CR), OSPI_CR_EN); /* still performed */
     assert_int_equal(logs_with(x, "OCTOSPI accessed with RCC OSPI1EN=0"), 1);
     x->clock = true;
-    rd(x, SR);
+    rd(x, OSPI_SR);
     assert_int_equal(logs_with(x, "OSPI1EN=0"), 1);
 }
 
@@ -1206,7 +1156,7 @@ static void test_no_chip_reads_float_high_and_is_logged(void **state)
     se_octospi_connect(&x->o, (se_flash_port){NULL, NULL});
     dk_init(x);
     start_read(x, 0, 2);
-    assert_int_equal(se_octospi_read(&x->o, DR, 2), 0xFFFF);
+    assert_int_equal(se_octospi_read(&x->o, OSPI_DR, 2), 0xFFFF);
     assert_int_equal(logs_with(x, "no flash chip is connected"), 1);
 }
 
@@ -1243,9 +1193,9 @@ static void test_hal_like_sequence_command_autopoll_receive_mmap_abort(void **st
     assert_int_equal(x->chip.fr[4].f.len, 2);
     assert_int_equal(cr2[0], pattern(0));
     assert_int_equal(word & 0xFF, pattern(0x8000));
-    uint32_t sr = rd(x, SR);
-    assert_int_equal(sr & (SR_BUSY | SR_TCF | SR_TEF | SR_SMF), 0);
-    assert_int_equal(rd(x, CR) & CR_FMODE_MASK, CR_FMODE(3));
+    uint32_t sr = rd(x, OSPI_SR);
+    assert_int_equal(sr & (OSPI_SR_BUSY | OSPI_SR_TCF | OSPI_SR_TEF | OSPI_SR_SMF), 0);
+    assert_int_equal(rd(x, OSPI_CR) & OSPI_CR_FMODE_MASK, OSPI_CR_FMODE(3));
     assert_int_equal(x->nlog, 0);
 }
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "emu/bus.h"
+#include "emu/boards/stm32l5.h"
 #include "peripherals/regfile.h"
 
 typedef struct logbook {
@@ -28,13 +29,13 @@ static void book_log(void *opaque, int level, const char *msg)
 }
 
 /* A small table of our own, so each behaviour is tested apart from the L5 data. */
-static const se_l5_reg demo_regs[] = {
-    {0x00, SE_L5_RW, 0x12345678u, 0xFFFFFFFFu},
-    {0x04, SE_L5_RW, 0xA5000000u, 0x000000FFu}, /* bits 31..8 read-only */
-    {0x08, SE_L5_RW, 0x000000F0u, 0x0000000Fu}, /* bits 7..4 w1c, 3..0 plain */
-    {0x0C, SE_L5_RO, 0x00000001u, 0},
-    {0x10, SE_L5_WO, 0, 0xFFFFFFFFu},
-    {0x14, SE_L5_RW, 0, 0xFFFFFFFFu},
+static const se_reg demo_regs[] = {
+    {0x00, SE_ACC_RW, 0x12345678u, 0xFFFFFFFFu, 0, NULL},
+    {0x04, SE_ACC_RW, 0xA5000000u, 0x000000FFu, 0, NULL}, /* bits 31..8 read-only */
+    {0x08, SE_ACC_RW, 0x000000F0u, 0x0000000Fu, 0, NULL}, /* bits 7..4 w1c, 3..0 plain */
+    {0x0C, SE_ACC_RO, 0x00000001u, 0, 0, NULL},
+    {0x10, SE_ACC_WO, 0, 0xFFFFFFFFu, 0, NULL},
+    {0x14, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
 };
 static const se_regfile_bits demo_w1c[] = {{0x08, 0x000000F0u}};
 static const se_regfile_bits demo_tzen[] = {{0x14, 0xFFFFFFFFu}};
@@ -60,7 +61,7 @@ static se_bus *l5_bus(bool tzen, const se_periph_host *host)
 {
     se_bus *b = se_bus_new(0x40000000u, 0x10000000u, 0x50000000u);
     assert_non_null(b);
-    assert_int_equal(se_regfile_attach_l5(b, tzen, host), 0);
+    assert_int_equal(se_stm32l5_attach_regfiles(b, tzen, host), 0);
     return b;
 }
 
@@ -90,9 +91,6 @@ static void test_l5_reset_values_match_the_svd(void **state)
     (void)state;
     se_bus *b = l5_bus(false, NULL);
     /* STM32L562 SVD resetValue of each register read. */
-    assert_int_equal(se_bus_read(b, 0x40032400u + 0x10, 4), 0);           /* TZSC_SECCFGR1 */
-    assert_int_equal(se_bus_read(b, 0x40032C00u + 0x100, 4), 0xFFFFFFFFu); /* MPCBB1_VCTR0 */
-    assert_int_equal(se_bus_read(b, 0x40033000u + 0x1FC, 4), 0xFFFFFFFFu); /* MPCBB2_VCTR63 */
     assert_int_equal(se_bus_read(b, 0x4002F400u + 0x80, 4), 0xFF9E0000u);  /* EXTI_IMR1 */
     assert_int_equal(se_bus_read(b, 0x4002F400u + 0x90, 4), 0x00000787u);  /* EXTI_IMR2 */
     assert_int_equal(se_bus_read(b, 0x40010000u + 0x08, 4), 0x0000001Fu);  /* SYSCFG_FPUIMR */
@@ -127,22 +125,6 @@ static void test_tzen_reset_values_override_the_table(void **state)
     assert_int_equal(se_regfile_read(&f.rf, 0x14, 4), 0xFFFFFFFFu);
 }
 
-static void test_mpcbb_vctr_all_secure_with_tzen(void **state)
-{
-    (void)state;
-    se_bus *b = l5_bus(true, NULL);
-    for (uint32_t n = 0; n < 24; n++)
-        assert_int_equal(se_bus_read(b, 0x40032C00u + 0x100 + 4 * n, 4), 0xFFFFFFFFu);
-    for (uint32_t n = 0; n < 8; n++)
-        assert_int_equal(se_bus_read(b, 0x40033000u + 0x100 + 4 * n, 4), 0xFFFFFFFFu);
-    /* The template's write (hardware.md C.5) sticks and is undone by reset. */
-    se_bus_write(b, 0x40032C00u + 0x130, 0, 4);
-    assert_int_equal(se_bus_read(b, 0x40032C00u + 0x130, 4), 0);
-    se_bus_reset(b);
-    assert_int_equal(se_bus_read(b, 0x40032C00u + 0x130, 4), 0xFFFFFFFFu);
-    se_bus_free(b);
-}
-
 static void test_write_leaves_read_only_bits(void **state)
 {
     (void)state;
@@ -161,8 +143,6 @@ static void test_l5_write_mask_from_the_svd(void **state)
 {
     (void)state;
     se_bus *b = l5_bus(false, NULL);
-    se_bus_write(b, 0x40032414u, 0xFFFFFFFFu, 4); /* TZSC_SECCFGR2: bits 18..0 */
-    assert_int_equal(se_bus_read(b, 0x40032414u, 4), 0x0007FFFFu);
     se_bus_write(b, 0x4002F490u, 0, 4); /* EXTI_IMR2: bit 7 has no field */
     assert_int_equal(se_bus_read(b, 0x4002F490u, 4), 0x00000080u);
     se_bus_free(b);
@@ -236,36 +216,35 @@ static void test_unknown_offset_reads_zero_and_is_logged_once(void **state)
     assert_non_null(strstr(f.book.last, "0x400013fc"));
 }
 
-static void test_attach_reaches_tzsc_through_the_secure_alias(void **state)
+static void test_attach_reaches_each_file_through_the_secure_alias(void **state)
 {
     (void)state;
     logbook book = {0};
     se_periph_host host = {.opaque = &book, .log = book_log};
     se_bus *b = l5_bus(false, &host);
-    const se_bus_device *d = se_bus_find(b, 0x50032400u);
+    const se_bus_device *d = se_bus_find(b, 0x5002F400u);
     assert_non_null(d);
-    assert_string_equal(d->name, "GTZC_TZSC");
-    se_bus_write(b, 0x50032430u, 0x00100000u, 4); /* MPCWM1_NSWMR1: LGTH 16 */
-    assert_int_equal(se_bus_read(b, 0x40032430u, 4), 0x00100000u);
-    assert_int_equal(l5_file(b, 0x40032400u)->r[0x30 / 4], 0x00100000u);
-    /* Every register file is at its SVD base, with a name for the log. */
+    assert_string_equal(d->name, "EXTI");
+    se_bus_write(b, 0x5002F460u, 0x00000102u, 4); /* EXTI_EXTICR1 */
+    assert_int_equal(se_bus_read(b, 0x4002F460u, 4), 0x00000102u);
+    assert_int_equal(l5_file(b, 0x4002F400u)->r[0x60 / 4], 0x00000102u);
+    /* Every register file is at its SVD base, with a name for the log. (The GTZC is the
+     * TrustZone model's own device, emu/tzrun.c; DMA1/2 and DMAMUX1 are peripherals/dma.c.) */
     static const struct {
         uint32_t base;
         const char *name;
     } want[] = {
-        {0x40010000u, "SYSCFG"},    {0x4002F400u, "EXTI"},        {0x40030400u, "ICACHE"},
-        {0x40032400u, "GTZC_TZSC"}, {0x40032800u, "GTZC_TZIC"},   {0x40032C00u, "GTZC_MPCBB1"},
-        {0x40033000u, "GTZC_MPCBB2"},
+        {0x40010000u, "SYSCFG"}, {0x4002F400u, "EXTI"}, {0x40030400u, "ICACHE"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         assert_string_equal(se_bus_find(b, want[i].base)->name, want[i].name);
         assert_string_equal(l5_file(b, want[i].base)->name, want[i].name);
     }
-    assert_int_equal(se_bus_ndevices(b), 7); /* DMA1/2, DMAMUX1: peripherals/dma.c */
-    /* An unknown TZSC offset is reported by the register file with its address. */
-    assert_int_equal(se_bus_read(b, 0x50032404u, 4), 0);
+    assert_int_equal(se_bus_ndevices(b), 3);
+    /* An unknown SYSCFG offset is reported by the register file with its address. */
+    assert_int_equal(se_bus_read(b, 0x50010028u, 4), 0);
     assert_int_equal(book.n, 1);
-    assert_non_null(strstr(book.last, "GTZC_TZSC 0x40032404"));
+    assert_non_null(strstr(book.last, "SYSCFG 0x40010028"));
     se_bus_free(b);
 }
 
@@ -275,9 +254,9 @@ static void test_attach_skips_a_base_already_modelled(void **state)
     se_bus *b = se_bus_new(0x40000000u, 0x10000000u, 0x50000000u);
     assert_non_null(b);
     assert_non_null(se_bus_attach(b, &se_regfile_class, "MYEXTI", 0x4002F400u, 0x400u));
-    assert_int_equal(se_regfile_attach_l5(b, false, NULL), 0);
+    assert_int_equal(se_stm32l5_attach_regfiles(b, false, NULL), 0);
     assert_string_equal(se_bus_find(b, 0x4002F400u)->name, "MYEXTI");
-    assert_int_equal(se_bus_ndevices(b), 7); /* DMA1/2, DMAMUX1: peripherals/dma.c */
+    assert_int_equal(se_bus_ndevices(b), 3);
     se_bus_free(b);
 }
 
@@ -288,7 +267,6 @@ int main(void)
         cmocka_unit_test(test_l5_reset_values_match_the_svd),
         cmocka_unit_test(test_icache_reports_invalidation_finished),
         cmocka_unit_test(test_tzen_reset_values_override_the_table),
-        cmocka_unit_test(test_mpcbb_vctr_all_secure_with_tzen),
         cmocka_unit_test(test_write_leaves_read_only_bits),
         cmocka_unit_test(test_l5_write_mask_from_the_svd),
         cmocka_unit_test(test_write_one_clears_w1c_bits),
@@ -296,7 +274,7 @@ int main(void)
         cmocka_unit_test(test_sub_word_writes_merge),
         cmocka_unit_test(test_write_only_register_reads_zero),
         cmocka_unit_test(test_unknown_offset_reads_zero_and_is_logged_once),
-        cmocka_unit_test(test_attach_reaches_tzsc_through_the_secure_alias),
+        cmocka_unit_test(test_attach_reaches_each_file_through_the_secure_alias),
         cmocka_unit_test(test_attach_skips_a_base_already_modelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "emu/window.h"
 #include "peripherals/mx25lm51245g.h"
 #include "util/harness.h"
+#include "emu/inspect.h"
 
 #define MEM 0x90000000u
 #define OSPI_CR_ADDR 0x44021000u
@@ -158,13 +159,16 @@ static uint64_t mapped_write_warnings(bool exact, se_window_stats *st, uint64_t 
 {
     th_session s;
     open_with_prog(&s, exact, prog_read_then_write, sizeof prog_read_then_write);
-    uint64_t before = se_machine_flash_counters(s.m)->no_wel;
+    se_flash_stats fst;
+    se_machine_flash_stats(s.m, &fst);
+    uint64_t before = se_flash_stats_count(&fst, "no_wel");
     const uint32_t args[4] = {MEM + 0x80u, 0, 0, 0x12345678u};
     se_call_result r;
     call_prog(&s, args, &r);
     assert_int_equal(r.status, SE_OK);
     *instructions = r.instructions;
-    uint64_t n = se_machine_flash_counters(s.m)->no_wel - before;
+    se_machine_flash_stats(s.m, &fst);
+    uint64_t n = se_flash_stats_count(&fst, "no_wel") - before;
     se_machine_window_stats(s.m, st);
     th_close(&s);
     return n;

@@ -4,7 +4,7 @@
  * hardware breakpoints, single step and continue, with an M-profile target description.
  * Stops are taken in the machine's instruction observer, so the machine itself is unchanged.
  * Not supported: watchpoints, writing PC (Unicorn 2.0.1 cannot move PC from a hook). */
-#include "gdbserver.h"
+#include "tools/gdbserver.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -20,7 +20,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <unicorn/unicorn.h>
 
 #include "emu/machine.h"
 #include "loader/host.h"
@@ -109,20 +108,17 @@ static const char target_xml[] =
     "<reg name=\"primask\" bitsize=\"32\" regnum=\"29\"/>"
     "</feature></target>";
 
-/* gdb register number -> Unicorn register */
-static int uc_of(unsigned n)
+/* gdb register number -> the machine's register name, or -1 */
+static int reg_of(unsigned n)
 {
-    if (n <= 12)
-        return UC_ARM_REG_R0 + (int)n;
+    if (n <= 15)
+        return SE_REG_R0 + (int)n; /* R0-R12, SP, LR, PC in that order in both */
     switch (n) {
-    case 13: return UC_ARM_REG_SP;
-    case 14: return UC_ARM_REG_LR;
-    case 15: return UC_ARM_REG_PC;
-    case 25: return UC_ARM_REG_XPSR;
-    case 26: return UC_ARM_REG_MSP;
-    case 27: return UC_ARM_REG_PSP;
-    case 28: return UC_ARM_REG_CONTROL;
-    case 29: return UC_ARM_REG_PRIMASK;
+    case 25: return SE_REG_XPSR;
+    case 26: return SE_REG_MSP;
+    case 27: return SE_REG_PSP;
+    case 28: return SE_REG_CONTROL;
+    case 29: return SE_REG_PRIMASK;
     default: return -1;
     }
 }
@@ -225,7 +221,7 @@ static uint32_t reg_value(gdb *g, unsigned n)
 {
     if (n == 15)
         return g->pc;
-    int id = uc_of(n);
+    int id = reg_of(n);
     return id < 0 ? 0 : se_machine_reg_read(g->m, id);
 }
 
@@ -273,7 +269,7 @@ static void serve(gdb *g, const char *stop_reply)
             break;
         case 'P': {
             uint32_t v = 0;
-            if (!parse_hex(p + 1, &e, &n) || *e != '=' || strlen(e + 1) != 8 || uc_of(n) < 0 ||
+            if (!parse_hex(p + 1, &e, &n) || *e != '=' || strlen(e + 1) != 8 || reg_of(n) < 0 ||
                 n == 15) {
                 snprintf(resp, sizeof resp, "E01");
                 break;
@@ -282,7 +278,7 @@ static void serve(gdb *g, const char *stop_reply)
                 char b[3] = {e[1 + 2 * i], e[2 + 2 * i], 0};
                 v = (v << 8) | (uint32_t)strtoul(b, NULL, 16);
             }
-            se_machine_reg_write(g->m, uc_of(n), v);
+            se_machine_reg_write(g->m, reg_of(n), v);
             snprintf(resp, sizeof resp, "OK");
             break;
         }

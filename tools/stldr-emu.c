@@ -9,11 +9,10 @@
 #include <string.h>
 #include <strings.h> /* strcasecmp: --trace-call */
 
-#include "emu/fileio.h"
+#include "base/fileio.h"
 #include "tools/gdbserver.h"
 #include "emu/machine.h"
 #include "emu/trace.h" /* --trace / --last */
-#include "peripherals/mx25lm51245g.h"
 #include "loader/fuzz.h"
 #include "loader/host.h"
 #include "loader/lint.h"
@@ -788,38 +787,20 @@ int main(int argc, char **argv)
     if (!e && have_read)
         e = do_read(h, read_addr, read_len, read_file, &c, &err);
 
-    const se_mx25_counters *fc = m ? se_machine_flash_counters(m) : NULL;
-    /* Every kind of flash warning, named as in the JSON summary; text shows the non-zero. */
-    struct { const char *name; uint64_t n; } kinds[] = {
-        {"unerased_program", fc ? fc->unerased_program : 0},
-        {"unerased_bytes", fc ? fc->unerased_bytes : 0},
-        {"no_wel", fc ? fc->no_wel : 0},
-        {"read_while_busy", fc ? fc->read_while_busy : 0},
-        {"command_while_busy", fc ? fc->cmd_while_busy : 0},
-        {"unknown_command", fc ? fc->unknown_command : 0},
-        {"wrong_mode", fc ? fc->wrong_mode : 0},
-        {"bad_complement", fc ? fc->bad_complement : 0},
-        {"wrong_dummy", fc ? fc->wrong_dummy : 0},
-        {"bad_frame", fc ? fc->bad_frame : 0},
-        {"no_dqs", fc ? fc->no_dqs : 0},
-        {"dtr_odd", fc ? fc->dtr_odd : 0},
-        {"protected_area", fc ? fc->protected_area : 0},
-        {"bad_sequence", fc ? fc->bad_sequence : 0},
-        {"reset_while_busy", fc ? fc->reset_while_busy : 0},
-        {"deep_power_down", fc ? fc->deep_power_down : 0},
-        {"not_modelled", fc ? fc->not_modelled : 0},
-    };
-    const size_t nkinds = sizeof kinds / sizeof kinds[0];
+    se_flash_stats fst = {0};
+    if (m)
+        se_machine_flash_stats(m, &fst);
+    const se_flash_stats *fc = fst.present ? &fst : NULL;
     char flash_sum[600] = "";
     if (fc && fc->frames) {
         size_t n = (size_t)snprintf(flash_sum, sizeof flash_sum,
                                     "flash: %" PRIu64 " commands, %" PRIu64 " warnings", fc->frames,
                                     fc->warnings);
         const char *sep = " (";
-        for (size_t i = 0; i < nkinds && n < sizeof flash_sum; i++)
-            if (kinds[i].n) {
+        for (size_t i = 0; i < fc->nkinds && n < sizeof flash_sum; i++)
+            if (fc->kinds[i].count) {
                 n += (size_t)snprintf(flash_sum + n, sizeof flash_sum - n, "%s%s %" PRIu64, sep,
-                                      kinds[i].name, kinds[i].n);
+                                      fc->kinds[i].kind, fc->kinds[i].count);
                 sep = ", ";
             }
         if (*sep == ',' && n < sizeof flash_sum - 1)
@@ -841,8 +822,8 @@ int main(int argc, char **argv)
         if (fc && fc->frames) {
             fprintf(c.out, ",\"flash\":{\"commands\":%" PRIu64 ",\"warnings\":%" PRIu64,
                     fc->frames, fc->warnings);
-            for (size_t i = 0; i < nkinds; i++)
-                fprintf(c.out, ",\"%s\":%" PRIu64, kinds[i].name, kinds[i].n);
+            for (size_t i = 0; i < fc->nkinds; i++)
+                fprintf(c.out, ",\"%s\":%" PRIu64, fc->kinds[i].kind, fc->kinds[i].count);
             fputs("}", c.out);
         }
         fputs("}\n", c.out);

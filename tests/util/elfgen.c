@@ -1,5 +1,5 @@
 /* elfgen: see elfgen.h. Written byte by byte (little-endian), independent of the host. */
-#include "elfgen.h"
+#include "util/elfgen.h"
 
 #include <assert.h>
 #include <elf.h>

@@ -1,4 +1,4 @@
-#include "harness.h"
+#include "util/harness.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /* Read a whole regular file of at most max bytes; *buf is malloc'ed (free it). */
 se_err se_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, se_error *err);

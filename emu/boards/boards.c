@@ -1,0 +1,35 @@
+/* The built-in boards (emu/board.h): one line per board file. */
+#include <string.h>
+
+#include "emu/board.h"
+
+extern const se_board se_board_stm32l562e_dk;
+
+static const se_board *const boards[] = {
+    &se_board_stm32l562e_dk,
+    NULL,
+};
+
+const se_board *const *se_boards(void)
+{
+    return boards;
+}
+
+const se_board *se_board_find(const char *name)
+{
+    for (size_t i = 0; name && boards[i]; i++)
+        if (strcmp(boards[i]->name, name) == 0)
+            return boards[i];
+    return NULL;
+}
+
+bool se_tz_mode_parse(const char *s, se_tz_mode *out)
+{
+    static const char *const names[SE_TZ_NMODES] = {"off", "on", "secure"};
+    for (int i = 0; s && i < SE_TZ_NMODES; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (se_tz_mode)i;
+            return true;
+        }
+    return false;
+}

@@ -1,0 +1,415 @@
+/* Exceptions as the Cortex-M33 takes them, done here because Unicorn 2.0.1 does neither
+ * entry nor return: priorities and masking, the stacked frame, EXC_RETURN, fault escalation
+ * to HardFault, lockup, and the architectural fault each of Unicorn's stops means. */
+#include "emu/machine_impl.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- exception masking --------------------------------------------------------------- */
+
+/* Execution priority: active exceptions, then PRIMASK (0), FAULTMASK (-1), BASEPRI. */
+int mc_exec_prio(se_machine *m, bool *by_mask)
+{
+    int p = se_scs_active_prio(&m->st.scs);
+    int pm = 256;
+    if (mc_reg(m, UC_ARM_REG_FAULTMASK) & 1u)
+        pm = -1;
+    else if (mc_reg(m, UC_ARM_REG_PRIMASK) & 1u)
+        pm = 0;
+    else {
+        uint32_t bp = mc_reg(m, UC_ARM_REG_BASEPRI) & 0xE0u;
+        if (bp)
+            pm = se_scs_group_prio(&m->st.scs, SE_EXC_SYSTICK) >= 0 ? (int)bp : 256;
+    }
+    if (by_mask)
+        *by_mask = pm < p;
+    return pm < p ? pm : p;
+}
+
+bool mc_masked_by_debug(const se_machine *m, unsigned exc)
+{
+    /* DHCSR.C_MASKINTS (with C_DEBUGEN) masks PendSV, SysTick and external interrupts. */
+    if (!(m->st.scs.dhcsr & SE_DHCSR_C_MASKINTS) || !(m->st.scs.dhcsr & SE_DHCSR_C_DEBUGEN))
+        return false;
+    return exc == SE_EXC_PENDSV || exc == SE_EXC_SYSTICK || exc >= SE_EXC_IRQ0;
+}
+
+/* The exception to take now, or 0. Sets m->poll_mask when one waits only for PRIMASK,
+ * FAULTMASK or BASEPRI, which the block hook then watches. */
+static unsigned pick_takeable(se_machine *m)
+{
+    m->poll_mask = false;
+    unsigned best = 0;
+    int bp = 1000;
+    for (unsigned e = 2; e < SE_NUM_EXC; e++) {
+        if (!m->st.scs.pending[e] || !se_scs_is_enabled(&m->st.scs, e) || mc_masked_by_debug(m, e))
+            continue;
+        int p = se_scs_group_prio(&m->st.scs, e);
+        /* Same group priority: the lower sub-priority wins, then the lower number. */
+        if (p < bp || (p == bp && e >= 4 && best >= 4 && m->st.scs.prio[e] < m->st.scs.prio[best])) {
+            bp = p;
+            best = e;
+        }
+    }
+    if (!best)
+        return 0;
+    bool by_mask = false;
+    int ep = mc_exec_prio(m, &by_mask);
+    if (bp < ep)
+        return best;
+    if (by_mask && bp < se_scs_active_prio(&m->st.scs))
+        m->poll_mask = true;
+    return 0;
+}
+
+unsigned mc_takeable(se_machine *m)
+{
+    unsigned exc = pick_takeable(m);
+    mc_update_block_want(m);
+    return exc;
+}
+
+/* ---- exception entry and return ------------------------------------------------------ */
+
+const char *mc_exc_str(unsigned exc)
+{
+    static char buf[4][16];
+    static unsigned i;
+    char *b = buf[i++ & 3];
+    return se_exc_name(exc, b, 16);
+}
+
+static entry_result lockup(se_machine *m, const char *why)
+{
+    mc_chain_add(m, "lockup: %s", why);
+    mc_set_cause(m, "lockup: %s", why);
+    snprintf(m->lockup_why, sizeof m->lockup_why, "%s", why);
+    m->st.scs.dhcsr |= SE_DHCSR_S_LOCKUP;
+    return ENTRY_LOCKUP;
+}
+
+/* Take exception `exc` with return address ret_pc. Pushes the basic frame on the stack in
+ * use, sets LR to EXC_RETURN, IPSR, and PC from the vector table. */
+entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
+{
+    char sym[128];
+    if (m->st.nest >= MAX_NEST)
+        return lockup(m, "exceptions nested too deeply");
+    uint32_t xpsr = mc_reg(m, UC_ARM_REG_XPSR);
+    uint32_t control = mc_reg(m, UC_ARM_REG_CONTROL);
+    bool handler = m->st.nest > 0;
+    bool use_psp = !handler && (control & 2u);
+    uint32_t sp = mc_reg(m, use_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
+    uint32_t frame = (sp - 32u) & ~7u;
+    bool realign = ((sp - 32u) & 4u) != 0;
+    uint32_t vals[8] = {
+        mc_reg(m, UC_ARM_REG_R0), mc_reg(m, UC_ARM_REG_R1), mc_reg(m, UC_ARM_REG_R2),
+        mc_reg(m, UC_ARM_REG_R3), mc_reg(m, UC_ARM_REG_R12), mc_reg(m, UC_ARM_REG_LR),
+        ret_pc & ~1u, (xpsr & ~(1u << 9)) | (realign ? 1u << 9 : 0),
+    };
+    for (unsigned i = 0; i < 8; i++) {
+        if (!mc_mem_wr32(m, frame + 4 * i, vals[i])) {
+            char why[512];
+            snprintf(why, sizeof why,
+                     "%s entry could not push its frame: %s=0x%08" PRIx32
+                     " (write to 0x%08" PRIx32 " failed)%s",
+                     mc_exc_str(exc), use_psp ? "PSP" : "MSP", sp, frame + 4 * i,
+                     sp == 0 ? "; the stack pointer is zero" : "");
+            if (exc == SE_EXC_HARDFAULT || handler)
+                return lockup(m, why);
+            mc_chain_add(m, "%s", why);
+            mc_set_cause(m, "%s", why);
+            m->st.scs.cfsr |= SE_CFSR_STKERR;
+            m->st.scs.hfsr |= SE_HFSR_FORCED;
+            exc = SE_EXC_HARDFAULT;
+            frame = sp; /* no frame was pushed */
+            break;
+        }
+    }
+    bool secure = m->prof->secure;
+    uint32_t exc_return = 0xFFFFFF80u /* PREFIX and RES1 bits */ | (1u << 5) /* DCRS */ | (1u << 4) /* no FP frame */ |
+                          (handler ? 0u : (1u << 3)) | (use_psp ? (1u << 2) : 0u) |
+                          (secure ? ((1u << 6) | 1u) : 0u);
+    /* Switch to the main stack (CONTROL.SPSEL = 0), update the banked SP, enter Handler. */
+    if (use_psp) {
+        mc_set_reg(m, UC_ARM_REG_PSP, frame);
+        mc_set_reg(m, UC_ARM_REG_CONTROL, control & ~2u & ~4u);
+    } else {
+        mc_set_reg(m, UC_ARM_REG_CONTROL, control & ~4u);
+        mc_set_reg(m, UC_ARM_REG_MSP, frame);
+    }
+    mc_set_reg(m, UC_ARM_REG_XPSR, (xpsr & 0xF80F0000u & ~(0x3u << 25)) | (1u << 24) | exc);
+    mc_set_reg(m, UC_ARM_REG_LR, exc_return);
+
+    m->st.scs.pending[exc] = false;
+    m->st.scs.active[exc] = true;
+    m->st.stack[m->st.nest++] = exc;
+    m->st.scs.vectactive = exc;
+    m->st.exceptions++;
+
+    uint32_t vaddr = m->st.scs.vtor + 4u * exc, vec;
+    if (m->st.tz.tzen) { /* TrustZone: the vector read is the loader's state's access */
+        se_tz_outcome o;
+        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, vaddr, false, false, &o) != SE_TZ_OK) {
+            se_tz_flag(&m->st.tz.gtzc, &o);
+            char why[512];
+            snprintf(why, sizeof why, "%s vector read from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
+                     " + 0x%x) refused, the vector table is in memory of the other security "
+                     "state: %s",
+                     mc_exc_str(exc), vaddr, m->st.scs.vtor, 4u * exc, o.reason);
+            return lockup(m, why);
+        }
+    }
+    if (!mc_mem_rd32(m, vaddr, &vec)) {
+        char why[200];
+        snprintf(why, sizeof why, "%s vector fetch from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
+                 ") failed: nothing mapped there", mc_exc_str(exc), vaddr, m->st.scs.vtor);
+        return lockup(m, why);
+    }
+    uint16_t first = 0;
+    m->tz_direct = true;
+    uc_mem_read(m->uc, vec & ~1u, &first, 2);
+    m->tz_direct = false;
+    mc_chain_add(m, "%s taken at %s: vector 0x%08" PRIx32 " from VTOR 0x%08" PRIx32 "+0x%x", mc_exc_str(exc),
+              mc_fmt_addr(m, ret_pc, sym, sizeof sym), vec, m->st.scs.vtor, 4u * exc);
+    if (vec == 0xFFFFFFFFu || (mc_in_iflash(m, vec) && first == 0xFFFFu)) {
+        if (!m->vec_note[0])
+            snprintf(m->vec_note, sizeof m->vec_note,
+                     "the %s vector 0x%08" PRIx32 " points into erased flash", mc_exc_str(exc), vec);
+        mc_set_cause(m, "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
+                  ", which points into erased internal flash: no handler there",
+                  mc_exc_str(exc), m->st.scs.vtor, 4u * exc, vec);
+        mc_chain_add(m, "  the %s handler at 0x%08" PRIx32 " is erased flash (0xFFFF)", mc_exc_str(exc),
+                  vec & ~1u);
+    }
+    bool in_sram = vaddr - m->prof->sram.base < m->prof->sram.size ||
+                   vaddr - m->prof->sram_alias < m->prof->sram.size;
+    bool in_image = vaddr - m->image_base < m->image_end - m->image_base ||
+                    vaddr - (m->image_base + 0x10000000u) < m->image_end - m->image_base;
+    if (in_sram && m->image_end && !in_image) {
+        mc_set_cause(m, "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
+                  ", read from RAM outside the downloaded image 0x%08" PRIx32 "..0x%08" PRIx32
+                  ": stale contents (VTOR set from a link-time address?)",
+                  mc_exc_str(exc), m->st.scs.vtor, 4u * exc, vec, m->image_base, m->image_end);
+        mc_chain_add(m, "  VTOR 0x%08" PRIx32 " is outside the downloaded image", m->st.scs.vtor);
+    }
+    if (!(vec & 1u)) {
+        /* ARMv8-M: a vector without the Thumb bit faults (INVSTATE) on the first
+         * instruction; the machine sees that as the next fault. */
+        mc_chain_add(m, "  vector 0x%08" PRIx32 " has no Thumb bit", vec);
+    }
+    mc_set_reg(m, UC_ARM_REG_PC, vec & ~1u);
+    return ENTRY_OK;
+}
+
+/* Return from the innermost exception. exc_return is the magic value branched to. */
+bool mc_exc_return(se_machine *m, uint32_t exc_ret, char *why, size_t whylen)
+{
+    if (m->st.nest == 0) {
+        snprintf(why, whylen,
+                 "branch to 0x%08" PRIx32 " in Thread mode: an EXC_RETURN value used as an "
+                 "address (corrupted LR or return address?)",
+                 exc_ret);
+        return false;
+    }
+    unsigned exc = m->st.stack[--m->st.nest];
+    m->st.scs.active[exc] = false;
+    m->st.scs.vectactive = m->st.nest ? m->st.stack[m->st.nest - 1] : 0;
+    bool to_thread = exc_ret & (1u << 3);
+    bool to_psp = to_thread && (exc_ret & (1u << 2));
+    if (to_thread != (m->st.nest == 0)) {
+        snprintf(why, whylen,
+                 "EXC_RETURN 0x%08" PRIx32 " returns to %s mode but %u exception(s) remain active "
+                 "(INVPC)",
+                 exc_ret, to_thread ? "Thread" : "Handler", m->st.nest);
+        return false;
+    }
+    uint32_t control = mc_reg(m, UC_ARM_REG_CONTROL);
+    uint32_t sp = mc_reg(m, to_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
+    uint32_t f[8];
+    for (unsigned i = 0; i < 8; i++)
+        if (!mc_mem_rd32(m, sp + 4 * i, &f[i])) {
+            snprintf(why, whylen, "exception return could not pop its frame at 0x%08" PRIx32, sp);
+            return false;
+        }
+    uint32_t new_sp = sp + 32u + ((f[7] & (1u << 9)) ? 4u : 0u);
+    mc_set_reg(m, UC_ARM_REG_R0, f[0]);
+    mc_set_reg(m, UC_ARM_REG_R1, f[1]);
+    mc_set_reg(m, UC_ARM_REG_R2, f[2]);
+    mc_set_reg(m, UC_ARM_REG_R3, f[3]);
+    mc_set_reg(m, UC_ARM_REG_R12, f[4]);
+    mc_set_reg(m, UC_ARM_REG_LR, f[5]);
+    /* Order matters: IPSR first (leave Handler mode), then the stack selection. */
+    uint32_t ipsr = m->st.nest ? m->st.stack[m->st.nest - 1] : 0;
+    mc_set_reg(m, UC_ARM_REG_XPSR, (f[7] & 0xFF0FFC00u & ~0x1FFu) | (1u << 24) | ipsr);
+    if (to_psp) {
+        mc_set_reg(m, UC_ARM_REG_PSP, new_sp);
+        mc_set_reg(m, UC_ARM_REG_CONTROL, control | 2u);
+    } else {
+        mc_set_reg(m, UC_ARM_REG_CONTROL, to_thread ? control & ~2u : control);
+        mc_set_reg(m, UC_ARM_REG_MSP, new_sp);
+    }
+    mc_set_reg(m, UC_ARM_REG_PC, f[6] & ~1u);
+    return true;
+}
+
+/* A synchronous fault. Escalates to HardFault when the handler is disabled or cannot
+ * preempt; locks up when HardFault itself cannot be taken. */
+entry_result mc_fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
+                             const char *desc, const char *where)
+{
+    char sym[128];
+    mc_stack_check(m, pc); /* run-time diagnoses: the stack may be the root cause */
+    m->st.scs.cfsr |= cfsr_bits;
+    mc_chain_add(m, "%s %s %s", desc, where, mc_fmt_addr(m, pc, sym, sizeof sym));
+    mc_set_cause(m, "%s %s %s%s", desc, where, mc_fmt_addr(m, pc, sym, sizeof sym), m->cause_suffix);
+    m->cause_suffix[0] = '\0';
+    int ep = mc_exec_prio(m, NULL);
+    unsigned target = exc;
+    if (exc != SE_EXC_HARDFAULT &&
+        (!se_scs_is_enabled(&m->st.scs, exc) || se_scs_group_prio(&m->st.scs, exc) >= ep)) {
+        target = SE_EXC_HARDFAULT;
+        m->st.scs.hfsr |= SE_HFSR_FORCED;
+        mc_chain_add(m, "  %s escalated to HardFault (%s)", mc_exc_str(exc),
+                  se_scs_is_enabled(&m->st.scs, exc) ? "priority too low" : "handler not enabled in SHCSR");
+    }
+    if (target == SE_EXC_HARDFAULT && ep <= -1) {
+        char why[512];
+        snprintf(why, sizeof why, "fault while in %s (execution priority %d): %s",
+                 mc_exc_str(m->st.nest ? m->st.stack[m->st.nest - 1] : 0), ep, desc);
+        return lockup(m, why);
+    }
+    return mc_exc_enter(m, target, pc);
+}
+
+entry_result mc_fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
+                          const char *desc)
+{
+    return mc_fault_at(m, exc, cfsr_bits, pc, desc, "at");
+}
+
+static const char *mem_type_str(uc_mem_type t)
+{
+    switch (t) {
+    case UC_MEM_READ_UNMAPPED: case UC_MEM_READ_PROT: return "read";
+    case UC_MEM_WRITE_UNMAPPED: case UC_MEM_WRITE_PROT: return "write";
+    case UC_MEM_FETCH_UNMAPPED: case UC_MEM_FETCH_PROT: return "instruction fetch";
+    default: return "access";
+    }
+}
+
+static const char *region_name(const se_machine *m, uint32_t a)
+{
+    const se_profile *p = m->prof;
+    if (a - p->ext_window.base < p->ext_window.size)
+        return "external memory window, no memory-mapped device active";
+    if (a - p->iflash.base < p->iflash.size || a - p->iflash_alias < p->iflash.size)
+        return "internal flash, read-only to the CPU";
+    if (a >= 0xE0000000u)
+        return "system region, execute-never";
+    if (a >= 0x40000000u && a < 0x60000000u)
+        return "peripheral region, execute-never";
+    if (a < 0x20)
+        return "address near zero: null pointer?";
+    return "unmapped";
+}
+
+entry_result mc_mem_fault(se_machine *m)
+{
+    char desc[320];
+    uint32_t a = m->mem_addr;
+    bool fetch = m->mem_type == UC_MEM_FETCH_UNMAPPED || m->mem_type == UC_MEM_FETCH_PROT;
+    if (m->tz_fault) /* TrustZone: decided by se_tz_check */
+        return mc_tz_fault_enter(m);
+    if (fetch && m->st.tz.tzen) { /* a fetch from a carved page: the check says why */
+        se_tz_outcome o;
+        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, a, false, true, &o) != SE_TZ_OK) {
+            se_tz_flag(&m->st.tz.gtzc, &o);
+            m->tz_out = o;
+            m->mem_type = UC_MEM_FETCH_PROT;
+            return mc_tz_fault_enter(m);
+        }
+    }
+    bool xn = a >= 0xE0000000u || (a >= 0x40000000u && a < 0x60000000u);
+    if (fetch && xn) {
+        snprintf(desc, sizeof desc, "MemManage IACCVIOL: instruction fetch from 0x%08" PRIx32 " (%s)",
+                 a, region_name(m, a));
+        return mc_fault(m, SE_EXC_MEMMANAGE, SE_CFSR_IACCVIOL, a, desc);
+    }
+    if (fetch) {
+        snprintf(desc, sizeof desc, "BusFault IBUSERR: instruction fetch from 0x%08" PRIx32 " (%s)", a,
+                 region_name(m, a));
+        return mc_fault(m, SE_EXC_BUSFAULT, SE_CFSR_IBUSERR, a, desc);
+    }
+    /* An access within 64 bytes of SP that leaves RAM is the stack leaving it (a push below
+     * the start of SRAM, a frame above its end): said so, with SP. */
+    uint32_t sp = mc_reg(m, UC_ARM_REG_SP);
+    const se_profile *p = m->prof;
+    bool stack = !m->sp_noted && a - (sp - 64u) <= 128u && a - p->sram.base >= p->sram.size &&
+                 a - p->sram_alias >= p->sram.size; /* (an SP bad at entry is said already) */
+    char sp_note[96] = "";
+    if (stack)
+        snprintf(sp_note, sizeof sp_note, "; the stack has left RAM (SP 0x%08" PRIx32 ")", sp);
+    snprintf(desc, sizeof desc, "BusFault PRECISERR: %u-byte %s of 0x%08" PRIx32 " (%s)%s",
+             m->mem_size, mem_type_str(m->mem_type), a, region_name(m, a), sp_note);
+    m->st.scs.bfar = a;
+    /* Unicorn 2.0.1 leaves PC at the start of the translated block when a data access
+     * faults: find the instruction by decoding the block; if that fails, name the block
+     * (and stack its start as the return address). */
+    uint32_t block = m->mem_pc, exact;
+    bool is_write = m->mem_type == UC_MEM_WRITE_UNMAPPED || m->mem_type == UC_MEM_WRITE_PROT;
+    if (mc_exact_pc(m, block, a, is_write, &exact)) {
+        mc_ring_cut(m, exact, true); /* --last */
+        return mc_fault(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, exact, desc);
+    }
+    return mc_fault_at(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, block, desc,
+                    "in the block at");
+}
+
+entry_result mc_intr_fault(se_machine *m, uint32_t pc, bool *halted, char *why, size_t wl)
+{
+    char desc[256];
+    switch (m->intno) {
+    case 2: { /* SVC: return address is the next instruction */
+        int ep = mc_exec_prio(m, NULL);
+        if (se_scs_group_prio(&m->st.scs, SE_EXC_SVCALL) < ep)
+            return mc_exc_enter(m, SE_EXC_SVCALL, pc);
+        return mc_fault(m, SE_EXC_HARDFAULT, 0, pc,
+                     "SVC executed where SVCall cannot preempt (escalated to HardFault)");
+    }
+    case 7:
+        *halted = true;
+        snprintf(why, wl, "the loader executed a BKPT instruction at 0x%08" PRIx32
+                 " (not the host's breakpoint): the core halts there", pc);
+        return ENTRY_OK;
+    case 4: /* Unicorn 2.0.1 raises this for an unaligned LDREX/LDREXH (emu/traps.h),
+             * which outside the image no trap hook saw first */
+        if (mc_trap_unaligned(m, pc, desc, sizeof desc))
+            return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNALIGNED, pc, desc);
+        /* fall through */
+    case 3:
+        snprintf(desc, sizeof desc, "MemManage %s",
+                 m->intno == 3 ? "IACCVIOL: instruction fetch refused (execute-never or no memory)"
+                               : "DACCVIOL: data access refused");
+        return mc_fault(m, SE_EXC_MEMMANAGE, m->intno == 3 ? SE_CFSR_IACCVIOL : SE_CFSR_DACCVIOL, pc, desc);
+    case 17:
+        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_NOCP, pc,
+                     "UsageFault NOCP: coprocessor (FPU) instruction with the FPU disabled in CPACR");
+    case 18:
+        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_INVSTATE, pc,
+                     "UsageFault INVSTATE: execution in ARM state (branch target without the Thumb bit)");
+    case 19:
+        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_STKOF, pc,
+                     "UsageFault STKOF: stack pointer below its limit register (MSPLIM/PSPLIM)");
+    case 22:
+        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNALIGNED, pc, "UsageFault UNALIGNED: unaligned access");
+    case 1:
+        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNDEFINSTR, pc,
+                     "UsageFault UNDEFINSTR: undefined instruction");
+    default:
+        snprintf(desc, sizeof desc, "UsageFault: CPU exception %u (not modelled in detail)", m->intno);
+        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_INVSTATE, pc, desc);
+    }
+}
