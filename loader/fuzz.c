@@ -836,6 +836,21 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
     fclose(fp);
     if (e)
         return e;
+    /* The oracle copies a Write's or Verify's data and a Read's result through buffers of
+     * the host's chunk (fz_init): a reproducer asks for no more than that, as every
+     * generated case does (gen_case). */
+    for (unsigned i = 0; i < c.nops; i++) {
+        const se_fuzz_op *op = &c.op[i];
+        uint64_t bytes = op->id == SE_EP_WRITE    ? op->len
+                         : op->id == SE_EP_READ   ? op->args[1]
+                         : op->id == SE_EP_VERIFY ? (uint64_t)op->args[2] * 4u
+                                                  : 0;
+        if (bytes > se_host_chunk(h))
+            return se_error_set(err, SE_ERR_USAGE,
+                                "%s: call %u (%s) moves 0x%" PRIx64 " bytes through the "
+                                "0x%" PRIx32 "-byte data buffer (--chunk)",
+                                path, i + 1, se_entry_name(op->id), bytes, se_host_chunk(h));
+    }
     fz z;
     if ((e = fz_init(&z, h, m, l, err)) || (e = se_host_init_only(h, err))) {
         fz_free(&z);

@@ -17,6 +17,8 @@ struct se_host {
     se_host_opts o;
     se_image img;
     uint32_t sp, buffer, chunk;
+    uint32_t vcap;               /* bytes of one Verify call's words: whole words, <= chunk
+                                  * (one word when the chunk is smaller) */
     se_host_call_fn log;
     void *log_ctx;
     uint64_t instructions, vtime_ns;
@@ -143,7 +145,22 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
                             "(0x%08" PRIx32 ") and the end of free RAM (0x%08" PRIx32 ")",
                             c, b, end);
     }
-    h->scratch = malloc(h->chunk);
+    /* Verify takes whole words (protocol.md 1.3): its data never exceeds the chunk rounded
+     * down to a word, or one word when the chunk is smaller than that, which then needs 4
+     * bytes of RAM at the buffer. */
+    h->vcap = h->chunk >= 4 ? h->chunk & ~3u : 4;
+    if (h->vcap > end - h->buffer) {
+        uint32_t b = h->buffer;
+        se_image_free(&h->img);
+        free(h);
+        return se_error_set(err, SE_ERR_USAGE,
+                            "the data buffer at 0x%08" PRIx32 " has no room for one word "
+                            "before the end of free RAM (0x%08" PRIx32 ")",
+                            b, end);
+    }
+    /* The host's copy of one chunk: a Write/Read chunk or one Verify call's words. */
+    uint32_t span = h->chunk > h->vcap ? h->chunk : h->vcap;
+    h->scratch = malloc(span);
     if (!h->scratch) {
         se_image_free(&h->img);
         free(h);
@@ -152,7 +169,7 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     se_machine_set_symbolizer(m, host_symbolize, h);
     se_machine_set_srcline(m, host_srcline, h); /* --trace / --last */
     se_machine_set_image(m, h->img.base, h->img.mem_end);
-    se_machine_set_buffer(m, h->buffer, h->buffer + h->chunk); /* run-time diagnoses */
+    se_machine_set_buffer(m, h->buffer, h->buffer + span); /* run-time diagnoses */
     *out = h;
     return SE_OK;
 }
@@ -391,11 +408,11 @@ static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32
                            se_error *err)
 {
     se_err e;
-    uint32_t max = h->chunk > 8 ? h->chunk - 4 : 4;
     for (uint32_t done = 0; done < len;) {
-        uint32_t n = len - done < max ? len - done : max;
         uint32_t a = abs + done;
         uint32_t skip = a & 3u;
+        /* skip + n <= vcap, a multiple of 4: the words fit the scratch copy and the buffer */
+        uint32_t n = len - done < h->vcap - skip ? len - done : h->vcap - skip;
         uint32_t words = (skip + n + 3) / 4;
         uint32_t drop = words * 4 - skip - n;
         /* The pad bytes around an unaligned range: what CubeProgrammer puts there is not

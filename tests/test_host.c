@@ -170,6 +170,69 @@ static void test_verify_arguments_carry_misalignment(void **state)
     th_close(&s);
 }
 
+/* Every Verify call's words fit the chunk (issue 11 item 1: the host copied words * 4
+ * bytes into a chunk-sized buffer, 2 to 4 bytes past it when the chunk is not a multiple of
+ * four or the start is unaligned). */
+typedef struct verify_words {
+    unsigned calls;
+    uint32_t max_bytes;
+} verify_words;
+
+static void count_verify_words(void *ctx, const se_call_record *rec)
+{
+    verify_words *w = ctx;
+    if (strcmp(rec->function, "Verify"))
+        return;
+    w->calls++;
+    if (rec->args[2] * 4u > w->max_bytes)
+        w->max_bytes = rec->args[2] * 4u;
+}
+
+static void verify_with_chunk(uint32_t chunk, uint32_t at, verify_words *w)
+{
+    th_session s;
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.chunk = chunk;
+    th_open(&s, "sram_loader", false, NULL, &ho);
+    uint8_t data[100];
+    fill(data, sizeof data, 5);
+    assert_int_equal(se_host_erase(s.h, DEV, 0x1000, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, at, data, sizeof data, &s.err), SE_OK);
+    memset(w, 0, sizeof *w);
+    se_host_set_logger(s.h, count_verify_words, w);
+    if (se_host_verify(s.h, at, data, sizeof data, &s.err) != SE_OK)
+        fail_msg("chunk %u at 0x%08x: %s", chunk, at, s.err.msg);
+    th_close(&s);
+}
+
+static void test_verify_words_never_exceed_the_chunk(void **state)
+{
+    (void)state;
+    static const struct { uint32_t chunk, at; } cases[] = {
+        {10, DEV + 1}, {10, DEV + 3}, {6, DEV + 1}, {6, DEV + 2}, {9, DEV}, {11, DEV + 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        verify_words w;
+        verify_with_chunk(cases[i].chunk, cases[i].at, &w);
+        assert_true(w.calls > 0);
+        if (w.max_bytes > cases[i].chunk)
+            fail_msg("chunk %u at 0x%08x: a Verify of %u bytes", cases[i].chunk, cases[i].at,
+                     w.max_bytes);
+    }
+}
+
+static void test_verify_with_a_chunk_under_a_word_passes_one_word_per_call(void **state)
+{
+    (void)state;
+    for (uint32_t chunk = 1; chunk < 4; chunk++) {
+        verify_words w;
+        verify_with_chunk(chunk, DEV + chunk - 1, &w);
+        assert_true(w.calls >= 100 / 4);
+        assert_int_equal(w.max_bytes, 4);
+    }
+}
+
 static void test_mass_erase_leaves_erase_value(void **state)
 {
     (void)state;
@@ -542,6 +605,8 @@ int main(void)
         cmocka_unit_test(test_erase_passes_first_and_last_sector_starts),
         cmocka_unit_test(test_verify_finds_a_corrupted_byte),
         cmocka_unit_test(test_verify_arguments_carry_misalignment),
+        cmocka_unit_test(test_verify_words_never_exceed_the_chunk),
+        cmocka_unit_test(test_verify_with_a_chunk_under_a_word_passes_one_word_per_call),
         cmocka_unit_test(test_mass_erase_leaves_erase_value),
         cmocka_unit_test(test_tz_on_profile_uses_its_window),
         cmocka_unit_test(test_tz_off_build_is_moved_to_the_tz_on_base),
