@@ -3,6 +3,7 @@
 #ifndef SE_FILEIO_H
 #define SE_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,5 +12,15 @@
 /* Read a whole regular file of at most max bytes; *buf is malloc'ed (free it). */
 se_err se_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, se_error *err);
 se_err se_write_file_durable(const char *path, const void *buf, size_t len, se_error *err);
+
+/* An output file as the user named it (--read ADDR:LEN@PATH): "-", or a path naming the
+ * file standard output is (/dev/stdout), goes to standard output; a new path or a regular
+ * file is replaced durably (se_write_file_durable); a symbolic link to a regular file
+ * keeps the link and replaces the file it names; a character device or FIFO is written in
+ * place (a FIFO nobody reads is an error, not a wait); anything else is refused. Write
+ * errors (ENOSPC from /dev/full) are reported. */
+se_err se_write_output(const char *path, const void *buf, size_t len, se_error *err);
+/* path names the file open on fd (same device and inode); "-" names standard output. */
+bool se_path_is_fd(const char *path, int fd);
 
 #endif

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -164,6 +167,104 @@ static void test_write_outside_device_is_a_usage_error(void **state)
     free(out);
 }
 
+/* --read ADDR:LEN@PATH (issue 11 item 2): only a new path or a regular file is replaced
+ * (temporary file + rename); a FIFO, a character device or a symbolic link must not be
+ * replaced by a regular file. */
+#define READ16 "run '%s' --read 0x20038000:16@"
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[1500];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_read_to_dash_writes_the_data_alone_to_stdout(void **state)
+{
+    (void)state;
+    char got[300];
+    snprintf(got, sizeof got, "%s/dash.bin", th_tmpdir());
+    for (int i = 0; i < 2; i++) { /* "-", and a path naming standard output */
+        int rc = sh("'%s' " READ16 "%s 2>/dev/null >'%s'", SE_TOOL_PATH, th_firmware("sram_loader"),
+                    i ? "/proc/self/fd/1" : "-", got);
+        assert_int_equal(rc, 0);
+        struct stat st;
+        assert_int_equal(stat(got, &st), 0);
+        assert_int_equal(st.st_size, 16); /* the data, no log line */
+    }
+}
+
+static void test_read_to_a_symlink_keeps_the_link_and_writes_its_target(void **state)
+{
+    (void)state;
+    char target[300], link[300], *out;
+    snprintf(target, sizeof target, "%s/target.bin", th_tmpdir());
+    snprintf(link, sizeof link, "%s/link.bin", th_tmpdir());
+    write_file(target, "old", 3);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(th_run_toolf(&out, READ16 "'%s'", th_firmware("sram_loader"), link), 0);
+    free(out);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_size, 16);
+}
+
+static void test_read_to_a_full_device_reports_enospc_and_keeps_the_device(void **state)
+{
+    (void)state;
+    char link[300], *out;
+    snprintf(link, sizeof link, "%s/full", th_tmpdir());
+    assert_int_equal(symlink("/dev/full", link), 0);
+    int rc = th_run_toolf(&out, READ16 "'%s'", th_firmware("sram_loader"), link);
+    if (rc != 3 || !strstr(out, "No space left on device"))
+        fail_msg("exit %d:\n%s", rc, out);
+    free(out);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode)); /* not replaced by a regular file */
+}
+
+static void test_read_to_a_fifo_writes_into_it(void **state)
+{
+    (void)state;
+    char fifo[300], *out;
+    snprintf(fifo, sizeof fifo, "%s/fifo", th_tmpdir());
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    /* no reader: refused at once, not a wait */
+    int rc = th_run_toolf(&out, READ16 "'%s'", th_firmware("sram_loader"), fifo);
+    if (rc != 3 || !strstr(out, "no process has it open for reading"))
+        fail_msg("exit %d:\n%s", rc, out);
+    free(out);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(rd >= 0);
+    assert_int_equal(th_run_toolf(&out, READ16 "'%s'", th_firmware("sram_loader"), fifo), 0);
+    free(out);
+    uint8_t buf[32];
+    assert_int_equal(read(rd, buf, sizeof buf), 16);
+    assert_int_equal(buf[0], 0xA5); /* the device (SRAM2) holds power-on fill */
+    close(rd);
+    struct stat st;
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+}
+
+static void test_read_to_a_directory_is_refused(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_toolf(&out, READ16 "'%s'", th_firmware("sram_loader"), th_tmpdir());
+    if (rc != 3 || !strstr(out, "is a directory: the data goes to a regular file"))
+        fail_msg("exit %d:\n%s", rc, out);
+    free(out);
+}
+
 /* --sp 0 (protocol.md 2.1, bad run P7: "MSP is set to zero") runs the loader with SP = 0
  * and says so first; the reference loader's Init pushes at once: a BusFault that cannot be
  * stacked, lockup. */
@@ -234,6 +335,11 @@ int main(void)
         cmocka_unit_test(test_write_outside_device_is_a_usage_error),
         cmocka_unit_test(test_sp_zero_runs_with_msp_zero_and_says_so),
         cmocka_unit_test(test_push_below_ram_says_the_stack_left_it),
+        cmocka_unit_test(test_read_to_dash_writes_the_data_alone_to_stdout),
+        cmocka_unit_test(test_read_to_a_symlink_keeps_the_link_and_writes_its_target),
+        cmocka_unit_test(test_read_to_a_full_device_reports_enospc_and_keeps_the_device),
+        cmocka_unit_test(test_read_to_a_fifo_writes_into_it),
+        cmocka_unit_test(test_read_to_a_directory_is_refused),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

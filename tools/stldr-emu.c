@@ -361,7 +361,7 @@ static se_err do_read(se_host *h, uint32_t addr, uint32_t len, const char *file,
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     se_err e = se_host_read(h, addr, buf, len, err);
     if (!e && file) {
-        e = se_write_file_durable(file, buf, len, err);
+        e = se_write_output(file, buf, len, err);
     } else if (!e && !c->json) {
         uint32_t abs = addr;
         se_host_device_range(h, addr, len, &abs);
@@ -672,6 +672,8 @@ int main(int argc, char **argv)
         usage_exit("--erase and --mass-erase exclude each other");
     if (verify && !nwrites)
         usage_exit("--verify checks what --write wrote: give --write too");
+    if (read_file && se_path_is_fd(read_file, fileno(stdout)))
+        c.out = stderr; /* --read ...@-: standard output holds the data alone */
 
     (void)tz;
     const se_profile *prof;
@@ -853,6 +855,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "stldr-emu: error: %s\n", err.msg);
         fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",
                     e ? "FAILED" : "OK", h ? se_host_calls(h) : 0, instr, dev, warns);
+    }
+    errno = 0;
+    if (!e && (fflush(stdout) != 0 || ferror(stdout))) { /* the log or hex dump was lost */
+        fprintf(stderr, "stldr-emu: error: cannot write standard output: %s\n",
+                errno ? strerror(errno) : "write error");
+        e = SE_ERR_IO;
     }
     free(pattern);
     for (unsigned i = 0; i < nwrites; i++)
