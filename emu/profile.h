@@ -68,8 +68,15 @@ const se_profile *se_profile_find(const char *target, bool tz);
 /* Names of the built-in targets, NULL-terminated. */
 const char *const *se_profile_targets(void);
 
-/* A 32-bit number as profiles and the command line write it: decimal or 0x hex, an
- * optional K or M suffix; no sign, nothing after it, no wrap-around. */
+/* The one parser of numbers on the command line and in profiles: decimal (also with a
+ * fraction or exponent when the value is whole: 2e9, 1.5e6), 0x hex or 0 octal, then an
+ * optional K (x1024) or M (x1048576) suffix; no sign, no blank, nothing after it, no
+ * wrap-around; false unless min <= value <= max. */
+bool se_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* se_parse_u64 over 0..UINT32_MAX. */
 bool se_parse_u32(const char *s, uint32_t *out);
+/* A duration in seconds (decimal, fraction and exponent allowed: 0.5, 2e3), min <= s <= max;
+ * no sign, no inf or nan. */
+bool se_parse_seconds(const char *s, double min, double max, double *out);
 
 #endif

@@ -74,7 +74,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const se_profile *prof = se_profile_find("stm32l562e-dk", tz && !strcmp(tz, "on"));
     se_machine_opts mo;
     se_host_opts ho;
-    se_fuzz_options(&mo, &ho, budget ? strtoull(budget, NULL, 0) : 5000000u);
+    uint64_t b = 5000000u;
+    if (budget && !se_parse_u64(budget, 1, UINT64_MAX, &b))
+        die("STLDR_FUZZ_BUDGET", "not an instruction count 1..2^64-1");
+    se_fuzz_options(&mo, &ho, b);
     se_error err;
     if (!prof)
         die("profile", "stm32l562e-dk not found");

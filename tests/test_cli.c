@@ -156,6 +156,66 @@ static void test_usage_errors_exit_2(void **state)
     free(out);
 }
 
+/* Every numeric option goes through one parser with a range (issue 11 item 4): a bad value
+ * is a usage error, at once (`fuzz --runs -1` used to run for ever, under `timeout` here). */
+static int run_bounded(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int run_bounded(char **out, const char *fmt, ...)
+{
+    char args[1000], log[400], cmd[1600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(log, sizeof log, "%s/bounded.log", th_tmpdir());
+    snprintf(cmd, sizeof cmd, "timeout 20 '%s' %s >'%s' 2>&1", SE_TOOL_PATH, args, log);
+    int st = system(cmd);
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    static char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    *out = text;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_bad_numbers_are_usage_errors_in_every_command(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "fuzz --runs -1", "fuzz --runs abc", "fuzz --runs 0", "fuzz --time 0",
+        "fuzz --time -5", "fuzz --seed 18446744073709551616", "fuzz --budget 0",
+        "run --budget -1", "run --budget 0", "run --budget 2x", "run --timeout 0",
+        "run --timeout nan", "run --chunk 0", "run --chunk 4G", "run --last 129",
+        "run --ram-fill 256", "run --vcd-limit -1", "trace --budget -1", "info --chunk -1",
+        "lint --last abc", "gdb --port 3333abc", "gdb --port 0", "gdb --port 65536",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cmd[32], *out;
+        const char *sp = strchr(bad[i], ' ');
+        snprintf(cmd, sizeof cmd, "%.*s", (int)(sp - bad[i]), bad[i]);
+        int rc = run_bounded(&out, "%s '%s' %s", cmd, th_firmware("sram_loader"), sp + 1);
+        if (rc != 2 || !strstr(out, " takes "))
+            fail_msg("'%s': exit %d, expected a usage error:\n%s", bad[i], rc, out);
+    }
+}
+
+static void test_budget_takes_suffixes_and_exponents(void **state)
+{
+    (void)state;
+    for (const char *b = "2e9\0" "5M\0" "512K\0" "0x100000\0"; *b; b += strlen(b) + 1) {
+        char *out;
+        int rc = th_run_toolf(&out, "run '%s' --quiet --budget %s", th_firmware("sram_loader"), b);
+        if (rc != 0)
+            fail_msg("--budget %s: exit %d\n%s", b, rc, out);
+        free(out);
+    }
+    char *out;
+    assert_int_equal(run_bounded(&out, "fuzz '%s' --runs 3 --seed 18446744073709551615",
+                                 th_firmware("sram_loader")), 0);
+    assert_non_null(strstr(out, "fuzz: 3 cases"));
+}
+
 static void test_write_outside_device_is_a_usage_error(void **state)
 {
     (void)state;
@@ -333,6 +393,8 @@ int main(void)
         cmocka_unit_test(test_bad_files_are_refused_with_one_line),
         cmocka_unit_test(test_usage_errors_exit_2),
         cmocka_unit_test(test_write_outside_device_is_a_usage_error),
+        cmocka_unit_test(test_bad_numbers_are_usage_errors_in_every_command),
+        cmocka_unit_test(test_budget_takes_suffixes_and_exponents),
         cmocka_unit_test(test_sp_zero_runs_with_msp_zero_and_says_so),
         cmocka_unit_test(test_push_below_ram_says_the_stack_left_it),
         cmocka_unit_test(test_read_to_dash_writes_the_data_alone_to_stdout),

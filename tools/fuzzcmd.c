@@ -9,6 +9,7 @@
 #include "loader/fuzz.h"
 #include "loader/host.h"
 #include "tools/gdbserver.h"
+#include "tools/options.h" /* numeric options: one parser, a range each */
 
 int se_fuzz_main(int argc, char **argv);
 
@@ -68,13 +69,20 @@ int se_fuzz_main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 's': fo.seed = strtoull(optarg, NULL, 0); break;
-        case 't': fo.seconds = strtod(optarg, NULL); break;
-        case 'r': fo.runs = strtoull(optarg, NULL, 0); break;
+        case 's': fo.seed = se_opt_u64("fuzz", "--seed", optarg, 0, UINT64_MAX, "a seed"); break;
+        case 't':
+            fo.seconds = se_opt_seconds("fuzz", "--time", optarg, SE_OPT_MAX_SECONDS);
+            break;
+        case 'r':
+            fo.runs = se_opt_u64("fuzz", "--runs", optarg, 1, UINT64_MAX, "a count of cases");
+            break;
         case 'o': fo.out_dir = optarg; break;
         case 'z': fo.tz = !strcmp(optarg, "on"); break;
         case 'T': fo.target = optarg; break;
-        case 'b': budget = strtoull(optarg, NULL, 0); break;
+        case 'b':
+            budget = se_opt_u64("fuzz", "--budget", optarg, 1, UINT64_MAX,
+                                "an instruction count per call");
+            break;
         case 'i': from_input = optarg; break;
         default:
             fprintf(stderr, "usage: stldr-emu fuzz LOADER [--target T] [--tz on|off] [--seed N] "

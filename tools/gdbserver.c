@@ -25,6 +25,7 @@
 #include "emu/machine.h"
 #include "loader/host.h"
 #include "loader/stldr.h"
+#include "tools/options.h" /* numeric options: one parser, a range each */
 
 #define MAX_BP 64
 #define PKT_MAX 4096
@@ -502,7 +503,7 @@ int se_gdb_main(int argc, char **argv)
             if (ncalls < 16)
                 calls[ncalls++] = optarg;
             break;
-        case 'p': port = atoi(optarg); break;
+        case 'p': port = (int)se_opt_u64("gdb", "--port", optarg, 1, 65535, "a TCP port"); break;
         case 'b': bind_addr = optarg; break;
         case 'z': tz = !strcmp(optarg, "on"); break;
         case 't': target = optarg; break;
