@@ -51,7 +51,7 @@ typedef struct se_fuzz_opts {
     double seconds;      /* 0 = until runs */
     const char *out_dir; /* reproducers; NULL = not saved */
     const char *loader_path, *target;
-    bool tz;
+    const char *tz;      /* --tz: "off", "on" or "secure" (NULL: "off") */
     FILE *progress;      /* a progress line about once a second; NULL = none */
 } se_fuzz_opts;
 

@@ -278,6 +278,34 @@ static void test_replay_refuses_a_call_larger_than_the_buffer(void **state)
     }
 }
 
+/* fuzz --tz takes the three variants run takes (it ran TrustZone off for anything but "on")
+ * and the reproducer names the one used. */
+static void test_tz_secure_is_the_secure_variant_and_a_bad_tz_is_refused(void **state)
+{
+    (void)state;
+    char out[300], *text;
+    int rc = th_run_toolf(&text, "fuzz '%s' --tz maybe --runs 1", th_firmware("sram_loader"));
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(text, "--tz takes on, off or secure, not 'maybe'"));
+    free(text);
+    snprintf(out, sizeof out, "%s/tz-secure", th_tmpdir());
+    rc = th_run_toolf(&text, "fuzz '%s' --tz secure --seed 1 --runs 400 --budget 2000000 --out '%s'",
+                      th_firmware("bug_erase_last"), out);
+    assert_int_equal(rc, 1);
+    const char *rp = strstr(text, "reproducer: ");
+    assert_non_null(rp);
+    char path[512], line[600] = "";
+    assert_int_equal(sscanf(rp + 12, "%511s", path), 1);
+    free(text);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f) && !strstr(line, "# loader "))
+        ;
+    fclose(f);
+    if (!strstr(line, ", tz secure, "))
+        fail_msg("reproducer header: %s", line);
+}
+
 static void test_restore_recomputes_trustzone_pages_a_case_changed(void **state)
 {
     (void)state;
@@ -316,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_coverage_map_counts_blocks_only_while_set),
         cmocka_unit_test(test_restore_recomputes_trustzone_pages_a_case_changed),
         cmocka_unit_test(test_replay_refuses_a_call_larger_than_the_buffer),
+        cmocka_unit_test(test_tz_secure_is_the_secure_variant_and_a_bad_tz_is_refused),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

@@ -77,7 +77,14 @@ int se_fuzz_main(int argc, char **argv)
             fo.runs = se_opt_u64("fuzz", "--runs", optarg, 1, UINT64_MAX, "a count of cases");
             break;
         case 'o': fo.out_dir = optarg; break;
-        case 'z': fo.tz = !strcmp(optarg, "on"); break;
+        case 'z':
+            if (strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "secure")) {
+                fprintf(stderr, "stldr-emu: fuzz: --tz takes on, off or secure, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            fo.tz = optarg;
+            break;
         case 'T': fo.target = optarg; break;
         case 'b':
             budget = se_opt_u64("fuzz", "--budget", optarg, 1, UINT64_MAX,
@@ -85,7 +92,7 @@ int se_fuzz_main(int argc, char **argv)
             break;
         case 'i': from_input = optarg; break;
         default:
-            fprintf(stderr, "usage: stldr-emu fuzz LOADER [--target T] [--tz on|off] [--seed N] "
+            fprintf(stderr, "usage: stldr-emu fuzz LOADER [--target T] [--tz on|off|secure] [--seed N] "
                             "[--time S | --runs N] [--out DIR] [--budget N] [--from-input FILE]\n");
             return 2;
         }
@@ -98,7 +105,7 @@ int se_fuzz_main(int argc, char **argv)
         fo.seconds = 10;
     fo.loader_path = argv[optind];
     fo.progress = stderr;
-    const se_profile *prof = se_profile_find(fo.target, fo.tz);
+    const se_profile *prof = se_profile_find_tz(fo.target, fo.tz ? fo.tz : "off");
     if (!prof) {
         fprintf(stderr, "stldr-emu: unknown target '%s'\n", fo.target);
         return 2;
