@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,39 +10,75 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-se_err se_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, se_error *err)
+static const char *kind_of(mode_t m)
 {
-    *buf = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return S_ISFIFO(m)  ? "a FIFO"
+           : S_ISCHR(m) ? "a character device"
+           : S_ISDIR(m) ? "a directory"
+           : S_ISBLK(m) ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "not a regular file";
+}
+
+se_err se_open_input(const char *path, const char *what, uint64_t max, int *fdp, size_t *size,
+                     se_error *err)
+{
+    *fdp = -1;
+    *size = 0;
+    /* O_NONBLOCK: opening a FIFO with no writer would wait for one; the type check below
+     * refuses it. It does nothing to a regular file's reads. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
-        return se_error_set(err, SE_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return se_error_set(err, SE_ERR_IO, "cannot open %s %s: %s", what, path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
         close(fd);
-        return se_error_set(err, SE_ERR_IO, "%s is not a regular file", path);
+        return se_error_set(err, SE_ERR_IO, "cannot stat %s %s: %s", what, path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return se_error_set(err, SE_ERR_IO, "%s %s is %s: give a regular file", what, path,
+                            kind_of(st.st_mode));
     }
     if ((uint64_t)st.st_size > max) {
         close(fd);
-        return se_error_set(err, SE_ERR_IO, "%s is too large (%lld bytes, limit %zu)", path,
-                            (long long)st.st_size, max);
+        return se_error_set(err, SE_ERR_USAGE, "%s %s is %lld bytes, over the limit of %" PRIu64
+                            " bytes",
+                            what, path, (long long)st.st_size, max);
     }
-    size_t n = (size_t)st.st_size;
+    *fdp = fd;
+    *size = (size_t)st.st_size;
+    return SE_OK;
+}
+
+se_err se_read_file(const char *path, const char *what, size_t max, uint8_t **buf, size_t *len,
+                    se_error *err)
+{
+    *buf = NULL;
+    *len = 0;
+    int fd;
+    size_t n;
+    se_err e = se_open_input(path, what, max, &fd, &n, err);
+    if (e)
+        return e;
     uint8_t *b = malloc(n ? n : 1);
     if (!b) {
         close(fd);
         return se_error_set(err, SE_ERR_NOMEM, "out of memory reading %s", path);
     }
+    /* exactly the size fstat gave: a file that grows meanwhile is not read past it */
     size_t got = 0;
     while (got < n) {
         ssize_t r = read(fd, b + got, n - got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
+            int er = errno;
             free(b);
             close(fd);
-            return se_error_set(err, SE_ERR_IO, "cannot read %s: %s", path,
-                                r < 0 ? strerror(errno) : "file shrank while reading");
+            return se_error_set(err, SE_ERR_IO, "cannot read %s %s: %s", what, path,
+                                r < 0 ? strerror(er) : "the file shrank while it was read");
         }
         got += (size_t)r;
     }

@@ -1,5 +1,8 @@
 #include "profile.h"
 
+#include "fileio.h"
+#include "limits.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -246,9 +249,18 @@ static bool yesno(const char *v, bool *out)
 
 const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
+    /* a regular file of at most SE_LIMIT_PROFILE_BYTES, read whole, then parsed in memory */
+    uint8_t *text;
+    size_t tlen;
+    se_error e;
+    if (se_read_file(path, "profile", SE_LIMIT_PROFILE_BYTES, &text, &tlen, &e)) {
+        snprintf(err, errlen, "%s", e.msg);
+        return NULL;
+    }
+    FILE *f = fmemopen(text, tlen, "r");
     if (!f) {
-        snprintf(err, errlen, "cannot open profile %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot read profile %s: %s", path, strerror(errno));
+        free(text);
         return NULL;
     }
     char line[512];
@@ -265,6 +277,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
             snprintf(err, errlen, "%s:%u: line longer than %zu characters", path, ln,
                      sizeof line - 2);
             fclose(f);
+            free(text);
             return NULL;
         }
         char *p = line, *h = strchr(p, '#');
@@ -281,6 +294,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
         if (!eq) {
             snprintf(err, errlen, "%s:%u: expected key=value", path, ln);
             fclose(f);
+            free(text);
             return NULL;
         }
         if (!strncmp(p, "base=", 5) || !strncmp(p, "target=", 7))
@@ -289,6 +303,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
             if (!yesno(eq + 1, &tz)) {
                 snprintf(err, errlen, "%s:%u: tz takes on or off", path, ln);
                 fclose(f);
+                free(text);
                 return NULL;
             }
             have_tz = true;
@@ -298,10 +313,12 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
         } else {
             snprintf(err, errlen, "%s:%u: too many keys", path, ln);
             fclose(f);
+            free(text);
             return NULL;
         }
     }
     fclose(f);
+    free(text);
     /* The starting point: the target's TZEN=0 profile, or its TZEN=1 reset state (Secure,
      * SAU and GTZC at reset) for tz=on; the keys below describe the rest. */
     const se_profile *b = se_profile_find_tz(loaded_target, have_tz && tz ? "secure" : "off");

@@ -1,5 +1,7 @@
 #include "fuzz.h"
 
+#include "../emu/fileio.h"
+#include "../emu/limits.h"
 #include "../peripherals/mx25lm51245g.h"
 
 #include <errno.h>
@@ -796,9 +798,19 @@ se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_o
 se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *path,
                       se_error *err)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return se_error_set(err, SE_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    /* a regular file of at most SE_LIMIT_REPLAY_BYTES, read whole, parsed in memory:
+     * /dev/zero or a FIFO is refused before a byte is read */
+    uint8_t *text;
+    size_t tlen;
+    se_err te = se_read_file(path, "reproducer", SE_LIMIT_REPLAY_BYTES, &text, &tlen, err);
+    if (te)
+        return te;
+    FILE *fp = fmemopen(text, tlen, "r");
+    if (!fp) {
+        free(text);
+        return se_error_set(err, SE_ERR_IO, "cannot read reproducer %s: %s", path,
+                            strerror(errno));
+    }
     se_fuzz_case c = {0};
     char line[512];
     unsigned lineno = 0;
@@ -834,6 +846,7 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
         c.op[c.nops++] = op;
     }
     fclose(fp);
+    free(text);
     if (e)
         return e;
     /* The oracle copies a Write's or Verify's data and a Read's result through buffers of

@@ -7,6 +7,9 @@
  * against the file size, in 64-bit arithmetic. */
 #include "stldr.h"
 
+#include "../emu/fileio.h"
+#include "../emu/limits.h"
+
 #include <errno.h>
 #include <gelf.h>
 #include <inttypes.h>
@@ -14,9 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A .stldr is a few hundred KiB at most; refuse to slurp anything absurd. */
-#define STLDR_MAX_FILE_SIZE (256u * 1024u * 1024u)
 
 struct se_stldr {
     char *path;
@@ -778,9 +778,9 @@ se_err se_stldr_open_mem(const void *buf, size_t len, const char *label, se_stld
     if (!out || (!buf && len > 0))
         return se_error_set(err, SE_ERR_USAGE, "%s: se_stldr_open_mem: bad arguments", label);
     *out = NULL;
-    if (len > STLDR_MAX_FILE_SIZE)
-        return se_error_set(err, SE_ERR_NOT_ELF, "%s: %zu bytes is too large for a loader",
-                            label, len);
+    if (len > SE_LIMIT_LOADER_BYTES)
+        return se_error_set(err, SE_ERR_USAGE, "%s: %zu bytes, over the limit of %u bytes for a "
+                            "loader", label, len, SE_LIMIT_LOADER_BYTES);
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
         return se_error_set(err, SE_ERR_NOMEM, "%s: out of memory", label);
@@ -794,52 +794,12 @@ se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err)
     if (!path || !out)
         return se_error_set(err, SE_ERR_USAGE, "se_stldr_open_file: bad arguments");
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return se_error_set(err, SE_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 64 * 1024, len = 0;
-    uint8_t *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return se_error_set(err, SE_ERR_NOMEM, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap > STLDR_MAX_FILE_SIZE) {
-                free(buf);
-                fclose(f);
-                return se_error_set(err, SE_ERR_NOT_ELF,
-                                    "%s: larger than %u bytes: too large for a loader", path,
-                                    STLDR_MAX_FILE_SIZE);
-            }
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return se_error_set(err, SE_ERR_NOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                int e = errno;
-                free(buf);
-                fclose(f);
-                return se_error_set(err, SE_ERR_IO, "%s: read error: %s", path, strerror(e));
-            }
-            break;
-        }
-    }
-    fclose(f);
-    if (len > STLDR_MAX_FILE_SIZE) {
-        free(buf);
-        return se_error_set(err, SE_ERR_NOT_ELF, "%s: %zu bytes is too large for a loader", path,
-                            len);
-    }
-    return open_owned(buf, len, path, out, err);
+    uint8_t *buf;
+    size_t len;
+    /* type and size first (emu/limits.h): a FIFO, /dev/zero or a 2 GB sparse file is refused
+     * before a byte is read */
+    se_err e = se_read_file(path, "loader", SE_LIMIT_LOADER_BYTES, &buf, &len, err);
+    return e ? e : open_owned(buf, len, path, out, err);
 }
 
 /* ---- accessors ----------------------------------------------------------------------- */

@@ -557,11 +557,18 @@ static int journal_check(const se_flash_image *img, int jfd, jinfo *ji, se_error
 static se_err journal_recover(se_flash_image *img, se_error *err)
 {
     img->outcome = SE_FLASH_JOURNAL_NONE;
-    int jfd = open(img->jpath, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO in the journal's place must not wait for a writer */
+    int jfd = open(img->jpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (jfd < 0) {
         if (errno == ENOENT)
             return SE_OK;
         return se_error_set(err, SE_ERR_IO, "cannot open %s: %s", img->jpath, strerror(errno));
+    }
+    struct stat jst;
+    if (fstat(jfd, &jst) != 0 || !S_ISREG(jst.st_mode)) {
+        close(jfd);
+        return se_error_set(err, SE_ERR_IO, "%s is not a regular file: refusing to apply or "
+                            "delete it", img->jpath);
     }
     jinfo ji = {0, 0};
     int ok = journal_check(img, jfd, &ji, err);
@@ -644,7 +651,8 @@ se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error 
     snprintf(img->jpath, pl + sizeof ".journal", "%s.journal", path);
 
     bool existed = access(path, F_OK) == 0;
-    img->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    /* O_NONBLOCK: a FIFO is refused below, not waited on (regular files ignore it) */
+    img->fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644);
     if (img->fd < 0) {
         se_err e = se_error_set(err, SE_ERR_IO, "cannot open flash image %s: %s", path,
                                 strerror(errno));

@@ -216,6 +216,54 @@ static void test_budget_takes_suffixes_and_exponents(void **state)
     assert_non_null(strstr(out, "fuzz: 3 cases"));
 }
 
+/* Input files are checked with fstat before a byte is read (issue 11 items 5 and 6): a FIFO
+ * is refused, not waited on; /dev/zero is refused, not read for ever; a file over its limit
+ * (emu/limits.h) is refused without reading it. */
+static void test_fifo_and_device_inputs_are_refused_at_once(void **state)
+{
+    (void)state;
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/in.fifo", th_tmpdir());
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    static const struct { const char *fmt; const char *what; } uses[] = {
+        {"run '%2$s'", "loader"},
+        {"info '%2$s'", "loader"},
+        {"run '%1$s' --write '%2$s@0'", "--write file"},
+        {"run '%1$s' --profile '%2$s'", "profile"},
+        {"run '%1$s' --internal-flash '%2$s'", "internal flash image"},
+        {"run '%1$s' --replay '%2$s'", "reproducer"},
+        {"fuzz '%1$s' --from-input '%2$s'", "fuzz input"},
+    };
+    for (int dev = 0; dev < 2; dev++)
+        for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++) {
+            if (dev && !strcmp(uses[i].fmt, "run '%1$s' --write '%2$s@0'"))
+                continue; /* /dev/zero is as long as the device allows: same check as the FIFO */
+            char args[900], want[400], *out;
+            const char *path = dev ? "/dev/zero" : fifo;
+            snprintf(args, sizeof args, uses[i].fmt, th_firmware("sram_loader"), path);
+            snprintf(want, sizeof want, "%s %s is %s: give a regular file", uses[i].what, path,
+                     dev ? "a character device" : "a FIFO");
+            int rc = run_bounded(&out, "%s", args);
+            if ((rc != 3 && rc != 2) || !strstr(out, want))
+                fail_msg("%s: exit %d, expected \"%s\":\n%s", args, rc, want, out);
+        }
+}
+
+static void test_a_huge_sparse_loader_is_refused_without_reading_it(void **state)
+{
+    (void)state;
+    char big[300], *out;
+    snprintf(big, sizeof big, "%s/big.stldr", th_tmpdir());
+    FILE *f = fopen(big, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(truncate(big, 2147483648LL), 0); /* sparse: no disk used */
+    int rc = run_bounded(&out, "info '%s'", big);
+    if (rc != 2 || !strstr(out, "is 2147483648 bytes, over the limit of 67108864 bytes"))
+        fail_msg("exit %d:\n%s", rc, out);
+    unlink(big);
+}
+
 static void test_write_outside_device_is_a_usage_error(void **state)
 {
     (void)state;
@@ -395,6 +443,8 @@ int main(void)
         cmocka_unit_test(test_write_outside_device_is_a_usage_error),
         cmocka_unit_test(test_bad_numbers_are_usage_errors_in_every_command),
         cmocka_unit_test(test_budget_takes_suffixes_and_exponents),
+        cmocka_unit_test(test_fifo_and_device_inputs_are_refused_at_once),
+        cmocka_unit_test(test_a_huge_sparse_loader_is_refused_without_reading_it),
         cmocka_unit_test(test_sp_zero_runs_with_msp_zero_and_says_so),
         cmocka_unit_test(test_push_below_ram_says_the_stack_left_it),
         cmocka_unit_test(test_read_to_dash_writes_the_data_alone_to_stdout),

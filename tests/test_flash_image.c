@@ -537,6 +537,26 @@ static void test_truncated_journal_is_discarded(void **state)
     assert_int_equal(se_flash_image_chunks_present(f->img), 0);
 }
 
+/* A FIFO where the journal belongs is refused, not waited on (issue 11 item 6: opening it
+ * for reading blocked until some process wrote to it; alarm() fails the test instead of
+ * hanging it). The image itself is left alone. */
+static void test_fifo_in_place_of_the_journal_is_refused_at_once(void **state)
+{
+    fx *f = *state;
+    write_raw(f->path, "\x11\x22", 2);
+    assert_int_equal(mkfifo(f->jpath, 0600), 0);
+    alarm(20);
+    se_error err = {0};
+    se_err e = se_flash_image_open_file(f->img, f->path, &err);
+    alarm(0);
+    assert_int_equal(e, SE_ERR_IO);
+    assert_non_null(strstr(err.msg, "is not a regular file: refusing to apply or delete it"));
+    struct stat st;
+    assert_int_equal(lstat(f->jpath, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(file_size(f->path), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +602,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_journal_with_a_bad_checksum_is_discarded, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_truncated_journal_is_discarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_in_place_of_the_journal_is_refused_at_once,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/fileio.h"
+#include "emu/limits.h"
 #include "emu/machine.h"
 #include "loader/fuzz.h"
 #include "loader/host.h"
@@ -18,18 +20,17 @@ int se_fuzz_main(int argc, char **argv);
 static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *fo,
                            const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "stldr-emu: cannot open %s\n", path);
-        return 3;
-    }
-    static uint8_t data[1u << 20]; /* libFuzzer's inputs are far shorter (-max_len) */
-    size_t n = fread(data, 1, sizeof data, fp);
-    fclose(fp);
+    uint8_t *data;
+    size_t n;
     se_error err;
-    se_fuzz_session *s;
-    se_err e = se_fuzz_session_new(h, m, l, &s, &err);
+    se_err e = se_read_file(path, "fuzz input", SE_LIMIT_FUZZ_INPUT_BYTES, &data, &n, &err);
     if (e) {
+        fprintf(stderr, "stldr-emu: %s\n", err.msg);
+        return se_err_exit_code(e);
+    }
+    se_fuzz_session *s;
+    if ((e = se_fuzz_session_new(h, m, l, &s, &err))) {
+        free(data);
         fprintf(stderr, "stldr-emu: %s\n", err.msg);
         return se_err_exit_code(e);
     }
@@ -51,6 +52,7 @@ static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const s
         printf("no finding\n");
     }
     se_fuzz_session_free(s);
+    free(data);
     return hit ? 1 : 0;
 }
 

@@ -702,7 +702,7 @@ int main(int argc, char **argv)
 
     const se_storage_info *si = se_stldr_storage(l);
     for (unsigned i = 0; i < nwrites; i++) {
-        e = se_read_file(writes[i].file, si->size, &writes[i].data, &writes[i].len, &err);
+        e = se_read_file(writes[i].file, "--write file", si->size, &writes[i].data, &writes[i].len, &err);
         if (e) {
             fprintf(stderr, "stldr-emu: %s\n", err.msg);
             for (unsigned j = 0; j < i; j++)
