@@ -28,6 +28,8 @@ struct se_stldr {
     uint32_t elf_entry;
     se_segment *segs;
     size_t nsegs;
+    bool phnum_xnum;  /* e_phnum was PN_XNUM: the count came from section 0's sh_info */
+    size_t phnum;     /* program headers, PT_LOAD or not */
     se_symbol *syms;
     size_t nsyms;
     se_section *secs;
@@ -97,6 +99,7 @@ static const char *fmt64(char buf[24], int64_t v)
 typedef struct raw_hdr {
     uint32_t phoff, shoff;
     size_t phnum, shnum, shstrndx;
+    bool phnum_xnum;
 } raw_hdr;
 
 static se_err check_ident(const uint8_t *b, size_t len, const char *label, se_error *err)
@@ -198,6 +201,7 @@ static se_err check_tables(const uint8_t *b, size_t len, const char *label, raw_
     h->phoff = phoff;
     h->shoff = shoff;
     h->phnum = phnum;
+    h->phnum_xnum = rd16(b + offsetof(Elf32_Ehdr, e_phnum)) == PN_XNUM;
     h->shnum = shnum;
     h->shstrndx = shstrndx;
     return SE_OK;
@@ -309,6 +313,8 @@ static se_err read_segments(open_ctx *c)
 {
     se_stldr *l = c->l;
     size_t n = c->h.phnum;
+    l->phnum = n;
+    l->phnum_xnum = c->h.phnum_xnum;
     if (n == 0)
         return SE_OK;
     l->segs = calloc(n, sizeof *l->segs);
@@ -981,8 +987,15 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
             any = true;
         }
     if (!any)
-        return se_error_set(err, SE_ERR_OUTSIDE_RAM,
-                            "%s: no loadable segment with file bytes: nothing to download", lab);
+        return se_error_set(err, SE_ERR_NO_SEGMENT,
+                            "%s: no loadable segment with file bytes: nothing to download (%s)",
+                            lab,
+                            l->phnum_xnum && l->phnum == 0
+                                ? "e_phnum is PN_XNUM (0xffff) and section 0's sh_info is 0: "
+                                  "the file has no program header"
+                            : l->phnum == 0 ? "the file has no program header (e_phnum 0)"
+                                            : "every PT_LOAD is StorageInfo's or has no file "
+                                              "bytes");
     uint32_t base = place == SE_PLACE_PROFILE ? win->load_base : link_base;
     int64_t delta = (int64_t)base - (int64_t)link_base;
 
@@ -1042,16 +1055,21 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
         uint32_t a = l->entry[ep] & ~1u;
         if (a >= link_base && a < link_end)
             continue;
-        int64_t ra = (int64_t)a + delta;
+        /* An address outside the image is not moved with it: named as linked (moved, it
+         * could even fall below 0), with the image's link and load ranges when they differ. */
+        char where[200];
+        if (delta == 0)
+            snprintf(where, sizeof where, "at 0x%08x is outside the downloaded image "
+                     "[0x%08x, 0x%08x)", a, base, base + size);
+        else
+            snprintf(where, sizeof where, "at 0x%08x (link address) is outside the downloaded "
+                     "image, linked at [0x%08x, 0x%08" PRIx64 ") and loaded at [0x%08x, 0x%08x)",
+                     a, link_base, link_end, base, base + size);
         if (ep == SE_EP_INIT || ep == SE_EP_WRITE)
-            return se_error_set(err, SE_ERR_OUTSIDE_RAM,
-                                "%s: entry point %s at %s is outside the downloaded image "
-                                "[0x%08x, 0x%08x)",
-                                lab, entry_names[ep], fmt64(b1, ra), base, base + size);
-        warn(&img,
-             "entry point %s at %s is outside the downloaded image [0x%08x, 0x%08x): calling "
-             "it will not run loader code",
-             entry_names[ep], fmt64(b1, ra), base, base + size);
+            return se_error_set(err, SE_ERR_OUTSIDE_RAM, "%s: entry point %s %s", lab,
+                                entry_names[ep], where);
+        warn(&img, "entry point %s %s: calling it will not run loader code", entry_names[ep],
+             where);
     }
     if (win->download_limit != 0 && size > win->download_limit) {
         if (strict)

@@ -552,6 +552,23 @@ static void fail_protected(frame_ctx *x, uint32_t a, uint32_t len, uint8_t fail_
     tx_add(x->t, " ignored (protected)");
 }
 
+/* Program n bytes at a (inside one page); returns the bytes that are a defect: those whose
+ * data programs something (is not 0xFF) yet needs a bit to go from 0 to 1, so the cell now
+ * differs from the data. A 0xFF byte programs nothing, whatever the cell holds: it is the
+ * pad of DTR frames (an even length from an even address) and of partial pages, and the
+ * reference loader sends it around each odd byte when the host's chunk is 1 byte. Equal data,
+ * or data clearing more bits, is programming as intended. */
+static size_t program_run(se_mx25 *s, uint32_t a, const uint8_t *d, uint32_t n)
+{
+    uint8_t old[SE_MX25_PAGE];
+    se_flash_image_read(s->img, a, old, n);
+    size_t bad = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bad += d[i] != 0xFF && (d[i] & (uint8_t)~old[i]) != 0;
+    se_flash_image_program(s->img, a, d, n);
+    return bad;
+}
+
 static void do_program(frame_ctx *x)
 {
     se_mx25 *s = x->s;
@@ -595,9 +612,9 @@ static void do_program(frame_ctx *x)
     uint32_t start = (uint32_t)((col + first) & (SE_MX25_PAGE - 1));
     uint32_t run1 = touched < SE_MX25_PAGE - start ? (uint32_t)touched : SE_MX25_PAGE - start;
     uint32_t run2 = (uint32_t)touched - run1;
-    unerased += se_flash_image_program(s->img, page + start, buf + start, run1);
+    unerased += program_run(s, page + start, buf + start, run1);
     if (run2)
-        unerased += se_flash_image_program(s->img, page, buf, run2);
+        unerased += program_run(s, page, buf, run2);
     s->secr &= (uint8_t)~(SE_MX25_SECR_P_FAIL | SE_MX25_SECR_E_FAIL);
     start_busy(s, SE_MX25_OP_PROGRAM, x->now, T_PP_NS, page + start, (uint32_t)touched);
     tx_add(x->t, " program 0x%08x..0x%08x", page + start, page + start + run1 - 1);

@@ -264,6 +264,47 @@ static void test_a_huge_sparse_loader_is_refused_without_reading_it(void **state
     unlink(big);
 }
 
+/* Messages that said something else than the cause (issue 11 item 7). */
+static void test_write_of_an_empty_file_says_it_is_empty(void **state)
+{
+    (void)state;
+    char in[300], *out;
+    snprintf(in, sizeof in, "%s/empty.bin", th_tmpdir());
+    write_file(in, "", 0);
+    int rc = th_run_toolf(&out, "run '%s' --write '%s@0x20038000'", th_firmware("sram_loader"), in);
+    if (rc != 2 || !strstr(out, "empty.bin is empty: nothing to write") ||
+        strstr(out, "outside the device"))
+        fail_msg("exit %d:\n%s", rc, out);
+    free(out);
+}
+
+static void test_read_with_nothing_after_the_at_sign_is_a_usage_error(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = run_bounded(&out, "run '%s' --read 0:16@", th_firmware("sram_loader"));
+    if (rc != 2 || !strstr(out, "--read 0:16@: no FILE after '@'"))
+        fail_msg("exit %d:\n%s", rc, out);
+}
+
+/* With the host's chunk at 1 byte the reference loader pads each byte to a DTR pair with
+ * 0xFF: programming as intended, so no flash warning (there were thousands). */
+static void test_one_byte_chunks_give_no_false_flash_warnings(void **state)
+{
+    (void)state;
+    char in[300], *out;
+    snprintf(in, sizeof in, "%s/d40.bin", th_tmpdir());
+    uint8_t d[40];
+    for (size_t i = 0; i < sizeof d; i++)
+        d[i] = (uint8_t)(i * 37 + 11);
+    write_file(in, d, sizeof d);
+    int rc = th_run_toolf(&out, "run '%s' --chunk 1 --write '%s@0x90000001' --verify --quiet",
+                          th_firmware("ref_mx25_l562"), in);
+    if (rc != 0 || !strstr(out, "commands, 0 warnings") || strstr(out, "not erased"))
+        fail_msg("exit %d:\n%s", rc, out);
+    free(out);
+}
+
 static void test_write_outside_device_is_a_usage_error(void **state)
 {
     (void)state;
@@ -445,6 +486,9 @@ int main(void)
         cmocka_unit_test(test_budget_takes_suffixes_and_exponents),
         cmocka_unit_test(test_fifo_and_device_inputs_are_refused_at_once),
         cmocka_unit_test(test_a_huge_sparse_loader_is_refused_without_reading_it),
+        cmocka_unit_test(test_write_of_an_empty_file_says_it_is_empty),
+        cmocka_unit_test(test_read_with_nothing_after_the_at_sign_is_a_usage_error),
+        cmocka_unit_test(test_one_byte_chunks_give_no_false_flash_warnings),
         cmocka_unit_test(test_sp_zero_runs_with_msp_zero_and_says_so),
         cmocka_unit_test(test_push_below_ram_says_the_stack_left_it),
         cmocka_unit_test(test_read_to_dash_writes_the_data_alone_to_stdout),

@@ -358,6 +358,9 @@ typedef struct write_req {
 static se_err do_read(se_host *h, uint32_t addr, uint32_t len, const char *file, cli *c,
                       se_error *err)
 {
+    uint32_t abs;
+    if (!se_host_device_range(h, addr, len, &abs)) /* before allocating len bytes */
+        return se_host_read(h, addr, NULL, len, err);
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
@@ -365,8 +368,6 @@ static se_err do_read(se_host *h, uint32_t addr, uint32_t len, const char *file,
     if (!e && file) {
         e = se_write_output(file, buf, len, err);
     } else if (!e && !c->json) {
-        uint32_t abs = addr;
-        se_host_device_range(h, addr, len, &abs);
         for (uint32_t i = 0; i < len; i += 16) {
             fprintf(c->out, "%08" PRIx32 ": ", abs + i);
             for (uint32_t j = i; j < i + 16 && j < len; j++)
@@ -568,6 +569,8 @@ int main(int argc, char **argv)
             if (at) {
                 *at = '\0';
                 read_file = at + 1;
+                if (!*read_file)
+                    usage_exit("--read %s@: no FILE after '@' (use - for standard output)", optarg);
             }
             char *colon = strchr(optarg, ':');
             if (!colon)
@@ -703,6 +706,11 @@ int main(int argc, char **argv)
     const se_storage_info *si = se_stldr_storage(l);
     for (unsigned i = 0; i < nwrites; i++) {
         e = se_read_file(writes[i].file, "--write file", si->size, &writes[i].data, &writes[i].len, &err);
+        if (!e && writes[i].len == 0) {
+            free(writes[i].data);
+            e = se_error_set(&err, SE_ERR_USAGE, "--write file %s is empty: nothing to write",
+                             writes[i].file);
+        }
         if (e) {
             fprintf(stderr, "stldr-emu: %s\n", err.msg);
             for (unsigned j = 0; j < i; j++)
