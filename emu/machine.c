@@ -1916,6 +1916,12 @@ static se_err attach_ext_flash(se_machine *m, se_error *err)
         else if (jo == SE_FLASH_JOURNAL_DISCARDED)
             mlog(m, SE_LOG_INFO, "flash image: discarded an incomplete journal %s.journal",
                  m->opts.flash_image);
+        const char *ro = se_flash_image_read_only(m->flash_img);
+        if (ro)
+            mlog(m, SE_LOG_WARN,
+                 "flash image %s is read-only (%s): opened for reading; erase, write and "
+                 "mass-erase are refused, reading, Verify and CheckSum work",
+                 m->opts.flash_image, ro);
     }
     m->mx25 = se_mx25_new(&m->periph_host, m->flash_img);
     if (!m->mx25)
@@ -1962,6 +1968,15 @@ void se_machine_window_stats(const se_machine *m, se_window_stats *st)
 const struct se_mx25_counters *se_machine_flash_counters(const se_machine *m)
 {
     return m->mx25 ? &m->mx25->counters : NULL;
+}
+
+bool se_machine_flash_read_only(const se_machine *m, char *why, size_t len)
+{
+    const char *ro = m->flash_img && m->opts.flash_image ? se_flash_image_read_only(m->flash_img)
+                                                         : NULL;
+    if (ro && why)
+        snprintf(why, len, "flash image %s is read-only (%s)", m->opts.flash_image, ro);
+    return ro != NULL;
 }
 
 se_err se_machine_sync_flash(se_machine *m, se_error *err)

@@ -113,6 +113,9 @@ void se_machine_set_buffer(se_machine *m, uint32_t base, uint32_t end);
 const struct se_mx25_counters *se_machine_flash_counters(const se_machine *m);
 /* Write the external flash's changed bytes durably (also done at the end of every call). */
 se_err se_machine_sync_flash(se_machine *m, se_error *err);
+/* The --flash-image file could only be opened for reading (peripherals/flash_image.h):
+ * true, with "flash image PATH is read-only (REASON)" in why. */
+bool se_machine_flash_read_only(const se_machine *m, char *why, size_t len);
 
 /* Warnings reported so far (unmodelled registers, ignored writes, ...). */
 unsigned se_machine_warnings(const se_machine *m);

@@ -303,6 +303,20 @@ static se_err out_of_device(const se_host *h, se_error *err, uint32_t addr, uint
                         addr, len, si->name, si->start, si->start + si->size);
 }
 
+/* An operation that changes the device, refused before anything runs when the device is
+ * the external flash and its --flash-image file is read-only: one line, the file untouched. */
+static se_err refuse_read_only(const se_host *h, const char *what, se_error *err)
+{
+    const se_profile *p = se_machine_profile(h->m);
+    const se_storage_info *si = se_stldr_storage(h->l);
+    char why[600];
+    if (si->start - p->ext_window.base >= p->ext_window.size ||
+        !se_machine_flash_read_only(h->m, why, sizeof why))
+        return SE_OK;
+    return se_error_set(err, SE_ERR_IO, "%s: %s refused (reading, Verify and CheckSum work)",
+                        why, what);
+}
+
 /* Start address of the sector holding device offset off. */
 static uint32_t sector_start(const se_storage_info *si, uint32_t off)
 {
@@ -321,7 +335,9 @@ se_err se_host_erase(se_host *h, uint32_t addr, uint32_t len, se_error *err)
     uint32_t abs;
     if (len == 0 || !se_host_device_range(h, addr, len, &abs))
         return out_of_device(h, err, addr, len);
-    se_err e = begin(h, "erase", err);
+    se_err e = refuse_read_only(h, "erase", err);
+    if (!e)
+        e = begin(h, "erase", err);
     if (e)
         return e;
     const se_storage_info *si = se_stldr_storage(h->l);
@@ -336,7 +352,9 @@ se_err se_host_mass_erase(se_host *h, se_error *err)
     uint32_t entry;
     if (!se_stldr_entry(h->l, SE_EP_MASS_ERASE, &entry))
         return se_error_set(err, SE_ERR_NO_ENTRY, "the loader does not export MassErase");
-    se_err e = begin(h, "mass-erase", err);
+    se_err e = refuse_read_only(h, "mass-erase", err);
+    if (!e)
+        e = begin(h, "mass-erase", err);
     if (e)
         return e;
     se_call_record rec;
@@ -348,7 +366,9 @@ se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t le
     uint32_t abs;
     if (!se_host_device_range(h, addr, len, &abs))
         return out_of_device(h, err, addr, len);
-    se_err e = begin(h, "write", err);
+    se_err e = refuse_read_only(h, "write", err);
+    if (!e)
+        e = begin(h, "write", err);
     if (e)
         return e;
     for (uint32_t done = 0; done < len;) {

@@ -26,6 +26,18 @@ static void write_file(const char *path, const void *buf, size_t n)
     fclose(f);
 }
 
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[1500];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 static void test_standard_session_succeeds(void **state)
 {
     (void)state;
@@ -305,6 +317,66 @@ static void test_one_byte_chunks_give_no_false_flash_warnings(void **state)
     free(out);
 }
 
+/* A --flash-image on a read-only file system (issue 11 item 8), for real: a read-only bind
+ * mount in a private mount namespace (unshare -m; the tests run as root). --read works on
+ * the image; a write is refused in one line (exit 3) and the image is unchanged. */
+static void test_flash_image_on_a_read_only_mount_reads_and_refuses_writes(void **state)
+{
+    (void)state;
+    char src[300], dst[300], data[320], back[320], log[320], *out;
+    snprintf(src, sizeof src, "%s/rw", th_tmpdir());
+    snprintf(dst, sizeof dst, "%s/ro", th_tmpdir());
+    snprintf(data, sizeof data, "%s/data.bin", th_tmpdir());
+    snprintf(back, sizeof back, "%s/back.bin", th_tmpdir());
+    snprintf(log, sizeof log, "%s/ro.log", th_tmpdir());
+    assert_int_equal(mkdir(src, 0755), 0);
+    assert_int_equal(mkdir(dst, 0755), 0);
+    uint8_t d[256];
+    for (size_t i = 0; i < sizeof d; i++)
+        d[i] = (uint8_t)(i * 29 + 3);
+    write_file(data, d, sizeof d);
+    int rc = th_run_toolf(&out, "run '%s' --write '%s@0x90000000' --flash-image '%s/flash.img'",
+                          th_firmware("ref_mx25_l562"), data, src);
+    assert_int_equal(rc, 0);
+    free(out);
+    rc = sh("unshare -m sh -c \"mount --bind '%s' '%s' && mount -o remount,ro,bind '%s'\" "
+            ">'%s' 2>&1", src, dst, dst, log);
+    if (rc != 0)
+        fail_msg("a read-only bind mount needs root (unshare -m, mount); exit %d", rc);
+    const char *ro = "unshare -m sh -c \"mount --bind '%s' '%s' && mount -o remount,ro,bind '%s' "
+                     "&& '%s' run '%s' %s --flash-image '%s/flash.img'\" >'%s' 2>&1";
+    char op[400];
+    snprintf(op, sizeof op, "--read 0x90000000:256@'%s'", back);
+    rc = sh(ro, src, dst, dst, SE_TOOL_PATH, th_firmware("ref_mx25_l562"), op, dst, log);
+    char text[4096] = "";
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    if (rc != 0 || !strstr(text, "is read-only (Read-only file system): opened for reading"))
+        fail_msg("--read: exit %d\n%s", rc, text);
+    f = fopen(back, "rb");
+    assert_non_null(f);
+    uint8_t got[sizeof d];
+    assert_int_equal(fread(got, 1, sizeof got, f), sizeof got);
+    fclose(f);
+    assert_memory_equal(got, d, sizeof d);
+    snprintf(op, sizeof op, "--write '%s@0x90001000'", data);
+    rc = sh(ro, src, dst, dst, SE_TOOL_PATH, th_firmware("ref_mx25_l562"), op, dst, log);
+    f = fopen(log, "r");
+    assert_non_null(f);
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    if (rc != 3 || !strstr(text, "stldr-emu: error: flash image ") ||
+        !strstr(text, "is read-only (Read-only file system): erase refused"))
+        fail_msg("--write: exit %d\n%s", rc, text);
+    struct stat st;
+    char img[320];
+    snprintf(img, sizeof img, "%s/flash.img", src);
+    assert_int_equal(stat(img, &st), 0);
+    assert_int_equal(st.st_size, 0x1000); /* the first program's chunk, nothing more */
+}
+
 static void test_write_outside_device_is_a_usage_error(void **state)
 {
     (void)state;
@@ -320,18 +392,6 @@ static void test_write_outside_device_is_a_usage_error(void **state)
  * (temporary file + rename); a FIFO, a character device or a symbolic link must not be
  * replaced by a regular file. */
 #define READ16 "run '%s' --read 0x20038000:16@"
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[1500];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void test_read_to_dash_writes_the_data_alone_to_stdout(void **state)
 {
@@ -489,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_write_of_an_empty_file_says_it_is_empty),
         cmocka_unit_test(test_read_with_nothing_after_the_at_sign_is_a_usage_error),
         cmocka_unit_test(test_one_byte_chunks_give_no_false_flash_warnings),
+        cmocka_unit_test(test_flash_image_on_a_read_only_mount_reads_and_refuses_writes),
         cmocka_unit_test(test_sp_zero_runs_with_msp_zero_and_says_so),
         cmocka_unit_test(test_push_below_ram_says_the_stack_left_it),
         cmocka_unit_test(test_read_to_dash_writes_the_data_alone_to_stdout),

@@ -1,6 +1,7 @@
 /* The CubeProgrammer host protocol (loader/host.c) driving our SRAM2-backed test loaders:
  * register conventions, image placement, chunking, sector rounding, Verify's arguments,
  * and the run-time diagnoses of the faulty loaders. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "peripherals/flash_image.h"
 #include "util/harness.h"
 
 #define DEV 0x20038000u
@@ -231,6 +234,52 @@ static void test_verify_with_a_chunk_under_a_word_passes_one_word_per_call(void 
         assert_true(w.calls >= 100 / 4);
         assert_int_equal(w.max_bytes, 4);
     }
+}
+
+/* A read-only --flash-image (issue 11 item 8; EROFS injected: tests run as root): reading,
+ * Verify and CheckSum work on its contents; erase, write and mass-erase are refused in one
+ * line before any call, and the file is unchanged. */
+static void test_read_only_flash_image_serves_reads_and_refuses_writes(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_host_ro_%d.img", (int)getpid());
+    uint8_t data[0x2000], back[sizeof data];
+    fill(data, sizeof data, 7);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, sizeof data, fp), sizeof data);
+    fclose(fp);
+    se_machine_opts mo;
+    se_machine_opts_default(&mo);
+    mo.flash_image = path;
+    th_session s;
+    se_flash_image_test_writable_open_fails(EROFS);
+    th_open(&s, "ref_mx25_l562", false, &mo, NULL);
+    se_flash_image_test_writable_open_fails(0);
+    assert_true(se_machine_flash_read_only(s.m, NULL, 0));
+    assert_true(s.nlogs > 0 && strstr(s.logs[0], "is read-only (Read-only file system): opened "
+                                                 "for reading; erase, write and mass-erase are "
+                                                 "refused"));
+    assert_int_equal(se_host_read(s.h, 0x90000000u, back, sizeof back, &s.err), SE_OK);
+    assert_memory_equal(back, data, sizeof data);
+    if (se_host_verify(s.h, 0x90000000u, data, sizeof data, &s.err) != SE_OK)
+        fail_msg("%s", s.err.msg);
+    assert_non_null(th_last_call(&s, "CheckSum"));
+    unsigned calls = s.ncalls;
+    assert_int_equal(se_host_erase(s.h, 0x90000000u, 0x1000, &s.err), SE_ERR_IO);
+    assert_non_null(strstr(s.err.msg, "is read-only (Read-only file system): erase refused"));
+    assert_int_equal(se_host_write(s.h, 0x90000000u, data, 16, &s.err), SE_ERR_IO);
+    assert_non_null(strstr(s.err.msg, ": write refused"));
+    assert_int_equal(se_host_mass_erase(s.h, &s.err), SE_ERR_IO);
+    assert_int_equal(s.ncalls, calls); /* no loader call ran */
+    th_close(&s);
+    fp = fopen(path, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(back, 1, sizeof back, fp), sizeof back);
+    fclose(fp);
+    assert_memory_equal(back, data, sizeof data);
+    unlink(path);
 }
 
 static void test_mass_erase_leaves_erase_value(void **state)
@@ -608,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_verify_words_never_exceed_the_chunk),
         cmocka_unit_test(test_verify_with_a_chunk_under_a_word_passes_one_word_per_call),
         cmocka_unit_test(test_mass_erase_leaves_erase_value),
+        cmocka_unit_test(test_read_only_flash_image_serves_reads_and_refuses_writes),
         cmocka_unit_test(test_tz_on_profile_uses_its_window),
         cmocka_unit_test(test_tz_off_build_is_moved_to_the_tz_on_base),
         cmocka_unit_test(test_systick_delay_runs_on_virtual_time),
