@@ -13,7 +13,7 @@ packages=(build-essential cmake pkg-config libunicorn-dev libelf-dev libdw-dev l
           libcmocka-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
           sigrok-cli gdb-multiarch
           clang libclang-rt-dev  # fuzz: clang + libFuzzer for the fuzz smoke tests (fuzz/)
-          zip unzip)             # fuzz: the OSS-Fuzz build's seed corpus zips
+          zip unzip afl++)       # fuzz: OSS-Fuzz build's seed corpus zips, AFL++ parallel smoke
 
 install_deps() {
     local missing=()
