@@ -27,7 +27,7 @@
 
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
-#define BKPT_WORD 0x0000BE00u     /* BKPT #0, then a zero halfword (protocol.md 2.1) */
+#define BKPT_WORD 0x0000BE00u     /* BKPT #0, then a zero halfword (docs/protocol.md 2.1) */
 #define ICACHE_SLOTS 4096u        /* per-block instruction-count cache */
 #define RING 128u                 /* recent blocks, for hang and fault reports (--last) */
 #define WALL_CHECK_EVERY (1u << 22)
@@ -1015,7 +1015,7 @@ static uint64_t ppb_read(uc_engine *uc, uint64_t offset, unsigned size, void *us
     se_machine *m = user;
     unsigned fx;
     uint32_t addr = PPB_BASE + (uint32_t)offset;
-    /* SAU registers are Secure-only: RAZ/WI for a Non-secure loader (hardware.md C.3) */
+    /* SAU registers are Secure-only: RAZ/WI for a Non-secure loader (docs/hardware.md C.3) */
     if (m->tz.tzen && !m->cpu_secure && !m->tz_direct && addr - 0xE000EDD0u < 0x14u)
         return 0;
     uint32_t v = se_scs_read(&m->scs, addr, m->cycles, &fx);
@@ -1208,7 +1208,7 @@ static void host_set_core_hz(void *opaque, uint32_t hz)
 {
     se_machine *m = opaque;
     se_machine_set_core_hz(m, hz);
-    /* OCTOSPI kernel clock: RCC_CCIPR2.OSPISEL reset 00, taken as SYSCLK (hardware.md B.1,
+    /* OCTOSPI kernel clock: RCC_CCIPR2.OSPISEL reset 00, taken as SYSCLK (docs/hardware.md B.1,
      * unverified). */
     if (m->ospi && m->soc.rcc)
         m->ospi->kernel_hz = m->soc.rcc->sysclk;
@@ -1626,7 +1626,7 @@ static uint32_t ext_read(void *opaque, uint32_t offset, unsigned size)
     if (!tz_periph_ok(m, m->mmio_addr, false, size))
         return 0;
     if (!se_octospi_mem_ok(m->ospi, offset)) {
-        /* hardware.md D.8: what silicon does here is open; policy: a BusFault. */
+        /* docs/hardware.md D.8: what silicon does here is open; policy: a BusFault. */
         m->stop = STOP_MEMFAULT;
         m->mem_type = UC_MEM_READ_UNMAPPED;
         m->mem_addr = m->prof->ext_window.base + offset;
@@ -1698,7 +1698,7 @@ static uint64_t vcd_tap_busy_until(const void *chip)
 
 /* TrustZone for a DMA access: the GTZC judges the channel's transaction (no SAU: that sits
  * in the CPU). An illegal access reads as zero or is dropped, with its TZIC flag, as for the
- * CPU (hardware.md D.2), logged once per target; under the bus-error policy it is a DMA
+ * CPU (docs/hardware.md D.2), logged once per target; under the bus-error policy it is a DMA
  * transfer error. */
 typedef enum { DMA_GO, DMA_RAZWI, DMA_BUSERR } dma_verdict;
 
@@ -2276,7 +2276,7 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
 {
     if (len == 0)
         return SE_OK;
-    /* The host reading the memory-mapped window (protocol.md 2.7): while a mapped read
+    /* The host reading the memory-mapped window (docs/protocol.md 2.7): while a mapped read
      * returns the array unchanged, one copy of the array does what every access through the
      * model would (the debug port is not subject to the loader's TrustZone checks). */
     uint32_t off = addr - m->prof->ext_window.base;
@@ -2818,7 +2818,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     char sym[128];
 
     /* The host halts the core and writes R0-R12, SP, LR, PC, xPSR, MSP, PSP
-     * (protocol.md 2.1 step 5). Exception state is left behind: Thread mode. */
+     * (docs/protocol.md 2.1 step 5). Exception state is left behind: Thread mode. */
     for (int i = 0; i < 4; i++)
         set_reg(m, UC_ARM_REG_R0 + i, c->args[i]);
     for (int id = UC_ARM_REG_R4; id <= UC_ARM_REG_R12; id++)

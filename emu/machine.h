@@ -16,8 +16,8 @@
 #include "profile.h"
 #include "scs.h"
 
-/* How the host keeps interrupts away from the loader. protocol.md 2.6 and open question
- * 1: CubeProgrammer does it with DHCSR.C_MASKINTS or with PRIMASK; which one is not known.
+/* How the host keeps interrupts away from the loader (docs/protocol.md 2.6 and 7, question
+ * 1): CubeProgrammer does it with DHCSR.C_MASKINTS or with PRIMASK; which one is not known.
  * Default SE_MASK_MASKINTS, because ST's GCC template writes DHCSR to undo exactly that. */
 typedef enum se_irq_mask {
     SE_MASK_MASKINTS,

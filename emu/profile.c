@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* STM32L562E-DK (STM32L562QE: 512 KB flash, 256 KB SRAM). Memory map: RM0438 via
- * hardware.md C.1. Host facts: protocol.md 2.1, 2.2 and the field report (breakpoint at
+ * docs/hardware.md C.1. Host facts: docs/protocol.md 2.1, 2.2 and the field report (breakpoint at
  * 0x20000000 / 0x20018000, image limit 0x1000 observed on this part). */
 #define L562_COMMON                                                                   \
     .target = "stm32l562e-dk",                                                        \
@@ -22,7 +22,7 @@
     .ram_end = 0x20040000u, .download_limit = 0x1000u, .stack_gap = 0x400u,           \
     .reset_core_hz = 4000000u /* MSI range 6 after reset (RCC_CR reset 0x63) */
 
-/* ST's template partition (hardware.md C.2 table; emu/tz.c se_tz_st_template_sau). */
+/* ST's template partition (docs/hardware.md C.2 table; emu/tz.c se_tz_st_template_sau). */
 #define L562_TEMPLATE_TZ                                                              \
     .nsau = 6,                                                                        \
     .sau = {{0x0C03E000u, 0x0C03FFFFu, true},                                         \
@@ -45,10 +45,10 @@ static const se_profile profiles[] = {
         .secure = false,
     },
     {
-        /* TZEN=1 as ST's template TrustZone application leaves it (hardware.md C.2, C.5):
+        /* TZEN=1 as ST's template TrustZone application leaves it (docs/hardware.md C.2, C.5):
          * SAU regions 0..5 of partition_stm32l562xx.h, SRAM1 blocks 0..383 secure, the rest
          * of SRAM non-secure; the loader runs Non-secure in the NS SRAM at 0x20018004 (why
-         * TZ loaders are linked there). Unverified (protocol.md 2.8): the state the host
+         * TZ loaders are linked there). Unverified (docs/protocol.md 2.8): the state the host
          * starts the loader in; this profile says Non-secure. The application is taken to
          * have opened an MPCWM1 window over the board's 64 MiB OCTOSPI flash, without which
          * no non-secure loader can verify through the memory-mapped window (C.5). */
@@ -69,7 +69,7 @@ static const se_profile profiles[] = {
         .tz = true,
         .bkpt_addr = 0x20018000u,
         .load_base = 0x20018004u,
-        /* Uncertain (hardware.md C.6): the secure boot address default is expected to be
+        /* Uncertain (docs/hardware.md C.6): the secure boot address default is expected to be
          * 0x0C000000; we assume the application left VTOR there. */
         .vtor = 0x0C000000u,
         .secure = true, /* the core's reset state with TZEN=1 */

@@ -50,8 +50,9 @@ typedef struct se_profile {
     se_range mpcbb_ns[8];
     unsigned nmpcwm_ns;       /* external-memory non-secure windows (else all secure) */
     se_range mpcwm_ns[4];
-    bool gtzc_buserr;         /* D.2 policy: GTZC-denied data accesses also bus-fault */
-    bool alias_illegal;       /* D.1 policy: Secure transaction to an NS alias is illegal */
+    /* Policies for open questions docs/hardware.md D.2 and D.1: */
+    bool gtzc_buserr;         /* GTZC-denied data accesses also bus-fault */
+    bool alias_illegal;       /* Secure transaction to an NS alias is illegal */
     const char *internal_flash; /* internal flash image the profile names, or NULL */
 } se_profile;
 

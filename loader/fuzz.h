@@ -1,7 +1,7 @@
 /* Fuzzing a loader's entry points against an oracle: call sequences with arguments drawn
  * from the loader's own StorageInfo (aligned and unaligned starts, page/sector/device-end
  * crossings, zero and maximal lengths, absolute and offset addresses). A case is one host
- * operation (protocol.md 2.1): the post-Init snapshot of the machine restored, then its
+ * operation (docs/protocol.md 2.1): the post-Init snapshot of the machine restored, then its
  * calls back to back with no Init between them. The oracle knows what the device must hold
  * after every call and what Read/Verify/CheckSum must answer; the machine's own detectors
  * (faults, hangs, breakpoint clobbered, flash-model warnings) add findings. Findings are

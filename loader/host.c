@@ -8,7 +8,7 @@
 
 #include "dwarf.h" /* --trace / --last: file:line */
 
-#define BKPT_WORD 0x0000BE00u   /* protocol.md 2.1 step 3 */
+#define BKPT_WORD 0x0000BE00u   /* docs/protocol.md 2.1 step 3 */
 #define ZERO_BLOCK 0x200u       /* the host writes 0x200 zero bytes there (P6, P8) */
 
 struct se_host {
@@ -110,13 +110,13 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
         free(h);
         return e;
     }
-    /* SP = BKPT word address + image size + 0x400 (protocol.md 2.1: 0x20000000 + 0x186C +
+    /* SP = BKPT word address + image size + 0x400 (docs/protocol.md 2.1: 0x20000000 + 0x186C +
      * 0x400 in the U031 log). Whether "size" counts .bss is not known: we use the bytes
      * transferred, as the host can only know those. */
     uint32_t rule_sp = p->bkpt_addr + h->img.size + p->stack_gap;
     h->sp = h->o.sp_set || h->o.sp ? h->o.sp : rule_sp;
     /* The buffer: where the U031/WLE5 logs show the host's zero block, just above the
-     * stack (align_up(SP + 1, 0x20) + 0x20). An SP outside SRAM (0: protocol.md 2.1, bad
+     * stack (align_up(SP + 1, 0x20) + 0x20). An SP outside SRAM (0: docs/protocol.md 2.1, bad
      * run P7) leaves the buffer where the host's own SP would put it. */
     uint32_t below = h->sp - p->sram.base < p->sram.size ? h->sp : rule_sp;
     h->buffer = h->o.buffer ? h->o.buffer : align_up(below + 1, 0x20) + 0x20;
@@ -257,7 +257,7 @@ static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint
     } else if (rec->res.r0 == 1) {
         rec->ok = true;
     } else {
-        /* protocol.md 1.3: 1 = success, 0 = failure. ST's L562 Init can return a negative
+        /* docs/protocol.md 1.3: 1 = success, 0 = failure. ST's L562 Init can return a negative
          * BSP code; how the host judges values other than 0 and 1 is not known, so they
          * count as failures and say so. */
         snprintf(rec->note, sizeof rec->note,
@@ -383,7 +383,7 @@ se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t le
 }
 
 /* One chunk of the device into dst: through the loader's Read and the data buffer, or, when
- * it exports none, straight from the memory-mapped window Init left on (protocol.md 2.7). */
+ * it exports none, straight from the memory-mapped window Init left on (docs/protocol.md 2.7). */
 static se_err read_chunk(se_host *h, bool has_read, uint32_t a, uint32_t n, uint8_t *dst,
                          se_error *err)
 {
@@ -423,7 +423,7 @@ static uint32_t byte_sum(const uint8_t *p, uint32_t n, uint32_t init)
 }
 
 /* Verify(MemoryAddr, RAMBufferAddr, Size in words, missalignement) per chunk
- * (protocol.md 1.3): the data sits at buffer + skip; bits [3:0] skip, [19:16] drop. */
+ * (docs/protocol.md 1.3): the data sits at buffer + skip; bits [3:0] skip, [19:16] drop. */
 static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len,
                            se_error *err)
 {
@@ -436,7 +436,7 @@ static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32
         uint32_t words = (skip + n + 3) / 4;
         uint32_t drop = words * 4 - skip - n;
         /* The pad bytes around an unaligned range: what CubeProgrammer puts there is not
-         * known (protocol.md 2.7). Policy: the device's current bytes (read through the
+         * known (docs/protocol.md 2.7). Policy: the device's current bytes (read through the
          * memory-mapped window Init left on), else the erase value, so that a Verify that
          * compares whole words (ST's does) sees equal pads. */
         if (se_machine_read(h->m, a - skip, h->scratch, words * 4, NULL) != SE_OK)

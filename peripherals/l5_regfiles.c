@@ -8,13 +8,13 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Source of every offset, reset value and write mask below: the ST SVD STM32L562.svd
- * (modm-io/cmsis-svd-stm32 @ c97f752f, stm32l5/STM32L562.svd; hardware.md S6). A write mask is
+ * (modm-io/cmsis-svd-stm32 @ c97f752f, stm32l5/STM32L562.svd; docs/hardware.md S6). A write mask is
  * the union of the register's writable fields. Every block is 1 KiB in the SVD except SYSCFG
  * (0x30, attached as the 1 KiB slot the bus maps). */
 
 /* ---- GTZC_TZSC @ 0x40032400 ------------------------------------------------------------ */
 
-/* STM32L562 SVD: GTZC_TZSC, all resets 0 (hardware.md C.5 agrees). */
+/* STM32L562 SVD: GTZC_TZSC, all resets 0 (docs/hardware.md C.5 agrees). */
 static const se_l5_reg tzsc_regs[] = {
     {0x00, SE_L5_RW, 0, 0x00000001u}, /* CR: LCK */
     {0x10, SE_L5_RW, 0, 0xFFFFFFFFu}, /* SECCFGR1 */
@@ -32,7 +32,8 @@ static const se_l5_reg tzsc_regs[] = {
 
 /* STM32L562 SVD: GTZC_TZIC, all resets 0. The SVD marks SR1 read-only and FCR1 write-only but
  * SR2/SR3/FCR2/FCR3 read-write; all SRx are taken as status (read-only) and all FCRx as clear
- * (write-only), as hardware.md C.5 describes them. No flag is ever set, so FCR has no effect. */
+ * (write-only), as docs/hardware.md C.5 describes them. No flag is ever set, so FCR has no
+ * effect. */
 static const se_l5_reg tzic_regs[] = {
     {0x00, SE_L5_RW, 0, 0xFFFFFFFFu}, /* IER1 */
     {0x04, SE_L5_RW, 0, 0x3FFFFFFFu}, /* IER2: TIM8IE .. OTFDEC1IE */
@@ -49,7 +50,7 @@ static const se_l5_reg tzic_regs[] = {
 
 /* STM32L562 SVD: both MPCBBs have the same map in a 1 KiB block: CR, LCKVTR1/2 and 64 VCTRs
  * (0x100..0x1FC) with reset 0xFFFFFFFF. The silicon uses VCTR0..23 (SRAM1, 192 KB / 256 B
- * blocks) and VCTR0..7 (SRAM2) (hardware.md C.5); the SVD's 64 are kept. */
+ * blocks) and VCTR0..7 (SRAM2) (docs/hardware.md C.5); the SVD's 64 are kept. */
 #define VCTR(n) {(uint16_t)(0x100u + 4u * (n)), SE_L5_RW, 0xFFFFFFFFu, 0xFFFFFFFFu}
 #define VCTR8(n)                                                                                \
     VCTR(n), VCTR((n) + 1), VCTR((n) + 2), VCTR((n) + 3), VCTR((n) + 4), VCTR((n) + 5),          \
@@ -62,9 +63,9 @@ static const se_l5_reg mpcbb_regs[] = {
     VCTR8(32), VCTR8(40), VCTR8(48), VCTR8(56),
 };
 
-/* hardware.md C.6: with TZEN=1 every SRAM block is secure after reset (VCTR = 0xFFFFFFFF).
+/* docs/hardware.md C.6: with TZEN=1 every SRAM block is secure after reset (VCTR = 0xFFFFFFFF).
  * The SVD's reset value is the same, so the two settings agree today; this keeps C.6 true if
- * the TZEN=0 value is ever changed (hardware.md C.5 has "TZEN=0: VCTR reset 0" unverified). */
+ * the TZEN=0 value is ever changed (docs/hardware.md C.5 has "TZEN=0: VCTR reset 0" unverified). */
 #define VCTR_TZ(n) {(uint16_t)(0x100u + 4u * (n)), 0xFFFFFFFFu}
 #define VCTR_TZ8(n)                                                                             \
     VCTR_TZ(n), VCTR_TZ((n) + 1), VCTR_TZ((n) + 2), VCTR_TZ((n) + 3), VCTR_TZ((n) + 4),          \
@@ -173,7 +174,7 @@ static const se_regfile_desc syscfg_desc = {syscfg_regs, N(syscfg_regs), syscfg_
                                             N(syscfg_w1c), NULL, 0};
 static const se_regfile_desc icache_desc = {icache_regs, N(icache_regs), NULL, 0, NULL, 0};
 
-/* Non-secure bases, STM32L562 SVD baseAddress (the same as hardware.md C.1). The DBGMCU
+/* Non-secure bases, STM32L562 SVD baseAddress (the same as docs/hardware.md C.1). The DBGMCU
  * (0xE0044000) is on the PPB, not this bus. */
 static const struct {
     const char *name;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Busy times, the TYPICAL figures of hardware.md A.6. */
+/* Busy times, the TYPICAL figures of docs/hardware.md A.6. */
 #define T_PP_NS 150000ull               /* page program 0.15 ms (S3 readme) */
 #define T_SE_NS 25000000ull             /* 4 KB erase ~25 ms [unverified]; max 400 ms */
 #define T_BE_NS 220000000ull            /* 64 KB erase 220 ms (S3 readme) */
@@ -13,14 +13,14 @@
 /* Non-volatile register write (WRSR, WRCR, WRCR2 @0x4000_0000, WRSCUR, WPSEL). A.6 gives
  * only the 40 ms maximum ST waits; used as the typical value [unverified]. The volatile
  * CR2 bytes (0x0, 0x200, 0x300, 0x500) complete at once: ST's enter-DOPI sequence sends
- * WREN + WRCR2 twice with no WIP poll in between (A.7 step 5) [infer]. */
+ * WREN + WRCR2 twice with no WIP poll in between (A.7 step 2.5) [infer]. */
 #define T_W_NS 40000000ull
 
 #define CR_TB 0x08u
 #define CR_WRITABLE 0x17u /* ODS[2:0], PBE; TB is handled as set-once */
 #define CR_RESET 0x07u    /* ODS = 24 ohm (A.4) [unverified] */
 
-/* Dummy cycles (hardware.md A.3, A.5.9). */
+/* Dummy cycles (docs/hardware.md A.3, A.5.9). */
 #define DUMMY_SPI_FAST 8u /* FAST_READ, FAST_READ4B, RDSFDP in SPI (S1, S11) */
 #define DUMMY_OPI_REG 4u  /* register reads in SOPI/DOPI (S1 DUMMY_CYCLES_REG_OCTAL, S10) */
 #define DUMMY_OPI_SFDP 20u /* RDSFDP in OPI: A.3 "probably 20" [unverified] (D.5) */

@@ -7,7 +7,7 @@
 
 #include "stm32l5.h"
 
-/* Register offsets (hardware.md B.2; the ST SVD). */
+/* Register offsets (docs/hardware.md B.2; the ST SVD). */
 enum {
     OSPI_CR = 0x000,
     OSPI_DCR1 = 0x008,
@@ -51,7 +51,7 @@ enum {
 #define CR_PMM (1u << 23)
 #define CR_FMODE_SHIFT 28
 #define CR_FMODE_MASK (3u << CR_FMODE_SHIFT)
-/* Fields RM0438 lets software change only while BUSY=0 [unverified list, hardware.md B.4]. */
+/* Fields RM0438 lets software change only while BUSY=0 [unverified list, docs/hardware.md B.4]. */
 #define CR_LOCKED (CR_FMODE_MASK | CR_APMS | CR_PMM | CR_TCEN | CR_DQM | CR_FSEL)
 enum { FMODE_WRITE = 0, FMODE_READ = 1, FMODE_POLL = 2, FMODE_MMAP = 3 };
 /* SR / FCR */
@@ -106,7 +106,7 @@ typedef struct reg_desc {
     const char *name;
 } reg_desc;
 
-/* All reset values are 0 (hardware.md B.2, SVD); write masks are the B.2 fields. */
+/* All reset values are 0 (docs/hardware.md B.2, SVD); write masks are the B.2 fields. */
 static const reg_desc regs[] = {
     {OSPI_CR, SE_L5_RW, false, 0x30DF1FCFu, "CR"},
     {OSPI_DCR1, SE_L5_RW, true, 0x071F070Bu, "DCR1"},
@@ -196,7 +196,8 @@ static uint64_t now_ns(const se_octospi *s)
     return have_clock(s) ? s->host->now_ns(s->host->opaque) : 0;
 }
 
-/* Duration of cycles OCTOSPI clock cycles: F_clk = F_kernel / (PRESCALER+1) (hardware.md B.2). */
+/* Duration of cycles OCTOSPI clock cycles: F_clk = F_kernel / (PRESCALER+1)
+ * (docs/hardware.md B.2). */
 static uint64_t cycles_ns(const se_octospi *s, uint32_t cycles)
 {
     uint64_t hz = s->kernel_hz ? s->kernel_hz : SE_OCTOSPI_KERNEL_HZ;
@@ -287,8 +288,8 @@ static void send(se_octospi *s, se_flash_frame *f)
     }
 }
 
-/* TEF (hardware.md B.4, S15): an address phase outside 2^(DEVSIZE+1), or addr+len past the end.
- * The transfer is then skipped (the skip is [unverified]). */
+/* TEF (docs/hardware.md B.4, S15): an address phase outside 2^(DEVSIZE+1), or addr+len past
+ * the end. The transfer is then skipped (the skip is [unverified]). */
 static bool beyond_device(se_octospi *s, uint32_t ccr, uint32_t addr, uint64_t len, uint32_t off)
 {
     if (!has_addr(ccr))
@@ -401,7 +402,7 @@ static uint32_t fifo_level(const se_octospi *s)
 }
 
 /* TCF when the last byte has left the device for the FIFO; BUSY until software drained it
- * (hardware.md B.4). */
+ * (docs/hardware.md B.4). */
 static void read_progress(se_octospi *s)
 {
     if (!s->dev_done && s->xfer_len - s->xfer_done <= SE_OCTOSPI_FIFO_SIZE) {
@@ -444,7 +445,7 @@ static void poll_once(se_octospi *s)
     f.buf = b;
     send(s, &f);
     uint32_t status = 0;
-    for (uint32_t i = 0; i < n; i++) /* byte 0 in bits 7:0 [infer, hardware.md B.4] */
+    for (uint32_t i = 0; i < n; i++) /* byte 0 in bits 7:0 [infer, docs/hardware.md B.4] */
         status |= (uint32_t)b[i] << (8 * i);
     s->poll_status = status;
     s->poll_ftf = true;
@@ -474,7 +475,7 @@ static void poll_due(se_octospi *s)
 
 /* ---- memory-mapped timeout -------------------------------------------------------------- */
 
-/* TCEN=1: nCS is released and TOF set after LPTR idle cycles (hardware.md B.4). Checked lazily
+/* TCEN=1: nCS is released and TOF set after LPTR idle cycles (docs/hardware.md B.4). Checked lazily
  * at each register or window access, so TOF appears at the first look after the deadline. */
 static void mm_timeout_due(se_octospi *s)
 {
@@ -545,9 +546,10 @@ static void start_indirect(se_octospi *s, uint32_t trigger)
     read_progress(s);
 }
 
-/* hardware.md B.4 "Transfer start": an IR write starts a transfer that has no address phase, an
- * AR write one that has; neither starts an indirect write with data (FMODE=00, DMODE!=000),
- * which waits for DR. Auto-polling starts like a read. Nothing starts in memory-mapped mode. */
+/* docs/hardware.md B.4 "Transfer start": an IR write starts a transfer that has no address
+ * phase, an AR write one that has; neither starts an indirect write with data (FMODE=00,
+ * DMODE!=000), which waits for DR. Auto-polling starts like a read. Nothing starts in
+ * memory-mapped mode. */
 static void trigger(se_octospi *s, uint32_t off)
 {
     uint32_t ccr = R(s, OSPI_CCR);
@@ -556,7 +558,7 @@ static void trigger(se_octospi *s, uint32_t off)
         return;
     if (has_addr(ccr) != (off == OSPI_AR))
         return;
-    if (!(R(s, OSPI_CR) & CR_EN)) { /* [infer] hardware.md B.4; D.8 open */
+    if (!(R(s, OSPI_CR) & CR_EN)) { /* [infer] docs/hardware.md B.4; D.8 open */
         if (once(s, NOTE_TRIGGER_EN0))
             olog(s, SE_LOG_WARN, s->base, off,
                  "write to %s would start a transfer, but CR.EN=0: nothing is sent",
@@ -622,7 +624,7 @@ static uint32_t read_dr(se_octospi *s, uint32_t offset, unsigned size)
     unsigned n = size > 4 ? 4 : size;
     if (s->op == SE_OCTOSPI_READ)
         return pop(s, n);
-    if (fmode(s) == FMODE_POLL) { /* the last status, unmasked (hardware.md B.4) */
+    if (fmode(s) == FMODE_POLL) { /* the last status, unmasked (docs/hardware.md B.4) */
         s->poll_ftf = false;
         return low_bytes(s->poll_status, n);
     }
@@ -684,7 +686,7 @@ static void write_dr(se_octospi *s, uint32_t offset, uint32_t value, unsigned si
 static void abort_op(se_octospi *s)
 {
     /* RM0438: ABORT stops any operation, flushes the FIFO, sets TCF; ABORT then reads 0 and
-     * BUSY falls (hardware.md B.4). */
+     * BUSY falls (docs/hardware.md B.4). */
     stop(s, "ABORT");
     R(s, OSPI_SR) |= SR_TCF;
 }
@@ -706,7 +708,7 @@ static void write_cr(se_octospi *s, uint32_t v, uint32_t lanes, uint32_t wmask)
     if (v & lanes & CR_ABORT)
         abort_op(s);
     if ((old & CR_EN) && !(cr & CR_EN))
-        stop(s, "CR.EN=0"); /* EN=0 stops everything (hardware.md B.4) */
+        stop(s, "CR.EN=0"); /* EN=0 stops everything (docs/hardware.md B.4) */
     if ((cr & CR_IE_MASK) && once(s, NOTE_IRQ))
         olog(s, SE_LOG_WARN, s->base, OSPI_CR,
              "interrupt enables set (CR 0x%08" PRIx32 "): the OCTOSPI interrupt (IRQ 76) is not "
@@ -771,7 +773,7 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
     case OSPI_CR:
         write_cr(s, v, lanes, d->wmask);
         return;
-    case OSPI_FCR: /* write 1 to clear (hardware.md B.2) */
+    case OSPI_FCR: /* write 1 to clear (docs/hardware.md B.2) */
         R(s, OSPI_SR) &= ~(v & d->wmask);
         return;
     case OSPI_DR:
@@ -786,7 +788,7 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
         return;
     }
     if (d->locked && s->op != SE_OCTOSPI_IDLE) {
-        /* hardware.md B.4: configuration may only change while BUSY=0 (AR explicitly, S7). */
+        /* docs/hardware.md B.4: configuration may only change while BUSY=0 (AR explicitly, S7). */
         if (se_l5_once(s->busy_seen, off))
             olog(s, SE_LOG_WARN, s->base, off,
                  "write to %s ignored while BUSY (value 0x%08" PRIx32 ")", d->name, v);

@@ -6,7 +6,7 @@
 
 #include "stm32l5.h"
 
-/* Register offsets (RM0438 RCC map; the same in the ST SVD, hardware.md S6). */
+/* Register offsets (RM0438 RCC map; the same in the ST SVD, docs/hardware.md S6). */
 enum {
     RCC_CR = 0x00,
     RCC_ICSCR = 0x04,
@@ -50,7 +50,7 @@ enum {
     RCC_APB2SECSR = 0x100,
 };
 
-/* RCC_CR bits (hardware.md C.7) */
+/* RCC_CR bits (docs/hardware.md C.7) */
 #define CR_MSION (1u << 0)
 #define CR_MSIRDY (1u << 1)
 #define CR_MSIRGSEL (1u << 3)
@@ -106,7 +106,7 @@ static const uint32_t msi_range_hz[16] = {
     16000000u, 24000000u, 32000000u, 48000000u, 0, 0, 0, 0,
 };
 
-/* Reset values from the ST SVD (hardware.md S6); write masks are the SVD's writable fields.
+/* Reset values from the ST SVD (docs/hardware.md S6); write masks are the SVD's writable fields.
  * CFGR.MCOPRE is writable although the SVD marks it read-only: the HAL's MCO config writes
  * it (RM0438). Bits outside wmask keep their reset value. */
 static const se_l5_reg regs[] = {
@@ -239,7 +239,7 @@ static bool in_use(const se_rcc *s, uint32_t src)
 }
 
 /* Ready flags follow their enables at once (the HAL polls them with 2 ms timeouts that need
- * SysTick, hardware.md C.7); a PLL locks only if its input runs. Rising flags latch into
+ * SysTick, docs/hardware.md C.7); a PLL locks only if its input runs. Rising flags latch into
  * CIFR when enabled in CIER. */
 static void update_ready(se_rcc *s)
 {
@@ -299,7 +299,7 @@ static void update_clocks(se_rcc *s)
     update_ready(s);
     update_switch(s);
     uint32_t old = s->hclk;
-    s->ospi1_en = R(s, RCC_AHB3ENR) & (1u << 8); /* hardware.md B.1 */
+    s->ospi1_en = R(s, RCC_AHB3ENR) & (1u << 8); /* docs/hardware.md B.1 */
     s->sysclk = se_rcc_sysclk(s);
     s->hclk = se_rcc_hclk(s);
     if (s->hclk != old && s->host && s->host->set_core_hz)

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-/* hardware.md C.1: non-secure bases; the secure alias is +0x10000000 and is the bus's job. */
+/* docs/hardware.md C.1: non-secure bases; the secure alias is +0x10000000 and is the bus's job. */
 enum {
     PWR_BASE = 0x40007000u,
     RCC_BASE = 0x40021000u,

@@ -1,7 +1,7 @@
 /* The STM32L562 system devices around the core: RCC, PWR, the FLASH interface registers and
- * GPIOA..H, attached at their hardware.md C.1 bases. Also the small register-access helpers the
- * models share (sub-word lanes, a register table, report-once). The OCTOSPI, GTZC and the
- * flash chip are elsewhere; EXTI, SYSCFG and the timers are not modelled. */
+ * GPIOA..H, attached at their docs/hardware.md C.1 bases. Also the small register-access
+ * helpers the models share (sub-word lanes, a register table, report-once). The OCTOSPI, GTZC
+ * and the flash chip are elsewhere; EXTI, SYSCFG and the timers are not modelled. */
 #ifndef SE_STM32L5_H
 #define SE_STM32L5_H
 
@@ -16,7 +16,7 @@
 #include "pwr.h"
 #include "rcc.h"
 
-/* The STM32L562 has ports A..H: the SVD (hardware.md S6) has no GPIOI, and 0x42022000 is
+/* The STM32L562 has ports A..H: the SVD (docs/hardware.md S6) has no GPIOI, and 0x42022000 is
  * left unassigned so that a stray access there is reported by the bus. */
 #define SE_STM32L5_NGPIO 8
 
@@ -28,7 +28,7 @@ typedef struct se_stm32l5 {
 } se_stm32l5;
 
 /* Attach RCC, PWR, FLASH and GPIOA..H to bus (non-secure bases; the bus answers the secure
- * alias too). tzen is FLASH_OPTR.TZEN (hardware.md C.6); host may be NULL. Returns 0, or -1
+ * alias too). tzen is FLASH_OPTR.TZEN (docs/hardware.md C.6); host may be NULL. Returns 0, or -1
  * if a device does not fit on the bus (out is then partially filled). */
 int se_stm32l5_attach(se_bus *bus, bool tzen, const se_periph_host *host, se_stm32l5 *out);
 

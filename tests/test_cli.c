@@ -474,7 +474,7 @@ static void test_read_to_a_directory_is_refused(void **state)
     free(out);
 }
 
-/* --sp 0 (protocol.md 2.1, bad run P7: "MSP is set to zero") runs the loader with SP = 0
+/* --sp 0 (docs/protocol.md 2.1, bad run P7: "MSP is set to zero") runs the loader with SP = 0
  * and says so first; the reference loader's Init pushes at once: a BusFault that cannot be
  * stacked, lockup. */
 /* A push that leaves RAM mid-call (here SP just above the start of SRAM) is named as the stack

@@ -1,6 +1,6 @@
 /* The STM32L5 system device models (peripherals/rcc, pwr, flashif, gpio, stm32l5): reset
  * values, ready flags, the clock switch, and the clock/power sequence of ST's L562E-DK loader
- * (hardware.md C.7), driven by offset or through the bus. */
+ * (docs/hardware.md C.7), driven by offset or through the bus. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -429,7 +429,7 @@ static void wr(board *b, uint32_t a, uint32_t v)
 #define PWR 0x40007000u
 #define FLASH 0x40022000u
 
-/* hardware.md C.7: HAL_PWREx_ControlVoltageScaling(SCALE0), HAL_RCC_OscConfig(MSI range 6,
+/* docs/hardware.md C.7: HAL_PWREx_ControlVoltageScaling(SCALE0), HAL_RCC_OscConfig(MSI range 6,
  * PLL from MSI M=1 N=55 R=2), HAL_RCC_ClockConfig(PLL, latency 5), in the HAL's order. */
 static void test_l562e_dk_loader_clock_sequence_reaches_110_mhz(void **state)
 {

@@ -40,7 +40,7 @@ static void test_init_gets_r0_1_and_sp_above_image(void **state)
     assert_true(r->ok);
     const se_image *img = se_host_image(s.h);
     assert_int_equal(img->base, 0x20000004u);
-    /* SP = BKPT address + image size + 0x400 (protocol.md 2.1) */
+    /* SP = BKPT address + image size + 0x400 (docs/protocol.md 2.1) */
     assert_int_equal(se_host_sp(s.h), 0x20000000u + img->size + 0x400u);
     assert_int_equal(r->res.pc, 0x20000000u); /* stopped on the BKPT word */
     th_close(&s);

@@ -1,6 +1,6 @@
 /* Unit tests of peripherals/mx25lm51245g.c: the MX25LM51245G model driven frame by frame
  * the way the OCTOSPI puts them on the wire, with no CPU. Each test builds a chip on a
- * sparse 64 MiB image at virtual time T0 and checks one behaviour of hardware.md A. */
+ * sparse 64 MiB image at virtual time T0 and checks one behaviour of docs/hardware.md part A. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -135,7 +135,7 @@ static void test_mpcbb_vctr_all_secure_with_tzen(void **state)
         assert_int_equal(se_bus_read(b, 0x40032C00u + 0x100 + 4 * n, 4), 0xFFFFFFFFu);
     for (uint32_t n = 0; n < 8; n++)
         assert_int_equal(se_bus_read(b, 0x40033000u + 0x100 + 4 * n, 4), 0xFFFFFFFFu);
-    /* The template's write (hardware.md C.5) sticks and is undone by reset. */
+    /* The template's write (docs/hardware.md C.5) sticks and is undone by reset. */
     se_bus_write(b, 0x40032C00u + 0x130, 0, 4);
     assert_int_equal(se_bus_read(b, 0x40032C00u + 0x130, 4), 0);
     se_bus_reset(b);
