@@ -650,7 +650,7 @@ static void write_repro(const se_fuzz_opts *o, const se_fuzz_case *c, const char
     fprintf(fp, "# stldr-emu fuzz reproducer: %s in %s\n# %s\n", f->kind, f->where, f->msg);
     fprintf(fp, "# loader %s, target %s, tz %s, %s\n", o->loader_path ? o->loader_path : "?",
             o->target ? o->target : "?", o->tz ? o->tz : "off", origin);
-    fprintf(fp, "# one operation (protocol.md 2.1): download + Init once, then these calls "
+    fprintf(fp, "# one operation (docs/protocol.md 2.1): download + Init once, then these calls "
                 "back to back\n");
     fprintf(fp, "# replay: stldr-emu run LOADER --replay THIS_FILE [--trace]\n");
     fprintf(fp, "operation\n");

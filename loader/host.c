@@ -145,7 +145,7 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
                             "(0x%08" PRIx32 ") and the end of free RAM (0x%08" PRIx32 ")",
                             c, b, end);
     }
-    /* Verify takes whole words (protocol.md 1.3): its data never exceeds the chunk rounded
+    /* Verify takes whole words (docs/protocol.md 1.3): its data never exceeds the chunk rounded
      * down to a word, or one word when the chunk is smaller than that, which then needs 4
      * bytes of RAM at the buffer. */
     h->vcap = h->chunk >= 4 ? h->chunk & ~3u : 4;

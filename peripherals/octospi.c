@@ -870,7 +870,7 @@ static bool mem_refused(se_octospi *s, uint32_t offset, bool write)
     if (!(R(s, OSPI_CR) & CR_EN)) {
         if (once(s, NOTE_MEM_EN0))
             olog(s, SE_LOG_WARN, SE_OCTOSPI_MEM_BASE, offset,
-                 "memory-mapped %s with CR.EN=0: %s (hardware.md D.8 open)", what,
+                 "memory-mapped %s with CR.EN=0: %s (docs/hardware.md D.8 open)", what,
                  write ? "ignored" : "reads 0");
     } else if (fmode(s) != FMODE_MMAP) {
         if (once(s, NOTE_MEM_FMODE))
@@ -880,7 +880,7 @@ static bool mem_refused(se_octospi *s, uint32_t offset, bool write)
     } else if (once(s, NOTE_MEM_DEVSIZE)) {
         olog(s, SE_LOG_WARN, SE_OCTOSPI_MEM_BASE, offset,
              "memory-mapped %s beyond the %" PRIu64 "-byte device (DCR1.DEVSIZE): %s "
-             "(hardware.md D.8: a bus error on silicon?)",
+             "(docs/hardware.md D.8: a bus error on silicon?)",
              what, se_octospi_device_size(s), write ? "ignored" : "reads 0");
     }
     return true;
