@@ -24,6 +24,7 @@ typedef enum se_err {
     SE_ERR_COVERS_BKPT,
     SE_ERR_OUTSIDE_RAM,
     SE_ERR_TOO_LARGE,
+    SE_ERR_NO_SEGMENT,       /* no loadable segment with file bytes: nothing to download */
     /* outcomes of running the loader */
     SE_ERR_CALL_FAILED,      /* the loader returned its failure value */
     SE_ERR_VERIFY,           /* read-back or Verify found different bytes */

@@ -262,11 +262,20 @@ int main(int argc, char **argv)
     int runs = 5, reps = 20;
     int max_mib = 64;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--runs") && i + 1 < argc)
-            runs = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--max-mib") && i + 1 < argc)
-            max_mib = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--quick")) {
+        uint64_t v;
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+            if (!se_parse_u64(argv[++i], 1, MAX_RUNS, &v)) {
+                fprintf(stderr, "stldr-bench: --runs takes 1..%d, not '%s'\n", MAX_RUNS, argv[i]);
+                return 2;
+            }
+            runs = (int)v;
+        } else if (!strcmp(argv[i], "--max-mib") && i + 1 < argc) {
+            if (!se_parse_u64(argv[++i], 1, 64, &v)) {
+                fprintf(stderr, "stldr-bench: --max-mib takes 1..64, not '%s'\n", argv[i]);
+                return 2;
+            }
+            max_mib = (int)v;
+        } else if (!strcmp(argv[i], "--quick")) {
             runs = 3;
             reps = 5;
             max_mib = 8;
@@ -275,8 +284,6 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (runs < 1 || runs > MAX_RUNS)
-        runs = 5;
     printf("stldr-bench: %d runs per figure; median [min .. max]\n\n", runs);
 
     /* Emulation overhead */

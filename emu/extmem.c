@@ -173,6 +173,12 @@ static se_err open_image(se_machine *m, extmem *x, se_error *err)
     se_err e = se_flash_image_open_file(x->img, m->opts.flash_image, err);
     if (e)
         return e;
+    const char *ro = se_flash_image_read_only(x->img);
+    if (ro)
+        mc_log(m, SE_LOG_WARN,
+               "flash image %s is read-only (%s): opened for reading; erase, write and "
+               "mass-erase are refused, reading, Verify and CheckSum work",
+               m->opts.flash_image, ro);
     se_flash_journal_outcome jo = se_flash_image_journal_outcome(x->img);
     if (jo == SE_FLASH_JOURNAL_REPLAYED)
         mc_log(m, SE_LOG_WARN, "flash image: completed an interrupted sync from %s.journal",
@@ -282,6 +288,14 @@ uint64_t se_flash_stats_count(const se_flash_stats *s, const char *kind)
         if (strcmp(s->kinds[i].kind, kind) == 0)
             return s->kinds[i].count;
     return 0;
+}
+
+bool se_machine_flash_read_only(const se_machine *m, char *why, size_t len)
+{
+    const char *ro = m->ext && m->opts.flash_image ? se_flash_image_read_only(m->ext->img) : NULL;
+    if (ro && why)
+        snprintf(why, len, "flash image %s is read-only (%s)", m->opts.flash_image, ro);
+    return ro != NULL;
 }
 
 se_err se_machine_sync_flash(se_machine *m, se_error *err)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fileio.h"
 #include "emu/board.h"
 #include "emu/inspect.h"
 #include "emu/ucfix.h" /* Unicorn 2.0.x store path */
@@ -246,21 +247,14 @@ void se_machine_opts_default(se_machine_opts *o)
 
 static se_err load_internal_flash(se_machine *m, const char *path, se_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return se_error_set(err, SE_ERR_IO, "cannot open internal flash image %s", path);
-    size_t n = fread(m->iflash, 1, m->prof->iflash.size, f);
-    int extra = fgetc(f);
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return se_error_set(err, SE_ERR_IO, "cannot read internal flash image %s", path);
-    if (extra != EOF)
-        return se_error_set(err, SE_ERR_USAGE,
-                            "internal flash image %s is larger than the %" PRIu32
-                            "-byte internal flash",
-                            path, m->prof->iflash.size);
-    (void)n; /* a shorter file leaves the rest erased */
+    uint8_t *buf;
+    size_t n;
+    /* a regular file no larger than the flash (a shorter one leaves the rest erased) */
+    se_err e = se_read_file(path, "internal flash image", m->prof->iflash.size, &buf, &n, err);
+    if (e)
+        return e;
+    memcpy(m->iflash, buf, n);
+    free(buf);
     return SE_OK;
 }
 

@@ -15,8 +15,8 @@
 #include "base/log.h"
 #include "emu/profile.h"
 
-/* How the host keeps interrupts away from the loader. protocol.md 2.6 and open question
- * 1: CubeProgrammer does it with DHCSR.C_MASKINTS or with PRIMASK; which one is not known.
+/* How the host keeps interrupts away from the loader (docs/protocol.md 2.6 and 7, question
+ * 1): CubeProgrammer does it with DHCSR.C_MASKINTS or with PRIMASK; which one is not known.
  * Default SE_MASK_MASKINTS, because ST's GCC template writes DHCSR to undo exactly that. */
 typedef enum se_irq_mask {
     SE_MASK_MASKINTS,
@@ -122,6 +122,9 @@ void se_machine_flash_stats(const se_machine *m, se_flash_stats *out);
 uint64_t se_flash_stats_count(const se_flash_stats *s, const char *kind);
 /* Write the external flash's changed bytes durably (also done at the end of every call). */
 se_err se_machine_sync_flash(se_machine *m, se_error *err);
+/* The --flash-image file could only be opened for reading (peripherals/flash_image.h):
+ * true, with "flash image PATH is read-only (REASON)" in why. */
+bool se_machine_flash_read_only(const se_machine *m, char *why, size_t len);
 
 /* Warnings reported so far (unmodelled registers, ignored writes, ...). */
 unsigned se_machine_warnings(const se_machine *m);

@@ -69,7 +69,7 @@ static uint64_t ppb_read(uc_engine *uc, uint64_t offset, unsigned size, void *us
     se_machine *m = user;
     unsigned fx;
     uint32_t addr = PPB_BASE + (uint32_t)offset;
-    /* SAU registers are Secure-only: RAZ/WI for a Non-secure loader (hardware.md C.3) */
+    /* SAU registers are Secure-only: RAZ/WI for a Non-secure loader (docs/hardware.md C.3) */
     if (m->st.tz.tzen && !m->st.cpu_secure && !m->tz_direct && addr - 0xE000EDD0u < 0x14u)
         return 0;
     uint32_t v = se_scs_read(&m->st.scs, addr, m->st.cycles, &fx);

@@ -2,6 +2,10 @@
 
 #include "emu/board.h"
 
+#include "base/fileio.h"
+#include "base/input_limits.h"
+
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,24 +33,104 @@ const se_profile *se_profile_find(const char *target, bool tz)
 static se_profile loaded;
 static char loaded_desc[320], loaded_iflash[512], loaded_target[64];
 
-bool se_parse_u32(const char *s, uint32_t *out)
+/* Decimal digits with an optional fraction and exponent ("2e9", "1.5e6"): the value only
+ * when it is a whole number that fits 64 bits. */
+static bool parse_decimal(const char *s, const char **end, uint64_t *out)
 {
-    if (!s || !*s || *s == '-')
+    uint64_t m = 0;
+    int scale = 0, ndig = 0;
+    bool big = false;
+    const char *p = s;
+    for (bool frac = false;; p++) {
+        if (*p == '.' && !frac) {
+            frac = true;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            break;
+        unsigned d = (unsigned)(*p - '0');
+        if (m > (UINT64_MAX - d) / 10)
+            big = true;
+        m = m * 10 + d;
+        ndig++;
+        scale -= frac;
+    }
+    if (!ndig || big)
         return false;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || end == s)
+    if ((*p == 'e' || *p == 'E') && p[1] >= '0' && p[1] <= '9') {
+        int x = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            if ((x = x * 10 + (*p - '0')) > 40)
+                return false;
+        scale += x;
+    }
+    for (; scale < 0; scale++) {
+        if (m % 10)
+            return false; /* not a whole number */
+        m /= 10;
+    }
+    for (; scale > 0; scale--) {
+        if (m > UINT64_MAX / 10)
+            return false;
+        m *= 10;
+    }
+    *end = p;
+    *out = m;
+    return true;
+}
+
+bool se_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (!s || !((*s >= '0' && *s <= '9') || *s == '.')) /* no sign, no blank */
         return false;
+    uint64_t v;
+    const char *end;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X' || (s[1] >= '0' && s[1] <= '7'))) {
+        bool hex = s[1] == 'x' || s[1] == 'X';
+        if (hex && !isxdigit((unsigned char)s[2]))
+            return false;
+        errno = 0;
+        char *e;
+        unsigned long long x = strtoull(s, &e, hex ? 16 : 8);
+        if (errno)
+            return false;
+        v = x;
+        end = e;
+    } else if (!parse_decimal(s, &end, &v)) {
+        return false;
+    }
     if (*end == 'K' || *end == 'k' || *end == 'M' || *end == 'm') {
-        unsigned long long mult = (*end == 'K' || *end == 'k') ? 1024u : 1024u * 1024u;
-        if (v > UINT32_MAX / mult) /* before multiplying: 2^44 M would wrap to 0 */
+        uint64_t mult = (*end == 'K' || *end == 'k') ? 1024u : 1024u * 1024u;
+        if (v > UINT64_MAX / mult) /* before multiplying: it would wrap */
             return false;
         v *= mult, end++;
     }
-    if (*end || v > UINT32_MAX)
+    if (*end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool se_parse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (!se_parse_u64(s, 0, UINT32_MAX, &v))
         return false;
     *out = (uint32_t)v;
+    return true;
+}
+
+bool se_parse_seconds(const char *s, double min, double max, double *out)
+{
+    if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+        return false;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    /* strtod also takes hex floats, "inf" and "nan": digits first rules out the last two */
+    if (errno || end == s || *end || !(v >= min && v <= max))
+        return false;
+    *out = v;
     return true;
 }
 
@@ -87,9 +171,18 @@ static bool yesno(const char *v, bool *out)
 
 const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
+    /* a regular file of at most SE_LIMIT_PROFILE_BYTES, read whole, then parsed in memory */
+    uint8_t *text;
+    size_t tlen;
+    se_error e;
+    if (se_read_file(path, "profile", SE_LIMIT_PROFILE_BYTES, &text, &tlen, &e)) {
+        snprintf(err, errlen, "%s", e.msg);
+        return NULL;
+    }
+    FILE *f = fmemopen(text, tlen, "r");
     if (!f) {
-        snprintf(err, errlen, "cannot open profile %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot read profile %s: %s", path, strerror(errno));
+        free(text);
         return NULL;
     }
     char line[512];
@@ -106,6 +199,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
             snprintf(err, errlen, "%s:%u: line longer than %zu characters", path, ln,
                      sizeof line - 2);
             fclose(f);
+            free(text);
             return NULL;
         }
         char *p = line, *h = strchr(p, '#');
@@ -122,6 +216,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
         if (!eq) {
             snprintf(err, errlen, "%s:%u: expected key=value", path, ln);
             fclose(f);
+            free(text);
             return NULL;
         }
         if (!strncmp(p, "base=", 5) || !strncmp(p, "target=", 7))
@@ -130,6 +225,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
             if (!yesno(eq + 1, &tz)) {
                 snprintf(err, errlen, "%s:%u: tz takes on or off", path, ln);
                 fclose(f);
+                free(text);
                 return NULL;
             }
             have_tz = true;
@@ -139,10 +235,12 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
         } else {
             snprintf(err, errlen, "%s:%u: too many keys", path, ln);
             fclose(f);
+            free(text);
             return NULL;
         }
     }
     fclose(f);
+    free(text);
     /* The starting point: the target's TZEN=0 profile, or its TZEN=1 reset state (Secure,
      * SAU and GTZC at reset) for tz=on; the keys below describe the rest. */
     const se_profile *b = se_profile_find_tz(loaded_target, have_tz && tz ? "secure" : "off");

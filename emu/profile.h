@@ -53,8 +53,9 @@ typedef struct se_profile {
     se_range mpcbb_ns[8];
     unsigned nmpcwm_ns;       /* external-memory non-secure windows (else all secure) */
     se_range mpcwm_ns[4];
-    bool gtzc_buserr;         /* D.2 policy: GTZC-denied data accesses also bus-fault */
-    bool alias_illegal;       /* D.1 policy: Secure transaction to an NS alias is illegal */
+    /* Policies for open questions docs/hardware.md D.2 and D.1: */
+    bool gtzc_buserr;         /* GTZC-denied data accesses also bus-fault */
+    bool alias_illegal;       /* Secure transaction to an NS alias is illegal */
     const char *internal_flash; /* internal flash image the profile names, or NULL */
 } se_profile;
 
@@ -69,8 +70,15 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen);
 /* Find a built-in profile; NULL if the target is unknown. */
 const se_profile *se_profile_find(const char *target, bool tz);
 
-/* A 32-bit number as profiles and the command line write it: decimal or 0x hex, an
- * optional K or M suffix; no sign, nothing after it, no wrap-around. */
+/* The one parser of numbers on the command line and in profiles: decimal (also with a
+ * fraction or exponent when the value is whole: 2e9, 1.5e6), 0x hex or 0 octal, then an
+ * optional K (x1024) or M (x1048576) suffix; no sign, no blank, nothing after it, no
+ * wrap-around; false unless min <= value <= max. */
+bool se_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* se_parse_u64 over 0..UINT32_MAX. */
 bool se_parse_u32(const char *s, uint32_t *out);
+/* A duration in seconds (decimal, fraction and exponent allowed: 0.5, 2e3), min <= s <= max;
+ * no sign, no inf or nan. */
+bool se_parse_seconds(const char *s, double min, double max, double *out);
 
 #endif

@@ -68,7 +68,7 @@ enum {
 #define SYST_CLKSOURCE (1u << 2)
 #define SYST_COUNTFLAG (1u << 16)
 
-/* Cortex-M33 r0p3 as Unicorn models it (MIDR r0p3). hardware.md C.8: unverified on
+/* Cortex-M33 r0p3 as Unicorn models it (MIDR r0p3). docs/hardware.md C.8: unverified on
  * silicon. */
 #define M33_CPUID 0x410FD213u
 #define PRIO_MASK 0xE0u /* STM32L5: __NVIC_PRIO_BITS = 3 */
@@ -588,7 +588,7 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
     case SFSR: s->sfsr &= ~value; break;
     case SFAR: s->sfar = value; break;
     case DHCSR:
-        /* Policy (protocol.md 2.6, uncertain): software writes with DBGKEY update
+        /* Policy (docs/protocol.md 2.6, uncertain): software writes with DBGKEY update
          * C_MASKINTS only, as ST's GCC template relies on (it writes 0xA05F0000 to let
          * SysTick through). C_DEBUGEN stays set while the host is attached; halt/step
          * requests from software are ignored and reported. */

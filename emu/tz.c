@@ -10,13 +10,13 @@
 #define SAU_CTRL_ALLNS (1u << 1)
 #define SAU_RLAR_ENABLE (1u << 0)
 #define SAU_RLAR_NSC (1u << 1)
-#define SAU_NREGIONS 8u /* SAU_TYPE.SREGION on the L5 (hardware.md C.3) */
+#define SAU_NREGIONS 8u /* SAU_TYPE.SREGION on the L5 (docs/hardware.md C.3) */
 
-#define SRAM1_SIZE 0x30000u /* stm32l562xx.h SRAM1_SIZE, SRAM2_SIZE (hardware.md C.1) */
+#define SRAM1_SIZE 0x30000u /* stm32l562xx.h SRAM1_SIZE, SRAM2_SIZE (docs/hardware.md C.1) */
 #define SRAM2_SIZE 0x10000u
 #define MPCBB_BLOCK_SHIFT 8u /* 256-byte blocks (GTZC_MPCBB_BLOCK_SIZE) */
 
-/* GTZC register offsets (hardware.md C.5; stm32l562xx.h GTZC_*_TypeDef) */
+/* GTZC register offsets (docs/hardware.md C.5; stm32l562xx.h GTZC_*_TypeDef) */
 enum {
     TZSC_CR = 0x00,
     TZSC_SECCFGR1 = 0x10,
@@ -43,7 +43,7 @@ enum {
 #define MPCWM_MASK 0x0FFF07FFu
 static const uint32_t tzic_mask[3] = {0xFFFFFFFFu, 0x3FFFFFFFu, 0x000000FFu};
 
-/* TZIC bit positions (stm32l562xx.h GTZC_CFGR2_*, GTZC_CFGR3_*; hardware.md C.5) */
+/* TZIC bit positions (stm32l562xx.h GTZC_CFGR2_*, GTZC_CFGR3_*; docs/hardware.md C.5) */
 enum {
     CFGR2_ICACHE_REG = 10,
     CFGR2_FMC_REG = 17,
@@ -71,7 +71,7 @@ enum {
 
 bool se_tz_idau(uint32_t addr, bool *exempt, bool *nsc)
 {
-    /* hardware.md C.2 table: the secure (NSC-capable) aliases are 0x0C00_0000-0x0FFF_FFFF
+    /* docs/hardware.md C.2 table: the secure (NSC-capable) aliases are 0x0C00_0000-0x0FFF_FFFF
      * (flash 0x0800_0000 + 0x0400_0000: in the code region the alias bit is 26, not 28),
      * 0x3000_0000-0x3FFF_FFFF and 0x5000_0000-0x5FFF_FFFF (SRAM, peripherals: bit 28). The rest
      * of 0x0000_0000-0x5FFF_FFFF (0x1xxx_xxxx included) and the external memories (FMC
@@ -92,7 +92,7 @@ bool se_tz_sau(const se_scs *scs, uint32_t addr, int *region, bool *nsc)
     int r = SE_TZ_SAU_OFF;
     bool sec, n = false;
     if (!(scs->sau_ctrl & SAU_CTRL_ENABLE)) {
-        /* Armv8-M SecurityCheck: disabled SAU answers Secure unless ALLNS (hardware.md C.2) */
+        /* Armv8-M SecurityCheck: disabled SAU answers Secure unless ALLNS (docs/hardware.md C.2) */
         sec = !(scs->sau_ctrl & SAU_CTRL_ALLNS);
     } else {
         r = SE_TZ_SAU_NONE;
@@ -237,7 +237,7 @@ bool se_tz_gtzc_write(se_tz_gtzc *g, uint32_t addr, uint32_t value)
         return false;
     switch (base) {
     case SE_TZ_GTZC_TZSC: {
-        /* hardware.md C.5: CR.LCK locks SECCFGRx/PRIVCFGRx until reset; ST's HAL calls it the
+        /* docs/hardware.md C.5: CR.LCK locks SECCFGRx/PRIVCFGRx until reset; ST's HAL calls it the
          * "TZSC and TZSC-MPCWM" lock, so it covers the watermarks too. LCK is set-only. */
         bool locked = g->tzsc_cr & TZSC_CR_LCK;
         switch (off) {
@@ -275,7 +275,7 @@ bool se_tz_gtzc_write(se_tz_gtzc *g, uint32_t addr, uint32_t value)
         return false;
     case SE_TZ_GTZC_MPCBB1:
     case SE_TZ_GTZC_MPCBB2: {
-        /* Policy [infer from the field names, hardware.md C.5]: CR.LCK freezes CR; LCKVTRx
+        /* Policy [infer from the field names, docs/hardware.md C.5]: CR.LCK freezes CR; LCKVTRx
          * bits are set-only and each freezes the VCTR of its super-block (32 blocks). */
         se_tz_mpcbb *m = &g->mpcbb[base == SE_TZ_GTZC_MPCBB2];
         if (off == MPCBB_CR) {
@@ -326,7 +326,7 @@ void se_tz_gtzc_load(se_tz_gtzc *g, se_tz_read_fn rd, void *ctx)
 int se_tz_mpcbb_block(uint32_t addr, unsigned *block)
 {
     /* The block index is the offset from 0x2000_0000 or 0x3000_0000: both aliases reach the
-     * same SRAM, so the same VCTR bit guards both. SRAM2 follows SRAM1 (hardware.md C.1). */
+     * same SRAM, so the same VCTR bit guards both. SRAM2 follows SRAM1 (docs/hardware.md C.1). */
     unsigned top = addr >> 28, b;
     int m;
     uint32_t off = addr & 0x0FFFFFFFu;
@@ -387,9 +387,9 @@ bool se_tz_mpcwm_nonsecure(const se_tz_gtzc *g, uint32_t addr)
 /* ---- peripherals ---------------------------------------------------------------------- */
 
 /* The peripherals the machine models (peripherals/stm32l5.c, l5_regfiles.c, octospi.c), NS
- * bases from hardware.md C.1. Securable ones have a TZSC SECCFGRx bit; RCC, PWR, FLASH, GPIO,
+ * bases from docs/hardware.md C.1. Securable ones have a TZSC SECCFGRx bit; RCC, PWR, FLASH, GPIO,
  * EXTI, SYSCFG and DMA are TrustZone-aware (their own SECCFGR decides per function or pin,
- * hardware.md C.5/C.6) and only have a TZIC flag. GPIO has no TZIC flag (no GTZC_CFGR bit).
+ * docs/hardware.md C.5/C.6) and only have a TZIC flag. GPIO has no TZIC flag (no GTZC_CFGR bit).
  * Bits: stm32l562xx.h GTZC_CFGR2_* / GTZC_CFGR3_*. */
 #define GPIO(n, letter)                                                                        \
     {"GPIO" letter, 0x42020000u + 0x400u * (n), 0x400u, SE_TZ_PERIPH_TZ_AWARE, 0, 0, 0, 0}
@@ -411,7 +411,7 @@ static const se_tz_periph periphs[] = {
     GPIO(0, "A"), GPIO(1, "B"), GPIO(2, "C"), GPIO(3, "D"),
     GPIO(4, "E"), GPIO(5, "F"), GPIO(6, "G"), GPIO(7, "H"),
     {"FMC", 0x44020000u, 0x400u, SE_TZ_PERIPH_SECURABLE, 2, CFGR2_FMC_REG, 2, CFGR2_FMC_REG},
-    /* hardware.md B.1: OCTOSPI1_REGSEC = SECCFGR2 bit 18 */
+    /* docs/hardware.md B.1: OCTOSPI1_REGSEC = SECCFGR2 bit 18 */
     {"OCTOSPI1", 0x44021000u, 0x400u, SE_TZ_PERIPH_SECURABLE, 2, CFGR2_OCTOSPI1_REG, 2,
      CFGR2_OCTOSPI1_REG},
 };
@@ -523,7 +523,7 @@ static se_tz_verdict deny(const tz_access *x, se_tz_layer layer, const char *who
     const char *st = state_str(o->secure_txn), *acc = access_str(x->write, x->fetch);
     const char *effect = x->write ? "write ignored" : "reads as zero";
     if (x->fetch) {
-        /* hardware.md C.4: a GTZC-blocked fetch is a BusFault (IBUSERR) */
+        /* docs/hardware.md C.4: a GTZC-blocked fetch is a BusFault (IBUSERR) */
         o->verdict = SE_TZ_BUSFAULT;
         o->cfsr = SE_CFSR_IBUSERR;
         snprintf(o->reason, sizeof o->reason,
@@ -531,7 +531,7 @@ static se_tz_verdict deny(const tz_access *x, se_tz_layer layer, const char *who
                  who, details, via, flag);
     } else if (x->cfg->illegal == SE_TZ_ILLEGAL_BUSERR) {
         /* Writes go through the write buffer (Normal SRAM, Device-nGnRE peripherals), so
-         * their error is imprecise, as in the CFSR=0x400 case of hardware.md S16. */
+         * their error is imprecise, as in the CFSR=0x400 case of docs/hardware.md S16. */
         o->verdict = SE_TZ_BUSFAULT;
         if (x->write) {
             o->cfsr = SE_TZ_CFSR_IMPRECISERR;
@@ -583,7 +583,7 @@ static se_tz_verdict deny_alias(const tz_access *x, int sram, const se_tz_periph
 }
 
 /* MPCBB: a non-secure transaction to a secure block; a secure one to a non-secure block when
- * it is a fetch, or a data access with SRWILADIS = 0 (hardware.md C.5). */
+ * it is a fetch, or a data access with SRWILADIS = 0 (docs/hardware.md C.5). */
 static se_tz_verdict check_mpcbb(const tz_access *x, int sram, unsigned block)
 {
     const se_tz_mpcbb *m = &x->cfg->gtzc.mpcbb[sram];
@@ -604,7 +604,7 @@ static se_tz_verdict check_mpcbb(const tz_access *x, int sram, unsigned block)
     return deny(x, l, layer_name(l), d, 3, sram ? CFGR3_SRAM2 : CFGR3_SRAM1);
 }
 
-/* MPCWM (hardware.md C.5): outside the NSWMRx windows the bank is secure. Secure transactions
+/* MPCWM (docs/hardware.md C.5): outside the NSWMRx windows the bank is secure. Secure transactions
  * pass everywhere (policy: C.5 only restricts non-secure ones). */
 static se_tz_verdict check_mpcwm(const tz_access *x, unsigned bank)
 {
@@ -678,7 +678,8 @@ se_tz_verdict se_tz_check(const se_tz_config *cfg, const se_scs *scs, bool cpu_s
     out->verdict = SE_TZ_OK;
     const tz_access x = {cfg, scs, out, cpu_secure, addr, write && !fetch, fetch};
     if (!cfg->tzen) {
-        /* TZEN=0: only the Non-secure state exists and nothing is enforced (hardware.md C.6) */
+        /* TZEN=0: only the Non-secure state exists and nothing is enforced
+         * (docs/hardware.md C.6) */
         out->attr.sau_region = SE_TZ_SAU_OFF;
         return SE_TZ_OK;
     }
@@ -687,7 +688,7 @@ se_tz_verdict se_tz_check(const se_tz_config *cfg, const se_scs *scs, bool cpu_s
     if (!a->exempt) {
         if (fetch && !cpu_secure && a->secure) {
             /* Armv8-M: a Non-secure fetch from Secure memory is an invalid entry point unless
-             * it is an SG in NSC memory (hardware.md C.4; QEMU v8m NSC exec) */
+             * it is an SG in NSC memory (docs/hardware.md C.4; QEMU v8m NSC exec) */
             return secure_fault(&x, a->nsc ? SE_TZ_SG_REQUIRED : SE_TZ_SECUREFAULT,
                                 SE_SFSR_INVEP, "INVEP");
         }
@@ -697,12 +698,12 @@ se_tz_verdict se_tz_check(const se_tz_config *cfg, const se_scs *scs, bool cpu_s
             return secure_fault(&x, SE_TZ_SECUREFAULT, SE_SFSR_INVTRAN, "INVTRAN");
         }
         if (!fetch && !cpu_secure && a->secure) {
-            /* hardware.md C.4: Non-secure data access to S/NSC memory: AUVIOL, SFAR valid */
+            /* docs/hardware.md C.4: Non-secure data access to S/NSC memory: AUVIOL, SFAR valid */
             return secure_fault(&x, SE_TZ_SECUREFAULT, SE_SFSR_AUVIOL | SE_SFSR_SFARVALID,
                                 "AUVIOL");
         }
     }
-    /* hardware.md C.4: a Secure-state access to NS-attributed memory is a Non-secure
+    /* docs/hardware.md C.4: a Secure-state access to NS-attributed memory is a Non-secure
      * transaction; exempt ranges take the CPU's state (a->secure = cpu_secure there). */
     out->secure_txn = a->secure;
     if (a->exempt)
@@ -718,7 +719,7 @@ se_tz_verdict se_tz_check_master(const se_tz_config *cfg, bool secure_txn, uint3
     out->secure_txn = secure_txn;
     if (!cfg->tzen)
         return SE_TZ_OK;
-    /* No SAU/IDAU on this path: the attribution units sit in the CPU (hardware.md C.4); the
+    /* No SAU/IDAU on this path: the attribution units sit in the CPU (docs/hardware.md C.4); the
      * GTZC judges every master's transaction by its own security (C.5). */
     out->attr.secure = secure_txn;
     out->attr.idau_secure = secure_txn;
@@ -754,7 +755,7 @@ unsigned se_tz_fault_regs(se_scs *scs, const se_tz_outcome *o)
 unsigned se_tz_escalate(se_scs *scs, unsigned exc)
 {
     /* SecureFault and BusFault go to HardFault when SHCSR.SECUREFAULTENA / BUSFAULTENA is 0
-     * (hardware.md C.4) */
+     * (docs/hardware.md C.4) */
     if (exc == 0 || exc == SE_EXC_HARDFAULT || se_scs_is_enabled(scs, exc))
         return exc;
     scs->hfsr |= SE_HFSR_FORCED;

@@ -12,7 +12,7 @@
 
 #include "emu/scs.h"
 
-/* SFSR bits (hardware.md C.3; CMSIS core_cm33.h) */
+/* SFSR bits (docs/hardware.md C.3; CMSIS core_cm33.h) */
 #define SE_SFSR_INVEP (1u << 0)
 #define SE_SFSR_INVIS (1u << 1)
 #define SE_SFSR_INVER (1u << 2)
@@ -24,7 +24,7 @@
 /* CFSR.IMPRECISERR: scs.h names the other BusFault bits */
 #define SE_TZ_CFSR_IMPRECISERR (1u << 10)
 
-#define SE_TZ_GTZC_IRQ 8u           /* GTZC_IRQn (hardware.md C.5) */
+#define SE_TZ_GTZC_IRQ 8u           /* GTZC_IRQn (docs/hardware.md C.5) */
 #define SE_TZ_SG_OPCODE 0xE97FE97Fu /* SG: both halfwords 0xE97F, read as one little-endian word */
 
 /* ---- attribution ---------------------------------------------------------------------- */
@@ -36,9 +36,9 @@ enum {
     SE_TZ_SAU_OFF = -3,     /* SAU_CTRL.ENABLE = 0: ALLNS decides */
 };
 
-/* STM32L5 IDAU (hardware.md C.2): true = Secure, for the secure aliases 0x0C00_0000-0x0FFF_FFFF,
- * 0x3xxx_xxxx and 0x5xxx_xxxx. *exempt for 0xE000_0000 and up; *nsc for the secure aliases (they
- * are NSC-capable: an SAU NSC or NS region over them gives NSC). */
+/* STM32L5 IDAU (docs/hardware.md C.2): true = Secure, for the secure aliases
+ * 0x0C00_0000-0x0FFF_FFFF, 0x3xxx_xxxx and 0x5xxx_xxxx. *exempt for 0xE000_0000 and up; *nsc
+ * for the secure aliases (they are NSC-capable: an SAU NSC or NS region over them gives NSC). */
 bool se_tz_idau(uint32_t addr, bool *exempt, bool *nsc);
 
 /* SAU lookup (Armv8-M SecurityCheck, SAU part): true = Secure or NSC. *region is the region
@@ -85,7 +85,7 @@ typedef struct se_tz_gtzc {
     se_tz_mpcbb mpcbb[2];  /* [0] SRAM1, [1] SRAM2 */
 } se_tz_gtzc;
 
-/* Reset values (hardware.md C.5, C.6; SVD): TZSC and TZIC 0 (all peripherals non-secure, no
+/* Reset values (docs/hardware.md C.5, C.6; SVD): TZSC and TZIC 0 (all peripherals non-secure, no
  * MPCWM window, so the external memories are wholly secure), every VCTR 0xFFFF_FFFF (all SRAM
  * secure). tzen is kept for the TZEN=0 reset, which the SVD gives the same values. */
 void se_tz_gtzc_reset(se_tz_gtzc *g, bool tzen);
@@ -139,7 +139,7 @@ const se_tz_periph *se_tz_periph_table(size_t *n);
 /* Whether a SECURABLE peripheral is secure now; TZ_AWARE/GTZC_CFG: false; SECURE_ONLY: true. */
 bool se_tz_periph_secure(const se_tz_gtzc *g, const se_tz_periph *p);
 
-/* ---- policies for what hardware.md leaves open ---------------------------------------- */
+/* ---- policies for the open questions of docs/hardware.md D ----------------------------- */
 
 /* D.1: a Secure transaction to a non-secure alias address (IDAU non-secure, below 0x6000_0000). */
 typedef enum se_tz_alias_policy {
@@ -234,11 +234,12 @@ typedef struct se_tz_sau_region {
     bool nsc;
 } se_tz_sau_region;
 
-/* ST's template partition (hardware.md C.2, partition_stm32l562xx.h): regions 0..5, 6/7 off. */
+/* ST's template partition (docs/hardware.md C.2, partition_stm32l562xx.h): regions 0..5, 6/7
+ * off. */
 extern const se_tz_sau_region se_tz_st_template_sau[6];
 /* Program the SAU registers of scs with the template and SAU_CTRL = ENABLE (ALLNS = 0). */
 void se_tz_load_st_template_sau(se_scs *scs);
-/* ST's template GTZC setup (hardware.md C.5 [S12]): SRAM1 blocks 0..383 secure, the rest of
+/* ST's template GTZC setup (docs/hardware.md C.5 [S12]): SRAM1 blocks 0..383 secure, the rest of
  * SRAM1 and all of SRAM2 non-secure; MPCWM and TZSC left at reset (OCTOSPI memory secure). */
 void se_tz_load_st_template_gtzc(se_tz_gtzc *g);
 

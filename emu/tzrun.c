@@ -431,7 +431,7 @@ entry_result mc_tz_fault_enter(se_machine *m)
 
 /* TrustZone for a DMA access: the GTZC judges the channel's transaction (no SAU: that sits
  * in the CPU). An illegal access reads as zero or is dropped, with its TZIC flag, as for the
- * CPU (hardware.md D.2), logged once per target; under the bus-error policy it is a DMA
+ * CPU (docs/hardware.md D.2), logged once per target; under the bus-error policy it is a DMA
  * transfer error. */
 dma_verdict mc_tz_dma(se_machine *m, uint32_t addr, bool write, bool secure)
 {

@@ -8,7 +8,7 @@
  * no effect: its only reader is page_collection_unlock(), also reached from
  * tb_invalidate_phys_page_range__locked() before it leaves the loop. Upstream fixed the
  * store path in 2.1.0 (commit d0103576, "notdirty_write: fix store-related performance
- * problems"); peers-and-unicorn.md 8.6 quotes its "40x" figure.
+ * problems"), which reports stores about 40x slower than loads (docs/unicorn.md 10).
  *
  * Measured on this machine (tools: /tmp microbenchmark, one `str` in a 3-instruction loop):
  * 81.5 ns per store with 2.0.1 as shipped, 26.6 ns with the two functions below, which

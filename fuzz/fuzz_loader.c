@@ -6,7 +6,8 @@
  * reproducer for `stldr-emu run LOADER --replay`.
  *
  * Environment: STLDR_FUZZ_LOADER (default: the reference loader of this build's
- * tests/firmware), STLDR_FUZZ_TZ=on (the TrustZone-on profile), STLDR_FUZZ_BUDGET
+ * tests/firmware; in an OSS-Fuzz build, stldr_loaders/ref_mx25_l562.stldr beside the
+ * executable, fuzz_files.h), STLDR_FUZZ_TZ=on (the TrustZone-on profile), STLDR_FUZZ_BUDGET
  * (instructions per call before it counts as a hang, default 5000000, as `stldr-emu fuzz`).
  * Under AFL++ (afl-clang-fast) the block counters go into AFL's shared map instead, mixed
  * with the edges of the (instrumented) emulator. */
@@ -19,9 +20,7 @@
 #include "loader/fuzz.h"
 #include "loader/host.h"
 
-#ifndef FUZZ_DEFAULT_LOADER
-#define FUZZ_DEFAULT_LOADER "ref_mx25_l562.stldr"
-#endif
+#include "fuzz/fuzz_files.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -68,13 +67,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     loader_path = getenv("STLDR_FUZZ_LOADER");
-    if (!loader_path || !*loader_path)
+    if (!loader_path || !*loader_path) {
+#ifdef FUZZ_DEFAULT_LOADER
         loader_path = FUZZ_DEFAULT_LOADER;
+#else
+        static char beside[PATH_MAX + 64];
+        loader_path = fuzz_beside_exe("ref_mx25_l562.stldr", beside, sizeof beside);
+#endif
+    }
     const char *tz = getenv("STLDR_FUZZ_TZ"), *budget = getenv("STLDR_FUZZ_BUDGET");
     const se_profile *prof = se_profile_find("stm32l562e-dk", tz && !strcmp(tz, "on"));
     se_machine_opts mo;
     se_host_opts ho;
-    se_fuzz_options(&mo, &ho, budget ? strtoull(budget, NULL, 0) : 5000000u);
+    uint64_t b = 5000000u;
+    if (budget && !se_parse_u64(budget, 1, UINT64_MAX, &b))
+        die("STLDR_FUZZ_BUDGET", "not an instruction count 1..2^64-1");
+    se_fuzz_options(&mo, &ho, b);
     se_error err;
     if (!prof)
         die("profile", "stm32l562e-dk not found");

@@ -1,7 +1,8 @@
 /* libFuzzer target: the profile file reader, se_profile_load (emu/profile.c; README
  * "Profiles"), then the download plan and the lint checks of two fixed loaders (the
- * debug-stripped test loaders of fuzz/corpus/fuzz_stldr/) against whatever profile it
- * accepted. Input: the bytes of a profile file. */
+ * debug-stripped test loaders of fuzz/corpus/fuzz_stldr/, or of stldr_loaders/ beside the
+ * executable in an OSS-Fuzz build: fuzz_files.h) against whatever profile it accepted.
+ * Input: the bytes of a profile file. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,10 @@
 #include "loader/lint.h"
 #include "loader/stldr.h"
 
+#include "fuzz/fuzz_files.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-#ifndef FUZZ_LOADER_DIR
-#error "FUZZ_LOADER_DIR: the directory of the fixed loaders"
-#endif
 
 static char dir[64];
 static char path[128];
@@ -46,11 +45,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(1);
     }
     snprintf(path, sizeof path, "%s/p.profile", dir);
-    const char *names[2] = {FUZZ_LOADER_DIR "/sram_loader.stldr",
-                            FUZZ_LOADER_DIR "/ref_mx25_l562.stldr"};
+    const char *names[2] = {"sram_loader.stldr", "ref_mx25_l562.stldr"};
     for (int i = 0; i < 2; i++) {
         se_error err = {0};
-        if (se_stldr_open_file(names[i], &loaders[i], &err) != SE_OK) {
+        char buf[PATH_MAX + 64];
+#ifdef FUZZ_LOADER_DIR
+        snprintf(buf, sizeof buf, "%s/%s", FUZZ_LOADER_DIR, names[i]);
+#else
+        fuzz_beside_exe(names[i], buf, sizeof buf);
+#endif
+        if (se_stldr_open_file(buf, &loaders[i], &err) != SE_OK) {
             fprintf(stderr, "fuzz_profile: %s\n", err.msg);
             exit(1);
         }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fuzz smoke test: smoke.sh BINARY FUZZ_SRC_DIR WORK_DIR SECONDS [SEED_DIR_WITH_STLDRS]
 # 1. Runs every file of FUZZ_SRC_DIR/regressions/<target>/ once (inputs that once crashed).
-# 2. Fuzzes for SECONDS from FUZZ_SRC_DIR/corpus/<target>/ (read-only) into a fresh scratch
+# 2. Fuzzes for SECONDS (with FUZZ_SRC_DIR/dict/<target>.dict when there is one)
+#    from FUZZ_SRC_DIR/corpus/<target>/ (read-only) into a fresh scratch
 #    corpus WORK_DIR (plus copies of the *.stldr files in SEED_DIR). Any crash, leak,
 #    sanitizer report or timeout fails the test; the crashing input is left in WORK_DIR.
 set -eu
@@ -34,7 +35,9 @@ if [ -n "$seeds" ] && [ -d "$seeds" ]; then
 fi
 log="$work.log"
 status=0
-"$bin" $opts -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$work/" \
+dict=""
+[ -f "$src/dict/$name.dict" ] && dict="-dict=$src/dict/$name.dict"
+"$bin" $opts -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$work/" $dict \
     "$work" "$src/corpus/$name" >"$log" 2>&1 || status=$?
 grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added|Done [0-9]+ runs)' "$log" || true
 if [ "$status" -ne 0 ]; then

@@ -1,5 +1,7 @@
 #include "loader/fuzz.h"
 
+#include "base/fileio.h"
+#include "base/input_limits.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -647,8 +649,8 @@ static void write_repro(const se_fuzz_opts *o, const se_fuzz_case *c, const char
     }
     fprintf(fp, "# stldr-emu fuzz reproducer: %s in %s\n# %s\n", f->kind, f->where, f->msg);
     fprintf(fp, "# loader %s, target %s, tz %s, %s\n", o->loader_path ? o->loader_path : "?",
-            o->target ? o->target : "?", o->tz ? "on" : "off", origin);
-    fprintf(fp, "# one operation (protocol.md 2.1): download + Init once, then these calls "
+            o->target ? o->target : "?", o->tz ? o->tz : "off", origin);
+    fprintf(fp, "# one operation (docs/protocol.md 2.1): download + Init once, then these calls "
                 "back to back\n");
     fprintf(fp, "# replay: stldr-emu run LOADER --replay THIS_FILE [--trace]\n");
     fprintf(fp, "operation\n");
@@ -796,9 +798,19 @@ se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_o
 se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *path,
                       se_error *err)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return se_error_set(err, SE_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    /* a regular file of at most SE_LIMIT_REPLAY_BYTES, read whole, parsed in memory:
+     * /dev/zero or a FIFO is refused before a byte is read */
+    uint8_t *text;
+    size_t tlen;
+    se_err te = se_read_file(path, "reproducer", SE_LIMIT_REPLAY_BYTES, &text, &tlen, err);
+    if (te)
+        return te;
+    FILE *fp = fmemopen(text, tlen, "r");
+    if (!fp) {
+        free(text);
+        return se_error_set(err, SE_ERR_IO, "cannot read reproducer %s: %s", path,
+                            strerror(errno));
+    }
     se_fuzz_case c = {0};
     char line[512];
     unsigned lineno = 0;
@@ -834,8 +846,24 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
         c.op[c.nops++] = op;
     }
     fclose(fp);
+    free(text);
     if (e)
         return e;
+    /* The oracle copies a Write's or Verify's data and a Read's result through buffers of
+     * the host's chunk (fz_init): a reproducer asks for no more than that, as every
+     * generated case does (gen_case). */
+    for (unsigned i = 0; i < c.nops; i++) {
+        const se_fuzz_op *op = &c.op[i];
+        uint64_t bytes = op->id == SE_EP_WRITE    ? op->len
+                         : op->id == SE_EP_READ   ? op->args[1]
+                         : op->id == SE_EP_VERIFY ? (uint64_t)op->args[2] * 4u
+                                                  : 0;
+        if (bytes > se_host_chunk(h))
+            return se_error_set(err, SE_ERR_USAGE,
+                                "%s: call %u (%s) moves 0x%" PRIx64 " bytes through the "
+                                "0x%" PRIx32 "-byte data buffer (--chunk)",
+                                path, i + 1, se_entry_name(op->id), bytes, se_host_chunk(h));
+    }
     fz z;
     if ((e = fz_init(&z, h, m, l, err)) || (e = se_host_init_only(h, err))) {
         fz_free(&z);

@@ -1,7 +1,7 @@
 /* Fuzzing a loader's entry points against an oracle: call sequences with arguments drawn
  * from the loader's own StorageInfo (aligned and unaligned starts, page/sector/device-end
  * crossings, zero and maximal lengths, absolute and offset addresses). A case is one host
- * operation (protocol.md 2.1): the post-Init snapshot of the machine restored, then its
+ * operation (docs/protocol.md 2.1): the post-Init snapshot of the machine restored, then its
  * calls back to back with no Init between them. The oracle knows what the device must hold
  * after every call and what Read/Verify/CheckSum must answer; the machine's own detectors
  * (faults, hangs, breakpoint clobbered, flash-model warnings) add findings. Findings are
@@ -51,7 +51,7 @@ typedef struct se_fuzz_opts {
     double seconds;      /* 0 = until runs */
     const char *out_dir; /* reproducers; NULL = not saved */
     const char *loader_path, *target;
-    bool tz;
+    const char *tz;      /* --tz: "off", "on" or "secure" (NULL: "off") */
     FILE *progress;      /* a progress line about once a second; NULL = none */
 } se_fuzz_opts;
 

@@ -8,7 +8,7 @@
 
 #include "loader/dwarf.h" /* --trace / --last: file:line */
 
-#define BKPT_WORD 0x0000BE00u   /* protocol.md 2.1 step 3 */
+#define BKPT_WORD 0x0000BE00u   /* docs/protocol.md 2.1 step 3 */
 #define ZERO_BLOCK 0x200u       /* the host writes 0x200 zero bytes there (P6, P8) */
 
 struct se_host {
@@ -17,6 +17,8 @@ struct se_host {
     se_host_opts o;
     se_image img;
     uint32_t sp, buffer, chunk;
+    uint32_t vcap;               /* bytes of one Verify call's words: whole words, <= chunk
+                                  * (one word when the chunk is smaller) */
     se_host_call_fn log;
     void *log_ctx;
     uint64_t instructions, vtime_ns;
@@ -108,13 +110,13 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
         free(h);
         return e;
     }
-    /* SP = BKPT word address + image size + 0x400 (protocol.md 2.1: 0x20000000 + 0x186C +
+    /* SP = BKPT word address + image size + 0x400 (docs/protocol.md 2.1: 0x20000000 + 0x186C +
      * 0x400 in the U031 log). Whether "size" counts .bss is not known: we use the bytes
      * transferred, as the host can only know those. */
     uint32_t rule_sp = p->bkpt_addr + h->img.size + p->stack_gap;
     h->sp = h->o.sp_set || h->o.sp ? h->o.sp : rule_sp;
     /* The buffer: where the U031/WLE5 logs show the host's zero block, just above the
-     * stack (align_up(SP + 1, 0x20) + 0x20). An SP outside SRAM (0: protocol.md 2.1, bad
+     * stack (align_up(SP + 1, 0x20) + 0x20). An SP outside SRAM (0: docs/protocol.md 2.1, bad
      * run P7) leaves the buffer where the host's own SP would put it. */
     uint32_t below = h->sp - p->sram.base < p->sram.size ? h->sp : rule_sp;
     h->buffer = h->o.buffer ? h->o.buffer : align_up(below + 1, 0x20) + 0x20;
@@ -143,7 +145,22 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
                             "(0x%08" PRIx32 ") and the end of free RAM (0x%08" PRIx32 ")",
                             c, b, end);
     }
-    h->scratch = malloc(h->chunk);
+    /* Verify takes whole words (docs/protocol.md 1.3): its data never exceeds the chunk rounded
+     * down to a word, or one word when the chunk is smaller than that, which then needs 4
+     * bytes of RAM at the buffer. */
+    h->vcap = h->chunk >= 4 ? h->chunk & ~3u : 4;
+    if (h->vcap > end - h->buffer) {
+        uint32_t b = h->buffer;
+        se_image_free(&h->img);
+        free(h);
+        return se_error_set(err, SE_ERR_USAGE,
+                            "the data buffer at 0x%08" PRIx32 " has no room for one word "
+                            "before the end of free RAM (0x%08" PRIx32 ")",
+                            b, end);
+    }
+    /* The host's copy of one chunk: a Write/Read chunk or one Verify call's words. */
+    uint32_t span = h->chunk > h->vcap ? h->chunk : h->vcap;
+    h->scratch = malloc(span);
     if (!h->scratch) {
         se_image_free(&h->img);
         free(h);
@@ -152,7 +169,7 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     se_machine_set_symbolizer(m, host_symbolize, h);
     se_machine_set_srcline(m, host_srcline, h); /* --trace / --last */
     se_machine_set_image(m, h->img.base, h->img.mem_end);
-    se_machine_set_buffer(m, h->buffer, h->buffer + h->chunk); /* run-time diagnoses */
+    se_machine_set_buffer(m, h->buffer, h->buffer + span); /* run-time diagnoses */
     *out = h;
     return SE_OK;
 }
@@ -240,7 +257,7 @@ static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint
     } else if (rec->res.r0 == 1) {
         rec->ok = true;
     } else {
-        /* protocol.md 1.3: 1 = success, 0 = failure. ST's L562 Init can return a negative
+        /* docs/protocol.md 1.3: 1 = success, 0 = failure. ST's L562 Init can return a negative
          * BSP code; how the host judges values other than 0 and 1 is not known, so they
          * count as failures and say so. */
         snprintf(rec->note, sizeof rec->note,
@@ -286,6 +303,20 @@ static se_err out_of_device(const se_host *h, se_error *err, uint32_t addr, uint
                         addr, len, si->name, si->start, si->start + si->size);
 }
 
+/* An operation that changes the device, refused before anything runs when the device is
+ * the external flash and its --flash-image file is read-only: one line, the file untouched. */
+static se_err refuse_read_only(const se_host *h, const char *what, se_error *err)
+{
+    const se_profile *p = se_machine_profile(h->m);
+    const se_storage_info *si = se_stldr_storage(h->l);
+    char why[600];
+    if (si->start - p->ext_window.base >= p->ext_window.size ||
+        !se_machine_flash_read_only(h->m, why, sizeof why))
+        return SE_OK;
+    return se_error_set(err, SE_ERR_IO, "%s: %s refused (reading, Verify and CheckSum work)",
+                        why, what);
+}
+
 /* Start address of the sector holding device offset off. */
 static uint32_t sector_start(const se_storage_info *si, uint32_t off)
 {
@@ -304,7 +335,9 @@ se_err se_host_erase(se_host *h, uint32_t addr, uint32_t len, se_error *err)
     uint32_t abs;
     if (len == 0 || !se_host_device_range(h, addr, len, &abs))
         return out_of_device(h, err, addr, len);
-    se_err e = begin(h, "erase", err);
+    se_err e = refuse_read_only(h, "erase", err);
+    if (!e)
+        e = begin(h, "erase", err);
     if (e)
         return e;
     const se_storage_info *si = se_stldr_storage(h->l);
@@ -319,7 +352,9 @@ se_err se_host_mass_erase(se_host *h, se_error *err)
     uint32_t entry;
     if (!se_stldr_entry(h->l, SE_EP_MASS_ERASE, &entry))
         return se_error_set(err, SE_ERR_NO_ENTRY, "the loader does not export MassErase");
-    se_err e = begin(h, "mass-erase", err);
+    se_err e = refuse_read_only(h, "mass-erase", err);
+    if (!e)
+        e = begin(h, "mass-erase", err);
     if (e)
         return e;
     se_call_record rec;
@@ -331,7 +366,9 @@ se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t le
     uint32_t abs;
     if (!se_host_device_range(h, addr, len, &abs))
         return out_of_device(h, err, addr, len);
-    se_err e = begin(h, "write", err);
+    se_err e = refuse_read_only(h, "write", err);
+    if (!e)
+        e = begin(h, "write", err);
     if (e)
         return e;
     for (uint32_t done = 0; done < len;) {
@@ -346,7 +383,7 @@ se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t le
 }
 
 /* One chunk of the device into dst: through the loader's Read and the data buffer, or, when
- * it exports none, straight from the memory-mapped window Init left on (protocol.md 2.7). */
+ * it exports none, straight from the memory-mapped window Init left on (docs/protocol.md 2.7). */
 static se_err read_chunk(se_host *h, bool has_read, uint32_t a, uint32_t n, uint8_t *dst,
                          se_error *err)
 {
@@ -386,20 +423,20 @@ static uint32_t byte_sum(const uint8_t *p, uint32_t n, uint32_t init)
 }
 
 /* Verify(MemoryAddr, RAMBufferAddr, Size in words, missalignement) per chunk
- * (protocol.md 1.3): the data sits at buffer + skip; bits [3:0] skip, [19:16] drop. */
+ * (docs/protocol.md 1.3): the data sits at buffer + skip; bits [3:0] skip, [19:16] drop. */
 static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len,
                            se_error *err)
 {
     se_err e;
-    uint32_t max = h->chunk > 8 ? h->chunk - 4 : 4;
     for (uint32_t done = 0; done < len;) {
-        uint32_t n = len - done < max ? len - done : max;
         uint32_t a = abs + done;
         uint32_t skip = a & 3u;
+        /* skip + n <= vcap, a multiple of 4: the words fit the scratch copy and the buffer */
+        uint32_t n = len - done < h->vcap - skip ? len - done : h->vcap - skip;
         uint32_t words = (skip + n + 3) / 4;
         uint32_t drop = words * 4 - skip - n;
         /* The pad bytes around an unaligned range: what CubeProgrammer puts there is not
-         * known (protocol.md 2.7). Policy: the device's current bytes (read through the
+         * known (docs/protocol.md 2.7). Policy: the device's current bytes (read through the
          * memory-mapped window Init left on), else the erase value, so that a Verify that
          * compares whole words (ST's does) sees equal pads. */
         if (se_machine_read(h->m, a - skip, h->scratch, words * 4, NULL) != SE_OK)

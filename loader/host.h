@@ -1,4 +1,4 @@
-/* The STM32CubeProgrammer side of the protocol (protocol.md 2): per operation the host
+/* The STM32CubeProgrammer side of the protocol (docs/protocol.md 2): per operation the host
  * writes the BKPT word and the loader image, calls Init (R0 = 1), then the operation's
  * entry points with arguments in R0-R3, LR = BKPT word | 1, SP = BKPT address + image
  * size + 0x400, and reads R0 (R0:R1 for Verify) when the breakpoint is reached. Write data
@@ -77,7 +77,7 @@ se_err se_host_read(se_host *h, uint32_t addr, uint8_t *out, uint32_t len, se_er
 se_err se_host_raw(se_host *h, const char *op, se_entry_id id, unsigned nargs,
                    const uint32_t args[4], const uint8_t *data, uint32_t len,
                    se_call_record *rec, se_error *err);
-/* The same call as the next one of the operation in progress (protocol.md 2.1: an
+/* The same call as the next one of the operation in progress (docs/protocol.md 2.1: an
  * operation is download + Init, then one or more calls with no Init between them): no
  * download, no Init. Start the operation with se_host_init_only, or restore a snapshot
  * taken after it. */

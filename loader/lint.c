@@ -264,7 +264,7 @@ static void check_storage(lint_ctx *c)
     if (si->start == 0) {
         add(c, SE_LINT_ERROR, "start-address",
             "StorageInfo.DeviceStartAddress is 0: it collides with on-chip memory (the code "
-            "region at 0); the host may erase or program internal flash instead (protocol.md "
+            "region at 0); the host may erase or program internal flash instead (docs/protocol.md "
             "failure mode 14)%s",
             expect_ext ? "; put the device at its memory-mapped address (0x90000000)" : "");
     } else {
@@ -282,7 +282,7 @@ static void check_storage(lint_ctx *c)
         if (hit)
             add(c, SE_LINT_ERROR, "start-address",
                 "device 0x%08" PRIx32 "..0x%08" PRIx64 " (%s) overlaps %s at 0x%08" PRIx64
-                ": the host may access on-chip memory instead (protocol.md failure mode 14)",
+                ": the host may access on-chip memory instead (docs/protocol.md failure mode 14)",
                 si->start, hi, type_name(si->type), hit->name, hit->base);
         else if (!ok)
             add(c, SE_LINT_WARN, "start-address",
@@ -292,7 +292,7 @@ static void check_storage(lint_ctx *c)
                 expect_flash ? "internal flash" : expect_ram ? "SRAM or the external window"
                                                              : ext.name,
                 expect_flash ? onchip[0].base : ext.base, expect_flash ? onchip[0].end : ext.end,
-                expect_ext ? ": the host reads it back through that window (protocol.md 2.7)" : "");
+                expect_ext ? ": the host reads it back through that window (docs/protocol.md 2.7)" : "");
     }
     /* A RAM device inside the host's RAM window shares it with the image, stack and buffer. */
     if (expect_ram) {
@@ -333,13 +333,13 @@ static bool check_entries(lint_ctx *c)
                 ok = false;
             } else if (id == SE_EP_SECTOR_ERASE) {
                 add(c, SE_LINT_WARN, "entry-missing",
-                    "no SectorErase: the host cannot erase before programming (protocol.md 1.3)");
+                    "no SectorErase: the host cannot erase before programming (docs/protocol.md 1.3)");
             } else if (id == SE_EP_READ) {
                 add(c, SE_LINT_INFO, "entry-missing",
                     "no Read (optional): the host reads through the memory-mapped window, so Init "
-                    "must leave memory-mapped mode on (protocol.md 2.7)");
+                    "must leave memory-mapped mode on (docs/protocol.md 2.7)");
             } else if (id != SE_EP_DEINIT) {
-                add(c, SE_LINT_INFO, "entry-missing", "no %s (optional, protocol.md 1.3)", name);
+                add(c, SE_LINT_INFO, "entry-missing", "no %s (optional, docs/protocol.md 1.3)", name);
             }
             continue;
         }
@@ -402,7 +402,7 @@ static bool check_segments(lint_ctx *c)
             add(c, SE_LINT_ERROR, "bkpt-word",
                 "segment %zu, placed by the host at 0x%08" PRIx64 "..0x%08" PRIx64
                 ", covers its BKPT word at 0x%08" PRIx32 ": returns land in loader bytes "
-                "(protocol.md failure mode 4)",
+                "(docs/protocol.md failure mode 4)",
                 i, (uint64_t)rlo, (uint64_t)rhi, p->bkpt_addr);
             ok = false;
             continue;
@@ -410,7 +410,7 @@ static bool check_segments(lint_ctx *c)
         if (llo < bk + 4 && lhi > bk)
             add(c, SE_LINT_ERROR, "bkpt-word",
                 "segment %zu is linked at 0x%08" PRIx64 "..0x%08" PRIx64 ", over the host's BKPT "
-                "word at 0x%08" PRIx32 ": link at 0x%08" PRIx32 " (protocol.md failure mode 4)",
+                "word at 0x%08" PRIx32 ": link at 0x%08" PRIx32 " (docs/protocol.md failure mode 4)",
                 i, (uint64_t)llo, (uint64_t)lhi, p->bkpt_addr, p->load_base);
         if (rlo < bk || rhi > wend) {
             add(c, SE_LINT_ERROR, "ram-window",
@@ -452,7 +452,7 @@ static void check_image(lint_ctx *c)
     if (p->download_limit && img->size > p->download_limit)
         add(c, SE_LINT_WARN, "download-limit",
             "image is 0x%" PRIx32 " bytes, over the 0x%" PRIx32 " download limit of %s: the host "
-            "may silently not download it and still run Init (protocol.md 2.8, failure mode 5)",
+            "may silently not download it and still run Init (docs/protocol.md 2.8, failure mode 5)",
             img->size, p->download_limit, p->target);
     else if (p->download_limit)
         add(c, SE_LINT_INFO, "download-limit",
@@ -465,7 +465,7 @@ static void check_image(lint_ctx *c)
         add(c, SE_LINT_WARN, "link-base",
             "linked at 0x%08" PRIx32 " but the host downloads it at 0x%08" PRIx32 ": absolute "
             "addresses in it (literal pools, pointer tables, vectors) still point at the link "
-            "address%s (protocol.md 2.2, failure mode 3)",
+            "address%s (docs/protocol.md 2.2, failure mode 3)",
             img->link_base, p->load_base,
             outside ? ", outside this target's RAM window" : ", where the image no longer is");
     }
@@ -479,7 +479,7 @@ static void check_image(lint_ctx *c)
         add(c, SE_LINT_ERROR, "stack-overlap",
             "image ends at 0x%08" PRIx32 " with .bss, above SP - 0x%x (SP 0x%08" PRIx32
             " = BKPT + file size 0x%" PRIx32 " + 0x%" PRIx32 "): .bss overlaps the host's "
-            "stack%s (protocol.md 2.1)",
+            "stack%s (docs/protocol.md 2.1)",
             img->mem_end, STACK_MARGIN, sp, img->size, p->stack_gap,
             img->mem_end > buffer ? " and data buffer" : "");
     } else if (buffer >= end) {
@@ -513,7 +513,7 @@ static void check_sections(lint_ctx *c)
         if ((s->flags & SHF_WRITE) && s->type != SHT_NOBITS && s->lma != s->addr)
             add(c, SE_LINT_WARN, "data-lma",
                 "section %s: initialised data runs at 0x%08" PRIx32 " but is loaded at 0x%08" PRIx32
-                " (LMA != VMA): no startup code copies it (protocol.md 2.6); link it with VMA == "
+                " (LMA != VMA): no startup code copies it (docs/protocol.md 2.6); link it with VMA == "
                 "LMA inside the image",
                 name, s->addr, s->lma);
         if (s->type == SHT_NOBITS) {
@@ -533,7 +533,7 @@ static void check_sections(lint_ctx *c)
                 add(c, SE_LINT_WARN, "bss-not-zeroed",
                     "section %s: 0x%" PRIx32 " bytes of NOBITS at 0x%08" PRIx32 "..0x%08" PRIx32
                     "%s are not in the file and the host does not zero them: make sure Init "
-                    "zeroes it (protocol.md 2.6, failure mode 2)",
+                    "zeroes it (docs/protocol.md 2.6, failure mode 2)",
                     name, s->size, lo, hi, placed);
         }
     }
@@ -623,7 +623,7 @@ static void check_vectors(lint_ctx *c)
         se_stldr_format_addr(c->l, at, where, sizeof where);
         add(c, SE_LINT_INFO, "vtor-write",
             "writes VTOR: %s at 0x%08" PRIx32 " (%s); the host sets no vector table "
-            "(protocol.md 2.6)%s",
+            "(docs/protocol.md 2.6)%s",
             how, at, where,
             nt ? "" : "; no *vector* symbol or .isr_vector section to check where it points");
     }

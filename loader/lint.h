@@ -15,7 +15,7 @@
  *   entry-not-thumb [error]    an entry point symbol without bit 0 set
  *   entry-outside [error/warning] an entry point outside the downloaded bytes
  *   bkpt-word [error]          a segment covers the host's BKPT word, at its link address
- *                              or where the host puts it (protocol.md failure mode 4)
+ *                              or where the host puts it (docs/protocol.md failure mode 4)
  *   ram-window [error]         a segment outside the profile's RAM window once placed
  *   segment-overlap [error]    two loadable segments overlap in memory
  *   download-plan [error]      the host's download plan refuses the image for another reason

@@ -7,6 +7,9 @@
  * against the file size, in 64-bit arithmetic. */
 #include "loader/stldr.h"
 
+#include "base/fileio.h"
+#include "base/input_limits.h"
+
 #include <errno.h>
 #include <gelf.h>
 #include <inttypes.h>
@@ -14,9 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A .stldr is a few hundred KiB at most; refuse to slurp anything absurd. */
-#define STLDR_MAX_FILE_SIZE (256u * 1024u * 1024u)
 
 struct se_stldr {
     char *path;
@@ -28,6 +28,8 @@ struct se_stldr {
     uint32_t elf_entry;
     se_segment *segs;
     size_t nsegs;
+    bool phnum_xnum;  /* e_phnum was PN_XNUM: the count came from section 0's sh_info */
+    size_t phnum;     /* program headers, PT_LOAD or not */
     se_symbol *syms;
     size_t nsyms;
     se_section *secs;
@@ -97,6 +99,7 @@ static const char *fmt64(char buf[24], int64_t v)
 typedef struct raw_hdr {
     uint32_t phoff, shoff;
     size_t phnum, shnum, shstrndx;
+    bool phnum_xnum;
 } raw_hdr;
 
 static se_err check_ident(const uint8_t *b, size_t len, const char *label, se_error *err)
@@ -198,6 +201,7 @@ static se_err check_tables(const uint8_t *b, size_t len, const char *label, raw_
     h->phoff = phoff;
     h->shoff = shoff;
     h->phnum = phnum;
+    h->phnum_xnum = rd16(b + offsetof(Elf32_Ehdr, e_phnum)) == PN_XNUM;
     h->shnum = shnum;
     h->shstrndx = shstrndx;
     return SE_OK;
@@ -309,6 +313,8 @@ static se_err read_segments(open_ctx *c)
 {
     se_stldr *l = c->l;
     size_t n = c->h.phnum;
+    l->phnum = n;
+    l->phnum_xnum = c->h.phnum_xnum;
     if (n == 0)
         return SE_OK;
     l->segs = calloc(n, sizeof *l->segs);
@@ -778,9 +784,9 @@ se_err se_stldr_open_mem(const void *buf, size_t len, const char *label, se_stld
     if (!out || (!buf && len > 0))
         return se_error_set(err, SE_ERR_USAGE, "%s: se_stldr_open_mem: bad arguments", label);
     *out = NULL;
-    if (len > STLDR_MAX_FILE_SIZE)
-        return se_error_set(err, SE_ERR_NOT_ELF, "%s: %zu bytes is too large for a loader",
-                            label, len);
+    if (len > SE_LIMIT_LOADER_BYTES)
+        return se_error_set(err, SE_ERR_USAGE, "%s: %zu bytes, over the limit of %u bytes for a "
+                            "loader", label, len, SE_LIMIT_LOADER_BYTES);
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
         return se_error_set(err, SE_ERR_NOMEM, "%s: out of memory", label);
@@ -794,52 +800,12 @@ se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err)
     if (!path || !out)
         return se_error_set(err, SE_ERR_USAGE, "se_stldr_open_file: bad arguments");
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return se_error_set(err, SE_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 64 * 1024, len = 0;
-    uint8_t *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return se_error_set(err, SE_ERR_NOMEM, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap > STLDR_MAX_FILE_SIZE) {
-                free(buf);
-                fclose(f);
-                return se_error_set(err, SE_ERR_NOT_ELF,
-                                    "%s: larger than %u bytes: too large for a loader", path,
-                                    STLDR_MAX_FILE_SIZE);
-            }
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return se_error_set(err, SE_ERR_NOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                int e = errno;
-                free(buf);
-                fclose(f);
-                return se_error_set(err, SE_ERR_IO, "%s: read error: %s", path, strerror(e));
-            }
-            break;
-        }
-    }
-    fclose(f);
-    if (len > STLDR_MAX_FILE_SIZE) {
-        free(buf);
-        return se_error_set(err, SE_ERR_NOT_ELF, "%s: %zu bytes is too large for a loader", path,
-                            len);
-    }
-    return open_owned(buf, len, path, out, err);
+    uint8_t *buf;
+    size_t len;
+    /* type and size first (emu/limits.h): a FIFO, /dev/zero or a 2 GB sparse file is refused
+     * before a byte is read */
+    se_err e = se_read_file(path, "loader", SE_LIMIT_LOADER_BYTES, &buf, &len, err);
+    return e ? e : open_owned(buf, len, path, out, err);
 }
 
 /* ---- accessors ----------------------------------------------------------------------- */
@@ -1021,8 +987,15 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
             any = true;
         }
     if (!any)
-        return se_error_set(err, SE_ERR_OUTSIDE_RAM,
-                            "%s: no loadable segment with file bytes: nothing to download", lab);
+        return se_error_set(err, SE_ERR_NO_SEGMENT,
+                            "%s: no loadable segment with file bytes: nothing to download (%s)",
+                            lab,
+                            l->phnum_xnum && l->phnum == 0
+                                ? "e_phnum is PN_XNUM (0xffff) and section 0's sh_info is 0: "
+                                  "the file has no program header"
+                            : l->phnum == 0 ? "the file has no program header (e_phnum 0)"
+                                            : "every PT_LOAD is StorageInfo's or has no file "
+                                              "bytes");
     uint32_t base = place == SE_PLACE_PROFILE ? win->load_base : link_base;
     int64_t delta = (int64_t)base - (int64_t)link_base;
 
@@ -1082,16 +1055,21 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
         uint32_t a = l->entry[ep] & ~1u;
         if (a >= link_base && a < link_end)
             continue;
-        int64_t ra = (int64_t)a + delta;
+        /* An address outside the image is not moved with it: named as linked (moved, it
+         * could even fall below 0), with the image's link and load ranges when they differ. */
+        char where[200];
+        if (delta == 0)
+            snprintf(where, sizeof where, "at 0x%08x is outside the downloaded image "
+                     "[0x%08x, 0x%08x)", a, base, base + size);
+        else
+            snprintf(where, sizeof where, "at 0x%08x (link address) is outside the downloaded "
+                     "image, linked at [0x%08x, 0x%08" PRIx64 ") and loaded at [0x%08x, 0x%08x)",
+                     a, link_base, link_end, base, base + size);
         if (ep == SE_EP_INIT || ep == SE_EP_WRITE)
-            return se_error_set(err, SE_ERR_OUTSIDE_RAM,
-                                "%s: entry point %s at %s is outside the downloaded image "
-                                "[0x%08x, 0x%08x)",
-                                lab, entry_names[ep], fmt64(b1, ra), base, base + size);
-        warn(&img,
-             "entry point %s at %s is outside the downloaded image [0x%08x, 0x%08x): calling "
-             "it will not run loader code",
-             entry_names[ep], fmt64(b1, ra), base, base + size);
+            return se_error_set(err, SE_ERR_OUTSIDE_RAM, "%s: entry point %s %s", lab,
+                                entry_names[ep], where);
+        warn(&img, "entry point %s %s: calling it will not run loader code", entry_names[ep],
+             where);
     }
     if (win->download_limit != 0 && size > win->download_limit) {
         if (strict)

@@ -48,6 +48,8 @@ struct se_flash_image {
     uint64_t file_len;
     se_flash_journal_outcome outcome;
     se_flash_crash_point crash;
+    /* The file could only be opened for reading (EROFS, EACCES, EPERM): why, else "". */
+    char read_only[96];
     /* Undo log since se_flash_image_mark (snapshots): each chunk's contents before its
      * first change, NULL = it was absent (erased). */
     bool marking;
@@ -259,6 +261,20 @@ se_flash_journal_outcome se_flash_image_journal_outcome(const se_flash_image *im
 void se_flash_image_set_crash_point(se_flash_image *img, se_flash_crash_point p)
 {
     img->crash = p;
+}
+
+/* Test hook (tests run as root, where a 0444 mode does not stop a write): opening for
+ * writing fails with this errno, as on a read-only file system. */
+static int test_open_errno;
+
+void se_flash_image_test_writable_open_fails(int err_no)
+{
+    test_open_errno = err_no;
+}
+
+const char *se_flash_image_read_only(const se_flash_image *img)
+{
+    return img->read_only[0] ? img->read_only : NULL;
 }
 
 /* Clip [off, off+len) to the image; returns the length that is inside. */
@@ -557,17 +573,35 @@ static int journal_check(const se_flash_image *img, int jfd, jinfo *ji, se_error
 static se_err journal_recover(se_flash_image *img, se_error *err)
 {
     img->outcome = SE_FLASH_JOURNAL_NONE;
-    int jfd = open(img->jpath, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO in the journal's place must not wait for a writer */
+    int jfd = open(img->jpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (jfd < 0) {
         if (errno == ENOENT)
             return SE_OK;
         return se_error_set(err, SE_ERR_IO, "cannot open %s: %s", img->jpath, strerror(errno));
+    }
+    struct stat jst;
+    if (fstat(jfd, &jst) != 0 || !S_ISREG(jst.st_mode)) {
+        close(jfd);
+        return se_error_set(err, SE_ERR_IO, "%s is not a regular file: refusing to apply or "
+                            "delete it", img->jpath);
     }
     jinfo ji = {0, 0};
     int ok = journal_check(img, jfd, &ji, err);
     if (ok < 0) {
         close(jfd);
         return err ? err->code : SE_ERR_IO;
+    }
+    if (img->read_only[0]) {
+        /* Neither applied nor deleted. An incomplete journal means the image was not
+         * touched: it is read as it is. A complete one means the image is stale. */
+        close(jfd);
+        if (ok)
+            return se_error_set(err, SE_ERR_IO,
+                                "flash image %s is read-only (%s) and %s holds a sync that "
+                                "was interrupted: open the image writable once to complete it",
+                                img->path, img->read_only, img->jpath);
+        return SE_OK;
     }
     if (ok) {
         uint8_t e[J_ENTRY];
@@ -628,6 +662,7 @@ static void close_file(se_flash_image *img)
     free(img->jpath);
     img->path = img->jpath = NULL;
     img->file_len = 0;
+    img->read_only[0] = '\0';
 }
 
 se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error *err)
@@ -644,7 +679,22 @@ se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error 
     snprintf(img->jpath, pl + sizeof ".journal", "%s.journal", path);
 
     bool existed = access(path, F_OK) == 0;
-    img->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    img->read_only[0] = '\0';
+    /* O_NONBLOCK: a FIFO is refused below, not waited on (regular files ignore it) */
+    if (test_open_errno) {
+        img->fd = -1;
+        errno = test_open_errno;
+    } else {
+        img->fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644);
+    }
+    if (img->fd < 0 && existed && (errno == EROFS || errno == EACCES || errno == EPERM)) {
+        /* A file we may not write (read-only file system, mode, immutable): opened for
+         * reading, so reading the flash works; sync refuses any change (README). */
+        snprintf(img->read_only, sizeof img->read_only, "%s", strerror(errno));
+        img->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (img->fd < 0)
+            img->read_only[0] = '\0';
+    }
     if (img->fd < 0) {
         se_err e = se_error_set(err, SE_ERR_IO, "cannot open flash image %s: %s", path,
                                 strerror(errno));
@@ -659,7 +709,8 @@ se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error 
         e = se_error_set(err, SE_ERR_IO, "flash image %s is not a regular file", path);
         goto fail;
     }
-    if (flock(img->fd, LOCK_EX | LOCK_NB) != 0) {
+    /* read-only: a shared lock, so a writer is kept out and other readers are not */
+    if (flock(img->fd, (img->read_only[0] ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
         e = se_error_set(err, SE_ERR_IO, "flash image %s is in use by another process", path);
         goto fail;
     }
@@ -752,6 +803,11 @@ se_err se_flash_image_sync(se_flash_image *img, se_error *err)
         clear_dirty(img);
         return SE_OK;
     }
+    if (img->read_only[0]) /* the file is left as it was; the changes stay dirty */
+        return se_error_set(err, SE_ERR_IO,
+                            "flash image %s is read-only (%s): %u changed 4 KiB chunk%s of the "
+                            "flash cannot be saved",
+                            img->path, img->read_only, count, count == 1 ? "" : "s");
     uint8_t *erased = malloc(CHUNK);
     jwriter *w = malloc(sizeof *w);
     if (!erased || !w) {

@@ -57,6 +57,11 @@ size_t se_flash_image_memory_use(const se_flash_image *img);
  * replayed first, an incomplete one discarded. Then the file replaces the contents in
  * memory and nothing is dirty. The file is locked (flock) while open. One file per image. */
 se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error *err);
+/* A file that exists but cannot be opened for writing (EROFS, EACCES, EPERM) is opened for
+ * reading: the flash reads as the file, and a sync with changes fails (SE_ERR_IO) leaving
+ * the file as it was; a complete journal beside it is refused (it cannot be applied). The
+ * reason ("Read-only file system"), or NULL when the file is writable or absent. */
+const char *se_flash_image_read_only(const se_flash_image *img);
 /* Write every dirty chunk to the file: journal, fsync, write in place, fsync, unlink the
  * journal, fsync the directory. Without a file it only clears the dirty marks. */
 se_err se_flash_image_sync(se_flash_image *img, se_error *err);
@@ -85,5 +90,8 @@ typedef enum se_flash_crash_point {
     SE_FLASH_CRASH_IN_IMAGE,      /* journal complete, half of its chunks written in place */
 } se_flash_crash_point;
 void se_flash_image_set_crash_point(se_flash_image *img, se_flash_crash_point p);
+/* Test hook, process-wide (tests run as root, where a 0444 mode does not stop writes): every
+ * open of an image file for writing fails with errno err_no (EROFS, EACCES); 0 = off. */
+void se_flash_image_test_writable_open_fails(int err_no);
 
 #endif

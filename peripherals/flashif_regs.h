@@ -3,7 +3,7 @@
 #ifndef SE_FLASHIF_REGS_H
 #define SE_FLASHIF_REGS_H
 
-/* Register offsets (RM0438 FLASH map; ST SVD, hardware.md S6). On the L5 the KEYR/SR/CR of
+/* Register offsets (RM0438 FLASH map; ST SVD, docs/hardware.md S6). On the L5 the KEYR/SR/CR of
  * older parts are split into non-secure (NS*) and secure (SEC*) copies. */
 enum {
     FLASH_ACR = 0x00,
@@ -59,15 +59,15 @@ enum {
 #define FLASH_OPTR_DBANK (1u << 22)
 
 /* What an unprogrammed-by-the-user DK reads in OPTR [infer: the factory option bytes]: RDP
- * level 0 (0xAA), BOR level 0, the nRST_x, IWDG_x, WWDG_SW bits 1, DBANK = 1 (hardware.md
+ * level 0 (0xAA), BOR level 0, the nRST_x, IWDG_x, WWDG_SW bits 1, DBANK = 1 (docs/hardware.md
  * C.7), SRAM2 parity off and no reset erase, nSWBOOT0 = nBOOT0 = 1 (boot from flash),
- * PA15_PUPEN = 1. TZEN is the board's (hardware.md C.6). The SVD's reset value 0 only means
+ * PA15_PUPEN = 1. TZEN is the board's (docs/hardware.md C.6). The SVD's reset value 0 only means
  * "loaded from the option bytes". */
 #define FLASH_OPTR_FACTORY 0x1F4F70AAu
 
-/* Reset values from the SVD (hardware.md S6) except the option registers: NSBOOTADD0R points
+/* Reset values from the SVD (docs/hardware.md S6) except the option registers: NSBOOTADD0R points
  * to user flash and NSBOOTADD1R to the system bootloader, SECBOOTADD0R to the secure flash
- * alias (hardware.md C.6, [unverified], D.9); the SVD's 0xF is a placeholder. The reserved
+ * alias (docs/hardware.md C.6, [unverified], D.9); the SVD's 0xF is a placeholder. The reserved
  * bits of the watermark registers keep the SVD's ones. */
 
 #endif

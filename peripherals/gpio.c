@@ -24,9 +24,9 @@ SE_REG_TABLE(reg_table, regs, SE_GPIO_SIZE);
 
 #define R(s, off) ((s)->r[(off) >> 2])
 
-/* Per-port reset values that differ from the table, from the ST SVD (hardware.md S6): the
+/* Per-port reset values that differ from the table, from the ST SVD (docs/hardware.md S6): the
  * debug pins PA13/PA14/PA15 and PB3/PB4 come up in AF with their pulls and speed; GPIOH has
- * only PH0/PH1 (0x0000000F, where hardware.md C.1 says 0xFFFFFFFF for "all others"). */
+ * only PH0/PH1 (0x0000000F, where docs/hardware.md C.1 says 0xFFFFFFFF for "all others"). */
 static void port_reset_values(se_gpio *s)
 {
     switch (s->port) {
@@ -45,8 +45,8 @@ static void port_reset_values(se_gpio *s)
     default:
         break;
     }
-    /* hardware.md C.6/S12: with TZEN=1 "all IOs are by default allocated to secure"; the SVD's
-     * 0 is the TZEN=0 value. Open question hardware.md D.9. */
+    /* docs/hardware.md C.6/S12: with TZEN=1 "all IOs are by default allocated to secure"; the SVD's
+     * 0 is the TZEN=0 value. Open question docs/hardware.md D.9. */
     R(s, GPIO_SECCFGR) = s->tzen ? 0x0000FFFFu : 0;
 }
 

@@ -3,7 +3,7 @@
 #ifndef SE_GPIO_REGS_H
 #define SE_GPIO_REGS_H
 
-/* Register offsets (RM0438 GPIO map; hardware.md C.1 for AFRL/AFRH/BRR/SECCFGR). The L5 GPIO
+/* Register offsets (RM0438 GPIO map; docs/hardware.md C.1 for AFRL/AFRH/BRR/SECCFGR). The L5 GPIO
  * has no HSLVR (+0x2C). */
 enum {
     GPIO_MODER = 0x00,

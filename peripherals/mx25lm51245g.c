@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Busy times, the TYPICAL figures of hardware.md A.6. */
+/* Busy times, the TYPICAL figures of docs/hardware.md A.6. */
 #define T_PP_NS 150000ull               /* page program 0.15 ms (S3 readme) */
 #define T_SE_NS 25000000ull             /* 4 KB erase ~25 ms [unverified]; max 400 ms */
 #define T_BE_NS 220000000ull            /* 64 KB erase 220 ms (S3 readme) */
@@ -13,14 +13,14 @@
 /* Non-volatile register write (WRSR, WRCR, WRCR2 @0x4000_0000, WRSCUR, WPSEL). A.6 gives
  * only the 40 ms maximum ST waits; used as the typical value [unverified]. The volatile
  * CR2 bytes (0x0, 0x200, 0x300, 0x500) complete at once: ST's enter-DOPI sequence sends
- * WREN + WRCR2 twice with no WIP poll in between (A.7 step 5) [infer]. */
+ * WREN + WRCR2 twice with no WIP poll in between (A.7 step 2.5) [infer]. */
 #define T_W_NS 40000000ull
 
 #define CR_TB 0x08u
 #define CR_WRITABLE 0x17u /* ODS[2:0], PBE; TB is handled as set-once */
 #define CR_RESET 0x07u    /* ODS = 24 ohm (A.4) [unverified] */
 
-/* Dummy cycles (hardware.md A.3, A.5.9). */
+/* Dummy cycles (docs/hardware.md A.3, A.5.9). */
 #define DUMMY_SPI_FAST 8u /* FAST_READ, FAST_READ4B, RDSFDP in SPI (S1, S11) */
 #define DUMMY_OPI_REG 4u  /* register reads in SOPI/DOPI (S1 DUMMY_CYCLES_REG_OCTAL, S10) */
 #define DUMMY_OPI_SFDP 20u /* RDSFDP in OPI: A.3 "probably 20" [unverified] (D.5) */
@@ -552,6 +552,23 @@ static void fail_protected(frame_ctx *x, uint32_t a, uint32_t len, uint8_t fail_
     tx_add(x->t, " ignored (protected)");
 }
 
+/* Program n bytes at a (inside one page); returns the bytes that are a defect: those whose
+ * data programs something (is not 0xFF) yet needs a bit to go from 0 to 1, so the cell now
+ * differs from the data. A 0xFF byte programs nothing, whatever the cell holds: it is the
+ * pad of DTR frames (an even length from an even address) and of partial pages, and the
+ * reference loader sends it around each odd byte when the host's chunk is 1 byte. Equal data,
+ * or data clearing more bits, is programming as intended. */
+static size_t program_run(se_mx25 *s, uint32_t a, const uint8_t *d, uint32_t n)
+{
+    uint8_t old[SE_MX25_PAGE];
+    se_flash_image_read(s->img, a, old, n);
+    size_t bad = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bad += d[i] != 0xFF && (d[i] & (uint8_t)~old[i]) != 0;
+    se_flash_image_program(s->img, a, d, n);
+    return bad;
+}
+
 static void do_program(frame_ctx *x)
 {
     se_mx25 *s = x->s;
@@ -595,9 +612,9 @@ static void do_program(frame_ctx *x)
     uint32_t start = (uint32_t)((col + first) & (SE_MX25_PAGE - 1));
     uint32_t run1 = touched < SE_MX25_PAGE - start ? (uint32_t)touched : SE_MX25_PAGE - start;
     uint32_t run2 = (uint32_t)touched - run1;
-    unerased += se_flash_image_program(s->img, page + start, buf + start, run1);
+    unerased += program_run(s, page + start, buf + start, run1);
     if (run2)
-        unerased += se_flash_image_program(s->img, page, buf, run2);
+        unerased += program_run(s, page, buf, run2);
     s->secr &= (uint8_t)~(SE_MX25_SECR_P_FAIL | SE_MX25_SECR_E_FAIL);
     start_busy(s, SE_MX25_OP_PROGRAM, x->now, T_PP_NS, page + start, (uint32_t)touched);
     tx_add(x->t, " program 0x%08x..0x%08x", page + start, page + start + run1 - 1);

@@ -1,4 +1,4 @@
-/* Macronix MX25LM51245G, 512 Mbit octal NOR (hardware.md A): SPI / SOPI / DOPI frames,
+/* Macronix MX25LM51245G, 512 Mbit octal NOR (docs/hardware.md A): SPI / SOPI / DOPI frames,
  * WEL gating, AND programming with page wrap, 4K/64K/chip erase with WIP held for the
  * typical time in virtual time, SR/CR/CR2/security registers, RSTEN+RST, suspend, deep
  * power-down. Not modelled: secured OTP contents, advanced sector protection, lock and
@@ -16,7 +16,7 @@
 #define SE_MX25_SIZE 0x04000000u /* 64 MiB; the image must be this size */
 #define SE_MX25_PAGE 256u
 
-/* SR bits (hardware.md A.4) */
+/* SR bits (docs/hardware.md A.4) */
 #define SE_MX25_SR_WIP 0x01u
 #define SE_MX25_SR_WEL 0x02u
 #define SE_MX25_SR_BP_MASK 0x3Cu

@@ -30,7 +30,7 @@ enum {
     NOTE_ABORT_WRITE,
 };
 
-/* All reset values are 0 (hardware.md B.2, SVD); write masks are the B.2 fields. */
+/* All reset values are 0 (docs/hardware.md B.2, SVD); write masks are the B.2 fields. */
 static const se_reg regs[] = {
     {OSPI_CR, SE_ACC_RW, 0, 0x30DF1FCFu, 0, "CR"},
     {OSPI_DCR1, SE_ACC_RW, 0, 0x071F070Bu, SE_REGF_LOCKED_BUSY, "DCR1"},
@@ -109,7 +109,7 @@ static uint64_t now_ns(const se_octospi *s)
     return have_clock(s) ? s->host->now_ns(s->host->opaque) : 0;
 }
 
-/* Duration of cycles OCTOSPI clock cycles: F_clk = F_kernel / (PRESCALER+1) (hardware.md B.2). */
+/* Duration of cycles OCTOSPI clock cycles: F_clk = F_kernel / (PRESCALER+1) (docs/hardware.md B.2). */
 static uint64_t cycles_ns(const se_octospi *s, uint32_t cycles)
 {
     uint64_t hz = s->kernel_hz ? s->kernel_hz : SE_OCTOSPI_KERNEL_HZ;
@@ -200,7 +200,7 @@ static void send(se_octospi *s, se_flash_frame *f)
     }
 }
 
-/* TEF (hardware.md B.4, S15): an address phase outside 2^(DEVSIZE+1), or addr+len past the end.
+/* TEF (docs/hardware.md B.4, S15): an address phase outside 2^(DEVSIZE+1), or addr+len past the end.
  * The transfer is then skipped (the skip is [unverified]). */
 static bool beyond_device(se_octospi *s, uint32_t ccr, uint32_t addr, uint64_t len, uint32_t off)
 {
@@ -314,7 +314,7 @@ static uint32_t fifo_level(const se_octospi *s)
 }
 
 /* TCF when the last byte has left the device for the FIFO; BUSY until software drained it
- * (hardware.md B.4). */
+ * (docs/hardware.md B.4). */
 static void read_progress(se_octospi *s)
 {
     if (!s->dev_done && s->xfer_len - s->xfer_done <= SE_OCTOSPI_FIFO_SIZE) {
@@ -357,7 +357,7 @@ static void poll_once(se_octospi *s)
     f.buf = b;
     send(s, &f);
     uint32_t status = 0;
-    for (uint32_t i = 0; i < n; i++) /* byte 0 in bits 7:0 [infer, hardware.md B.4] */
+    for (uint32_t i = 0; i < n; i++) /* byte 0 in bits 7:0 [infer, docs/hardware.md B.4] */
         status |= (uint32_t)b[i] << (8 * i);
     s->poll_status = status;
     s->poll_ftf = true;
@@ -387,7 +387,7 @@ static void poll_due(se_octospi *s)
 
 /* ---- memory-mapped timeout -------------------------------------------------------------- */
 
-/* TCEN=1: nCS is released and TOF set after LPTR idle cycles (hardware.md B.4). Checked lazily
+/* TCEN=1: nCS is released and TOF set after LPTR idle cycles (docs/hardware.md B.4). Checked lazily
  * at each register or window access, so TOF appears at the first look after the deadline. */
 static void mm_timeout_due(se_octospi *s)
 {
@@ -458,7 +458,7 @@ static void start_indirect(se_octospi *s, uint32_t trigger)
     read_progress(s);
 }
 
-/* hardware.md B.4 "Transfer start": an IR write starts a transfer that has no address phase, an
+/* docs/hardware.md B.4 "Transfer start": an IR write starts a transfer that has no address phase, an
  * AR write one that has; neither starts an indirect write with data (FMODE=00, DMODE!=000),
  * which waits for DR. Auto-polling starts like a read. Nothing starts in memory-mapped mode. */
 static void trigger(se_octospi *s, uint32_t off)
@@ -469,7 +469,7 @@ static void trigger(se_octospi *s, uint32_t off)
         return;
     if (has_addr(ccr) != (off == OSPI_AR))
         return;
-    if (!(R(s, OSPI_CR) & OSPI_CR_EN)) { /* [infer] hardware.md B.4; D.8 open */
+    if (!(R(s, OSPI_CR) & OSPI_CR_EN)) { /* [infer] docs/hardware.md B.4; D.8 open */
         if (once(s, NOTE_TRIGGER_EN0))
             olog(s, SE_LOG_WARN, s->base, off,
                  "write to %s would start a transfer, but CR.EN=0: nothing is sent",
@@ -535,7 +535,7 @@ static uint32_t read_dr(se_octospi *s, uint32_t offset, unsigned size)
     unsigned n = size > 4 ? 4 : size;
     if (s->op == SE_OCTOSPI_READ)
         return pop(s, n);
-    if (fmode(s) == OSPI_FMODE_POLL) { /* the last status, unmasked (hardware.md B.4) */
+    if (fmode(s) == OSPI_FMODE_POLL) { /* the last status, unmasked (docs/hardware.md B.4) */
         s->poll_ftf = false;
         return low_bytes(s->poll_status, n);
     }
@@ -597,7 +597,7 @@ static void write_dr(se_octospi *s, uint32_t offset, uint32_t value, unsigned si
 static void abort_op(se_octospi *s)
 {
     /* RM0438: ABORT stops any operation, flushes the FIFO, sets TCF; ABORT then reads 0 and
-     * BUSY falls (hardware.md B.4). */
+     * BUSY falls (docs/hardware.md B.4). */
     stop(s, "ABORT");
     R(s, OSPI_SR) |= OSPI_SR_TCF;
 }
@@ -619,7 +619,7 @@ static void write_cr(se_octospi *s, uint32_t v, uint32_t lanes, uint32_t wmask)
     if (v & lanes & OSPI_CR_ABORT)
         abort_op(s);
     if ((old & OSPI_CR_EN) && !(cr & OSPI_CR_EN))
-        stop(s, "CR.EN=0"); /* EN=0 stops everything (hardware.md B.4) */
+        stop(s, "CR.EN=0"); /* EN=0 stops everything (docs/hardware.md B.4) */
     if ((cr & OSPI_CR_IE_MASK) && once(s, NOTE_IRQ))
         olog(s, SE_LOG_WARN, s->base, OSPI_CR,
              "interrupt enables set (CR 0x%08" PRIx32 "): the OCTOSPI interrupt (IRQ 76) is not "
@@ -685,7 +685,7 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
     case OSPI_CR:
         write_cr(s, v, lanes, d->wmask);
         return;
-    case OSPI_FCR: /* write 1 to clear (hardware.md B.2) */
+    case OSPI_FCR: /* write 1 to clear (docs/hardware.md B.2) */
         R(s, OSPI_SR) &= ~(v & d->wmask);
         return;
     case OSPI_DR:
@@ -700,7 +700,7 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
         return;
     }
     if ((d->flags & SE_REGF_LOCKED_BUSY) && s->op != SE_OCTOSPI_IDLE) {
-        /* hardware.md B.4: configuration may only change while BUSY=0 (AR explicitly, S7). */
+        /* docs/hardware.md B.4: configuration may only change while BUSY=0 (AR explicitly, S7). */
         if (se_reg_once(s->busy_seen, off))
             olog(s, SE_LOG_WARN, s->base, off,
                  "write to %s ignored while BUSY (value 0x%08" PRIx32 ")", d->name, v);
@@ -782,7 +782,7 @@ static bool mem_refused(se_octospi *s, uint32_t offset, bool write)
     if (!(R(s, OSPI_CR) & OSPI_CR_EN)) {
         if (once(s, NOTE_MEM_EN0))
             olog(s, SE_LOG_WARN, s->mem_base, offset,
-                 "memory-mapped %s with CR.EN=0: %s (hardware.md D.8 open)", what,
+                 "memory-mapped %s with CR.EN=0: %s (docs/hardware.md D.8 open)", what,
                  write ? "ignored" : "reads 0");
     } else if (fmode(s) != OSPI_FMODE_MMAP) {
         if (once(s, NOTE_MEM_FMODE))
@@ -792,7 +792,7 @@ static bool mem_refused(se_octospi *s, uint32_t offset, bool write)
     } else if (once(s, NOTE_MEM_DEVSIZE)) {
         olog(s, SE_LOG_WARN, s->mem_base, offset,
              "memory-mapped %s beyond the %" PRIu64 "-byte device (DCR1.DEVSIZE): %s "
-             "(hardware.md D.8: a bus error on silicon?)",
+             "(docs/hardware.md D.8: a bus error on silicon?)",
              what, se_octospi_device_size(s), write ? "ignored" : "reads 0");
     }
     return true;

@@ -1,4 +1,4 @@
-/* STM32L5 OCTOSPI1 (RM0438 OCTOSPI v1, hardware.md B): the register map, indirect write and read
+/* STM32L5 OCTOSPI1 (RM0438 OCTOSPI v1, docs/hardware.md B): the register map, indirect write and read
  * through the 32-byte FIFO, automatic status polling paced in virtual time, the memory-mapped
  * window and ABORT, each transaction sent as one se_flash_frame to the chip behind a port.
  * DMA: with CR.DMAEN the request line (se_octospi_dma_ready) is up while indirect data
@@ -23,7 +23,7 @@
  * this) reaches the chip as consecutive frames with the address advanced; reported once. */
 #define SE_OCTOSPI_FRAME_MAX 4096u
 /* Kernel clock assumed until the machine sets kernel_hz: SYSCLK of ST's L562E-DK loader
- * (hardware.md B.1, C.7). */
+ * (docs/hardware.md B.1, C.7). */
 #define SE_OCTOSPI_KERNEL_HZ 110000000u
 
 typedef enum se_octospi_op {
@@ -81,7 +81,7 @@ void se_octospi_connect(se_octospi *s, se_flash_port port);
  * endian (byte 0 of the frame in bits 7:0). se_octospi_mem_ok tells whether an access at
  * offset would be answered: EN=1, FMODE=11 and offset inside 2^(DEVSIZE+1). If not, the machine
  * may raise a BusFault instead of calling mem_read/mem_write, which otherwise read 0 and
- * ignore the write, reported once (hardware.md B.4, D.8: the silicon behaviour is open). */
+ * ignore the write, reported once (docs/hardware.md B.4, D.8: the silicon behaviour is open). */
 bool se_octospi_mem_ok(const se_octospi *s, uint32_t offset);
 uint32_t se_octospi_mem_read(se_octospi *s, uint32_t offset, unsigned size);
 void se_octospi_mem_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned size);

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-/* Register offsets (hardware.md B.2; the ST SVD). */
+/* Register offsets (docs/hardware.md B.2; the ST SVD). */
 enum {
     OSPI_CR = 0x000,
     OSPI_DCR1 = 0x008,
@@ -49,7 +49,7 @@ enum {
 #define OSPI_CR_PMM (1u << 23)
 #define OSPI_CR_FMODE_SHIFT 28
 #define OSPI_CR_FMODE_MASK (3u << OSPI_CR_FMODE_SHIFT)
-/* Fields RM0438 lets software change only while BUSY=0 [unverified list, hardware.md B.4]. */
+/* Fields RM0438 lets software change only while BUSY=0 [unverified list, docs/hardware.md B.4]. */
 #define OSPI_CR_LOCKED (OSPI_CR_FMODE_MASK | OSPI_CR_APMS | OSPI_CR_PMM | OSPI_CR_TCEN | OSPI_CR_DQM | OSPI_CR_FSEL)
 enum { OSPI_FMODE_WRITE = 0, OSPI_FMODE_READ = 1, OSPI_FMODE_POLL = 2, OSPI_FMODE_MMAP = 3 };
 /* SR / FCR */

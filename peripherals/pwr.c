@@ -4,7 +4,7 @@
 #include <string.h>
 
 
-/* Reset values and writable fields from the ST SVD (hardware.md S6). */
+/* Reset values and writable fields from the ST SVD (docs/hardware.md S6). */
 static const se_reg regs[] = {
     {PWR_CR1, SE_ACC_RW, 0x00000400u, 0x00004707u, 0, NULL}, /* VOS = 10: range 2 */
     {PWR_CR2, SE_ACC_RW, 0, 0x000006FFu, 0, NULL},
@@ -45,10 +45,10 @@ void se_pwr_reset(se_pwr *s)
         R(s, regs[i].off) = regs[i].reset;
 }
 
-/* SR1's SMPS flags. Policy (hardware.md C.7 gotcha, [infer]): the DK's STM32L562QEI6Q has the
+/* SR1's SMPS flags. Policy (docs/hardware.md C.7 gotcha, [infer]): the DK's STM32L562QEI6Q has the
  * SMPS, and after power-up it runs in high-power mode, so SMPSHPRDY = 1 (the SVD's reset value
  * 0 would make HAL_PWREx_ControlVoltageScaling return HAL_ERROR). Bypass and low-power requests
- * in CR4 take effect at once. Uncertain until read on a board (hardware.md D.3). */
+ * in CR4 take effect at once. Uncertain until read on a board (docs/hardware.md D.3). */
 static uint32_t sr1(const se_pwr *s)
 {
     uint32_t cr4 = R(s, PWR_CR4);
@@ -62,7 +62,7 @@ static uint32_t sr1(const se_pwr *s)
     return v;
 }
 
-/* SR2: VOSF = 0 always, voltage scaling completes at once (hardware.md C.7 step 1.4).
+/* SR2: VOSF = 0 always, voltage scaling completes at once (docs/hardware.md C.7 step 1.4).
  * REGLPS = 1: the low-power regulator started long before any loader runs [infer]; REGLPF
  * follows CR1.LPR at once. PVDO/PVMOx = 0 (supplies in range). */
 static uint32_t sr2(const se_pwr *s)
@@ -71,8 +71,8 @@ static uint32_t sr2(const se_pwr *s)
 }
 
 /* Policy: PWR is readable and writable whatever RCC_APB1ENR1.PWREN says. The loader's HAL reads
- * VOS and SR1 before it enables PWREN (hardware.md C.7 gotcha); whether the silicon answers
- * with the clock off is open (hardware.md D.3). */
+ * VOS and SR1 before it enables PWREN (docs/hardware.md C.7 gotcha); whether the silicon answers
+ * with the clock off is open (docs/hardware.md D.3). */
 uint32_t se_pwr_read(se_pwr *s, uint32_t offset, unsigned size)
 {
     uint32_t off = offset & ~3u;

@@ -3,7 +3,7 @@
 #ifndef SE_PWR_REGS_H
 #define SE_PWR_REGS_H
 
-/* Register offsets (RM0438 PWR map; ST SVD, hardware.md S6). The L5 has no SVMCR: its
+/* Register offsets (RM0438 PWR map; ST SVD, docs/hardware.md S6). The L5 has no SVMCR: its
  * PVD/PVM enables live in CR2. */
 enum {
     PWR_CR1 = 0x00,

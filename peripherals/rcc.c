@@ -14,7 +14,7 @@ static const uint32_t msi_range_hz[16] = {
     16000000u, 24000000u, 32000000u, 48000000u, 0, 0, 0, 0,
 };
 
-/* Reset values from the ST SVD (hardware.md S6); write masks are the SVD's writable fields.
+/* Reset values from the ST SVD (docs/hardware.md S6); write masks are the SVD's writable fields.
  * CFGR.MCOPRE is writable although the SVD marks it read-only: the HAL's MCO config writes
  * it (RM0438). Bits outside wmask keep their reset value. */
 static const se_reg regs[] = {
@@ -148,7 +148,7 @@ static bool in_use(const se_rcc *s, uint32_t src)
 }
 
 /* Ready flags follow their enables at once (the HAL polls them with 2 ms timeouts that need
- * SysTick, hardware.md C.7); a PLL locks only if its input runs. Rising flags latch into
+ * SysTick, docs/hardware.md C.7); a PLL locks only if its input runs. Rising flags latch into
  * CIFR when enabled in CIER. */
 static void update_ready(se_rcc *s)
 {
@@ -208,7 +208,7 @@ static void update_clocks(se_rcc *s)
     update_ready(s);
     update_switch(s);
     uint32_t old = s->hclk;
-    s->ospi1_en = R(s, RCC_AHB3ENR) & (1u << 8); /* hardware.md B.1 */
+    s->ospi1_en = R(s, RCC_AHB3ENR) & (1u << 8); /* docs/hardware.md B.1 */
     s->sysclk = se_rcc_sysclk(s);
     s->hclk = se_rcc_hclk(s);
     if (s->hclk != old && s->host && s->host->set_core_hz)

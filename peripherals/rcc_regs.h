@@ -3,7 +3,7 @@
 #ifndef SE_RCC_REGS_H
 #define SE_RCC_REGS_H
 
-/* Register offsets (RM0438 RCC map; the same in the ST SVD, hardware.md S6). */
+/* Register offsets (RM0438 RCC map; the same in the ST SVD, docs/hardware.md S6). */
 enum {
     RCC_CR = 0x00,
     RCC_ICSCR = 0x04,
@@ -47,7 +47,7 @@ enum {
     RCC_APB2SECSR = 0x100,
 };
 
-/* RCC_CR bits (hardware.md C.7) */
+/* RCC_CR bits (docs/hardware.md C.7) */
 #define RCC_CR_MSION (1u << 0)
 #define RCC_CR_MSIRDY (1u << 1)
 #define RCC_CR_MSIRGSEL (1u << 3)

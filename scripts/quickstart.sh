@@ -12,7 +12,8 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 packages=(build-essential cmake pkg-config libunicorn-dev libelf-dev libdw-dev libcapstone-dev
           libcmocka-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
           sigrok-cli gdb-multiarch
-          clang libclang-rt-dev) # fuzz: clang + libFuzzer for the fuzz smoke tests (fuzz/)
+          clang libclang-rt-dev  # fuzz: clang + libFuzzer for the fuzz smoke tests (fuzz/)
+          zip unzip afl++)       # fuzz: OSS-Fuzz build's seed corpus zips, AFL++ parallel smoke
 
 install_deps() {
     local missing=()

@@ -1,6 +1,7 @@
 /* Unit tests of peripherals/flash_image.c: the sparse in-memory array (absent chunks read
  * erased, AND programming, erase frees, dirty marks, direct ranges) and the raw image file with its
  * journal (round trip, loading, refusals, replay after a crash, discard when incomplete). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -537,6 +538,93 @@ static void test_truncated_journal_is_discarded(void **state)
     assert_int_equal(se_flash_image_chunks_present(f->img), 0);
 }
 
+/* A FIFO where the journal belongs is refused, not waited on (issue 11 item 6: opening it
+ * for reading blocked until some process wrote to it; alarm() fails the test instead of
+ * hanging it). The image itself is left alone. */
+static void test_fifo_in_place_of_the_journal_is_refused_at_once(void **state)
+{
+    fx *f = *state;
+    write_raw(f->path, "\x11\x22", 2);
+    assert_int_equal(mkfifo(f->jpath, 0600), 0);
+    alarm(20);
+    se_error err = {0};
+    se_err e = se_flash_image_open_file(f->img, f->path, &err);
+    alarm(0);
+    assert_int_equal(e, SE_ERR_IO);
+    assert_non_null(strstr(err.msg, "is not a regular file: refusing to apply or delete it"));
+    struct stat st;
+    assert_int_equal(lstat(f->jpath, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(file_size(f->path), 2);
+}
+
+/* A file that cannot be opened for writing (issue 11 item 8; EROFS injected: tests run as
+ * root, where a 0444 mode does not stop writes) is opened for reading: the flash reads as the
+ * file; a sync with changes fails and leaves the file and its directory as they were. */
+static void test_read_only_file_is_opened_for_reading_and_sync_refuses_changes(void **state)
+{
+    fx *f = *state;
+    uint8_t raw[2 * CH], back[2 * CH];
+    fill(raw, sizeof raw, 9);
+    write_raw(f->path, raw, sizeof raw);
+    se_flash_image_test_writable_open_fails(EROFS);
+    se_error err = {0};
+    se_err e = se_flash_image_open_file(f->img, f->path, &err);
+    se_flash_image_test_writable_open_fails(0);
+    if (e)
+        fail_msg("%s", err.msg);
+    assert_non_null(se_flash_image_read_only(f->img));
+    assert_string_equal(se_flash_image_read_only(f->img), strerror(EROFS));
+    se_flash_image_read(f->img, 0, back, sizeof back);
+    assert_memory_equal(back, raw, sizeof raw);
+    assert_int_equal(se_flash_image_sync(f->img, &err), SE_OK); /* nothing changed */
+    uint8_t z[16] = {0};
+    se_flash_image_program(f->img, CH + 8, z, sizeof z);
+    assert_int_equal(se_flash_image_sync(f->img, &err), SE_ERR_IO);
+    assert_non_null(strstr(err.msg, "is read-only (Read-only file system): 1 changed 4 KiB "
+                                    "chunk of the flash cannot be saved"));
+    assert_int_equal(file_size(f->jpath), -1); /* no journal written */
+    FILE *fp = fopen(f->path, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(back, 1, sizeof back, fp), sizeof back);
+    fclose(fp);
+    assert_memory_equal(back, raw, sizeof raw);
+}
+
+static void test_read_only_file_with_a_complete_journal_is_refused(void **state)
+{
+    fx *f = *state;
+    uint8_t d[CH];
+    fill(d, sizeof d, 3);
+    se_error err = {0};
+    assert_int_equal(se_flash_image_open_file(f->img, f->path, &err), SE_OK);
+    se_flash_image_program(f->img, 0, d, sizeof d);
+    se_flash_image_set_crash_point(f->img, SE_FLASH_CRASH_AFTER_JOURNAL);
+    assert_int_equal(se_flash_image_sync(f->img, &err), SE_ERR_IO);
+    se_flash_image_free(f->img);
+    f->img = se_flash_image_new(SIZE, 0xFF);
+    se_flash_image_test_writable_open_fails(EACCES);
+    se_err e = se_flash_image_open_file(f->img, f->path, &err);
+    se_flash_image_test_writable_open_fails(0);
+    assert_int_equal(e, SE_ERR_IO);
+    assert_non_null(strstr(err.msg, "holds a sync that was interrupted"));
+    assert_true(file_size(f->jpath) > 0); /* neither applied nor deleted */
+    reopen(f); /* writable: the journal is applied */
+    assert_int_equal(se_flash_image_journal_outcome(f->img), SE_FLASH_JOURNAL_REPLAYED);
+}
+
+static void test_read_only_new_path_cannot_be_created(void **state)
+{
+    fx *f = *state;
+    se_flash_image_test_writable_open_fails(EROFS);
+    se_error err = {0};
+    se_err e = se_flash_image_open_file(f->img, f->path, &err);
+    se_flash_image_test_writable_open_fails(0);
+    assert_int_equal(e, SE_ERR_IO);
+    assert_non_null(strstr(err.msg, "cannot open flash image"));
+    assert_null(se_flash_image_read_only(f->img));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +670,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_journal_with_a_bad_checksum_is_discarded, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_truncated_journal_is_discarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_in_place_of_the_journal_is_refused_at_once,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_read_only_file_is_opened_for_reading_and_sync_refuses_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_file_with_a_complete_journal_is_refused,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_new_path_cannot_be_created, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,6 +243,69 @@ static void test_coverage_map_counts_blocks_only_while_set(void **state)
     th_close(&s);
 }
 
+/* A reproducer is user input: a Write, Read or Verify that moves more bytes than the data
+ * buffer holds is refused before anything runs (issue 11 item 1: the oracle copied them into
+ * chunk-sized buffers). */
+static void test_replay_refuses_a_call_larger_than_the_buffer(void **state)
+{
+    (void)state;
+    static const char *const lines[] = {
+        "Write 0x20038000 0x00000100 BUF 0x00000000 0x100 0x00000001",
+        "Read 0x20038000 0x00000100 BUF 0x00000000 0x0 0x00000000",
+        "Verify 0x20038000 BUF 0x00000040 0x00000000 0x0 0x00000000",
+        "Verify 0x20038000 BUF 0x40000001 0x00000000 0x0 0x00000000", /* words * 4 wraps */
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        th_session s;
+        se_host_opts ho;
+        se_host_opts_default(&ho);
+        ho.chunk = 0x20;
+        th_open(&s, "sram_loader", false, NULL, &ho);
+        char path[400], buf[16], line[200];
+        snprintf(path, sizeof path, "%s/big-%zu.repro", th_tmpdir(), i);
+        snprintf(buf, sizeof buf, "0x%08x", se_host_buffer(s.h));
+        const char *b = strstr(lines[i], "BUF");
+        snprintf(line, sizeof line, "%.*s%s%s", (int)(b - lines[i]), lines[i], buf, b + 3);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "operation\n%s\n", line);
+        fclose(f);
+        se_err e = se_fuzz_replay(s.h, s.m, s.l, path, &s.err);
+        if (e != SE_ERR_USAGE || !strstr(s.err.msg, "-byte data buffer"))
+            fail_msg("%s: %s: %s", line, se_err_name(e), s.err.msg);
+        assert_int_equal(s.ncalls, 0); /* refused before Init */
+        th_close(&s);
+    }
+}
+
+/* fuzz --tz takes the three variants run takes (it ran TrustZone off for anything but "on")
+ * and the reproducer names the one used. */
+static void test_tz_secure_is_the_secure_variant_and_a_bad_tz_is_refused(void **state)
+{
+    (void)state;
+    char out[300], *text;
+    int rc = th_run_toolf(&text, "fuzz '%s' --tz maybe --runs 1", th_firmware("sram_loader"));
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(text, "--tz takes on, off or secure, not 'maybe'"));
+    free(text);
+    snprintf(out, sizeof out, "%s/tz-secure", th_tmpdir());
+    rc = th_run_toolf(&text, "fuzz '%s' --tz secure --seed 1 --runs 400 --budget 2000000 --out '%s'",
+                      th_firmware("bug_erase_last"), out);
+    assert_int_equal(rc, 1);
+    const char *rp = strstr(text, "reproducer: ");
+    assert_non_null(rp);
+    char path[512], line[600] = "";
+    assert_int_equal(sscanf(rp + 12, "%511s", path), 1);
+    free(text);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f) && !strstr(line, "# loader "))
+        ;
+    fclose(f);
+    if (!strstr(line, ", tz secure, "))
+        fail_msg("reproducer header: %s", line);
+}
+
 static void test_restore_recomputes_trustzone_pages_a_case_changed(void **state)
 {
     (void)state;
@@ -280,6 +343,8 @@ int main(void)
         cmocka_unit_test(test_from_input_decodes_runs_and_writes_a_reproducer),
         cmocka_unit_test(test_coverage_map_counts_blocks_only_while_set),
         cmocka_unit_test(test_restore_recomputes_trustzone_pages_a_case_changed),
+        cmocka_unit_test(test_replay_refuses_a_call_larger_than_the_buffer),
+        cmocka_unit_test(test_tz_secure_is_the_secure_variant_and_a_bad_tz_is_refused),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

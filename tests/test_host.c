@@ -1,6 +1,7 @@
 /* The CubeProgrammer host protocol (loader/host.c) driving our SRAM2-backed test loaders:
  * register conventions, image placement, chunking, sector rounding, Verify's arguments,
  * and the run-time diagnoses of the faulty loaders. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "peripherals/flash_image.h"
 #include "util/harness.h"
 #include "emu/inspect.h"
 
@@ -38,7 +41,7 @@ static void test_init_gets_r0_1_and_sp_above_image(void **state)
     assert_true(r->ok);
     const se_image *img = se_host_image(s.h);
     assert_int_equal(img->base, 0x20000004u);
-    /* SP = BKPT address + image size + 0x400 (protocol.md 2.1) */
+    /* SP = BKPT address + image size + 0x400 (docs/protocol.md 2.1) */
     assert_int_equal(se_host_sp(s.h), 0x20000000u + img->size + 0x400u);
     assert_int_equal(r->res.pc, 0x20000000u); /* stopped on the BKPT word */
     th_close(&s);
@@ -169,6 +172,115 @@ static void test_verify_arguments_carry_misalignment(void **state)
     assert_non_null(c);
     assert_int_equal(c->res.r0, sum);
     th_close(&s);
+}
+
+/* Every Verify call's words fit the chunk (issue 11 item 1: the host copied words * 4
+ * bytes into a chunk-sized buffer, 2 to 4 bytes past it when the chunk is not a multiple of
+ * four or the start is unaligned). */
+typedef struct verify_words {
+    unsigned calls;
+    uint32_t max_bytes;
+} verify_words;
+
+static void count_verify_words(void *ctx, const se_call_record *rec)
+{
+    verify_words *w = ctx;
+    if (strcmp(rec->function, "Verify"))
+        return;
+    w->calls++;
+    if (rec->args[2] * 4u > w->max_bytes)
+        w->max_bytes = rec->args[2] * 4u;
+}
+
+static void verify_with_chunk(uint32_t chunk, uint32_t at, verify_words *w)
+{
+    th_session s;
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.chunk = chunk;
+    th_open(&s, "sram_loader", false, NULL, &ho);
+    uint8_t data[100];
+    fill(data, sizeof data, 5);
+    assert_int_equal(se_host_erase(s.h, DEV, 0x1000, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, at, data, sizeof data, &s.err), SE_OK);
+    memset(w, 0, sizeof *w);
+    se_host_set_logger(s.h, count_verify_words, w);
+    if (se_host_verify(s.h, at, data, sizeof data, &s.err) != SE_OK)
+        fail_msg("chunk %u at 0x%08x: %s", chunk, at, s.err.msg);
+    th_close(&s);
+}
+
+static void test_verify_words_never_exceed_the_chunk(void **state)
+{
+    (void)state;
+    static const struct { uint32_t chunk, at; } cases[] = {
+        {10, DEV + 1}, {10, DEV + 3}, {6, DEV + 1}, {6, DEV + 2}, {9, DEV}, {11, DEV + 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        verify_words w;
+        verify_with_chunk(cases[i].chunk, cases[i].at, &w);
+        assert_true(w.calls > 0);
+        if (w.max_bytes > cases[i].chunk)
+            fail_msg("chunk %u at 0x%08x: a Verify of %u bytes", cases[i].chunk, cases[i].at,
+                     w.max_bytes);
+    }
+}
+
+static void test_verify_with_a_chunk_under_a_word_passes_one_word_per_call(void **state)
+{
+    (void)state;
+    for (uint32_t chunk = 1; chunk < 4; chunk++) {
+        verify_words w;
+        verify_with_chunk(chunk, DEV + chunk - 1, &w);
+        assert_true(w.calls >= 100 / 4);
+        assert_int_equal(w.max_bytes, 4);
+    }
+}
+
+/* A read-only --flash-image (issue 11 item 8; EROFS injected: tests run as root): reading,
+ * Verify and CheckSum work on its contents; erase, write and mass-erase are refused in one
+ * line before any call, and the file is unchanged. */
+static void test_read_only_flash_image_serves_reads_and_refuses_writes(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_host_ro_%d.img", (int)getpid());
+    uint8_t data[0x2000], back[sizeof data];
+    fill(data, sizeof data, 7);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, sizeof data, fp), sizeof data);
+    fclose(fp);
+    se_machine_opts mo;
+    se_machine_opts_default(&mo);
+    mo.flash_image = path;
+    th_session s;
+    se_flash_image_test_writable_open_fails(EROFS);
+    th_open(&s, "ref_mx25_l562", false, &mo, NULL);
+    se_flash_image_test_writable_open_fails(0);
+    assert_true(se_machine_flash_read_only(s.m, NULL, 0));
+    assert_true(s.nlogs > 0 && strstr(s.logs[0], "is read-only (Read-only file system): opened "
+                                                 "for reading; erase, write and mass-erase are "
+                                                 "refused"));
+    assert_int_equal(se_host_read(s.h, 0x90000000u, back, sizeof back, &s.err), SE_OK);
+    assert_memory_equal(back, data, sizeof data);
+    if (se_host_verify(s.h, 0x90000000u, data, sizeof data, &s.err) != SE_OK)
+        fail_msg("%s", s.err.msg);
+    assert_non_null(th_last_call(&s, "CheckSum"));
+    unsigned calls = s.ncalls;
+    assert_int_equal(se_host_erase(s.h, 0x90000000u, 0x1000, &s.err), SE_ERR_IO);
+    assert_non_null(strstr(s.err.msg, "is read-only (Read-only file system): erase refused"));
+    assert_int_equal(se_host_write(s.h, 0x90000000u, data, 16, &s.err), SE_ERR_IO);
+    assert_non_null(strstr(s.err.msg, ": write refused"));
+    assert_int_equal(se_host_mass_erase(s.h, &s.err), SE_ERR_IO);
+    assert_int_equal(s.ncalls, calls); /* no loader call ran */
+    th_close(&s);
+    fp = fopen(path, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(back, 1, sizeof back, fp), sizeof back);
+    fclose(fp);
+    assert_memory_equal(back, data, sizeof data);
+    unlink(path);
 }
 
 static void test_mass_erase_leaves_erase_value(void **state)
@@ -543,7 +655,10 @@ int main(void)
         cmocka_unit_test(test_erase_passes_first_and_last_sector_starts),
         cmocka_unit_test(test_verify_finds_a_corrupted_byte),
         cmocka_unit_test(test_verify_arguments_carry_misalignment),
+        cmocka_unit_test(test_verify_words_never_exceed_the_chunk),
+        cmocka_unit_test(test_verify_with_a_chunk_under_a_word_passes_one_word_per_call),
         cmocka_unit_test(test_mass_erase_leaves_erase_value),
+        cmocka_unit_test(test_read_only_flash_image_serves_reads_and_refuses_writes),
         cmocka_unit_test(test_tz_on_profile_uses_its_window),
         cmocka_unit_test(test_tz_off_build_is_moved_to_the_tz_on_base),
         cmocka_unit_test(test_systick_delay_runs_on_virtual_time),

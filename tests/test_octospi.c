@@ -1,5 +1,5 @@
 /* The STM32L5 OCTOSPI model (peripherals/octospi): reset values, the transfer-start rules, the
- * frames of hardware.md B.6, indirect write/read through the FIFO, auto-polling in virtual time,
+ * frames of docs/hardware.md B.6, indirect write/read through the FIFO, auto-polling in virtual time,
  * the memory-mapped window, ABORT/EN and the HAL call sequences of B.5, against a mock chip
  * that records every frame. */
 #include <setjmp.h>
@@ -17,7 +17,7 @@
 #include "peripherals/octospi.h"
 #include "peripherals/octospi_regs.h"
 
-/* hardware.md B.6: the L562E-DK loader's values. */
+/* docs/hardware.md B.6: the L562E-DK loader's values. */
 #define DCR1_DK 0x01190100u /* MTYP Macronix, DEVSIZE 25 (64 MiB), CSHT 1 */
 #define DCR2_DK 0x00000002u /* PRESCALER 2 */
 #define CR_DK 0x00000301u   /* FTHRES 3 (4 bytes), EN */
@@ -159,7 +159,7 @@ static void set_bits(fx *x, uint32_t off, uint32_t clear, uint32_t set)
     wr(x, off, (rd(x, off) & ~clear) | set);
 }
 
-/* HAL_OSPI_Init with the DK's values (hardware.md B.5, B.6). */
+/* HAL_OSPI_Init with the DK's values (docs/hardware.md B.5, B.6). */
 static void dk_init(fx *x)
 {
     wr(x, OSPI_DCR1, DCR1_DK);
@@ -194,7 +194,7 @@ static void wait_flag(fx *x, uint32_t mask, bool want)
     fail_msg("SR flag 0x%x never became %d", mask, want);
 }
 
-/* ---- HAL-like helpers (hardware.md B.5) ------------------------------------------------- */
+/* ---- HAL-like helpers (docs/hardware.md B.5) ------------------------------------------------- */
 
 typedef struct cmd {
     uint32_t ccr, dcyc, ir, ar, nbdata;
@@ -321,7 +321,7 @@ static void test_sub_word_register_access_uses_its_lanes(void **state)
     assert_int_equal(se_octospi_device_size(&x->o), 64u << 20);
 }
 
-/* ---- transfer-start rules (hardware.md B.4) --------------------------------------------- */
+/* ---- transfer-start rules (docs/hardware.md B.4) --------------------------------------------- */
 
 static void test_ir_write_starts_a_command_without_address_or_data(void **state)
 {
@@ -767,7 +767,7 @@ static void test_ftf_follows_fthres_in_write_and_short_read(void **state)
     assert_true(rd(x, OSPI_SR) & OSPI_SR_FTF); /* indirect write: 32 bytes free >= FTHRES+1 */
     set_bits(x, OSPI_CR, 0x1Fu << 8, OSPI_CR_FTHRES(8));
     start_read(x, 0, 4);
-    /* 4 valid bytes < 8, but the read from the device has finished (hardware.md B.4) */
+    /* 4 valid bytes < 8, but the read from the device has finished (docs/hardware.md B.4) */
     assert_true(rd(x, OSPI_SR) & OSPI_SR_FTF);
     rd(x, OSPI_DR);
     assert_false(rd(x, OSPI_SR) & OSPI_SR_FTF);
@@ -1160,7 +1160,7 @@ static void test_no_chip_reads_float_high_and_is_logged(void **state)
     assert_int_equal(logs_with(x, "no flash chip is connected"), 1);
 }
 
-/* ---- the HAL sequence (hardware.md A.7, B.5) -------------------------------------------- */
+/* ---- the HAL sequence (docs/hardware.md A.7, B.5) -------------------------------------------- */
 
 static void test_hal_like_sequence_command_autopoll_receive_mmap_abort(void **state)
 {

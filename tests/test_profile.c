@@ -196,6 +196,56 @@ static void test_bad_numbers(void **state)
             ":5: bad value for mpcwm_ns: '0x90100000:0x90120000'");
 }
 
+/* The one number parser of the command line and profiles (issue 11 item 4, issue 13 item
+ * 14): suffixes, exponents, ranges, and no sign, blank, wrap-around or trailing text. */
+static void test_numbers_parse_with_suffixes_exponents_and_ranges(void **state)
+{
+    (void)state;
+    static const struct { const char *s; uint64_t v; } good[] = {
+        {"0", 0}, {"42", 42}, {"0x1F", 31}, {"010", 8}, {"4K", 4096}, {"2M", 2097152},
+        {"0x10k", 16384}, {"2e9", 2000000000ull}, {"1.5e6", 1500000}, {"2.5K", 0},
+        {"18446744073709551615", UINT64_MAX}, {"0xffffffffffffffff", UINT64_MAX},
+        {"1e19", 10000000000000000000ull},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        uint64_t v = 12345;
+        bool ok = se_parse_u64(good[i].s, 0, UINT64_MAX, &v);
+        if (!strcmp(good[i].s, "2.5K")) { /* a fraction is taken only when the value is whole */
+            assert_false(ok);
+            continue;
+        }
+        if (!ok || v != good[i].v)
+            fail_msg("'%s': ok %d, %llu", good[i].s, ok, (unsigned long long)v);
+    }
+    static const char *const bad[] = {
+        "", "-1", "+1", " 1", "1 ", "abc", "3333abc", "0x", "1e", "1.5", "2.5e0", "1e20",
+        "18446744073709551616", "0x10000000000000000", "17592186044416M", "1G", "inf", "nan",
+        "0x1p3", ".", "1..2", "1e-1",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t v;
+        if (se_parse_u64(bad[i], 0, UINT64_MAX, &v))
+            fail_msg("'%s' taken as %llu", bad[i], (unsigned long long)v);
+    }
+    uint64_t v;
+    assert_false(se_parse_u64("0", 1, 10, &v)); /* below the range */
+    assert_false(se_parse_u64("11", 1, 10, &v)); /* above it */
+    assert_true(se_parse_u64("10", 1, 10, &v));
+    assert_int_equal(v, 10);
+    uint32_t w;
+    assert_false(se_parse_u32("4G", &w));
+    assert_false(se_parse_u32("0x100000000", &w));
+    assert_true(se_parse_u32("4095M", &w));
+    double d;
+    assert_true(se_parse_seconds("0.5", 0, 10, &d));
+    assert_true(d == 0.5);
+    assert_true(se_parse_seconds("2e1", 0, 100, &d));
+    assert_true(d == 20);
+    for (const char *b = "-1\0inf\0nan\0 1\0" "1s\0" "11\0"; *b; b += strlen(b) + 1)
+        if (se_parse_seconds(b, 0, 10, &d))
+            fail_msg("seconds '%s' taken as %g", b, d);
+}
+
 /* A line longer than the parser's buffer is refused on its own line, not read as two. */
 static void test_long_line(void **state)
 {
@@ -225,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_bad_keys_and_lines),
         cmocka_unit_test(test_bad_numbers),
         cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_numbers_parse_with_suffixes_exponents_and_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* Our reference loader (tests/firmware/ref) on the modelled STM32L562E-DK: OCTOSPI1 and the
  * MX25LM51245G in octal DTR. The register values the board's set-up must reach
- * (hardware.md B.6), a 1 MiB random round trip through --write/--read and the image file,
+ * (docs/hardware.md B.6), a 1 MiB random round trip through --write/--read and the image file,
  * and the planted mistakes the flash model must explain. */
 #include <setjmp.h>
 #include <stdarg.h>

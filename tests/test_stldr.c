@@ -530,6 +530,63 @@ static void test_refuses_segment_wrapping_address_space(void **state)
     expect_refusal(&f, SE_ERR_TRUNCATED, "32-bit address space");
 }
 
+/* e_phnum = PN_XNUM (0xffff) with section 0's sh_info = 0: no program header at all; the
+ * refusal says so, not that a segment is outside the RAM window (issue 11 item 7). */
+static void test_pn_xnum_with_no_program_headers_says_no_loadable_segment(void **state)
+{
+    (void)state;
+    fx f;
+    fx_gcc(&f);
+    elfgen_file ef;
+    fx_build(&f, &ef);
+    elfgen_put16(ef.data, ef.len, offsetof(Elf32_Ehdr, e_phnum), 0xFFFF);
+    se_stldr *l;
+    se_error err;
+    se_err rc = open_buf(ef.data, ef.len, &l, &err);
+    elfgen_free(&ef);
+    if (rc == SE_OK) {
+        se_image img;
+        rc = se_stldr_plan(l, &default_window, SE_PLACE_PROFILE, false, &img, &err);
+        se_stldr_free(l);
+    }
+    if (rc != SE_ERR_NO_SEGMENT ||
+        !strstr(err.msg, "no loadable segment with file bytes: nothing to download (e_phnum is "
+                         "PN_XNUM (0xffff) and section 0's sh_info is 0"))
+        fail_msg("%s: %s", se_err_name(rc), err.msg);
+    assert_int_equal(se_err_exit_code(rc), 22); /* not 20, "a segment outside the RAM window" */
+}
+
+/* An entry point outside the image of a loader linked far from where the host loads it: the
+ * message gives its link address and both ranges, never a negative address. */
+static void test_entry_outside_a_relocated_image_is_named_at_its_link_address(void **state)
+{
+    (void)state;
+    fx f;
+    fx_gcc(&f);
+    const uint32_t high = 0xE0000004u;
+    f.sec[S_TEXT].addr = f.seg[P_CODE].vaddr = high;
+    f.sec[S_DATA].addr = f.seg[P_DATA].vaddr = high + TEXT_SIZE;
+    f.sec[S_BSS].addr = high + TEXT_SIZE + DATA_SIZE;
+    f.sec[S_DEV].addr = f.seg[P_DEV].vaddr = f.sym[Y_STORAGE].value = high + 0x100;
+    for (int y = Y_INIT; y <= Y_HELPER; y++)
+        f.sym[y].value += high - LINK;
+    f.sym[Y_BUFFER].value = f.sec[S_BSS].addr;
+    f.sym[Y_COUNTER].value = high + TEXT_SIZE + 1;
+    f.sym[Y_INIT].value = 0x1009; /* not in the image */
+    f.sym[Y_INIT].section = ELFGEN_SEC_ABS;
+    se_stldr *l = fx_open_ok(&f);
+    se_image img;
+    se_error err;
+    assert_int_equal(se_stldr_plan(l, &default_window, SE_PLACE_PROFILE, false, &img, &err),
+                     SE_ERR_OUTSIDE_RAM);
+    if (strstr(err.msg, "-0x") ||
+        !strstr(err.msg, "entry point Init at 0x00001008 (link address) is outside the "
+                         "downloaded image, linked at [0xe0000004, 0xe0000214) and loaded at "
+                         "[0x20000004, 0x20000214)"))
+        fail_msg("%s", err.msg);
+    se_stldr_free(l);
+}
+
 static void test_refuses_symbol_table_past_end(void **state)
 {
     (void)state;
@@ -1687,8 +1744,8 @@ static void test_plan_refuses_when_nothing_is_downloaded(void **state)
     f.seg[0] = f.seg[P_DEV];
     f.nseg = 1;
     se_stldr *l = fx_open_ok(&f);
-    expect_plan_refusal(l, &default_window, SE_PLACE_LINK, false, SE_ERR_OUTSIDE_RAM,
-                        "nothing to download");
+    expect_plan_refusal(l, &default_window, SE_PLACE_LINK, false, SE_ERR_NO_SEGMENT,
+                        "nothing to download (every PT_LOAD is StorageInfo's");
     se_stldr_free(l);
 }
 
@@ -1986,6 +2043,8 @@ int main(void)
         cmocka_unit_test(test_refuses_segment_past_end),
         cmocka_unit_test(test_refuses_segment_with_more_file_bytes_than_memory),
         cmocka_unit_test(test_refuses_segment_wrapping_address_space),
+        cmocka_unit_test(test_pn_xnum_with_no_program_headers_says_no_loadable_segment),
+        cmocka_unit_test(test_entry_outside_a_relocated_image_is_named_at_its_link_address),
         cmocka_unit_test(test_refuses_symbol_table_past_end),
         cmocka_unit_test(test_refuses_symbol_table_with_partial_entry),
         cmocka_unit_test(test_refuses_symbol_table_without_string_table),

@@ -892,7 +892,7 @@ static void test_tzic_flag_and_interrupt(void **state)
     assert_int_equal(c.gtzc.tzic_sr[0] | c.gtzc.tzic_sr[1] | c.gtzc.tzic_sr[2], 0);
 }
 
-/* ---- open-question policies (hardware.md D.1, D.2), both settings ----------------------- */
+/* ---- open-question policies (docs/hardware.md D.1, D.2), both settings ----------------------- */
 
 static void test_alias_policy_pass_is_default(void **state)
 {

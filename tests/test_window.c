@@ -94,7 +94,7 @@ static void test_in_place_reads_match_the_model(void **state)
 /* ldr r4,[r0]; str r3,[r1]; str r2,[r1]; ldr r4,[r0]; bx lr -- r0 = a window address,
  * r1 = OCTOSPI CR, r3 = CR with ABORT, r2 = CR with FMODE = 00: the second read of the same
  * block, in the same translated block, must see the controller out of memory-mapped mode
- * (hardware.md D.8: a BusFault). */
+ * (docs/hardware.md D.8: a BusFault). */
 static const uint16_t prog_leave_then_read[] = {0x6804, 0x600b, 0x600a, 0x6804, 0x4770};
 
 /* CheckSum reads the window with the CPU: 256 word reads of block 0, in place after 64. */

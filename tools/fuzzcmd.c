@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fileio.h"
+#include "base/input_limits.h"
 #include "emu/machine.h"
 #include "loader/fuzz.h"
 #include "loader/host.h"
 #include "tools/gdbserver.h"
+#include "tools/options.h" /* numeric options: one parser, a range each */
 
 int se_fuzz_main(int argc, char **argv);
 
@@ -17,18 +20,17 @@ int se_fuzz_main(int argc, char **argv);
 static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *fo,
                            const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "stldr-emu: cannot open %s\n", path);
-        return 3;
-    }
-    static uint8_t data[1u << 20]; /* libFuzzer's inputs are far shorter (-max_len) */
-    size_t n = fread(data, 1, sizeof data, fp);
-    fclose(fp);
+    uint8_t *data;
+    size_t n;
     se_error err;
-    se_fuzz_session *s;
-    se_err e = se_fuzz_session_new(h, m, l, &s, &err);
+    se_err e = se_read_file(path, "fuzz input", SE_LIMIT_FUZZ_INPUT_BYTES, &data, &n, &err);
     if (e) {
+        fprintf(stderr, "stldr-emu: %s\n", err.msg);
+        return se_err_exit_code(e);
+    }
+    se_fuzz_session *s;
+    if ((e = se_fuzz_session_new(h, m, l, &s, &err))) {
+        free(data);
         fprintf(stderr, "stldr-emu: %s\n", err.msg);
         return se_err_exit_code(e);
     }
@@ -50,6 +52,7 @@ static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const s
         printf("no finding\n");
     }
     se_fuzz_session_free(s);
+    free(data);
     return hit ? 1 : 0;
 }
 
@@ -68,16 +71,30 @@ int se_fuzz_main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 's': fo.seed = strtoull(optarg, NULL, 0); break;
-        case 't': fo.seconds = strtod(optarg, NULL); break;
-        case 'r': fo.runs = strtoull(optarg, NULL, 0); break;
+        case 's': fo.seed = se_opt_u64("fuzz", "--seed", optarg, 0, UINT64_MAX, "a seed"); break;
+        case 't':
+            fo.seconds = se_opt_seconds("fuzz", "--time", optarg, SE_OPT_MAX_SECONDS);
+            break;
+        case 'r':
+            fo.runs = se_opt_u64("fuzz", "--runs", optarg, 1, UINT64_MAX, "a count of cases");
+            break;
         case 'o': fo.out_dir = optarg; break;
-        case 'z': fo.tz = !strcmp(optarg, "on"); break;
+        case 'z':
+            if (strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "secure")) {
+                fprintf(stderr, "stldr-emu: fuzz: --tz takes on, off or secure, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            fo.tz = optarg;
+            break;
         case 'T': fo.target = optarg; break;
-        case 'b': budget = strtoull(optarg, NULL, 0); break;
+        case 'b':
+            budget = se_opt_u64("fuzz", "--budget", optarg, 1, UINT64_MAX,
+                                "an instruction count per call");
+            break;
         case 'i': from_input = optarg; break;
         default:
-            fprintf(stderr, "usage: stldr-emu fuzz LOADER [--target T] [--tz on|off] [--seed N] "
+            fprintf(stderr, "usage: stldr-emu fuzz LOADER [--target T] [--tz on|off|secure] [--seed N] "
                             "[--time S | --runs N] [--out DIR] [--budget N] [--from-input FILE]\n");
             return 2;
         }
@@ -90,7 +107,7 @@ int se_fuzz_main(int argc, char **argv)
         fo.seconds = 10;
     fo.loader_path = argv[optind];
     fo.progress = stderr;
-    const se_profile *prof = se_profile_find(fo.target, fo.tz);
+    const se_profile *prof = se_profile_find_tz(fo.target, fo.tz ? fo.tz : "off");
     if (!prof) {
         fprintf(stderr, "stldr-emu: unknown target '%s'\n", fo.target);
         return 2;

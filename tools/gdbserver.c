@@ -1,7 +1,8 @@
 /* stldr-emu gdb: a GDB remote-protocol server over the emulated target, so a loader can be
  * stepped with arm-none-eabi-gdb or gdb-multiarch while the host protocol calls it.
- * It serves registers (r0-r15, xPSR, MSP, PSP, CONTROL, PRIMASK), memory, software and
- * hardware breakpoints, single step and continue, with an M-profile target description.
+ * It serves registers (r0-r15, xPSR, MSP, PSP, CONTROL, PRIMASK), memory (m, M, X), software
+ * and hardware breakpoints (64), single step and continue, with an M-profile target
+ * description.
  * Stops are taken in the machine's instruction observer, so the machine itself is unchanged.
  * Not supported: watchpoints, writing PC (Unicorn 2.0.1 cannot move PC from a hook). */
 #include "tools/gdbserver.h"
@@ -24,6 +25,7 @@
 #include "emu/machine.h"
 #include "loader/host.h"
 #include "loader/stldr.h"
+#include "tools/options.h" /* numeric options: one parser, a range each */
 
 #define MAX_BP 64
 #define PKT_MAX 4096
@@ -157,8 +159,9 @@ static int put_packet(gdb *g, const char *payload)
     return r;
 }
 
-/* Next packet payload into out; 0 on success, -1 when the connection closed. Malformed
- * packets are NAKed and skipped; a Ctrl-C byte is reported as the packet "\x03". */
+/* Next packet payload into out; its length (X carries binary bytes, NUL among them), or -1
+ * when the connection closed. Malformed packets are NAKed and skipped; a Ctrl-C byte is
+ * reported as the packet "\x03". */
 static int get_packet(gdb *g, char *out, size_t outsz)
 {
     for (;;) {
@@ -166,7 +169,7 @@ static int get_packet(gdb *g, char *out, size_t outsz)
             if (g->inbuf[0] == 0x03) {
                 memmove(g->inbuf, g->inbuf + 1, --g->inlen);
                 snprintf(out, outsz, "\x03");
-                return 0;
+                return 1;
             }
             if (g->inbuf[0] == '+' || g->inbuf[0] == '-') {
                 memmove(g->inbuf, g->inbuf + 1, --g->inlen);
@@ -180,7 +183,7 @@ static int get_packet(gdb *g, char *out, size_t outsz)
                 if (send_all(g, r >= 0 ? "+" : "-", 1) < 0)
                     return -1;
                 if (r >= 0)
-                    return 0;
+                    return r;
                 continue;
             }
             if (used) { /* junk before '$' */
@@ -205,15 +208,39 @@ static void hex_u32le(char *p, uint32_t v)
         snprintf(p + 2 * i, 3, "%02x", (v >> (8 * i)) & 0xFF);
 }
 
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* A hex number of at most 32 bits: hex digits only (strtoul would also take a blank, a
+ * sign or 0x). */
 static bool parse_hex(const char *s, const char **end, uint32_t *v)
 {
-    char *e;
-    errno = 0;
-    unsigned long long x = strtoull(s, &e, 16);
-    if (e == s || errno || x > UINT32_MAX)
+    uint64_t x = 0;
+    const char *p = s;
+    for (int d; (d = hex_digit(*p)) >= 0; p++)
+        if ((x = x * 16 + (uint64_t)d) > UINT32_MAX)
+            return false;
+    if (p == s)
         return false;
     *v = (uint32_t)x;
-    *end = e;
+    *end = p;
+    return true;
+}
+
+/* n bytes from 2n hex digits; false at the first character that is not one. */
+static bool hex_bytes(const char *s, size_t n, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_digit(s[2 * i]), lo = hi < 0 ? -1 : hex_digit(s[2 * i + 1]);
+        if (lo < 0)
+            return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
     return true;
 }
 
@@ -243,7 +270,8 @@ static void serve(gdb *g, const char *stop_reply)
         return;
     }
     for (;;) {
-        if (get_packet(g, pkt, sizeof pkt) < 0) {
+        int plen = get_packet(g, pkt, sizeof pkt);
+        if (plen < 0) {
             g->detached = true;
             return;
         }
@@ -268,16 +296,14 @@ static void serve(gdb *g, const char *stop_reply)
                 snprintf(resp, sizeof resp, "E01");
             break;
         case 'P': {
-            uint32_t v = 0;
+            uint8_t b[4];
             if (!parse_hex(p + 1, &e, &n) || *e != '=' || strlen(e + 1) != 8 || reg_of(n) < 0 ||
-                n == 15) {
+                n == 15 || !hex_bytes(e + 1, 4, b)) {
                 snprintf(resp, sizeof resp, "E01");
                 break;
             }
-            for (int i = 3; i >= 0; i--) {
-                char b[3] = {e[1 + 2 * i], e[2 + 2 * i], 0};
-                v = (v << 8) | (uint32_t)strtoul(b, NULL, 16);
-            }
+            uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                         (uint32_t)b[3] << 24; /* target order: little-endian */
             se_machine_reg_write(g->m, reg_of(n), v);
             snprintf(resp, sizeof resp, "OK");
             break;
@@ -302,13 +328,42 @@ static void serve(gdb *g, const char *stop_reply)
                 snprintf(resp, sizeof resp, "E01");
             } else {
                 uint8_t buf[PKT_MAX / 2];
-                for (uint32_t i = 0; i < n; i++) {
-                    char b[3] = {e[1 + 2 * i], e[2 + 2 * i], 0};
-                    buf[i] = (uint8_t)strtoul(b, NULL, 16);
-                }
-                snprintf(resp, sizeof resp, se_machine_write(g->m, a, buf, n, NULL) ? "E14" : "OK");
+                if (!hex_bytes(e + 1, n, buf))
+                    snprintf(resp, sizeof resp, "E01"); /* not hex: nothing written */
+                else
+                    snprintf(resp, sizeof resp,
+                             se_machine_write(g->m, a, buf, n, NULL) ? "E14" : "OK");
             }
             break;
+        case 'X': { /* binary write: '}' escapes the next byte (XOR 0x20) */
+            const char *end = pkt + plen;
+            if (!parse_hex(p + 1, &e, &a) || *e != ',' || !parse_hex(e + 1, &e, &n) ||
+                *e != ':' || n > PKT_MAX) {
+                snprintf(resp, sizeof resp, "E01");
+                break;
+            }
+            static uint8_t xbuf[PKT_MAX];
+            uint32_t k = 0;
+            bool ok = true;
+            for (const char *q = e + 1; q < end && ok; q++) {
+                uint8_t c = (uint8_t)*q;
+                if (c == '}') {
+                    if (++q == end)
+                        ok = false; /* an escape with nothing after it */
+                    c = ok ? (uint8_t)(*q ^ 0x20) : 0;
+                }
+                if (k == n)
+                    ok = false; /* more data than the length says */
+                else
+                    xbuf[k++] = c;
+            }
+            if (!ok || k != n)
+                snprintf(resp, sizeof resp, "E01");
+            else
+                snprintf(resp, sizeof resp,
+                         n && se_machine_write(g->m, a, xbuf, n, NULL) ? "E14" : "OK");
+            break;
+        }
         case 'Z':
         case 'z':
             if ((p[1] != '0' && p[1] != '1') || p[2] != ',' || !parse_hex(p + 3, &e, &a)) {
@@ -317,9 +372,14 @@ static void serve(gdb *g, const char *stop_reply)
             }
             a &= ~1u;
             if (pkt[0] == 'Z') {
-                if (!bp_at(g, a) && g->nbp < MAX_BP)
+                bool have = bp_at(g, a);
+                if (!have && g->nbp == MAX_BP) { /* full: gdb must know it will not stop */
+                    snprintf(resp, sizeof resp, "E02");
+                    break;
+                }
+                if (!have)
                     g->bp[g->nbp++] = a;
-                snprintf(resp, sizeof resp, g->nbp <= MAX_BP ? "OK" : "E02");
+                snprintf(resp, sizeof resp, "OK");
             } else {
                 for (unsigned i = 0; i < g->nbp; i++)
                     if (g->bp[i] == a)
@@ -375,10 +435,10 @@ static void serve(gdb *g, const char *stop_reply)
                 /* monitor next: the next continue runs to the start of the next loader call */
                 char cmd[64] = "";
                 size_t hl = strlen(pkt + 6);
-                for (size_t i = 0; i + 1 < hl && i / 2 < sizeof cmd - 1; i += 2) {
-                    char b[3] = {pkt[6 + i], pkt[7 + i], 0};
-                    cmd[i / 2] = (char)strtoul(b, NULL, 16);
-                }
+                if (hl % 2 || hl / 2 >= sizeof cmd || !hex_bytes(pkt + 6, hl / 2, (uint8_t *)cmd))
+                    cmd[0] = '\0'; /* not a command we know: the help text */
+                else
+                    cmd[hl / 2] = '\0';
                 if (!strcmp(cmd, "next")) {
                     g->to_next_call = true;
                     snprintf(resp, sizeof resp, "OK");
@@ -463,17 +523,20 @@ static void on_end(void *ctx, const se_call_result *r)
 
 /* ---- command ---------------------------------------------------------------------------- */
 
-static int listen_on(const char *bind_addr, int port)
+/* The listening socket, or -1 with errno set (the address was checked by the caller). */
+static int listen_on(const struct in_addr *addr, int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, bind_addr, &sa.sin_addr) != 1 ||
-        bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr = *addr};
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
+        int e = errno;
         close(fd);
+        errno = e;
         return -1;
     }
     return fd;
@@ -484,38 +547,65 @@ int se_gdb_main(int argc, char **argv)
     static const struct option opts[] = {
         {"call", required_argument, 0, 'c'}, {"port", required_argument, 0, 'p'},
         {"bind", required_argument, 0, 'b'}, {"tz", required_argument, 0, 'z'},
-        {"target", required_argument, 0, 't'}, {0, 0, 0, 0}};
+        {"target", required_argument, 0, 't'}, {"profile", required_argument, 0, 'f'},
+        {0, 0, 0, 0}};
+    static const char usage[] =
+        "usage: stldr-emu gdb LOADER [--call init|erase|write|read|verify|mass-erase]...\n"
+        "                     [--port N] [--bind ADDR] [--target T] [--tz on|off|secure]\n"
+        "                     [--profile FILE]\n";
     const char *calls[16];
     unsigned ncalls = 0;
     int port = 3333;
-    const char *bind_addr = "127.0.0.1", *target = "stm32l562e-dk";
-    bool tz = false;
+    const char *bind_addr = "127.0.0.1", *target = "stm32l562e-dk", *tz_mode = "off";
+    const char *profile_file = NULL;
     optind = 2;
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'c':
-            if (ncalls < 16)
-                calls[ncalls++] = optarg;
+            if (ncalls == sizeof calls / sizeof calls[0]) {
+                fprintf(stderr, "stldr-emu: gdb: at most %zu --call\n", sizeof calls / sizeof calls[0]);
+                return 2;
+            }
+            calls[ncalls++] = optarg;
             break;
-        case 'p': port = atoi(optarg); break;
+        case 'p': port = (int)se_opt_u64("gdb", "--port", optarg, 1, 65535, "a TCP port"); break;
         case 'b': bind_addr = optarg; break;
-        case 'z': tz = !strcmp(optarg, "on"); break;
+        case 'z':
+            if (strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "secure")) {
+                fprintf(stderr, "stldr-emu: gdb: --tz takes on, off or secure, not '%s'\n", optarg);
+                return 2;
+            }
+            tz_mode = optarg;
+            break;
         case 't': target = optarg; break;
+        case 'f': profile_file = optarg; break;
         default:
-            fprintf(stderr, "usage: stldr-emu gdb LOADER [--call init|erase|write|read|verify|mass-erase]... "
-                            "[--port N] [--bind ADDR] [--tz on|off]\n");
+            fputs(usage, stderr);
             return 2;
         }
     }
-    if (optind != argc - 1 || port <= 0 || port > 65535) {
-        fprintf(stderr, "stldr-emu: gdb: give one LOADER and a port 1..65535\n");
+    if (optind != argc - 1) {
+        fprintf(stderr, "stldr-emu: gdb: give one LOADER\n%s", usage);
+        return 2;
+    }
+    struct in_addr bind_in;
+    if (inet_pton(AF_INET, bind_addr, &bind_in) != 1) {
+        fprintf(stderr, "stldr-emu: gdb: --bind takes an IPv4 address (127.0.0.1, 0.0.0.0), "
+                        "not '%s'\n", bind_addr);
         return 2;
     }
     if (!ncalls)
         calls[ncalls++] = "init";
-    const se_profile *prof = se_profile_find(target, tz);
-    if (!prof) {
+    /* The target as `run` builds it: a profile FILE, or --target with the --tz variant. */
+    const se_profile *prof;
+    if (profile_file) {
+        char perr[600];
+        if (!(prof = se_profile_load(profile_file, perr, sizeof perr))) {
+            fprintf(stderr, "stldr-emu: %s\n", perr);
+            return 2;
+        }
+    } else if (!(prof = se_profile_find_tz(target, tz_mode))) {
         fprintf(stderr, "stldr-emu: unknown target '%s'\n", target);
         return 2;
     }
@@ -536,7 +626,7 @@ int se_gdb_main(int argc, char **argv)
         se_stldr_free(l);
         return se_err_exit_code(e);
     }
-    int lfd = listen_on(bind_addr, port);
+    int lfd = listen_on(&bind_in, port);
     if (lfd < 0) {
         fprintf(stderr, "stldr-emu: gdb: cannot listen on %s:%d: %s\n", bind_addr, port,
                 strerror(errno));
@@ -545,8 +635,8 @@ int se_gdb_main(int argc, char **argv)
         se_stldr_free(l);
         return se_err_exit_code(SE_ERR_IO);
     }
-    fprintf(stderr, "stldr-emu: gdb server on %s:%d; connect with: target remote %s:%d\n",
-            bind_addr, port, bind_addr, port);
+    fprintf(stderr, "stldr-emu: gdb server on %s:%d for %s; connect with: target remote %s:%d\n",
+            bind_addr, port, prof->description, bind_addr, port);
     gdb g = {.m = m, .l = l, .stop_next = true};
     g.fd = accept(lfd, NULL, NULL);
     close(lfd);

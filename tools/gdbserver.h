@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* `stldr-emu gdb LOADER [--call OP]... [--port N] [--bind ADDR] [--tz on|off]` */
+/* `stldr-emu gdb LOADER [--call OP]... [--port N] [--bind ADDR] [--target T]
+ * [--tz on|off|secure] [--profile FILE]` */
 int se_gdb_main(int argc, char **argv);
 
 /* Take one "$payload#xx" packet from in[0..len): the payload (NUL-terminated) into out.

@@ -10,6 +10,7 @@
 #include <strings.h> /* strcasecmp: --trace-call */
 
 #include "base/fileio.h"
+#include "tools/options.h" /* numeric options: one parser, a range each */
 #include "tools/gdbserver.h"
 #include "emu/machine.h"
 #include "emu/trace.h" /* --trace / --last */
@@ -42,8 +43,9 @@ static const char usage_text[] =
     "Runs each loader function on an emulated STM32 exactly as STM32CubeProgrammer calls it\n"
     "and prints one line per call. With no operation, runs the standard session: erase,\n"
     "write, read back and verify a generated pattern over the first sectors of the device.\n"
-    "Numbers take 0x, K and M (0x90000000, 64K, 1M). Device addresses may be absolute or\n"
-    "offsets into the device. See README.md for every option.\n";
+    "Numbers take 0x, K, M and a whole exponent (0x90000000, 64K, 1M, 2e9); each option has\n"
+    "a range. Device addresses may be absolute or offsets into the device. See README.md\n"
+    "for every option.\n";
 
 static void usage_exit(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void usage_exit(const char *fmt, ...)
@@ -355,15 +357,16 @@ typedef struct write_req {
 static se_err do_read(se_host *h, uint32_t addr, uint32_t len, const char *file, cli *c,
                       se_error *err)
 {
+    uint32_t abs;
+    if (!se_host_device_range(h, addr, len, &abs)) /* before allocating len bytes */
+        return se_host_read(h, addr, NULL, len, err);
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     se_err e = se_host_read(h, addr, buf, len, err);
     if (!e && file) {
-        e = se_write_file_durable(file, buf, len, err);
+        e = se_write_output(file, buf, len, err);
     } else if (!e && !c->json) {
-        uint32_t abs = addr;
-        se_host_device_range(h, addr, len, &abs);
         for (uint32_t i = 0; i < len; i += 16) {
             fprintf(c->out, "%08" PRIx32 ": ", abs + i);
             for (uint32_t j = i; j < i + 16 && j < len; j++)
@@ -523,7 +526,6 @@ int main(int argc, char **argv)
     se_machine_opts_default(&mo);
     se_host_opts ho;
     se_host_opts_default(&ho);
-    uint32_t v;
 
     optind = 2;
     int ch;
@@ -566,6 +568,8 @@ int main(int argc, char **argv)
             if (at) {
                 *at = '\0';
                 read_file = at + 1;
+                if (!*read_file)
+                    usage_exit("--read %s@: no FILE after '@' (use - for standard output)", optarg);
             }
             char *colon = strchr(optarg, ':');
             if (!colon)
@@ -580,8 +584,7 @@ int main(int argc, char **argv)
         case O_JSON: c.json = true; break;
         case O_STRICT: mo.strict = ho.strict = true; break;
         case O_CHUNK:
-            if (!se_parse_u32(optarg, &ho.chunk) || !ho.chunk)
-                usage_exit("--chunk: bad size '%s'", optarg);
+            ho.chunk = (uint32_t)se_opt_u64(cmd, "--chunk", optarg, 1, UINT32_MAX, "a size in bytes");
             break;
         case O_BUFFER:
             if (!se_parse_u32(optarg, &ho.buffer)) usage_exit("--buffer: bad address '%s'", optarg);
@@ -590,21 +593,13 @@ int main(int argc, char **argv)
             if (!se_parse_u32(optarg, &ho.sp)) usage_exit("--sp: bad address '%s'", optarg);
             ho.sp_set = true; /* 0 too: the field case "MSP is set to zero" */
             break;
-        case O_BUDGET: {
-            char *end;
-            errno = 0;
-            unsigned long long b = strtoull(optarg, &end, 0);
-            if (errno || *end || !b) usage_exit("--budget: bad instruction count '%s'", optarg);
-            ho.max_instructions = b;
+        case O_BUDGET:
+            ho.max_instructions = se_opt_u64(cmd, "--budget", optarg, 1, UINT64_MAX,
+                                             "an instruction count per call");
             break;
-        }
-        case O_TIMEOUT: {
-            char *end;
-            double t = strtod(optarg, &end);
-            if (*end || !(t > 0)) usage_exit("--timeout: bad seconds '%s'", optarg);
-            ho.max_seconds = t;
+        case O_TIMEOUT:
+            ho.max_seconds = se_opt_seconds(cmd, "--timeout", optarg, SE_OPT_MAX_SECONDS);
             break;
-        }
         case O_IFLASH: mo.internal_flash = optarg; break;
         case O_IRQ:
             if (!strcmp(optarg, "maskints")) mo.irq_mask = SE_MASK_MASKINTS;
@@ -614,8 +609,8 @@ int main(int argc, char **argv)
             break;
         case O_FILL:
             if (!strcmp(optarg, "random")) mo.ram_fill = -1;
-            else if (se_parse_u32(optarg, &v) && v <= 0xFF) mo.ram_fill = (int)v;
-            else usage_exit("--ram-fill takes a byte value or random");
+            else mo.ram_fill = (int)se_opt_u64(cmd, "--ram-fill", optarg, 0, 0xFF,
+                                               "random or a byte value");
             break;
         case O_PLACE:
             if (!strcmp(optarg, "profile")) ho.place = SE_PLACE_PROFILE;
@@ -632,19 +627,15 @@ int main(int argc, char **argv)
         case O_REPLAY: replay = optarg; break;
         case O_VCD: mo.vcd_path = optarg; break; /* --vcd */
         case O_VCDLIMIT: {
-            char *end;
-            errno = 0;
-            unsigned long long n = strtoull(optarg, &end, 0);
-            if (errno || end == optarg || *end || *optarg == '-')
-                usage_exit("--vcd-limit: bad frame count '%s' (0 = all)", optarg);
-            mo.vcd_limit = n ? (uint64_t)n : UINT64_MAX;
+            uint64_t n = se_opt_u64(cmd, "--vcd-limit", optarg, 0, UINT64_MAX,
+                                    "a frame count (0 = all)");
+            mo.vcd_limit = n ? n : UINT64_MAX;
             break;
         }
         /* --trace / --last (a filter implies --trace) */
         case O_LAST:
-            if (!se_parse_u32(optarg, &v) || v > SE_LAST_MAX)
-                usage_exit("--last takes 0..%u instructions, got '%s'", SE_LAST_MAX, optarg);
-            mo.last_insns = v;
+            mo.last_insns = (unsigned)se_opt_u64(cmd, "--last", optarg, 0, SE_LAST_MAX,
+                                                 "an instruction count");
             break;
         case O_TRACE: ta.on = true; break;
         case O_TFUNC: ta.on = true; ta.func = optarg; break;
@@ -671,6 +662,8 @@ int main(int argc, char **argv)
         usage_exit("--erase and --mass-erase exclude each other");
     if (verify && !nwrites)
         usage_exit("--verify checks what --write wrote: give --write too");
+    if (read_file && se_path_is_fd(read_file, fileno(stdout)))
+        c.out = stderr; /* --read ...@-: standard output holds the data alone */
 
     (void)tz;
     const se_profile *prof;
@@ -711,7 +704,12 @@ int main(int argc, char **argv)
 
     const se_storage_info *si = se_stldr_storage(l);
     for (unsigned i = 0; i < nwrites; i++) {
-        e = se_read_file(writes[i].file, si->size, &writes[i].data, &writes[i].len, &err);
+        e = se_read_file(writes[i].file, "--write file", si->size, &writes[i].data, &writes[i].len, &err);
+        if (!e && writes[i].len == 0) {
+            free(writes[i].data);
+            e = se_error_set(&err, SE_ERR_USAGE, "--write file %s is empty: nothing to write",
+                             writes[i].file);
+        }
         if (e) {
             fprintf(stderr, "stldr-emu: %s\n", err.msg);
             for (unsigned j = 0; j < i; j++)
@@ -834,6 +832,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "stldr-emu: error: %s\n", err.msg);
         fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",
                     e ? "FAILED" : "OK", h ? se_host_calls(h) : 0, instr, dev, warns);
+    }
+    errno = 0;
+    if (!e && (fflush(stdout) != 0 || ferror(stdout))) { /* the log or hex dump was lost */
+        fprintf(stderr, "stldr-emu: error: cannot write standard output: %s\n",
+                errno ? strerror(errno) : "write error");
+        e = SE_ERR_IO;
     }
     free(pattern);
     for (unsigned i = 0; i < nwrites; i++)

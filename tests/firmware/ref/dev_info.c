@@ -1,4 +1,4 @@
-/* StorageInfo of the reference MX25LM51245G loader (protocol.md 1.2): read by the host from
+/* StorageInfo of the reference MX25LM51245G loader (docs/protocol.md 1.2): read by the host from
  * section .Dev_info of the file (VMA 0, a segment of its own), never downloaded. */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,7 +26,7 @@ _Static_assert(offsetof(struct storage_info, sectors) == 120, "sectors offset");
 
 #define DEV_TYPE_NOR_FLASH 3u
 
-/* hardware.md A.1: 64 MiB at the OCTOSPI window, 256-byte program pages, erased to 0xFF,
+/* docs/hardware.md A.1: 64 MiB at the OCTOSPI window, 256-byte program pages, erased to 0xFF,
  * erased by the loader in 1024 blocks of 64 KiB (BE4B). */
 __attribute__((section(".Dev_info"), used))
 const struct storage_info StorageInfo = {

@@ -1,6 +1,6 @@
 /* STM32L562 registers used by the reference MX25LM51245G loader: addresses and bits only.
  * Written from the facts in docs/hardware.md (B.2, B.3, C.1, C.7), which cite RM0438, the ST
- * SVD and CMSIS; no vendor header is used. Non-secure aliases throughout (hardware.md C.1). */
+ * SVD and CMSIS; no vendor header is used. Non-secure aliases throughout (docs/hardware.md C.1). */
 #ifndef REF_L562_REGS_H
 #define REF_L562_REGS_H
 

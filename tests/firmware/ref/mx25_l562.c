@@ -1,5 +1,5 @@
 /* Reference external loader: MX25LM51245G (64 MiB octal NOR) on the STM32L562E-DK's OCTOSPI1.
- * Runs the flash in DOPI (8D-8D-8D) as ST's loader does (hardware.md A.7) and leaves the
+ * Runs the flash in DOPI (8D-8D-8D) as ST's loader does (docs/hardware.md A.7) and leaves the
  * controller memory-mapped after every call so the host can read the window back.
  * Not covered: SOPI/SPI data paths, 4 KiB sector erase, suspend/resume, protection. */
 #include <arm_acle.h> /* __usada8: byte sums four bytes at a time (DSP extension) */
@@ -13,7 +13,7 @@ typedef struct __attribute__((packed)) {
     uint32_t v;
 } unaligned_u32;
 
-/* ---- the device (hardware.md A.1) ----------------------------------------------------- */
+/* ---- the device (docs/hardware.md A.1) ----------------------------------------------------- */
 #define MX_START OSPI_MEM_BASE
 #define MX_SIZE 0x04000000u
 #define MX_PAGE 0x100u
@@ -45,7 +45,7 @@ _Static_assert(OPI(CMD_RDSR) == 0x05FAu && OPI(CMD_8DTRD) == 0xEE11u &&
 #define CR2_DOPI 0x02u
 #define CR2_DC_6_CYCLES 0x07u /* DC = (20 - 6) / 2 */
 
-/* ---- OCTOSPI frames (CCR), checked against the golden values of hardware.md B.6 ---------- */
+/* ---- OCTOSPI frames (CCR), checked against the golden values of docs/hardware.md B.6 ----- */
 #define F_SPI_CMD OSPI_CCR_IMODE(OSPI_LINES_1)
 #define F_SPI_READ (F_SPI_CMD | OSPI_CCR_DMODE(OSPI_LINES_1))
 #define F_SPI_WRITE_ADDR                                                                  \
@@ -61,7 +61,7 @@ _Static_assert(F_SPI_CMD == 0x00000001u && F_SPI_READ == 0x01000001u &&
                    F_SPI_WRITE_ADDR == 0x01003101u && F_SOPI_CMD == 0x00000014u &&
                    F_DOPI_CMD == 0x0800001Cu && F_DOPI_ADDR == 0x08003C1Cu &&
                    F_DOPI_WRITE == 0x0C003C1Cu && F_DOPI_READ == 0x2C003C1Cu,
-               "CCR values of hardware.md B.6");
+               "CCR values of docs/hardware.md B.6");
 
 #ifdef REF_BUG_POLL_DUMMY /* planted bug for the tests: too few dummy cycles */
 #define DCYC_REG_DOPI 2u
@@ -73,7 +73,7 @@ _Static_assert(F_SPI_CMD == 0x00000001u && F_SPI_READ == 0x01000001u &&
 
 #define OSPI_DCR1_VALUE                                                                   \
     (OSPI_DCR1_MTYP_MACRONIX | OSPI_DCR1_DEVSIZE(26) | OSPI_DCR1_CSHT(2))
-_Static_assert(OSPI_DCR1_VALUE == 0x01190100u, "DCR1 of hardware.md B.6");
+_Static_assert(OSPI_DCR1_VALUE == 0x01190100u, "DCR1 of docs/hardware.md B.6");
 _Static_assert((OSPI_CR_FTHRES(FIFO_THRESHOLD) | OSPI_CR_EN) == 0x301u, "CR of B.6");
 
 /* ---- bounded waits --------------------------------------------------------------------------
@@ -84,7 +84,7 @@ _Static_assert((OSPI_CR_FTHRES(FIFO_THRESHOLD) | OSPI_CR_EN) == 0x301u, "CR of B
  *  - T_XFER (2^16 polls >= 2.4 ms): controller flags (TCF, FTF, BUSY, RCC/PWR ready). The
  *    longest transfer is a 256-byte page at 110/3 MHz in DTR, about 4 us.
  *  - Flash busy: automatic polling, then the CPU waits for SMF in rounds of 2^21 polls
- *    (>= 76 ms). Bounds from the times of hardware.md A.6 with a margin:
+ *    (>= 76 ms). Bounds from the times of docs/hardware.md A.6 with a margin:
  *      register write tW 40 ms max, page program 1.5 ms max, reset during erase 100 ms
  *        -> 400 ms;
  *      64 KiB block erase 220 ms typical, 2 s max -> 6 s (27x typical, 3x max);
@@ -378,10 +378,10 @@ static int page_finish(void)
 }
 
 /* PP4B of [off, off + n) inside one 256-byte page, widened to an even start and length with
- * 0xFF pads (DTR moves 2 bytes per clock; 0xFF programs nothing, hardware.md A.5 rules 4 and
+ * 0xFF pads (DTR moves 2 bytes per clock; 0xFF programs nothing, docs/hardware.md A.5 rules 4 and
  * 11). The CPU writes the pads, DMA1 channel 1 moves the data into DR on the OCTOSPI's
  * request, as HAL_OSPI_Transmit_DMA does. WREN without a WEL poll: the chip sets WEL when nCS
- * rises at the end of the WREN frame (hardware.md A.5). Starts and ends with CR in indirect
+ * rises at the end of the WREN frame (docs/hardware.md A.5). Starts and ends with CR in indirect
  * write mode. */
 static int program_page(uint32_t off, uint32_t n, const uint8_t *src)
 {
@@ -421,7 +421,7 @@ static int erase(uint32_t ccr, uint32_t ir, uint32_t addr, uint32_t pir, uint32_
 
 /* ---- Init ----------------------------------------------------------------------------- */
 
-/* hardware.md C.7: range 0, MSI 4 MHz -> PLL M1 N55 R2 = 110 MHz, latency 5, AHB/APB /1. */
+/* docs/hardware.md C.7: range 0, MSI 4 MHz -> PLL M1 N55 R2 = 110 MHz, latency 5, AHB/APB /1. */
 static int clock_init(void)
 {
     RCC_APB1ENR1 |= RCC_APB1ENR1_PWREN;
@@ -458,7 +458,7 @@ static int clock_init(void)
     return 1;
 }
 
-/* OCTOSPI pins (protocol.md 3.2): AF10 except PC0 (IO7, AF3), very-high speed, pull-up on
+/* OCTOSPI pins (docs/protocol.md 3.2): AF10 except PC0 (IO7, AF3), very-high speed, pull-up on
  * nCS and DQS. MODER last, so a pin leaves its reset mode already routed. */
 struct port_pins {
     uint32_t base;
@@ -490,7 +490,7 @@ static void gpio_init(void)
 }
 
 /* RSTEN + RST in SPI, SOPI and DOPI (the device may be in any mode, A.2), then SPI -> DOPI
- * with 6 dummy cycles for 8DTRD (A.7, protocol.md 3.2 step 6). */
+ * with 6 dummy cycles for 8DTRD (docs/hardware.md A.7 step 2.5, docs/protocol.md 3.2 step 6). */
 static int flash_init(void)
 {
     static const uint32_t reset_frames[] = {F_SPI_CMD, F_SOPI_CMD, F_DOPI_CMD};
@@ -650,7 +650,7 @@ uint32_t CheckSum(uint32_t StartAddress, uint32_t Size, uint32_t InitVal)
     return window_sum(off, Size, InitVal);
 }
 
-/* protocol.md 1.3: Size in words; missalignement[3:0] bytes skipped at the start, [19:16]
+/* docs/protocol.md 1.3: Size in words; missalignement[3:0] bytes skipped at the start, [19:16]
  * dropped at the end. Low word 0, or the absolute address MemoryAddr + k of the first
  * differing byte (not ST's 2k + 1); 0xFFFFFFFF if the range leaves the device. High word:
  * byte sum of all compared device bytes. Compares a word at a time where the window is
