@@ -28,7 +28,7 @@
 
 #include "emu/machine.h"
 #include "emu/ucfix.h"
-#include "loader/fuzz.h"
+#include "fuzz/engine.h"
 #include "loader/host.h"
 #include "loader/stldr.h"
 

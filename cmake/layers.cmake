@@ -10,7 +10,9 @@
 #   emu          the machine: CPU (Unicorn), bus, exceptions, time, TrustZone, boards
 #   loader       .stldr reading, lint, the host protocols, DWARF; sees emu only through
 #                its public headers (SE_EMU_PUBLIC_HEADERS)
-#   tools        the command line and the GDB server: loader and emu's public headers
+#   fuzz         the fuzzing engine (fuzz/engine.c) over the host; its command
+#                (fuzz/cmd_fuzz.c) and the libFuzzer harnesses live beside it
+#   tools        the command line and the GDB server: loader, fuzz and emu's public headers
 #   (bench)      the benchmark: as tools, plus emu/ucfix.h (it runs bare Unicorn too)
 
 set(SE_LAYER_VIEWS ${CMAKE_BINARY_DIR}/layers)
@@ -45,10 +47,12 @@ _se_view_dirs(peripherals base peripherals)
 _se_view_dirs(emu base peripherals emu)
 _se_view_dirs(loader base loader)
 _se_view_files(loader ${SE_EMU_PUBLIC_HEADERS})
-_se_view_dirs(tools base loader tools)
+_se_view_dirs(fuzz base loader fuzz)
+_se_view_files(fuzz ${SE_EMU_PUBLIC_HEADERS} tools/cli.h)
+_se_view_dirs(tools base loader fuzz tools)
 _se_view_files(tools ${SE_EMU_PUBLIC_HEADERS})
 # The benchmark measures bare Unicorn next to the machine, with the same store-path fix.
-_se_view_dirs(bench base loader tools)
+_se_view_dirs(bench base loader fuzz tools)
 _se_view_files(bench ${SE_EMU_PUBLIC_HEADERS} emu/ucfix.h)
 
 file(GLOB SE_BASE_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/base/*.c)
@@ -70,3 +74,7 @@ file(GLOB SE_LOADER_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/loader/*.c)
 add_library(se_loader STATIC ${SE_LOADER_SOURCES})
 se_layer_view(se_loader loader)
 target_link_libraries(se_loader PUBLIC se_emu PkgConfig::LIBELF PkgConfig::LIBDW)
+
+add_library(se_fuzz STATIC ${CMAKE_SOURCE_DIR}/fuzz/engine.c)
+se_layer_view(se_fuzz fuzz)
+target_link_libraries(se_fuzz PUBLIC se_loader)

@@ -1,5 +1,7 @@
 #include "emu/trace.h"
 
+#include "base/json.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,21 +147,6 @@ struct se_tracer {
     uint64_t lines;
 };
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static bool wanted(const se_tracer *t, uint32_t pc)
 {
     if (t->o.has_range && !(pc >= t->o.range_lo && pc < t->o.range_hi))
@@ -179,7 +166,7 @@ static void print_header(se_tracer *t)
     if (t->o.json) {
         fprintf(t->o.out, "{\"event\":\"trace_call\",\"entry\":%" PRIu32 ",\"sym\":",
                 c->entry & ~1u);
-        json_str(t->o.out, sym);
+        se_json_str(t->o.out, sym);
         fprintf(t->o.out, ",\"args\":[%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 "]}\n",
                 c->args[0], c->args[1], c->args[2], c->args[3]);
     } else {
@@ -202,14 +189,14 @@ static void print_insn(se_tracer *t, uint32_t pc, const char *text, const uint32
     t->lines++;
     if (t->o.json) {
         fprintf(f, "{\"event\":\"insn\",\"pc\":%" PRIu32 ",\"sym\":", i.pc);
-        json_str(f, i.sym);
+        se_json_str(f, i.sym);
         fputs(",\"src\":", f);
         if (i.src[0])
-            json_str(f, i.src);
+            se_json_str(f, i.src);
         else
             fputs("null", f);
         fputs(",\"asm\":", f);
-        json_str(f, i.text);
+        se_json_str(f, i.text);
         if (!after)
             fputs(",\"skipped\":true", f);
         fputs(",\"regs\":{", f);

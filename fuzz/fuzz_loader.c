@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "emu/machine.h"
-#include "loader/fuzz.h"
+#include "fuzz/engine.h"
 #include "loader/host.h"
 
 #include "fuzz/fuzz_files.h"

@@ -199,8 +199,8 @@ static void test_bad_numbers_are_usage_errors_in_every_command(void **state)
         "fuzz --time -5", "fuzz --seed 18446744073709551616", "fuzz --budget 0",
         "run --budget -1", "run --budget 0", "run --budget 2x", "run --timeout 0",
         "run --timeout nan", "run --chunk 0", "run --chunk 4G", "run --last 129",
-        "run --ram-fill 256", "run --vcd-limit -1", "trace --budget -1", "info --chunk -1",
-        "lint --last abc", "gdb --port 3333abc", "gdb --port 0", "gdb --port 65536",
+        "run --ram-fill 256", "run --vcd-limit -1", "trace --budget -1",
+        "gdb --port 3333abc", "gdb --port 0", "gdb --port 65536",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[32], *out;
@@ -210,6 +210,49 @@ static void test_bad_numbers_are_usage_errors_in_every_command(void **state)
         if (rc != 2 || !strstr(out, " takes "))
             fail_msg("'%s': exit %d, expected a usage error:\n%s", bad[i], rc, out);
     }
+}
+
+/* info and lint take no number: run's options are refused there, not silently ignored. */
+static void test_options_of_another_command_are_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"info --chunk -1", "lint --last abc", "info --write x@0",
+                                      "fuzz --port 1", "gdb --seed 1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cmd[32], *out;
+        const char *sp = strchr(bad[i], ' ');
+        snprintf(cmd, sizeof cmd, "%.*s", (int)(sp - bad[i]), bad[i]);
+        int rc = run_bounded(&out, "%s '%s' %s", cmd, th_firmware("sram_loader"), sp + 1);
+        if (rc != 2 || !strstr(out, "unknown option '--"))
+            fail_msg("'%s': exit %d, expected an unknown option:\n%s", bad[i], rc, out);
+    }
+}
+
+/* Every command's --help is its own, made from the option table: exit 0, the command's
+ * usage line, the options it takes and none it does not. */
+static void test_each_command_has_its_own_help(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cmd, *has, *lacks;
+    } want[] = {
+        {"run", "--write FILE@ADDR", "--port"},  {"trace", "--trace-func NAME", "--seed"},
+        {"info", "--target T", "--write"},      {"lint", "--json", "--budget"},
+        {"gdb", "--port N", "--write"},          {"fuzz", "--seed N", "--port"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char *out, usage[64];
+        int rc = th_run_toolf(&out, "%s --help", want[i].cmd);
+        snprintf(usage, sizeof usage, "usage: stldr-emu %s LOADER", want[i].cmd);
+        if (rc != 0 || !strstr(out, usage) || !strstr(out, want[i].has) ||
+            strstr(out, want[i].lacks))
+            fail_msg("%s --help: exit %d:\n%s", want[i].cmd, rc, out);
+        free(out);
+    }
+    char *out;
+    assert_int_equal(th_run_toolf(&out, "--version"), 0);
+    assert_non_null(strstr(out, "stldr-emu "));
+    free(out);
 }
 
 static void test_budget_takes_suffixes_and_exponents(void **state)
@@ -543,6 +586,8 @@ int main(void)
         cmocka_unit_test(test_usage_errors_exit_2),
         cmocka_unit_test(test_write_outside_device_is_a_usage_error),
         cmocka_unit_test(test_bad_numbers_are_usage_errors_in_every_command),
+        cmocka_unit_test(test_options_of_another_command_are_refused),
+        cmocka_unit_test(test_each_command_has_its_own_help),
         cmocka_unit_test(test_budget_takes_suffixes_and_exponents),
         cmocka_unit_test(test_fifo_and_device_inputs_are_refused_at_once),
         cmocka_unit_test(test_a_huge_sparse_loader_is_refused_without_reading_it),

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "loader/fuzz.h"
+#include "fuzz/engine.h"
 #include "util/harness.h"
 
 

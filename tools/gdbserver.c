@@ -25,7 +25,6 @@
 #include "emu/machine.h"
 #include "loader/host.h"
 #include "loader/stldr.h"
-#include "tools/options.h" /* numeric options: one parser, a range each */
 
 #define MAX_BP 64
 #define PKT_MAX 4096
@@ -542,76 +541,27 @@ static int listen_on(const struct in_addr *addr, int port)
     return fd;
 }
 
-int se_gdb_main(int argc, char **argv)
+int se_gdb_serve(const se_gdb_config *cfg)
 {
-    static const struct option opts[] = {
-        {"call", required_argument, 0, 'c'}, {"port", required_argument, 0, 'p'},
-        {"bind", required_argument, 0, 'b'}, {"tz", required_argument, 0, 'z'},
-        {"target", required_argument, 0, 't'}, {"profile", required_argument, 0, 'f'},
-        {0, 0, 0, 0}};
-    static const char usage[] =
-        "usage: stldr-emu gdb LOADER [--call init|erase|write|read|verify|mass-erase]...\n"
-        "                     [--port N] [--bind ADDR] [--target T] [--tz on|off|secure]\n"
-        "                     [--profile FILE]\n";
-    const char *calls[16];
-    unsigned ncalls = 0;
-    int port = 3333;
-    const char *bind_addr = "127.0.0.1", *target = "stm32l562e-dk", *tz_mode = "off";
-    const char *profile_file = NULL;
-    optind = 2;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            if (ncalls == sizeof calls / sizeof calls[0]) {
-                fprintf(stderr, "stldr-emu: gdb: at most %zu --call\n", sizeof calls / sizeof calls[0]);
-                return 2;
-            }
-            calls[ncalls++] = optarg;
-            break;
-        case 'p': port = (int)se_opt_u64("gdb", "--port", optarg, 1, 65535, "a TCP port"); break;
-        case 'b': bind_addr = optarg; break;
-        case 'z':
-            if (strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "secure")) {
-                fprintf(stderr, "stldr-emu: gdb: --tz takes on, off or secure, not '%s'\n", optarg);
-                return 2;
-            }
-            tz_mode = optarg;
-            break;
-        case 't': target = optarg; break;
-        case 'f': profile_file = optarg; break;
-        default:
-            fputs(usage, stderr);
-            return 2;
-        }
-    }
-    if (optind != argc - 1) {
-        fprintf(stderr, "stldr-emu: gdb: give one LOADER\n%s", usage);
-        return 2;
-    }
+    const se_profile *prof = cfg->profile;
+    const char *const *calls = cfg->calls;
+    unsigned ncalls = cfg->ncalls;
+    const char *bind_addr = cfg->bind;
+    int port = cfg->port;
     struct in_addr bind_in;
     if (inet_pton(AF_INET, bind_addr, &bind_in) != 1) {
         fprintf(stderr, "stldr-emu: gdb: --bind takes an IPv4 address (127.0.0.1, 0.0.0.0), "
                         "not '%s'\n", bind_addr);
         return 2;
     }
-    if (!ncalls)
-        calls[ncalls++] = "init";
-    /* The target as `run` builds it: a profile FILE, or --target with the --tz variant. */
-    const se_profile *prof;
-    if (profile_file) {
-        char perr[600];
-        if (!(prof = se_profile_load(profile_file, perr, sizeof perr))) {
-            fprintf(stderr, "stldr-emu: %s\n", perr);
-            return 2;
-        }
-    } else if (!(prof = se_profile_find_tz(target, tz_mode))) {
-        fprintf(stderr, "stldr-emu: unknown target '%s'\n", target);
-        return 2;
+    static const char *const init_only[] = {"init"};
+    if (!ncalls) {
+        calls = init_only;
+        ncalls = 1;
     }
     se_error err;
     se_stldr *l;
-    se_err e = se_stldr_open_file(argv[optind], &l, &err);
+    se_err e = se_stldr_open_file(cfg->loader, &l, &err);
     if (e) {
         fprintf(stderr, "stldr-emu: %s\n", err.msg);
         return se_err_exit_code(e);

@@ -4,9 +4,20 @@
 
 #include <stddef.h>
 
-/* `stldr-emu gdb LOADER [--call OP]... [--port N] [--bind ADDR] [--target T]
- * [--tz on|off|secure] [--profile FILE]` */
-int se_gdb_main(int argc, char **argv);
+#include "emu/profile.h"
+
+/* What `stldr-emu gdb` serves (tools/cmd_gdb.c parses its options). */
+typedef struct se_gdb_config {
+    const char *loader;
+    const se_profile *profile;
+    const char *const *calls; /* the host operations, in order; none: Init */
+    unsigned ncalls;
+    const char *bind;         /* IPv4 address */
+    int port;
+} se_gdb_config;
+
+/* Serve one GDB session; the exit status. */
+int se_gdb_serve(const se_gdb_config *cfg);
 
 /* Take one "$payload#xx" packet from in[0..len): the payload (NUL-terminated) into out.
  * Returns its length; -1 when the packet is incomplete; -2 when it is malformed (bad

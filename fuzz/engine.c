@@ -1,4 +1,4 @@
-#include "loader/fuzz.h"
+#include "fuzz/engine.h"
 
 #include "base/fileio.h"
 #include "base/input_limits.h"

@@ -1,5 +1,4 @@
-/* stldr-emu fuzz: the command around loader/fuzz.c. */
-#include <getopt.h>
+/* stldr-emu fuzz: the command around the engine (fuzz/engine.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,12 +7,9 @@
 #include "base/fileio.h"
 #include "base/input_limits.h"
 #include "emu/machine.h"
-#include "loader/fuzz.h"
+#include "fuzz/engine.h"
 #include "loader/host.h"
-#include "tools/gdbserver.h"
-#include "tools/options.h" /* numeric options: one parser, a range each */
-
-int se_fuzz_main(int argc, char **argv);
+#include "tools/cli.h"
 
 /* --from-input: the case a coverage-guided input (fuzz/fuzz_loader.c) stands for, run once
  * and, with --out, saved as a reproducer. */
@@ -58,60 +54,38 @@ static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const s
 
 int se_fuzz_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"seed", required_argument, 0, 's'}, {"time", required_argument, 0, 't'},
-        {"runs", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
-        {"tz", required_argument, 0, 'z'}, {"target", required_argument, 0, 'T'},
-        {"budget", required_argument, 0, 'b'}, {"from-input", required_argument, 0, 'i'},
-        {0, 0, 0, 0}};
     const char *from_input = NULL;
     se_fuzz_opts fo = {.seed = 1, .target = "stm32l562e-dk"};
     uint64_t budget = 5000000;
-    optind = 2;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 's': fo.seed = se_opt_u64("fuzz", "--seed", optarg, 0, UINT64_MAX, "a seed"); break;
-        case 't':
-            fo.seconds = se_opt_seconds("fuzz", "--time", optarg, SE_OPT_MAX_SECONDS);
+    cli_target t;
+    cli_target_default(&t);
+    cli_parser p;
+    cli_begin(&p, se_command_find("fuzz"), argc, argv);
+    const char *arg;
+    for (int id; (id = cli_next(&p, &arg)) != OPT_END;) {
+        if (cli_target_option(&t, "fuzz", id, arg))
+            continue;
+        switch (id) {
+        case OPT_SEED: fo.seed = cli_u64("fuzz", "--seed", arg, 0, UINT64_MAX, "a seed"); break;
+        case OPT_TIME: fo.seconds = cli_seconds("fuzz", "--time", arg, SE_OPT_MAX_SECONDS); break;
+        case OPT_RUNS:
+            fo.runs = cli_u64("fuzz", "--runs", arg, 1, UINT64_MAX, "a count of cases");
             break;
-        case 'r':
-            fo.runs = se_opt_u64("fuzz", "--runs", optarg, 1, UINT64_MAX, "a count of cases");
+        case OPT_OUT: fo.out_dir = arg; break;
+        case OPT_BUDGET:
+            budget = cli_u64("fuzz", "--budget", arg, 1, UINT64_MAX, "an instruction count per call");
             break;
-        case 'o': fo.out_dir = optarg; break;
-        case 'z':
-            if (strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "secure")) {
-                fprintf(stderr, "stldr-emu: fuzz: --tz takes on, off or secure, not '%s'\n",
-                        optarg);
-                return 2;
-            }
-            fo.tz = optarg;
-            break;
-        case 'T': fo.target = optarg; break;
-        case 'b':
-            budget = se_opt_u64("fuzz", "--budget", optarg, 1, UINT64_MAX,
-                                "an instruction count per call");
-            break;
-        case 'i': from_input = optarg; break;
-        default:
-            fprintf(stderr, "usage: stldr-emu fuzz LOADER [--target T] [--tz on|off|secure] [--seed N] "
-                            "[--time S | --runs N] [--out DIR] [--budget N] [--from-input FILE]\n");
-            return 2;
+        case OPT_FROMINPUT: from_input = arg; break;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "stldr-emu: fuzz: give one LOADER\n");
-        return 2;
-    }
+    fo.target = t.target;
+    if (strcmp(t.tz, "off"))
+        fo.tz = t.tz;
     if (!fo.runs && fo.seconds <= 0)
         fo.seconds = 10;
-    fo.loader_path = argv[optind];
+    fo.loader_path = p.operand;
     fo.progress = stderr;
-    const se_profile *prof = se_profile_find_tz(fo.target, fo.tz ? fo.tz : "off");
-    if (!prof) {
-        fprintf(stderr, "stldr-emu: unknown target '%s'\n", fo.target);
-        return 2;
-    }
+    const se_profile *prof = cli_profile(&t, "fuzz");
     se_error err;
     se_stldr *l = NULL;
     se_machine *m = NULL;

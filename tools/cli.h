@@ -1,0 +1,123 @@
+/* The command line of stldr-emu: one table of every option (name, argument, which commands
+ * take it, one line of help), from which each command's parser, its usage and `--help` are
+ * made, so they cannot disagree; the options the commands share (the target, the output
+ * mode, numbers with a range); the output every command prints through. */
+#ifndef SE_TOOLS_CLI_H
+#define SE_TOOLS_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/error.h"
+#include "emu/machine.h"
+#include "emu/profile.h"
+#include "loader/host.h"
+#include "loader/stldr.h"
+
+/* The commands, as bits of se_opt.cmds. */
+enum {
+    CMD_INFO = 1u << 0,
+    CMD_LINT = 1u << 1,
+    CMD_RUN = 1u << 2,
+    CMD_TRACE = 1u << 3,
+    CMD_GDB = 1u << 4,
+    CMD_FUZZ = 1u << 5,
+};
+
+/* Option ids (se_opt.id), one per option of the table in cli.c. */
+enum {
+    OPT_END = 0,
+    OPT_HELP = 'h',
+    OPT_TARGET = 256, OPT_TZ, OPT_PROFILE, OPT_JSON, OPT_QUIET, OPT_VERBOSE, OPT_STRICT,
+    OPT_PLACE,
+    /* run */
+    OPT_ERASE, OPT_MASS, OPT_WRITE, OPT_NOERASE, OPT_READ, OPT_VERIFY, OPT_INITONLY,
+    OPT_REPLAY, OPT_CHUNK, OPT_BUFFER, OPT_SP, OPT_BUDGET, OPT_TIMEOUT, OPT_IFLASH, OPT_IRQ,
+    OPT_FILL, OPT_NOSKIP, OPT_EXACTWIN, OPT_FIMG, OPT_LOGFLASH, OPT_VCD, OPT_VCDLIMIT,
+    OPT_LAST, OPT_TRACE, OPT_TFUNC, OPT_TRANGE, OPT_TCALL, OPT_TFILE,
+    /* gdb */
+    OPT_CALL, OPT_PORT, OPT_BIND,
+    /* fuzz */
+    OPT_SEED, OPT_TIME, OPT_RUNS, OPT_OUT, OPT_FROMINPUT,
+};
+
+typedef struct se_opt {
+    const char *name; /* the long name, without "--" */
+    const char *arg;  /* what it takes ("N", "FILE@ADDR"), NULL for a flag */
+    int id;
+    unsigned cmds;    /* CMD_* taking it */
+    const char *help; /* one line */
+} se_opt;
+
+/* Every option, ending with a NULL name. */
+extern const se_opt se_options[];
+
+typedef struct se_command {
+    const char *name;    /* "run" */
+    unsigned bit;        /* CMD_RUN */
+    const char *args;    /* "LOADER" */
+    const char *summary; /* one line */
+    int (*main)(int argc, char **argv);
+} se_command;
+
+/* The commands, ending with a NULL name (main.c). */
+extern const se_command se_commands[];
+const se_command *se_command_find(const char *name);
+
+/* `stldr-emu CMD --help`: usage, summary and every option of the command. */
+void cli_help(FILE *f, const se_command *c);
+/* One line, "stldr-emu: CMD: ...", a pointer to --help, exit status 2. */
+void cli_usage_exit(const char *cmd, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
+/* Parse argv[2..] for command c: returns the next option's id with *arg its argument (NULL
+ * for a flag), or OPT_END; --help prints the help and exits 0; an unknown option, a missing
+ * argument or a second operand is a usage error. The one operand is in *operand when
+ * OPT_END is returned (a usage error when there is none). */
+typedef struct cli_parser {
+    const se_command *cmd;
+    int argc;
+    char **argv;
+    int next;
+    const char *operand;
+} cli_parser;
+void cli_begin(cli_parser *p, const se_command *c, int argc, char **argv);
+int cli_next(cli_parser *p, const char **arg);
+
+/* Numbers, each with its range: a bad value is a usage error. what: "a TCP port". */
+uint64_t cli_u64(const char *cmd, const char *opt, const char *s, uint64_t min, uint64_t max,
+                 const char *what);
+uint32_t cli_addr(const char *cmd, const char *opt, const char *s);
+double cli_seconds(const char *cmd, const char *opt, const char *s, double max);
+#define SE_OPT_MAX_SECONDS 1e6 /* --timeout, fuzz --time: 11.5 days */
+
+/* --target, --tz, --profile: the profile a command runs under. */
+typedef struct cli_target {
+    const char *target, *tz, *profile;
+} cli_target;
+void cli_target_default(cli_target *t);
+/* Takes OPT_TARGET/OPT_TZ/OPT_PROFILE: true if id was one of them. */
+bool cli_target_option(cli_target *t, const char *cmd, int id, const char *arg);
+/* The profile, or a usage error. */
+const se_profile *cli_profile(const cli_target *t, const char *cmd);
+
+/* The output: text or JSON lines, and the log of the machine and the host. */
+typedef struct cli {
+    bool json, quiet, verbose;
+    FILE *out;
+    const se_stldr *l;
+} cli;
+void cli_on_log(void *ctx, int level, const char *msg);
+void cli_fmt_time(char *buf, size_t len, uint64_t ns);
+/* The loader, or its error on stderr and the exit status in *rc. */
+se_stldr *cli_open_loader(const char *path, int *rc);
+
+/* The commands */
+int se_info_main(int argc, char **argv);
+int se_lint_main(int argc, char **argv);
+int se_run_main(int argc, char **argv); /* run and trace */
+int se_gdb_cmd_main(int argc, char **argv);
+int se_fuzz_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,191 @@
+/* stldr-emu info: what the file holds and where the host would put it; --target list. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "emu/board.h"
+#include "tools/cli.h"
+
+static const char *dev_type_name(unsigned t)
+{
+    static const char *const names[] = {"?", "MCU_FLASH", "NAND_FLASH", "NOR_FLASH", "SRAM",
+                                        "PSRAM", "PC_CARD", "SPI_FLASH", "I2C_FLASH", "SDRAM",
+                                        "I2C_EEPROM"};
+    return t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, bool strict)
+{
+    const se_storage_info *si = se_stldr_storage(l);
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_image img;
+    se_error err;
+    se_err pe = se_stldr_plan(l, &win, place, strict, &img, &err);
+    FILE *o = c->out;
+    if (c->json) {
+        fputs("{\"name\":", o);
+        se_json_str(o, si->name);
+        fprintf(o, ",\"type\":%u,\"type_name\":\"%s\",\"start\":%" PRIu32 ",\"size\":%" PRIu32
+                   ",\"page_size\":%" PRIu32 ",\"erase_value\":%u,\"sectors\":[",
+                si->type, dev_type_name(si->type), si->start, si->size, si->page_size,
+                si->erase_value);
+        for (unsigned g = 0; g < si->ngroups; g++)
+            fprintf(o, "%s{\"num\":%" PRIu32 ",\"size\":%" PRIu32 "}", g ? "," : "",
+                    si->sectors[g].num, si->sectors[g].size);
+        fputs("],\"entries\":{", o);
+        bool first = true;
+        for (int id = 0; id < SE_EP__COUNT; id++) {
+            uint32_t a;
+            if (se_stldr_entry(l, (se_entry_id)id, &a)) {
+                fprintf(o, "%s\"%s\":%" PRIu32, first ? "" : ",", se_entry_name((se_entry_id)id), a);
+                first = false;
+            }
+        }
+        fputs("},\"segments\":[", o);
+        for (size_t i = 0; i < se_stldr_nsegments(l); i++) {
+            const se_segment *s = se_stldr_segment(l, i);
+            fprintf(o, "%s{\"vaddr\":%" PRIu32 ",\"filesz\":%" PRIu32 ",\"memsz\":%" PRIu32
+                       ",\"flags\":%" PRIu32 ",\"metadata\":%s}",
+                    i ? "," : "", s->vaddr, s->filesz, s->memsz, s->flags,
+                    s->metadata ? "true" : "false");
+        }
+        fputs("]", o);
+        if (!pe) {
+            fprintf(o, ",\"image\":{\"base\":%" PRIu32 ",\"link_base\":%" PRIu32 ",\"size\":%" PRIu32
+                       ",\"mem_end\":%" PRIu32 ",\"warnings\":[",
+                    img.base, img.link_base, img.size, img.mem_end);
+            for (unsigned i = 0; i < img.nwarnings; i++) {
+                fputs(i ? "," : "", o);
+                se_json_str(o, img.warnings[i]);
+            }
+            fputs("]}", o);
+        } else {
+            fputs(",\"plan_error\":", o);
+            se_json_str(o, err.msg);
+        }
+        fputs("}\n", o);
+    } else {
+        fprintf(o, "loader      %s\n", se_stldr_path(l));
+        fprintf(o, "device      \"%s\" type %u (%s)\n", si->name, si->type, dev_type_name(si->type));
+        fprintf(o, "range       0x%08" PRIx32 "..0x%08" PRIx32 " (%" PRIu32 " bytes), page 0x%" PRIx32
+                   ", erase value 0x%02x\n",
+                si->start, si->start + si->size, si->size, si->page_size, si->erase_value);
+        for (unsigned g = 0; g < si->ngroups; g++)
+            fprintf(o, "sectors     %" PRIu32 " x 0x%" PRIx32 "\n", si->sectors[g].num,
+                    si->sectors[g].size);
+        fprintf(o, "StorageInfo symbol at 0x%08" PRIx32 " in section %s\n", si->symbol_addr,
+                si->section);
+        for (int id = 0; id < SE_EP__COUNT; id++) {
+            uint32_t a;
+            if (se_stldr_entry(l, (se_entry_id)id, &a))
+                fprintf(o, "entry       %-12s 0x%08" PRIx32 "%s\n", se_entry_name((se_entry_id)id), a,
+                        (a & 1u) ? "" : "  (no Thumb bit)");
+            else
+                fprintf(o, "entry       %-12s -\n", se_entry_name((se_entry_id)id));
+        }
+        for (size_t i = 0; i < se_stldr_nsegments(l); i++) {
+            const se_segment *s = se_stldr_segment(l, i);
+            fprintf(o, "segment %zu   0x%08" PRIx32 " file 0x%" PRIx32 " mem 0x%" PRIx32 " %c%c%c%s\n", i,
+                    s->vaddr, s->filesz, s->memsz, (s->flags & 4) ? 'R' : '-',
+                    (s->flags & 2) ? 'W' : '-', (s->flags & 1) ? 'X' : '-',
+                    s->metadata ? "  StorageInfo (not downloaded)" : "");
+        }
+        fprintf(o, "target      %s\n", p->description);
+        if (!pe) {
+            fprintf(o, "image       0x%" PRIx32 " bytes downloaded at 0x%08" PRIx32
+                       " (linked at 0x%08" PRIx32 "), ends at 0x%08" PRIx32 " with .bss\n",
+                    img.size, img.base, img.link_base, img.mem_end);
+            uint32_t sp = p->bkpt_addr + img.size + p->stack_gap;
+            fprintf(o, "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32 ", download limit 0x%" PRIx32 "\n",
+                    p->bkpt_addr, sp, p->download_limit);
+            for (unsigned i = 0; i < img.nwarnings; i++)
+                fprintf(o, "warning     %s\n", img.warnings[i]);
+        } else {
+            fprintf(o, "error       %s\n", err.msg);
+        }
+    }
+    if (!pe)
+        se_image_free(&img);
+    return pe ? se_err_exit_code(pe) : 0;
+}
+
+/* --target list: the built-in targets (emu/boards/). */
+static int list_targets(FILE *o, bool json)
+{
+    const se_board *const *b = se_boards();
+    static const char *const modes[SE_TZ_NMODES] = {"off", "on", "secure"};
+    if (json)
+        fputs("{\"targets\":[", o);
+    for (size_t i = 0; b[i]; i++) {
+        if (json) {
+            fprintf(o, "%s{\"name\":", i ? "," : "");
+            se_json_str(o, b[i]->name);
+            fputs(",\"mcu\":", o);
+            se_json_str(o, b[i]->mcu);
+            fputs(",\"core\":", o);
+            se_json_str(o, b[i]->core);
+            fputs(",\"flash\":", o);
+            se_json_str(o, b[i]->flash);
+            fputs(",\"tz\":[", o);
+            for (int m = 0, n = 0; m < SE_TZ_NMODES; m++)
+                if (b[i]->profiles[m])
+                    fprintf(o, "%s\"%s\"", n++ ? "," : "", modes[m]);
+            fputs("]}", o);
+            continue;
+        }
+        fprintf(o, "%-20s %s\n", b[i]->name, b[i]->description);
+        fprintf(o, "%-20s %s (%s), %s; --tz", "", b[i]->mcu, b[i]->core, b[i]->flash);
+        for (int m = 0; m < SE_TZ_NMODES; m++)
+            if (b[i]->profiles[m])
+                fprintf(o, " %s", modes[m]);
+        fputc('\n', o);
+    }
+    if (json)
+        fputs("]}\n", o);
+    return 0;
+}
+
+int se_info_main(int argc, char **argv)
+{
+    const se_command *cmd = se_command_find("info");
+    cli c = {.out = stdout};
+    cli_target t;
+    cli_target_default(&t);
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    for (int i = 2; i < argc; i++) /* --target list needs no LOADER */
+        if ((!strcmp(argv[i], "--target") && i + 1 < argc && !strcmp(argv[i + 1], "list")) ||
+            !strcmp(argv[i], "--target=list")) {
+            bool json = false;
+            for (int k = 2; k < argc; k++)
+                json |= !strcmp(argv[k], "--json");
+            return list_targets(stdout, json);
+        }
+    cli_parser p;
+    cli_begin(&p, cmd, argc, argv);
+    const char *arg;
+    for (int id; (id = cli_next(&p, &arg)) != OPT_END;) {
+        if (cli_target_option(&t, "info", id, arg))
+            continue;
+        switch (id) {
+        case OPT_JSON: c.json = true; break;
+        case OPT_STRICT: ho.strict = true; break;
+        case OPT_PLACE:
+            if (!strcmp(arg, "profile")) ho.place = SE_PLACE_PROFILE;
+            else if (!strcmp(arg, "link")) ho.place = SE_PLACE_LINK;
+            else cli_usage_exit("info", "--place takes profile or link");
+            break;
+        }
+    }
+    const se_profile *prof = cli_profile(&t, "info");
+    int rc;
+    se_stldr *l = cli_open_loader(p.operand, &rc);
+    if (!l)
+        return rc;
+    c.l = l;
+    rc = info(&c, l, prof, ho.place, ho.strict);
+    se_stldr_free(l);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/* stldr-emu: run an STM32CubeProgrammer external loader (.stldr) on an emulated STM32, calling
+ * it the way CubeProgrammer does. One file per command (tools/cmd_*.c, fuzz/cmd_fuzz.c); the
+ * options are one table (tools/cli.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/cli.h"
+
+#ifndef SE_VERSION
+#define SE_VERSION "0.0.0"
+#endif
+
+const se_command se_commands[] = {
+    {"run", CMD_RUN, "LOADER",
+     "Runs the loader's functions on the emulated target as STM32CubeProgrammer calls them,\n"
+     "one line per call. With no operation: the standard session (erase, write, read back and\n"
+     "verify a pattern over the first sectors).",
+     se_run_main},
+    {"trace", CMD_TRACE, "LOADER", "run with --trace: every instruction executed.",
+     se_run_main},
+    {"info", CMD_INFO, "LOADER",
+     "What the file holds: StorageInfo, entry points, segments, where the host puts it.\n"
+     "--target list prints the built-in targets.",
+     se_info_main},
+    {"lint", CMD_LINT, "LOADER",
+     "Static checks of the file against the target (exit 1 on errors).", se_lint_main},
+    {"gdb", CMD_GDB, "LOADER",
+     "A GDB server: the host's calls (--call) run under a debugger (target remote :3333).",
+     se_gdb_cmd_main},
+    {"fuzz", CMD_FUZZ, "LOADER",
+     "Random host operations against the loader, checked by an oracle of the flash.",
+     se_fuzz_main},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: stldr-emu COMMAND LOADER [options]\n\ncommands:\n", f);
+    for (const se_command *c = se_commands; c->name; c++) {
+        const char *nl = strchr(c->summary, '\n');
+        int len = nl ? (int)(nl - c->summary) : (int)strlen(c->summary);
+        fprintf(f, "  %-6s %.*s\n", c->name, len, c->summary);
+    }
+    fputs("\nstldr-emu COMMAND --help lists a command's options; stldr-emu --version.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return se_err_exit_code(SE_ERR_USAGE);
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        const se_command *c = argc > 2 ? se_command_find(argv[2]) : NULL;
+        if (c)
+            cli_help(stdout, c);
+        else
+            usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("stldr-emu %s\n", SE_VERSION);
+        return 0;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* keep the call log in order with stderr lines */
+    const se_command *c = se_command_find(cmd);
+    if (!c)
+        cli_usage_exit(NULL, "unknown command '%s'", cmd);
+    return c->main(argc, argv);
+}
