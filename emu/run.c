@@ -248,6 +248,15 @@ se_err se_machine_set_coverage(se_machine *m, uint8_t *map, size_t size, se_erro
         uc_hook_del(m->uc, m->cov_hook);
         m->cov_hook = 0;
     }
+    /* Unicorn 2.0.1 decides at translation which block hooks a block calls: blocks
+     * translated before the hook came (or went) are dropped so that every block counts. */
+    if ((map != NULL) != (m->cov != NULL)) {
+        const se_profile *p = m->prof;
+        uc_ctl_remove_cache(m->uc, p->sram.base, (uint64_t)p->sram.base + p->sram.size);
+        uc_ctl_remove_cache(m->uc, p->sram_alias, (uint64_t)p->sram_alias + p->sram.size);
+        uc_ctl_remove_cache(m->uc, p->iflash.base, (uint64_t)p->iflash.base + p->iflash.size);
+        uc_ctl_remove_cache(m->uc, p->iflash_alias, (uint64_t)p->iflash_alias + p->iflash.size);
+    }
     m->cov = map;
     m->cov_mask = map ? (uint32_t)(size - 1) : 0;
     return SE_OK;

@@ -32,8 +32,8 @@ static void expect_found(const char *fw, const char *kind)
     int rc = fuzz(fw, 400, out, &text);
     char want[64];
     snprintf(want, sizeof want, "finding 1: %s", kind);
-    if (rc != 1 || !strstr(text, kind))
-        fail_msg("%s: exit %d, expected a %s finding:\n%s", fw, rc, kind, text);
+    if (rc != 1 || !strstr(text, want))
+        fail_msg("%s: exit %d, expected \"%s\":\n%s", fw, rc, want, text);
     /* the reproducer replays to the same failure */
     const char *rp = strstr(text, "reproducer: ");
     assert_non_null(rp);

@@ -359,6 +359,12 @@ static void test_primask_policy_still_runs_a_loader_that_enables_irqs(void **sta
     th_session s;
     th_open(&s, "systick_loader", false, &mo, &ho);
     assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    /* ... because SysTick was taken: its handler counted the delay's ticks */
+    const se_symbol *sym = se_stldr_find_symbol(s.l, "g_delay_ticks");
+    assert_non_null(sym);
+    uint32_t ticks = 0;
+    assert_int_equal(se_machine_read(s.m, sym->addr, &ticks, 4, &s.err), SE_OK);
+    assert_int_equal(ticks, 11);
     th_close(&s);
 }
 
