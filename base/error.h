@@ -8,8 +8,8 @@
 
 typedef enum se_err {
     SE_OK = 0,
-    SE_ERR_USAGE,            /* bad command line or API argument */
-    SE_ERR_IO,               /* file could not be read or written */
+    SE_ERR_USAGE, /* bad command line or API argument */
+    SE_ERR_IO,    /* file could not be read or written */
     SE_ERR_NOMEM,
     /* refusals of the .stldr file */
     SE_ERR_NOT_ELF,
@@ -24,16 +24,16 @@ typedef enum se_err {
     SE_ERR_COVERS_BKPT,
     SE_ERR_OUTSIDE_RAM,
     SE_ERR_TOO_LARGE,
-    SE_ERR_NO_SEGMENT,       /* no loadable segment with file bytes: nothing to download */
+    SE_ERR_NO_SEGMENT, /* no loadable segment with file bytes: nothing to download */
     /* outcomes of running the loader */
-    SE_ERR_CALL_FAILED,      /* the loader returned its failure value */
-    SE_ERR_VERIFY,           /* read-back or Verify found different bytes */
-    SE_ERR_FAULT,            /* a fault the loader did not recover from */
-    SE_ERR_LOCKUP,           /* the core locked up (fault during HardFault, bad vector) */
-    SE_ERR_HANG,             /* instruction budget or wall-clock limit reached */
-    SE_ERR_BKPT_CLOBBERED,   /* the host's breakpoint word was overwritten */
-    SE_ERR_EMU,              /* the emulator itself failed (Unicorn error) */
-    SE_ERR_STRICT,           /* a warning promoted to an error by --strict */
+    SE_ERR_CALL_FAILED,    /* the loader returned its failure value */
+    SE_ERR_VERIFY,         /* read-back or Verify found different bytes */
+    SE_ERR_FAULT,          /* a fault the loader did not recover from */
+    SE_ERR_LOCKUP,         /* the core locked up (fault during HardFault, bad vector) */
+    SE_ERR_HANG,           /* instruction budget or wall-clock limit reached */
+    SE_ERR_BKPT_CLOBBERED, /* the host's breakpoint word was overwritten */
+    SE_ERR_EMU,            /* the emulator itself failed (Unicorn error) */
+    SE_ERR_STRICT,         /* a warning promoted to an error by --strict */
     SE_ERR__COUNT
 } se_err;
 

@@ -12,10 +12,10 @@
 
 static const char *kind_of(mode_t m)
 {
-    return S_ISFIFO(m)  ? "a FIFO"
-           : S_ISCHR(m) ? "a character device"
-           : S_ISDIR(m) ? "a directory"
-           : S_ISBLK(m) ? "a block device"
+    return S_ISFIFO(m)   ? "a FIFO"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISDIR(m)  ? "a directory"
+           : S_ISBLK(m)  ? "a block device"
            : S_ISSOCK(m) ? "a socket"
                          : "not a regular file";
 }
@@ -43,9 +43,9 @@ se_err se_open_input(const char *path, const char *what, uint64_t max, int *fdp,
     }
     if ((uint64_t)st.st_size > max) {
         close(fd);
-        return se_error_set(err, SE_ERR_USAGE, "%s %s is %lld bytes, over the limit of %" PRIu64
-                            " bytes",
-                            what, path, (long long)st.st_size, max);
+        return se_error_set(err, SE_ERR_USAGE,
+                            "%s %s is %lld bytes, over the limit of %" PRIu64 " bytes", what, path,
+                            (long long)st.st_size, max);
     }
     *fdp = fd;
     *size = (size_t)st.st_size;
@@ -127,8 +127,7 @@ se_err se_write_file_durable(const char *path, const void *buf, size_t len, se_e
         goto out;
     }
     if (rename(tmp, path) != 0) {
-        e = se_error_set(err, SE_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
-                         strerror(errno));
+        e = se_error_set(err, SE_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         unlink(tmp);
         goto out;
     }
@@ -152,8 +151,7 @@ bool se_path_is_fd(const char *path, int fd)
            a.st_ino == b.st_ino;
 }
 
-static se_err write_fd_all(int fd, const char *name, const void *buf, size_t len,
-                           se_error *err)
+static se_err write_fd_all(int fd, const char *name, const void *buf, size_t len, se_error *err)
 {
     const uint8_t *p = buf;
     for (size_t done = 0; done < len;) {
@@ -170,8 +168,10 @@ static se_err write_fd_all(int fd, const char *name, const void *buf, size_t len
 
 static const char *file_kind(mode_t m)
 {
-    return S_ISDIR(m) ? "directory" : S_ISBLK(m) ? "block device" : S_ISSOCK(m) ? "socket"
-                                                                             : "special file";
+    return S_ISDIR(m)    ? "directory"
+           : S_ISBLK(m)  ? "block device"
+           : S_ISSOCK(m) ? "socket"
+                         : "special file";
 }
 
 se_err se_write_output(const char *path, const void *buf, size_t len, se_error *err)

@@ -106,4 +106,3 @@ bool se_parse_seconds(const char *s, double min, double max, double *out)
     *out = v;
     return true;
 }
-

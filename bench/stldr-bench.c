@@ -118,7 +118,8 @@ static double run_bare(const workload *w, const se_profile *p, int reps)
         uint32_t calls[2][4] = {{DEV, DEV_SIZE, buf, 0}, {DEV, DEV_SIZE, 0, 0}};
         uint32_t entries[2] = {w->write, w->checksum};
         for (int k = 0; k < 2; k++) {
-            uint32_t sp = p->bkpt_addr + img.size + 0x400u, lr = p->bkpt_addr | 1u, xpsr = 0x01000000u;
+            uint32_t sp = p->bkpt_addr + img.size + 0x400u, lr = p->bkpt_addr | 1u,
+                     xpsr = 0x01000000u;
             for (int i = 0; i < 4; i++)
                 uc_reg_write(uc, UC_ARM_REG_R0 + i, &calls[k][i]);
             uc_reg_write(uc, UC_ARM_REG_SP, &sp);
@@ -159,13 +160,17 @@ static double run_machine(const workload *w, const se_profile *p, int reps, uint
     se_call_result r;
     double t0 = now_s();
     for (int i = 0; i < reps; i++) {
-        se_call c1 = {.entry = w->write, .args = {DEV, DEV_SIZE, buf, 0}, .sp = se_host_sp(h),
+        se_call c1 = {.entry = w->write,
+                      .args = {DEV, DEV_SIZE, buf, 0},
+                      .sp = se_host_sp(h),
                       .bkpt_addr = p->bkpt_addr};
         se_machine_call(m, &c1, &r);
         n += r.instructions;
         if (r.status)
             die("Write", r.reason);
-        se_call c2 = {.entry = w->checksum, .args = {DEV, DEV_SIZE, 0, 0}, .sp = se_host_sp(h),
+        se_call c2 = {.entry = w->checksum,
+                      .args = {DEV, DEV_SIZE, 0, 0},
+                      .sp = se_host_sp(h),
                       .bkpt_addr = p->bkpt_addr};
         se_machine_call(m, &c2, &r);
         n += r.instructions;
@@ -297,7 +302,7 @@ int main(int argc, char **argv)
     double rba[MAX_RUNS], rca[MAX_RUNS], rbf[MAX_RUNS], rcf[MAX_RUNS], rcb[MAX_RUNS];
     uint64_t instr = 0, instr_on = 0;
     for (int r = 0; r < runs; r++) { /* interleaved, so drift hits all four alike */
-        se_ucfix_set(false); /* Unicorn's own store path, as Debian ships it */
+        se_ucfix_set(false);         /* Unicorn's own store path, as Debian ships it */
         ta[r] = run_bare(&off, poff, reps);
         se_ucfix_set(true);
         tf[r] = run_bare(&off, poff, reps);
@@ -316,26 +321,38 @@ int main(int argc, char **argv)
     stats sa = summarize(ra, runs), sf = summarize(rf, runs), sb = summarize(rb, runs);
     stats sc = summarize(rc, runs), sba = summarize(rba, runs), sca = summarize(rca, runs);
     stats sbf = summarize(rbf, runs), scf = summarize(rcf, runs), scb = summarize(rcb, runs);
-    printf("emulation overhead (%" PRIu64 " guest instructions per run: Write+CheckSum over 32 KiB x %d)\n",
+    printf("emulation overhead (%" PRIu64
+           " guest instructions per run: Write+CheckSum over 32 KiB x %d)\n",
            instr, reps);
-    printf("  (a) bare Unicorn, no hooks      %8.1f M instr/s  [%.1f .. %.1f]   (Debian's 2.0.1 as shipped)\n", sa.med, sa.min, sa.max);
-    printf("  (a') the same, store-path fix   %8.1f M instr/s  [%.1f .. %.1f]   (emu/ucfix.c, %s)\n", sf.med, sf.min, sf.max,
-           se_ucfix_active() ? "active" : "inactive: not Unicorn 2.0.x");
-    printf("  (b) stldr-emu, --tz off         %8.1f M instr/s  [%.1f .. %.1f]\n", sb.med, sb.min, sb.max);
-    printf("  (c) stldr-emu, --tz on          %8.1f M instr/s  [%.1f .. %.1f]\n", sc.med, sc.min, sc.max);
-    printf("  ratio b/a (time)                %8.2f            [%.2f .. %.2f]   target <= 1.3\n", sba.med, sba.min, sba.max);
-    printf("  ratio c/a (time)                %8.2f            [%.2f .. %.2f]   target <= 1.4\n", sca.med, sca.min, sca.max);
+    printf("  (a) bare Unicorn, no hooks      %8.1f M instr/s  [%.1f .. %.1f]   (Debian's 2.0.1 as "
+           "shipped)\n",
+           sa.med, sa.min, sa.max);
+    printf(
+        "  (a') the same, store-path fix   %8.1f M instr/s  [%.1f .. %.1f]   (emu/ucfix.c, %s)\n",
+        sf.med, sf.min, sf.max, se_ucfix_active() ? "active" : "inactive: not Unicorn 2.0.x");
+    printf("  (b) stldr-emu, --tz off         %8.1f M instr/s  [%.1f .. %.1f]\n", sb.med, sb.min,
+           sb.max);
+    printf("  (c) stldr-emu, --tz on          %8.1f M instr/s  [%.1f .. %.1f]\n", sc.med, sc.min,
+           sc.max);
+    printf("  ratio b/a (time)                %8.2f            [%.2f .. %.2f]   target <= 1.3\n",
+           sba.med, sba.min, sba.max);
+    printf("  ratio c/a (time)                %8.2f            [%.2f .. %.2f]   target <= 1.4\n",
+           sca.med, sca.min, sca.max);
     /* against the fixed store path: what the hooks and models cost by themselves */
-    printf("  ratio b/a' (time)               %8.2f            [%.2f .. %.2f]\n", sbf.med, sbf.min, sbf.max);
-    printf("  ratio c/a' (time)               %8.2f            [%.2f .. %.2f]\n", scf.med, scf.min, scf.max);
+    printf("  ratio b/a' (time)               %8.2f            [%.2f .. %.2f]\n", sbf.med, sbf.min,
+           sbf.max);
+    printf("  ratio c/a' (time)               %8.2f            [%.2f .. %.2f]\n", scf.med, scf.min,
+           scf.max);
     /* (c) runs on the enforcing --tz on profile (ST template, Non-secure loader): the
      * loop's pages are all allowed, the refused ones are carved out as MMIO. */
-    printf("  ratio c/b (time, TrustZone)     %8.2f            [%.2f .. %.2f]   target <= 1.10\n\n", scb.med, scb.min, scb.max);
+    printf("  ratio c/b (time, TrustZone)     %8.2f            [%.2f .. %.2f]   target <= 1.10\n\n",
+           scb.med, scb.min, scb.max);
     se_stldr_free(off.l);
     se_stldr_free(on.l);
 
     /* Start-up */
-    char *init_argv[] = {SE_TOOL_PATH, "run", (char *)fw("ref_mx25_l562"), "--init-only", "--quiet", NULL};
+    char *init_argv[] = {SE_TOOL_PATH,  "run",     (char *)fw("ref_mx25_l562"),
+                         "--init-only", "--quiet", NULL};
     double ts[MAX_RUNS];
     int st;
     for (int r = 0; r < runs; r++) {
@@ -345,8 +362,9 @@ int main(int argc, char **argv)
     }
     stats ss = summarize(ts, runs);
     printf("start-up: stldr-emu run ref_mx25_l562 --init-only\n");
-    printf("  wall time                       %8.1f ms         [%.1f .. %.1f]   target <= 30 ms\n\n",
-           ss.med, ss.min, ss.max);
+    printf(
+        "  wall time                       %8.1f ms         [%.1f .. %.1f]   target <= 30 ms\n\n",
+        ss.med, ss.min, ss.max);
 
     /* Program throughput and memory */
     char dir[] = "/tmp/stldr-bench-XXXXXX";
@@ -362,8 +380,9 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/r%d.bin", dir, sizes[k]);
         write_random(path, (size_t)sizes[k] << 20);
         snprintf(arg, sizeof arg, "%s@0x90000000", path);
-        char *argv2[] = {SE_TOOL_PATH, "run", (char *)fw("ref_mx25_l562"), "--write", arg,
-                         "--verify", "--quiet", NULL};
+        char *argv2[] = {SE_TOOL_PATH, "run", (char *)fw("ref_mx25_l562"),
+                         "--write",    arg,   "--verify",
+                         "--quiet",    NULL};
         int n = sizes[k] >= 64 ? (runs < 3 ? runs : 3) : runs;
         double tw[MAX_RUNS], rss[MAX_RUNS];
         for (int r = 0; r < n; r++) {
@@ -389,9 +408,12 @@ int main(int argc, char **argv)
     for (int r = 0; r < runs; r++)
         fz[r] = run_fuzz("ref_mx25_l562", cases);
     stats sz = summarize(fz, runs);
-    printf("\nfuzzing: call sequences per second with snapshot restore (stldr-emu fuzz, ref_mx25_l562,\n"
-           "seed 1, %" PRIu64 " cases per run, one core)\n", cases);
-    printf("  cases/s                         %8.0f         [%.0f .. %.0f]   target >= 5000/s/core\n",
-           sz.med, sz.min, sz.max);
+    printf("\nfuzzing: call sequences per second with snapshot restore (stldr-emu fuzz, "
+           "ref_mx25_l562,\n"
+           "seed 1, %" PRIu64 " cases per run, one core)\n",
+           cases);
+    printf(
+        "  cases/s                         %8.0f         [%.0f .. %.0f]   target >= 5000/s/core\n",
+        sz.med, sz.min, sz.max);
     return 0;
 }

@@ -14,7 +14,12 @@
 
 struct se_soc; /* the machine being built, as a board file sees it (emu/soc.h) */
 
-typedef enum se_tz_mode { SE_TZ_MODE_OFF, SE_TZ_MODE_ON, SE_TZ_MODE_SECURE, SE_TZ_NMODES } se_tz_mode;
+typedef enum se_tz_mode {
+    SE_TZ_MODE_OFF,
+    SE_TZ_MODE_ON,
+    SE_TZ_MODE_SECURE,
+    SE_TZ_NMODES
+} se_tz_mode;
 
 typedef struct se_board {
     const char *name;        /* "stm32l562e-dk", the --target name */

@@ -7,7 +7,7 @@
 
 struct se_bus {
     uint32_t base, size, alias;
-    uint8_t *slot;             /* per 1 KiB slot: device index + 1, 0 = none */
+    uint8_t *slot; /* per 1 KiB slot: device index + 1, 0 = none */
     se_bus_device dev[SE_BUS_MAX_DEVICES];
     size_t ndev;
     se_bus_unmodelled_fn unmodelled;
@@ -95,10 +95,7 @@ const se_bus_device *se_bus_find(const se_bus *b, uint32_t addr)
     return s ? &b->dev[s - 1] : NULL;
 }
 
-size_t se_bus_ndevices(const se_bus *b)
-{
-    return b->ndev;
-}
+size_t se_bus_ndevices(const se_bus *b) { return b->ndev; }
 
 const se_bus_device *se_bus_device_at(const se_bus *b, size_t i)
 {

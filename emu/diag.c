@@ -58,7 +58,9 @@ void mc_exec_check(se_machine *m, uint32_t addr)
     char sym[128];
     uint32_t from = m->ring_pos ? m->ring[(m->ring_pos - 1) & (RING - 1)].addr : 0;
     m->exec_noted = true;
-    mc_diag_add(m, "executing at 0x%08" PRIx32 " outside the downloaded image 0x%08" PRIx32
-                "..0x%08" PRIx32 " (from %s)", addr, m->image_base, m->image_end,
+    mc_diag_add(m,
+                "executing at 0x%08" PRIx32 " outside the downloaded image 0x%08" PRIx32
+                "..0x%08" PRIx32 " (from %s)",
+                addr, m->image_base, m->image_end,
                 m->ring_pos ? mc_fmt_addr(m, from, sym, sizeof sym) : "the entry point");
 }

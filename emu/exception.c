@@ -48,7 +48,8 @@ static unsigned pick_takeable(se_machine *m)
             continue;
         int p = se_scs_group_prio(&m->st.scs, e);
         /* Same group priority: the lower sub-priority wins, then the lower number. */
-        if (p < bp || (p == bp && e >= 4 && best >= 4 && m->st.scs.prio[e] < m->st.scs.prio[best])) {
+        if (p < bp ||
+            (p == bp && e >= 4 && best >= 4 && m->st.scs.prio[e] < m->st.scs.prio[best])) {
             bp = p;
             best = e;
         }
@@ -105,16 +106,21 @@ entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
     uint32_t frame = (sp - 32u) & ~7u;
     bool realign = ((sp - 32u) & 4u) != 0;
     uint32_t vals[8] = {
-        mc_reg(m, UC_ARM_REG_R0), mc_reg(m, UC_ARM_REG_R1), mc_reg(m, UC_ARM_REG_R2),
-        mc_reg(m, UC_ARM_REG_R3), mc_reg(m, UC_ARM_REG_R12), mc_reg(m, UC_ARM_REG_LR),
-        ret_pc & ~1u, (xpsr & ~(1u << 9)) | (realign ? 1u << 9 : 0),
+        mc_reg(m, UC_ARM_REG_R0),
+        mc_reg(m, UC_ARM_REG_R1),
+        mc_reg(m, UC_ARM_REG_R2),
+        mc_reg(m, UC_ARM_REG_R3),
+        mc_reg(m, UC_ARM_REG_R12),
+        mc_reg(m, UC_ARM_REG_LR),
+        ret_pc & ~1u,
+        (xpsr & ~(1u << 9)) | (realign ? 1u << 9 : 0),
     };
     for (unsigned i = 0; i < 8; i++) {
         if (!mc_mem_wr32(m, frame + 4 * i, vals[i])) {
             char why[512];
             snprintf(why, sizeof why,
-                     "%s entry could not push its frame: %s=0x%08" PRIx32
-                     " (write to 0x%08" PRIx32 " failed)%s",
+                     "%s entry could not push its frame: %s=0x%08" PRIx32 " (write to 0x%08" PRIx32
+                     " failed)%s",
                      mc_exc_str(exc), use_psp ? "PSP" : "MSP", sp, frame + 4 * i,
                      sp == 0 ? "; the stack pointer is zero" : "");
             if (exc == SE_EXC_HARDFAULT || handler)
@@ -129,9 +135,9 @@ entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
         }
     }
     bool secure = m->prof->secure;
-    uint32_t exc_return = 0xFFFFFF80u /* PREFIX and RES1 bits */ | (1u << 5) /* DCRS */ | (1u << 4) /* no FP frame */ |
-                          (handler ? 0u : (1u << 3)) | (use_psp ? (1u << 2) : 0u) |
-                          (secure ? ((1u << 6) | 1u) : 0u);
+    uint32_t exc_return = 0xFFFFFF80u /* PREFIX and RES1 bits */ | (1u << 5) /* DCRS */ |
+                          (1u << 4) /* no FP frame */ | (handler ? 0u : (1u << 3)) |
+                          (use_psp ? (1u << 2) : 0u) | (secure ? ((1u << 6) | 1u) : 0u);
     /* Switch to the main stack (CONTROL.SPSEL = 0), update the banked SP, enter Handler. */
     if (use_psp) {
         mc_set_reg(m, UC_ARM_REG_PSP, frame);
@@ -152,10 +158,12 @@ entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
     uint32_t vaddr = m->st.scs.vtor + 4u * exc, vec;
     if (m->st.tz.tzen) { /* TrustZone: the vector read is the loader's state's access */
         se_tz_outcome o;
-        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, vaddr, false, false, &o) != SE_TZ_OK) {
+        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, vaddr, false, false, &o) !=
+            SE_TZ_OK) {
             se_tz_flag(&m->st.tz.gtzc, &o);
             char why[512];
-            snprintf(why, sizeof why, "%s vector read from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
+            snprintf(why, sizeof why,
+                     "%s vector read from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
                      " + 0x%x) refused, the vector table is in memory of the other security "
                      "state: %s",
                      mc_exc_str(exc), vaddr, m->st.scs.vtor, 4u * exc, o.reason);
@@ -164,35 +172,41 @@ entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
     }
     if (!mc_mem_rd32(m, vaddr, &vec)) {
         char why[200];
-        snprintf(why, sizeof why, "%s vector fetch from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
-                 ") failed: nothing mapped there", mc_exc_str(exc), vaddr, m->st.scs.vtor);
+        snprintf(why, sizeof why,
+                 "%s vector fetch from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
+                 ") failed: nothing mapped there",
+                 mc_exc_str(exc), vaddr, m->st.scs.vtor);
         return lockup(m, why);
     }
     uint16_t first = 0;
     m->tz_direct = true;
     uc_mem_read(m->uc, vec & ~1u, &first, 2);
     m->tz_direct = false;
-    mc_chain_add(m, "%s taken at %s: vector 0x%08" PRIx32 " from VTOR 0x%08" PRIx32 "+0x%x", mc_exc_str(exc),
-              mc_fmt_addr(m, ret_pc, sym, sizeof sym), vec, m->st.scs.vtor, 4u * exc);
+    mc_chain_add(m, "%s taken at %s: vector 0x%08" PRIx32 " from VTOR 0x%08" PRIx32 "+0x%x",
+                 mc_exc_str(exc), mc_fmt_addr(m, ret_pc, sym, sizeof sym), vec, m->st.scs.vtor,
+                 4u * exc);
     if (vec == 0xFFFFFFFFu || (mc_in_iflash(m, vec) && first == 0xFFFFu)) {
         if (!m->vec_note[0])
             snprintf(m->vec_note, sizeof m->vec_note,
-                     "the %s vector 0x%08" PRIx32 " points into erased flash", mc_exc_str(exc), vec);
-        mc_set_cause(m, "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
-                  ", which points into erased internal flash: no handler there",
-                  mc_exc_str(exc), m->st.scs.vtor, 4u * exc, vec);
-        mc_chain_add(m, "  the %s handler at 0x%08" PRIx32 " is erased flash (0xFFFF)", mc_exc_str(exc),
-                  vec & ~1u);
+                     "the %s vector 0x%08" PRIx32 " points into erased flash", mc_exc_str(exc),
+                     vec);
+        mc_set_cause(m,
+                     "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
+                     ", which points into erased internal flash: no handler there",
+                     mc_exc_str(exc), m->st.scs.vtor, 4u * exc, vec);
+        mc_chain_add(m, "  the %s handler at 0x%08" PRIx32 " is erased flash (0xFFFF)",
+                     mc_exc_str(exc), vec & ~1u);
     }
     bool in_sram = vaddr - m->prof->sram.base < m->prof->sram.size ||
                    vaddr - m->prof->sram_alias < m->prof->sram.size;
     bool in_image = vaddr - m->image_base < m->image_end - m->image_base ||
                     vaddr - (m->image_base + 0x10000000u) < m->image_end - m->image_base;
     if (in_sram && m->image_end && !in_image) {
-        mc_set_cause(m, "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
-                  ", read from RAM outside the downloaded image 0x%08" PRIx32 "..0x%08" PRIx32
-                  ": stale contents (VTOR set from a link-time address?)",
-                  mc_exc_str(exc), m->st.scs.vtor, 4u * exc, vec, m->image_base, m->image_end);
+        mc_set_cause(m,
+                     "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
+                     ", read from RAM outside the downloaded image 0x%08" PRIx32 "..0x%08" PRIx32
+                     ": stale contents (VTOR set from a link-time address?)",
+                     mc_exc_str(exc), m->st.scs.vtor, 4u * exc, vec, m->image_base, m->image_end);
         mc_chain_add(m, "  VTOR 0x%08" PRIx32 " is outside the downloaded image", m->st.scs.vtor);
     }
     if (!(vec & 1u)) {
@@ -258,13 +272,14 @@ bool mc_exc_return(se_machine *m, uint32_t exc_ret, char *why, size_t whylen)
 /* A synchronous fault. Escalates to HardFault when the handler is disabled or cannot
  * preempt; locks up when HardFault itself cannot be taken. */
 entry_result mc_fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
-                             const char *desc, const char *where)
+                         const char *desc, const char *where)
 {
     char sym[128];
     mc_stack_check(m, pc); /* run-time diagnoses: the stack may be the root cause */
     m->st.scs.cfsr |= cfsr_bits;
     mc_chain_add(m, "%s %s %s", desc, where, mc_fmt_addr(m, pc, sym, sizeof sym));
-    mc_set_cause(m, "%s %s %s%s", desc, where, mc_fmt_addr(m, pc, sym, sizeof sym), m->cause_suffix);
+    mc_set_cause(m, "%s %s %s%s", desc, where, mc_fmt_addr(m, pc, sym, sizeof sym),
+                 m->cause_suffix);
     m->cause_suffix[0] = '\0';
     int ep = mc_exec_prio(m, NULL);
     unsigned target = exc;
@@ -273,7 +288,8 @@ entry_result mc_fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32
         target = SE_EXC_HARDFAULT;
         m->st.scs.hfsr |= SE_HFSR_FORCED;
         mc_chain_add(m, "  %s escalated to HardFault (%s)", mc_exc_str(exc),
-                  se_scs_is_enabled(&m->st.scs, exc) ? "priority too low" : "handler not enabled in SHCSR");
+                     se_scs_is_enabled(&m->st.scs, exc) ? "priority too low"
+                                                        : "handler not enabled in SHCSR");
     }
     if (target == SE_EXC_HARDFAULT && ep <= -1) {
         char why[512];
@@ -285,7 +301,7 @@ entry_result mc_fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32
 }
 
 entry_result mc_fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
-                          const char *desc)
+                      const char *desc)
 {
     return mc_fault_at(m, exc, cfsr_bits, pc, desc, "at");
 }
@@ -293,9 +309,12 @@ entry_result mc_fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t 
 static const char *mem_type_str(uc_mem_type t)
 {
     switch (t) {
-    case UC_MEM_READ_UNMAPPED: case UC_MEM_READ_PROT: return "read";
-    case UC_MEM_WRITE_UNMAPPED: case UC_MEM_WRITE_PROT: return "write";
-    case UC_MEM_FETCH_UNMAPPED: case UC_MEM_FETCH_PROT: return "instruction fetch";
+    case UC_MEM_READ_UNMAPPED:
+    case UC_MEM_READ_PROT: return "read";
+    case UC_MEM_WRITE_UNMAPPED:
+    case UC_MEM_WRITE_PROT: return "write";
+    case UC_MEM_FETCH_UNMAPPED:
+    case UC_MEM_FETCH_PROT: return "instruction fetch";
     default: return "access";
     }
 }
@@ -334,13 +353,14 @@ entry_result mc_mem_fault(se_machine *m)
     }
     bool xn = a >= 0xE0000000u || (a >= 0x40000000u && a < 0x60000000u);
     if (fetch && xn) {
-        snprintf(desc, sizeof desc, "MemManage IACCVIOL: instruction fetch from 0x%08" PRIx32 " (%s)",
-                 a, region_name(m, a));
+        snprintf(desc, sizeof desc,
+                 "MemManage IACCVIOL: instruction fetch from 0x%08" PRIx32 " (%s)", a,
+                 region_name(m, a));
         return mc_fault(m, SE_EXC_MEMMANAGE, SE_CFSR_IACCVIOL, a, desc);
     }
     if (fetch) {
-        snprintf(desc, sizeof desc, "BusFault IBUSERR: instruction fetch from 0x%08" PRIx32 " (%s)", a,
-                 region_name(m, a));
+        snprintf(desc, sizeof desc, "BusFault IBUSERR: instruction fetch from 0x%08" PRIx32 " (%s)",
+                 a, region_name(m, a));
         return mc_fault(m, SE_EXC_BUSFAULT, SE_CFSR_IBUSERR, a, desc);
     }
     /* An access within 64 bytes of SP that leaves RAM is the stack leaving it (a push below
@@ -365,7 +385,7 @@ entry_result mc_mem_fault(se_machine *m)
         return mc_fault(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, exact, desc);
     }
     return mc_fault_at(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, block, desc,
-                    "in the block at");
+                       "in the block at");
 }
 
 entry_result mc_intr_fault(se_machine *m, uint32_t pc, bool *halted, char *why, size_t wl)
@@ -377,12 +397,14 @@ entry_result mc_intr_fault(se_machine *m, uint32_t pc, bool *halted, char *why, 
         if (se_scs_group_prio(&m->st.scs, SE_EXC_SVCALL) < ep)
             return mc_exc_enter(m, SE_EXC_SVCALL, pc);
         return mc_fault(m, SE_EXC_HARDFAULT, 0, pc,
-                     "SVC executed where SVCall cannot preempt (escalated to HardFault)");
+                        "SVC executed where SVCall cannot preempt (escalated to HardFault)");
     }
     case 7:
         *halted = true;
-        snprintf(why, wl, "the loader executed a BKPT instruction at 0x%08" PRIx32
-                 " (not the host's breakpoint): the core halts there", pc);
+        snprintf(why, wl,
+                 "the loader executed a BKPT instruction at 0x%08" PRIx32
+                 " (not the host's breakpoint): the core halts there",
+                 pc);
         return ENTRY_OK;
     case 4: /* Unicorn 2.0.1 raises this for an unaligned LDREX/LDREXH (emu/traps.h),
              * which outside the image no trap hook saw first */
@@ -393,23 +415,28 @@ entry_result mc_intr_fault(se_machine *m, uint32_t pc, bool *halted, char *why, 
         snprintf(desc, sizeof desc, "MemManage %s",
                  m->intno == 3 ? "IACCVIOL: instruction fetch refused (execute-never or no memory)"
                                : "DACCVIOL: data access refused");
-        return mc_fault(m, SE_EXC_MEMMANAGE, m->intno == 3 ? SE_CFSR_IACCVIOL : SE_CFSR_DACCVIOL, pc, desc);
+        return mc_fault(m, SE_EXC_MEMMANAGE, m->intno == 3 ? SE_CFSR_IACCVIOL : SE_CFSR_DACCVIOL,
+                        pc, desc);
     case 17:
-        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_NOCP, pc,
-                     "UsageFault NOCP: coprocessor (FPU) instruction with the FPU disabled in CPACR");
+        return mc_fault(
+            m, SE_EXC_USAGEFAULT, SE_CFSR_NOCP, pc,
+            "UsageFault NOCP: coprocessor (FPU) instruction with the FPU disabled in CPACR");
     case 18:
-        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_INVSTATE, pc,
-                     "UsageFault INVSTATE: execution in ARM state (branch target without the Thumb bit)");
+        return mc_fault(
+            m, SE_EXC_USAGEFAULT, SE_CFSR_INVSTATE, pc,
+            "UsageFault INVSTATE: execution in ARM state (branch target without the Thumb bit)");
     case 19:
         return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_STKOF, pc,
-                     "UsageFault STKOF: stack pointer below its limit register (MSPLIM/PSPLIM)");
+                        "UsageFault STKOF: stack pointer below its limit register (MSPLIM/PSPLIM)");
     case 22:
-        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNALIGNED, pc, "UsageFault UNALIGNED: unaligned access");
+        return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNALIGNED, pc,
+                        "UsageFault UNALIGNED: unaligned access");
     case 1:
         return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNDEFINSTR, pc,
-                     "UsageFault UNDEFINSTR: undefined instruction");
+                        "UsageFault UNDEFINSTR: undefined instruction");
     default:
-        snprintf(desc, sizeof desc, "UsageFault: CPU exception %u (not modelled in detail)", m->intno);
+        snprintf(desc, sizeof desc, "UsageFault: CPU exception %u (not modelled in detail)",
+                 m->intno);
         return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_INVSTATE, pc, desc);
     }
 }

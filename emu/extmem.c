@@ -119,7 +119,8 @@ bool mc_window_replay(se_machine *m, char *why, size_t len)
         snprintf(why, len,
                  "a write to 0x%08" PRIx32 " (memory-mapped flash read in place) could not be "
                  "replayed on the %s model from the block at 0x%08" PRIx32
-                 ": run again with --exact-window", a, m->ext->desc.name, block);
+                 ": run again with --exact-window",
+                 a, m->ext->desc.name, block);
         return false;
     }
     if (slot->addr == block && exact - block < slot->size) {
@@ -213,7 +214,7 @@ se_err mc_extmem_add(se_machine *m, const se_extmem *d, se_error *err)
     if (!x->chip)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory for the flash model");
     chip->configure(x->chip, m->opts.log_flash, 8); /* 8 lines a kind; all still counted */
-    if (m->opts.vcd_path) { /* --vcd tap */
+    if (m->opts.vcd_path) {                         /* --vcd tap */
         if (!(x->vcd = se_vcd_open(m->opts.vcd_path, err)))
             return err ? err->code : SE_ERR_IO;
         se_vcd_set_limit(x->vcd, m->opts.vcd_limit ? m->opts.vcd_limit : SE_VCD_DEFAULT_LIMIT);
@@ -274,8 +275,8 @@ void se_machine_flash_stats(const se_machine *m, se_flash_stats *out)
     se_flash_stat kinds[SE_FLASH_KINDS_MAX];
     out->present = true;
     out->part = chip->name;
-    out->nkinds = chip->stats(m->ext->chip, &out->frames, &out->warnings, kinds,
-                              SE_FLASH_KINDS_MAX);
+    out->nkinds =
+        chip->stats(m->ext->chip, &out->frames, &out->warnings, kinds, SE_FLASH_KINDS_MAX);
     for (unsigned i = 0; i < out->nkinds; i++) {
         out->kinds[i].kind = kinds[i].kind;
         out->kinds[i].count = kinds[i].count;
@@ -419,7 +420,8 @@ static bool dma_stream(void *ctx, uint32_t addr, unsigned size, uint8_t *buf, ui
         return false;
     for (unsigned i = 0; i < m->ndmareq; i++) {
         const se_memctl_ops *o = m->dmareq[i].ops;
-        if (d->state == m->dmareq[i].ctl && ((addr - d->base) & (d->size - 1u) & ~3u) == o->dr_offset) {
+        if (d->state == m->dmareq[i].ctl &&
+            ((addr - d->base) & (d->size - 1u) & ~3u) == o->dr_offset) {
             o->dr_stream(m->dmareq[i].ctl, buf, n * size, write);
             return true;
         }

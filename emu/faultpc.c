@@ -34,18 +34,31 @@ static bool reg_value(uc_engine *uc, arm_reg r, uint32_t insn_addr, uint32_t *v)
 static unsigned access_size(unsigned id)
 {
     switch (id) {
-    case ARM_INS_LDRB: case ARM_INS_STRB: case ARM_INS_LDRSB: case ARM_INS_LDRBT:
-    case ARM_INS_STRBT: case ARM_INS_LDREXB: case ARM_INS_STREXB: case ARM_INS_LDAB:
-    case ARM_INS_STLB: case ARM_INS_TBB:
-        return 1;
-    case ARM_INS_LDRH: case ARM_INS_STRH: case ARM_INS_LDRSH: case ARM_INS_LDRHT:
-    case ARM_INS_STRHT: case ARM_INS_LDREXH: case ARM_INS_STREXH: case ARM_INS_LDAH:
-    case ARM_INS_STLH: case ARM_INS_TBH:
-        return 2;
-    case ARM_INS_LDRD: case ARM_INS_STRD: case ARM_INS_VLDR: case ARM_INS_VSTR:
-        return 8;
-    default:
-        return 4;
+    case ARM_INS_LDRB:
+    case ARM_INS_STRB:
+    case ARM_INS_LDRSB:
+    case ARM_INS_LDRBT:
+    case ARM_INS_STRBT:
+    case ARM_INS_LDREXB:
+    case ARM_INS_STREXB:
+    case ARM_INS_LDAB:
+    case ARM_INS_STLB:
+    case ARM_INS_TBB: return 1;
+    case ARM_INS_LDRH:
+    case ARM_INS_STRH:
+    case ARM_INS_LDRSH:
+    case ARM_INS_LDRHT:
+    case ARM_INS_STRHT:
+    case ARM_INS_LDREXH:
+    case ARM_INS_STREXH:
+    case ARM_INS_LDAH:
+    case ARM_INS_STLH:
+    case ARM_INS_TBH: return 2;
+    case ARM_INS_LDRD:
+    case ARM_INS_STRD:
+    case ARM_INS_VLDR:
+    case ARM_INS_VSTR: return 8;
+    default: return 4;
     }
 }
 
@@ -58,7 +71,11 @@ static bool is_multiple(unsigned id, bool *down, bool *store)
     case ARM_INS_POP: return true;
     case ARM_INS_STM: *store = true; return true;
     case ARM_INS_LDMDB: *down = true; return true;
-    case ARM_INS_STMDB: case ARM_INS_PUSH: *down = true; *store = true; return true;
+    case ARM_INS_STMDB:
+    case ARM_INS_PUSH:
+        *down = true;
+        *store = true;
+        return true;
     default: return false;
     }
 }
@@ -114,8 +131,7 @@ bool se_find_faulting_insn(uc_engine *uc, const uint8_t *code, uint32_t len, uin
                     continue;
                 /* Capstone 4 gives "[r1, r2, lsl #2]" as the operand's shift, with
                  * mem.lshift left at 0 */
-                x <<= mem->shift.type == ARM_SFT_LSL ? mem->shift.value
-                                                      : (unsigned)mem->mem.lshift;
+                x <<= mem->shift.type == ARM_SFT_LSL ? mem->shift.value : (unsigned)mem->mem.lshift;
                 if (mem->mem.scale < 0 || mem->subtracted)
                     x = 0u - x;
             }

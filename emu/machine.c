@@ -91,22 +91,13 @@ uint32_t mc_reg(se_machine *m, int id)
     return v;
 }
 
-void mc_set_reg(se_machine *m, int id, uint32_t v)
-{
-    uc_reg_write(m->uc, id, &v);
-}
+void mc_set_reg(se_machine *m, int id, uint32_t v) { uc_reg_write(m->uc, id, &v); }
 
 /* ---- time ---------------------------------------------------------------------------- */
 
-uint64_t se_machine_cycles(const se_machine *m)
-{
-    return m->st.cycles;
-}
+uint64_t se_machine_cycles(const se_machine *m) { return m->st.cycles; }
 
-uint64_t se_machine_instructions(const se_machine *m)
-{
-    return m->st.cycles - m->st.skipped;
-}
+uint64_t se_machine_instructions(const se_machine *m) { return m->st.cycles - m->st.skipped; }
 
 uint64_t mc_cycles_to_ns(const se_machine *m, uint64_t cycles)
 {
@@ -114,15 +105,9 @@ uint64_t mc_cycles_to_ns(const se_machine *m, uint64_t cycles)
     return m->st.ns_base + (uint64_t)((unsigned __int128)d * 1000000000u / m->st.core_hz);
 }
 
-uint64_t se_machine_now_ns(const se_machine *m)
-{
-    return mc_cycles_to_ns(m, m->st.cycles);
-}
+uint64_t se_machine_now_ns(const se_machine *m) { return mc_cycles_to_ns(m, m->st.cycles); }
 
-uint32_t se_machine_core_hz(const se_machine *m)
-{
-    return m->st.core_hz;
-}
+uint32_t se_machine_core_hz(const se_machine *m) { return m->st.core_hz; }
 
 void se_machine_set_core_hz(se_machine *m, uint32_t hz)
 {
@@ -142,12 +127,10 @@ const uint8_t *mc_host_ptr(se_machine *m, uint32_t addr, uint32_t len)
         return m->sram + (addr - p->sram_alias);
     if (addr - p->iflash.base < p->iflash.size && len <= p->iflash.base + p->iflash.size - addr)
         return m->iflash + (addr - p->iflash.base);
-    if (addr - p->iflash_alias < p->iflash.size &&
-        len <= p->iflash_alias + p->iflash.size - addr)
+    if (addr - p->iflash_alias < p->iflash.size && len <= p->iflash_alias + p->iflash.size - addr)
         return m->iflash + (addr - p->iflash_alias);
     return NULL;
 }
-
 
 bool mc_in_sram(const se_machine *m, uint32_t addr)
 {
@@ -201,23 +184,19 @@ void mc_after_write(se_machine *m)
 
 /* ---- the API board files build with (emu/soc.h) ------------------------------------------ */
 
-const se_periph_host *se_soc_host(se_soc *s)
-{
-    return &s->m->periph_host;
-}
+const se_periph_host *se_soc_host(se_soc *s) { return &s->m->periph_host; }
 
-se_bus *se_soc_bus(se_soc *s)
-{
-    return s->m->bus;
-}
+se_bus *se_soc_bus(se_soc *s) { return s->m->bus; }
 
 void *se_soc_attach(se_soc *s, const se_periph_class *cls, const char *name, uint32_t base,
                     uint32_t size, se_error *err)
 {
     void *st = se_bus_attach(s->m->bus, cls, name, base, size);
     if (!st)
-        se_error_set(err, SE_ERR_EMU, "cannot attach %s at 0x%08" PRIx32 " to the bus (taken or "
-                     "outside the peripheral space)", name, base);
+        se_error_set(err, SE_ERR_EMU,
+                     "cannot attach %s at 0x%08" PRIx32 " to the bus (taken or "
+                     "outside the peripheral space)",
+                     name, base);
     return st;
 }
 
@@ -241,7 +220,7 @@ void se_machine_opts_default(se_machine_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->irq_mask = SE_MASK_MASKINTS;
-    o->ram_fill = 0xA5; /* stale RAM, so code that assumes zeroed .bss shows it */
+    o->ram_fill = 0xA5;              /* stale RAM, so code that assumes zeroed .bss shows it */
     o->last_insns = SE_LAST_DEFAULT; /* --last */
 }
 
@@ -309,8 +288,8 @@ static se_err init_cpu(se_machine *m, se_error *err)
         if (ue != UC_ERR_OK)
             return mc_uc_fail(err, ue, "map memory");
         /* TrustZone: the page tables of each */
-        m->tz_areas[i] = (tz_area){maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr,
-                                   NULL, NULL, NULL};
+        m->tz_areas[i] =
+            (tz_area){maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr, NULL, NULL, NULL};
     }
     se_err e = mc_map_system(m, err);
     if (e)
@@ -386,7 +365,7 @@ void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end)
     m->image_base = base;
     m->image_end = end;
     memset(m->icache, 0, sizeof m->icache); /* the slots' `outside` flags follow the image */
-    m->traps->scan_due = true; /* traps: decoded before the next run */
+    m->traps->scan_due = true;              /* traps: decoded before the next run */
     m->traps->dirty = true;
 }
 
@@ -404,8 +383,7 @@ void se_machine_set_symbolizer(se_machine *m, se_symbolize_fn fn, void *ctx)
 
 /* ---- the host's (debug port's) access ------------------------------------------------------ */
 
-se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t len,
-                        se_error *err)
+se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t len, se_error *err)
 {
     if (len == 0)
         return SE_OK;
@@ -415,7 +393,8 @@ se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t le
     if (now && memcmp(now, buf, len) == 0)
         return SE_OK;
     m->tz_direct = true; /* TrustZone: the debug port is not the loader */
-    bool ok = addr + (uint64_t)len <= 0x100000000ull && uc_mem_write(m->uc, addr, buf, len) == UC_ERR_OK;
+    bool ok =
+        addr + (uint64_t)len <= 0x100000000ull && uc_mem_write(m->uc, addr, buf, len) == UC_ERR_OK;
     m->tz_direct = false;
     if (!ok)
         return se_error_set(err, SE_ERR_USAGE,
@@ -451,7 +430,8 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
         return SE_OK;
     }
     m->tz_direct = true; /* TrustZone: the debug port is not the loader */
-    bool ok = addr + (uint64_t)len <= 0x100000000ull && uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK;
+    bool ok =
+        addr + (uint64_t)len <= 0x100000000ull && uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK;
     m->tz_direct = false;
     if (!ok)
         return se_error_set(err, SE_ERR_USAGE,
@@ -465,24 +445,34 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
 static int uc_id(se_cpu_reg r)
 {
     static const int ids[SE_REG__COUNT] = {
-        [SE_REG_R0] = UC_ARM_REG_R0, [SE_REG_R1] = UC_ARM_REG_R1, [SE_REG_R2] = UC_ARM_REG_R2,
-        [SE_REG_R3] = UC_ARM_REG_R3, [SE_REG_R4] = UC_ARM_REG_R4, [SE_REG_R5] = UC_ARM_REG_R5,
-        [SE_REG_R6] = UC_ARM_REG_R6, [SE_REG_R7] = UC_ARM_REG_R7, [SE_REG_R8] = UC_ARM_REG_R8,
-        [SE_REG_R9] = UC_ARM_REG_R9, [SE_REG_R10] = UC_ARM_REG_R10,
-        [SE_REG_R11] = UC_ARM_REG_R11, [SE_REG_R12] = UC_ARM_REG_R12,
-        [SE_REG_SP] = UC_ARM_REG_SP, [SE_REG_LR] = UC_ARM_REG_LR, [SE_REG_PC] = UC_ARM_REG_PC,
-        [SE_REG_XPSR] = UC_ARM_REG_XPSR, [SE_REG_MSP] = UC_ARM_REG_MSP,
-        [SE_REG_PSP] = UC_ARM_REG_PSP, [SE_REG_CONTROL] = UC_ARM_REG_CONTROL,
-        [SE_REG_PRIMASK] = UC_ARM_REG_PRIMASK, [SE_REG_BASEPRI] = UC_ARM_REG_BASEPRI,
+        [SE_REG_R0] = UC_ARM_REG_R0,
+        [SE_REG_R1] = UC_ARM_REG_R1,
+        [SE_REG_R2] = UC_ARM_REG_R2,
+        [SE_REG_R3] = UC_ARM_REG_R3,
+        [SE_REG_R4] = UC_ARM_REG_R4,
+        [SE_REG_R5] = UC_ARM_REG_R5,
+        [SE_REG_R6] = UC_ARM_REG_R6,
+        [SE_REG_R7] = UC_ARM_REG_R7,
+        [SE_REG_R8] = UC_ARM_REG_R8,
+        [SE_REG_R9] = UC_ARM_REG_R9,
+        [SE_REG_R10] = UC_ARM_REG_R10,
+        [SE_REG_R11] = UC_ARM_REG_R11,
+        [SE_REG_R12] = UC_ARM_REG_R12,
+        [SE_REG_SP] = UC_ARM_REG_SP,
+        [SE_REG_LR] = UC_ARM_REG_LR,
+        [SE_REG_PC] = UC_ARM_REG_PC,
+        [SE_REG_XPSR] = UC_ARM_REG_XPSR,
+        [SE_REG_MSP] = UC_ARM_REG_MSP,
+        [SE_REG_PSP] = UC_ARM_REG_PSP,
+        [SE_REG_CONTROL] = UC_ARM_REG_CONTROL,
+        [SE_REG_PRIMASK] = UC_ARM_REG_PRIMASK,
+        [SE_REG_BASEPRI] = UC_ARM_REG_BASEPRI,
         [SE_REG_FAULTMASK] = UC_ARM_REG_FAULTMASK,
     };
     return (unsigned)r < SE_REG__COUNT ? ids[r] : UC_ARM_REG_INVALID;
 }
 
-uint32_t se_machine_reg_read(se_machine *m, se_cpu_reg r)
-{
-    return mc_reg(m, uc_id(r));
-}
+uint32_t se_machine_reg_read(se_machine *m, se_cpu_reg r) { return mc_reg(m, uc_id(r)); }
 
 void se_machine_reg_write(se_machine *m, se_cpu_reg r, uint32_t value)
 {
@@ -492,9 +482,8 @@ void se_machine_reg_write(se_machine *m, se_cpu_reg r, uint32_t value)
 void se_machine_core_regs(se_machine *m, uint32_t regs[SE_CORE_NREGS])
 {
     static const se_cpu_reg ids[SE_CORE_NREGS] = {
-        SE_REG_R0, SE_REG_R1, SE_REG_R2, SE_REG_R3, SE_REG_R4, SE_REG_R5, SE_REG_R6,
-        SE_REG_R7, SE_REG_R8, SE_REG_R9, SE_REG_R10, SE_REG_R11, SE_REG_R12, SE_REG_SP,
-        SE_REG_LR, SE_REG_XPSR,
+        SE_REG_R0, SE_REG_R1, SE_REG_R2,  SE_REG_R3,  SE_REG_R4,  SE_REG_R5, SE_REG_R6, SE_REG_R7,
+        SE_REG_R8, SE_REG_R9, SE_REG_R10, SE_REG_R11, SE_REG_R12, SE_REG_SP, SE_REG_LR, SE_REG_XPSR,
     };
     for (unsigned i = 0; i < SE_CORE_NREGS; i++)
         regs[i] = se_machine_reg_read(m, ids[i]);

@@ -38,9 +38,9 @@ typedef bool (*se_srcline_fn)(void *ctx, uint32_t addr, char *buf, size_t len);
 /* One executed instruction, as a failure report shows it. */
 typedef struct se_insn_info {
     uint32_t pc;
-    char sym[40];               /* "Init+0x10", or the address */
-    char src[32];               /* "init_fault.c:20", or "" */
-    char text[48];              /* Capstone disassembly, "ldr r3, [r3]" */
+    char sym[40];  /* "Init+0x10", or the address */
+    char src[32];  /* "init_fault.c:20", or "" */
+    char text[48]; /* Capstone disassembly, "ldr r3, [r3]" */
 } se_insn_info;
 /* ---- end --trace / --last ---- */
 
@@ -57,10 +57,10 @@ typedef struct se_machine_opts {
      * mapped reads return the array unchanged, the CPU reads it in place (emu/window.h);
      * also off with --log-flash and --vcd, which need each bus frame. */
     bool exact_window;
-    uint32_t window_after;      /* model reads of a block before it goes in place; 0 = default */
+    uint32_t window_after; /* model reads of a block before it goes in place; 0 = default */
     /* --vcd: the flash bus as a waveform (peripherals/vcd.h); NULL = none */
     const char *vcd_path;
-    uint64_t vcd_limit;         /* frames recorded; 0 = SE_VCD_DEFAULT_LIMIT, UINT64_MAX = all */
+    uint64_t vcd_limit; /* frames recorded; 0 = SE_VCD_DEFAULT_LIMIT, UINT64_MAX = all */
     /* --last: instructions reported with a failed call (default SE_LAST_DEFAULT, at most
      * SE_LAST_MAX, 0 = none) */
     unsigned last_insns;
@@ -80,8 +80,7 @@ const se_profile *se_machine_profile(const se_machine *m);
 void se_machine_set_symbolizer(se_machine *m, se_symbolize_fn fn, void *ctx);
 
 /* Debug-port style access by the host (no CPU involved; MMIO regions see the access). */
-se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t len,
-                        se_error *err);
+se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t len, se_error *err);
 se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_error *err);
 /* Host pointer to SRAM (size profile->sram.size), for tests and snapshots. */
 uint8_t *se_machine_sram(se_machine *m);
@@ -109,7 +108,7 @@ void se_machine_set_buffer(se_machine *m, uint32_t base, uint32_t end);
 #define SE_FLASH_KINDS_MAX 32
 typedef struct se_flash_stats {
     bool present;
-    const char *part;           /* "MX25LM51245G" */
+    const char *part; /* "MX25LM51245G" */
     uint64_t frames, warnings;
     unsigned nkinds;
     struct {
@@ -130,26 +129,26 @@ bool se_machine_flash_read_only(const se_machine *m, char *why, size_t len);
 unsigned se_machine_warnings(const se_machine *m);
 
 typedef struct se_call {
-    uint32_t entry;             /* function address (Thumb bit optional) */
-    uint32_t args[4];           /* R0-R3 */
-    uint32_t sp;                /* MSP (and SP) at entry */
-    uint32_t bkpt_addr;         /* the host's BKPT word; LR = bkpt_addr | 1 */
-    uint64_t max_instructions;  /* 0 = no budget */
-    double max_seconds;         /* host wall-clock limit; 0 = none */
+    uint32_t entry;            /* function address (Thumb bit optional) */
+    uint32_t args[4];          /* R0-R3 */
+    uint32_t sp;               /* MSP (and SP) at entry */
+    uint32_t bkpt_addr;        /* the host's BKPT word; LR = bkpt_addr | 1 */
+    uint64_t max_instructions; /* 0 = no budget */
+    double max_seconds;        /* host wall-clock limit; 0 = none */
 } se_call;
 
 typedef struct se_call_result {
-    se_err status;              /* SE_OK when the call returned to the breakpoint */
+    se_err status; /* SE_OK when the call returned to the breakpoint */
     uint32_t r0, r1;
-    uint32_t pc, sp, xpsr;      /* where the core stopped */
+    uint32_t pc, sp, xpsr; /* where the core stopped */
     uint64_t instructions;
-    uint64_t cycles;            /* virtual cycles: instructions plus skipped waiting */
-    uint64_t vtime_ns;          /* device time the call took */
+    uint64_t cycles;   /* virtual cycles: instructions plus skipped waiting */
+    uint64_t vtime_ns; /* device time the call took */
     double host_seconds;
-    unsigned exceptions;        /* exceptions taken during the call */
-    char reason[1024];          /* one line: why it did not succeed; for a call that returned,
+    unsigned exceptions; /* exceptions taken during the call */
+    char reason[1024];   /* one line: why it did not succeed; for a call that returned,
                                    a refusal that did not fault (TrustZone), else "" */
-    char detail[2048];          /* further lines (exception chain, registers) */
+    char detail[2048];   /* further lines (exception chain, registers) */
     /* --last: the instructions executed last, oldest first (failed calls only) */
     unsigned nlast;
     se_insn_info last[SE_LAST_MAX];
@@ -193,10 +192,30 @@ se_err se_machine_set_observer(se_machine *m, const se_insn_observer *o, se_erro
 /* The core's registers by name, for the debugger, e.g. from an observer's insn callback.
  * Writing PC there is not supported by Unicorn 2.0.1. */
 typedef enum se_cpu_reg {
-    SE_REG_R0, SE_REG_R1, SE_REG_R2, SE_REG_R3, SE_REG_R4, SE_REG_R5, SE_REG_R6, SE_REG_R7,
-    SE_REG_R8, SE_REG_R9, SE_REG_R10, SE_REG_R11, SE_REG_R12, SE_REG_SP, SE_REG_LR, SE_REG_PC,
-    SE_REG_XPSR, SE_REG_MSP, SE_REG_PSP, SE_REG_CONTROL, SE_REG_PRIMASK, SE_REG_BASEPRI,
-    SE_REG_FAULTMASK, SE_REG__COUNT
+    SE_REG_R0,
+    SE_REG_R1,
+    SE_REG_R2,
+    SE_REG_R3,
+    SE_REG_R4,
+    SE_REG_R5,
+    SE_REG_R6,
+    SE_REG_R7,
+    SE_REG_R8,
+    SE_REG_R9,
+    SE_REG_R10,
+    SE_REG_R11,
+    SE_REG_R12,
+    SE_REG_SP,
+    SE_REG_LR,
+    SE_REG_PC,
+    SE_REG_XPSR,
+    SE_REG_MSP,
+    SE_REG_PSP,
+    SE_REG_CONTROL,
+    SE_REG_PRIMASK,
+    SE_REG_BASEPRI,
+    SE_REG_FAULTMASK,
+    SE_REG__COUNT
 } se_cpu_reg;
 uint32_t se_machine_reg_read(se_machine *m, se_cpu_reg r);
 void se_machine_reg_write(se_machine *m, se_cpu_reg r, uint32_t value);

@@ -34,37 +34,37 @@
 
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
-#define BKPT_WORD 0x0000BE00u     /* BKPT #0, then a zero halfword (docs/protocol.md 2.1) */
-#define ICACHE_SLOTS 4096u        /* per-block instruction-count cache */
-#define RING 128u                 /* recent blocks, for hang and fault reports (--last) */
+#define BKPT_WORD 0x0000BE00u /* BKPT #0, then a zero halfword (docs/protocol.md 2.1) */
+#define ICACHE_SLOTS 4096u    /* per-block instruction-count cache */
+#define RING 128u             /* recent blocks, for hang and fault reports (--last) */
 #define WALL_CHECK_EVERY (1u << 22)
 #define MAX_NEST 16u
 #define ONCE_SLOTS 1024u
-#define SP_CHECK_EVERY 64u        /* blocks between two SP checks (diag.c) */
+#define SP_CHECK_EVERY 64u /* blocks between two SP checks (diag.c) */
 /* Model reads of a 4 MiB window block, in a row, before it is read in place: remapping
  * costs ~0.6 ms (emu/window.c), 16384 model reads ~0.7 ms. */
 #define WINDOW_IN_PLACE_AFTER 16384u
-#define MAX_AFTER_WRITE 4u        /* services run after every peripheral write */
+#define MAX_AFTER_WRITE 4u /* services run after every peripheral write */
 
 /* Why uc_emu_start returned, when we asked it to. */
 enum stop_kind {
     STOP_NONE,
-    STOP_EVENT,     /* block hook: a scheduled event (SysTick, budget, wall clock) is due */
-    STOP_IRQ,       /* interrupt state changed: re-check pending exceptions */
-    STOP_INTR,      /* UC_HOOK_INTR */
-    STOP_MEMFAULT,  /* unmapped or protected access */
-    STOP_UNDEF,     /* invalid instruction */
-    STOP_STRICT,    /* unmodelled register in strict mode */
-    STOP_RESET,     /* AIRCR.SYSRESETREQ */
-    STOP_WINDOW,    /* a write into a window block read in place: replay it on the model */
-    STOP_TRAP,      /* a trap hook: DIVBYZERO or UNALIGNED at m->trap */
+    STOP_EVENT,    /* block hook: a scheduled event (SysTick, budget, wall clock) is due */
+    STOP_IRQ,      /* interrupt state changed: re-check pending exceptions */
+    STOP_INTR,     /* UC_HOOK_INTR */
+    STOP_MEMFAULT, /* unmapped or protected access */
+    STOP_UNDEF,    /* invalid instruction */
+    STOP_STRICT,   /* unmodelled register in strict mode */
+    STOP_RESET,    /* AIRCR.SYSRESETREQ */
+    STOP_WINDOW,   /* a write into a window block read in place: replay it on the model */
+    STOP_TRAP,     /* a trap hook: DIVBYZERO or UNALIGNED at m->trap */
 };
 
 typedef struct icache_slot {
     uint32_t addr;
     uint32_t size;
     uint32_t count;
-    uint32_t flags;    /* SLOT_*: what hook_block_slow found about the block */
+    uint32_t flags; /* SLOT_*: what hook_block_slow found about the block */
 } icache_slot;
 #define SLOT_OUTSIDE 1u  /* starts outside the downloaded image (exec_check) */
 #define SLOT_FETCH_OK 2u /* TrustZone: its fetch was checked and is allowed (until tz_remap) */
@@ -77,16 +77,16 @@ typedef struct icache_slot {
 struct se_machine;
 typedef struct tz_run {
     struct se_machine *m;
-    uint32_t base;     /* first address of the carved run */
-    uint8_t *ptr;      /* its bytes */
-    bool flash;        /* read-only to the CPU */
+    uint32_t base; /* first address of the carved run */
+    uint8_t *ptr;  /* its bytes */
+    bool flash;    /* read-only to the CPU */
 } tz_run;
 typedef struct tz_area {
     uint32_t base, size, perms;
     uint8_t *ptr;
-    uint8_t *flags;    /* TZ_PG_* per page */
-    uint16_t *run;     /* carved run length in pages, at the run's first page; 0 = none */
-    tz_run *ctx;       /* per page: the context of a run starting there */
+    uint8_t *flags; /* TZ_PG_* per page */
+    uint16_t *run;  /* carved run length in pages, at the run's first page; 0 = none */
+    tz_run *ctx;    /* per page: the context of a run starting there */
 } tz_area;
 
 /* ---- traps: DIVBYZERO, UNALIGNED (emu/traps.h) ---- */
@@ -99,22 +99,22 @@ typedef struct trap_run {
     bool on;
 } trap_run;
 typedef struct trap_state {
-    se_trap_insn *insn;       /* the image's instructions to check, by address */
+    se_trap_insn *insn; /* the image's instructions to check, by address */
     size_t n;
     trap_run *run;
     size_t nrun;
-    unsigned nhooked;         /* runs whose hook is installed */
-    bool scan_due;            /* the image changed: decode it again */
-    bool dirty;               /* sync the hooks with CCR before running on */
+    unsigned nhooked; /* runs whose hook is installed */
+    bool scan_due;    /* the image changed: decode it again */
+    bool dirty;       /* sync the hooks with CCR before running on */
 } trap_state;
 
 /* The external memory (extmem.c): a controller's window and the flash part behind it. */
 typedef struct extmem {
-    se_extmem desc;            /* as the board gave it */
-    se_window *win;            /* the window as mapped on the CPU */
+    se_extmem desc; /* as the board gave it */
+    se_window *win; /* the window as mapped on the CPU */
     se_flash_image *img;
     void *chip;
-    se_vcd *vcd;               /* --vcd tap: a forwarding port between controller and chip */
+    se_vcd *vcd; /* --vcd tap: a forwarding port between controller and chip */
     se_flash_chip_ops vcd_ops;
 } extmem;
 
@@ -134,14 +134,14 @@ typedef struct after_write {
  * restored with no further code (snapshot.c copies the struct). */
 typedef struct machine_state {
     /* time */
-    uint64_t cycles;          /* virtual core cycles: executed instructions + skipped waits */
-    uint64_t skipped;         /* cycles advanced without executing (idle_until) */
-    uint64_t hint_ns;         /* last idle_until hint, and how often the same loop gave it */
+    uint64_t cycles;  /* virtual core cycles: executed instructions + skipped waits */
+    uint64_t skipped; /* cycles advanced without executing (idle_until) */
+    uint64_t hint_ns; /* last idle_until hint, and how often the same loop gave it */
     unsigned hint_hits;
     uint32_t core_hz;
-    uint64_t ns_base;         /* ns at cycles_base */
+    uint64_t ns_base; /* ns at cycles_base */
     uint64_t cycles_base;
-    uint64_t next_event;      /* min of the deadlines below */
+    uint64_t next_event; /* min of the deadlines below */
     uint64_t systick_at;
     uint64_t budget_at;
     uint64_t wall_at;
@@ -168,46 +168,46 @@ struct se_machine {
     se_bus *bus;
     se_symbolize_fn symbolize;
     void *sym_ctx;
-    se_srcline_fn srcline;    /* --trace / --last */
+    se_srcline_fn srcline; /* --trace / --last */
     void *src_ctx;
-    se_insn_observer obs;     /* obs.insn set: code_hook installed */
+    se_insn_observer obs; /* obs.insn set: code_hook installed */
     uc_hook code_hook;
-    uint8_t *cov;             /* coverage counters (se_machine_set_coverage), NULL = off */
+    uint8_t *cov; /* coverage counters (se_machine_set_coverage), NULL = off */
     uint32_t cov_mask;
     uc_hook cov_hook;
     se_periph_host periph_host; /* what devices may call back into */
-    struct se_soc soc;        /* the handle board files build with */
-    void *board_data;         /* se_soc_board_data */
+    struct se_soc soc;          /* the handle board files build with */
+    void *board_data;           /* se_soc_board_data */
     void (*on_clock)(void *ctx, uint32_t hz);
     void *on_clock_ctx;
     after_write after[MAX_AFTER_WRITE];
     unsigned nafter;
-    se_dma *dma;              /* the DMA model, if the SoC has one */
-    struct {                  /* DMAMUX request lines served by a memory controller */
+    se_dma *dma; /* the DMA model, if the SoC has one */
+    struct {     /* DMAMUX request lines served by a memory controller */
         unsigned line;
         const se_memctl_ops *ops;
         void *ctl;
     } dmareq[4];
     unsigned ndmareq;
-    extmem *ext;              /* the external memory, if the board has one */
+    extmem *ext; /* the external memory, if the board has one */
     bool flash_sync_failed;
-    tz_area tz_areas[4];      /* TrustZone page tables of SRAM and internal flash */
-    bool tz_fetch_any;        /* some page has TZ_PG_FETCH */
-    bool tz_dirty;            /* SAU/GTZC/state changed: recompute pages at the next stop */
+    tz_area tz_areas[4]; /* TrustZone page tables of SRAM and internal flash */
+    bool tz_fetch_any;   /* some page has TZ_PG_FETCH */
+    bool tz_dirty;       /* SAU/GTZC/state changed: recompute pages at the next stop */
     trap_state *traps;
     icache_slot icache[ICACHE_SLOTS]; /* a cache: cleared when the code may have changed */
 
     /* ---- configuration the host sets for a session ---- */
     uint32_t image_base, image_end;
-    uint32_t buf_base, buf_end;  /* the host's data buffer */
+    uint32_t buf_base, buf_end; /* the host's data buffer */
 
     /* ---- state: saved and restored by snapshots ---- */
     machine_state st;
 
     /* ---- the call in progress: reset by every call ---- */
     enum stop_kind stop;
-    uint32_t stop_n;          /* instructions of the block that was not run */
-    uint32_t stop_block;      /* --trace: that block's address */
+    uint32_t stop_n;     /* instructions of the block that was not run */
+    uint32_t stop_block; /* --trace: that block's address */
     uint32_t intno;
     uint32_t intr_pc;
     uc_mem_type mem_type;
@@ -216,26 +216,28 @@ struct se_machine {
     unsigned mem_size;
     uint32_t strict_addr;
     bool strict_write;
-    bool poll_mask;           /* a pending exception waits only for PRIMASK/BASEPRI */
-    uint32_t block_want;      /* mc_update_block_want: the slot flags of hook_block's fast path */
-    char chain[1536];         /* what happened, in order, for the report */
+    bool poll_mask;      /* a pending exception waits only for PRIMASK/BASEPRI */
+    uint32_t block_want; /* mc_update_block_want: the slot flags of hook_block's fast path */
+    char chain[1536];    /* what happened, in order, for the report */
     size_t chain_len;
     char first_cause[704];
-    char cause_suffix[300];   /* TrustZone: what to change, after the next fault's location */
+    char cause_suffix[300]; /* TrustZone: what to change, after the next fault's location */
     char vec_note[200];
-    char lockup_why[512];     /* a vector into erased flash, named in a lockup reason */
-    struct { uint32_t addr, size; } ring[RING]; /* --last: blocks and bytes of them run */
+    char lockup_why[512]; /* a vector into erased flash, named in a lockup reason */
+    struct {
+        uint32_t addr, size;
+    } ring[RING]; /* --last: blocks and bytes of them run */
     unsigned ring_pos;
-    unsigned sp_tick;         /* blocks until the next SP check */
-    bool stack_noted;         /* this call: stack overflow recorded */
-    bool exec_noted;          /* this call: execution outside the image recorded */
-    bool sp_noted;            /* this call: SP zero or outside RAM at entry, said */
-    bool trap_noted;          /* this call: a trap inside an IT block recorded */
-    char diag[640];           /* this call's notes, put before the reason by the end of call */
-    uint32_t mmio_addr;       /* the peripheral access in progress, for mc_host_pc() */
+    unsigned sp_tick;   /* blocks until the next SP check */
+    bool stack_noted;   /* this call: stack overflow recorded */
+    bool exec_noted;    /* this call: execution outside the image recorded */
+    bool sp_noted;      /* this call: SP zero or outside RAM at entry, said */
+    bool trap_noted;    /* this call: a trap inside an IT block recorded */
+    char diag[640];     /* this call's notes, put before the reason by the end of call */
+    uint32_t mmio_addr; /* the peripheral access in progress, for mc_host_pc() */
     bool mmio_write;
-    bool tz_direct;           /* host/debug access in progress: no TrustZone checks */
-    bool tz_fault;            /* tz_out waits for mc_mem_fault */
+    bool tz_direct; /* host/debug access in progress: no TrustZone checks */
+    bool tz_fault;  /* tz_out waits for mc_mem_fault */
     se_tz_outcome tz_out;
     const se_trap_insn *trap; /* STOP_TRAP: the instruction */
     uint32_t trap_addr;       /* and its access's address */

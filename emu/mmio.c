@@ -17,10 +17,9 @@ static void report_unmodelled(se_machine *m, uint32_t addr, bool write, uint32_t
     char sym[128];
     uint32_t pc = mc_reg(m, UC_ARM_REG_PC);
     if (mc_first_time(m, addr))
-        mc_log(m, SE_LOG_WARN,
-             "unmodelled %s register 0x%08" PRIx32 ": %u-byte %s%s (first at %s)", where, addr,
-             size, write ? "write" : "read", write ? "" : " reads as 0",
-             mc_fmt_addr(m, pc, sym, sizeof sym));
+        mc_log(m, SE_LOG_WARN, "unmodelled %s register 0x%08" PRIx32 ": %u-byte %s%s (first at %s)",
+               where, addr, size, write ? "write" : "read", write ? "" : " reads as 0",
+               mc_fmt_addr(m, pc, sym, sizeof sym));
     (void)value;
     if (m->opts.strict && m->stop != STOP_STRICT) {
         m->stop = STOP_STRICT;
@@ -39,9 +38,9 @@ static void scs_effects(se_machine *m, unsigned fx, uint32_t addr, bool write, u
         char sym[128];
         if (mc_first_time(m, addr ^ 0x80000000u))
             mc_log(m, SE_LOG_WARN,
-                 "write of 0x%08" PRIx32 " to 0x%08" PRIx32
-                 " ignored (read-only, missing key, or debugger-only field) at %s",
-                 value, addr, mc_fmt_addr(m, mc_reg(m, UC_ARM_REG_PC), sym, sizeof sym));
+                   "write of 0x%08" PRIx32 " to 0x%08" PRIx32
+                   " ignored (read-only, missing key, or debugger-only field) at %s",
+                   value, addr, mc_fmt_addr(m, mc_reg(m, UC_ARM_REG_PC), sym, sizeof sym));
     }
     if (fx & SE_SCS_FX_MPU) {
         if (mc_first_time(m, 0xE000ED94u ^ 0x40000000u))
@@ -94,8 +93,7 @@ static void ppb_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
     scs_effects(m, fx, addr, true, (uint32_t)value, size);
 }
 
-static void bus_unmodelled(void *opaque, uint32_t addr, bool write, uint32_t value,
-                           unsigned size)
+static void bus_unmodelled(void *opaque, uint32_t addr, bool write, uint32_t value, unsigned size)
 {
     report_unmodelled(opaque, addr, write, value, size, "peripheral");
 }
@@ -111,8 +109,7 @@ static uint64_t periph_read(uc_engine *uc, uint64_t offset, unsigned size, void 
     return se_bus_read(m->bus, m->mmio_addr, size);
 }
 
-static void periph_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
-                         void *user)
+static void periph_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
 {
     (void)uc;
     se_machine *m = user;
@@ -150,15 +147,9 @@ static void periph_alias_write(uc_engine *uc, uint64_t offset, unsigned size, ui
 
 /* ---- services for the device models ---------------------------------------------------- */
 
-static uint64_t host_now_ns(void *opaque)
-{
-    return se_machine_now_ns(opaque);
-}
+static uint64_t host_now_ns(void *opaque) { return se_machine_now_ns(opaque); }
 
-static void host_log(void *opaque, int level, const char *msg)
-{
-    mc_log(opaque, level, "%s", msg);
-}
+static void host_log(void *opaque, int level, const char *msg) { mc_log(opaque, level, "%s", msg); }
 
 /* The instruction making the current peripheral access. Unicorn 2.0.1 reports the block
  * start inside MMIO callbacks; decoding the block finds the load/store (only done when a
@@ -215,9 +206,9 @@ static void host_idle_until(void *opaque, uint64_t ns)
     uint64_t now_ns = se_machine_now_ns(m);
     if (ns <= now_ns)
         return;
-    uint64_t target = m->st.cycles +
-                      (uint64_t)(((unsigned __int128)(ns - now_ns) * m->st.core_hz + 999999999u) /
-                                 1000000000u);
+    uint64_t target =
+        m->st.cycles +
+        (uint64_t)(((unsigned __int128)(ns - now_ns) * m->st.core_hz + 999999999u) / 1000000000u);
     /* A SysTick interrupt that could be taken must run at its time; one that is masked
      * (C_MASKINTS, PRIMASK, or TICKINT off) only sets COUNTFLAG/pending, which the jump
      * reproduces. */
@@ -269,8 +260,8 @@ se_err mc_map_system(se_machine *m, se_error *err)
     const se_profile *p = m->prof;
     uc_err ue;
     if ((ue = uc_mmio_map(m->uc, PPB_BASE, PPB_SIZE, ppb_read, m, ppb_write, m)) ||
-        (ue = uc_mmio_map(m->uc, p->periph.base, p->periph.size, periph_read, m, periph_write,
-                          m)) ||
+        (ue =
+             uc_mmio_map(m->uc, p->periph.base, p->periph.size, periph_read, m, periph_write, m)) ||
         (p->periph_alias && (ue = uc_mmio_map(m->uc, p->periph_alias, p->periph.size,
                                               periph_alias_read, m, periph_alias_write, m))))
         return mc_uc_fail(err, ue, "map MMIO");

@@ -203,8 +203,8 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
             } else if (!strcmp(v, "st_template")) {
                 const se_profile *t = loaded.board->profiles[SE_TZ_MODE_ON];
                 if (!t) {
-                    snprintf(err, errlen, "%s:%u: target %s has no TrustZone template",
-                             path, lines[i], loaded_target);
+                    snprintf(err, errlen, "%s:%u: target %s has no TrustZone template", path,
+                             lines[i], loaded_target);
                     return NULL;
                 }
                 memcpy(loaded.sau, t->sau, sizeof loaded.sau);
@@ -243,9 +243,10 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
     loaded.tz = have_tz && tz;
     loaded.secure = loaded.tz && (have_secure ? secure : true);
     if (!loaded_desc[0])
-        snprintf(loaded_desc, sizeof loaded_desc, "%s (profile %s, TZEN=%d, loader %s at 0x%08" PRIx32
-                 ", BKPT at 0x%08" PRIx32 ")",
-                 loaded_target, path, loaded.tz, loaded.tz ? (loaded.secure ? "Secure" : "Non-secure") : "Non-secure",
+        snprintf(loaded_desc, sizeof loaded_desc,
+                 "%s (profile %s, TZEN=%d, loader %s at 0x%08" PRIx32 ", BKPT at 0x%08" PRIx32 ")",
+                 loaded_target, path, loaded.tz,
+                 loaded.tz ? (loaded.secure ? "Secure" : "Non-secure") : "Non-secure",
                  loaded.load_base, loaded.bkpt_addr);
     loaded.description = loaded_desc;
     return &loaded;

@@ -16,48 +16,48 @@ typedef struct se_region {
 } se_region;
 
 typedef struct se_range {
-    uint32_t start, end;      /* [start, end) */
+    uint32_t start, end; /* [start, end) */
 } se_range;
 
 typedef struct se_profile_sau {
-    uint32_t base, limit;     /* limit inclusive */
+    uint32_t base, limit; /* limit inclusive */
     bool nsc;
 } se_profile_sau;
 
 struct se_board;
 
 typedef struct se_profile {
-    const char *target;       /* "stm32l562e-dk" */
+    const char *target;           /* "stm32l562e-dk" */
     const struct se_board *board; /* the board it runs on (emu/board.h) */
     const char *description;
-    bool tz;                  /* TZEN option bit */
-    se_region sram;           /* SRAM1+SRAM2, non-secure alias */
-    uint32_t sram_alias;      /* secure alias of the same bytes */
-    se_region iflash;         /* internal flash, non-secure alias */
+    bool tz;             /* TZEN option bit */
+    se_region sram;      /* SRAM1+SRAM2, non-secure alias */
+    uint32_t sram_alias; /* secure alias of the same bytes */
+    se_region iflash;    /* internal flash, non-secure alias */
     uint32_t iflash_alias;
-    se_region periph;         /* peripheral space (non-secure alias) */
+    se_region periph; /* peripheral space (non-secure alias) */
     uint32_t periph_alias;
-    se_region ext_window;     /* OCTOSPI memory-mapped window */
+    se_region ext_window; /* OCTOSPI memory-mapped window */
     /* Host protocol */
-    uint32_t bkpt_addr;       /* first word of the host's RAM window: the BKPT word */
-    uint32_t load_base;       /* where the image is downloaded (bkpt_addr + 4) */
-    uint32_t ram_end;         /* exclusive end of the host's RAM window */
-    uint32_t download_limit;  /* largest image the host was seen to download; 0 = none */
-    uint32_t stack_gap;       /* SP = bkpt_addr + image size + stack_gap */
+    uint32_t bkpt_addr;      /* first word of the host's RAM window: the BKPT word */
+    uint32_t load_base;      /* where the image is downloaded (bkpt_addr + 4) */
+    uint32_t ram_end;        /* exclusive end of the host's RAM window */
+    uint32_t download_limit; /* largest image the host was seen to download; 0 = none */
+    uint32_t stack_gap;      /* SP = bkpt_addr + image size + stack_gap */
     /* Core state the application leaves behind */
-    uint32_t reset_core_hz;   /* core clock before the loader touches RCC */
-    uint32_t vtor;            /* VTOR left by the application / boot */
-    bool secure;              /* the loader runs in Secure state */
+    uint32_t reset_core_hz; /* core clock before the loader touches RCC */
+    uint32_t vtor;          /* VTOR left by the application / boot */
+    bool secure;            /* the loader runs in Secure state */
     /* ---- TrustZone set-up the application leaves behind (used when tz) ---- */
-    unsigned nsau;            /* SAU regions preset (SAU_CTRL.ENABLE=1); 0 = SAU at reset */
+    unsigned nsau; /* SAU regions preset (SAU_CTRL.ENABLE=1); 0 = SAU at reset */
     se_profile_sau sau[8];
-    unsigned nmpcbb_ns;       /* SRAM ranges the MPCBBs make non-secure (else all secure) */
+    unsigned nmpcbb_ns; /* SRAM ranges the MPCBBs make non-secure (else all secure) */
     se_range mpcbb_ns[8];
-    unsigned nmpcwm_ns;       /* external-memory non-secure windows (else all secure) */
+    unsigned nmpcwm_ns; /* external-memory non-secure windows (else all secure) */
     se_range mpcwm_ns[4];
     /* Policies for open questions docs/hardware.md D.2 and D.1: */
-    bool gtzc_buserr;         /* GTZC-denied data accesses also bus-fault */
-    bool alias_illegal;       /* Secure transaction to an NS alias is illegal */
+    bool gtzc_buserr;           /* GTZC-denied data accesses also bus-fault */
+    bool alias_illegal;         /* Secure transaction to an NS alias is illegal */
     const char *internal_flash; /* internal flash image the profile names, or NULL */
 } se_profile;
 

@@ -191,8 +191,7 @@ const uint8_t *se_machine_code_ptr(se_machine *m, uint32_t addr, uint32_t len)
     return mc_host_ptr(m, addr, len);
 }
 
-unsigned se_machine_recent_blocks(const se_machine *m, uint32_t *addr, uint32_t *size,
-                                  unsigned max)
+unsigned se_machine_recent_blocks(const se_machine *m, uint32_t *addr, uint32_t *size, unsigned max)
 {
     unsigned n = m->ring_pos < RING ? m->ring_pos : RING;
     if (n > max)
@@ -241,8 +240,7 @@ se_err se_machine_set_coverage(se_machine *m, uint8_t *map, size_t size, se_erro
         uc_err ue = uc_hook_add(m->uc, &m->cov_hook, UC_HOOK_BLOCK, (void *)hook_cov, m, 1, 0);
         if (ue != UC_ERR_OK) {
             m->cov_hook = 0;
-            return se_error_set(err, SE_ERR_EMU, "unicorn: add coverage hook: %s",
-                                uc_strerror(ue));
+            return se_error_set(err, SE_ERR_EMU, "unicorn: add coverage hook: %s", uc_strerror(ue));
         }
     } else if (!map && m->cov_hook) {
         uc_hook_del(m->uc, m->cov_hook);
@@ -306,8 +304,8 @@ se_err mc_add_hooks(se_machine *m, se_error *err)
     if ((ue = uc_hook_add(m->uc, &h, UC_HOOK_BLOCK, (void *)hook_block, m, 1, 0)) ||
         (ue = uc_hook_add(m->uc, &h, UC_HOOK_INTR, (void *)hook_intr, m, 1, 0)) ||
         (ue = uc_hook_add(m->uc, &h, UC_HOOK_INSN_INVALID, (void *)hook_invalid, m, 1, 0)) ||
-        (ue = uc_hook_add(m->uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT,
-                          (void *)hook_memfault, m, 1, 0)))
+        (ue = uc_hook_add(m->uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, (void *)hook_memfault,
+                          m, 1, 0)))
         return mc_uc_fail(err, ue, "add hooks");
     return SE_OK;
 }
@@ -325,8 +323,8 @@ static double wall_now(void)
 typedef struct call {
     const se_call *c;
     se_call_result *r;
-    uint64_t c0, sk0;         /* cycles and skipped cycles at entry */
-    double t0;                /* host time at entry */
+    uint64_t c0, sk0; /* cycles and skipped cycles at entry */
+    double t0;        /* host time at entry */
     bool done;
 } call;
 
@@ -393,7 +391,8 @@ static void describe_loop(se_machine *m, char *buf, size_t len)
     if (n == 0)
         snprintf(buf, len, "no instructions executed");
     else if (lo == hi)
-        snprintf(buf, len, "spinning at %s (0x%08" PRIx32 ")", mc_fmt_addr(m, lo, s1, sizeof s1), lo);
+        snprintf(buf, len, "spinning at %s (0x%08" PRIx32 ")", mc_fmt_addr(m, lo, s1, sizeof s1),
+                 lo);
     else
         snprintf(buf, len, "spinning in %s..%s (0x%08" PRIx32 "..0x%08" PRIx32 ")",
                  mc_fmt_addr(m, lo, s1, sizeof s1), mc_fmt_addr(m, hi, s2, sizeof s2), lo, hi);
@@ -407,8 +406,8 @@ static void end_lockup(se_machine *m, call *k)
         snprintf(r->reason, sizeof r->reason, "%.700s%s%.200s", m->first_cause,
                  m->vec_note[0] ? "; " : "", m->vec_note);
     else /* TrustZone: first_cause may be long */
-        snprintf(r->reason, sizeof r->reason, "%.600s; then lockup: %.200s%s%.150s",
-                 m->first_cause, m->lockup_why, m->vec_note[0] ? "; " : "", m->vec_note);
+        snprintf(r->reason, sizeof r->reason, "%.600s; then lockup: %.200s%s%.150s", m->first_cause,
+                 m->lockup_why, m->vec_note[0] ? "; " : "", m->vec_note);
     end_call(m, k, SE_ERR_LOCKUP, NULL);
 }
 
@@ -457,11 +456,13 @@ static void call_reset(se_machine *m, const se_call *c)
                        c->sp - m->prof->sram_alias > m->prof->sram.size)) {
         /* As on the target (the field case "MSP is set to zero"): said, then run. */
         char sym[128];
-        const char *what = c->sp == 0 ? "the stack pointer is zero"
-                                      : "the stack pointer is outside RAM";
+        const char *what =
+            c->sp == 0 ? "the stack pointer is zero" : "the stack pointer is outside RAM";
         m->sp_noted = true;
-        mc_diag_add(m, "%s at entry: MSP 0x%08" PRIx32 " set by the host before %s (running as "
-                    "the target would)", what, c->sp, mc_fmt_addr(m, c->entry, sym, sizeof sym));
+        mc_diag_add(m,
+                    "%s at entry: MSP 0x%08" PRIx32 " set by the host before %s (running as "
+                    "the target would)",
+                    what, c->sp, mc_fmt_addr(m, c->entry, sym, sizeof sym));
         mc_log(m, SE_LOG_WARN, "%s", m->diag);
     }
 }
@@ -540,8 +541,7 @@ static void on_event(se_machine *m, call *k)
     if (now >= m->st.budget_at) {
         describe_loop(m, why, sizeof why);
         end_call(m, k, SE_ERR_HANG, "instruction budget of %" PRIu64 " exhausted: %s%s%s",
-                 c->max_instructions, why, m->first_cause[0] ? "; earlier: " : "",
-                 m->first_cause);
+                 c->max_instructions, why, m->first_cause[0] ? "; earlier: " : "", m->first_cause);
         return;
     }
     if (now >= m->st.wall_at) {
@@ -598,11 +598,8 @@ static entry_result on_stop(se_machine *m, call *k, enum stop_kind st, uint32_t 
             end_call(m, k, SE_ERR_EMU, "emulation stopped unexpectedly at %s",
                      mc_fmt_addr(m, pc, sym, sizeof sym));
         return ENTRY_OK;
-    case STOP_EVENT:
-        on_event(m, k);
-        return ENTRY_OK;
-    case STOP_IRQ:
-        return ENTRY_OK;
+    case STOP_EVENT: on_event(m, k); return ENTRY_OK;
+    case STOP_IRQ: return ENTRY_OK;
     case STOP_STRICT:
         end_call(m, k, SE_ERR_STRICT, "--strict: %s of unmodelled register 0x%08" PRIx32 " near %s",
                  m->strict_write ? "write" : "read", m->strict_addr,
@@ -613,17 +610,14 @@ static entry_result on_stop(se_machine *m, call *k, enum stop_kind st, uint32_t 
                  "the loader requested a system reset (AIRCR.SYSRESETREQ) near %s",
                  mc_fmt_addr(m, pc, sym, sizeof sym));
         return ENTRY_OK;
-    case STOP_MEMFAULT:
-        return mc_mem_fault(m);
+    case STOP_MEMFAULT: return mc_mem_fault(m);
     case STOP_WINDOW:
         if (!mc_window_replay(m, why, sizeof why))
             end_call(m, k, SE_ERR_EMU, "%s", why);
         return ENTRY_OK;
-    case STOP_TRAP:
-        return mc_trap_fault(m);
+    case STOP_TRAP: return mc_trap_fault(m);
     case STOP_UNDEF:
-    case STOP_INTR:
-        return on_intr(m, k, st);
+    case STOP_INTR: return on_intr(m, k, st);
     }
     return ENTRY_OK;
 }

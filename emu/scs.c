@@ -77,8 +77,8 @@ void se_scs_reset(se_scs *s, uint32_t vtor)
 {
     memset(s, 0, sizeof *s);
     s->vtor = vtor & 0xFFFFFF80u;
-    s->ccr = 0x00000201u;     /* STKALIGN (RES1) | USERSETMPEND reset per M33 TRM */
-    s->syst_ref_div = 8;      /* STM32L5: SysTick external clock = HCLK/8 (RM0438) */
+    s->ccr = 0x00000201u; /* STKALIGN (RES1) | USERSETMPEND reset per M33 TRM */
+    s->syst_ref_div = 8;  /* STM32L5: SysTick external clock = HCLK/8 (RM0438) */
     /* The host is a debugger: C_DEBUGEN is set while it drives the core. */
     s->dhcsr = SE_DHCSR_C_DEBUGEN;
 }
@@ -283,10 +283,10 @@ unsigned se_scs_nactive(const se_scs *s)
 
 const char *se_exc_name(unsigned exc, char *buf, unsigned len)
 {
-    static const char *const names[16] = {
-        "Thread", "Reset", "NMI", "HardFault", "MemManage", "BusFault", "UsageFault",
-        "SecureFault", "Reserved8", "Reserved9", "Reserved10", "SVCall", "DebugMonitor",
-        "Reserved13", "PendSV", "SysTick"};
+    static const char *const names[16] = {"Thread",       "Reset",      "NMI",        "HardFault",
+                                          "MemManage",    "BusFault",   "UsageFault", "SecureFault",
+                                          "Reserved8",    "Reserved9",  "Reserved10", "SVCall",
+                                          "DebugMonitor", "Reserved13", "PendSV",     "SysTick"};
     if (exc < 16)
         snprintf(buf, len, "%s", names[exc]);
     else
@@ -386,18 +386,30 @@ uint32_t se_scs_read(se_scs *s, uint32_t addr, uint64_t now, unsigned *fx)
     case CCR: v = s->ccr; break;
     case SHCSR: {
         v = s->shcsr & 0x000F0000u;
-        if (s->active[SE_EXC_MEMMANAGE]) v |= 1u << 0;
-        if (s->active[SE_EXC_BUSFAULT]) v |= 1u << 1;
-        if (s->active[SE_EXC_USAGEFAULT]) v |= 1u << 3;
-        if (s->active[SE_EXC_SECUREFAULT]) v |= 1u << 4;
-        if (s->active[SE_EXC_SVCALL]) v |= 1u << 7;
-        if (s->active[SE_EXC_DEBUGMON]) v |= 1u << 8;
-        if (s->active[SE_EXC_PENDSV]) v |= 1u << 10;
-        if (s->active[SE_EXC_SYSTICK]) v |= 1u << 11;
-        if (s->pending[SE_EXC_USAGEFAULT]) v |= 1u << 12;
-        if (s->pending[SE_EXC_MEMMANAGE]) v |= 1u << 13;
-        if (s->pending[SE_EXC_BUSFAULT]) v |= 1u << 14;
-        if (s->pending[SE_EXC_SVCALL]) v |= 1u << 15;
+        if (s->active[SE_EXC_MEMMANAGE])
+            v |= 1u << 0;
+        if (s->active[SE_EXC_BUSFAULT])
+            v |= 1u << 1;
+        if (s->active[SE_EXC_USAGEFAULT])
+            v |= 1u << 3;
+        if (s->active[SE_EXC_SECUREFAULT])
+            v |= 1u << 4;
+        if (s->active[SE_EXC_SVCALL])
+            v |= 1u << 7;
+        if (s->active[SE_EXC_DEBUGMON])
+            v |= 1u << 8;
+        if (s->active[SE_EXC_PENDSV])
+            v |= 1u << 10;
+        if (s->active[SE_EXC_SYSTICK])
+            v |= 1u << 11;
+        if (s->pending[SE_EXC_USAGEFAULT])
+            v |= 1u << 12;
+        if (s->pending[SE_EXC_MEMMANAGE])
+            v |= 1u << 13;
+        if (s->pending[SE_EXC_BUSFAULT])
+            v |= 1u << 14;
+        if (s->pending[SE_EXC_SVCALL])
+            v |= 1u << 15;
         break;
     }
     case CFSR: v = s->cfsr; break;
@@ -520,7 +532,10 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
         s->dwt_base_cycles = now - value;
         break;
     case ACTLR: s->actlr = value; break;
-    case SYST_CSR: syst_write_csr(s, value, now); *fx |= SE_SCS_FX_TIMER | SE_SCS_FX_IRQ; break;
+    case SYST_CSR:
+        syst_write_csr(s, value, now);
+        *fx |= SE_SCS_FX_TIMER | SE_SCS_FX_IRQ;
+        break;
     case SYST_RVR:
         se_systick_rebase(s, now);
         s->syst_rvr = value & 0x00FFFFFFu;
@@ -535,11 +550,16 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
         *fx |= SE_SCS_FX_TIMER;
         break;
     case ICSR:
-        if (value & (1u << 31)) s->pending[SE_EXC_NMI] = true;
-        if (value & (1u << 28)) s->pending[SE_EXC_PENDSV] = true;
-        if (value & (1u << 27)) s->pending[SE_EXC_PENDSV] = false;
-        if (value & (1u << 26)) s->pending[SE_EXC_SYSTICK] = true;
-        if (value & (1u << 25)) s->pending[SE_EXC_SYSTICK] = false;
+        if (value & (1u << 31))
+            s->pending[SE_EXC_NMI] = true;
+        if (value & (1u << 28))
+            s->pending[SE_EXC_PENDSV] = true;
+        if (value & (1u << 27))
+            s->pending[SE_EXC_PENDSV] = false;
+        if (value & (1u << 26))
+            s->pending[SE_EXC_SYSTICK] = true;
+        if (value & (1u << 25))
+            s->pending[SE_EXC_SYSTICK] = false;
         *fx |= SE_SCS_FX_IRQ;
         break;
     case VTOR: s->vtor = value & 0xFFFFFF80u; break;
@@ -584,7 +604,9 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
     case SAU_CTRL: s->sau_ctrl = value & 3u; break;
     case SAU_RNR: s->sau_rnr = value & 7u; break;
     case SAU_RBAR: s->sau_rbar[s->sau_rnr & 7u] = value & ~0x1Fu; break;
-    case SAU_RLAR: s->sau_rlar[s->sau_rnr & 7u] = value & ~0x1Cu; break; /* keep NSC (bit 1) and ENABLE */
+    case SAU_RLAR:
+        s->sau_rlar[s->sau_rnr & 7u] = value & ~0x1Cu;
+        break; /* keep NSC (bit 1) and ENABLE */
     case SFSR: s->sfsr &= ~value; break;
     case SFAR: s->sfar = value; break;
     case DHCSR:
@@ -601,7 +623,8 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
         s->dhcsr = (s->dhcsr & ~SE_DHCSR_C_MASKINTS) | (value & SE_DHCSR_C_MASKINTS);
         *fx |= SE_SCS_FX_IRQ;
         break;
-    case DCRSR: case DCRDR: *fx |= SE_SCS_FX_IGNORED; break;
+    case DCRSR:
+    case DCRDR: *fx |= SE_SCS_FX_IGNORED; break;
     case DEMCR: s->demcr = value & 0x010F0FF1u; break;
     case STIR:
         if ((value & 0x1FFu) < SE_NUM_IRQ)
@@ -611,11 +634,11 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
     case FPCCR: s->fpccr = value; break;
     case FPCAR: s->fpcar = value & ~7u; break;
     case FPDSCR: s->fpdscr = value; break;
-    case CPUID: case SYST_CALIB: case ICTR: case MPU_TYPE: case SAU_TYPE:
-        *fx |= SE_SCS_FX_IGNORED;
-        break;
-    default:
-        *fx |= SE_SCS_FX_UNMODELLED;
-        break;
+    case CPUID:
+    case SYST_CALIB:
+    case ICTR:
+    case MPU_TYPE:
+    case SAU_TYPE: *fx |= SE_SCS_FX_IGNORED; break;
+    default: *fx |= SE_SCS_FX_UNMODELLED; break;
     }
 }

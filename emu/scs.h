@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SE_NUM_IRQ 108u                 /* STM32L562 NVIC lines */
+#define SE_NUM_IRQ 108u /* STM32L562 NVIC lines */
 #define SE_NUM_EXC (16u + SE_NUM_IRQ)
 
 enum se_exc {
@@ -59,13 +59,13 @@ enum se_exc {
 /* Effects of a register write that the machine must act on. */
 enum {
     SE_SCS_FX_NONE = 0,
-    SE_SCS_FX_IRQ = 1 << 0,      /* pending/enable/priority/mask state changed */
-    SE_SCS_FX_TIMER = 1 << 1,    /* SysTick (re)programmed: reschedule its event */
-    SE_SCS_FX_RESET = 1 << 2,    /* AIRCR.SYSRESETREQ */
+    SE_SCS_FX_IRQ = 1 << 0,        /* pending/enable/priority/mask state changed */
+    SE_SCS_FX_TIMER = 1 << 1,      /* SysTick (re)programmed: reschedule its event */
+    SE_SCS_FX_RESET = 1 << 2,      /* AIRCR.SYSRESETREQ */
     SE_SCS_FX_UNMODELLED = 1 << 3, /* offset with no model: reported by the caller */
-    SE_SCS_FX_IGNORED = 1 << 4,  /* write to a read-only or debugger-only field */
-    SE_SCS_FX_MPU = 1 << 5,      /* MPU enabled: not enforced, reported */
-    SE_SCS_FX_TRAPS = 1 << 6,    /* CCR.DIV_0_TRP or CCR.UNALIGN_TRP changed */
+    SE_SCS_FX_IGNORED = 1 << 4,    /* write to a read-only or debugger-only field */
+    SE_SCS_FX_MPU = 1 << 5,        /* MPU enabled: not enforced, reported */
+    SE_SCS_FX_TRAPS = 1 << 6,      /* CCR.DIV_0_TRP or CCR.UNALIGN_TRP changed */
 };
 
 /* CCR bits the machine acts on (ARMv8-M ARM, CCR) */
@@ -75,14 +75,14 @@ enum {
 typedef struct se_scs {
     /* SysTick: the counter is derived from the cycle count. It was loaded with
      * syst_start at cycle syst_epoch and then counts down one per syst_div cycles. */
-    uint32_t syst_csr;       /* ENABLE, TICKINT, CLKSOURCE (COUNTFLAG computed) */
+    uint32_t syst_csr; /* ENABLE, TICKINT, CLKSOURCE (COUNTFLAG computed) */
     uint32_t syst_rvr;
     uint32_t syst_start;
     uint64_t syst_epoch;
     uint64_t syst_flag_seen; /* COUNTFLAG: zero crossings counted up to this cycle */
     bool syst_countflag;
     uint32_t syst_stopped_cvr; /* CVR while disabled */
-    uint32_t syst_ref_div;   /* external reference = core clock / this (STM32: 8) */
+    uint32_t syst_ref_div;     /* external reference = core clock / this (STM32: 8) */
 
     bool pending[SE_NUM_EXC];
     bool active[SE_NUM_EXC];
@@ -99,7 +99,7 @@ typedef struct se_scs {
     uint32_t mpu_ctrl, mpu_rnr, mpu_rbar[8], mpu_rlar[8], mpu_mair[2];
     uint32_t sau_ctrl, sau_rnr, sau_rbar[8], sau_rlar[8], sfsr, sfar;
     uint32_t fpccr, fpcar, fpdscr;
-    unsigned vectactive;     /* exception being handled (IPSR), kept by the machine */
+    unsigned vectactive; /* exception being handled (IPSR), kept by the machine */
 } se_scs;
 
 /* Reset every register to its Cortex-M33 reset value; VTOR to vtor. */

@@ -8,13 +8,13 @@
 #include <string.h>
 
 struct se_machine_snap {
-    uc_context *cpu;           /* part "cpu": the core's registers */
-    uint8_t *sram;             /* part "sram" */
+    uc_context *cpu; /* part "cpu": the core's registers */
+    uint8_t *sram;   /* part "sram" */
     size_t ndev;
-    void **dev;                /* part "devices": every bus device's state */
-    void *chip;                /* part "flash part": the chip model's state */
-    machine_state st;          /* part "machine": time, SCS, exceptions, TrustZone, reports */
-                               /* part "flash array": the image's undo log (mark / rewind) */
+    void **dev;       /* part "devices": every bus device's state */
+    void *chip;       /* part "flash part": the chip model's state */
+    machine_state st; /* part "machine": time, SCS, exceptions, TrustZone, reports */
+                      /* part "flash array": the image's undo log (mark / rewind) */
 };
 
 se_machine_snap *se_machine_snap_take(se_machine *m)

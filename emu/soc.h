@@ -37,10 +37,10 @@ void se_soc_dma_request(se_soc *s, unsigned line, const se_memctl_ops *ops, void
 /* An external memory: a controller (already attached at ctl_base) whose memory-mapped
  * window is [window_base, window_base + window_size), and the flash part wired to it. */
 typedef struct se_extmem {
-    const char *name;                 /* "OCTOSPI1" */
+    const char *name; /* "OCTOSPI1" */
     void *ctl;
     const se_memctl_ops *ops;
-    uint32_t ctl_base;                /* its register block (non-secure alias) */
+    uint32_t ctl_base; /* its register block (non-secure alias) */
     uint32_t window_base, window_size;
     const se_flash_chip_class *chip;
 } se_extmem;

@@ -11,8 +11,8 @@
 #include "emu/disasm.h"
 
 static const char *const reg_names[SE_CORE_NREGS] = {
-    "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
-    "sp", "lr", "xpsr",
+    "r0", "r1", "r2",  "r3",  "r4",  "r5", "r6", "r7",
+    "r8", "r9", "r10", "r11", "r12", "sp", "lr", "xpsr",
 };
 
 #define TEXT_LEN sizeof(((se_insn_info *)0)->text)
@@ -22,7 +22,6 @@ typedef struct decoded {
     uint32_t size;
     char text[TEXT_LEN];
 } decoded;
-
 
 /* Decode up to max instructions of code[0..len) (address pc) into out, in order. Each
  * cs_disasm call starts outside any IT block (cs_disasm_iter would carry the IT state of
@@ -119,8 +118,8 @@ unsigned se_last_insns(se_machine *m, unsigned n, se_insn_info *out)
 
 void se_insn_format(const se_insn_info *i, char *buf, size_t len)
 {
-    snprintf(buf, len, "0x%08" PRIx32 "  %-22s %-20s %s", i->pc, i->sym,
-             i->src[0] ? i->src : "-", i->text);
+    snprintf(buf, len, "0x%08" PRIx32 "  %-22s %-20s %s", i->pc, i->sym, i->src[0] ? i->src : "-",
+             i->text);
 }
 
 /* ---- the full trace ------------------------------------------------------------------- */
@@ -134,15 +133,15 @@ struct se_tracer {
     se_machine *m;
     se_trace_opts o;
     csh cs;
-    bool in_call;               /* the current call passes --trace-call */
-    bool header_due;            /* its header waits for its first traced instruction */
+    bool in_call;    /* the current call passes --trace-call */
+    bool header_due; /* its header waits for its first traced instruction */
     se_call call;
-    bool pending;               /* an instruction waits for its register changes */
+    bool pending; /* an instruction waits for its register changes */
     uint32_t ppc;
     char ptext[TEXT_LEN];
     uint32_t pregs[SE_CORE_NREGS];
-    unsigned it_n;              /* entries of it[] (0 = not in an IT block) */
-    unsigned it_next;           /* the next entry not seen yet */
+    unsigned it_n;    /* entries of it[] (0 = not in an IT block) */
+    unsigned it_next; /* the next entry not seen yet */
     decoded it[IT_SLOTS];
     uint64_t lines;
 };
@@ -164,14 +163,15 @@ static void print_header(se_tracer *t)
     char sym[64];
     se_machine_symbolize(t->m, c->entry & ~1u, sym, sizeof sym);
     if (t->o.json) {
-        fprintf(t->o.out, "{\"event\":\"trace_call\",\"entry\":%" PRIu32 ",\"sym\":",
-                c->entry & ~1u);
+        fprintf(t->o.out,
+                "{\"event\":\"trace_call\",\"entry\":%" PRIu32 ",\"sym\":", c->entry & ~1u);
         se_json_str(t->o.out, sym);
         fprintf(t->o.out, ",\"args\":[%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 "]}\n",
                 c->args[0], c->args[1], c->args[2], c->args[3]);
     } else {
-        fprintf(t->o.out, "--- call %s (0x%08" PRIx32 "), r0-r3 = 0x%08" PRIx32 " 0x%08" PRIx32
-                          " 0x%08" PRIx32 " 0x%08" PRIx32 "\n",
+        fprintf(t->o.out,
+                "--- call %s (0x%08" PRIx32 "), r0-r3 = 0x%08" PRIx32 " 0x%08" PRIx32
+                " 0x%08" PRIx32 " 0x%08" PRIx32 "\n",
                 sym, c->entry & ~1u, c->args[0], c->args[1], c->args[2], c->args[3]);
     }
 }
@@ -338,10 +338,7 @@ static void on_insn(void *ctx, uint32_t pc, uint32_t size)
     memcpy(t->pregs, now, sizeof now);
 }
 
-static void on_paused(void *ctx)
-{
-    flush(ctx);
-}
+static void on_paused(void *ctx) { flush(ctx); }
 
 static void on_call_begin(void *ctx, const se_call *c)
 {
@@ -364,8 +361,9 @@ static void on_call_end(void *ctx, const se_call_result *r)
     if (t->header_due) /* nothing of this call passed the filters */
         return;
     if (t->o.json)
-        fprintf(t->o.out, "{\"event\":\"trace_end\",\"status\":\"%s\",\"r0\":%" PRIu32
-                          ",\"instructions\":%" PRIu64 "}\n",
+        fprintf(t->o.out,
+                "{\"event\":\"trace_end\",\"status\":\"%s\",\"r0\":%" PRIu32
+                ",\"instructions\":%" PRIu64 "}\n",
                 se_err_name(r->status), r->r0, r->instructions);
     else
         fprintf(t->o.out, "--- end: %s, r0 = 0x%08" PRIx32 ", %" PRIu64 " instructions\n",
@@ -414,7 +412,4 @@ void se_tracer_stop(se_tracer *t)
     free(t);
 }
 
-uint64_t se_tracer_lines(const se_tracer *t)
-{
-    return t ? t->lines : 0;
-}
+uint64_t se_tracer_lines(const se_tracer *t) { return t ? t->lines : 0; }

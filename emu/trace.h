@@ -25,14 +25,14 @@ void se_insn_format(const se_insn_info *i, char *buf, size_t len);
 
 typedef struct se_trace_opts {
     FILE *out;
-    bool json;                 /* JSON lines instead of text */
+    bool json; /* JSON lines instead of text */
     /* Filters (all that are set must hold). Addresses are where the code runs. */
-    bool has_range;            /* --trace-range: lo <= pc < hi */
+    bool has_range; /* --trace-range: lo <= pc < hi */
     uint32_t range_lo, range_hi;
-    bool has_func;             /* --trace-func: inside the function [func_lo, func_hi) */
+    bool has_func; /* --trace-func: inside the function [func_lo, func_hi) */
     uint32_t func_lo, func_hi;
-    bool has_call;             /* --trace-call: only during calls of this entry point */
-    uint32_t call_entry;       /* Thumb bit ignored */
+    bool has_call;       /* --trace-call: only during calls of this entry point */
+    uint32_t call_entry; /* Thumb bit ignored */
 } se_trace_opts;
 
 typedef struct se_tracer se_tracer;

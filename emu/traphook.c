@@ -22,10 +22,9 @@
 static uint32_t reg_n(se_machine *m, unsigned r)
 {
     static const int ids[16] = {
-        UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,
-        UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9,
-        UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR,
-        UC_ARM_REG_PC,
+        UC_ARM_REG_R0,  UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,  UC_ARM_REG_R5,
+        UC_ARM_REG_R6,  UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
+        UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_PC,
     };
     return r < 16 ? mc_reg(m, ids[r]) : 0;
 }
@@ -54,12 +53,16 @@ static bool trap_fires(se_machine *m, const se_trap_insn *t, uint32_t *addr)
 static void unaligned_desc(const se_trap_insn *t, uint32_t addr, char *buf, size_t len)
 {
     if (t->kind == SE_TRAP_ALIGN_TRP)
-        snprintf(buf, len, "UsageFault UNALIGNED: %u-byte %s of 0x%08" PRIx32 " (%s; "
-                 "CCR.UNALIGN_TRP is set)", t->bytes, t->store ? "write" : "read", addr, t->text);
+        snprintf(buf, len,
+                 "UsageFault UNALIGNED: %u-byte %s of 0x%08" PRIx32 " (%s; "
+                 "CCR.UNALIGN_TRP is set)",
+                 t->bytes, t->store ? "write" : "read", addr, t->text);
     else
-        snprintf(buf, len, "UsageFault UNALIGNED: %u-byte %s of 0x%08" PRIx32 " (%s: "
-                 "%s-aligned whatever CCR.UNALIGN_TRP says)", t->bytes,
-                 t->store ? "write" : "read", addr, t->text, t->align == 4 ? "word" : "halfword");
+        snprintf(buf, len,
+                 "UsageFault UNALIGNED: %u-byte %s of 0x%08" PRIx32 " (%s: "
+                 "%s-aligned whatever CCR.UNALIGN_TRP says)",
+                 t->bytes, t->store ? "write" : "read", addr, t->text,
+                 t->align == 4 ? "word" : "halfword");
 }
 
 static void hook_trap(uc_engine *uc, uint64_t address, uint32_t size, void *user)
@@ -85,13 +88,16 @@ static void hook_trap(uc_engine *uc, uint64_t address, uint32_t size, void *user
             char sym[128], desc[320];
             m->trap_noted = true;
             if (t->kind == SE_TRAP_DIV)
-                snprintf(desc, sizeof desc, "UsageFault DIVBYZERO: %s divides by zero (%s = 0, "
-                         "CCR.DIV_0_TRP is set)", t->text, se_trap_reg_name(t->rm));
+                snprintf(desc, sizeof desc,
+                         "UsageFault DIVBYZERO: %s divides by zero (%s = 0, "
+                         "CCR.DIV_0_TRP is set)",
+                         t->text, se_trap_reg_name(t->rm));
             else
                 unaligned_desc(t, addr, desc, sizeof desc);
-            mc_diag_add(m, "%s at %s, inside an IT block: not raised (Unicorn 2.0.1 cannot stop "
-                     "there; the instruction ran as if the trap were off)", desc,
-                     mc_fmt_addr(m, t->pc, sym, sizeof sym));
+            mc_diag_add(m,
+                        "%s at %s, inside an IT block: not raised (Unicorn 2.0.1 cannot stop "
+                        "there; the instruction ran as if the trap were off)",
+                        desc, mc_fmt_addr(m, t->pc, sym, sizeof sym));
         }
         return;
     }
@@ -216,8 +222,10 @@ entry_result mc_trap_fault(se_machine *m)
     char desc[320];
     mc_ring_cut(m, t->pc, true); /* --last */
     if (t->kind == SE_TRAP_DIV) {
-        snprintf(desc, sizeof desc, "UsageFault DIVBYZERO: %s divides by zero (%s = 0, "
-                 "CCR.DIV_0_TRP is set)", t->text, se_trap_reg_name(t->rm));
+        snprintf(desc, sizeof desc,
+                 "UsageFault DIVBYZERO: %s divides by zero (%s = 0, "
+                 "CCR.DIV_0_TRP is set)",
+                 t->text, se_trap_reg_name(t->rm));
         return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_DIVBYZERO, t->pc, desc);
     }
     unaligned_desc(t, m->trap_addr, desc, sizeof desc);

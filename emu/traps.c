@@ -21,7 +21,7 @@ static unsigned reg_num(arm_reg r)
 
 const char *se_trap_reg_name(unsigned r)
 {
-    static const char *const names[16] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7",
+    static const char *const names[16] = {"r0", "r1", "r2",  "r3",  "r4",  "r5", "r6", "r7",
                                           "r8", "r9", "r10", "r11", "r12", "sp", "lr", "pc"};
     return r < 16 ? names[r] : "?";
 }
@@ -35,50 +35,69 @@ static bool classify(unsigned id, se_trap_kind *kind, uint8_t *align, uint16_t *
 {
     *multiple = false;
     switch (id) {
-    case ARM_INS_SDIV: case ARM_INS_UDIV:
+    case ARM_INS_SDIV:
+    case ARM_INS_UDIV:
         *kind = SE_TRAP_DIV;
         *align = 1;
         *bytes = 0;
         return true;
-    case ARM_INS_LDM: case ARM_INS_LDMDB: case ARM_INS_STM: case ARM_INS_STMDB:
+    case ARM_INS_LDM:
+    case ARM_INS_LDMDB:
+    case ARM_INS_STM:
+    case ARM_INS_STMDB:
         *multiple = true;
         *kind = SE_TRAP_ALIGN;
         *align = 4;
         *bytes = 0; /* from the register list */
         return true;
-    case ARM_INS_LDRD: case ARM_INS_STRD:
+    case ARM_INS_LDRD:
+    case ARM_INS_STRD:
         *kind = SE_TRAP_ALIGN;
         *align = 4;
         *bytes = 8;
         return true;
-    case ARM_INS_LDREX: case ARM_INS_STREX: case ARM_INS_LDA: case ARM_INS_STL:
-    case ARM_INS_LDAEX: case ARM_INS_STLEX:
+    case ARM_INS_LDREX:
+    case ARM_INS_STREX:
+    case ARM_INS_LDA:
+    case ARM_INS_STL:
+    case ARM_INS_LDAEX:
+    case ARM_INS_STLEX:
         *kind = SE_TRAP_ALIGN;
         *align = 4;
         *bytes = 4;
         return true;
-    case ARM_INS_LDREXH: case ARM_INS_STREXH: case ARM_INS_LDAH: case ARM_INS_STLH:
-    case ARM_INS_LDAEXH: case ARM_INS_STLEXH:
+    case ARM_INS_LDREXH:
+    case ARM_INS_STREXH:
+    case ARM_INS_LDAH:
+    case ARM_INS_STLH:
+    case ARM_INS_LDAEXH:
+    case ARM_INS_STLEXH:
         *kind = SE_TRAP_ALIGN;
         *align = 2;
         *bytes = 2;
         return true;
-    case ARM_INS_LDR: case ARM_INS_STR: case ARM_INS_LDRT: case ARM_INS_STRT:
+    case ARM_INS_LDR:
+    case ARM_INS_STR:
+    case ARM_INS_LDRT:
+    case ARM_INS_STRT:
         *kind = SE_TRAP_ALIGN_TRP;
         *align = 4;
         *bytes = 4;
         return true;
-    case ARM_INS_LDRH: case ARM_INS_LDRSH: case ARM_INS_STRH: case ARM_INS_LDRHT:
-    case ARM_INS_LDRSHT: case ARM_INS_STRHT: case ARM_INS_TBH:
+    case ARM_INS_LDRH:
+    case ARM_INS_LDRSH:
+    case ARM_INS_STRH:
+    case ARM_INS_LDRHT:
+    case ARM_INS_LDRSHT:
+    case ARM_INS_STRHT:
+    case ARM_INS_TBH:
         *kind = SE_TRAP_ALIGN_TRP;
         *align = 2;
         *bytes = 2;
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
-
 
 /* Fill *t from a decoded instruction; false when it is not checked or cannot be unaligned. */
 static bool from_insn(const cs_insn *in, se_trap_insn *t)
@@ -133,7 +152,7 @@ static bool from_insn(const cs_insn *in, se_trap_insn *t)
         /* Capstone 4 gives "[r1, r2, lsl #2]" as the operand's shift, TBH's "lsl #1" in
          * both places. */
         t->shift = (uint8_t)(mem->shift.type == ARM_SFT_LSL ? mem->shift.value
-                                                           : (unsigned)mem->mem.lshift);
+                                                            : (unsigned)mem->mem.lshift);
         t->sub = mem->subtracted || mem->mem.scale < 0;
     }
     t->disp = mem->mem.disp;
@@ -144,8 +163,7 @@ static bool from_insn(const cs_insn *in, se_trap_insn *t)
         return false; /* SP-relative at an aligned offset */
     if (t->rm == SE_TRAP_NO_REG && t->post && t->rn == 13)
         return false;
-    if (t->rn == 15 && t->rm == SE_TRAP_NO_REG &&
-        se_trap_address(t, 0, 0) % align == 0)
+    if (t->rn == 15 && t->rm == SE_TRAP_NO_REG && se_trap_address(t, 0, 0) % align == 0)
         return false; /* a literal at an aligned address */
     if (t->rn == 15 && t->rm != SE_TRAP_NO_REG && t->shift >= 1 && align == 2)
         return false; /* tbh [pc, rm, lsl #1]: PC is even */

@@ -27,9 +27,9 @@
 #include <stdint.h>
 
 typedef enum se_trap_kind {
-    SE_TRAP_DIV,        /* SDIV/UDIV: DIVBYZERO when CCR.DIV_0_TRP is set */
-    SE_TRAP_ALIGN,      /* UNALIGNED whatever CCR says (ARMv8-M: LDM/STM, LDRD/STRD, ...) */
-    SE_TRAP_ALIGN_TRP,  /* UNALIGNED only when CCR.UNALIGN_TRP is set (LDR/STR, LDRH/STRH) */
+    SE_TRAP_DIV,       /* SDIV/UDIV: DIVBYZERO when CCR.DIV_0_TRP is set */
+    SE_TRAP_ALIGN,     /* UNALIGNED whatever CCR says (ARMv8-M: LDM/STM, LDRD/STRD, ...) */
+    SE_TRAP_ALIGN_TRP, /* UNALIGNED only when CCR.UNALIGN_TRP is set (LDR/STR, LDRH/STRH) */
 } se_trap_kind;
 
 #define SE_TRAP_NO_REG 0xFFu
@@ -37,19 +37,19 @@ typedef enum se_trap_kind {
 /* One instruction to check, with what is needed to decide an execution of it. */
 typedef struct se_trap_insn {
     uint32_t pc;
-    uint8_t size;       /* 2 or 4 */
-    uint8_t kind;       /* se_trap_kind */
-    bool in_it;         /* inside an IT block: Unicorn 2.0.1 cannot stop there */
+    uint8_t size; /* 2 or 4 */
+    uint8_t kind; /* se_trap_kind */
+    bool in_it;   /* inside an IT block: Unicorn 2.0.1 cannot stop there */
     bool store;
-    bool post;          /* post-indexed: the access is at the base */
-    bool sub;           /* the index register is subtracted */
-    uint8_t rn;         /* base register 0-15 (15 = PC); the dividend of a divide */
-    uint8_t rm;         /* index register or SE_TRAP_NO_REG; the divisor of a divide */
-    uint8_t shift;      /* index shifted left by */
-    uint8_t align;      /* alignment the access needs: 2 or 4 */
-    uint16_t bytes;     /* bytes accessed (LDM: 4 per register) */
-    int32_t disp;       /* immediate offset; LDMDB/STMDB: -bytes */
-    char text[44];      /* "ldrd r2, r3, [r0]" */
+    bool post;      /* post-indexed: the access is at the base */
+    bool sub;       /* the index register is subtracted */
+    uint8_t rn;     /* base register 0-15 (15 = PC); the dividend of a divide */
+    uint8_t rm;     /* index register or SE_TRAP_NO_REG; the divisor of a divide */
+    uint8_t shift;  /* index shifted left by */
+    uint8_t align;  /* alignment the access needs: 2 or 4 */
+    uint16_t bytes; /* bytes accessed (LDM: 4 per register) */
+    int32_t disp;   /* immediate offset; LDMDB/STMDB: -bytes */
+    char text[44];  /* "ldrd r2, r3, [r0]" */
 } se_trap_insn;
 
 /* Decode code[0..len) at address base and return the instructions worth checking, in address

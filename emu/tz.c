@@ -225,8 +225,7 @@ bool se_tz_gtzc_read(const se_tz_gtzc *g, uint32_t addr, uint32_t *value)
         }
         return false;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -295,8 +294,7 @@ bool se_tz_gtzc_write(se_tz_gtzc *g, uint32_t addr, uint32_t value)
         }
         return false;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -391,8 +389,10 @@ bool se_tz_mpcwm_nonsecure(const se_tz_gtzc *g, uint32_t addr)
  * EXTI, SYSCFG and DMA are TrustZone-aware (their own SECCFGR decides per function or pin,
  * docs/hardware.md C.5/C.6) and only have a TZIC flag. GPIO has no TZIC flag (no GTZC_CFGR bit).
  * Bits: stm32l562xx.h GTZC_CFGR2_* / GTZC_CFGR3_*. */
-#define GPIO(n, letter)                                                                        \
-    {"GPIO" letter, 0x42020000u + 0x400u * (n), 0x400u, SE_TZ_PERIPH_TZ_AWARE, 0, 0, 0, 0}
+#define GPIO(n, letter)                                                                      \
+    {                                                                                        \
+        "GPIO" letter, 0x42020000u + 0x400u * (n), 0x400u, SE_TZ_PERIPH_TZ_AWARE, 0, 0, 0, 0 \
+    }
 static const se_tz_periph periphs[] = {
     {"PWR", 0x40007000u, 0x400u, SE_TZ_PERIPH_TZ_AWARE, 0, 0, 2, CFGR2_PWR},
     {"SYSCFG", 0x40010000u, 0x400u, SE_TZ_PERIPH_TZ_AWARE, 0, 0, 2, CFGR2_SYSCFG},
@@ -408,8 +408,14 @@ static const se_tz_periph periphs[] = {
     {"GTZC_TZIC", SE_TZ_GTZC_TZIC, 0x400u, SE_TZ_PERIPH_SECURE_ONLY, 0, 0, 3, CFGR3_TZIC},
     {"GTZC_MPCBB1", SE_TZ_GTZC_MPCBB1, 0x400u, SE_TZ_PERIPH_GTZC_CFG, 0, 0, 3, CFGR3_MPCBB1_REG},
     {"GTZC_MPCBB2", SE_TZ_GTZC_MPCBB2, 0x400u, SE_TZ_PERIPH_GTZC_CFG, 0, 0, 3, CFGR3_MPCBB2_REG},
-    GPIO(0, "A"), GPIO(1, "B"), GPIO(2, "C"), GPIO(3, "D"),
-    GPIO(4, "E"), GPIO(5, "F"), GPIO(6, "G"), GPIO(7, "H"),
+    GPIO(0, "A"),
+    GPIO(1, "B"),
+    GPIO(2, "C"),
+    GPIO(3, "D"),
+    GPIO(4, "E"),
+    GPIO(5, "F"),
+    GPIO(6, "G"),
+    GPIO(7, "H"),
     {"FMC", 0x44020000u, 0x400u, SE_TZ_PERIPH_SECURABLE, 2, CFGR2_FMC_REG, 2, CFGR2_FMC_REG},
     /* docs/hardware.md B.1: OCTOSPI1_REGSEC = SECCFGR2 bit 18 */
     {"OCTOSPI1", 0x44021000u, 0x400u, SE_TZ_PERIPH_SECURABLE, 2, CFGR2_OCTOSPI1_REG, 2,
@@ -458,10 +464,7 @@ static const char *access_str(bool write, bool fetch)
     return fetch ? "fetch from" : write ? "write to" : "read from";
 }
 
-static const char *state_str(bool secure)
-{
-    return secure ? "secure" : "non-secure";
-}
+static const char *state_str(bool secure) { return secure ? "secure" : "non-secure"; }
 
 /* "SAU region 2", "SAU region 0 NSC", "SAU region none", ... */
 static void sau_str(const se_tz_attr *a, const se_scs *scs, char *buf, size_t len)
@@ -554,8 +557,8 @@ static se_tz_verdict deny(const tz_access *x, se_tz_layer layer, const char *who
 
 static const char *layer_name(se_tz_layer l)
 {
-    static const char *const names[] = {"none", "SAU", "alias", "MPCBB1", "MPCBB2",
-                                        "MPCWM1", "MPCWM2", "MPCWM3", "TZSC", "GTZC"};
+    static const char *const names[] = {"none",   "SAU",    "alias",  "MPCBB1", "MPCBB2",
+                                        "MPCWM1", "MPCWM2", "MPCWM3", "TZSC",   "GTZC"};
     return (unsigned)l < N(names) ? names[l] : "?";
 }
 
@@ -618,8 +621,8 @@ static se_tz_verdict check_mpcwm(const tz_access *x, unsigned bank)
     if (none)
         snprintf(d, sizeof d, "%s secure: no non-secure window", mem[bank]);
     else
-        snprintf(d, sizeof d, "%s offset 0x%07" PRIx32 " outside the non-secure windows",
-                 mem[bank], x->addr & 0x0FFFFFFFu);
+        snprintf(d, sizeof d, "%s offset 0x%07" PRIx32 " outside the non-secure windows", mem[bank],
+                 x->addr & 0x0FFFFFFFu);
     se_tz_layer l = (se_tz_layer)(SE_TZ_LAYER_MPCWM1 + (bank - 1));
     return deny(x, l, layer_name(l), d, 3, bank == 1 ? CFGR3_OCTOSPI1_MEM : CFGR3_FMC_MEM);
 }
@@ -634,9 +637,7 @@ static se_tz_verdict check_periph(const tz_access *x, const se_tz_periph *p)
             return SE_TZ_OK;
         snprintf(d, sizeof d, "%s secure, SECCFGR%u bit %u", p->name, p->seccfgr, p->secbit);
         return deny(x, SE_TZ_LAYER_TZSC, "TZSC", d, p->tzic_sr, p->tzic_bit);
-    case SE_TZ_PERIPH_TZ_AWARE:
-        x->o->tz_aware = true;
-        return SE_TZ_OK;
+    case SE_TZ_PERIPH_TZ_AWARE: x->o->tz_aware = true; return SE_TZ_OK;
     case SE_TZ_PERIPH_GTZC_CFG:
         if (s || !x->write)
             return SE_TZ_OK;
@@ -689,8 +690,8 @@ se_tz_verdict se_tz_check(const se_tz_config *cfg, const se_scs *scs, bool cpu_s
         if (fetch && !cpu_secure && a->secure) {
             /* Armv8-M: a Non-secure fetch from Secure memory is an invalid entry point unless
              * it is an SG in NSC memory (docs/hardware.md C.4; QEMU v8m NSC exec) */
-            return secure_fault(&x, a->nsc ? SE_TZ_SG_REQUIRED : SE_TZ_SECUREFAULT,
-                                SE_SFSR_INVEP, "INVEP");
+            return secure_fault(&x, a->nsc ? SE_TZ_SG_REQUIRED : SE_TZ_SECUREFAULT, SE_SFSR_INVEP,
+                                "INVEP");
         }
         if (fetch && cpu_secure && !a->secure) {
             /* Armv8-M: Secure state reaching Non-secure memory by a branch not flagged as
@@ -728,10 +729,7 @@ se_tz_verdict se_tz_check_master(const se_tz_config *cfg, bool secure_txn, uint3
     return check_gtzc(&x);
 }
 
-bool se_tz_is_sg(uint32_t insn)
-{
-    return insn == SE_TZ_SG_OPCODE;
-}
+bool se_tz_is_sg(uint32_t insn) { return insn == SE_TZ_SG_OPCODE; }
 
 unsigned se_tz_fault_regs(se_scs *scs, const se_tz_outcome *o)
 {
@@ -747,8 +745,7 @@ unsigned se_tz_fault_regs(se_scs *scs, const se_tz_outcome *o)
         if (o->cfsr & SE_CFSR_BFARVALID)
             scs->bfar = o->bfar;
         return SE_EXC_BUSFAULT;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 

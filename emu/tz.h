@@ -52,7 +52,7 @@ typedef struct se_tz_attr {
     bool sau_secure;  /* the SAU's own answer */
     bool idau_secure; /* the IDAU's own answer */
     bool idau_nsc;
-    bool exempt;      /* PPB/system range: the access takes the CPU's state */
+    bool exempt; /* PPB/system range: the access takes the CPU's state */
 } se_tz_attr;
 
 /* The combined attribute as the core sees it in state cpu_secure: the more secure of the SAU
@@ -65,24 +65,24 @@ se_tz_attr se_tz_attribute(const se_scs *scs, uint32_t addr, bool cpu_secure);
 #define SE_TZ_GTZC_TZIC 0x40032800u
 #define SE_TZ_GTZC_MPCBB1 0x40032C00u
 #define SE_TZ_GTZC_MPCBB2 0x40033000u
-#define SE_TZ_MPCBB_NVCTR 64u    /* as the SVD; SRAM1 uses VCTR0..23, SRAM2 VCTR0..7 */
+#define SE_TZ_MPCBB_NVCTR 64u        /* as the SVD; SRAM1 uses VCTR0..23, SRAM2 VCTR0..7 */
 #define SE_TZ_MPCWM_GRANULE 0x20000u /* 128 KB */
 
 typedef struct se_tz_mpcbb {
-    uint32_t cr;                        /* LCK b0, INVSECSTATE b30, SRWILADIS b31 */
-    uint32_t lckvtr[2];                 /* one lock bit per VCTR (super-block of 32 blocks) */
-    uint32_t vctr[SE_TZ_MPCBB_NVCTR];   /* one bit per 256-byte block, 1 = secure */
+    uint32_t cr;                      /* LCK b0, INVSECSTATE b30, SRWILADIS b31 */
+    uint32_t lckvtr[2];               /* one lock bit per VCTR (super-block of 32 blocks) */
+    uint32_t vctr[SE_TZ_MPCBB_NVCTR]; /* one bit per 256-byte block, 1 = secure */
 } se_tz_mpcbb;
 
 /* The GTZC registers the checks read. Offsets are those of the TZSC, TZIC and MPCBB blocks. */
 typedef struct se_tz_gtzc {
-    uint32_t tzsc_cr;      /* LCK b0 */
-    uint32_t seccfgr[2];   /* SECCFGR1/2: 1 = secure peripheral */
-    uint32_t privcfgr[2];  /* stored, not enforced */
-    uint32_t mpcwm[5];     /* MPCWM1_NSWMR1/2, MPCWM2_NSWMR1/2, MPCWM3_NSWMR1 */
+    uint32_t tzsc_cr;     /* LCK b0 */
+    uint32_t seccfgr[2];  /* SECCFGR1/2: 1 = secure peripheral */
+    uint32_t privcfgr[2]; /* stored, not enforced */
+    uint32_t mpcwm[5];    /* MPCWM1_NSWMR1/2, MPCWM2_NSWMR1/2, MPCWM3_NSWMR1 */
     uint32_t tzic_ier[3];
     uint32_t tzic_sr[3];
-    se_tz_mpcbb mpcbb[2];  /* [0] SRAM1, [1] SRAM2 */
+    se_tz_mpcbb mpcbb[2]; /* [0] SRAM1, [1] SRAM2 */
 } se_tz_gtzc;
 
 /* Reset values (docs/hardware.md C.5, C.6; SVD): TZSC and TZIC 0 (all peripherals non-secure, no
@@ -124,12 +124,12 @@ typedef enum se_tz_periph_kind {
 
 typedef struct se_tz_periph {
     const char *name;
-    uint32_t base;    /* non-secure alias */
+    uint32_t base; /* non-secure alias */
     uint32_t size;
     se_tz_periph_kind kind;
-    uint8_t seccfgr;  /* SECURABLE: 1 or 2 (SECCFGR1/2); else 0 */
+    uint8_t seccfgr; /* SECURABLE: 1 or 2 (SECCFGR1/2); else 0 */
     uint8_t secbit;
-    uint8_t tzic_sr;  /* TZIC SRx of its illegal-access flag, 1..3; 0 = none */
+    uint8_t tzic_sr; /* TZIC SRx of its illegal-access flag, 1..3; 0 = none */
     uint8_t tzic_bit;
 } se_tz_periph;
 
@@ -154,7 +154,7 @@ typedef enum se_tz_illegal_policy {
 } se_tz_illegal_policy;
 
 typedef struct se_tz_config {
-    bool tzen;                    /* FLASH_OPTR.TZEN; false = no checks at all */
+    bool tzen; /* FLASH_OPTR.TZEN; false = no checks at all */
     se_tz_alias_policy alias;
     se_tz_illegal_policy illegal;
     se_tz_gtzc gtzc;
@@ -177,29 +177,29 @@ typedef enum se_tz_verdict {
 
 typedef enum se_tz_layer {
     SE_TZ_LAYER_NONE,
-    SE_TZ_LAYER_SAU,     /* SAU/IDAU attribution */
-    SE_TZ_LAYER_ALIAS,   /* D.1 policy */
+    SE_TZ_LAYER_SAU,   /* SAU/IDAU attribution */
+    SE_TZ_LAYER_ALIAS, /* D.1 policy */
     SE_TZ_LAYER_MPCBB1,
     SE_TZ_LAYER_MPCBB2,
     SE_TZ_LAYER_MPCWM1,
     SE_TZ_LAYER_MPCWM2,
     SE_TZ_LAYER_MPCWM3,
-    SE_TZ_LAYER_TZSC,    /* a secure peripheral */
-    SE_TZ_LAYER_GTZC,    /* the GTZC's own registers */
+    SE_TZ_LAYER_TZSC, /* a secure peripheral */
+    SE_TZ_LAYER_GTZC, /* the GTZC's own registers */
 } se_tz_layer;
 
 typedef struct se_tz_outcome {
     se_tz_verdict verdict;
     se_tz_layer layer;
     se_tz_attr attr;
-    bool secure_txn;       /* security of the bus transaction (when it reaches the bus) */
-    bool tz_aware;         /* OK, but the target device judges per bit with its SECCFGR */
+    bool secure_txn;            /* security of the bus transaction (when it reaches the bus) */
+    bool tz_aware;              /* OK, but the target device judges per bit with its SECCFGR */
     const se_tz_periph *periph; /* the peripheral addressed, if in the table */
-    uint32_t sfsr, sfar;   /* SECUREFAULT / SG_REQUIRED: bits to set in SFSR, SFAR */
-    uint32_t cfsr, bfar;   /* BUSFAULT: bits to set in CFSR, BFAR if BFARVALID */
-    uint8_t tzic_sr;       /* ILLEGAL/BUSFAULT: TZIC SRx (1..3) and bit; 0 = no flag */
+    uint32_t sfsr, sfar;        /* SECUREFAULT / SG_REQUIRED: bits to set in SFSR, SFAR */
+    uint32_t cfsr, bfar;        /* BUSFAULT: bits to set in CFSR, BFAR if BFARVALID */
+    uint8_t tzic_sr;            /* ILLEGAL/BUSFAULT: TZIC SRx (1..3) and bit; 0 = no flag */
     uint8_t tzic_bit;
-    char reason[224];      /* one line, no trailing location; "" when OK */
+    char reason[224]; /* one line, no trailing location; "" when OK */
 } se_tz_outcome;
 
 /* Decide one access by the CPU in state cpu_secure: fetch (an instruction fetch), else a read

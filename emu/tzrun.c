@@ -19,8 +19,7 @@
  * recomputed when the SAU or GTZC registers change, at the next block boundary. */
 
 /* What to change, after a refusal's reason: "; layer X: ..." (one clause). */
-void mc_tz_hint(const se_machine *m, const se_tz_outcome *o, uint32_t addr, char *buf,
-                    size_t len)
+void mc_tz_hint(const se_machine *m, const se_tz_outcome *o, uint32_t addr, char *buf, size_t len)
 {
     const se_profile *p = m->prof;
     bool sram = addr - p->sram.base < p->sram.size || addr - p->sram_alias < p->sram.size;
@@ -30,9 +29,11 @@ void mc_tz_hint(const se_machine *m, const se_tz_outcome *o, uint32_t addr, char
     bool outside = sram && m->image_end && (na < m->image_base - 4u || na >= p->ram_end);
     char rel[200] = "";
     if (outside)
-        snprintf(rel, sizeof rel, " (outside the downloaded image: an absolute address from a "
+        snprintf(rel, sizeof rel,
+                 " (outside the downloaded image: an absolute address from a "
                  "link address the host did not load at? link the loader at the profile's "
-                 "load base (0x%08" PRIx32 "))", p->load_base);
+                 "load base (0x%08" PRIx32 "))",
+                 p->load_base);
     switch (o->layer) {
     case SE_TZ_LAYER_SAU:
         snprintf(buf, len, "; refused by the SAU/IDAU%s: %s", rel,
@@ -41,26 +42,33 @@ void mc_tz_hint(const se_machine *m, const se_tz_outcome *o, uint32_t addr, char
                      : "a Secure loader must not run from non-secure memory");
         break;
     case SE_TZ_LAYER_ALIAS:
-        snprintf(buf, len, "; refused by the alias policy: use the secure alias (0x3..., "
+        snprintf(buf, len,
+                 "; refused by the alias policy: use the secure alias (0x3..., "
                  "0x5...) or alias=pass");
         break;
-    case SE_TZ_LAYER_MPCBB1: case SE_TZ_LAYER_MPCBB2:
-        snprintf(buf, len, "; refused by the GTZC MPCBB%s: give the block the loader's "
-                 "security (profile mpcbb_ns=)", rel);
+    case SE_TZ_LAYER_MPCBB1:
+    case SE_TZ_LAYER_MPCBB2:
+        snprintf(buf, len,
+                 "; refused by the GTZC MPCBB%s: give the block the loader's "
+                 "security (profile mpcbb_ns=)",
+                 rel);
         break;
-    case SE_TZ_LAYER_MPCWM1: case SE_TZ_LAYER_MPCWM2: case SE_TZ_LAYER_MPCWM3:
-        snprintf(buf, len, "; refused by the GTZC MPCWM: open a non-secure window over it "
+    case SE_TZ_LAYER_MPCWM1:
+    case SE_TZ_LAYER_MPCWM2:
+    case SE_TZ_LAYER_MPCWM3:
+        snprintf(buf, len,
+                 "; refused by the GTZC MPCWM: open a non-secure window over it "
                  "(profile mpcwm_ns=START:END) or run the loader Secure");
         break;
     case SE_TZ_LAYER_TZSC:
-        snprintf(buf, len, "; refused by the GTZC TZSC: clear the peripheral's SECCFGR bit "
+        snprintf(buf, len,
+                 "; refused by the GTZC TZSC: clear the peripheral's SECCFGR bit "
                  "or run the loader Secure");
         break;
     case SE_TZ_LAYER_GTZC:
         snprintf(buf, len, "; refused by the GTZC: only Secure code may do this");
         break;
-    default:
-        buf[0] = '\0';
+    default: buf[0] = '\0';
     }
 }
 
@@ -175,7 +183,8 @@ static uint64_t tz_mem_read(uc_engine *uc, uint64_t offset, unsigned size, void 
         m->mmio_addr = addr;
         m->mmio_write = false;
         se_tz_outcome o;
-        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, addr, false, false, &o) != SE_TZ_OK) {
+        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, addr, false, false, &o) !=
+            SE_TZ_OK) {
             tz_refuse(m, &o, addr, false, size);
             return 0;
         }
@@ -184,8 +193,7 @@ static uint64_t tz_mem_read(uc_engine *uc, uint64_t offset, unsigned size, void 
     return v;
 }
 
-static void tz_mem_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
-                         void *user)
+static void tz_mem_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
 {
     (void)uc;
     tz_run *r = user;
@@ -195,7 +203,8 @@ static void tz_mem_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t
         m->mmio_addr = addr;
         m->mmio_write = true;
         se_tz_outcome o;
-        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, addr, true, false, &o) != SE_TZ_OK) {
+        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, addr, true, false, &o) !=
+            SE_TZ_OK) {
             tz_refuse(m, &o, addr, true, size);
             return;
         }
@@ -404,7 +413,6 @@ se_err se_soc_attach_gtzc(se_soc *s, uint32_t base, se_error *err)
     return SE_OK;
 }
 
-
 /* A fault se_tz_check decided (m->tz_out), raised at the instruction that made it. */
 entry_result mc_tz_fault_enter(se_machine *m)
 {
@@ -478,7 +486,8 @@ bool mc_tz_window_ok(se_machine *m, uint32_t addr, uint32_t len)
         return false;
     for (uint32_t g = 0; g < len; g += 0x20000u) {
         se_tz_outcome o;
-        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, addr + g, false, false, &o) != SE_TZ_OK)
+        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, addr + g, false, false, &o) !=
+            SE_TZ_OK)
             return false;
     }
     return true;

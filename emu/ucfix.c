@@ -36,8 +36,8 @@ typedef void (*unlock_fn)(struct page_collection *set);
 /* Never dereferenced by Unicorn 2.0.x: only handed back to page_collection_unlock. */
 static struct page_collection *const dummy = (struct page_collection *)&dummy;
 
-static int state;            /* 0 = not decided yet, 1 = short path, 2 = forward */
-static bool enabled = true;  /* se_ucfix_set() */
+static int state;           /* 0 = not decided yet, 1 = short path, 2 = forward */
+static bool enabled = true; /* se_ucfix_set() */
 static lock_fn real_lock;
 static unlock_fn real_unlock;
 
@@ -90,12 +90,6 @@ void page_collection_unlock_arm(struct page_collection *set)
         real_unlock(set);
 }
 
-bool se_ucfix_active(void)
-{
-    return active();
-}
+bool se_ucfix_active(void) { return active(); }
 
-void se_ucfix_set(bool on)
-{
-    enabled = on;
-}
+void se_ucfix_set(bool on) { enabled = on; }

@@ -27,7 +27,7 @@ enum blk_state {
 
 typedef struct blk {
     struct se_window *w;
-    uint32_t off;   /* from the window base */
+    uint32_t off; /* from the window base */
     uint8_t state;
     uint32_t reads; /* model reads in a row while in-place reads were allowed ... */
     uint64_t epoch; /* ... counted since this se_window_check */
@@ -40,12 +40,12 @@ struct se_window {
     se_window_ops ops;
     unsigned nblk;
     blk *b;
-    blk tail;              /* [dev_size, size) (or all of it): always MMIO */
-    blk whole;             /* [0, dev_size) as one region until the first block goes in place */
+    blk tail;  /* [dev_size, size) (or all of it): always MMIO */
+    blk whole; /* [0, dev_size) as one region until the first block goes in place */
     bool split;
     unsigned in_place_now; /* blocks DIRECT */
     uint64_t clock;
-    uint64_t epoch;        /* se_window_check calls */
+    uint64_t epoch; /* se_window_check calls */
     bool any_pending;
     se_window_stats st;
 };
@@ -57,8 +57,7 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     return k->w->ops.read(k->w->ops.ctx, k->off + (uint32_t)offset, size);
 }
 
-static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
-                       void *user)
+static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
 {
     (void)uc;
     blk *k = user;
@@ -70,14 +69,12 @@ static uc_err map_model(se_window *w, blk *k, uint32_t len)
     return uc_mmio_map(w->uc, w->base + k->off, len, mmio_read, k, mmio_write, k);
 }
 
-se_err se_window_new(uc_engine *uc, uint32_t base, uint32_t size, uint32_t dev_size,
-                     uint32_t after, const se_window_ops *ops, se_window **out,
-                     se_error *err)
+se_err se_window_new(uc_engine *uc, uint32_t base, uint32_t size, uint32_t dev_size, uint32_t after,
+                     const se_window_ops *ops, se_window **out, se_error *err)
 {
     *out = NULL;
     if (dev_size % SE_WINDOW_BLOCK || dev_size > size)
-        return se_error_set(err, SE_ERR_USAGE, "window: device size 0x%x does not fit",
-                            dev_size);
+        return se_error_set(err, SE_ERR_USAGE, "window: device size 0x%x does not fit", dev_size);
     se_window *w = calloc(1, sizeof *w);
     if (!w)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");

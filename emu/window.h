@@ -27,9 +27,9 @@ typedef struct se_window_ops {
 } se_window_ops;
 
 typedef struct se_window_stats {
-    uint64_t enabled;   /* blocks mapped in place */
-    uint64_t reverted;  /* blocks given back to the model */
-    unsigned mapped;    /* blocks mapped in place now */
+    uint64_t enabled;  /* blocks mapped in place */
+    uint64_t reverted; /* blocks given back to the model */
+    unsigned mapped;   /* blocks mapped in place now */
 } se_window_stats;
 
 typedef struct se_window se_window;
@@ -40,9 +40,8 @@ typedef struct se_window se_window;
  * allowed (0: never, every access stays on the model: --log-flash, --vcd and
  * exact_window). Remapping costs about half a millisecond, so short reads stay on the
  * model. */
-se_err se_window_new(uc_engine *uc, uint32_t base, uint32_t size, uint32_t dev_size,
-                     uint32_t after, const se_window_ops *ops, se_window **out,
-                     se_error *err);
+se_err se_window_new(uc_engine *uc, uint32_t base, uint32_t size, uint32_t dev_size, uint32_t after,
+                     const se_window_ops *ops, se_window **out, se_error *err);
 void se_window_free(se_window *w);
 
 /* Every function below accepts w = NULL and then does nothing. */

@@ -35,8 +35,8 @@ static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const s
     se_fuzz_decode(s, data, n, &c);
     for (unsigned i = 0; i < c.nops; i++)
         printf("call %u: %s(0x%08" PRIx32 ", 0x%08" PRIx32 ", 0x%08" PRIx32 ", 0x%08" PRIx32 ")\n",
-               i + 1, se_entry_name(c.op[i].id), c.op[i].args[0], c.op[i].args[1],
-               c.op[i].args[2], c.op[i].args[3]);
+               i + 1, se_entry_name(c.op[i].id), c.op[i].args[0], c.op[i].args[1], c.op[i].args[2],
+               c.op[i].args[3]);
     bool hit = se_fuzz_session_run(s, &c, &f);
     if (hit) {
         char origin[600];
@@ -73,7 +73,8 @@ int se_fuzz_main(int argc, char **argv)
             break;
         case OPT_OUT: fo.out_dir = arg; break;
         case OPT_BUDGET:
-            budget = cli_u64("fuzz", "--budget", arg, 1, UINT64_MAX, "an instruction count per call");
+            budget =
+                cli_u64("fuzz", "--budget", arg, 1, UINT64_MAX, "an instruction count per call");
             break;
         case OPT_FROMINPUT: from_input = arg; break;
         }
@@ -116,8 +117,8 @@ int se_fuzz_main(int argc, char **argv)
         fprintf(stderr, "stldr-emu: %s\n", err.msg);
     printf("fuzz: %" PRIu64 " cases (%" PRIu64 " loader calls) in %.2f s: %.0f cases/s, "
            "%u blocks covered, seed %" PRIu64 "\n",
-           st.cases, st.calls, st.seconds, st.seconds > 0 ? st.cases / st.seconds : 0.0,
-           st.blocks, fo.seed);
+           st.cases, st.calls, st.seconds, st.seconds > 0 ? st.cases / st.seconds : 0.0, st.blocks,
+           fo.seed);
     for (unsigned i = 0; i < nf; i++)
         printf("finding %u: %s in %s (%" PRIu64 " cases, first #%" PRIu64 "): %s%s%s\n", i + 1,
                found[i].kind, found[i].where, found[i].count, found[i].first_case, found[i].msg,

@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define CH 4096u                 /* oracle granularity */
-#define MAX_CHUNKS 256u          /* device chunks a case may touch (with guards) */
+#define CH 4096u        /* oracle granularity */
+#define MAX_CHUNKS 256u /* device chunks a case may touch (with guards) */
 _Static_assert(MAX_CHUNKS <= UINT16_MAX, "oidx holds slot + 1 in 16 bits");
 #define COV_SLOTS 8192u
 
 typedef struct oracle_chunk {
-    uint32_t c;                  /* chunk index in the device */
+    uint32_t c; /* chunk index in the device */
     uint8_t b[CH];
 } oracle_chunk;
 
@@ -29,11 +29,11 @@ typedef struct fz {
     uint32_t buf, chunk;
     uint32_t max_sector;
     uint64_t rng;
-    const uint8_t *in;           /* coverage-guided mode: the input the choices come from */
+    const uint8_t *in; /* coverage-guided mode: the input the choices come from */
     size_t in_len, in_pos;
     oracle_chunk *oc;
     unsigned noc;
-    uint16_t *oidx;              /* per device chunk: 1 + its slot in oc, 0 = not held */
+    uint16_t *oidx; /* per device chunk: 1 + its slot in oc, 0 = not held */
     uint8_t *tmp, *tmp2;
     uint32_t cov[COV_SLOTS];
     unsigned ncov;
@@ -64,10 +64,7 @@ static uint64_t rnd(fz *z)
     return x ^ (x >> 31);
 }
 
-static uint32_t below(fz *z, uint32_t n)
-{
-    return n ? (uint32_t)(rnd(z) % n) : 0;
-}
+static uint32_t below(fz *z, uint32_t n) { return n ? (uint32_t)(rnd(z) % n) : 0; }
 
 static void gen_data(uint8_t *p, uint32_t n, uint32_t seed)
 {
@@ -177,10 +174,7 @@ static void oload_e(fz *z, uint32_t off, uint64_t n, uint64_t elo, uint64_t ehi)
     }
 }
 
-static void oload(fz *z, uint32_t off, uint64_t n)
-{
-    oload_e(z, off, n, 0, 0);
-}
+static void oload(fz *z, uint32_t off, uint64_t n) { oload_e(z, off, n, 0, 0); }
 
 /* The first byte of [off, off+n) where p differs from the oracle (only chunks it holds);
  * false when there is none. */
@@ -373,8 +367,7 @@ static bool run_op(fz *z, se_fuzz_op *op)
         break;
     }
     case SE_EP_MASS_ERASE:
-    default:
-        break;
+    default: break;
     }
 
     se_err e = z->init_each
@@ -409,7 +402,8 @@ static bool run_op(fz *z, se_fuzz_op *op)
                             "after SectorErase(0x%08" PRIx32 ", 0x%08" PRIx32 ") the byte at "
                             "0x%08" PRIx32 " is 0x%02x, not erased",
                             op->args[0], op->args[1], si->start + bad, got);
-        if (!ocheck(z, s0 >= ssz ? s0 - ssz : 0, s0 - (s0 >= ssz ? s0 - ssz : 0), &bad, &got, &want) ||
+        if (!ocheck(z, s0 >= ssz ? s0 - ssz : 0, s0 - (s0 >= ssz ? s0 - ssz : 0), &bad, &got,
+                    &want) ||
             !ocheck(z, s1 + ssz1, ssz1, &bad, &got, &want))
             return !finding(z, "erase-outside", "SectorErase",
                             "SectorErase(0x%08" PRIx32 ", 0x%08" PRIx32 ") changed 0x%08" PRIx32
@@ -422,7 +416,8 @@ static bool run_op(fz *z, se_fuzz_op *op)
         if (r0 != 1)
             return !finding(z, "write-failed", "Write",
                             "Write(0x%08" PRIx32 ", 0x%" PRIx32 ") returned %" PRIu32
-                            " for a range inside the device", op->args[0], n, r0);
+                            " for a range inside the device",
+                            op->args[0], n, r0);
         oprogram(z, off, n, data);
         if (!ocheck(z, off >= 256 ? off - 256 : 0, (uint64_t)n + 512, &bad, &got, &want))
             return !finding(z, bad >= off && bad < off + n ? "write-mismatch" : "write-outside",
@@ -470,7 +465,8 @@ static bool run_op(fz *z, se_fuzz_op *op)
                             "Verify missed the differing byte at 0x%08" PRIx32, want_addr);
         if (flipped && r0 != want_addr && r0 != op->args[0] + skip + k)
             return !finding(z, "verify-wrong-address", "Verify",
-                            "Verify reported 0x%08" PRIx32 " for the differing byte at 0x%08" PRIx32,
+                            "Verify reported 0x%08" PRIx32
+                            " for the differing byte at 0x%08" PRIx32,
                             r0, want_addr);
         bool known = true;
         uint32_t vs = sum_dev(z, off + skip, n - skip - drop, 0, &known);
@@ -495,14 +491,14 @@ static bool run_op(fz *z, se_fuzz_op *op)
             se_machine_device_read(z->m, si->start + o, &b, 1);
             if (b != si->erase_value)
                 return !finding(z, "masserase-incomplete", "MassErase",
-                                "after MassErase the byte at 0x%08" PRIx32 " is 0x%02x", si->start + o, b);
+                                "after MassErase the byte at 0x%08" PRIx32 " is 0x%02x",
+                                si->start + o, b);
         }
         for (unsigned i = 0; i < z->noc; i++)
             memset(z->oc[i].b, si->erase_value, CH);
         return true;
     }
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -539,8 +535,8 @@ static uint32_t pick_len(fz *z, uint32_t off, uint32_t max)
     case 0: l = 0; break;
     case 1: l = 1 + below(z, 4); break;
     case 2: l = page + below(z, 3) - 1; break;
-    case 3: l = z->si->size - off; break;         /* to the device end */
-    case 4: l = z->si->size - off + 1; break;     /* one past the end */
+    case 3: l = z->si->size - off; break;     /* to the device end */
+    case 4: l = z->si->size - off + 1; break; /* one past the end */
     case 5: l = z->max_sector + 1; break;
     default: l = 1 + below(z, 2 * page); break;
     }
@@ -560,9 +556,9 @@ static uint32_t addr_form(fz *z, uint32_t off)
 
 static void gen_case(fz *z, se_fuzz_case *c)
 {
-    static const se_entry_id pool[] = {SE_EP_SECTOR_ERASE, SE_EP_WRITE, SE_EP_WRITE, SE_EP_WRITE,
-                                       SE_EP_READ, SE_EP_VERIFY, SE_EP_VERIFY, SE_EP_CHECKSUM,
-                                       SE_EP_SECTOR_ERASE};
+    static const se_entry_id pool[] = {SE_EP_SECTOR_ERASE, SE_EP_WRITE,    SE_EP_WRITE,
+                                       SE_EP_WRITE,        SE_EP_READ,     SE_EP_VERIFY,
+                                       SE_EP_VERIFY,       SE_EP_CHECKSUM, SE_EP_SECTOR_ERASE};
     c->nops = 1 + below(z, 4);
     uint32_t maxbuf = z->chunk > 0x4000 ? 0x4000 : z->chunk;
     for (unsigned i = 0; i < c->nops; i++) {
@@ -616,8 +612,7 @@ static void gen_case(fz *z, se_fuzz_case *c)
         case SE_EP_MASS_ERASE:
             o->data_seed = (uint32_t)rnd(z); /* which bytes the check samples */
             break;
-        default:
-            break;
+        default: break;
         }
     }
 }
@@ -656,10 +651,11 @@ static void write_repro(const se_fuzz_opts *o, const se_fuzz_case *c, const char
     fprintf(fp, "operation\n");
     for (unsigned i = 0; i < c->nops; i++) {
         const se_fuzz_op *op = &c->op[i];
-        fprintf(fp, "%s 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32
-                    " 0x%" PRIx32 " 0x%08" PRIx32 "\n",
-                se_entry_name(op->id), op->args[0], op->args[1], op->args[2], op->args[3],
-                op->len, op->data_seed);
+        fprintf(fp,
+                "%s 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%" PRIx32
+                " 0x%08" PRIx32 "\n",
+                se_entry_name(op->id), op->args[0], op->args[1], op->args[2], op->args[3], op->len,
+                op->data_seed);
     }
     fclose(fp);
 }
@@ -777,7 +773,8 @@ se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_o
         }
         if (o->progress && now_s() >= next_progress) {
             double t = now_s() - t0;
-            fprintf(o->progress, "fuzz: %" PRIu64 " cases, %.0f cases/s, %u findings, %u blocks covered\n",
+            fprintf(o->progress,
+                    "fuzz: %" PRIu64 " cases, %.0f cases/s, %u findings, %u blocks covered\n",
                     st->cases, st->cases / t, *nfind, z.ncov);
             fflush(o->progress);
             next_progress += 1.0;
@@ -795,8 +792,7 @@ se_err se_fuzz_run(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_o
 
 /* ---- replay ---------------------------------------------------------------------------------- */
 
-se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *path,
-                      se_error *err)
+se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *path, se_error *err)
 {
     /* a regular file of at most SE_LIMIT_REPLAY_BYTES, read whole, parsed in memory:
      * /dev/zero or a FIFO is refused before a byte is read */
@@ -808,8 +804,7 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
     FILE *fp = fmemopen(text, tlen, "r");
     if (!fp) {
         free(text);
-        return se_error_set(err, SE_ERR_IO, "cannot read reproducer %s: %s", path,
-                            strerror(errno));
+        return se_error_set(err, SE_ERR_IO, "cannot read reproducer %s: %s", path, strerror(errno));
     }
     se_fuzz_case c = {0};
     char line[512];
@@ -828,7 +823,8 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
         char name[32];
         se_fuzz_op op = {0};
         if (c.nops >= SE_FUZZ_MAX_OPS ||
-            sscanf(line, "%31s %" SCNx32 " %" SCNx32 " %" SCNx32 " %" SCNx32 " %" SCNx32 " %" SCNx32,
+            sscanf(line,
+                   "%31s %" SCNx32 " %" SCNx32 " %" SCNx32 " %" SCNx32 " %" SCNx32 " %" SCNx32,
                    name, &op.args[0], &op.args[1], &op.args[2], &op.args[3], &op.len,
                    &op.data_seed) != 7) {
             e = se_error_set(err, SE_ERR_USAGE, "%s:%u: not a reproducer line", path, lineno);
@@ -839,7 +835,8 @@ se_err se_fuzz_replay(se_host *h, se_machine *m, const se_stldr *l, const char *
             if (!strcmp(name, se_entry_name((se_entry_id)k)))
                 id = k;
         if (id < 0) {
-            e = se_error_set(err, SE_ERR_USAGE, "%s:%u: unknown entry point %s", path, lineno, name);
+            e = se_error_set(err, SE_ERR_USAGE, "%s:%u: unknown entry point %s", path, lineno,
+                             name);
             break;
         }
         op.id = (se_entry_id)id;

@@ -19,9 +19,9 @@
 
 typedef struct se_fuzz_op {
     se_entry_id id;
-    uint32_t args[4];    /* as passed; args[2] of Write/Read/Verify is the buffer */
-    uint32_t len;        /* data bytes written to the buffer (Write, Verify) */
-    uint32_t data_seed;  /* data = a generator seeded with this (Write/Verify) */
+    uint32_t args[4];   /* as passed; args[2] of Write/Read/Verify is the buffer */
+    uint32_t len;       /* data bytes written to the buffer (Write, Verify) */
+    uint32_t data_seed; /* data = a generator seeded with this (Write/Verify) */
 } se_fuzz_op;
 
 typedef struct se_fuzz_case {
@@ -30,11 +30,11 @@ typedef struct se_fuzz_case {
 } se_fuzz_case;
 
 typedef struct se_fuzz_finding {
-    char kind[32];       /* "erase-incomplete", "fault", "hang", ... */
-    char where[96];      /* function or symbol+offset */
+    char kind[32];  /* "erase-incomplete", "fault", "hang", ... */
+    char where[96]; /* function or symbol+offset */
     char msg[320];
-    char file[512];      /* reproducer path ("" when not saved) */
-    uint64_t count;      /* cases that hit this bucket */
+    char file[512]; /* reproducer path ("" when not saved) */
+    uint64_t count; /* cases that hit this bucket */
     uint64_t first_case;
 } se_fuzz_finding;
 
@@ -42,7 +42,7 @@ typedef struct se_fuzz_stats {
     uint64_t cases, calls;
     double seconds;
     unsigned buckets;
-    unsigned blocks;     /* distinct basic blocks of the loader seen */
+    unsigned blocks; /* distinct basic blocks of the loader seen */
 } se_fuzz_stats;
 
 typedef struct se_fuzz_opts {
@@ -51,8 +51,8 @@ typedef struct se_fuzz_opts {
     double seconds;      /* 0 = until runs */
     const char *out_dir; /* reproducers; NULL = not saved */
     const char *loader_path, *target;
-    const char *tz;      /* --tz: "off", "on" or "secure" (NULL: "off") */
-    FILE *progress;      /* a progress line about once a second; NULL = none */
+    const char *tz; /* --tz: "off", "on" or "secure" (NULL: "off") */
+    FILE *progress; /* a progress line about once a second; NULL = none */
 } se_fuzz_opts;
 
 #define SE_FUZZ_MAX_BUCKETS 64

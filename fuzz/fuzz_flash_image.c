@@ -109,8 +109,8 @@ static uint8_t *build_journal(const uint8_t *d, size_t n, uint64_t img_size, siz
     if (!j)
         return NULL;
     memcpy(j, "SEFLJNL1", 8);
-    j[8] = 1;                                   /* version */
-    j[12] = CHUNK & 0xFF, j[13] = CHUNK >> 8;   /* chunk size */
+    j[8] = 1;                                 /* version */
+    j[12] = CHUNK & 0xFF, j[13] = CHUNK >> 8; /* chunk size */
     put_u64(j + 16, img_size);
     put_u64(j + 24, old_len);
     j[32] = (uint8_t)count;

@@ -108,8 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     se_fuzz_decode(session, data, size, &c);
     if (se_fuzz_session_run(session, &c, &f)) {
         fprintf(stderr, "fuzz_loader: finding: %s in %s: %s\n", f.kind, f.where, f.msg);
-        fprintf(stderr, "fuzz_loader: reproducer: stldr-emu fuzz %s --from-input <this input> "
-                        "--out DIR\n", loader_path);
+        fprintf(stderr,
+                "fuzz_loader: reproducer: stldr-emu fuzz %s --from-input <this input> "
+                "--out DIR\n",
+                loader_path);
         abort();
     }
     return 0;

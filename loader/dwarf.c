@@ -62,8 +62,8 @@ static Dwarf_Die *cu_of(se_dwarf *d, Dwarf_Addr addr, Dwarf_Die *out)
         return out;
     Dwarf_Off off = 0, next;
     size_t hsize;
-    for (unsigned i = 0; i < MAX_CU_SCAN &&
-                         dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0;
+    for (unsigned i = 0;
+         i < MAX_CU_SCAN && dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0;
          i++, off = next) {
         if (dwarf_offdie(d->dw, off + hsize, out) && dwarf_haspc(out, addr) == 1)
             return out;

@@ -8,8 +8,8 @@
 
 #include "loader/dwarf.h" /* --trace / --last: file:line */
 
-#define BKPT_WORD 0x0000BE00u   /* docs/protocol.md 2.1 step 3 */
-#define ZERO_BLOCK 0x200u       /* the host writes 0x200 zero bytes there (P6, P8) */
+#define BKPT_WORD 0x0000BE00u /* docs/protocol.md 2.1 step 3 */
+#define ZERO_BLOCK 0x200u     /* the host writes 0x200 zero bytes there (P6, P8) */
 
 struct se_host {
     const se_stldr *l;
@@ -17,7 +17,7 @@ struct se_host {
     se_host_opts o;
     se_image img;
     uint32_t sp, buffer, chunk;
-    uint32_t vcap;               /* bytes of one Verify call's words: whole words, <= chunk
+    uint32_t vcap; /* bytes of one Verify call's words: whole words, <= chunk
                                   * (one word when the chunk is smaller) */
     se_host_call_fn log;
     void *log_ctx;
@@ -25,7 +25,7 @@ struct se_host {
     unsigned calls;
     const char *op;
     uint8_t *scratch;
-    se_dwarf *dwarf;             /* --trace / --last: opened at the first lookup */
+    se_dwarf *dwarf; /* --trace / --last: opened at the first lookup */
     bool dwarf_tried;
     /* TrustZone: the session's first refusal that did not fault (a GTZC read as zero or
      * write ignored, from a call that returned), named when the host later judges a call
@@ -85,10 +85,7 @@ static bool host_srcline(void *ctx, uint32_t addr, char *buf, size_t len)
     return true;
 }
 
-static uint32_t align_up(uint32_t v, uint32_t a)
-{
-    return (v + a - 1) & ~(a - 1);
-}
+static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) & ~(a - 1); }
 
 se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_host **out,
                    se_error *err)
@@ -264,8 +261,8 @@ static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint
                  rec->res.r0 == 0 ? "returned 0 (failure)"
                                   : "returned 0x%08" PRIx32 ", not 1: treated as failure",
                  rec->res.r0);
-        e = with_refusal(h, err, se_error_set(err, SE_ERR_CALL_FAILED, "%s %s", rec->function,
-                                              rec->note));
+        e = with_refusal(h, err,
+                         se_error_set(err, SE_ERR_CALL_FAILED, "%s %s", rec->function, rec->note));
     }
     if (h->log && !(id == SE_EP_VERIFY || id == SE_EP_CHECKSUM))
         h->log(h->log_ctx, rec);
@@ -289,10 +286,7 @@ static se_err begin(se_host *h, const char *op, se_error *err)
     return call(h, SE_EP_INIT, 1, 1, 0, 0, 0, &rec, err);
 }
 
-se_err se_host_init_only(se_host *h, se_error *err)
-{
-    return begin(h, "init", err);
-}
+se_err se_host_init_only(se_host *h, se_error *err) { return begin(h, "init", err); }
 
 static se_err out_of_device(const se_host *h, se_error *err, uint32_t addr, uint32_t len)
 {
@@ -313,8 +307,8 @@ static se_err refuse_read_only(const se_host *h, const char *what, se_error *err
     if (si->start - p->ext_window.base >= p->ext_window.size ||
         !se_machine_flash_read_only(h->m, why, sizeof why))
         return SE_OK;
-    return se_error_set(err, SE_ERR_IO, "%s: %s refused (reading, Verify and CheckSum work)",
-                        why, what);
+    return se_error_set(err, SE_ERR_IO, "%s: %s refused (reading, Verify and CheckSum work)", why,
+                        what);
 }
 
 /* Start address of the sector holding device offset off. */
@@ -454,10 +448,11 @@ static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32
         if (rec.res.r0 != 0) {
             rec.ok = false;
             snprintf(rec.note, sizeof rec.note, "reports a mismatch at 0x%08" PRIx32, rec.res.r0);
-            e = with_refusal(h, err, se_error_set(err, SE_ERR_VERIFY,
-                                                  "Verify reports a mismatch at 0x%08" PRIx32
-                                                  " in 0x%08" PRIx32 "+0x%" PRIx32,
-                                                  rec.res.r0, a, n));
+            e = with_refusal(h, err,
+                             se_error_set(err, SE_ERR_VERIFY,
+                                          "Verify reports a mismatch at 0x%08" PRIx32
+                                          " in 0x%08" PRIx32 "+0x%" PRIx32,
+                                          rec.res.r0, a, n));
         } else if (rec.res.r1 != want) {
             rec.ok = false;
             snprintf(rec.note, sizeof rec.note,
@@ -488,10 +483,11 @@ static se_err read_back(se_host *h, uint32_t abs, const uint8_t *data, uint32_t 
             uint32_t i = 0;
             while (h->scratch[i] == data[done + i])
                 i++;
-            e = with_refusal(h, err, se_error_set(err, SE_ERR_VERIFY,
-                                                  "read-back mismatch at 0x%08" PRIx32
-                                                  ": 0x%02x, expected 0x%02x",
-                                                  abs + done + i, h->scratch[i], data[done + i]));
+            e = with_refusal(h, err,
+                             se_error_set(err, SE_ERR_VERIFY,
+                                          "read-back mismatch at 0x%08" PRIx32
+                                          ": 0x%02x, expected 0x%02x",
+                                          abs + done + i, h->scratch[i], data[done + i]));
         }
         done += n;
     }
@@ -535,17 +531,17 @@ se_err se_host_verify(se_host *h, uint32_t addr, const uint8_t *data, uint32_t l
  * se_host_call_raw (the call alone): refusals before the machine is touched, the buffer
  * fill, the call. */
 static se_err raw(se_host *h, bool with_init, const char *op, se_entry_id id, unsigned nargs,
-                  const uint32_t args[4], const uint8_t *data, uint32_t len,
-                  se_call_record *rec, se_error *err)
+                  const uint32_t args[4], const uint8_t *data, uint32_t len, se_call_record *rec,
+                  se_error *err)
 {
     uint32_t entry;
     se_err e = SE_OK;
     if (!se_stldr_entry(h->l, id, &entry))
-        e = se_error_set(err, SE_ERR_NO_ENTRY, "the loader does not export %s",
-                         se_entry_name(id));
+        e = se_error_set(err, SE_ERR_NO_ENTRY, "the loader does not export %s", se_entry_name(id));
     else if (data && len > h->chunk)
-        e = se_error_set(err, SE_ERR_USAGE, "0x%" PRIx32 " bytes do not fit the 0x%" PRIx32
-                         "-byte buffer", len, h->chunk);
+        e = se_error_set(err, SE_ERR_USAGE,
+                         "0x%" PRIx32 " bytes do not fit the 0x%" PRIx32 "-byte buffer", len,
+                         h->chunk);
     else if (with_init)
         e = begin(h, op, err); /* Init failed: no call of id */
     else
@@ -565,8 +561,8 @@ static se_err raw(se_host *h, bool with_init, const char *op, se_entry_id id, un
 }
 
 se_err se_host_raw(se_host *h, const char *op, se_entry_id id, unsigned nargs,
-                   const uint32_t args[4], const uint8_t *data, uint32_t len,
-                   se_call_record *rec, se_error *err)
+                   const uint32_t args[4], const uint8_t *data, uint32_t len, se_call_record *rec,
+                   se_error *err)
 {
     return raw(h, true, op, id, nargs, args, data, len, rec, err);
 }

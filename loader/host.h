@@ -14,28 +14,28 @@
 #include "loader/stldr.h"
 
 typedef struct se_host_opts {
-    se_place place;              /* where the image goes (default: the profile's base) */
-    bool strict;                 /* over-limit image is an error */
-    uint32_t chunk;              /* Write/Read/Verify chunk size; 0 = all free RAM */
-    uint32_t buffer;             /* data buffer address; 0 = after the stack */
-    uint32_t sp;                 /* stack pointer override; 0 = the host's rule unless sp_set */
-    bool sp_set;                 /* sp is given, even 0 (the field case "MSP is set to zero") */
-    uint64_t max_instructions;   /* per call; 0 = none */
-    double max_seconds;          /* per call wall-clock limit; 0 = none */
+    se_place place;            /* where the image goes (default: the profile's base) */
+    bool strict;               /* over-limit image is an error */
+    uint32_t chunk;            /* Write/Read/Verify chunk size; 0 = all free RAM */
+    uint32_t buffer;           /* data buffer address; 0 = after the stack */
+    uint32_t sp;               /* stack pointer override; 0 = the host's rule unless sp_set */
+    bool sp_set;               /* sp is given, even 0 (the field case "MSP is set to zero") */
+    uint64_t max_instructions; /* per call; 0 = none */
+    double max_seconds;        /* per call wall-clock limit; 0 = none */
 } se_host_opts;
 
 void se_host_opts_default(se_host_opts *o);
 
 /* One loader call as the run log shows it. */
 typedef struct se_call_record {
-    const char *op;              /* the host operation: "erase", "write", ... */
-    const char *function;        /* "Init", "SectorErase", ... */
+    const char *op;       /* the host operation: "erase", "write", ... */
+    const char *function; /* "Init", "SectorErase", ... */
     unsigned nargs;
     uint32_t args[4];
-    bool ok;                     /* the call returned and reported success */
-    bool returns64;              /* Verify: result is r1:r0 */
+    bool ok;        /* the call returned and reported success */
+    bool returns64; /* Verify: result is r1:r0 */
     se_call_result res;
-    char note[256];              /* how the result was judged, when it failed */
+    char note[256]; /* how the result was judged, when it failed */
 } se_call_record;
 
 typedef void (*se_host_call_fn)(void *ctx, const se_call_record *rec);
@@ -75,8 +75,8 @@ se_err se_host_read(se_host *h, uint32_t addr, uint8_t *out, uint32_t len, se_er
  * args). Returns SE_OK when the call returned to the breakpoint, whatever R0 says (rec->res
  * has it); an error for faults, hangs, a failing Init, a missing entry point. */
 se_err se_host_raw(se_host *h, const char *op, se_entry_id id, unsigned nargs,
-                   const uint32_t args[4], const uint8_t *data, uint32_t len,
-                   se_call_record *rec, se_error *err);
+                   const uint32_t args[4], const uint8_t *data, uint32_t len, se_call_record *rec,
+                   se_error *err);
 /* The same call as the next one of the operation in progress (docs/protocol.md 2.1: an
  * operation is download + Init, then one or more calls with no Init between them): no
  * download, no Init. Start the operation with se_host_init_only, or restore a snapshot

@@ -65,9 +65,9 @@ int se_lint_exit_code(const se_lint_finding *f, size_t n)
 
 static const char *type_name(unsigned t)
 {
-    static const char *const names[] = {"?", "MCU_FLASH", "NAND_FLASH", "NOR_FLASH", "SRAM",
-                                        "PSRAM", "PC_CARD", "SPI_FLASH", "I2C_FLASH", "SDRAM",
-                                        "I2C_EEPROM"};
+    static const char *const names[] = {"?",         "MCU_FLASH", "NAND_FLASH", "NOR_FLASH",
+                                        "SRAM",      "PSRAM",     "PC_CARD",    "SPI_FLASH",
+                                        "I2C_FLASH", "SDRAM",     "I2C_EEPROM"};
     return t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
@@ -106,10 +106,7 @@ static bool contains_ci(const char *s, const char *needle)
     return false;
 }
 
-static bool downloaded(const se_segment *s)
-{
-    return !s->metadata && s->filesz > 0;
-}
+static bool downloaded(const se_segment *s) { return !s->metadata && s->filesz > 0; }
 
 /* The 32-bit word at link address a in the downloaded image, if the image holds it. */
 static bool image_word(const lint_ctx *c, uint32_t a, uint32_t *v)
@@ -192,7 +189,8 @@ static uint32_t find_vtor_write(const lint_ctx *c, const char **how)
         uint32_t off = v == 0xE000ED00u ? 8u : 0xD08u;
         for (uint32_t k = a + 2; k < a + 2 + 32 && k + 2 <= end; k += 2)
             if (is_str_imm(c, k, rt, off)) {
-                *how = v == 0xE000ED00u ? "a store to [SCB base, #8]" : "a store to [SCS base, #0xD08]";
+                *how = v == 0xE000ED00u ? "a store to [SCB base, #8]"
+                                        : "a store to [SCS base, #0xD08]";
                 return k;
             }
     }
@@ -226,8 +224,8 @@ static void check_storage(lint_ctx *c)
             total, si->size);
 
     if (si->page_size & (si->page_size - 1u))
-        add(c, SE_LINT_WARN, "page-size", "StorageInfo.PageSize 0x%" PRIx32 " is not a power of two",
-            si->page_size);
+        add(c, SE_LINT_WARN, "page-size",
+            "StorageInfo.PageSize 0x%" PRIx32 " is not a power of two", si->page_size);
     if (min_sector && si->page_size > min_sector)
         add(c, SE_LINT_WARN, "page-size",
             "StorageInfo.PageSize 0x%" PRIx32 " is larger than the smallest sector (0x%" PRIx32
@@ -257,7 +255,8 @@ static void check_storage(lint_ctx *c)
          (uint64_t)p->periph_alias + p->periph.size},
     };
     bool expect_flash = si->type == SE_DEV_MCU_FLASH;
-    bool expect_ram = si->type == SE_DEV_SRAM || si->type == SE_DEV_PSRAM || si->type == SE_DEV_SDRAM;
+    bool expect_ram =
+        si->type == SE_DEV_SRAM || si->type == SE_DEV_PSRAM || si->type == SE_DEV_SDRAM;
     bool expect_ext = flash || expect_ram;
     bool mapped = expect_flash || expect_ext; /* PC card and I2C devices are not mapped */
 
@@ -289,10 +288,12 @@ static void check_storage(lint_ctx *c)
                 "device 0x%08" PRIx32 "..0x%08" PRIx64 " (%s) is not inside %s (0x%08" PRIx64
                 "..0x%08" PRIx64 ")%s",
                 si->start, hi, type_name(si->type),
-                expect_flash ? "internal flash" : expect_ram ? "SRAM or the external window"
-                                                             : ext.name,
+                expect_flash ? "internal flash"
+                : expect_ram ? "SRAM or the external window"
+                             : ext.name,
                 expect_flash ? onchip[0].base : ext.base, expect_flash ? onchip[0].end : ext.end,
-                expect_ext ? ": the host reads it back through that window (docs/protocol.md 2.7)" : "");
+                expect_ext ? ": the host reads it back through that window (docs/protocol.md 2.7)"
+                           : "");
     }
     /* A RAM device inside the host's RAM window shares it with the image, stack and buffer. */
     if (expect_ram) {
@@ -311,7 +312,10 @@ static void check_storage(lint_ctx *c)
         add(c, SE_LINT_WARN, "storageinfo-size",
             "the StorageInfo symbol is not a %u-byte object (%s %" PRIu32 "): CubeProgrammer "
             "reads the struct through it; declare it as const struct StorageInfo",
-            SE_STORAGEINFO_SIZE, !s ? "no size or type, size" : s->is_func ? "a function, size" : "size",
+            SE_STORAGEINFO_SIZE,
+            !s           ? "no size or type, size"
+            : s->is_func ? "a function, size"
+                         : "size",
             s ? s->size : 0u);
 }
 
@@ -333,13 +337,15 @@ static bool check_entries(lint_ctx *c)
                 ok = false;
             } else if (id == SE_EP_SECTOR_ERASE) {
                 add(c, SE_LINT_WARN, "entry-missing",
-                    "no SectorErase: the host cannot erase before programming (docs/protocol.md 1.3)");
+                    "no SectorErase: the host cannot erase before programming (docs/protocol.md "
+                    "1.3)");
             } else if (id == SE_EP_READ) {
                 add(c, SE_LINT_INFO, "entry-missing",
                     "no Read (optional): the host reads through the memory-mapped window, so Init "
                     "must leave memory-mapped mode on (docs/protocol.md 2.7)");
             } else if (id != SE_EP_DEINIT) {
-                add(c, SE_LINT_INFO, "entry-missing", "no %s (optional, docs/protocol.md 1.3)", name);
+                add(c, SE_LINT_INFO, "entry-missing", "no %s (optional, docs/protocol.md 1.3)",
+                    name);
             }
             continue;
         }
@@ -410,7 +416,8 @@ static bool check_segments(lint_ctx *c)
         if (llo < bk + 4 && lhi > bk)
             add(c, SE_LINT_ERROR, "bkpt-word",
                 "segment %zu is linked at 0x%08" PRIx64 "..0x%08" PRIx64 ", over the host's BKPT "
-                "word at 0x%08" PRIx32 ": link at 0x%08" PRIx32 " (docs/protocol.md failure mode 4)",
+                "word at 0x%08" PRIx32 ": link at 0x%08" PRIx32
+                " (docs/protocol.md failure mode 4)",
                 i, (uint64_t)llo, (uint64_t)lhi, p->bkpt_addr, p->load_base);
         if (rlo < bk || rhi > wend) {
             add(c, SE_LINT_ERROR, "ram-window",
@@ -452,7 +459,8 @@ static void check_image(lint_ctx *c)
     if (p->download_limit && img->size > p->download_limit)
         add(c, SE_LINT_WARN, "download-limit",
             "image is 0x%" PRIx32 " bytes, over the 0x%" PRIx32 " download limit of %s: the host "
-            "may silently not download it and still run Init (docs/protocol.md 2.8, failure mode 5)",
+            "may silently not download it and still run Init (docs/protocol.md 2.8, failure mode "
+            "5)",
             img->size, p->download_limit, p->target);
     else if (p->download_limit)
         add(c, SE_LINT_INFO, "download-limit",
@@ -484,7 +492,8 @@ static void check_image(lint_ctx *c)
             img->mem_end > buffer ? " and data buffer" : "");
     } else if (buffer >= end) {
         add(c, SE_LINT_WARN, "stack-room",
-            "SP 0x%08" PRIx32 ": no RAM left for the data buffer (0x%08" PRIx32 " is past 0x%08" PRIx32 ")",
+            "SP 0x%08" PRIx32 ": no RAM left for the data buffer (0x%08" PRIx32
+            " is past 0x%08" PRIx32 ")",
             sp, buffer, end);
     } else {
         add(c, SE_LINT_INFO, "stack-room",
@@ -513,7 +522,8 @@ static void check_sections(lint_ctx *c)
         if ((s->flags & SHF_WRITE) && s->type != SHT_NOBITS && s->lma != s->addr)
             add(c, SE_LINT_WARN, "data-lma",
                 "section %s: initialised data runs at 0x%08" PRIx32 " but is loaded at 0x%08" PRIx32
-                " (LMA != VMA): no startup code copies it (docs/protocol.md 2.6); link it with VMA == "
+                " (LMA != VMA): no startup code copies it (docs/protocol.md 2.6); link it with VMA "
+                "== "
                 "LMA inside the image",
                 name, s->addr, s->lma);
         if (s->type == SHT_NOBITS) {
@@ -594,26 +604,29 @@ static void check_vectors(lint_ctx *c)
             checked++;
             if (v == 0)
                 continue; /* reserved or unused */
-            const char *why = !(v & 1u) ? "no Thumb bit" : !in_image(c, v & ~1u) ? "outside the image" : NULL;
+            const char *why = !(v & 1u)               ? "no Thumb bit"
+                              : !in_image(c, v & ~1u) ? "outside the image"
+                                                      : NULL;
             if (!why)
                 continue;
             if (nbad++ < 2 && blen < sizeof bad)
-                blen += (size_t)snprintf(bad + blen, sizeof bad - blen, "%s[%" PRIu32 "] = 0x%08" PRIx32 " (%s)",
+                blen += (size_t)snprintf(bad + blen, sizeof bad - blen,
+                                         "%s[%" PRIu32 "] = 0x%08" PRIx32 " (%s)",
                                          nbad > 1 ? ", " : "", i, v, why);
         }
         bool misaligned = (t[k].addr & 0x7Fu) != 0;
         if (nbad || misaligned)
             add(c, SE_LINT_WARN, "vector-table",
-                "vector table %s at 0x%08" PRIx32 ": %s%u of %u handlers are bad%s%s%s",
-                t[k].name, t[k].addr,
-                misaligned ? "not 128-byte aligned (VTOR ignores bits 6:0); " : "", nbad, checked,
-                nbad ? ": " : "", bad, nbad > 2 ? ", ..." : "");
+                "vector table %s at 0x%08" PRIx32 ": %s%u of %u handlers are bad%s%s%s", t[k].name,
+                t[k].addr, misaligned ? "not 128-byte aligned (VTOR ignores bits 6:0); " : "", nbad,
+                checked, nbad ? ": " : "", bad, nbad > 2 ? ", ..." : "");
         else
             add(c, SE_LINT_INFO, "vector-table",
                 "vector table %s at 0x%08" PRIx32 ": %u handlers checked, all inside the image "
                 "with the Thumb bit%s",
                 t[k].name, t[k].addr, checked,
-                img->delta ? " (at their link addresses: wrong once the host relocates the image)" : "");
+                img->delta ? " (at their link addresses: wrong once the host relocates the image)"
+                           : "");
     }
 
     const char *how = "";

@@ -28,8 +28,8 @@ struct se_stldr {
     uint32_t elf_entry;
     se_segment *segs;
     size_t nsegs;
-    bool phnum_xnum;  /* e_phnum was PN_XNUM: the count came from section 0's sh_info */
-    size_t phnum;     /* program headers, PT_LOAD or not */
+    bool phnum_xnum; /* e_phnum was PN_XNUM: the count came from section 0's sh_info */
+    size_t phnum;    /* program headers, PT_LOAD or not */
     se_symbol *syms;
     size_t nsyms;
     se_section *secs;
@@ -56,15 +56,11 @@ const char *se_entry_name(se_entry_id id)
 
 /* ---- little helpers ------------------------------------------------------------------ */
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
 static uint32_t rd32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 /* [off, off+size) lies inside a file of len bytes (no overflow possible: 64-bit). */
@@ -110,8 +106,8 @@ static se_err check_ident(const uint8_t *b, size_t len, const char *label, se_er
                             label, len);
     if (len < EI_NIDENT)
         return se_error_set(err, SE_ERR_TRUNCATED,
-                            "%s: truncated: %zu bytes, shorter than the ELF identification",
-                            label, len);
+                            "%s: truncated: %zu bytes, shorter than the ELF identification", label,
+                            len);
     if (b[EI_CLASS] == ELFCLASS64)
         return se_error_set(err, SE_ERR_ELF64,
                             "%s: 64-bit ELF (ELFCLASS64): a loader is a 32-bit ARM ELF", label);
@@ -129,8 +125,8 @@ static se_err check_ident(const uint8_t *b, size_t len, const char *label, se_er
                             b[EI_VERSION]);
     if (len < sizeof(Elf32_Ehdr))
         return se_error_set(err, SE_ERR_TRUNCATED,
-                            "%s: truncated: %zu bytes, shorter than the %zu-byte ELF header",
-                            label, len, sizeof(Elf32_Ehdr));
+                            "%s: truncated: %zu bytes, shorter than the %zu-byte ELF header", label,
+                            len, sizeof(Elf32_Ehdr));
     uint16_t machine = rd16(b + offsetof(Elf32_Ehdr, e_machine));
     if (machine != EM_ARM)
         return se_error_set(err, SE_ERR_NOT_ARM,
@@ -155,8 +151,8 @@ static se_err check_tables(const uint8_t *b, size_t len, const char *label, raw_
     /* Section header table first: extended numbering keeps counts in section 0. */
     if (shoff != 0) {
         if (shentsize != sizeof(Elf32_Shdr))
-            return se_error_set(err, SE_ERR_NOT_ELF, "%s: e_shentsize is %u, expected %zu",
-                                label, shentsize, sizeof(Elf32_Shdr));
+            return se_error_set(err, SE_ERR_NOT_ELF, "%s: e_shentsize is %u, expected %zu", label,
+                                shentsize, sizeof(Elf32_Shdr));
         if (shoff < ehsz || !in_file(shoff, sizeof(Elf32_Shdr), len))
             return se_error_set(err, SE_ERR_TRUNCATED,
                                 "%s: bogus e_shoff 0x%x: section headers outside the %zu-byte "
@@ -190,8 +186,8 @@ static se_err check_tables(const uint8_t *b, size_t len, const char *label, raw_
 
     if (phnum > 0) {
         if (phentsize != sizeof(Elf32_Phdr))
-            return se_error_set(err, SE_ERR_NOT_ELF, "%s: e_phentsize is %u, expected %zu",
-                                label, phentsize, sizeof(Elf32_Phdr));
+            return se_error_set(err, SE_ERR_NOT_ELF, "%s: e_phentsize is %u, expected %zu", label,
+                                phentsize, sizeof(Elf32_Phdr));
         if (phoff < ehsz || !in_file(phoff, (uint64_t)phnum * sizeof(Elf32_Phdr), len))
             return se_error_set(err, SE_ERR_TRUNCATED,
                                 "%s: bogus e_phoff 0x%x: %zu program headers do not fit in the "
@@ -333,8 +329,7 @@ static se_err read_segments(open_ctx *c)
                                 "%s: truncated: segment %zu (offset 0x%" PRIx64
                                 ", file size 0x%" PRIx64 ") runs past the end of the %zu-byte "
                                 "file",
-                                c->label, i, (uint64_t)ph.p_offset, (uint64_t)ph.p_filesz,
-                                l->len);
+                                c->label, i, (uint64_t)ph.p_offset, (uint64_t)ph.p_filesz, l->len);
         if (ph.p_type != PT_LOAD)
             continue;
         if (ph.p_filesz > ph.p_memsz)
@@ -586,8 +581,8 @@ static se_err read_symbols(open_ctx *c)
     for (int req = SE_EP_INIT; req <= SE_EP_WRITE; req++)
         if (!l->has_entry[req])
             return se_error_set(c->err, SE_ERR_NO_ENTRY,
-                                "%s: no %s entry point (no function symbol named \"%s\")",
-                                c->label, entry_names[req], entry_names[req]);
+                                "%s: no %s entry point (no function symbol named \"%s\")", c->label,
+                                entry_names[req], entry_names[req]);
     return SE_OK;
 }
 
@@ -714,8 +709,7 @@ void se_stldr_free(se_stldr *l)
 }
 
 /* Takes ownership of buf (malloc'ed, len bytes; may be NULL when len is 0). */
-static se_err open_owned(uint8_t *buf, size_t len, const char *label, se_stldr **out,
-                         se_error *err)
+static se_err open_owned(uint8_t *buf, size_t len, const char *label, se_stldr **out, se_error *err)
 {
     se_stldr *l = calloc(1, sizeof *l);
     if (!l) {
@@ -748,8 +742,8 @@ static se_err open_owned(uint8_t *buf, size_t len, const char *label, se_stldr *
     if (!rc) {
         size_t n;
         GElf_Ehdr eh;
-        if (elf_getshdrnum(c.elf, &n) != 0 || n != c.h.shnum ||
-            elf_getphdrnum(c.elf, &n) != 0 || n != c.h.phnum || !gelf_getehdr(c.elf, &eh))
+        if (elf_getshdrnum(c.elf, &n) != 0 || n != c.h.shnum || elf_getphdrnum(c.elf, &n) != 0 ||
+            n != c.h.phnum || !gelf_getehdr(c.elf, &eh))
             rc = se_error_set(err, SE_ERR_NOT_ELF, "%s: libelf cannot read the ELF header: %s",
                               label, elf_errmsg(-1));
         else
@@ -785,8 +779,10 @@ se_err se_stldr_open_mem(const void *buf, size_t len, const char *label, se_stld
         return se_error_set(err, SE_ERR_USAGE, "%s: se_stldr_open_mem: bad arguments", label);
     *out = NULL;
     if (len > SE_LIMIT_LOADER_BYTES)
-        return se_error_set(err, SE_ERR_USAGE, "%s: %zu bytes, over the limit of %u bytes for a "
-                            "loader", label, len, SE_LIMIT_LOADER_BYTES);
+        return se_error_set(err, SE_ERR_USAGE,
+                            "%s: %zu bytes, over the limit of %u bytes for a "
+                            "loader",
+                            label, len, SE_LIMIT_LOADER_BYTES);
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
         return se_error_set(err, SE_ERR_NOMEM, "%s: out of memory", label);
@@ -810,15 +806,9 @@ se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err)
 
 /* ---- accessors ----------------------------------------------------------------------- */
 
-const char *se_stldr_path(const se_stldr *l)
-{
-    return l ? l->path : NULL;
-}
+const char *se_stldr_path(const se_stldr *l) { return l ? l->path : NULL; }
 
-const se_storage_info *se_stldr_storage(const se_stldr *l)
-{
-    return l ? &l->storage : NULL;
-}
+const se_storage_info *se_stldr_storage(const se_stldr *l) { return l ? &l->storage : NULL; }
 
 bool se_stldr_entry(const se_stldr *l, se_entry_id id, uint32_t *addr)
 {
@@ -829,15 +819,9 @@ bool se_stldr_entry(const se_stldr *l, se_entry_id id, uint32_t *addr)
     return true;
 }
 
-uint32_t se_stldr_elf_entry(const se_stldr *l)
-{
-    return l ? l->elf_entry : 0;
-}
+uint32_t se_stldr_elf_entry(const se_stldr *l) { return l ? l->elf_entry : 0; }
 
-size_t se_stldr_nsegments(const se_stldr *l)
-{
-    return l ? l->nsegs : 0;
-}
+size_t se_stldr_nsegments(const se_stldr *l) { return l ? l->nsegs : 0; }
 
 const se_segment *se_stldr_segment(const se_stldr *l, size_t i)
 {
@@ -856,10 +840,7 @@ const uint8_t *se_stldr_segment_data(const se_stldr *l, size_t i)
     return l->buf + l->segs[i].offset;
 }
 
-size_t se_stldr_nsections(const se_stldr *l)
-{
-    return l ? l->nsecs : 0;
-}
+size_t se_stldr_nsections(const se_stldr *l) { return l ? l->nsecs : 0; }
 
 const se_section *se_stldr_section(const se_stldr *l, size_t i)
 {
@@ -868,10 +849,7 @@ const se_section *se_stldr_section(const se_stldr *l, size_t i)
     return &l->secs[i];
 }
 
-size_t se_stldr_nsymbols(const se_stldr *l)
-{
-    return l ? l->nsyms : 0;
-}
+size_t se_stldr_nsymbols(const se_stldr *l) { return l ? l->nsyms : 0; }
 
 const se_symbol *se_stldr_symbol(const se_stldr *l, size_t i)
 {
@@ -961,13 +939,10 @@ void se_image_free(se_image *img)
     memset(img, 0, sizeof *img);
 }
 
-static bool downloaded(const se_segment *s)
-{
-    return !s->metadata && s->filesz > 0;
-}
+static bool downloaded(const se_segment *s) { return !s->metadata && s->filesz > 0; }
 
-se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place,
-                     bool strict, se_image *out, se_error *err)
+se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place, bool strict,
+                     se_image *out, se_error *err)
 {
     if (out)
         memset(out, 0, sizeof *out);
@@ -1010,8 +985,7 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
             return se_error_set(err, SE_ERR_OUTSIDE_RAM,
                                 "%s: segment %zu [%s, %s) is entirely outside the RAM window "
                                 "[0x%08x, 0x%08x): the host would not download it",
-                                lab, i, fmt64(b1, lo), fmt64(b2, fhi), win->bkpt_addr,
-                                win->end);
+                                lab, i, fmt64(b1, lo), fmt64(b2, fhi), win->bkpt_addr, win->end);
         if (lo < bk + 4 && hi > bk)
             return se_error_set(err, SE_ERR_COVERS_BKPT,
                                 "%s: segment %zu [%s, %s) covers the host's breakpoint word at "
@@ -1038,10 +1012,9 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
             int64_t alo = (int64_t)a->vaddr + delta, ahi = alo + a->memsz;
             int64_t blo = (int64_t)b->vaddr + delta, bhi = blo + b->memsz;
             if (alo < bhi && blo < ahi)
-                return se_error_set(err, SE_ERR_OVERLAP,
-                                    "%s: segments %zu [%s, %s) and %zu [%s, %s) overlap", lab, i,
-                                    fmt64(b1, alo), fmt64(b2, ahi), k, fmt64(b3, blo),
-                                    fmt64(b4, bhi));
+                return se_error_set(
+                    err, SE_ERR_OVERLAP, "%s: segments %zu [%s, %s) and %zu [%s, %s) overlap", lab,
+                    i, fmt64(b1, alo), fmt64(b2, ahi), k, fmt64(b3, blo), fmt64(b4, bhi));
         }
     }
 
@@ -1059,10 +1032,13 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
          * could even fall below 0), with the image's link and load ranges when they differ. */
         char where[200];
         if (delta == 0)
-            snprintf(where, sizeof where, "at 0x%08x is outside the downloaded image "
-                     "[0x%08x, 0x%08x)", a, base, base + size);
+            snprintf(where, sizeof where,
+                     "at 0x%08x is outside the downloaded image "
+                     "[0x%08x, 0x%08x)",
+                     a, base, base + size);
         else
-            snprintf(where, sizeof where, "at 0x%08x (link address) is outside the downloaded "
+            snprintf(where, sizeof where,
+                     "at 0x%08x (link address) is outside the downloaded "
                      "image, linked at [0x%08x, 0x%08" PRIx64 ") and loaded at [0x%08x, 0x%08x)",
                      a, link_base, link_end, base, base + size);
         if (ep == SE_EP_INIT || ep == SE_EP_WRITE)

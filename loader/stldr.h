@@ -43,9 +43,9 @@ typedef struct se_storage_info {
     uint32_t page_size;
     uint8_t erase_value;
     se_sector_group sectors[SE_MAX_SECTOR_GROUPS];
-    unsigned ngroups;        /* groups before the {0,0} terminator (or 10) */
-    uint32_t symbol_addr;    /* st_value of the StorageInfo symbol */
-    char section[64];        /* name of the section holding it */
+    unsigned ngroups;     /* groups before the {0,0} terminator (or 10) */
+    uint32_t symbol_addr; /* st_value of the StorageInfo symbol */
+    char section[64];     /* name of the section holding it */
 } se_storage_info;
 
 typedef enum se_entry_id {
@@ -68,14 +68,14 @@ typedef struct se_segment {
     uint32_t paddr;
     uint32_t memsz;
     uint32_t filesz;
-    uint32_t offset;      /* file offset */
-    uint32_t flags;       /* PF_R/PF_W/PF_X */
-    bool metadata;        /* holds only StorageInfo: never downloaded */
+    uint32_t offset; /* file offset */
+    uint32_t flags;  /* PF_R/PF_W/PF_X */
+    bool metadata;   /* holds only StorageInfo: never downloaded */
 } se_segment;
 
 typedef struct se_symbol {
     const char *name;
-    uint32_t addr;        /* Thumb bit cleared for functions */
+    uint32_t addr; /* Thumb bit cleared for functions */
     uint32_t size;
     bool is_func;
 } se_symbol;
@@ -112,12 +112,12 @@ const uint8_t *se_stldr_segment_data(const se_stldr *l, size_t i);
  * for NOBITS): p_paddr + the section's offset in that segment; `segment` is that segment's
  * index for se_stldr_segment, or -1 (then lma = addr). */
 typedef struct se_section {
-    const char *name;     /* "" when unnamed */
-    uint32_t type;        /* SHT_* */
-    uint32_t flags;       /* SHF_* */
-    uint32_t addr;        /* VMA (run address) */
+    const char *name; /* "" when unnamed */
+    uint32_t type;    /* SHT_* */
+    uint32_t flags;   /* SHF_* */
+    uint32_t addr;    /* VMA (run address) */
     uint32_t size;
-    uint32_t offset;      /* file offset (meaningless for NOBITS) */
+    uint32_t offset; /* file offset (meaningless for NOBITS) */
     uint32_t lma;
     int segment;
 } se_section;
@@ -152,13 +152,13 @@ typedef enum se_place {
 #define SE_PLAN_MAX_WARNINGS 8
 
 typedef struct se_image {
-    uint32_t link_base;   /* lowest vaddr of the downloaded segments */
-    uint32_t base;        /* address the image is written to in target RAM */
-    int64_t delta;        /* base - link_base: added to every link address (entries too) */
-    uint32_t size;        /* bytes the host transfers: from base to the end of the last
+    uint32_t link_base; /* lowest vaddr of the downloaded segments */
+    uint32_t base;      /* address the image is written to in target RAM */
+    int64_t delta;      /* base - link_base: added to every link address (entries too) */
+    uint32_t size;      /* bytes the host transfers: from base to the end of the last
                              segment's file bytes (gaps filled with 0) */
-    uint32_t mem_end;     /* end address of the image including .bss (memsz), relocated */
-    uint8_t *bytes;       /* size bytes, owned by the image */
+    uint32_t mem_end;   /* end address of the image including .bss (memsz), relocated */
+    uint8_t *bytes;     /* size bytes, owned by the image */
     unsigned nwarnings;
     char warnings[SE_PLAN_MAX_WARNINGS][256];
 } se_image;
@@ -170,8 +170,8 @@ typedef struct se_image {
  * (SE_ERR_TOO_LARGE) an image over download_limit when strict is set (a warning
  * otherwise). Other findings (link base differs from load_base, .bss not in the file,
  * segments not downloaded) are added as warnings. Checks apply to relocated addresses. */
-se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place,
-                     bool strict, se_image *out, se_error *err);
+se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place, bool strict,
+                     se_image *out, se_error *err);
 void se_image_free(se_image *img);
 
 #endif

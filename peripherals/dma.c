@@ -5,18 +5,23 @@
 #include <stdio.h>
 #include <string.h>
 
-
 /* Offsets (STM32L562 SVD): per DMA unit ISR 0x00, IFCR 0x04, channel n (1..8) CCR at
  * 0x08 + 0x14 * (n - 1), then CNDTR, CPAR, CM0AR, CM1AR; CSELR 0xA8 (listed by the SVD, no
  * function on the L5). DMAMUX1 (here at 0x800): C0CR..C15CR 0x000.., CSR 0x080, CFR 0x084,
  * RG0CR..RG3CR 0x100.., RGSR 0x140, RGCFR 0x144. */
 enum { DMA_ISR = 0x00, DMA_IFCR = 0x04, DMA_CH0 = 0x08, DMA_CH_STRIDE = 0x14, DMA_CSELR = 0xA8 };
 enum { CH_CCR = 0x00, CH_CNDTR = 0x04, CH_CPAR = 0x08, CH_CM0AR = 0x0C, CH_CM1AR = 0x10 };
-enum { MUX = 0x800, MUX_CSR = 0x080, MUX_CFR = 0x084, MUX_RG0 = 0x100, MUX_RGSR = 0x140,
-       MUX_RGCFR = 0x144 };
+enum {
+    MUX = 0x800,
+    MUX_CSR = 0x080,
+    MUX_CFR = 0x084,
+    MUX_RG0 = 0x100,
+    MUX_RGSR = 0x140,
+    MUX_RGCFR = 0x144
+};
 
-#define CCR_WMASK 0x001FFFFFu    /* SVD */
-#define CNDTR_WMASK 0x0003FFFFu  /* SVD: NDT[17:0] */
+#define CCR_WMASK 0x001FFFFFu   /* SVD */
+#define CNDTR_WMASK 0x0003FFFFu /* SVD: NDT[17:0] */
 #define MUX_CCR_WMASK 0x1FFF037Fu
 #define MUX_RG_WMASK 0x00FF011Fu
 #define CCR_IE (SE_DMA_CCR_TCIE | SE_DMA_CCR_HTIE | SE_DMA_CCR_TEIE)
@@ -45,8 +50,11 @@ static void dlog(const se_dma *d, uint32_t offset, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    se_periph_log(d->host, SE_LOG_WARN, offset >= MUX ? "DMAMUX1" : offset >= 0x400 ? "DMA2" : "DMA1",
-              d->base + (offset & ~0x3FFu), offset & 0x3FFu, what);
+    se_periph_log(d->host, SE_LOG_WARN,
+                  offset >= MUX     ? "DMAMUX1"
+                  : offset >= 0x400 ? "DMA2"
+                                    : "DMA1",
+                  d->base + (offset & ~0x3FFu), offset & 0x3FFu, what);
 }
 
 void se_dma_reset(se_dma *d)
@@ -68,10 +76,7 @@ static unsigned item_size(uint32_t ccr, unsigned shift)
     return s == 3u ? 4u : 1u << s; /* 11 is reserved: taken as 32-bit, reported at enable */
 }
 
-static uint32_t bit_of(unsigned u, unsigned c)
-{
-    return 1u << (u * SE_DMA_CHANNELS + c);
-}
+static uint32_t bit_of(unsigned u, unsigned c) { return 1u << (u * SE_DMA_CHANNELS + c); }
 
 /* Keep `active` in step with EN and CNDTR. */
 static void update_active(se_dma *d, unsigned u, unsigned c)
@@ -192,8 +197,8 @@ static uint32_t move_stream(se_dma *d, unsigned u, unsigned c, uint32_t ready)
         return 0;
     bool to_dev = (ch->ccr & SE_DMA_CCR_DIR) != 0; /* memory is the source */
     uint8_t *mem = d->bus.span(d->bus.ctx, ch->ma, n * ps, !to_dev, side_secure(ch->ccr, to_dev));
-    if (!mem || !d->bus.stream(d->bus.ctx, ch->pa, ps, mem, n, to_dev,
-                               side_secure(ch->ccr, !to_dev)))
+    if (!mem ||
+        !d->bus.stream(d->bus.ctx, ch->pa, ps, mem, n, to_dev, side_secure(ch->ccr, !to_dev)))
         return 0;
     ch->ma += n * ps;
     d->items += n;
@@ -213,8 +218,8 @@ static void run_channel(se_dma *d, unsigned u, unsigned c)
             if (once(d, NOTE_CIRC_CAP))
                 dlog(d, (uint32_t)(u * 0x400u + DMA_CH0 + c * DMA_CH_STRIDE),
                      "channel %u moved %u items in one go and the request is still up "
-                     "(circular?): the rest waits for the next register access", c + 1,
-                     MAX_ITEMS_PER_SERVICE);
+                     "(circular?): the rest waits for the next register access",
+                     c + 1, MAX_ITEMS_PER_SERVICE);
             return;
         }
         uint32_t ready = 1;
@@ -261,8 +266,10 @@ static void enable(se_dma *d, unsigned u, unsigned c, uint32_t offset)
     ch->pa = ch->cpar;
     ch->ma = ch->cm0ar;
     if ((ch->ccr & CCR_IE) && once(d, NOTE_IRQ))
-        dlog(d, offset, "interrupt enables set (CCR 0x%08" PRIx32 "): DMA interrupts are not "
-             "modelled; poll ISR", ch->ccr);
+        dlog(d, offset,
+             "interrupt enables set (CCR 0x%08" PRIx32 "): DMA interrupts are not "
+             "modelled; poll ISR",
+             ch->ccr);
     if ((ch->ccr & SE_DMA_CCR_DBM) && once(d, NOTE_DBM))
         dlog(d, offset, "double-buffer mode (DBM) is not modelled: CM0AR is used throughout");
     if ((((ch->ccr >> SE_DMA_CCR_PSIZE_SHIFT) & 3u) == 3u ||
@@ -306,8 +313,10 @@ static void write_channel(se_dma *d, unsigned u, unsigned c, uint32_t r, uint32_
         if (on && (v & SE_DMA_CCR_EN) && v != ch->ccr) {
             /* RM0438: the configuration is frozen while the channel is enabled */
             if (once(d, NOTE_BUSY_WRITE))
-                dlog(d, offset, "CCR%u write 0x%08" PRIx32 " with the channel enabled: ignored "
-                     "(clear EN first)", c + 1, v);
+                dlog(d, offset,
+                     "CCR%u write 0x%08" PRIx32 " with the channel enabled: ignored "
+                     "(clear EN first)",
+                     c + 1, v);
             return;
         }
         ch->ccr = v;
@@ -348,7 +357,7 @@ uint32_t se_dma_read(se_dma *d, uint32_t offset, unsigned size)
             v = p && !hidden ? *p : 0;
         } else if (r != DMA_IFCR && r != DMA_CSELR) {
             se_periph_unknown(d->host, d->unknown_seen[u], u ? "DMA2" : "DMA1",
-                          d->base + u * 0x400u, r, false, 0);
+                              d->base + u * 0x400u, r, false, 0);
         }
     }
     return se_reg_lane_read(v, offset, size);
@@ -369,7 +378,8 @@ void se_dma_write(se_dma *d, uint32_t offset, uint32_t value, unsigned size)
             uint32_t *p = &d->mux_rgcr[(m - MUX_RG0) / 4u];
             *p = (*p & ~(lanes & MUX_RG_WMASK)) | (v & lanes & MUX_RG_WMASK);
         } else if (m != MUX_CFR && m != MUX_RGCFR) { /* CSR/RGSR: nothing ever overruns */
-            se_periph_unknown(d->host, d->unknown_seen[2], "DMAMUX1", d->base + MUX, m, true, value);
+            se_periph_unknown(d->host, d->unknown_seen[2], "DMAMUX1", d->base + MUX, m, true,
+                              value);
         }
     } else {
         unsigned u = o / 0x400u;
@@ -391,7 +401,7 @@ void se_dma_write(se_dma *d, uint32_t offset, uint32_t value, unsigned size)
             write_channel(d, u, c, reg, (old & ~lanes) | (v & lanes), o);
         } else if (r != DMA_ISR && r != DMA_CSELR) {
             se_periph_unknown(d->host, d->unknown_seen[u], u ? "DMA2" : "DMA1",
-                          d->base + u * 0x400u, r, true, value);
+                              d->base + u * 0x400u, r, true, value);
         }
     }
     se_dma_service(d); /* an enabled channel, or a request line that was waiting */

@@ -17,9 +17,10 @@
 
 #include "peripherals/periph.h"
 
-#define SE_DMA_SIZE 0xC00u      /* DMA1, DMA2 at +0x400, DMAMUX1 at +0x800 */
+#define SE_DMA_SIZE 0xC00u /* DMA1, DMA2 at +0x400, DMAMUX1 at +0x800 */
 #define SE_DMA_CHANNELS 8u
-#define SE_DMAMUX_CHANNELS 16u  /* DMAMUX1 channel n serves DMA1 channel n+1 (n < 8), else
+#define SE_DMAMUX_CHANNELS \
+    16u /* DMAMUX1 channel n serves DMA1 channel n+1 (n < 8), else
                                  * DMA2 channel n-7 (HAL DMA_CalcDMAMUXChannelBaseAndMask) */
 
 /* CCR bits (RM0438; SVD mask 0x001FFFFF) */
@@ -27,17 +28,17 @@
 #define SE_DMA_CCR_TCIE (1u << 1)
 #define SE_DMA_CCR_HTIE (1u << 2)
 #define SE_DMA_CCR_TEIE (1u << 3)
-#define SE_DMA_CCR_DIR (1u << 4)     /* 1: read from memory (CMAR), write the peripheral (CPAR) */
+#define SE_DMA_CCR_DIR (1u << 4) /* 1: read from memory (CMAR), write the peripheral (CPAR) */
 #define SE_DMA_CCR_CIRC (1u << 5)
 #define SE_DMA_CCR_PINC (1u << 6)
 #define SE_DMA_CCR_MINC (1u << 7)
-#define SE_DMA_CCR_PSIZE_SHIFT 8     /* 00 8-bit, 01 16-bit, 10 32-bit */
+#define SE_DMA_CCR_PSIZE_SHIFT 8 /* 00 8-bit, 01 16-bit, 10 32-bit */
 #define SE_DMA_CCR_MSIZE_SHIFT 10
 #define SE_DMA_CCR_MEM2MEM (1u << 14)
 #define SE_DMA_CCR_DBM (1u << 15)
-#define SE_DMA_CCR_SECM (1u << 17)   /* secure channel (set by Secure software only) ... */
-#define SE_DMA_CCR_SSEC (1u << 18)   /* ... whose source transactions are Secure ... */
-#define SE_DMA_CCR_DSEC (1u << 19)   /* ... and destination ones; a Non-secure channel's are not */
+#define SE_DMA_CCR_SECM (1u << 17) /* secure channel (set by Secure software only) ... */
+#define SE_DMA_CCR_SSEC (1u << 18) /* ... whose source transactions are Secure ... */
+#define SE_DMA_CCR_DSEC (1u << 19) /* ... and destination ones; a Non-secure channel's are not */
 #define SE_DMA_CCR_PRIV (1u << 20)
 /* ISR/IFCR: 4 bits per channel, channel n (1..8) at 4*(n-1) */
 #define SE_DMA_ISR_GIF 1u
@@ -57,8 +58,8 @@ typedef struct se_dma_bus_ops {
     /* Optional: n items of `size` bytes between the fixed device register at addr and the
      * little-endian byte stream at buf, as n single accesses would move them (a FIFO data
      * register); false when addr is not such a register (the DMA then goes item by item). */
-    bool (*stream)(void *ctx, uint32_t addr, unsigned size, uint8_t *buf, uint32_t n,
-                   bool write, bool secure);
+    bool (*stream)(void *ctx, uint32_t addr, unsigned size, uint8_t *buf, uint32_t n, bool write,
+                   bool secure);
     /* Peripheral request line `req` (a DMAMUX1 input): 0 when down, else how many bytes
      * may move before it can change. */
     uint32_t (*request)(void *ctx, unsigned req);
@@ -74,7 +75,7 @@ typedef struct se_dma_channel {
 typedef struct se_dma {
     /* Configuration, kept across reset. */
     const se_periph_host *host;
-    uint32_t base;           /* DMA1's address, for messages */
+    uint32_t base; /* DMA1's address, for messages */
     se_dma_bus_ops bus;
     /* Registers */
     struct {
@@ -84,10 +85,10 @@ typedef struct se_dma {
     uint32_t mux_ccr[SE_DMAMUX_CHANNELS];
     uint32_t mux_rgcr[4];
     /* Servicing */
-    uint32_t active;         /* channels enabled with items left: bit 8*unit + channel */
-    bool in_service, again;  /* a device access during a transfer asks to look again */
-    uint64_t items;          /* data items moved, for tests and the log */
-    uint32_t reported;       /* once-only notices */
+    uint32_t active;             /* channels enabled with items left: bit 8*unit + channel */
+    bool in_service, again;      /* a device access during a transfer asks to look again */
+    uint64_t items;              /* data items moved, for tests and the log */
+    uint32_t reported;           /* once-only notices */
     uint32_t unknown_seen[3][8]; /* DMA1, DMA2, DMAMUX1 */
 } se_dma;
 

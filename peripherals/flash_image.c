@@ -36,9 +36,9 @@ struct se_flash_image {
      * holds its bytes when it is present or valid; a never-touched chunk reads as 0x00 in
      * memory and as the erase value through the API. */
     uint8_t *mem;
-    uint64_t *present;  /* one bit per chunk: holds programmed data (absent = all erased) */
-    uint64_t *valid;    /* one bit per chunk: its memory holds its bytes (se_flash_image_direct) */
-    uint64_t *dirty;    /* one bit per chunk: changed since the last sync/open */
+    uint64_t *present; /* one bit per chunk: holds programmed data (absent = all erased) */
+    uint64_t *valid;   /* one bit per chunk: its memory holds its bytes (se_flash_image_direct) */
+    uint64_t *dirty;   /* one bit per chunk: changed since the last sync/open */
     size_t npresent;
     size_t ndirty;
     /* the backing file */
@@ -54,46 +54,31 @@ struct se_flash_image {
      * first change, NULL = it was absent (erased). */
     bool marking;
     uint64_t *logged;
-    struct undo_ent { size_t c; uint8_t *orig; } *undo;
+    struct undo_ent {
+        size_t c;
+        uint8_t *orig;
+    } * undo;
     size_t nundo, capundo;
 };
 
 /* ---- memory ---------------------------------------------------------------------------- */
 
-static bool bit(const uint64_t *map, size_t c)
-{
-    return (map[c / 64] >> (c % 64)) & 1u;
-}
+static bool bit(const uint64_t *map, size_t c) { return (map[c / 64] >> (c % 64)) & 1u; }
 
-static void set_bit(uint64_t *map, size_t c)
-{
-    map[c / 64] |= (uint64_t)1 << (c % 64);
-}
+static void set_bit(uint64_t *map, size_t c) { map[c / 64] |= (uint64_t)1 << (c % 64); }
 
-static void clear_bit(uint64_t *map, size_t c)
-{
-    map[c / 64] &= ~((uint64_t)1 << (c % 64));
-}
+static void clear_bit(uint64_t *map, size_t c) { map[c / 64] &= ~((uint64_t)1 << (c % 64)); }
 
-static size_t map_words(const se_flash_image *img)
-{
-    return (img->nchunks + 63) / 64;
-}
+static size_t map_words(const se_flash_image *img) { return (img->nchunks + 63) / 64; }
 
 static uint8_t *chunk_mem(const se_flash_image *img, size_t c)
 {
     return img->mem + (uint64_t)c * CHUNK;
 }
 
-static bool is_present(const se_flash_image *img, size_t c)
-{
-    return bit(img->present, c);
-}
+static bool is_present(const se_flash_image *img, size_t c) { return bit(img->present, c); }
 
-static bool is_dirty(const se_flash_image *img, size_t c)
-{
-    return bit(img->dirty, c);
-}
+static bool is_dirty(const se_flash_image *img, size_t c) { return bit(img->dirty, c); }
 
 static void mark_dirty(se_flash_image *img, size_t c)
 {
@@ -224,25 +209,13 @@ void se_flash_image_free(se_flash_image *img)
     free(img);
 }
 
-uint64_t se_flash_image_size(const se_flash_image *img)
-{
-    return img->size;
-}
+uint64_t se_flash_image_size(const se_flash_image *img) { return img->size; }
 
-uint8_t se_flash_image_erase_value(const se_flash_image *img)
-{
-    return img->erase_value;
-}
+uint8_t se_flash_image_erase_value(const se_flash_image *img) { return img->erase_value; }
 
-size_t se_flash_image_chunks_present(const se_flash_image *img)
-{
-    return img->npresent;
-}
+size_t se_flash_image_chunks_present(const se_flash_image *img) { return img->npresent; }
 
-size_t se_flash_image_dirty_chunks(const se_flash_image *img)
-{
-    return img->ndirty;
-}
+size_t se_flash_image_dirty_chunks(const se_flash_image *img) { return img->ndirty; }
 
 size_t se_flash_image_memory_use(const se_flash_image *img)
 {
@@ -258,19 +231,13 @@ se_flash_journal_outcome se_flash_image_journal_outcome(const se_flash_image *im
     return img->outcome;
 }
 
-void se_flash_image_set_crash_point(se_flash_image *img, se_flash_crash_point p)
-{
-    img->crash = p;
-}
+void se_flash_image_set_crash_point(se_flash_image *img, se_flash_crash_point p) { img->crash = p; }
 
 /* Test hook (tests run as root, where a 0444 mode does not stop a write): opening for
  * writing fails with this errno, as on a read-only file system. */
 static int test_open_errno;
 
-void se_flash_image_test_writable_open_fails(int err_no)
-{
-    test_open_errno = err_no;
-}
+void se_flash_image_test_writable_open_fails(int err_no) { test_open_errno = err_no; }
 
 const char *se_flash_image_read_only(const se_flash_image *img)
 {
@@ -369,8 +336,7 @@ void se_flash_image_erase(se_flash_image *img, uint64_t off, uint64_t len)
     }
 }
 
-const uint8_t *se_flash_image_ptr_if_present(const se_flash_image *img, uint64_t off,
-                                             size_t *avail)
+const uint8_t *se_flash_image_ptr_if_present(const se_flash_image *img, uint64_t off, size_t *avail)
 {
     if (avail)
         *avail = 0;
@@ -501,8 +467,7 @@ static uint64_t get_u64(const uint8_t *p)
 /* Writes one journal entry's data in place. Bytes between the file's end and off are
  * filled with the erase value first, so the file never gets a hole (a hole reads as 0x00,
  * which is not erased). */
-static int apply_entry(int fd, uint64_t *cur_len, uint64_t off, const uint8_t *data,
-                       uint8_t ev)
+static int apply_entry(int fd, uint64_t *cur_len, uint64_t off, const uint8_t *data, uint8_t ev)
 {
     if (off > *cur_len) {
         uint8_t fill[CHUNK];
@@ -564,8 +529,7 @@ static int journal_check(const se_flash_image *img, int jfd, jinfo *ji, se_error
         sum = fnv1a(sum, e, sizeof e);
     }
     uint8_t t[J_TRAILER];
-    if (pread_full(jfd, t, sizeof t, J_HEADER + (uint64_t)ji->count * J_ENTRY) !=
-        (ssize_t)sizeof t)
+    if (pread_full(jfd, t, sizeof t, J_HEADER + (uint64_t)ji->count * J_ENTRY) != (ssize_t)sizeof t)
         return 0;
     return get_u64(t) == sum && memcmp(t + 8, J_END, 8) == 0;
 }
@@ -583,8 +547,10 @@ static se_err journal_recover(se_flash_image *img, se_error *err)
     struct stat jst;
     if (fstat(jfd, &jst) != 0 || !S_ISREG(jst.st_mode)) {
         close(jfd);
-        return se_error_set(err, SE_ERR_IO, "%s is not a regular file: refusing to apply or "
-                            "delete it", img->jpath);
+        return se_error_set(err, SE_ERR_IO,
+                            "%s is not a regular file: refusing to apply or "
+                            "delete it",
+                            img->jpath);
     }
     jinfo ji = {0, 0};
     int ok = journal_check(img, jfd, &ji, err);
@@ -611,20 +577,18 @@ static se_err journal_recover(se_flash_image *img, se_error *err)
                     (ssize_t)sizeof e ||
                 apply_entry(img->fd, &cur, get_u64(e), e + 8, img->erase_value) != 0) {
                 close(jfd);
-                return se_error_set(err, SE_ERR_IO, "cannot replay %s into %s: %s",
-                                    img->jpath, img->path, strerror(errno));
+                return se_error_set(err, SE_ERR_IO, "cannot replay %s into %s: %s", img->jpath,
+                                    img->path, strerror(errno));
             }
         }
         if (fsync(img->fd) != 0) {
             close(jfd);
-            return se_error_set(err, SE_ERR_IO, "cannot flush %s: %s", img->path,
-                                strerror(errno));
+            return se_error_set(err, SE_ERR_IO, "cannot flush %s: %s", img->path, strerror(errno));
         }
     }
     close(jfd);
     if (unlink(img->jpath) != 0)
-        return se_error_set(err, SE_ERR_IO, "cannot delete %s: %s", img->jpath,
-                            strerror(errno));
+        return se_error_set(err, SE_ERR_IO, "cannot delete %s: %s", img->jpath, strerror(errno));
     fsync_dir_of(img->jpath);
     img->outcome = ok ? SE_FLASH_JOURNAL_REPLAYED : SE_FLASH_JOURNAL_DISCARDED;
     return SE_OK;
@@ -641,8 +605,7 @@ static se_err load_file(se_flash_image *img, se_error *err)
         uint8_t *p = chunk_mem(img, c);
         ssize_t r = pread_full(img->fd, p, CHUNK, (uint64_t)c * CHUNK);
         if (r < 0)
-            return se_error_set(err, SE_ERR_IO, "cannot read %s: %s", img->path,
-                                strerror(errno));
+            return se_error_set(err, SE_ERR_IO, "cannot read %s: %s", img->path, strerror(errno));
         memset(p + r, img->erase_value, CHUNK - (size_t)r);
         set_bit(img->valid, c);
         if (!all_erased(p, CHUNK, img->erase_value)) {
@@ -696,8 +659,8 @@ se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error 
             img->read_only[0] = '\0';
     }
     if (img->fd < 0) {
-        se_err e = se_error_set(err, SE_ERR_IO, "cannot open flash image %s: %s", path,
-                                strerror(errno));
+        se_err e =
+            se_error_set(err, SE_ERR_IO, "cannot open flash image %s: %s", path, strerror(errno));
         close_file(img);
         return e;
     }
@@ -880,7 +843,8 @@ se_err se_flash_image_sync(se_flash_image *img, se_error *err)
         }
         if (apply_entry(img->fd, &cur, (uint64_t)c * CHUNK, chunk_data(img, c, erased),
                         img->erase_value) != 0) {
-            e = se_error_set(err, SE_ERR_IO, "cannot write %s: %s (the journal %s keeps the "
+            e = se_error_set(err, SE_ERR_IO,
+                             "cannot write %s: %s (the journal %s keeps the "
                              "data; the next open applies it)",
                              img->path, strerror(errno), img->jpath);
             goto out;
@@ -946,7 +910,4 @@ void se_flash_image_rewind(se_flash_image *img)
     clear_undo(img);
 }
 
-size_t se_flash_image_undo_chunks(const se_flash_image *img)
-{
-    return img->nundo;
-}
+size_t se_flash_image_undo_chunks(const se_flash_image *img) { return img->nundo; }

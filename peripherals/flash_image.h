@@ -67,9 +67,9 @@ const char *se_flash_image_read_only(const se_flash_image *img);
 se_err se_flash_image_sync(se_flash_image *img, se_error *err);
 
 typedef enum se_flash_journal_outcome {
-    SE_FLASH_JOURNAL_NONE,       /* no journal was found by open */
-    SE_FLASH_JOURNAL_REPLAYED,   /* a complete journal was applied to the file */
-    SE_FLASH_JOURNAL_DISCARDED,  /* an incomplete journal was deleted */
+    SE_FLASH_JOURNAL_NONE,      /* no journal was found by open */
+    SE_FLASH_JOURNAL_REPLAYED,  /* a complete journal was applied to the file */
+    SE_FLASH_JOURNAL_DISCARDED, /* an incomplete journal was deleted */
 } se_flash_journal_outcome;
 /* What the last se_flash_image_open_file found (for a log line). */
 se_flash_journal_outcome se_flash_image_journal_outcome(const se_flash_image *img);

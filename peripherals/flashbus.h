@@ -10,24 +10,24 @@
 #include <stdint.h>
 
 typedef struct se_flash_phase {
-    uint8_t lines;   /* 0 = phase absent, else 1, 2, 4 or 8 */
-    bool dtr;        /* both clock edges */
-    uint8_t size;    /* instruction/address/alternate bytes: 1..4 (unused for data) */
+    uint8_t lines; /* 0 = phase absent, else 1, 2, 4 or 8 */
+    bool dtr;      /* both clock edges */
+    uint8_t size;  /* instruction/address/alternate bytes: 1..4 (unused for data) */
 } se_flash_phase;
 
 typedef struct se_flash_frame {
     se_flash_phase inst;
-    uint32_t inst_value;     /* sent MSB first: a 16-bit 0x05FA goes out 0x05, 0xFA */
+    uint32_t inst_value; /* sent MSB first: a 16-bit 0x05FA goes out 0x05, 0xFA */
     se_flash_phase addr;
     uint32_t addr_value;
     se_flash_phase alt;
     uint32_t alt_value;
-    uint8_t dummy_cycles;    /* clock cycles between address/alternate and data */
-    se_flash_phase data;     /* lines 0 = no data phase */
-    bool dqs;                /* controller samples read data with DQS */
-    bool write;              /* data goes controller -> chip */
-    uint32_t len;            /* data bytes */
-    uint8_t *buf;            /* len bytes: source for writes, filled by the chip for reads */
+    uint8_t dummy_cycles; /* clock cycles between address/alternate and data */
+    se_flash_phase data;  /* lines 0 = no data phase */
+    bool dqs;             /* controller samples read data with DQS */
+    bool write;           /* data goes controller -> chip */
+    uint32_t len;         /* data bytes */
+    uint8_t *buf;         /* len bytes: source for writes, filled by the chip for reads */
 } se_flash_frame;
 
 typedef struct se_flash_chip_ops {
@@ -63,9 +63,9 @@ typedef struct se_flash_stat {
 } se_flash_stat;
 
 typedef struct se_flash_chip_class {
-    const char *name;          /* "MX25LM51245G" */
-    uint32_t size;             /* bytes of the array (the flash image's size) */
-    size_t state_size;         /* the chip's plain state, which snapshots copy */
+    const char *name;  /* "MX25LM51245G" */
+    uint32_t size;     /* bytes of the array (the flash image's size) */
+    size_t state_size; /* the chip's plain state, which snapshots copy */
     const se_flash_chip_ops *ops;
     /* A chip over img (size bytes) at power-on reset; host may be NULL. NULL: no memory. */
     void *(*create)(const struct se_periph_host *host, struct se_flash_image *img);
@@ -74,8 +74,8 @@ typedef struct se_flash_chip_class {
     void (*configure)(void *chip, bool log_commands, unsigned warn_log_limit);
     /* Frames so far, warnings so far, and up to max kinds with their counts (all of them,
      * zero or not, in a fixed order); returns how many kinds were written. */
-    unsigned (*stats)(const void *chip, uint64_t *frames, uint64_t *warnings,
-                      se_flash_stat *kinds, unsigned max);
+    unsigned (*stats)(const void *chip, uint64_t *frames, uint64_t *warnings, se_flash_stat *kinds,
+                      unsigned max);
 } se_flash_chip_class;
 
 /* ---- the controller side: what a memory controller offers the machine ------------------ */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 static const se_reg regs[] = {
     {FLASH_ACR, SE_ACC_RW, 0, 0x0000E00Fu, 0, NULL},
     {FLASH_PDKEYR, SE_ACC_WO, 0, 0, 0, NULL},
@@ -30,10 +29,14 @@ static const se_reg regs[] = {
     {FLASH_SECWM2R2, SE_ACC_RW, 0x0F000F00u, 0x807F807Fu, 0, NULL},
     {FLASH_WRP2AR, SE_ACC_RW, 0xFF00FF00u, 0x007F007Fu, 0, NULL},
     {FLASH_WRP2BR, SE_ACC_RW, 0xFF00FF00u, 0x007F007Fu, 0, NULL},
-    {0x80, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL}, {0x84, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
-    {0x88, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL}, {FLASH_SECBB1R4, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
-    {0xA0, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL}, {0xA4, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
-    {0xA8, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL}, {FLASH_SECBB2R4, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {0x80, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {0x84, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {0x88, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {FLASH_SECBB1R4, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {0xA0, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {0xA4, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {0xA8, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
+    {FLASH_SECBB2R4, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},
     {FLASH_SECHDPCR, SE_ACC_RW, 0, 0x00000003u, 0, NULL},
     {FLASH_PRIVCFGR, SE_ACC_RW, 0, 0x00000001u, 0, NULL},
 };
@@ -79,7 +82,8 @@ void se_flashif_reset(se_flashif *s)
     s->tzen = tzen;
     for (size_t i = 0; i < NREGS; i++)
         R(s, regs[i].off) = regs[i].reset;
-    R(s, FLASH_OPTR) = (R(s, FLASH_OPTR) & ~FLASH_OPTR_TZEN) | (tzen ? FLASH_OPTR_TZEN : 0) | FLASH_OPTR_DBANK;
+    R(s, FLASH_OPTR) =
+        (R(s, FLASH_OPTR) & ~FLASH_OPTR_TZEN) | (tzen ? FLASH_OPTR_TZEN : 0) | FLASH_OPTR_DBANK;
 }
 
 void se_flashif_configure(se_flashif *s, bool tzen)
@@ -139,10 +143,12 @@ static void write_cr(se_flashif *s, uint32_t off, uint32_t v, uint32_t lanes, ui
     cr |= v & lanes & (FLASH_CR_LOCK | (off == FLASH_NSCR ? FLASH_NSCR_OPTLOCK : 0)); /* set-only */
     if (cr & FLASH_CR_PG)
         flog(s, REP_PROGRAM, off,
-             "PG set: programming the internal flash is not modelled (writes to it are not intercepted)");
+             "PG set: programming the internal flash is not modelled (writes to it are not "
+             "intercepted)");
     if (cr & FLASH_CR_STRT) {
         if (cr & (FLASH_CR_PER | FLASH_CR_MER1 | FLASH_CR_MER2))
-            flog(s, REP_ERASE, off, "erase of the internal flash requested: not modelled, no effect");
+            flog(s, REP_ERASE, off,
+                 "erase of the internal flash requested: not modelled, no effect");
         cr &= ~FLASH_CR_STRT; /* completes at once */
     }
     if (off == FLASH_NSCR && (cr & FLASH_NSCR_OPTSTRT)) {
@@ -157,10 +163,7 @@ static void write_cr(se_flashif *s, uint32_t off, uint32_t v, uint32_t lanes, ui
     R(s, off) = cr;
 }
 
-static bool is_option_reg(uint32_t off)
-{
-    return off >= FLASH_OPTR && off <= FLASH_WRP2BR;
-}
+static bool is_option_reg(uint32_t off) { return off >= FLASH_OPTR && off <= FLASH_WRP2BR; }
 
 void se_flashif_write(se_flashif *s, uint32_t offset, uint32_t value, unsigned size)
 {
@@ -174,33 +177,28 @@ void se_flashif_write(se_flashif *s, uint32_t offset, uint32_t value, unsigned s
     uint32_t v = se_reg_lane_value(offset, value, size);
     switch (off) {
     case FLASH_NSKEYR:
-        key_write(s, off, value, &s->nskey_step, &s->nskey_fail, FLASH_KEY1, FLASH_KEY2, FLASH_NSCR, FLASH_CR_LOCK);
+        key_write(s, off, value, &s->nskey_step, &s->nskey_fail, FLASH_KEY1, FLASH_KEY2, FLASH_NSCR,
+                  FLASH_CR_LOCK);
         return;
     case FLASH_SECKEYR:
-        key_write(s, off, value, &s->seckey_step, &s->seckey_fail, FLASH_KEY1, FLASH_KEY2, FLASH_SECCR,
-                  FLASH_CR_LOCK);
+        key_write(s, off, value, &s->seckey_step, &s->seckey_fail, FLASH_KEY1, FLASH_KEY2,
+                  FLASH_SECCR, FLASH_CR_LOCK);
         return;
     case FLASH_OPTKEYR:
         if (R(s, FLASH_NSCR) & FLASH_CR_LOCK) { /* RM0438: unlock NSCR before the option bytes */
             flog(s, REP_BADKEY, off, "OPTKEYR written while NSCR is locked: ignored");
             return;
         }
-        key_write(s, off, value, &s->optkey_step, &s->optkey_fail, FLASH_OPTKEY1, FLASH_OPTKEY2, FLASH_NSCR,
-                  FLASH_NSCR_OPTLOCK);
+        key_write(s, off, value, &s->optkey_step, &s->optkey_fail, FLASH_OPTKEY1, FLASH_OPTKEY2,
+                  FLASH_NSCR, FLASH_NSCR_OPTLOCK);
         return;
     case FLASH_PDKEYR:
-    case FLASH_LVEKEYR:
-        return; /* power-down / LVE unlock: nothing modelled depends on them */
+    case FLASH_LVEKEYR: return; /* power-down / LVE unlock: nothing modelled depends on them */
     case FLASH_NSSR:
-    case FLASH_SECSR:
-        R(s, off) &= ~(v & d->wmask);
-        return;
+    case FLASH_SECSR: R(s, off) &= ~(v & d->wmask); return;
     case FLASH_NSCR:
-    case FLASH_SECCR:
-        write_cr(s, off, v, lanes, d->wmask);
-        return;
-    default:
-        break;
+    case FLASH_SECCR: write_cr(s, off, v, lanes, d->wmask); return;
+    default: break;
     }
     if (is_option_reg(off) && (R(s, FLASH_NSCR) & FLASH_NSCR_OPTLOCK)) {
         flog(s, REP_LOCKED_OPT, off, "write to an option register while OPTLOCK is set ignored");

@@ -19,7 +19,7 @@ typedef struct se_flashif {
     const se_periph_host *host;
     uint32_t base;
     bool tzen; /* FLASH_OPTR.TZEN as programmed on the board (docs/hardware.md C.6) */
-    uint32_t r[SE_FLASHIF_NREGS]; /* by offset / 4 */
+    uint32_t r[SE_FLASHIF_NREGS];                 /* by offset / 4 */
     uint8_t nskey_step, seckey_step, optkey_step; /* keys accepted so far (0..2) */
     bool nskey_fail, seckey_fail, optkey_fail;    /* wrong key: locked until reset */
     uint32_t reported; /* one bit per "not modelled" notice already given */

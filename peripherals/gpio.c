@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 static const se_reg regs[] = {
     {GPIO_MODER, SE_ACC_RW, 0xFFFFFFFFu, 0xFFFFFFFFu, 0, NULL},
     {GPIO_OTYPER, SE_ACC_RW, 0, 0x0000FFFFu, 0, NULL},
@@ -39,11 +38,8 @@ static void port_reset_values(se_gpio *s)
         R(s, GPIO_MODER) = 0xFFFFFEBFu;
         R(s, GPIO_PUPDR) = 0x00000100u;
         break;
-    case 7:
-        R(s, GPIO_MODER) = 0x0000000Fu;
-        break;
-    default:
-        break;
+    case 7: R(s, GPIO_MODER) = 0x0000000Fu; break;
+    default: break;
     }
     /* docs/hardware.md C.6/S12: with TZEN=1 "all IOs are by default allocated to secure"; the SVD's
      * 0 is the TZEN=0 value. Open question docs/hardware.md D.9. */
@@ -124,14 +120,10 @@ static uint32_t locked_mask(const se_gpio *s, uint32_t off)
         if (!(lck & (1u << pin)))
             continue;
         switch (off) {
-        case GPIO_OTYPER:
-            m |= 1u << pin;
-            break;
+        case GPIO_OTYPER: m |= 1u << pin; break;
         case GPIO_MODER:
         case GPIO_OSPEEDR:
-        case GPIO_PUPDR:
-            m |= 3u << (2 * pin);
-            break;
+        case GPIO_PUPDR: m |= 3u << (2 * pin); break;
         case GPIO_AFRL:
             if (pin < 8)
                 m |= 0xFu << (4 * pin);
@@ -140,8 +132,7 @@ static uint32_t locked_mask(const se_gpio *s, uint32_t off)
             if (pin >= 8)
                 m |= 0xFu << (4 * (pin - 8));
             break;
-        default:
-            break;
+        default: break;
         }
     }
     return m;
@@ -185,14 +176,12 @@ void se_gpio_write(se_gpio *s, uint32_t offset, uint32_t value, unsigned size)
     case GPIO_BSRR: /* RM0438: BSy sets, BRy resets; set wins when both are 1 */
         R(s, GPIO_ODR) = (R(s, GPIO_ODR) & ~(v >> 16)) | (v & 0xFFFFu);
         return;
-    case GPIO_BRR:
-        R(s, GPIO_ODR) &= ~(v & 0xFFFFu);
-        return;
+    case GPIO_BRR: R(s, GPIO_ODR) &= ~(v & 0xFFFFu); return;
     case GPIO_LCKR:
         if (size != 4) {
             dev_name(s, name);
             se_periph_log(s->host, SE_LOG_WARN, name, s->base, off,
-                      "LCKR needs 32-bit writes (RM0438); sub-word write ignored");
+                          "LCKR needs 32-bit writes (RM0438); sub-word write ignored");
             return;
         }
         write_lckr(s, value);
@@ -201,11 +190,10 @@ void se_gpio_write(se_gpio *s, uint32_t offset, uint32_t value, unsigned size)
         if (se_reg_once(s->unknown_seen, off)) {
             dev_name(s, name);
             se_periph_log(s->host, SE_LOG_WARN, name, s->base, off,
-                      "write to the read-only IDR ignored");
+                          "write to the read-only IDR ignored");
         }
         return;
-    default:
-        break;
+    default: break;
     }
     uint32_t m = d->wmask & lanes & ~locked_mask(s, off);
     R(s, off) = (R(s, off) & ~m) | (v & m);

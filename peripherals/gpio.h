@@ -17,8 +17,8 @@ typedef struct se_gpio {
     /* Configuration, kept across reset (set after attach). */
     const se_periph_host *host;
     uint32_t base;
-    uint8_t port; /* 0 = A ... 7 = H: selects the reset values */
-    bool tzen;    /* FLASH_OPTR.TZEN: all pins secure after reset */
+    uint8_t port;              /* 0 = A ... 7 = H: selects the reset values */
+    bool tzen;                 /* FLASH_OPTR.TZEN: all pins secure after reset */
     uint32_t r[SE_GPIO_NREGS]; /* by offset / 4 */
     uint8_t lock_step;         /* LCKR key sequence progress (0..2) */
     uint32_t unknown_seen[8];

@@ -6,10 +6,10 @@
 #include <string.h>
 
 /* Busy times, the TYPICAL figures of docs/hardware.md A.6. */
-#define T_PP_NS 150000ull               /* page program 0.15 ms (S3 readme) */
-#define T_SE_NS 25000000ull             /* 4 KB erase ~25 ms [unverified]; max 400 ms */
-#define T_BE_NS 220000000ull            /* 64 KB erase 220 ms (S3 readme) */
-#define T_CE_NS 150000000000ull         /* chip erase 150 s (S3 readme) */
+#define T_PP_NS 150000ull       /* page program 0.15 ms (S3 readme) */
+#define T_SE_NS 25000000ull     /* 4 KB erase ~25 ms [unverified]; max 400 ms */
+#define T_BE_NS 220000000ull    /* 64 KB erase 220 ms (S3 readme) */
+#define T_CE_NS 150000000000ull /* chip erase 150 s (S3 readme) */
 /* Non-volatile register write (WRSR, WRCR, WRCR2 @0x4000_0000, WRSCUR, WPSEL). A.6 gives
  * only the 40 ms maximum ST waits; used as the typical value [unverified]. The volatile
  * CR2 bytes (0x0, 0x200, 0x300, 0x500) complete at once: ST's enter-DOPI sequence sends
@@ -21,8 +21,8 @@
 #define CR_RESET 0x07u    /* ODS = 24 ohm (A.4) [unverified] */
 
 /* Dummy cycles (docs/hardware.md A.3, A.5.9). */
-#define DUMMY_SPI_FAST 8u /* FAST_READ, FAST_READ4B, RDSFDP in SPI (S1, S11) */
-#define DUMMY_OPI_REG 4u  /* register reads in SOPI/DOPI (S1 DUMMY_CYCLES_REG_OCTAL, S10) */
+#define DUMMY_SPI_FAST 8u  /* FAST_READ, FAST_READ4B, RDSFDP in SPI (S1, S11) */
+#define DUMMY_OPI_REG 4u   /* register reads in SOPI/DOPI (S1 DUMMY_CYCLES_REG_OCTAL, S10) */
 #define DUMMY_OPI_SFDP 20u /* RDSFDP in OPI: A.3 "probably 20" [unverified] (D.5) */
 
 /* CR2@0x300 DC -> dummy cycles of 8READ/8DTRD, cycles = 20 - 2*DC (A.4). 000 = 20 is the
@@ -189,8 +189,7 @@ static void warn(se_mx25 *s, uint64_t *counter, const char *fmt, ...)
         va_end(ap);
         n = k > 0 && (size_t)(n + k) < sizeof msg ? n + k : (int)strlen(msg);
         if (s->host && s->host->pc)
-            snprintf(msg + n, sizeof msg - (size_t)n, " (pc 0x%08x)",
-                     s->host->pc(s->host->opaque));
+            snprintf(msg + n, sizeof msg - (size_t)n, " (pc 0x%08x)", s->host->pc(s->host->opaque));
     }
     host_log(s, SE_LOG_WARN, msg);
 }
@@ -233,26 +232,20 @@ se_mx25 *se_mx25_new(const se_periph_host *host, se_flash_image *img)
     return s;
 }
 
-void se_mx25_free(se_mx25 *s)
-{
-    free(s);
-}
+void se_mx25_free(se_mx25 *s) { free(s); }
 
 uint64_t se_mx25_busy_until(const se_mx25 *s)
 {
     return s->busy_op != SE_MX25_OP_NONE ? s->busy_until_ns : 0;
 }
 
-unsigned se_mx25_read_dummy_cycles(const se_mx25 *s)
-{
-    return dc_cycles[s->cr2_dc & 7u];
-}
+unsigned se_mx25_read_dummy_cycles(const se_mx25 *s) { return dc_cycles[s->cr2_dc & 7u]; }
 
 static void complete_if_done(se_mx25 *s, uint64_t now)
 {
     if (s->busy_op != SE_MX25_OP_NONE && now >= s->busy_until_ns) {
         s->busy_op = SE_MX25_OP_NONE;
-        s->sr &= (uint8_t)~(SE_MX25_SR_WIP | SE_MX25_SR_WEL); /* A.5.2 */
+        s->sr &= (uint8_t) ~(SE_MX25_SR_WIP | SE_MX25_SR_WEL); /* A.5.2 */
     }
 }
 
@@ -352,7 +345,7 @@ static void src_fill(const se_mx25 *s, const src *r, uint64_t pos, uint8_t *out,
          * A.5.14: no dump of the real table was found [unverified]. */
         for (size_t i = 0; i < n; i++) {
             uint64_t a = r->addr + pos + i;
-            out[i] = a < 4 ? (uint8_t)"SFDP"[a] : a < 0x100 ? 0x00 : 0xFF;
+            out[i] = a < 4 ? (uint8_t) "SFDP"[a] : a < 0x100 ? 0x00 : 0xFF;
         }
         break;
     }
@@ -391,10 +384,10 @@ typedef struct frame_ctx {
     const cmd *c;
     const char *name;
     uint64_t now;
-    uint32_t len;      /* data bytes (0 without a buffer) */
-    unsigned dummy;    /* dummy cycles + cycles of alternate bytes */
-    unsigned need;     /* dummy cycles the command needs */
-    long shift_bits;   /* (dummy - need) * bits per cycle; 0 if accepted */
+    uint32_t len;    /* data bytes (0 without a buffer) */
+    unsigned dummy;  /* dummy cycles + cycles of alternate bytes */
+    unsigned need;   /* dummy cycles the command needs */
+    long shift_bits; /* (dummy - need) * bits per cycle; 0 if accepted */
     txlog *t;
 } frame_ctx;
 
@@ -412,10 +405,7 @@ static void log_out_bytes(txlog *t, const uint8_t *b, uint32_t len)
         tx_add(t, " ...");
 }
 
-static bool in_dopi(const frame_ctx *x)
-{
-    return x->s->mode == SE_MX25_DOPI;
-}
+static bool in_dopi(const frame_ctx *x) { return x->s->mode == SE_MX25_DOPI; }
 
 static uint32_t array_addr(const frame_ctx *x)
 {
@@ -476,11 +466,26 @@ static void do_read_pattern(frame_ctx *x, const uint8_t *v, unsigned n)
 static bool cr2_slot(se_mx25 *s, uint32_t addr, uint8_t **reg, uint8_t *mask)
 {
     switch (addr) {
-    case SE_MX25_CR2_MODE: *reg = &s->cr2_mode; *mask = 0x03; return true;
-    case SE_MX25_CR2_DQS: *reg = &s->cr2_dqs; *mask = 0x03; return true;
-    case SE_MX25_CR2_DC: *reg = &s->cr2_dc; *mask = 0x07; return true;
-    case SE_MX25_CR2_PPTSEL: *reg = &s->cr2_pptsel; *mask = 0x01; return true;
-    case SE_MX25_CR2_DEFMODE: *reg = &s->cr2_defmode; *mask = 0x03; return true;
+    case SE_MX25_CR2_MODE:
+        *reg = &s->cr2_mode;
+        *mask = 0x03;
+        return true;
+    case SE_MX25_CR2_DQS:
+        *reg = &s->cr2_dqs;
+        *mask = 0x03;
+        return true;
+    case SE_MX25_CR2_DC:
+        *reg = &s->cr2_dc;
+        *mask = 0x07;
+        return true;
+    case SE_MX25_CR2_PPTSEL:
+        *reg = &s->cr2_pptsel;
+        *mask = 0x01;
+        return true;
+    case SE_MX25_CR2_DEFMODE:
+        *reg = &s->cr2_defmode;
+        *mask = 0x03;
+        return true;
     default: return false;
     }
 }
@@ -615,7 +620,7 @@ static void do_program(frame_ctx *x)
     unerased += program_run(s, page + start, buf + start, run1);
     if (run2)
         unerased += program_run(s, page, buf, run2);
-    s->secr &= (uint8_t)~(SE_MX25_SECR_P_FAIL | SE_MX25_SECR_E_FAIL);
+    s->secr &= (uint8_t) ~(SE_MX25_SECR_P_FAIL | SE_MX25_SECR_E_FAIL);
     start_busy(s, SE_MX25_OP_PROGRAM, x->now, T_PP_NS, page + start, (uint32_t)touched);
     tx_add(x->t, " program 0x%08x..0x%08x", page + start, page + start + run1 - 1);
     if (run2)
@@ -662,7 +667,7 @@ static void do_erase(frame_ctx *x)
         return;
     }
     se_flash_image_erase(s->img, a, len);
-    s->secr &= (uint8_t)~(SE_MX25_SECR_P_FAIL | SE_MX25_SECR_E_FAIL);
+    s->secr &= (uint8_t) ~(SE_MX25_SECR_P_FAIL | SE_MX25_SECR_E_FAIL);
     start_busy(s, op, x->now, t, a, len);
     tx_add(x->t, " erase 0x%08x..0x%08x", a, a + len - 1);
 }
@@ -702,12 +707,13 @@ static void do_wrsr(frame_ctx *x)
     free(owned);
     if (!set_sr && !set_cr) {
         if (s->mode == SE_MX25_SPI)
-            warn(s, &s->counters.bad_frame, "WRSR with %zu data bytes (1 or 2 expected): "
-                 "ignored", n);
+            warn(s, &s->counters.bad_frame,
+                 "WRSR with %zu data bytes (1 or 2 expected): "
+                 "ignored",
+                 n);
         else
             warn(s, &s->counters.bad_frame,
-                 "WRSR at address 0x%08x (0 = SR, 1 = CR expected): ignored",
-                 x->f->addr_value);
+                 "WRSR at address 0x%08x (0 = SR, 1 = CR expected): ignored", x->f->addr_value);
         tx_add(x->t, " ignored (bad frame)");
         return;
     }
@@ -786,15 +792,15 @@ static void do_suspend(frame_ctx *x)
         s->suspended_left_ns = s->busy_until_ns - x->now;
         s->secr |= s->busy_op == SE_MX25_OP_PROGRAM ? SE_MX25_SECR_PSB : SE_MX25_SECR_ESB;
         s->busy_op = SE_MX25_OP_NONE;
-        s->sr &= (uint8_t)~(SE_MX25_SR_WIP | SE_MX25_SR_WEL);
+        s->sr &= (uint8_t) ~(SE_MX25_SR_WIP | SE_MX25_SR_WEL);
         tx_add(x->t, " (%s suspended)", op_name[s->suspended_op]);
         break;
-    case SE_MX25_OP_NONE:
-        tx_add(x->t, " (nothing to suspend)");
-        break;
+    case SE_MX25_OP_NONE: tx_add(x->t, " (nothing to suspend)"); break;
     default:
-        warn(s, &s->counters.bad_sequence, "SUSPEND during a %s: only program and sector/"
-             "block erase can be suspended: ignored", op_name[s->busy_op]);
+        warn(s, &s->counters.bad_sequence,
+             "SUSPEND during a %s: only program and sector/"
+             "block erase can be suspended: ignored",
+             op_name[s->busy_op]);
         break;
     }
 }
@@ -810,7 +816,7 @@ static void do_resume(frame_ctx *x)
     s->busy_op = s->suspended_op;
     s->busy_until_ns = x->now + s->suspended_left_ns;
     s->sr |= SE_MX25_SR_WIP | SE_MX25_SR_WEL;
-    s->secr &= (uint8_t)~(SE_MX25_SECR_PSB | SE_MX25_SECR_ESB);
+    s->secr &= (uint8_t) ~(SE_MX25_SECR_PSB | SE_MX25_SECR_ESB);
     s->suspended_op = SE_MX25_OP_NONE;
     tx_add(x->t, " (%s resumed)", op_name[s->busy_op]);
 }
@@ -848,9 +854,9 @@ static const char *check_phases(const frame_ctx *x)
     if (x->c->data == D_IN && !has_data)
         return "missing data phase";
     if (has_data && !phase_fits(&f->data, m))
-        return m == SE_MX25_SPI ? "data must be on 1 line" : m == SE_MX25_SOPI
-                                                                ? "data must be on 8 lines STR"
-                                                                : "data must be on 8 lines DTR";
+        return m == SE_MX25_SPI    ? "data must be on 1 line"
+               : m == SE_MX25_SOPI ? "data must be on 8 lines STR"
+                                   : "data must be on 8 lines DTR";
     if (has_data && f->write != (x->c->data == D_IN))
         return f->write ? "data written to a read command" : "data read from a write command";
     if (has_data && !f->buf)
@@ -868,10 +874,8 @@ static unsigned needed_dummy(const se_mx25 *s, const cmd *c, bool dqs, bool *at_
         return fast ? DUMMY_SPI_FAST : 0;
     }
     switch (c->kind) {
-    case K_READ:
-        return se_mx25_read_dummy_cycles(s);
-    case K_RDSFDP:
-        return DUMMY_OPI_SFDP;
+    case K_READ: return se_mx25_read_dummy_cycles(s);
+    case K_RDSFDP: return DUMMY_OPI_SFDP;
     case K_RDSR:
     case K_RDCR:
     case K_RDSCUR:
@@ -881,8 +885,7 @@ static unsigned needed_dummy(const se_mx25 *s, const cmd *c, bool dqs, bool *at_
          * count >= 4) works; in STR, or without DQS, exactly 4. */
         *at_least = s->mode == SE_MX25_DOPI && dqs;
         return DUMMY_OPI_REG;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -939,12 +942,11 @@ static void run(frame_ctx *x, bool was_rsten)
     x->need = needed_dummy(s, x->c, f->dqs, &at_least);
     if (at_least ? x->dummy < x->need : x->dummy != x->need) {
         x->shift_bits = ((long)x->dummy - (long)x->need) * (long)bits_per_cycle(s->mode);
-        const char *effect = x->c->data == D_OUT ? "the data is shifted"
+        const char *effect = x->c->data == D_OUT  ? "the data is shifted"
                              : x->c->data == D_IN ? "dummy clocks go in as 0xFF data"
                                                   : "the command is ignored";
         warn(s, &s->counters.wrong_dummy, "%s in %s: expected %s%u dummy cycles, got %u: %s",
-             x->name, mode_name[s->mode], at_least ? "at least " : "", x->need, x->dummy,
-             effect);
+             x->name, mode_name[s->mode], at_least ? "at least " : "", x->need, x->dummy, effect);
         if (x->c->data == D_NONE) {
             tx_add(x->t, " ignored (dummy cycles)");
             return;
@@ -953,29 +955,20 @@ static void run(frame_ctx *x, bool was_rsten)
 
     uint8_t v;
     switch (kind) {
-    case K_READ:
-        do_read_array(x);
-        break;
+    case K_READ: do_read_array(x); break;
     case K_RDSFDP: {
         check_dopi_read(x, false);
-        src r = {.kind = SRC_SFDP, .addr = f->addr_value & (s->mode == SE_MX25_SPI
-                                                                ? 0x00FFFFFFu
-                                                                : 0xFFFFFFFFu)};
+        src r = {.kind = SRC_SFDP,
+                 .addr = f->addr_value & (s->mode == SE_MX25_SPI ? 0x00FFFFFFu : 0xFFFFFFFFu)};
         if (x->len) {
             read_out(s, &r, f->buf, x->len, x->shift_bits);
             log_out_bytes(x->t, f->buf, x->len);
         }
         break;
     }
-    case K_RDSR:
-        do_read_pattern(x, &s->sr, 1);
-        break;
-    case K_RDCR:
-        do_read_pattern(x, &s->cr, 1);
-        break;
-    case K_RDSCUR:
-        do_read_pattern(x, &s->secr, 1);
-        break;
+    case K_RDSR: do_read_pattern(x, &s->sr, 1); break;
+    case K_RDCR: do_read_pattern(x, &s->cr, 1); break;
+    case K_RDSCUR: do_read_pattern(x, &s->secr, 1); break;
     case K_RDID:
         /* the 3 ID bytes repeat on a longer read [unverified] */
         do_read_pattern(x, jedec_id, 3);
@@ -983,8 +976,10 @@ static void run(frame_ctx *x, bool was_rsten)
     case K_RDCR2: {
         uint8_t *reg, mask;
         if (!cr2_slot(s, f->addr_value, &reg, &mask)) {
-            warn(s, &s->counters.bad_frame, "RDCR2 at 0x%08x: no CR2 register there (reads "
-                 "0x00)", f->addr_value);
+            warn(s, &s->counters.bad_frame,
+                 "RDCR2 at 0x%08x: no CR2 register there (reads "
+                 "0x00)",
+                 f->addr_value);
             v = 0;
         } else {
             v = *reg;
@@ -992,35 +987,17 @@ static void run(frame_ctx *x, bool was_rsten)
         do_read_pattern(x, &v, 1);
         break;
     }
-    case K_PP:
-        do_program(x);
-        break;
+    case K_PP: do_program(x); break;
     case K_SE:
     case K_BE:
-    case K_CE:
-        do_erase(x);
-        break;
-    case K_WREN:
-        s->sr |= SE_MX25_SR_WEL;
-        break;
-    case K_WRDI:
-        s->sr &= (uint8_t)~SE_MX25_SR_WEL;
-        break;
-    case K_WRSR:
-        do_wrsr(x);
-        break;
-    case K_WRCR2:
-        do_wrcr2(x);
-        break;
-    case K_WRSCUR:
-        do_reg_write_simple(x, SE_MX25_SECR_LDSO);
-        break;
-    case K_WPSEL:
-        do_reg_write_simple(x, SE_MX25_SECR_WPSEL);
-        break;
-    case K_RSTEN:
-        s->rsten = true;
-        break;
+    case K_CE: do_erase(x); break;
+    case K_WREN: s->sr |= SE_MX25_SR_WEL; break;
+    case K_WRDI: s->sr &= (uint8_t)~SE_MX25_SR_WEL; break;
+    case K_WRSR: do_wrsr(x); break;
+    case K_WRCR2: do_wrcr2(x); break;
+    case K_WRSCUR: do_reg_write_simple(x, SE_MX25_SECR_LDSO); break;
+    case K_WPSEL: do_reg_write_simple(x, SE_MX25_SECR_WPSEL); break;
+    case K_RSTEN: s->rsten = true; break;
     case K_RST:
         if (!was_rsten) {
             warn(s, &s->counters.bad_sequence,
@@ -1031,28 +1008,18 @@ static void run(frame_ctx *x, bool was_rsten)
             tx_add(x->t, " (reset: now %s)", mode_name[s->mode]);
         }
         break;
-    case K_SUSPEND:
-        do_suspend(x);
-        break;
-    case K_RESUME:
-        do_resume(x);
-        break;
-    case K_DP:
-        s->deep_power_down = true;
-        break;
-    case K_NOP:
-        break;
+    case K_SUSPEND: do_suspend(x); break;
+    case K_RESUME: do_resume(x); break;
+    case K_DP: s->deep_power_down = true; break;
+    case K_NOP: break;
     case K_ENSO:
         s->secured_otp = true;
         warn(s, &s->counters.not_modelled,
              "ENSO: the secured OTP area is not modelled (reads give 0xFF, writes are "
              "ignored until EXSO)");
         break;
-    case K_EXSO:
-        s->secured_otp = false;
-        break;
-    default:
-        break;
+    case K_EXSO: s->secured_otp = false; break;
+    default: break;
     }
 }
 
@@ -1066,8 +1033,8 @@ void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns)
 
     txlog t = {.on = s->log_commands};
     int shape = frame_shape(f);
-    tx_add(&t, "flash %s 0x%0*X", shape >= 0 ? mode_name[shape] : "?",
-           f->inst.size == 2 ? 4 : 2, f->inst_value);
+    tx_add(&t, "flash %s 0x%0*X", shape >= 0 ? mode_name[shape] : "?", f->inst.size == 2 ? 4 : 2,
+           f->inst_value);
 
     frame_ctx x = {.s = s, .f = f, .now = now_ns, .len = len, .t = &t};
     if (shape != (int)s->mode) {
@@ -1075,8 +1042,7 @@ void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns)
             /* ST sends RSTEN/RST in all three modes (A.2): only the current one acts, the
              * others are expected and silent. */
             bool en = f->inst_value == 0x66 || f->inst_value == 0x6699;
-            tx_add(&t, " %s ignored (chip in %s mode)", en ? "RSTEN" : "RST",
-                   mode_name[s->mode]);
+            tx_add(&t, " %s ignored (chip in %s mode)", en ? "RSTEN" : "RST", mode_name[s->mode]);
         } else if (shape < 0) {
             warn(s, &s->counters.wrong_mode,
                  "frame with a %u-line %u-byte %s instruction 0x%X fits no mode (chip in %s "
@@ -1086,9 +1052,8 @@ void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns)
             tx_add(&t, " ignored (no such mode)");
         } else {
             warn(s, &s->counters.wrong_mode,
-                 "%s frame (opcode 0x%0*X) while the chip is in %s mode: ignored",
-                 mode_name[shape], shape == SE_MX25_SPI ? 2 : 4, f->inst_value,
-                 mode_name[s->mode]);
+                 "%s frame (opcode 0x%0*X) while the chip is in %s mode: ignored", mode_name[shape],
+                 shape == SE_MX25_SPI ? 2 : 4, f->inst_value, mode_name[s->mode]);
             tx_add(&t, " ignored (chip in %s mode)", mode_name[s->mode]);
         }
         goto done;
@@ -1145,8 +1110,7 @@ void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns)
     }
     const char *why = check_phases(&x);
     if (why) {
-        warn(s, &s->counters.bad_frame, "%s in %s: %s: ignored", x.name, mode_name[s->mode],
-             why);
+        warn(s, &s->counters.bad_frame, "%s in %s: %s: ignored", x.name, mode_name[s->mode], why);
         tx_add(&t, " ignored (%s)", why);
         goto done;
     }
@@ -1156,8 +1120,8 @@ done:
         host_log(s, SE_LOG_INFO, t.buf);
     /* Whatever a read returns while an operation runs (WIP=1 status, 0xFF array data) stays
      * so until it ends: a CPU that keeps reading is only waiting (periph.h idle_until). */
-    if (!f->write && len && s->busy_op != SE_MX25_OP_NONE && s->busy_until_ns > now_ns &&
-        s->host && s->host->idle_until)
+    if (!f->write && len && s->busy_op != SE_MX25_OP_NONE && s->busy_until_ns > now_ns && s->host &&
+        s->host->idle_until)
         s->host->idle_until(s->host->opaque, s->busy_until_ns);
 }
 
@@ -1194,10 +1158,7 @@ static void transfer_op(void *chip, se_flash_frame *f, uint64_t now_ns)
     se_mx25_transfer(chip, f, now_ns);
 }
 
-static uint64_t busy_until_op(const void *chip)
-{
-    return se_mx25_busy_until(chip);
-}
+static uint64_t busy_until_op(const void *chip) { return se_mx25_busy_until(chip); }
 
 const se_flash_chip_ops se_mx25_ops = {
     .name = "mx25lm51245g",
@@ -1213,10 +1174,7 @@ static void *class_create(const struct se_periph_host *host, struct se_flash_ima
     return se_mx25_new(host, img);
 }
 
-static void class_destroy(void *chip)
-{
-    se_mx25_free(chip);
-}
+static void class_destroy(void *chip) { se_mx25_free(chip); }
 
 static void class_configure(void *chip, bool log_commands, unsigned warn_log_limit)
 {

@@ -80,18 +80,18 @@ typedef struct se_mx25 {
     unsigned warn_log_limit; /* log at most this many warnings of each kind (0 = all) */
 
     se_mx25_mode mode;
-    uint8_t sr;           /* WIP and WEL as of the last frame (see se_mx25_busy_until) */
-    uint8_t cr;           /* CR1: ODS[2:0], TB, PBE */
-    uint8_t cr2_mode;     /* CR2 @0x0: SOPI, DOPI */
-    uint8_t cr2_dqs;      /* CR2 @0x200: DQSPRC, DOS */
-    uint8_t cr2_dc;       /* CR2 @0x300: DC[2:0] */
-    uint8_t cr2_pptsel;   /* CR2 @0x500 */
-    uint8_t cr2_defmode;  /* CR2 @0x4000_0000: DEFSOPI, DEFDOPI */
-    uint8_t secr;         /* security register */
-    bool rsten;           /* the previous frame was RSTEN */
+    uint8_t sr;          /* WIP and WEL as of the last frame (see se_mx25_busy_until) */
+    uint8_t cr;          /* CR1: ODS[2:0], TB, PBE */
+    uint8_t cr2_mode;    /* CR2 @0x0: SOPI, DOPI */
+    uint8_t cr2_dqs;     /* CR2 @0x200: DQSPRC, DOS */
+    uint8_t cr2_dc;      /* CR2 @0x300: DC[2:0] */
+    uint8_t cr2_pptsel;  /* CR2 @0x500 */
+    uint8_t cr2_defmode; /* CR2 @0x4000_0000: DEFSOPI, DEFDOPI */
+    uint8_t secr;        /* security register */
+    bool rsten;          /* the previous frame was RSTEN */
     bool deep_power_down;
-    bool secured_otp;     /* between ENSO and EXSO */
-    se_mx25_op busy_op;   /* WIP=1 until busy_until_ns */
+    bool secured_otp;   /* between ENSO and EXSO */
+    se_mx25_op busy_op; /* WIP=1 until busy_until_ns */
     uint64_t busy_until_ns;
     uint32_t busy_addr, busy_len; /* range of busy_op (for messages) */
     se_mx25_op suspended_op;

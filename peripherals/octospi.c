@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 /* Once-only notices (bits of s->reported). */
 enum {
     NOTE_CLOCK,
@@ -99,10 +98,7 @@ static void check_clock(se_octospi *s, uint32_t base, uint32_t offset)
 
 /* ---- time and geometry ------------------------------------------------------------------ */
 
-static bool have_clock(const se_octospi *s)
-{
-    return s->host && s->host->now_ns;
-}
+static bool have_clock(const se_octospi *s) { return s->host && s->host->now_ns; }
 
 static uint64_t now_ns(const se_octospi *s)
 {
@@ -127,15 +123,9 @@ static unsigned fmode(const se_octospi *s)
     return (R(s, OSPI_CR) & OSPI_CR_FMODE_MASK) >> OSPI_CR_FMODE_SHIFT;
 }
 
-static bool has_addr(uint32_t ccr)
-{
-    return ((ccr >> OSPI_CCR_ADMODE_SHIFT) & 7u) != 0;
-}
+static bool has_addr(uint32_t ccr) { return ((ccr >> OSPI_CCR_ADMODE_SHIFT) & 7u) != 0; }
 
-static bool has_data(uint32_t ccr)
-{
-    return ((ccr >> OSPI_CCR_DMODE_SHIFT) & 7u) != 0;
-}
+static bool has_data(uint32_t ccr) { return ((ccr >> OSPI_CCR_DMODE_SHIFT) & 7u) != 0; }
 
 /* ---- frames ----------------------------------------------------------------------------- */
 
@@ -365,8 +355,9 @@ static void poll_once(se_octospi *s)
 
     uint32_t mask = low_bytes(R(s, OSPI_PSMKR), n);
     uint32_t diff = status ^ R(s, OSPI_PSMAR);
-    bool match = (R(s, OSPI_CR) & OSPI_CR_PMM) ? (~diff & mask) != 0 /* OR: any masked bit equal */
-                                          : (diff & mask) == 0; /* AND: all masked bits equal */
+    bool match = (R(s, OSPI_CR) & OSPI_CR_PMM)
+                     ? (~diff & mask) != 0 /* OR: any masked bit equal */
+                     : (diff & mask) == 0; /* AND: all masked bits equal */
     if (match) {
         R(s, OSPI_SR) |= OSPI_SR_SMF;
         if (R(s, OSPI_CR) & OSPI_CR_APMS)
@@ -540,8 +531,7 @@ static uint32_t read_dr(se_octospi *s, uint32_t offset, unsigned size)
         return low_bytes(s->poll_status, n);
     }
     if (once(s, NOTE_DR_EMPTY))
-        olog(s, SE_LOG_WARN, s->base, OSPI_DR,
-             "DR read with an empty FIFO and BUSY=0 returns 0");
+        olog(s, SE_LOG_WARN, s->base, OSPI_DR, "DR read with an empty FIFO and BUSY=0 returns 0");
     return 0;
 }
 
@@ -643,10 +633,7 @@ void se_octospi_reset(se_octospi *s)
     s->kernel_hz = khz ? khz : SE_OCTOSPI_KERNEL_HZ;
 }
 
-void se_octospi_connect(se_octospi *s, se_flash_port port)
-{
-    s->port = port;
-}
+void se_octospi_connect(se_octospi *s, se_flash_port port) { s->port = port; }
 
 uint32_t se_octospi_read(se_octospi *s, uint32_t offset, unsigned size)
 {
@@ -659,10 +646,8 @@ uint32_t se_octospi_read(se_octospi *s, uint32_t offset, unsigned size)
         return 0;
     }
     switch (off) {
-    case OSPI_SR:
-        return se_reg_lane_read(read_sr(s), offset, size);
-    case OSPI_DR:
-        return read_dr(s, offset, size);
+    case OSPI_SR: return se_reg_lane_read(read_sr(s), offset, size);
+    case OSPI_DR: return read_dr(s, offset, size);
     default: /* CR.ABORT is never stored, so it reads 0 */
         return d->access == SE_ACC_WO ? 0 : se_reg_lane_read(R(s, off), offset, size);
     }
@@ -682,17 +667,12 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
     uint32_t lanes = se_reg_lanes(offset, size);
     uint32_t v = se_reg_lane_value(offset, value, size);
     switch (off) {
-    case OSPI_CR:
-        write_cr(s, v, lanes, d->wmask);
-        return;
+    case OSPI_CR: write_cr(s, v, lanes, d->wmask); return;
     case OSPI_FCR: /* write 1 to clear (docs/hardware.md B.2) */
         R(s, OSPI_SR) &= ~(v & d->wmask);
         return;
-    case OSPI_DR:
-        write_dr(s, offset, value, size);
-        return;
-    default:
-        break;
+    case OSPI_DR: write_dr(s, offset, value, size); return;
+    default: break;
     }
     if (d->access == SE_ACC_RO) {
         if (se_reg_once(s->unknown_seen, off))
@@ -758,8 +738,9 @@ void se_octospi_dr_stream(se_octospi *s, uint8_t *bytes, uint32_t n, bool write)
 
 bool se_octospi_mem_direct(se_octospi *s)
 {
-    if (!(R(s, OSPI_CR) & OSPI_CR_EN) || fmode(s) != OSPI_FMODE_MMAP || (R(s, OSPI_CR) & OSPI_CR_TCEN) ||
-        (s->clock_enabled && !*s->clock_enabled) || !s->port.ops || !s->port.ops->reads_array)
+    if (!(R(s, OSPI_CR) & OSPI_CR_EN) || fmode(s) != OSPI_FMODE_MMAP ||
+        (R(s, OSPI_CR) & OSPI_CR_TCEN) || (s->clock_enabled && !*s->clock_enabled) ||
+        !s->port.ops || !s->port.ops->reads_array)
         return false;
     se_flash_frame f;
     build_frame(s, &f, OSPI_CCR, 0);

@@ -16,7 +16,7 @@
 #include "peripherals/periph.h"
 
 #define SE_OCTOSPI_SIZE 0x400u
-#define SE_OCTOSPI_MEM_SIZE 0x10000000u  /* the memory-mapped window: 256 MB */
+#define SE_OCTOSPI_MEM_SIZE 0x10000000u /* the memory-mapped window: 256 MB */
 #define SE_OCTOSPI_NREGS (0x204u / 4u)
 #define SE_OCTOSPI_FIFO_SIZE 32u
 /* Largest frame the model hands the chip at once. A longer indirect transfer (DLR+1 above
@@ -37,22 +37,22 @@ typedef enum se_octospi_op {
 typedef struct se_octospi {
     /* Configuration, kept across reset (set after attach). */
     const se_periph_host *host;
-    uint32_t base;        /* for messages; 0 = print offsets */
-    uint32_t mem_base;    /* the memory-mapped window, for messages (0 = offsets) */
-    se_flash_port port;   /* the chip; ops NULL = nothing wired (reads float to 0xFF) */
-    bool *clock_enabled;  /* RCC_AHB3ENR.OSPI1EN as the machine tracks it; NULL = unchecked */
-    uint32_t kernel_hz;   /* OCTOSPI kernel clock ahead of DCR2.PRESCALER; 0 = default */
+    uint32_t base;       /* for messages; 0 = print offsets */
+    uint32_t mem_base;   /* the memory-mapped window, for messages (0 = offsets) */
+    se_flash_port port;  /* the chip; ops NULL = nothing wired (reads float to 0xFF) */
+    bool *clock_enabled; /* RCC_AHB3ENR.OSPI1EN as the machine tracks it; NULL = unchecked */
+    uint32_t kernel_hz;  /* OCTOSPI kernel clock ahead of DCR2.PRESCALER; 0 = default */
     /* Registers by offset / 4 (SVD reset values: all 0). SR holds only the latched flags
      * TEF, TCF, SMF, TOF; FTF, BUSY and FLEVEL are derived from the operation below. */
     uint32_t r[SE_OCTOSPI_NREGS];
     /* The operation in progress. */
     se_octospi_op op;
-    uint64_t xfer_len;    /* indirect: bytes the operation moves (DLR+1, or to the device end) */
-    uint64_t xfer_done;   /* bytes software pushed (write) or popped (read) through DR */
-    uint64_t buf_at;      /* stream position of buf[0] */
-    uint32_t buf_len;     /* bytes held in buf */
-    uint32_t xfer_addr;   /* AR when the operation started */
-    bool dev_done;        /* read: the last byte has entered the FIFO (TCF was set then) */
+    uint64_t xfer_len;  /* indirect: bytes the operation moves (DLR+1, or to the device end) */
+    uint64_t xfer_done; /* bytes software pushed (write) or popped (read) through DR */
+    uint64_t buf_at;    /* stream position of buf[0] */
+    uint32_t buf_len;   /* bytes held in buf */
+    uint32_t xfer_addr; /* AR when the operation started */
+    bool dev_done;      /* read: the last byte has entered the FIFO (TCF was set then) */
     uint8_t buf[SE_OCTOSPI_FRAME_MAX];
     uint32_t poll_status; /* last status read by auto-polling, unmasked (DR returns it) */
     bool poll_ftf;        /* auto-polling FTF: a status read completed, DR not read since */
@@ -63,7 +63,7 @@ typedef struct se_octospi {
     uint8_t mm_line[32];
     uint32_t mm_line_addr;
     bool mm_line_valid;
-    uint32_t reported;    /* one bit per once-only notice already given */
+    uint32_t reported;        /* one bit per once-only notice already given */
     uint32_t busy_seen[8];    /* registers whose write while BUSY was reported */
     uint32_t unknown_seen[8]; /* unknown offsets already reported */
 } se_octospi;

@@ -50,7 +50,8 @@ enum {
 #define OSPI_CR_FMODE_SHIFT 28
 #define OSPI_CR_FMODE_MASK (3u << OSPI_CR_FMODE_SHIFT)
 /* Fields RM0438 lets software change only while BUSY=0 [unverified list, docs/hardware.md B.4]. */
-#define OSPI_CR_LOCKED (OSPI_CR_FMODE_MASK | OSPI_CR_APMS | OSPI_CR_PMM | OSPI_CR_TCEN | OSPI_CR_DQM | OSPI_CR_FSEL)
+#define OSPI_CR_LOCKED \
+    (OSPI_CR_FMODE_MASK | OSPI_CR_APMS | OSPI_CR_PMM | OSPI_CR_TCEN | OSPI_CR_DQM | OSPI_CR_FSEL)
 enum { OSPI_FMODE_WRITE = 0, OSPI_FMODE_READ = 1, OSPI_FMODE_POLL = 2, OSPI_FMODE_MMAP = 3 };
 /* SR / FCR */
 #define OSPI_SR_TEF (1u << 0)
@@ -74,7 +75,7 @@ enum { OSPI_FMODE_WRITE = 0, OSPI_FMODE_READ = 1, OSPI_FMODE_POLL = 2, OSPI_FMOD
 #define OSPI_DCR1_DEVSIZE_SHIFT 16
 
 /* Field helpers (tests and loaders' register values) */
-#define OSPI_CR_FTHRES(n) ((uint32_t)((n) - 1u) << OSPI_CR_FTHRES_SHIFT) /* bytes, 1..32 */
+#define OSPI_CR_FTHRES(n) ((uint32_t)((n)-1u) << OSPI_CR_FTHRES_SHIFT) /* bytes, 1..32 */
 #define OSPI_CR_FMODE(m) ((uint32_t)(m) << OSPI_CR_FMODE_SHIFT)
 #define OSPI_SR_FLEVEL(sr) (((sr) >> OSPI_SR_FLEVEL_SHIFT) & 0x3Fu)
 #define OSPI_CCR_ADMODE_MASK (7u << OSPI_CCR_ADMODE_SHIFT)

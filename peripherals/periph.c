@@ -59,7 +59,7 @@ bool se_reg_once(uint32_t seen[8], uint32_t offset)
 }
 
 void se_periph_log(const se_periph_host *host, int level, const char *dev, uint32_t base,
-               uint32_t offset, const char *what)
+                   uint32_t offset, const char *what)
 {
     if (!host || !host->log)
         return;
@@ -78,7 +78,7 @@ void se_periph_log(const se_periph_host *host, int level, const char *dev, uint3
 }
 
 void se_periph_unknown(const se_periph_host *host, uint32_t seen[8], const char *dev, uint32_t base,
-                   uint32_t offset, bool write, uint32_t value)
+                       uint32_t offset, bool write, uint32_t value)
 {
     if (!se_reg_once(seen, offset & ~3u))
         return;

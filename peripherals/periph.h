@@ -44,22 +44,22 @@ typedef struct se_periph_class {
 /* Define `const se_periph_class cls` for a model whose typed functions are
  * prefix_reset(type *), prefix_read(type *, offset, size) and prefix_write(type *, offset,
  * value, size): the untyped adapters are generated here, once for every model. */
-#define SE_PERIPH_CLASS(cls, label, type, prefix)                                               \
-    static void prefix##_cls_reset(void *st) { prefix##_reset((type *)st); }                    \
-    static uint32_t prefix##_cls_read(void *st, uint32_t offset, unsigned size)                 \
-    {                                                                                           \
-        return prefix##_read((type *)st, offset, size);                                         \
-    }                                                                                           \
-    static void prefix##_cls_write(void *st, uint32_t offset, uint32_t value, unsigned size)    \
-    {                                                                                           \
-        prefix##_write((type *)st, offset, value, size);                                        \
-    }                                                                                           \
-    const se_periph_class cls = {                                                               \
-        .name = label,                                                                          \
-        .state_size = sizeof(type),                                                             \
-        .reset = prefix##_cls_reset,                                                            \
-        .read = prefix##_cls_read,                                                              \
-        .write = prefix##_cls_write,                                                            \
+#define SE_PERIPH_CLASS(cls, label, type, prefix)                                            \
+    static void prefix##_cls_reset(void *st) { prefix##_reset((type *)st); }                 \
+    static uint32_t prefix##_cls_read(void *st, uint32_t offset, unsigned size)              \
+    {                                                                                        \
+        return prefix##_read((type *)st, offset, size);                                      \
+    }                                                                                        \
+    static void prefix##_cls_write(void *st, uint32_t offset, uint32_t value, unsigned size) \
+    {                                                                                        \
+        prefix##_write((type *)st, offset, value, size);                                     \
+    }                                                                                        \
+    const se_periph_class cls = {                                                            \
+        .name = label,                                                                       \
+        .state_size = sizeof(type),                                                          \
+        .reset = prefix##_cls_reset,                                                         \
+        .read = prefix##_cls_read,                                                           \
+        .write = prefix##_cls_write,                                                         \
     }
 
 /* ---- registers: the one table form every model uses ------------------------------------ */
@@ -70,10 +70,10 @@ typedef enum { SE_ACC_RW, SE_ACC_RO, SE_ACC_WO } se_reg_access;
 #define SE_REGF_LOCKED_BUSY 1u /* writes are ignored while the device is busy (OCTOSPI) */
 typedef struct se_reg {
     uint16_t off;
-    uint8_t access;  /* se_reg_access */
+    uint8_t access; /* se_reg_access */
     uint32_t reset;
     uint32_t wmask;
-    uint8_t flags;   /* SE_REG_* */
+    uint8_t flags; /* SE_REG_* */
     const char *name;
 } se_reg;
 
@@ -81,14 +81,15 @@ typedef struct se_reg {
 typedef struct se_reg_table {
     const se_reg *regs;
     uint16_t n;
-    uint16_t nwords;  /* words of the register map the index covers */
-    uint16_t *index;  /* per word: position in regs + 1; 0 = no register */
+    uint16_t nwords; /* words of the register map the index covers */
+    uint16_t *index; /* per word: position in regs + 1; 0 = no register */
     bool built;
 } se_reg_table;
 /* static se_reg_table name over the array regs_array (a map of map_bytes bytes). */
-#define SE_REG_TABLE(name, regs_array, map_bytes)                                               \
-    static uint16_t name##_index[(map_bytes) / 4u];                                             \
-    static se_reg_table name = {regs_array, (uint16_t)(sizeof(regs_array) / sizeof((regs_array)[0])), \
+#define SE_REG_TABLE(name, regs_array, map_bytes)                                         \
+    static uint16_t name##_index[(map_bytes) / 4u];                                       \
+    static se_reg_table name = {regs_array,                                               \
+                                (uint16_t)(sizeof(regs_array) / sizeof((regs_array)[0])), \
                                 (uint16_t)((map_bytes) / 4u), name##_index, false}
 
 /* The register at word offset off (a multiple of 4), or NULL. */
@@ -111,7 +112,7 @@ bool se_reg_once(uint32_t seen[8], uint32_t offset);
 void se_periph_log(const se_periph_host *host, int level, const char *dev, uint32_t base,
                    uint32_t offset, const char *what);
 /* The standard report of an access to an offset the model does not know (once per offset). */
-void se_periph_unknown(const se_periph_host *host, uint32_t seen[8], const char *dev,
-                       uint32_t base, uint32_t offset, bool write, uint32_t value);
+void se_periph_unknown(const se_periph_host *host, uint32_t seen[8], const char *dev, uint32_t base,
+                       uint32_t offset, bool write, uint32_t value);
 
 #endif

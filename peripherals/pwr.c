@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-
 /* Reset values and writable fields from the ST SVD (docs/hardware.md S6). */
 static const se_reg regs[] = {
     {PWR_CR1, SE_ACC_RW, 0x00000400u, 0x00004707u, 0, NULL}, /* VOS = 10: range 2 */
@@ -13,14 +12,22 @@ static const se_reg regs[] = {
     {PWR_SR1, SE_ACC_RO, 0, 0, 0, NULL},
     {PWR_SR2, SE_ACC_RO, 0, 0, 0, NULL},
     {PWR_SCR, SE_ACC_WO, 0, 0x0000011Fu, 0, NULL},
-    {0x20, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, {0x24, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* A */
-    {0x28, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, {0x2C, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* B */
-    {0x30, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, {0x34, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* C */
-    {0x38, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, {0x3C, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* D */
-    {0x40, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, {0x44, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* E */
-    {0x48, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, {0x4C, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* F */
-    {0x50, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, {0x54, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* G */
-    {0x58, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, {PWR_PDCRH, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* H */
+    {0x20, SE_ACC_RW, 0, 0xFFFFu, 0, NULL},
+    {0x24, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* A */
+    {0x28, SE_ACC_RW, 0, 0xFFFFu, 0, NULL},
+    {0x2C, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* B */
+    {0x30, SE_ACC_RW, 0, 0xFFFFu, 0, NULL},
+    {0x34, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* C */
+    {0x38, SE_ACC_RW, 0, 0xFFFFu, 0, NULL},
+    {0x3C, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* D */
+    {0x40, SE_ACC_RW, 0, 0xFFFFu, 0, NULL},
+    {0x44, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* E */
+    {0x48, SE_ACC_RW, 0, 0xFFFFu, 0, NULL},
+    {0x4C, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* F */
+    {0x50, SE_ACC_RW, 0, 0xFFFFu, 0, NULL},
+    {0x54, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* G */
+    {0x58, SE_ACC_RW, 0, 0xFFFFu, 0, NULL},
+    {PWR_PDCRH, SE_ACC_RW, 0, 0xFFFFu, 0, NULL}, /* H */
     {PWR_SECCFGR, SE_ACC_RW, 0, 0x00000F1Fu, 0, NULL},
     {PWR_PRIVCFGR, SE_ACC_RW, 0, 0x00000001u, 0, NULL},
 };
@@ -29,10 +36,7 @@ SE_REG_TABLE(reg_table, regs, SE_PWR_SIZE);
 
 #define R(s, off) ((s)->r[(off) >> 2])
 
-unsigned se_pwr_vos(const se_pwr *s)
-{
-    return (R(s, PWR_CR1) >> PWR_CR1_VOS_SHIFT) & 3u;
-}
+unsigned se_pwr_vos(const se_pwr *s) { return (R(s, PWR_CR1) >> PWR_CR1_VOS_SHIFT) & 3u; }
 
 void se_pwr_reset(se_pwr *s)
 {
@@ -83,15 +87,9 @@ uint32_t se_pwr_read(se_pwr *s, uint32_t offset, unsigned size)
     }
     uint32_t v;
     switch (off) {
-    case PWR_SR1:
-        v = sr1(s);
-        break;
-    case PWR_SR2:
-        v = sr2(s);
-        break;
-    default:
-        v = d->access == SE_ACC_WO ? 0 : R(s, off);
-        break;
+    case PWR_SR1: v = sr1(s); break;
+    case PWR_SR2: v = sr2(s); break;
+    default: v = d->access == SE_ACC_WO ? 0 : R(s, off); break;
     }
     return se_reg_lane_read(v, offset, size);
 }
@@ -114,13 +112,13 @@ void se_pwr_write(se_pwr *s, uint32_t offset, uint32_t value, unsigned size)
         R(s, off) = (R(s, off) & ~(d->wmask & lanes)) | (v & d->wmask & lanes);
         if (se_pwr_vos(s) == 3u)
             se_periph_log(s->host, SE_LOG_WARN, "PWR", s->base, off,
-                      "VOS = 11 is reserved (RM0438)");
+                          "VOS = 11 is reserved (RM0438)");
         break;
     default:
         if (d->access == SE_ACC_RO) {
             if (se_reg_once(s->unknown_seen, off))
                 se_periph_log(s->host, SE_LOG_WARN, "PWR", s->base, off,
-                          "write to a read-only register ignored");
+                              "write to a read-only register ignored");
             return;
         }
         R(s, off) = (R(s, off) & ~(d->wmask & lanes)) | (v & d->wmask & lanes);

@@ -5,13 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-
 #define HSI16_HZ 16000000u
 
 /* RM0438 MSI ranges 0..11; 12..15 are not allowed. */
 static const uint32_t msi_range_hz[16] = {
-    100000u,  200000u,  400000u,   800000u,   1000000u,  2000000u, 4000000u, 8000000u,
-    16000000u, 24000000u, 32000000u, 48000000u, 0, 0, 0, 0,
+    100000u,   200000u,   400000u,   800000u,   1000000u, 2000000u, 4000000u, 8000000u,
+    16000000u, 24000000u, 32000000u, 48000000u, 0,        0,        0,        0,
 };
 
 /* Reset values from the ST SVD (docs/hardware.md S6); write masks are the SVD's writable fields.
@@ -72,8 +71,9 @@ static void rlog(se_rcc *s, int level, uint32_t offset, const char *what)
 
 uint32_t se_rcc_msi_hz(const se_rcc *s)
 {
-    uint32_t range = (R(s, RCC_CR) & RCC_CR_MSIRGSEL) ? (R(s, RCC_CR) >> RCC_CR_MSIRANGE_SHIFT) & 0xFu
-                                                  : (R(s, RCC_CSR) >> RCC_CSR_MSISRANGE_SHIFT) & 0xFu;
+    uint32_t range = (R(s, RCC_CR) & RCC_CR_MSIRGSEL)
+                         ? (R(s, RCC_CR) >> RCC_CR_MSIRANGE_SHIFT) & 0xFu
+                         : (R(s, RCC_CSR) >> RCC_CSR_MSISRANGE_SHIFT) & 0xFu;
     return msi_range_hz[range];
 }
 
@@ -81,14 +81,10 @@ uint32_t se_rcc_msi_hz(const se_rcc *s)
 static uint32_t pll_input_hz(const se_rcc *s, uint32_t src)
 {
     switch (src & 3u) {
-    case 1:
-        return (R(s, RCC_CR) & RCC_CR_MSIRDY) ? se_rcc_msi_hz(s) : 0;
-    case 2:
-        return (R(s, RCC_CR) & RCC_CR_HSIRDY) ? HSI16_HZ : 0;
-    case 3:
-        return (R(s, RCC_CR) & RCC_CR_HSERDY) ? s->hse_hz : 0;
-    default:
-        return 0;
+    case 1: return (R(s, RCC_CR) & RCC_CR_MSIRDY) ? se_rcc_msi_hz(s) : 0;
+    case 2: return (R(s, RCC_CR) & RCC_CR_HSIRDY) ? HSI16_HZ : 0;
+    case 3: return (R(s, RCC_CR) & RCC_CR_HSERDY) ? s->hse_hz : 0;
+    default: return 0;
     }
 }
 
@@ -105,14 +101,10 @@ static uint32_t pll_r_hz(const se_rcc *s)
 static uint32_t src_hz(const se_rcc *s, uint32_t src)
 {
     switch (src) {
-    case RCC_SRC_MSI:
-        return se_rcc_msi_hz(s);
-    case RCC_SRC_HSI16:
-        return HSI16_HZ;
-    case RCC_SRC_HSE:
-        return s->hse_hz;
-    default:
-        return pll_r_hz(s);
+    case RCC_SRC_MSI: return se_rcc_msi_hz(s);
+    case RCC_SRC_HSI16: return HSI16_HZ;
+    case RCC_SRC_HSE: return s->hse_hz;
+    default: return pll_r_hz(s);
     }
 }
 
@@ -154,7 +146,8 @@ static void update_ready(se_rcc *s)
 {
     uint32_t cr = R(s, RCC_CR);
     uint32_t old_cr = cr;
-    cr &= ~(RCC_CR_MSIRDY | RCC_CR_HSIRDY | RCC_CR_HSERDY | RCC_CR_PLLRDY | RCC_CR_PLLSAI1RDY | RCC_CR_PLLSAI2RDY);
+    cr &= ~(RCC_CR_MSIRDY | RCC_CR_HSIRDY | RCC_CR_HSERDY | RCC_CR_PLLRDY | RCC_CR_PLLSAI1RDY |
+            RCC_CR_PLLSAI2RDY);
     if (cr & RCC_CR_MSION)
         cr |= RCC_CR_MSIRDY;
     if (cr & RCC_CR_HSION)
@@ -246,9 +239,7 @@ uint32_t se_rcc_read(se_rcc *s, uint32_t offset, unsigned size)
         /* RM0438: mirrors the security of the clock configuration set in SECCFGR */
         v = R(s, RCC_SECCFGR);
         break;
-    default:
-        v = d->access == SE_ACC_WO ? 0 : R(s, off);
-        break;
+    default: v = d->access == SE_ACC_WO ? 0 : R(s, off); break;
     }
     return se_reg_lane_read(v, offset, size);
 }
@@ -264,7 +255,8 @@ static void check_enables(se_rcc *s, uint32_t old_cr)
     if ((on & RCC_CR_PLLON) && !(cr & RCC_CR_PLLRDY)) {
         char what[112];
         snprintf(what, sizeof what,
-                 "PLLON set with PLLCFGR 0x%08" PRIx32 " whose source is off or absent; PLLRDY stays 0",
+                 "PLLON set with PLLCFGR 0x%08" PRIx32
+                 " whose source is off or absent; PLLRDY stays 0",
                  R(s, RCC_PLLCFGR));
         rlog(s, SE_LOG_WARN, RCC_CR, what);
     }
@@ -325,15 +317,9 @@ void se_rcc_write(se_rcc *s, uint32_t offset, uint32_t value, unsigned size)
     uint32_t lanes = se_reg_lanes(offset, size);
     uint32_t v = se_reg_lane_value(offset, value, size);
     switch (off) {
-    case RCC_CR:
-        write_cr(s, v, lanes, d->wmask);
-        break;
-    case RCC_CFGR:
-        write_cfgr(s, v, lanes, d->wmask);
-        break;
-    case RCC_CICR:
-        R(s, RCC_CIFR) &= ~(v & d->wmask);
-        break;
+    case RCC_CR: write_cr(s, v, lanes, d->wmask); break;
+    case RCC_CFGR: write_cfgr(s, v, lanes, d->wmask); break;
+    case RCC_CICR: R(s, RCC_CIFR) &= ~(v & d->wmask); break;
     case RCC_CSR: {
         uint32_t m = d->wmask & lanes & ~RCC_CSR_RMVF;
         uint32_t csr = (R(s, RCC_CSR) & ~m) | (v & m);

@@ -27,7 +27,7 @@ typedef struct se_rcc {
     /* Derived clocks, updated by every write. */
     uint32_t sysclk;
     uint32_t hclk;
-    bool ospi1_en;   /* AHB3ENR.OSPI1EN */
+    bool ospi1_en; /* AHB3ENR.OSPI1EN */
     uint32_t unknown_seen[8];
 } se_rcc;
 

@@ -72,7 +72,7 @@ void se_regfile_write(se_regfile *s, uint32_t offset, uint32_t value, unsigned s
     if (d->access == SE_ACC_RO) {
         if (se_reg_once(s->unknown_seen, off))
             se_periph_log(s->host, SE_LOG_WARN, s->name, s->base, off,
-                      "write to a read-only register ignored");
+                          "write to a read-only register ignored");
         return;
     }
     uint32_t lanes = se_reg_lanes(offset, size);

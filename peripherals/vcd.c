@@ -20,13 +20,13 @@ static const char *const sig_name[NSIG] = {"NCS", "CLK", "IO0", "IO1", "IO2", "I
 struct se_vcd {
     FILE *f;
     char *path;
-    int err;              /* first errno of a failed write, 0 if none */
-    char val[NSIG];       /* value last written per signal: '0', '1' or 'z' */
-    uint64_t written_ps;  /* timestamp of the last "#t" line */
-    uint64_t free_ps;     /* earliest start of the next frame */
-    uint64_t end_ps;      /* NCS rise of the last frame */
+    int err;             /* first errno of a failed write, 0 if none */
+    char val[NSIG];      /* value last written per signal: '0', '1' or 'z' */
+    uint64_t written_ps; /* timestamp of the last "#t" line */
+    uint64_t free_ps;    /* earliest start of the next frame */
+    uint64_t end_ps;     /* NCS rise of the last frame */
     uint64_t limit, frames;
-    unsigned cs_high;     /* clock cycles of NCS high after a frame */
+    unsigned cs_high; /* clock cycles of NCS high after a frame */
     /* the frame being written: time of quarter period q is t0 + q * 1e12 / (4 hz) */
     uint64_t t0_ps;
     uint64_t quarter_div; /* 4 * bus_hz */
@@ -157,12 +157,11 @@ se_vcd *se_vcd_open(const char *path, se_error *err)
     v->limit = SE_VCD_DEFAULT_LIMIT;
     v->cs_high = 1;
     v->free_ps = FIRST_FRAME_PS;
-    if (fprintf(v->f,
-                "$version stldr-emu flash bus $end\n"
-                "$comment OCTOSPI1 <-> external flash, virtual time; clock mode 0; "
-                "1-line reads on IO1 (MISO) $end\n"
-                "$timescale 1 ps $end\n"
-                "$scope module octospi1 $end\n") < 0)
+    if (fprintf(v->f, "$version stldr-emu flash bus $end\n"
+                      "$comment OCTOSPI1 <-> external flash, virtual time; clock mode 0; "
+                      "1-line reads on IO1 (MISO) $end\n"
+                      "$timescale 1 ps $end\n"
+                      "$scope module octospi1 $end\n") < 0)
         note_err(v);
     for (int i = 0; i < NSIG; i++)
         if (fprintf(v->f, "$var wire 1 %c %s $end\n", sig_id[i], sig_name[i]) < 0)
@@ -179,30 +178,15 @@ se_vcd *se_vcd_open(const char *path, se_error *err)
     return v;
 }
 
-void se_vcd_set_limit(se_vcd *v, uint64_t max_frames)
-{
-    v->limit = max_frames;
-}
+void se_vcd_set_limit(se_vcd *v, uint64_t max_frames) { v->limit = max_frames; }
 
-void se_vcd_set_cs_high(se_vcd *v, unsigned cycles)
-{
-    v->cs_high = cycles ? cycles : 1;
-}
+void se_vcd_set_cs_high(se_vcd *v, unsigned cycles) { v->cs_high = cycles ? cycles : 1; }
 
-uint64_t se_vcd_frames(const se_vcd *v)
-{
-    return v->frames;
-}
+uint64_t se_vcd_frames(const se_vcd *v) { return v->frames; }
 
-bool se_vcd_full(const se_vcd *v)
-{
-    return v->frames >= v->limit;
-}
+bool se_vcd_full(const se_vcd *v) { return v->frames >= v->limit; }
 
-uint64_t se_vcd_end_ps(const se_vcd *v)
-{
-    return v->end_ps;
-}
+uint64_t se_vcd_end_ps(const se_vcd *v) { return v->end_ps; }
 
 void se_vcd_frame(se_vcd *v, const se_flash_frame *f, uint64_t start_ns, uint32_t bus_hz)
 {
@@ -251,8 +235,7 @@ se_err se_vcd_close(se_vcd *v, se_error *err)
         note_err(v);
     se_err e = SE_OK;
     if (v->err)
-        e = se_error_set(err, SE_ERR_IO, "cannot write VCD file %s: %s", v->path,
-                         strerror(v->err));
+        e = se_error_set(err, SE_ERR_IO, "cannot write VCD file %s: %s", v->path, strerror(v->err));
     free(v->path);
     free(v);
     return e;

@@ -11,7 +11,7 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 
 packages=(build-essential cmake pkg-config libunicorn-dev libelf-dev libdw-dev libcapstone-dev
           libcmocka-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
-          sigrok-cli gdb-multiarch
+          sigrok-cli gdb-multiarch clang-format
           clang libclang-rt-dev  # fuzz: clang + libFuzzer for the fuzz smoke tests (fuzz/)
           zip unzip afl++)       # fuzz: OSS-Fuzz build's seed corpus zips, AFL++ parallel smoke
 
@@ -43,6 +43,8 @@ run)
     ;;
 test)
     install_deps
+    echo "== format (.clang-format)"
+    bash scripts/check_format.sh
     echo "== build (warnings are errors)"
     build build-ci -DSTLDR_WERROR=ON -DSTLDR_FUZZ=ON # fuzz: the libFuzzer targets too
     echo "== tests (including the fuzz smoke tests: a few seconds per target)"

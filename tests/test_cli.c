@@ -16,8 +16,6 @@
 
 #include "util/harness.h"
 
-
-
 static void write_file(const char *path, const void *buf, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -62,8 +60,9 @@ static void test_write_verify_read_round_trip(void **state)
     snprintf(back, sizeof back, "%s/back.bin", th_tmpdir());
     write_file(in, data, sizeof data);
     char *out;
-    int rc = th_run_toolf(&out, "run '%s' --write '%s@0x20038003' --verify --read 0x20038003:%zu@'%s' --chunk 0x1000",
-                 th_firmware("sram_loader"), in, sizeof data, back);
+    int rc = th_run_toolf(
+        &out, "run '%s' --write '%s@0x20038003' --verify --read 0x20038003:%zu@'%s' --chunk 0x1000",
+        th_firmware("sram_loader"), in, sizeof data, back);
     assert_int_equal(rc, 0);
     free(out);
     FILE *f = fopen(back, "rb");
@@ -80,8 +79,10 @@ static void test_json_lines_end_with_summary(void **state)
     char *out;
     int rc = th_run_toolf(&out, "run '%s' --tz on --json", th_firmware("sram_loader_tz"));
     assert_int_equal(rc, 0);
-    assert_non_null(strstr(out, "{\"event\":\"call\",\"op\":\"erase\",\"function\":\"Init\",\"args\":[1]"));
-    assert_non_null(strstr(out, "{\"event\":\"summary\",\"ok\":true,\"status\":\"ok\",\"calls\":9"));
+    assert_non_null(
+        strstr(out, "{\"event\":\"call\",\"op\":\"erase\",\"function\":\"Init\",\"args\":[1]"));
+    assert_non_null(
+        strstr(out, "{\"event\":\"summary\",\"ok\":true,\"status\":\"ok\",\"calls\":9"));
     free(out);
 }
 
@@ -111,8 +112,9 @@ static void test_faulty_loaders_have_distinct_exit_codes(void **state)
         {"hang_loader", 34, "spinning"},
         {"bkpt_clobber", 35, "breakpoint word"},
         {"systick_erased", 34, "erased internal flash"},
-        {"fault_div0", 33, "UsageFault DIVBYZERO: udiv r0, r1, r2 divides by zero (r2 = 0, "
-                           "CCR.DIV_0_TRP is set) at Init+0x"},
+        {"fault_div0", 33,
+         "UsageFault DIVBYZERO: udiv r0, r1, r2 divides by zero (r2 = 0, "
+         "CCR.DIV_0_TRP is set) at Init+0x"},
         {"fault_unaligned", 33, "UsageFault UNALIGNED: 4-byte read of 0x"},
         {"fault_unaligned_ldrd", 33, "UsageFault UNALIGNED: 8-byte read of 0x"},
     };
@@ -195,12 +197,13 @@ static void test_bad_numbers_are_usage_errors_in_every_command(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "fuzz --runs -1", "fuzz --runs abc", "fuzz --runs 0", "fuzz --time 0",
-        "fuzz --time -5", "fuzz --seed 18446744073709551616", "fuzz --budget 0",
-        "run --budget -1", "run --budget 0", "run --budget 2x", "run --timeout 0",
-        "run --timeout nan", "run --chunk 0", "run --chunk 4G", "run --last 129",
+        "fuzz --runs -1",     "fuzz --runs abc",    "fuzz --runs 0",
+        "fuzz --time 0",      "fuzz --time -5",     "fuzz --seed 18446744073709551616",
+        "fuzz --budget 0",    "run --budget -1",    "run --budget 0",
+        "run --budget 2x",    "run --timeout 0",    "run --timeout nan",
+        "run --chunk 0",      "run --chunk 4G",     "run --last 129",
         "run --ram-fill 256", "run --vcd-limit -1", "trace --budget -1",
-        "gdb --port 3333abc", "gdb --port 0", "gdb --port 65536",
+        "gdb --port 3333abc", "gdb --port 0",       "gdb --port 65536",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[32], *out;
@@ -236,9 +239,9 @@ static void test_each_command_has_its_own_help(void **state)
     static const struct {
         const char *cmd, *has, *lacks;
     } want[] = {
-        {"run", "--write FILE@ADDR", "--port"},  {"trace", "--trace-func NAME", "--seed"},
+        {"run", "--write FILE@ADDR", "--port"}, {"trace", "--trace-func NAME", "--seed"},
         {"info", "--target T", "--write"},      {"lint", "--json", "--budget"},
-        {"gdb", "--port N", "--write"},          {"fuzz", "--seed N", "--port"},
+        {"gdb", "--port N", "--write"},         {"fuzz", "--seed N", "--port"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         char *out, usage[64];
@@ -258,7 +261,11 @@ static void test_each_command_has_its_own_help(void **state)
 static void test_budget_takes_suffixes_and_exponents(void **state)
 {
     (void)state;
-    for (const char *b = "2e9\0" "5M\0" "512K\0" "0x100000\0"; *b; b += strlen(b) + 1) {
+    for (const char *b = "2e9\0"
+                         "5M\0"
+                         "512K\0"
+                         "0x100000\0";
+         *b; b += strlen(b) + 1) {
         char *out;
         int rc = th_run_toolf(&out, "run '%s' --quiet --budget %s", th_firmware("sram_loader"), b);
         if (rc != 0)
@@ -267,7 +274,8 @@ static void test_budget_takes_suffixes_and_exponents(void **state)
     }
     char *out;
     assert_int_equal(run_bounded(&out, "fuzz '%s' --runs 3 --seed 18446744073709551615",
-                                 th_firmware("sram_loader")), 0);
+                                 th_firmware("sram_loader")),
+                     0);
     assert_non_null(strstr(out, "fuzz: 3 cases"));
 }
 
@@ -280,7 +288,10 @@ static void test_fifo_and_device_inputs_are_refused_at_once(void **state)
     char fifo[300];
     snprintf(fifo, sizeof fifo, "%s/in.fifo", th_tmpdir());
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    static const struct { const char *fmt; const char *what; } uses[] = {
+    static const struct {
+        const char *fmt;
+        const char *what;
+    } uses[] = {
         {"run '%2$s'", "loader"},
         {"info '%2$s'", "loader"},
         {"run '%1$s' --write '%2$s@0'", "--write file"},
@@ -383,7 +394,8 @@ static void test_flash_image_on_a_read_only_mount_reads_and_refuses_writes(void 
     assert_int_equal(rc, 0);
     free(out);
     rc = sh("unshare -m sh -c \"mount --bind '%s' '%s' && mount -o remount,ro,bind '%s'\" "
-            ">'%s' 2>&1", src, dst, dst, log);
+            ">'%s' 2>&1",
+            src, dst, dst, log);
     if (rc != 0)
         fail_msg("a read-only bind mount needs root (unshare -m, mount); exit %d", rc);
     const char *ro = "unshare -m sh -c \"mount --bind '%s' '%s' && mount -o remount,ro,bind '%s' "
@@ -426,7 +438,8 @@ static void test_write_outside_device_is_a_usage_error(void **state)
     char in[300], *out;
     snprintf(in, sizeof in, "%s/small.bin", th_tmpdir());
     write_file(in, "0123456789abcdef", 16);
-    assert_int_equal(th_run_toolf(&out, "run '%s' --write '%s@0x2003FFF8'", th_firmware("sram_loader"), in), 2);
+    assert_int_equal(
+        th_run_toolf(&out, "run '%s' --write '%s@0x2003FFF8'", th_firmware("sram_loader"), in), 2);
     assert_non_null(strstr(out, "outside the device"));
     free(out);
 }

@@ -19,12 +19,12 @@
 
 typedef struct world {
     uint8_t ram[0x10000];
-    uint32_t wants;          /* items the device still asks for (request line up while > 0) */
-    uint32_t got[64];        /* values written to the device, with their sizes */
+    uint32_t wants;   /* items the device still asks for (request line up while > 0) */
+    uint32_t got[64]; /* values written to the device, with their sizes */
     unsigned got_size[64], ngot;
-    uint32_t next_read;      /* what the device register reads as (then increments) */
-    bool spans;              /* offer plain-memory spans */
-    bool streams;            /* the device register takes byte streams */
+    uint32_t next_read; /* what the device register reads as (then increments) */
+    bool spans;         /* offer plain-memory spans */
+    bool streams;       /* the device register takes byte streams */
     unsigned nstream;
     unsigned logs;
 } world;
@@ -140,7 +140,8 @@ static uint32_t ch_reg(unsigned unit, unsigned n, unsigned r)
 #define CNDTR 0x04u
 #define CPAR 0x08u
 #define CM0AR 0x0Cu
-#define SIZES(p, m) (((uint32_t)(p) << SE_DMA_CCR_PSIZE_SHIFT) | ((uint32_t)(m) << SE_DMA_CCR_MSIZE_SHIFT))
+#define SIZES(p, m) \
+    (((uint32_t)(p) << SE_DMA_CCR_PSIZE_SHIFT) | ((uint32_t)(m) << SE_DMA_CCR_MSIZE_SHIFT))
 
 static void test_reset_values_are_zero(void **state)
 {
@@ -157,9 +158,9 @@ static void test_memory_to_memory_copies_at_enable_and_flags_tc(void **state)
     se_dma_write(&f->d, ch_reg(0, 2, CNDTR), 16, 4);
     se_dma_write(&f->d, ch_reg(0, 2, CPAR), RAM + 0x100, 4);  /* source (DIR = 0) */
     se_dma_write(&f->d, ch_reg(0, 2, CM0AR), RAM + 0x800, 4); /* destination */
-    se_dma_write(&f->d, ch_reg(0, 2, CCR),
-                 SE_DMA_CCR_MEM2MEM | SE_DMA_CCR_PINC | SE_DMA_CCR_MINC | SIZES(2, 2) |
-                     SE_DMA_CCR_EN, 4);
+    se_dma_write(
+        &f->d, ch_reg(0, 2, CCR),
+        SE_DMA_CCR_MEM2MEM | SE_DMA_CCR_PINC | SE_DMA_CCR_MINC | SIZES(2, 2) | SE_DMA_CCR_EN, 4);
     assert_memory_equal(f->w.ram + 0x800, f->w.ram + 0x100, 64);
     assert_int_equal(se_dma_read(&f->d, ch_reg(0, 2, CNDTR), 4), 0);
     /* channel 2: bits 4..7 = GIF, TCIF, HTIF */
@@ -182,8 +183,8 @@ static void test_span_copy_gives_the_same_result(void **state)
                  SE_DMA_CCR_MEM2MEM | SE_DMA_CCR_PINC | SE_DMA_CCR_MINC | SE_DMA_CCR_EN, 4);
     assert_memory_equal(f->w.ram + 0x4001, f->w.ram + 0x10, 100);
     assert_int_equal(se_dma_read(&f->d, ch_reg(1, 8, CNDTR), 4), 0);
-    assert_int_equal(se_dma_read(&f->d, 0x400, 4) >> 28, SE_DMA_ISR_GIF | SE_DMA_ISR_TCIF |
-                                                            SE_DMA_ISR_HTIF);
+    assert_int_equal(se_dma_read(&f->d, 0x400, 4) >> 28,
+                     SE_DMA_ISR_GIF | SE_DMA_ISR_TCIF | SE_DMA_ISR_HTIF);
 }
 
 static void test_peripheral_channel_moves_only_while_requested(void **state)

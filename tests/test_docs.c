@@ -25,8 +25,8 @@ static void problem(const char *file, unsigned line, const char *fmt, ...)
     size_t len = strlen(problems);
     if (len + 200 >= sizeof problems)
         return;
-    len += (size_t)snprintf(problems + len, sizeof problems - len, "%s:%u: ",
-                            file + strlen(root) + 1, line);
+    len += (size_t)snprintf(problems + len, sizeof problems - len,
+                            "%s:%u: ", file + strlen(root) + 1, line);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(problems + len, sizeof problems - len, fmt, ap);
@@ -307,9 +307,9 @@ static bool in_comment(const char *text, const char *at)
 
 static void outside_refs_in(const char *path, const char *text)
 {
-    static const char *const names[] = {"hardware.md", "protocol.md", "peers-and-unicorn.md",
-                                        "targets.md", "cubeprogrammer-cli.md", "debuggers.md",
-                                        "/work/shared"};
+    static const char *const names[] = {
+        "hardware.md",           "protocol.md",  "peers-and-unicorn.md", "targets.md",
+        "cubeprogrammer-cli.md", "debuggers.md", "/work/shared"};
     size_t plen = strlen(path);
     bool c = plen > 2 && (!strcmp(path + plen - 2, ".c") || !strcmp(path + plen - 2, ".h"));
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)

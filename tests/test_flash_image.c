@@ -250,17 +250,17 @@ static void test_direct_range_reads_erased_and_follows_changes(void **state)
     se_flash_image_program(f->img, 2 * CH + 4, d, 4); /* present before the mapping */
     const uint8_t *p = se_flash_image_direct(f->img, CH + 100, 3 * CH);
     assert_non_null(p);
-    assert_int_equal(p[0], 0xFF);               /* absent chunk: filled in erased */
+    assert_int_equal(p[0], 0xFF); /* absent chunk: filled in erased */
     assert_int_equal(p[3 * CH - 1], 0xFF);
-    assert_memory_equal(p + CH - 96, d, 4);     /* 2*CH+4 */
+    assert_memory_equal(p + CH - 96, d, 4);           /* 2*CH+4 */
     se_flash_image_program(f->img, 3 * CH, d + 4, 4); /* later changes show in place */
     assert_memory_equal(p + 2 * CH - 100, d + 4, 4);
-    se_flash_image_erase(f->img, 2 * CH, CH);   /* a dropped chunk stays erased in memory */
+    se_flash_image_erase(f->img, 2 * CH, CH); /* a dropped chunk stays erased in memory */
     assert_int_equal(p[CH - 96], 0xFF);
     assert_true(se_flash_image_mark(f->img));
     se_flash_image_program(f->img, CH + 100, d, 1);
     assert_int_equal(p[0], 0x12);
-    se_flash_image_rewind(f->img);              /* and so does a rewind */
+    se_flash_image_rewind(f->img); /* and so does a rewind */
     assert_int_equal(p[0], 0xFF);
     /* filled-in chunks are not programmed data */
     assert_int_equal(se_flash_image_chunks_present(f->img), 1);
@@ -609,7 +609,7 @@ static void test_read_only_file_with_a_complete_journal_is_refused(void **state)
     assert_int_equal(e, SE_ERR_IO);
     assert_non_null(strstr(err.msg, "holds a sync that was interrupted"));
     assert_true(file_size(f->jpath) > 0); /* neither applied nor deleted */
-    reopen(f); /* writable: the journal is applied */
+    reopen(f);                            /* writable: the journal is applied */
     assert_int_equal(se_flash_image_journal_outcome(f->img), SE_FLASH_JOURNAL_REPLAYED);
 }
 
@@ -631,8 +631,7 @@ int main(void)
         cmocka_unit_test(test_new_refuses_sizes_that_are_not_whole_chunks),
         cmocka_unit_test_setup_teardown(test_absent_chunks_read_as_erase_value, setup, teardown),
         cmocka_unit_test(test_erase_value_is_configurable),
-        cmocka_unit_test_setup_teardown(test_reads_past_the_end_give_erase_value, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_reads_past_the_end_give_erase_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_program_is_and_of_old_and_new, setup, teardown),
         cmocka_unit_test_setup_teardown(test_program_counts_bytes_that_were_not_erased, setup,
                                         teardown),
@@ -645,8 +644,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dirty_marks_follow_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_direct_range_reads_erased_and_follows_changes, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_ptr_if_present_points_into_the_chunk, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ptr_if_present_points_into_the_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fully_written_64mib_image_stays_under_70mib, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_missing_file_is_created_empty, setup, teardown),
@@ -670,14 +668,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_journal_with_a_bad_checksum_is_discarded, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_truncated_journal_is_discarded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fifo_in_place_of_the_journal_is_refused_at_once,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_in_place_of_the_journal_is_refused_at_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_read_only_file_is_opened_for_reading_and_sync_refuses_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_file_with_a_complete_journal_is_refused,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_only_new_path_cannot_be_created, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_new_path_cannot_be_created, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,7 +33,6 @@ static se_flashif *new_flash(bool tzen)
     return s;
 }
 
-
 static void test_flash_optr_reflects_tzen_and_dbank(void **state)
 {
     (void)state;
@@ -42,7 +41,7 @@ static void test_flash_optr_reflects_tzen_and_dbank(void **state)
     assert_int_equal(se_flashif_read(f0, FLASH_OPTR, 4) & 0x80400000u, 0x00400000u);
     assert_int_equal(se_flashif_read(f1, FLASH_OPTR, 4) & 0x80400000u, 0x80400000u);
     assert_int_equal(se_flashif_read(f0, FLASH_NSCR, 4), 0xC0000000u); /* NSLOCK | OPTLOCK */
-    assert_int_equal(se_flashif_read(f0, 0x50, 4), 0xFF00FF00u);      /* SECWM1R1 */
+    assert_int_equal(se_flashif_read(f0, 0x50, 4), 0xFF00FF00u);       /* SECWM1R1 */
     free(f0);
     free(f1);
 }
@@ -74,7 +73,7 @@ static void test_flash_cr_unlocks_with_the_key_sequence_only(void **state)
     se_flashif_write(f, FLASH_NSKEYR, 0xCDEF89ABu, 4);
     assert_int_equal(se_flashif_read(f, FLASH_NSCR, 4), 0x40000000u);
     assert_int_equal(se_flashif_read(f, FLASH_NSKEYR, 4), 0); /* write-only */
-    se_flashif_write(f, FLASH_NSCR, 0x1u, 4); /* PG: stored, reported once */
+    se_flashif_write(f, FLASH_NSCR, 0x1u, 4);                 /* PG: stored, reported once */
     se_flashif_write(f, FLASH_NSCR, 0x1u, 4);
     assert_int_equal(se_flashif_read(f, FLASH_NSCR, 4), 0x40000001u);
     assert_int_equal(book.n, 2); /* locked write + PG notice */

@@ -16,7 +16,6 @@
 #include "fuzz/engine.h"
 #include "util/harness.h"
 
-
 static int fuzz(const char *fw, unsigned runs, const char *out, char **text)
 {
     char args[700];
@@ -289,8 +288,9 @@ static void test_tz_secure_is_the_secure_variant_and_a_bad_tz_is_refused(void **
     assert_non_null(strstr(text, "--tz takes on, off or secure, not 'maybe'"));
     free(text);
     snprintf(out, sizeof out, "%s/tz-secure", th_tmpdir());
-    rc = th_run_toolf(&text, "fuzz '%s' --tz secure --seed 1 --runs 400 --budget 2000000 --out '%s'",
-                      th_firmware("bug_erase_last"), out);
+    rc =
+        th_run_toolf(&text, "fuzz '%s' --tz secure --seed 1 --runs 400 --budget 2000000 --out '%s'",
+                     th_firmware("bug_erase_last"), out);
     assert_int_equal(rc, 1);
     const char *rp = strstr(text, "reproducer: ");
     assert_non_null(rp);
@@ -320,8 +320,8 @@ static void test_restore_recomputes_trustzone_pages_a_case_changed(void **state)
                      SE_OK);
     /* SAU_CTRL = 0: everything Secure, so the Non-secure loader's fetch is refused */
     assert_int_equal(se_machine_write(s.m, 0xE000EDD0u, &zero, 4, &s.err), SE_OK);
-    assert_int_not_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec,
-                                          &s.err), SE_OK);
+    assert_int_not_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s.err),
+                         SE_OK);
     /* back to the snapshot's SAU: the pages follow it again */
     se_machine_snap_restore(s.m, snap);
     assert_int_equal(se_host_call_raw(s.h, "t", SE_EP_CHECKSUM, 3, args, NULL, 0, &rec, &s.err),

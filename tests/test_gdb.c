@@ -85,7 +85,8 @@ static void test_gdb_multiarch_breaks_steps_and_reads(void **state)
     snprintf(cmd, sizeof cmd,
              "timeout 60 gdb-multiarch -batch -nx -ex 'file %s/sram_loader.stldr' "
              "-ex 'target remote 127.0.0.1:%d' -ex 'info registers pc' -ex 'break Write' "
-             "-ex 'continue' -ex 'continue' -ex 'continue' -ex 'print/x Size' -ex 'info registers r1 msp xpsr' "
+             "-ex 'continue' -ex 'continue' -ex 'continue' -ex 'print/x Size' -ex 'info registers "
+             "r1 msp xpsr' "
              "-ex 'stepi' -ex 'info registers pc' -ex 'x/1xw 0x20000000' -ex 'continue' "
              "-ex 'continue' 2>&1",
              SE_FIRMWARE_DIR, port);
@@ -97,8 +98,8 @@ static void test_gdb_multiarch_breaks_steps_and_reads(void **state)
     pclose(p);
     int rc = finish_server(pid);
     if (!strstr(out, "<Init>") || !strstr(out, "Breakpoint 1, Write") ||
-        !strstr(out, "r1             0x1000") || !strstr(out, "= 0x1000") || !strstr(out, "0x20000026") ||
-        !strstr(out, "0x0000be00") || !strstr(out, "exited normally"))
+        !strstr(out, "r1             0x1000") || !strstr(out, "= 0x1000") ||
+        !strstr(out, "0x20000026") || !strstr(out, "0x0000be00") || !strstr(out, "exited normally"))
         fail_msg("gdb session output:\n%s", out);
     assert_int_equal(rc, 0);
 }
@@ -166,7 +167,7 @@ static void test_malformed_packets_are_refused_without_dying(void **state)
 typedef struct rsp {
     int fd;
     pid_t pid;
-    char log[300];   /* the server's stderr */
+    char log[300]; /* the server's stderr */
     char buf[16384];
     size_t got;
 } rsp;
@@ -252,10 +253,7 @@ static void rsp_stop(rsp *r)
     unlink(r->log);
 }
 
-static int test_port(int k)
-{
-    return 4400 + (int)(getpid() % 300) * 8 + k;
-}
+static int test_port(int k) { return 4400 + (int)(getpid() % 300) * 8 + k; }
 
 static void test_full_breakpoint_table_answers_an_error(void **state)
 {
@@ -271,7 +269,7 @@ static void test_full_breakpoint_table_answers_an_error(void **state)
     assert_string_equal(rsp_ask(&r, "Z0,20000300,2"), "E02"); /* the 65th */
     assert_string_equal(rsp_ask(&r, "Z0,20000100,2"), "OK");  /* one already set */
     assert_string_equal(rsp_ask(&r, "z0,20000100,2"), "OK");
-    assert_string_equal(rsp_ask(&r, "Z0,20000300,2"), "OK");  /* room again */
+    assert_string_equal(rsp_ask(&r, "Z0,20000300,2"), "OK"); /* room again */
     rsp_stop(&r);
 }
 
@@ -283,10 +281,10 @@ static void test_packets_with_bad_hex_are_refused(void **state)
     assert_string_equal(rsp_reply(&r), "S05");
     assert_string_equal(rsp_ask(&r, "M20030000,4:11223344"), "OK");
     static const char *const bad[] = {
-        "M20030000,2:zz00", "M20030000,2:0g00", "M20030000,2:-1+1", "P0=zz000000",
-        "P0=1234567g", "P0= 1234567", "m 20030000,4", "m-1,4", "m0x20030000,4",
-        "M+20030000,2:0000", "X20030000,2:a", "X20030000,1:ab", "X20030000,2:a}",
-        "Xzz,1:a", "Z0, 20000100,2",
+        "M20030000,2:zz00", "M20030000,2:0g00",  "M20030000,2:-1+1", "P0=zz000000",
+        "P0=1234567g",      "P0= 1234567",       "m 20030000,4",     "m-1,4",
+        "m0x20030000,4",    "M+20030000,2:0000", "X20030000,2:a",    "X20030000,1:ab",
+        "X20030000,2:a}",   "Xzz,1:a",           "Z0, 20000100,2",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *got = rsp_ask(&r, bad[i]);

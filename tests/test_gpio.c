@@ -13,7 +13,6 @@
 #include "peripherals/gpio.h"
 #include "peripherals/gpio_regs.h"
 
-
 static se_gpio *new_gpio(unsigned port, bool tzen)
 {
     se_gpio *s = calloc(1, sizeof *s);
@@ -21,7 +20,6 @@ static se_gpio *new_gpio(unsigned port, bool tzen)
     se_gpio_configure(s, port, tzen);
     return s;
 }
-
 
 static void test_gpio_moder_reset_values_per_port(void **state)
 {
@@ -71,7 +69,7 @@ static void test_idr_shows_outputs_and_pull_ups(void **state)
     (void)state;
     se_gpio *g = new_gpio(3, false);
     se_gpio_write(g, GPIO_MODER, 0xFFFFFFF1u, 4); /* pin 0 output, pin 1 input */
-    se_gpio_write(g, 0x0C, 0x4u, 4);               /* pin 1 pull-up */
+    se_gpio_write(g, 0x0C, 0x4u, 4);              /* pin 1 pull-up */
     se_gpio_write(g, GPIO_ODR, 0x1u, 4);
     assert_int_equal(se_gpio_read(g, GPIO_IDR, 4), 0x3u);
     free(g);

@@ -160,8 +160,8 @@ static void test_verify_arguments_carry_misalignment(void **state)
     assert_int_equal(se_host_verify(s.h, DEV + 1, data, sizeof data, &s.err), SE_OK);
     const se_call_record *v = th_last_call(&s, "Verify");
     assert_non_null(v);
-    assert_int_equal(v->args[0], DEV);       /* word-aligned memory address */
-    assert_int_equal(v->args[2], 3);         /* 1 + 10 bytes = 3 words */
+    assert_int_equal(v->args[0], DEV);             /* word-aligned memory address */
+    assert_int_equal(v->args[2], 3);               /* 1 + 10 bytes = 3 words */
     assert_int_equal(v->args[3], 1u | (1u << 16)); /* skip 1 at the start, drop 1 at the end */
     assert_int_equal(v->res.r0, 0);
     uint32_t sum = 0;
@@ -213,7 +213,9 @@ static void verify_with_chunk(uint32_t chunk, uint32_t at, verify_words *w)
 static void test_verify_words_never_exceed_the_chunk(void **state)
 {
     (void)state;
-    static const struct { uint32_t chunk, at; } cases[] = {
+    static const struct {
+        uint32_t chunk, at;
+    } cases[] = {
         {10, DEV + 1}, {10, DEV + 3}, {6, DEV + 1}, {6, DEV + 2}, {9, DEV}, {11, DEV + 3},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -501,9 +503,9 @@ static void test_wild_pointer_write_is_a_bus_fault_line(void **state)
     assert_int_equal(se_host_init_only(s.h, &s.err), SE_ERR_LOCKUP);
     const se_call_record *r = th_last_call(&s, "Init");
     assert_non_null(r);
-    assert_true(!strncmp(r->res.reason,
-                         "BusFault PRECISERR: 4-byte write of 0x60001234 (unmapped) at Init+0x",
-                         strlen("BusFault PRECISERR: 4-byte write of 0x60001234 (unmapped) at Init+0x")));
+    assert_true(!strncmp(
+        r->res.reason, "BusFault PRECISERR: 4-byte write of 0x60001234 (unmapped) at Init+0x",
+        strlen("BusFault PRECISERR: 4-byte write of 0x60001234 (unmapped) at Init+0x")));
     th_close(&s);
 }
 
@@ -532,9 +534,10 @@ static void test_execution_from_stale_ram_is_noted(void **state)
     const se_call_record *r = th_last_call(&s, "Init");
     assert_non_null(r);
     char want[160];
-    snprintf(want, sizeof want,
-             "executing at 0x20030000 outside the downloaded image 0x20000004..0x%08x (from Init+0x",
-             (unsigned)se_host_image(s.h)->mem_end);
+    snprintf(
+        want, sizeof want,
+        "executing at 0x20030000 outside the downloaded image 0x20000004..0x%08x (from Init+0x",
+        (unsigned)se_host_image(s.h)->mem_end);
     assert_true(!strncmp(r->res.reason, want, strlen(want)));
     assert_non_null(strstr(s.err.msg, "executing at 0x20030000 outside the downloaded image"));
     th_close(&s);
@@ -597,7 +600,8 @@ static void expect_usagefault_lockup(th_session *s, const char *cause, uint32_t 
     snprintf(want, sizeof want,
              "%s; then lockup: fault while in HardFault (execution priority -1): MemManage "
              "IACCVIOL: instruction fetch refused (execute-never or no memory); the HardFault "
-             "vector 0xffffffff points into erased flash", cause);
+             "vector 0xffffffff points into erased flash",
+             cause);
     assert_string_equal(r->res.reason, want);
     char err[800];
     snprintf(err, sizeof err, "Init: %s", want);
@@ -614,8 +618,10 @@ static void test_divide_by_zero_with_div_0_trp_is_named_at_the_udiv(void **state
     th_open(&s, "fault_div0", false, NULL, NULL);
     char at[64], cause[300];
     marked_fault_at(&s, at, sizeof at);
-    snprintf(cause, sizeof cause, "UsageFault DIVBYZERO: udiv r0, r1, r2 divides by zero (r2 = "
-             "0, CCR.DIV_0_TRP is set) at %s", at);
+    snprintf(cause, sizeof cause,
+             "UsageFault DIVBYZERO: udiv r0, r1, r2 divides by zero (r2 = "
+             "0, CCR.DIV_0_TRP is set) at %s",
+             at);
     expect_usagefault_lockup(&s, cause, SE_CFSR_DIVBYZERO);
     th_close(&s);
 }
@@ -627,8 +633,10 @@ static void test_unaligned_ldr_with_unalign_trp_is_named_with_its_address(void *
     th_open(&s, "fault_unaligned", false, NULL, NULL);
     char at[64], cause[300];
     marked_fault_at(&s, at, sizeof at);
-    snprintf(cause, sizeof cause, "UsageFault UNALIGNED: 4-byte read of 0x%08x (ldr r0, [r1]; "
-             "CCR.UNALIGN_TRP is set) at %s", (unsigned)(data_addr(&s, "buf") + 1u), at);
+    snprintf(cause, sizeof cause,
+             "UsageFault UNALIGNED: 4-byte read of 0x%08x (ldr r0, [r1]; "
+             "CCR.UNALIGN_TRP is set) at %s",
+             (unsigned)(data_addr(&s, "buf") + 1u), at);
     expect_usagefault_lockup(&s, cause, SE_CFSR_UNALIGNED);
     th_close(&s);
 }
@@ -640,7 +648,8 @@ static void test_unaligned_ldrd_faults_without_unalign_trp(void **state)
     th_open(&s, "fault_unaligned_ldrd", false, NULL, NULL);
     char at[64], cause[300];
     marked_fault_at(&s, at, sizeof at);
-    snprintf(cause, sizeof cause, "UsageFault UNALIGNED: 8-byte read of 0x%08x (ldrd r2, r3, "
+    snprintf(cause, sizeof cause,
+             "UsageFault UNALIGNED: 8-byte read of 0x%08x (ldrd r2, r3, "
              "[r1]: word-aligned whatever CCR.UNALIGN_TRP says) at %s",
              (unsigned)(data_addr(&s, "buf") + 2u), at);
     expect_usagefault_lockup(&s, cause, SE_CFSR_UNALIGNED);

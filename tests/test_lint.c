@@ -28,8 +28,18 @@
 
 enum { S_DEV, S_TEXT, S_DATA, S_BSS };
 enum { P_IMAGE, P_DEV, P_EXTRA };
-enum { Y_INIT, Y_WRITE, Y_SECTOR_ERASE, Y_MASS_ERASE, Y_READ, Y_VERIFY, Y_CHECKSUM, Y_DEINIT,
-       Y_STORAGE, Y_COUNT };
+enum {
+    Y_INIT,
+    Y_WRITE,
+    Y_SECTOR_ERASE,
+    Y_MASS_ERASE,
+    Y_READ,
+    Y_VERIFY,
+    Y_CHECKSUM,
+    Y_DEINIT,
+    Y_STORAGE,
+    Y_COUNT
+};
 
 typedef struct fx {
     elfgen_section sec[6];
@@ -74,8 +84,12 @@ static void si_set(fx *f, uint16_t type, uint32_t start, uint32_t size, uint32_t
 
 static elfgen_symbol fsym(const char *name, uint32_t value, uint32_t size, int section)
 {
-    return (elfgen_symbol){.name = name, .value = value, .size = size, .type = STT_FUNC,
-                           .bind = STB_GLOBAL, .section = section};
+    return (elfgen_symbol){.name = name,
+                           .value = value,
+                           .size = size,
+                           .type = STT_FUNC,
+                           .bind = STB_GLOBAL,
+                           .section = section};
 }
 
 /* Link the image (text, data) at `link`: the code segment holds .text and .data; every
@@ -86,38 +100,42 @@ static void fx_make(fx *f, uint32_t link, uint32_t text_size)
     memset(f, 0, sizeof *f);
     f->link = link;
     si_set(f, SE_DEV_NOR_FLASH, 0x90000000u, 0x01000000u, 0x100u, 0xFF, 256, 0x10000u);
-    f->sec[S_DEV] = (elfgen_section){".Dev_info", SHT_PROGBITS, SHF_ALLOC, 0, f->si,
-                                     SE_STORAGEINFO_SIZE, 4};
-    f->sec[S_TEXT] = (elfgen_section){".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, link,
-                                      f->text, text_size, 4};
-    f->sec[S_DATA] = (elfgen_section){".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE,
-                                      link + text_size, f->data, DATA_SIZE, 4};
+    f->sec[S_DEV] =
+        (elfgen_section){".Dev_info", SHT_PROGBITS, SHF_ALLOC, 0, f->si, SE_STORAGEINFO_SIZE, 4};
+    f->sec[S_TEXT] = (elfgen_section){
+        ".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, link, f->text, text_size, 4};
+    f->sec[S_DATA] = (elfgen_section){
+        ".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, link + text_size, f->data, DATA_SIZE, 4};
     f->nsec = 3;
-    f->seg[P_IMAGE] = (elfgen_segment){.type = PT_LOAD, .flags = PF_R | PF_W | PF_X,
-                                       .vaddr = link, .first_section = S_TEXT, .nsections = 2};
-    f->seg[P_DEV] = (elfgen_segment){.type = PT_LOAD, .flags = PF_R, .vaddr = 0,
-                                     .first_section = S_DEV, .nsections = 1};
+    f->seg[P_IMAGE] = (elfgen_segment){.type = PT_LOAD,
+                                       .flags = PF_R | PF_W | PF_X,
+                                       .vaddr = link,
+                                       .first_section = S_TEXT,
+                                       .nsections = 2};
+    f->seg[P_DEV] = (elfgen_segment){
+        .type = PT_LOAD, .flags = PF_R, .vaddr = 0, .first_section = S_DEV, .nsections = 1};
     f->nseg = 2;
-    static const char *const names[] = {"Init", "Write", "SectorErase", "MassErase",
-                                        "Read", "Verify", "CheckSum", "DeInit"};
+    static const char *const names[] = {"Init", "Write",  "SectorErase", "MassErase",
+                                        "Read", "Verify", "CheckSum",    "DeInit"};
     for (unsigned i = 0; i <= Y_DEINIT; i++)
         f->sym[i] = fsym(names[i], link + 0x10u * i + 1u, 0x10, S_TEXT);
-    f->sym[Y_STORAGE] = (elfgen_symbol){.name = "StorageInfo", .value = 0,
-                                        .size = SE_STORAGEINFO_SIZE, .type = STT_OBJECT,
-                                        .bind = STB_GLOBAL, .section = S_DEV};
+    f->sym[Y_STORAGE] = (elfgen_symbol){.name = "StorageInfo",
+                                        .value = 0,
+                                        .size = SE_STORAGEINFO_SIZE,
+                                        .type = STT_OBJECT,
+                                        .bind = STB_GLOBAL,
+                                        .section = S_DEV};
     f->nsym = Y_COUNT;
 }
 
-static void fx_default(fx *f)
-{
-    fx_make(f, LINK, TEXT_SIZE);
-}
+static void fx_default(fx *f) { fx_make(f, LINK, TEXT_SIZE); }
 
 /* Add .bss (NOBITS) of `size` bytes after .data, inside the code segment. */
 static void fx_add_bss(fx *f, uint32_t size)
 {
-    f->sec[S_BSS] = (elfgen_section){".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE,
-                                     f->link + f->sec[S_TEXT].size + DATA_SIZE, NULL, size, 4};
+    f->sec[S_BSS] = (elfgen_section){
+        ".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, f->link + f->sec[S_TEXT].size + DATA_SIZE, NULL,
+        size,   4};
     f->nsec = 4;
     f->seg[P_IMAGE].nsections = 3;
 }
@@ -215,16 +233,16 @@ static size_t count_level(const lint_result *r, se_lint_level level)
 
 /* The finding with this code and level; fails the test (listing all) if there is none.
  * `needle`, if not NULL, must appear in its message. */
-static const se_lint_finding *expect(const lint_result *r, const char *code,
-                                     se_lint_level level, const char *needle)
+static const se_lint_finding *expect(const lint_result *r, const char *code, se_lint_level level,
+                                     const char *needle)
 {
     for (size_t i = 0; i < r->n; i++)
         if (!strcmp(r->f[i].code, code) && r->f[i].level == level &&
             (!needle || strstr(r->f[i].msg, needle)))
             return &r->f[i];
     dump(r);
-    fail_msg("no %s %s finding%s%s", se_lint_level_name(level), code,
-             needle ? " mentioning " : "", needle ? needle : "");
+    fail_msg("no %s %s finding%s%s", se_lint_level_name(level), code, needle ? " mentioning " : "",
+             needle ? needle : "");
     return NULL;
 }
 
@@ -261,7 +279,7 @@ static void test_count_beyond_max_and_exit_codes(void **state)
     (void)state;
     fx f;
     fx_default(&f);
-    f.sym[Y_WRITE].value &= ~1u;            /* error */
+    f.sym[Y_WRITE].value &= ~1u; /* error */
     si_set(&f, SE_DEV_NOR_FLASH, 0x90000000u, 0x01000000u, 0x100u, 0x00, 256, 0x10000u);
     se_stldr *l;
     se_error err;
@@ -500,8 +518,11 @@ static void test_segment_outside_ram_window(void **state)
     /* .data in a segment of its own, linked past the end of SRAM. */
     f.sec[S_DATA].addr = 0x20040000u;
     f.seg[P_IMAGE].nsections = 1;
-    f.seg[P_EXTRA] = (elfgen_segment){.type = PT_LOAD, .flags = PF_R | PF_W, .vaddr = 0x20040000u,
-                                      .first_section = S_DATA, .nsections = 1};
+    f.seg[P_EXTRA] = (elfgen_segment){.type = PT_LOAD,
+                                      .flags = PF_R | PF_W,
+                                      .vaddr = 0x20040000u,
+                                      .first_section = S_DATA,
+                                      .nsections = 1};
     f.nseg = 3;
     lint_result r;
     lint_fx(&f, false, &r);
@@ -515,8 +536,11 @@ static void test_segments_overlap(void **state)
     fx f;
     fx_default(&f);
     f.seg[P_IMAGE].nsections = 1;
-    f.seg[P_EXTRA] = (elfgen_segment){.type = PT_LOAD, .flags = PF_R | PF_W, .vaddr = LINK + 0x100u,
-                                      .first_section = S_DATA, .nsections = 1};
+    f.seg[P_EXTRA] = (elfgen_segment){.type = PT_LOAD,
+                                      .flags = PF_R | PF_W,
+                                      .vaddr = LINK + 0x100u,
+                                      .first_section = S_DATA,
+                                      .nsections = 1};
     f.nseg = 3;
     lint_result r;
     lint_fx(&f, false, &r);
@@ -540,7 +564,8 @@ static void test_link_base_differs_from_load_base(void **state)
     fx_make(&f, 0x20000104u, TEXT_SIZE);
     lint_result r;
     lint_fx(&f, false, &r);
-    expect(&r, "link-base", SE_LINT_WARN, "linked at 0x20000104 but the host downloads it at 0x20000004");
+    expect(&r, "link-base", SE_LINT_WARN,
+           "linked at 0x20000104 but the host downloads it at 0x20000004");
     expect_none(&r, "bkpt-word");
     assert_int_equal(se_lint_exit_code(r.f, r.n), SE_LINT_EXIT_WARN);
 }
@@ -602,9 +627,12 @@ static void test_data_lma_differs_from_vma(void **state)
     fx_default(&f);
     /* .data in its own segment, run address in RAM, load address in internal flash. */
     f.seg[P_IMAGE].nsections = 1;
-    f.seg[P_EXTRA] = (elfgen_segment){.type = PT_LOAD, .flags = PF_R | PF_W,
-                                      .vaddr = LINK + TEXT_SIZE, .paddr = 0x08000200u,
-                                      .first_section = S_DATA, .nsections = 1};
+    f.seg[P_EXTRA] = (elfgen_segment){.type = PT_LOAD,
+                                      .flags = PF_R | PF_W,
+                                      .vaddr = LINK + TEXT_SIZE,
+                                      .paddr = 0x08000200u,
+                                      .first_section = S_DATA,
+                                      .nsections = 1};
     f.nseg = 3;
     lint_result r;
     lint_fx(&f, false, &r);
@@ -666,8 +694,12 @@ static void test_section_accessor(void **state)
 static void fx_vectors(fx *f, uint32_t at, const char *name)
 {
     fx_default(f);
-    fx_add_sym(f, (elfgen_symbol){.name = name, .value = at, .size = 16 * 4, .type = STT_OBJECT,
-                                  .bind = STB_GLOBAL, .section = S_TEXT});
+    fx_add_sym(f, (elfgen_symbol){.name = name,
+                                  .value = at,
+                                  .size = 16 * 4,
+                                  .type = STT_OBJECT,
+                                  .bind = STB_GLOBAL,
+                                  .section = S_TEXT});
     text_word(f, at, 0x20040000u); /* initial SP: not a handler */
     for (uint32_t i = 1; i < 16; i++)
         text_word(f, at + 4 * i, (i == 8 || i == 9) ? 0u : LINK + 0x61u);
@@ -689,7 +721,7 @@ static void test_vector_table_bad_handlers(void **state)
     (void)state;
     fx f;
     fx_vectors(&f, VT_ADDR, "__isr_vector");
-    text_word(&f, VT_ADDR + 4 * 3, 0x08000201u); /* HardFault in internal flash */
+    text_word(&f, VT_ADDR + 4 * 3, 0x08000201u);   /* HardFault in internal flash */
     text_word(&f, VT_ADDR + 4 * 15, LINK + 0x60u); /* SysTick without the Thumb bit */
     lint_result r;
     lint_fx(&f, false, &r);
@@ -714,12 +746,13 @@ static void test_vector_table_section_outside_image(void **state)
     fx f;
     fx_default(&f);
     /* An .isr_vector section left in internal flash, in no downloaded segment. */
-    f.sec[S_BSS] = (elfgen_section){".isr_vector", SHT_PROGBITS, SHF_ALLOC, 0x08000000u, NULL,
-                                    0x40, 4};
+    f.sec[S_BSS] =
+        (elfgen_section){".isr_vector", SHT_PROGBITS, SHF_ALLOC, 0x08000000u, NULL, 0x40, 4};
     f.nsec = 4;
     lint_result r;
     lint_fx(&f, false, &r);
-    expect(&r, "vector-table", SE_LINT_WARN, ".isr_vector at 0x08000000 is not in the downloaded image");
+    expect(&r, "vector-table", SE_LINT_WARN,
+           ".isr_vector at 0x08000000 is not in the downloaded image");
 }
 
 static void test_vtor_write_literal(void **state)
@@ -797,7 +830,8 @@ static void test_firmware_ref_loader_on_tz_reports_link_base(void **state)
     (void)state;
     lint_result r;
     lint_firmware("ref_mx25_l562", true, &r);
-    expect(&r, "link-base", SE_LINT_WARN, "linked at 0x20000004 but the host downloads it at 0x20018004");
+    expect(&r, "link-base", SE_LINT_WARN,
+           "linked at 0x20000004 but the host downloads it at 0x20018004");
     assert_int_equal(count_level(&r, SE_LINT_ERROR), 0);
     assert_int_equal(se_lint_exit_code(r.f, r.n), SE_LINT_EXIT_WARN);
 }
@@ -816,12 +850,14 @@ static void test_firmware_systick_loaders_vector_table(void **state)
 
 /* ---- command line ---------------------------------------------------------------------- */
 
-
-
 static void write_fx(const fx *f, const char *path)
 {
-    elfgen_desc d = {.entry = f->link + 1, .sections = f->sec, .nsections = f->nsec,
-                     .segments = f->seg, .nsegments = f->nseg, .symbols = f->sym,
+    elfgen_desc d = {.entry = f->link + 1,
+                     .sections = f->sec,
+                     .nsections = f->nsec,
+                     .segments = f->seg,
+                     .nsegments = f->nseg,
+                     .symbols = f->sym,
                      .nsymbols = f->nsym};
     elfgen_file ef;
     assert_int_equal(elfgen_build(&d, &ef), 0);
@@ -854,7 +890,8 @@ static void test_cli_exit_status_and_json(void **state)
     assert_int_equal(th_run_toolf(&out, "lint '%s' --tz on --json", ref), SE_LINT_EXIT_WARN);
     assert_true(out[0] == '{');
     assert_has(out, "\"findings\":[");
-    assert_has(out, "{\"level\":\"warning\",\"code\":\"link-base\",\"message\":\"linked at 0x20000004");
+    assert_has(out,
+               "{\"level\":\"warning\",\"code\":\"link-base\",\"message\":\"linked at 0x20000004");
     assert_has(out, "\"warnings\":1");
     assert_has(out, "\"exit\":1");
     assert_int_equal(strchr(out, '\n') - out, (long)strlen(out) - 1); /* one line */

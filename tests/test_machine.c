@@ -34,10 +34,10 @@
 
 /* r0 = ((r0 + r1) << 1) + 3: four instructions, no branch but the return. */
 static const uint16_t prog_plain[] = {
-    0x1840,          /* 00: adds r0, r0, r1 */
-    0x0040,          /* 02: lsls r0, r0, #1 */
-    0x3003,          /* 04: adds r0, #3 */
-    0x4770,          /* 06: bx lr */
+    0x1840, /* 00: adds r0, r0, r1 */
+    0x0040, /* 02: lsls r0, r0, #1 */
+    0x3003, /* 04: adds r0, #3 */
+    0x4770, /* 06: bx lr */
 };
 
 /* SysTick: VTOR = VT; if r0 bit 0, DHCSR = 0xA05F0000 (clears C_MASKINTS); counter at
@@ -45,51 +45,51 @@ static const uint16_t prog_plain[] = {
  * `cpsie i` (after a ~6000-cycle delay loop if r0 bit 2); wait until the handler has
  * counted 5 interrupts; CSR = 0; return the count. */
 static const uint16_t prog_systick[] = {
-    0x4604,          /* 00: mov r4, r0 */
-    0xf64e, 0x5008,  /* 02: movw r0, #0xed08 */
-    0xf2ce, 0x0000,  /* 06: movt r0, #0xe000 */
-    0xf242, 0x0100,  /* 0a: movw r1, #0x2000 */
-    0xf2c2, 0x0100,  /* 0e: movt r1, #0x2000 */
-    0x6001,          /* 12: str r1, [r0, #0] */
-    0x0861,          /* 14: lsrs r1, r4, #1 */
-    0xd308,          /* 16: bcc.n 0x2a */
-    0xf64e, 0x50f0,  /* 18: movw r0, #0xedf0 */
-    0xf2ce, 0x0000,  /* 1c: movt r0, #0xe000 */
-    0xf240, 0x0100,  /* 20: movw r1, #0 */
-    0xf2ca, 0x015f,  /* 24: movt r1, #0xa05f */
-    0x6001,          /* 28: str r1, [r0, #0] */
-    0xf243, 0x0200,  /* 2a: movw r2, #0x3000 */
-    0xf2c2, 0x0200,  /* 2e: movt r2, #0x2000 */
-    0x2300,          /* 32: movs r3, #0 */
-    0x6013,          /* 34: str r3, [r2, #0] */
-    0xf24e, 0x0010,  /* 36: movw r0, #0xe010 */
-    0xf2ce, 0x0000,  /* 3a: movt r0, #0xe000 */
-    0xf640, 0x719f,  /* 3e: movw r1, #0xf9f */
-    0x6041,          /* 42: str r1, [r0, #4] */
-    0x6081,          /* 44: str r1, [r0, #8] */
-    0x2107,          /* 46: movs r1, #7 */
-    0x6001,          /* 48: str r1, [r0, #0] */
-    0x08a1,          /* 4a: lsrs r1, r4, #2 */
-    0xd306,          /* 4c: bcc.n 0x5c */
-    0x08e1,          /* 4e: lsrs r1, r4, #3 */
-    0xd303,          /* 50: bcc.n 0x5a */
-    0xf640, 0x31b8,  /* 52: movw r1, #0xbb8 */
-    0x3901,          /* 56: subs r1, #1 */
-    0xd1fd,          /* 58: bne.n 0x56 */
-    0xb662,          /* 5a: cpsie i */
-    0x6813,          /* 5c: ldr r3, [r2, #0] */
-    0x2b05,          /* 5e: cmp r3, #5 */
-    0xd3fc,          /* 60: bcc.n 0x5c */
-    0x2100,          /* 62: movs r1, #0 */
-    0x6001,          /* 64: str r1, [r0, #0] */
-    0x4618,          /* 66: mov r0, r3 */
-    0x4770,          /* 68: bx lr */
-    0xf243, 0x0000,  /* 6a: movw r0, #0x3000 */
-    0xf2c2, 0x0000,  /* 6e: movt r0, #0x2000 */
-    0x6801,          /* 72: ldr r1, [r0, #0] */
-    0x3101,          /* 74: adds r1, #1 */
-    0x6001,          /* 76: str r1, [r0, #0] */
-    0x4770,          /* 78: bx lr */
+    0x4604,         /* 00: mov r4, r0 */
+    0xf64e, 0x5008, /* 02: movw r0, #0xed08 */
+    0xf2ce, 0x0000, /* 06: movt r0, #0xe000 */
+    0xf242, 0x0100, /* 0a: movw r1, #0x2000 */
+    0xf2c2, 0x0100, /* 0e: movt r1, #0x2000 */
+    0x6001,         /* 12: str r1, [r0, #0] */
+    0x0861,         /* 14: lsrs r1, r4, #1 */
+    0xd308,         /* 16: bcc.n 0x2a */
+    0xf64e, 0x50f0, /* 18: movw r0, #0xedf0 */
+    0xf2ce, 0x0000, /* 1c: movt r0, #0xe000 */
+    0xf240, 0x0100, /* 20: movw r1, #0 */
+    0xf2ca, 0x015f, /* 24: movt r1, #0xa05f */
+    0x6001,         /* 28: str r1, [r0, #0] */
+    0xf243, 0x0200, /* 2a: movw r2, #0x3000 */
+    0xf2c2, 0x0200, /* 2e: movt r2, #0x2000 */
+    0x2300,         /* 32: movs r3, #0 */
+    0x6013,         /* 34: str r3, [r2, #0] */
+    0xf24e, 0x0010, /* 36: movw r0, #0xe010 */
+    0xf2ce, 0x0000, /* 3a: movt r0, #0xe000 */
+    0xf640, 0x719f, /* 3e: movw r1, #0xf9f */
+    0x6041,         /* 42: str r1, [r0, #4] */
+    0x6081,         /* 44: str r1, [r0, #8] */
+    0x2107,         /* 46: movs r1, #7 */
+    0x6001,         /* 48: str r1, [r0, #0] */
+    0x08a1,         /* 4a: lsrs r1, r4, #2 */
+    0xd306,         /* 4c: bcc.n 0x5c */
+    0x08e1,         /* 4e: lsrs r1, r4, #3 */
+    0xd303,         /* 50: bcc.n 0x5a */
+    0xf640, 0x31b8, /* 52: movw r1, #0xbb8 */
+    0x3901,         /* 56: subs r1, #1 */
+    0xd1fd,         /* 58: bne.n 0x56 */
+    0xb662,         /* 5a: cpsie i */
+    0x6813,         /* 5c: ldr r3, [r2, #0] */
+    0x2b05,         /* 5e: cmp r3, #5 */
+    0xd3fc,         /* 60: bcc.n 0x5c */
+    0x2100,         /* 62: movs r1, #0 */
+    0x6001,         /* 64: str r1, [r0, #0] */
+    0x4618,         /* 66: mov r0, r3 */
+    0x4770,         /* 68: bx lr */
+    0xf243, 0x0000, /* 6a: movw r0, #0x3000 */
+    0xf2c2, 0x0000, /* 6e: movt r0, #0x2000 */
+    0x6801,         /* 72: ldr r1, [r0, #0] */
+    0x3101,         /* 74: adds r1, #1 */
+    0x6001,         /* 76: str r1, [r0, #0] */
+    0x4770,         /* 78: bx lr */
 };
 #define SYSTICK_HANDLER 0x6a
 #define SYSTICK_N 5u
@@ -105,81 +105,81 @@ static const uint16_t prog_systick[] = {
  * sets the flag, clobbers r1-r3 and r12, and returns. Back in Thread mode, r0-r7, r12 and
  * lr are stored at DATA+0x40.. and SP at DATA+0x68. */
 static const uint16_t prog_frame[] = {
-    0xf64e, 0x5008,  /* 00: movw r0, #0xed08 */
-    0xf2ce, 0x0000,  /* 04: movt r0, #0xe000 */
-    0xf242, 0x0100,  /* 08: movw r1, #0x2000 */
-    0xf2c2, 0x0100,  /* 0c: movt r1, #0x2000 */
-    0x6001,          /* 10: str r1, [r0, #0] */
-    0xf24e, 0x0010,  /* 12: movw r0, #0xe010 */
-    0xf2ce, 0x0000,  /* 16: movt r0, #0xe000 */
-    0x2163,          /* 1a: movs r1, #0x63 */
-    0x6041,          /* 1c: str r1, [r0, #4] */
-    0x6081,          /* 1e: str r1, [r0, #8] */
-    0x2107,          /* 20: movs r1, #7 */
-    0x6001,          /* 22: str r1, [r0, #0] */
-    0xf243, 0x093c,  /* 24: movw r9, #0x303c */
-    0xf2c2, 0x0900,  /* 28: movt r9, #0x2000 */
-    0xf241, 0x0010,  /* 2c: movw r0, #0x1010 */
-    0xf2c1, 0x0010,  /* 30: movt r0, #0x1010 */
-    0xf241, 0x1111,  /* 34: movw r1, #0x1111 */
-    0xf2c1, 0x1111,  /* 38: movt r1, #0x1111 */
-    0xf241, 0x2212,  /* 3c: movw r2, #0x1212 */
-    0xf2c1, 0x2212,  /* 40: movt r2, #0x1212 */
-    0xf241, 0x3313,  /* 44: movw r3, #0x1313 */
-    0xf2c1, 0x3313,  /* 48: movt r3, #0x1313 */
-    0xf241, 0x4414,  /* 4c: movw r4, #0x1414 */
-    0xf2c1, 0x4414,  /* 50: movt r4, #0x1414 */
-    0xf241, 0x5515,  /* 54: movw r5, #0x1515 */
-    0xf2c1, 0x5515,  /* 58: movt r5, #0x1515 */
-    0xf241, 0x6616,  /* 5c: movw r6, #0x1616 */
-    0xf2c1, 0x6616,  /* 60: movt r6, #0x1616 */
-    0xf241, 0x7717,  /* 64: movw r7, #0x1717 */
-    0xf2c1, 0x7717,  /* 68: movt r7, #0x1717 */
-    0xf641, 0x4c1c,  /* 6c: movw ip, #0x1c1c */
-    0xf6c1, 0x4c1c,  /* 70: movt ip, #0x1c1c */
-    0xf8d9, 0x8000,  /* 74: ldr.w r8, [r9] */
-    0xf1b8, 0x0f00,  /* 78: cmp.w r8, #0 */
-    0xd0fa,          /* 7c: beq.n 0x74 */
-    0xf243, 0x0840,  /* 7e: movw r8, #0x3040 */
-    0xf2c2, 0x0800,  /* 82: movt r8, #0x2000 */
-    0xe888, 0x50ff,  /* 86: stmia.w r8, {r0, r1, r2, r3, r4, r5, r6, r7, ip, lr} */
-    0x46e9,          /* 8a: mov r9, sp */
-    0xf8c8, 0x9028,  /* 8c: str.w r9, [r8, #0x28] */
-    0x4770,          /* 90: bx lr */
-    0xf243, 0x0000,  /* 92: movw r0, #0x3000 */
-    0xf2c2, 0x0000,  /* 96: movt r0, #0x2000 */
-    0x9900,          /* 9a: ldr r1, [sp, #0] */
-    0x6001,          /* 9c: str r1, [r0, #0] */
-    0x9901,          /* 9e: ldr r1, [sp, #4] */
-    0x6041,          /* a0: str r1, [r0, #4] */
-    0x9902,          /* a2: ldr r1, [sp, #8] */
-    0x6081,          /* a4: str r1, [r0, #8] */
-    0x9903,          /* a6: ldr r1, [sp, #0xc] */
-    0x60c1,          /* a8: str r1, [r0, #0xc] */
-    0x9904,          /* aa: ldr r1, [sp, #0x10] */
-    0x6101,          /* ac: str r1, [r0, #0x10] */
-    0x9905,          /* ae: ldr r1, [sp, #0x14] */
-    0x6141,          /* b0: str r1, [r0, #0x14] */
-    0x9906,          /* b2: ldr r1, [sp, #0x18] */
-    0x6181,          /* b4: str r1, [r0, #0x18] */
-    0x9907,          /* b6: ldr r1, [sp, #0x1c] */
-    0x61c1,          /* b8: str r1, [r0, #0x1c] */
-    0xf8c0, 0xe020,  /* ba: str.w lr, [r0, #0x20] */
-    0x4669,          /* be: mov r1, sp */
-    0x6241,          /* c0: str r1, [r0, #0x24] */
-    0xf3ef, 0x8105,  /* c2: mrs r1, IPSR */
-    0x6281,          /* c6: str r1, [r0, #0x28] */
-    0xf24e, 0x0110,  /* c8: movw r1, #0xe010 */
-    0xf2ce, 0x0100,  /* cc: movt r1, #0xe000 */
-    0x2200,          /* d0: movs r2, #0 */
-    0x600a,          /* d2: str r2, [r1, #0] */
-    0x2101,          /* d4: movs r1, #1 */
-    0x63c1,          /* d6: str r1, [r0, #0x3c] */
-    0x2100,          /* d8: movs r1, #0 */
-    0x2200,          /* da: movs r2, #0 */
-    0x2300,          /* dc: movs r3, #0 */
-    0x468c,          /* de: mov ip, r1 */
-    0x4770,          /* e0: bx lr */
+    0xf64e, 0x5008, /* 00: movw r0, #0xed08 */
+    0xf2ce, 0x0000, /* 04: movt r0, #0xe000 */
+    0xf242, 0x0100, /* 08: movw r1, #0x2000 */
+    0xf2c2, 0x0100, /* 0c: movt r1, #0x2000 */
+    0x6001,         /* 10: str r1, [r0, #0] */
+    0xf24e, 0x0010, /* 12: movw r0, #0xe010 */
+    0xf2ce, 0x0000, /* 16: movt r0, #0xe000 */
+    0x2163,         /* 1a: movs r1, #0x63 */
+    0x6041,         /* 1c: str r1, [r0, #4] */
+    0x6081,         /* 1e: str r1, [r0, #8] */
+    0x2107,         /* 20: movs r1, #7 */
+    0x6001,         /* 22: str r1, [r0, #0] */
+    0xf243, 0x093c, /* 24: movw r9, #0x303c */
+    0xf2c2, 0x0900, /* 28: movt r9, #0x2000 */
+    0xf241, 0x0010, /* 2c: movw r0, #0x1010 */
+    0xf2c1, 0x0010, /* 30: movt r0, #0x1010 */
+    0xf241, 0x1111, /* 34: movw r1, #0x1111 */
+    0xf2c1, 0x1111, /* 38: movt r1, #0x1111 */
+    0xf241, 0x2212, /* 3c: movw r2, #0x1212 */
+    0xf2c1, 0x2212, /* 40: movt r2, #0x1212 */
+    0xf241, 0x3313, /* 44: movw r3, #0x1313 */
+    0xf2c1, 0x3313, /* 48: movt r3, #0x1313 */
+    0xf241, 0x4414, /* 4c: movw r4, #0x1414 */
+    0xf2c1, 0x4414, /* 50: movt r4, #0x1414 */
+    0xf241, 0x5515, /* 54: movw r5, #0x1515 */
+    0xf2c1, 0x5515, /* 58: movt r5, #0x1515 */
+    0xf241, 0x6616, /* 5c: movw r6, #0x1616 */
+    0xf2c1, 0x6616, /* 60: movt r6, #0x1616 */
+    0xf241, 0x7717, /* 64: movw r7, #0x1717 */
+    0xf2c1, 0x7717, /* 68: movt r7, #0x1717 */
+    0xf641, 0x4c1c, /* 6c: movw ip, #0x1c1c */
+    0xf6c1, 0x4c1c, /* 70: movt ip, #0x1c1c */
+    0xf8d9, 0x8000, /* 74: ldr.w r8, [r9] */
+    0xf1b8, 0x0f00, /* 78: cmp.w r8, #0 */
+    0xd0fa,         /* 7c: beq.n 0x74 */
+    0xf243, 0x0840, /* 7e: movw r8, #0x3040 */
+    0xf2c2, 0x0800, /* 82: movt r8, #0x2000 */
+    0xe888, 0x50ff, /* 86: stmia.w r8, {r0, r1, r2, r3, r4, r5, r6, r7, ip, lr} */
+    0x46e9,         /* 8a: mov r9, sp */
+    0xf8c8, 0x9028, /* 8c: str.w r9, [r8, #0x28] */
+    0x4770,         /* 90: bx lr */
+    0xf243, 0x0000, /* 92: movw r0, #0x3000 */
+    0xf2c2, 0x0000, /* 96: movt r0, #0x2000 */
+    0x9900,         /* 9a: ldr r1, [sp, #0] */
+    0x6001,         /* 9c: str r1, [r0, #0] */
+    0x9901,         /* 9e: ldr r1, [sp, #4] */
+    0x6041,         /* a0: str r1, [r0, #4] */
+    0x9902,         /* a2: ldr r1, [sp, #8] */
+    0x6081,         /* a4: str r1, [r0, #8] */
+    0x9903,         /* a6: ldr r1, [sp, #0xc] */
+    0x60c1,         /* a8: str r1, [r0, #0xc] */
+    0x9904,         /* aa: ldr r1, [sp, #0x10] */
+    0x6101,         /* ac: str r1, [r0, #0x10] */
+    0x9905,         /* ae: ldr r1, [sp, #0x14] */
+    0x6141,         /* b0: str r1, [r0, #0x14] */
+    0x9906,         /* b2: ldr r1, [sp, #0x18] */
+    0x6181,         /* b4: str r1, [r0, #0x18] */
+    0x9907,         /* b6: ldr r1, [sp, #0x1c] */
+    0x61c1,         /* b8: str r1, [r0, #0x1c] */
+    0xf8c0, 0xe020, /* ba: str.w lr, [r0, #0x20] */
+    0x4669,         /* be: mov r1, sp */
+    0x6241,         /* c0: str r1, [r0, #0x24] */
+    0xf3ef, 0x8105, /* c2: mrs r1, IPSR */
+    0x6281,         /* c6: str r1, [r0, #0x28] */
+    0xf24e, 0x0110, /* c8: movw r1, #0xe010 */
+    0xf2ce, 0x0100, /* cc: movt r1, #0xe000 */
+    0x2200,         /* d0: movs r2, #0 */
+    0x600a,         /* d2: str r2, [r1, #0] */
+    0x2101,         /* d4: movs r1, #1 */
+    0x63c1,         /* d6: str r1, [r0, #0x3c] */
+    0x2100,         /* d8: movs r1, #0 */
+    0x2200,         /* da: movs r2, #0 */
+    0x2300,         /* dc: movs r3, #0 */
+    0x468c,         /* de: mov ip, r1 */
+    0x4770,         /* e0: bx lr */
 };
 #define FRAME_WAIT 0x74
 #define FRAME_HANDLER 0x92
@@ -190,65 +190,65 @@ static const uint16_t prog_frame[] = {
  * CFSR, HFSR, BFAR, the stacked PC, IPSR and EXC_RETURN at DATA+0..0x14; `hardfault`
  * then spins, `skipper` steps over the 16-bit faulting instruction and returns. */
 static const uint16_t prog_fault[] = {
-    0x4604,          /* 00: mov r4, r0 */
-    0xf64e, 0x5008,  /* 02: movw r0, #0xed08 */
-    0xf2ce, 0x0000,  /* 06: movt r0, #0xe000 */
-    0xf242, 0x0100,  /* 0a: movw r1, #0x2000 */
-    0xf2c2, 0x0100,  /* 0e: movt r1, #0x2000 */
-    0x6001,          /* 12: str r1, [r0, #0] */
-    0x0861,          /* 14: lsrs r1, r4, #1 */
-    0xd308,          /* 16: bcc.n 0x2a */
-    0xf64e, 0x5024,  /* 18: movw r0, #0xed24 */
-    0xf2ce, 0x0000,  /* 1c: movt r0, #0xe000 */
-    0xf240, 0x0100,  /* 20: movw r1, #0 */
-    0xf2c0, 0x0104,  /* 24: movt r1, #4 */
-    0x6001,          /* 28: str r1, [r0, #0] */
-    0x08a1,          /* 2a: lsrs r1, r4, #2 */
-    0xd305,          /* 2c: bcc.n 0x3a */
-    0xf240, 0x0000,  /* 2e: movw r0, #0 */
-    0xf2c6, 0x0000,  /* 32: movt r0, #0x6000 */
-    0x6800,          /* 36: ldr r0, [r0, #0] */
-    0xe002,          /* 38: b.n 0x40 */
-    0x2000,          /* 3a: movs r0, #0 */
-    0x3001,          /* 3c: adds r0, #1 */
-    0xde00,          /* 3e: udf #0 */
-    0x2055,          /* 40: movs r0, #0x55 */
-    0x4770,          /* 42: bx lr */
-    0xf64e, 0x5028,  /* 44: movw r0, #0xed28 */
-    0xf2ce, 0x0000,  /* 48: movt r0, #0xe000 */
-    0xf243, 0x0300,  /* 4c: movw r3, #0x3000 */
-    0xf2c2, 0x0300,  /* 50: movt r3, #0x2000 */
-    0x6801,          /* 54: ldr r1, [r0, #0] */
-    0x6019,          /* 56: str r1, [r3, #0] */
-    0x6841,          /* 58: ldr r1, [r0, #4] */
-    0x6059,          /* 5a: str r1, [r3, #4] */
-    0x6901,          /* 5c: ldr r1, [r0, #0x10] */
-    0x6099,          /* 5e: str r1, [r3, #8] */
-    0x9906,          /* 60: ldr r1, [sp, #0x18] */
-    0x60d9,          /* 62: str r1, [r3, #0xc] */
-    0xf3ef, 0x8105,  /* 64: mrs r1, IPSR */
-    0x6119,          /* 68: str r1, [r3, #0x10] */
-    0xf8c3, 0xe014,  /* 6a: str.w lr, [r3, #0x14] */
-    0xe7fe,          /* 6e: b.n 0x6e */
-    0xf64e, 0x5028,  /* 70: movw r0, #0xed28 */
-    0xf2ce, 0x0000,  /* 74: movt r0, #0xe000 */
-    0xf243, 0x0300,  /* 78: movw r3, #0x3000 */
-    0xf2c2, 0x0300,  /* 7c: movt r3, #0x2000 */
-    0x6801,          /* 80: ldr r1, [r0, #0] */
-    0x6019,          /* 82: str r1, [r3, #0] */
-    0x6841,          /* 84: ldr r1, [r0, #4] */
-    0x6059,          /* 86: str r1, [r3, #4] */
-    0x6901,          /* 88: ldr r1, [r0, #0x10] */
-    0x6099,          /* 8a: str r1, [r3, #8] */
-    0x9906,          /* 8c: ldr r1, [sp, #0x18] */
-    0x60d9,          /* 8e: str r1, [r3, #0xc] */
-    0xf3ef, 0x8105,  /* 90: mrs r1, IPSR */
-    0x6119,          /* 94: str r1, [r3, #0x10] */
-    0xf8c3, 0xe014,  /* 96: str.w lr, [r3, #0x14] */
-    0x9906,          /* 9a: ldr r1, [sp, #0x18] */
-    0x3102,          /* 9c: adds r1, #2 */
-    0x9106,          /* 9e: str r1, [sp, #0x18] */
-    0x4770,          /* a0: bx lr */
+    0x4604,         /* 00: mov r4, r0 */
+    0xf64e, 0x5008, /* 02: movw r0, #0xed08 */
+    0xf2ce, 0x0000, /* 06: movt r0, #0xe000 */
+    0xf242, 0x0100, /* 0a: movw r1, #0x2000 */
+    0xf2c2, 0x0100, /* 0e: movt r1, #0x2000 */
+    0x6001,         /* 12: str r1, [r0, #0] */
+    0x0861,         /* 14: lsrs r1, r4, #1 */
+    0xd308,         /* 16: bcc.n 0x2a */
+    0xf64e, 0x5024, /* 18: movw r0, #0xed24 */
+    0xf2ce, 0x0000, /* 1c: movt r0, #0xe000 */
+    0xf240, 0x0100, /* 20: movw r1, #0 */
+    0xf2c0, 0x0104, /* 24: movt r1, #4 */
+    0x6001,         /* 28: str r1, [r0, #0] */
+    0x08a1,         /* 2a: lsrs r1, r4, #2 */
+    0xd305,         /* 2c: bcc.n 0x3a */
+    0xf240, 0x0000, /* 2e: movw r0, #0 */
+    0xf2c6, 0x0000, /* 32: movt r0, #0x6000 */
+    0x6800,         /* 36: ldr r0, [r0, #0] */
+    0xe002,         /* 38: b.n 0x40 */
+    0x2000,         /* 3a: movs r0, #0 */
+    0x3001,         /* 3c: adds r0, #1 */
+    0xde00,         /* 3e: udf #0 */
+    0x2055,         /* 40: movs r0, #0x55 */
+    0x4770,         /* 42: bx lr */
+    0xf64e, 0x5028, /* 44: movw r0, #0xed28 */
+    0xf2ce, 0x0000, /* 48: movt r0, #0xe000 */
+    0xf243, 0x0300, /* 4c: movw r3, #0x3000 */
+    0xf2c2, 0x0300, /* 50: movt r3, #0x2000 */
+    0x6801,         /* 54: ldr r1, [r0, #0] */
+    0x6019,         /* 56: str r1, [r3, #0] */
+    0x6841,         /* 58: ldr r1, [r0, #4] */
+    0x6059,         /* 5a: str r1, [r3, #4] */
+    0x6901,         /* 5c: ldr r1, [r0, #0x10] */
+    0x6099,         /* 5e: str r1, [r3, #8] */
+    0x9906,         /* 60: ldr r1, [sp, #0x18] */
+    0x60d9,         /* 62: str r1, [r3, #0xc] */
+    0xf3ef, 0x8105, /* 64: mrs r1, IPSR */
+    0x6119,         /* 68: str r1, [r3, #0x10] */
+    0xf8c3, 0xe014, /* 6a: str.w lr, [r3, #0x14] */
+    0xe7fe,         /* 6e: b.n 0x6e */
+    0xf64e, 0x5028, /* 70: movw r0, #0xed28 */
+    0xf2ce, 0x0000, /* 74: movt r0, #0xe000 */
+    0xf243, 0x0300, /* 78: movw r3, #0x3000 */
+    0xf2c2, 0x0300, /* 7c: movt r3, #0x2000 */
+    0x6801,         /* 80: ldr r1, [r0, #0] */
+    0x6019,         /* 82: str r1, [r3, #0] */
+    0x6841,         /* 84: ldr r1, [r0, #4] */
+    0x6059,         /* 86: str r1, [r3, #4] */
+    0x6901,         /* 88: ldr r1, [r0, #0x10] */
+    0x6099,         /* 8a: str r1, [r3, #8] */
+    0x9906,         /* 8c: ldr r1, [sp, #0x18] */
+    0x60d9,         /* 8e: str r1, [r3, #0xc] */
+    0xf3ef, 0x8105, /* 90: mrs r1, IPSR */
+    0x6119,         /* 94: str r1, [r3, #0x10] */
+    0xf8c3, 0xe014, /* 96: str.w lr, [r3, #0x14] */
+    0x9906,         /* 9a: ldr r1, [sp, #0x18] */
+    0x3102,         /* 9c: adds r1, #2 */
+    0x9106,         /* 9e: str r1, [sp, #0x18] */
+    0x4770,         /* a0: bx lr */
 };
 #define FAULT_LD_AT 0x36
 #define FAULT_UDF_AT 0x3e
@@ -259,51 +259,51 @@ static const uint16_t prog_fault[] = {
 
 /* udf #0 with VTOR left at the erased internal flash. */
 static const uint16_t prog_lockup[] = {
-    0xde00,          /* 00: udf #0 */
-    0x4770,          /* 02: bx lr */
+    0xde00, /* 00: udf #0 */
+    0x4770, /* 02: bx lr */
 };
 
 /* push/pop: the first instruction writes below SP. */
 static const uint16_t prog_push[] = {
-    0xb510,          /* 00: push {r4, lr} */
-    0xbd10,          /* 02: pop {r4, pc} */
+    0xb510, /* 00: push {r4, lr} */
+    0xbd10, /* 02: pop {r4, pc} */
 };
 
 static const uint16_t prog_spin[] = {
-    0xe7fe,          /* 00: b.n 0x0 */
+    0xe7fe, /* 00: b.n 0x0 */
 };
 
 /* Stores 0 over the host's breakpoint word, then returns to it. */
 static const uint16_t prog_clobber[] = {
-    0x2100,          /* 00: movs r1, #0 */
-    0xf240, 0x0000,  /* 02: movw r0, #0 */
-    0xf2c2, 0x0000,  /* 06: movt r0, #0x2000 */
-    0x6001,          /* 0a: str r1, [r0, #0] */
-    0x4770,          /* 0c: bx lr */
+    0x2100,         /* 00: movs r1, #0 */
+    0xf240, 0x0000, /* 02: movw r0, #0 */
+    0xf2c2, 0x0000, /* 06: movt r0, #0x2000 */
+    0x6001,         /* 0a: str r1, [r0, #0] */
+    0x4770,         /* 0c: bx lr */
 };
 
 /* SVC: VTOR = VT; DATA = 0; svc #0; return DATA. The handler stores 0x5C at DATA and the
  * stacked PC at DATA+4. */
 static const uint16_t prog_svc[] = {
-    0xf64e, 0x5008,  /* 00: movw r0, #0xed08 */
-    0xf2ce, 0x0000,  /* 04: movt r0, #0xe000 */
-    0xf242, 0x0100,  /* 08: movw r1, #0x2000 */
-    0xf2c2, 0x0100,  /* 0c: movt r1, #0x2000 */
-    0x6001,          /* 10: str r1, [r0, #0] */
-    0xf243, 0x0200,  /* 12: movw r2, #0x3000 */
-    0xf2c2, 0x0200,  /* 16: movt r2, #0x2000 */
-    0x2100,          /* 1a: movs r1, #0 */
-    0x6011,          /* 1c: str r1, [r2, #0] */
-    0xdf00,          /* 1e: svc 0 */
-    0x6810,          /* 20: ldr r0, [r2, #0] */
-    0x4770,          /* 22: bx lr */
-    0xf243, 0x0000,  /* 24: movw r0, #0x3000 */
-    0xf2c2, 0x0000,  /* 28: movt r0, #0x2000 */
-    0x215c,          /* 2c: movs r1, #0x5c */
-    0x6001,          /* 2e: str r1, [r0, #0] */
-    0x9906,          /* 30: ldr r1, [sp, #0x18] */
-    0x6041,          /* 32: str r1, [r0, #4] */
-    0x4770,          /* 34: bx lr */
+    0xf64e, 0x5008, /* 00: movw r0, #0xed08 */
+    0xf2ce, 0x0000, /* 04: movt r0, #0xe000 */
+    0xf242, 0x0100, /* 08: movw r1, #0x2000 */
+    0xf2c2, 0x0100, /* 0c: movt r1, #0x2000 */
+    0x6001,         /* 10: str r1, [r0, #0] */
+    0xf243, 0x0200, /* 12: movw r2, #0x3000 */
+    0xf2c2, 0x0200, /* 16: movt r2, #0x2000 */
+    0x2100,         /* 1a: movs r1, #0 */
+    0x6011,         /* 1c: str r1, [r2, #0] */
+    0xdf00,         /* 1e: svc 0 */
+    0x6810,         /* 20: ldr r0, [r2, #0] */
+    0x4770,         /* 22: bx lr */
+    0xf243, 0x0000, /* 24: movw r0, #0x3000 */
+    0xf2c2, 0x0000, /* 28: movt r0, #0x2000 */
+    0x215c,         /* 2c: movs r1, #0x5c */
+    0x6001,         /* 2e: str r1, [r0, #0] */
+    0x9906,         /* 30: ldr r1, [sp, #0x18] */
+    0x6041,         /* 32: str r1, [r0, #4] */
+    0x4770,         /* 34: bx lr */
 };
 #define SVC_AFTER 0x20
 #define SVC_HANDLER 0x24
@@ -311,37 +311,37 @@ static const uint16_t prog_svc[] = {
 /* PendSV: VTOR = VT; DATA = 0; if r0 bit 0, DHCSR = 0xA05F0000; ICSR.PENDSVSET; dsb; isb;
  * return DATA. The handler stores 0x5C at DATA. */
 static const uint16_t prog_pendsv[] = {
-    0x4604,          /* 00: mov r4, r0 */
-    0xf64e, 0x5008,  /* 02: movw r0, #0xed08 */
-    0xf2ce, 0x0000,  /* 06: movt r0, #0xe000 */
-    0xf242, 0x0100,  /* 0a: movw r1, #0x2000 */
-    0xf2c2, 0x0100,  /* 0e: movt r1, #0x2000 */
-    0x6001,          /* 12: str r1, [r0, #0] */
-    0xf243, 0x0200,  /* 14: movw r2, #0x3000 */
-    0xf2c2, 0x0200,  /* 18: movt r2, #0x2000 */
-    0x2100,          /* 1c: movs r1, #0 */
-    0x6011,          /* 1e: str r1, [r2, #0] */
-    0x0861,          /* 20: lsrs r1, r4, #1 */
-    0xd308,          /* 22: bcc.n 0x36 */
-    0xf64e, 0x50f0,  /* 24: movw r0, #0xedf0 */
-    0xf2ce, 0x0000,  /* 28: movt r0, #0xe000 */
-    0xf240, 0x0100,  /* 2c: movw r1, #0 */
-    0xf2ca, 0x015f,  /* 30: movt r1, #0xa05f */
-    0x6001,          /* 34: str r1, [r0, #0] */
-    0xf64e, 0x5004,  /* 36: movw r0, #0xed04 */
-    0xf2ce, 0x0000,  /* 3a: movt r0, #0xe000 */
-    0xf240, 0x0100,  /* 3e: movw r1, #0 */
-    0xf2c1, 0x0100,  /* 42: movt r1, #0x1000 */
-    0x6001,          /* 46: str r1, [r0, #0] */
-    0xf3bf, 0x8f4f,  /* 48: dsb sy */
-    0xf3bf, 0x8f6f,  /* 4c: isb sy */
-    0x6810,          /* 50: ldr r0, [r2, #0] */
-    0x4770,          /* 52: bx lr */
-    0xf243, 0x0000,  /* 54: movw r0, #0x3000 */
-    0xf2c2, 0x0000,  /* 58: movt r0, #0x2000 */
-    0x215c,          /* 5c: movs r1, #0x5c */
-    0x6001,          /* 5e: str r1, [r0, #0] */
-    0x4770,          /* 60: bx lr */
+    0x4604,         /* 00: mov r4, r0 */
+    0xf64e, 0x5008, /* 02: movw r0, #0xed08 */
+    0xf2ce, 0x0000, /* 06: movt r0, #0xe000 */
+    0xf242, 0x0100, /* 0a: movw r1, #0x2000 */
+    0xf2c2, 0x0100, /* 0e: movt r1, #0x2000 */
+    0x6001,         /* 12: str r1, [r0, #0] */
+    0xf243, 0x0200, /* 14: movw r2, #0x3000 */
+    0xf2c2, 0x0200, /* 18: movt r2, #0x2000 */
+    0x2100,         /* 1c: movs r1, #0 */
+    0x6011,         /* 1e: str r1, [r2, #0] */
+    0x0861,         /* 20: lsrs r1, r4, #1 */
+    0xd308,         /* 22: bcc.n 0x36 */
+    0xf64e, 0x50f0, /* 24: movw r0, #0xedf0 */
+    0xf2ce, 0x0000, /* 28: movt r0, #0xe000 */
+    0xf240, 0x0100, /* 2c: movw r1, #0 */
+    0xf2ca, 0x015f, /* 30: movt r1, #0xa05f */
+    0x6001,         /* 34: str r1, [r0, #0] */
+    0xf64e, 0x5004, /* 36: movw r0, #0xed04 */
+    0xf2ce, 0x0000, /* 3a: movt r0, #0xe000 */
+    0xf240, 0x0100, /* 3e: movw r1, #0 */
+    0xf2c1, 0x0100, /* 42: movt r1, #0x1000 */
+    0x6001,         /* 46: str r1, [r0, #0] */
+    0xf3bf, 0x8f4f, /* 48: dsb sy */
+    0xf3bf, 0x8f6f, /* 4c: isb sy */
+    0x6810,         /* 50: ldr r0, [r2, #0] */
+    0x4770,         /* 52: bx lr */
+    0xf243, 0x0000, /* 54: movw r0, #0x3000 */
+    0xf2c2, 0x0000, /* 58: movt r0, #0x2000 */
+    0x215c,         /* 5c: movs r1, #0x5c */
+    0x6001,         /* 5e: str r1, [r0, #0] */
+    0x4770,         /* 60: bx lr */
 };
 #define PENDSV_HANDLER 0x54
 
@@ -350,25 +350,25 @@ static const uint16_t prog_pendsv[] = {
  * at 0). The PendSV handler stores the stacked PC at DATA+4 and counts its entries at
  * DATA. */
 static const uint16_t prog_storepend[] = {
-    0x3501,          /* 00: adds r5, #1 */
-    0xf64e, 0x50f0,  /* 02: movw r0, #0xedf0 */
-    0xf2ce, 0x0000,  /* 06: movt r0, #0xe000 */
-    0xf240, 0x0100,  /* 0a: movw r1, #0 */
-    0xf2ca, 0x015f,  /* 0e: movt r1, #0xa05f */
-    0x6001,          /* 12: str r1, [r0, #0] */
-    0x3510,          /* 14: adds r5, #0x10 */
-    0xf3bf, 0x8f4f,  /* 16: dsb sy */
-    0xf3bf, 0x8f6f,  /* 1a: isb sy */
-    0x4628,          /* 1e: mov r0, r5 */
-    0x4770,          /* 20: bx lr */
-    0xf243, 0x0000,  /* 22: movw r0, #0x3000 */
-    0xf2c2, 0x0000,  /* 26: movt r0, #0x2000 */
-    0x9906,          /* 2a: ldr r1, [sp, #0x18] */
-    0x6041,          /* 2c: str r1, [r0, #4] */
-    0x6801,          /* 2e: ldr r1, [r0, #0] */
-    0x3101,          /* 30: adds r1, #1 */
-    0x6001,          /* 32: str r1, [r0, #0] */
-    0x4770,          /* 34: bx lr */
+    0x3501,         /* 00: adds r5, #1 */
+    0xf64e, 0x50f0, /* 02: movw r0, #0xedf0 */
+    0xf2ce, 0x0000, /* 06: movt r0, #0xe000 */
+    0xf240, 0x0100, /* 0a: movw r1, #0 */
+    0xf2ca, 0x015f, /* 0e: movt r1, #0xa05f */
+    0x6001,         /* 12: str r1, [r0, #0] */
+    0x3510,         /* 14: adds r5, #0x10 */
+    0xf3bf, 0x8f4f, /* 16: dsb sy */
+    0xf3bf, 0x8f6f, /* 1a: isb sy */
+    0x4628,         /* 1e: mov r0, r5 */
+    0x4770,         /* 20: bx lr */
+    0xf243, 0x0000, /* 22: movw r0, #0x3000 */
+    0xf2c2, 0x0000, /* 26: movt r0, #0x2000 */
+    0x9906,         /* 2a: ldr r1, [sp, #0x18] */
+    0x6041,         /* 2c: str r1, [r0, #4] */
+    0x6801,         /* 2e: ldr r1, [r0, #0] */
+    0x3101,         /* 30: adds r1, #1 */
+    0x6001,         /* 32: str r1, [r0, #0] */
+    0x4770,         /* 34: bx lr */
 };
 #define STOREPEND_AFTER_STORE 0x14
 #define STOREPEND_HANDLER 0x22
@@ -377,90 +377,90 @@ static const uint16_t prog_storepend[] = {
  * (ORDER_READ) return the number of handler entries. The handler appends its IPSR to the
  * list at DATA+4 and counts entries at DATA. */
 static const uint16_t prog_order[] = {
-    0xf64e, 0x50f0,  /* 00: movw r0, #0xedf0 */
-    0xf2ce, 0x0000,  /* 04: movt r0, #0xe000 */
-    0xf240, 0x0100,  /* 08: movw r1, #0 */
-    0xf2ca, 0x015f,  /* 0c: movt r1, #0xa05f */
-    0x6001,          /* 10: str r1, [r0, #0] */
-    0xf3bf, 0x8f4f,  /* 12: dsb sy */
-    0xf3bf, 0x8f6f,  /* 16: isb sy */
-    0xf243, 0x0200,  /* 1a: movw r2, #0x3000 */
-    0xf2c2, 0x0200,  /* 1e: movt r2, #0x2000 */
-    0x6810,          /* 22: ldr r0, [r2, #0] */
-    0x4770,          /* 24: bx lr */
-    0xf243, 0x0000,  /* 26: movw r0, #0x3000 */
-    0xf2c2, 0x0000,  /* 2a: movt r0, #0x2000 */
-    0x6801,          /* 2e: ldr r1, [r0, #0] */
-    0xf3ef, 0x8205,  /* 30: mrs r2, IPSR */
-    0x1c4b,          /* 34: adds r3, r1, #1 */
-    0x6003,          /* 36: str r3, [r0, #0] */
-    0x0089,          /* 38: lsls r1, r1, #2 */
-    0x1840,          /* 3a: adds r0, r0, r1 */
-    0x6042,          /* 3c: str r2, [r0, #4] */
-    0x4770,          /* 3e: bx lr */
+    0xf64e, 0x50f0, /* 00: movw r0, #0xedf0 */
+    0xf2ce, 0x0000, /* 04: movt r0, #0xe000 */
+    0xf240, 0x0100, /* 08: movw r1, #0 */
+    0xf2ca, 0x015f, /* 0c: movt r1, #0xa05f */
+    0x6001,         /* 10: str r1, [r0, #0] */
+    0xf3bf, 0x8f4f, /* 12: dsb sy */
+    0xf3bf, 0x8f6f, /* 16: isb sy */
+    0xf243, 0x0200, /* 1a: movw r2, #0x3000 */
+    0xf2c2, 0x0200, /* 1e: movt r2, #0x2000 */
+    0x6810,         /* 22: ldr r0, [r2, #0] */
+    0x4770,         /* 24: bx lr */
+    0xf243, 0x0000, /* 26: movw r0, #0x3000 */
+    0xf2c2, 0x0000, /* 2a: movt r0, #0x2000 */
+    0x6801,         /* 2e: ldr r1, [r0, #0] */
+    0xf3ef, 0x8205, /* 30: mrs r2, IPSR */
+    0x1c4b,         /* 34: adds r3, r1, #1 */
+    0x6003,         /* 36: str r3, [r0, #0] */
+    0x0089,         /* 38: lsls r1, r1, #2 */
+    0x1840,         /* 3a: adds r0, r0, r1 */
+    0x6042,         /* 3c: str r2, [r0, #4] */
+    0x4770,         /* 3e: bx lr */
 };
 #define ORDER_READ 0x1a
 #define ORDER_HANDLER 0x26
 
 /* An EXC_RETURN value used as a branch target in Thread mode. */
 static const uint16_t prog_excret[] = {
-    0xf64f, 0x70f9,  /* 00: movw r0, #0xfff9 */
-    0xf6cf, 0x70ff,  /* 04: movt r0, #0xffff */
-    0x4700,          /* 08: bx r0 */
+    0xf64f, 0x70f9, /* 00: movw r0, #0xfff9 */
+    0xf6cf, 0x70ff, /* 04: movt r0, #0xffff */
+    0x4700,         /* 08: bx r0 */
 };
 
 /* Two reads of 0x42022000, the unassigned slot after GPIOH (no GPIOI on the STM32L562):
  * no device model answers there. */
 static const uint16_t prog_unmod[] = {
-    0xf242, 0x0000,  /* 00: movw r0, #0x2000 */
-    0xf2c4, 0x2002,  /* 04: movt r0, #0x4202 */
-    0x6801,          /* 08: ldr r1, [r0, #0] */
-    0x6801,          /* 0a: ldr r1, [r0, #0] */
-    0x2000,          /* 0c: movs r0, #0 */
-    0x4770,          /* 0e: bx lr */
+    0xf242, 0x0000, /* 00: movw r0, #0x2000 */
+    0xf2c4, 0x2002, /* 04: movt r0, #0x4202 */
+    0x6801,         /* 08: ldr r1, [r0, #0] */
+    0x6801,         /* 0a: ldr r1, [r0, #0] */
+    0x2000,         /* 0c: movs r0, #0 */
+    0x4770,         /* 0e: bx lr */
 };
 
 /* For the internal-flash test: udf #0, then return the word at DATA. */
 static const uint16_t prog_thread_udf[] = {
-    0xde00,          /* 00: udf #0 */
-    0xf243, 0x0200,  /* 02: movw r2, #0x3000 */
-    0xf2c2, 0x0200,  /* 06: movt r2, #0x2000 */
-    0x6810,          /* 0a: ldr r0, [r2, #0] */
-    0x4770,          /* 0c: bx lr */
+    0xde00,         /* 00: udf #0 */
+    0xf243, 0x0200, /* 02: movw r2, #0x3000 */
+    0xf2c2, 0x0200, /* 06: movt r2, #0x2000 */
+    0x6810,         /* 0a: ldr r0, [r2, #0] */
+    0x4770,         /* 0c: bx lr */
 };
 
 /* HardFault handler placed at 0x08000040 in the internal flash image: DATA = 0x5C, step
  * over the 16-bit faulting instruction, return. */
 static const uint16_t prog_flash_hf[] = {
-    0xf243, 0x0000,  /* 00: movw r0, #0x3000 */
-    0xf2c2, 0x0000,  /* 04: movt r0, #0x2000 */
-    0x215c,          /* 08: movs r1, #0x5c */
-    0x6001,          /* 0a: str r1, [r0, #0] */
-    0x9906,          /* 0c: ldr r1, [sp, #0x18] */
-    0x3102,          /* 0e: adds r1, #2 */
-    0x9106,          /* 10: str r1, [sp, #0x18] */
-    0x4770,          /* 12: bx lr */
+    0xf243, 0x0000, /* 00: movw r0, #0x3000 */
+    0xf2c2, 0x0000, /* 04: movt r0, #0x2000 */
+    0x215c,         /* 08: movs r1, #0x5c */
+    0x6001,         /* 0a: str r1, [r0, #0] */
+    0x9906,         /* 0c: ldr r1, [sp, #0x18] */
+    0x3102,         /* 0e: adds r1, #2 */
+    0x9106,         /* 10: str r1, [sp, #0x18] */
+    0x4770,         /* 12: bx lr */
 };
 
 /* AIRCR = 0x05FA0004 (SYSRESETREQ), then spin. */
 static const uint16_t prog_reset[] = {
-    0xf64e, 0x500c,  /* 00: movw r0, #0xed0c */
-    0xf2ce, 0x0000,  /* 04: movt r0, #0xe000 */
-    0xf240, 0x0104,  /* 08: movw r1, #4 */
-    0xf2c0, 0x51fa,  /* 0c: movt r1, #0x5fa */
-    0x6001,          /* 10: str r1, [r0, #0] */
-    0xf3bf, 0x8f4f,  /* 12: dsb sy */
-    0xe7fe,          /* 16: b.n 0x16 */
+    0xf64e, 0x500c, /* 00: movw r0, #0xed0c */
+    0xf2ce, 0x0000, /* 04: movt r0, #0xe000 */
+    0xf240, 0x0104, /* 08: movw r1, #4 */
+    0xf2c0, 0x51fa, /* 0c: movt r1, #0x5fa */
+    0x6001,         /* 10: str r1, [r0, #0] */
+    0xf3bf, 0x8f4f, /* 12: dsb sy */
+    0xe7fe,         /* 16: b.n 0x16 */
 };
 
 /* strb of 0x40 to 0xE000E404: IRQ4's priority byte, as CMSIS NVIC_SetPriority(4, 2) does
  * (NVIC->IPR is a byte array). */
 static const uint16_t prog_iprbyte[] = {
-    0xf24e, 0x4004,  /* 00: movw r0, #0xe404 */
-    0xf2ce, 0x0000,  /* 04: movt r0, #0xe000 */
-    0x2140,          /* 08: movs r1, #0x40 */
-    0x7001,          /* 0a: strb r1, [r0, #0] */
-    0x4770,          /* 0c: bx lr */
+    0xf24e, 0x4004, /* 00: movw r0, #0xe404 */
+    0xf2ce, 0x0000, /* 04: movt r0, #0xe000 */
+    0x2140,         /* 08: movs r1, #0x40 */
+    0x7001,         /* 0a: strb r1, [r0, #0] */
+    0x4770,         /* 0c: bx lr */
 };
 
 /* ---- traps: DIVBYZERO and UNALIGNED (emu/traps.h) ---- */
@@ -471,59 +471,59 @@ static const uint16_t prog_iprbyte[] = {
  * The UsageFault handler records CFSR and the stacked PC at DATA+0, DATA+4 and steps over
  * the 4-byte udiv. */
 static const uint16_t prog_div[] = {
-    0x4604,          /* 00: mov r4, r0 */
-    0x0861,          /* 02: lsrs r1, r4, #1 */
-    0xd310,          /* 04: bcc.n 0x28 */
-    0xf64e, 0x5008,  /* 06: movw r0, #0xed08 */
-    0xf2ce, 0x0000,  /* 0a: movt r0, #0xe000 */
-    0xf242, 0x0100,  /* 0e: movw r1, #0x2000 */
-    0xf2c2, 0x0100,  /* 12: movt r1, #0x2000 */
-    0x6001,          /* 16: str r1, [r0, #0] */
-    0xf64e, 0x5024,  /* 18: movw r0, #0xed24 */
-    0xf2ce, 0x0000,  /* 1c: movt r0, #0xe000 */
-    0x6801,          /* 20: ldr r1, [r0, #0] */
-    0xf441, 0x2180,  /* 22: orr.w r1, r1, #0x40000 */
-    0x6001,          /* 26: str r1, [r0, #0] */
-    0xf64e, 0x5014,  /* 28: movw r0, #0xed14 */
-    0xf2ce, 0x0000,  /* 2c: movt r0, #0xe000 */
-    0x08a1,          /* 30: lsrs r1, r4, #2 */
-    0xd307,          /* 32: bcc.n 0x44 */
-    0x6801,          /* 34: ldr r1, [r0, #0] */
-    0xf041, 0x0110,  /* 36: orr.w r1, r1, #0x10 */
-    0x6001,          /* 3a: str r1, [r0, #0] */
-    0xf3bf, 0x8f4f,  /* 3c: dsb sy */
-    0xf3bf, 0x8f6f,  /* 40: isb sy */
-    0x08e1,          /* 44: lsrs r1, r4, #3 */
-    0xd307,          /* 46: bcc.n 0x58 */
-    0x6801,          /* 48: ldr r1, [r0, #0] */
-    0xf021, 0x0110,  /* 4a: bic.w r1, r1, #0x10 */
-    0x6001,          /* 4e: str r1, [r0, #0] */
-    0xf3bf, 0x8f4f,  /* 50: dsb sy */
-    0xf3bf, 0x8f6f,  /* 54: isb sy */
-    0x2164,          /* 58: movs r1, #0x64 */
-    0x2200,          /* 5a: movs r2, #0 */
-    0x0923,          /* 5c: lsrs r3, r4, #4 */
-    0xd203,          /* 5e: bcs.n 0x68 */
-    0xfbb1, 0xf0f2,  /* 60: udiv r0, r1, r2 */
-    0x3055,          /* 64: adds r0, #0x55 */
-    0x4770,          /* 66: bx lr */
-    0x2a00,          /* 68: cmp r2, #0 */
-    0xbf08,          /* 6a: it eq */
-    0xfbb1, 0xf0f2,  /* 6c: udiveq r0, r1, r2 */
-    0x3066,          /* 70: adds r0, #0x66 */
-    0x4770,          /* 72: bx lr */
-    0xbf00,          /* 74: nop */
-    0xf243, 0x0000,  /* 76: movw r0, #0x3000 */
-    0xf2c2, 0x0000,  /* 7a: movt r0, #0x2000 */
-    0xf64e, 0x5128,  /* 7e: movw r1, #0xed28 */
-    0xf2ce, 0x0100,  /* 82: movt r1, #0xe000 */
-    0x680a,          /* 86: ldr r2, [r1, #0] */
-    0x6002,          /* 88: str r2, [r0, #0] */
-    0x9a06,          /* 8a: ldr r2, [sp, #0x18] */
-    0x6042,          /* 8c: str r2, [r0, #4] */
-    0x3204,          /* 8e: adds r2, #4 */
-    0x9206,          /* 90: str r2, [sp, #0x18] */
-    0x4770,          /* 92: bx lr */
+    0x4604,         /* 00: mov r4, r0 */
+    0x0861,         /* 02: lsrs r1, r4, #1 */
+    0xd310,         /* 04: bcc.n 0x28 */
+    0xf64e, 0x5008, /* 06: movw r0, #0xed08 */
+    0xf2ce, 0x0000, /* 0a: movt r0, #0xe000 */
+    0xf242, 0x0100, /* 0e: movw r1, #0x2000 */
+    0xf2c2, 0x0100, /* 12: movt r1, #0x2000 */
+    0x6001,         /* 16: str r1, [r0, #0] */
+    0xf64e, 0x5024, /* 18: movw r0, #0xed24 */
+    0xf2ce, 0x0000, /* 1c: movt r0, #0xe000 */
+    0x6801,         /* 20: ldr r1, [r0, #0] */
+    0xf441, 0x2180, /* 22: orr.w r1, r1, #0x40000 */
+    0x6001,         /* 26: str r1, [r0, #0] */
+    0xf64e, 0x5014, /* 28: movw r0, #0xed14 */
+    0xf2ce, 0x0000, /* 2c: movt r0, #0xe000 */
+    0x08a1,         /* 30: lsrs r1, r4, #2 */
+    0xd307,         /* 32: bcc.n 0x44 */
+    0x6801,         /* 34: ldr r1, [r0, #0] */
+    0xf041, 0x0110, /* 36: orr.w r1, r1, #0x10 */
+    0x6001,         /* 3a: str r1, [r0, #0] */
+    0xf3bf, 0x8f4f, /* 3c: dsb sy */
+    0xf3bf, 0x8f6f, /* 40: isb sy */
+    0x08e1,         /* 44: lsrs r1, r4, #3 */
+    0xd307,         /* 46: bcc.n 0x58 */
+    0x6801,         /* 48: ldr r1, [r0, #0] */
+    0xf021, 0x0110, /* 4a: bic.w r1, r1, #0x10 */
+    0x6001,         /* 4e: str r1, [r0, #0] */
+    0xf3bf, 0x8f4f, /* 50: dsb sy */
+    0xf3bf, 0x8f6f, /* 54: isb sy */
+    0x2164,         /* 58: movs r1, #0x64 */
+    0x2200,         /* 5a: movs r2, #0 */
+    0x0923,         /* 5c: lsrs r3, r4, #4 */
+    0xd203,         /* 5e: bcs.n 0x68 */
+    0xfbb1, 0xf0f2, /* 60: udiv r0, r1, r2 */
+    0x3055,         /* 64: adds r0, #0x55 */
+    0x4770,         /* 66: bx lr */
+    0x2a00,         /* 68: cmp r2, #0 */
+    0xbf08,         /* 6a: it eq */
+    0xfbb1, 0xf0f2, /* 6c: udiveq r0, r1, r2 */
+    0x3066,         /* 70: adds r0, #0x66 */
+    0x4770,         /* 72: bx lr */
+    0xbf00,         /* 74: nop */
+    0xf243, 0x0000, /* 76: movw r0, #0x3000 */
+    0xf2c2, 0x0000, /* 7a: movt r0, #0x2000 */
+    0xf64e, 0x5128, /* 7e: movw r1, #0xed28 */
+    0xf2ce, 0x0100, /* 82: movt r1, #0xe000 */
+    0x680a,         /* 86: ldr r2, [r1, #0] */
+    0x6002,         /* 88: str r2, [r0, #0] */
+    0x9a06,         /* 8a: ldr r2, [sp, #0x18] */
+    0x6042,         /* 8c: str r2, [r0, #4] */
+    0x3204,         /* 8e: adds r2, #4 */
+    0x9206,         /* 90: str r2, [sp, #0x18] */
+    0x4770,         /* 92: bx lr */
 };
 #define DIV_AT 0x60
 #define DIV_IT_AT 0x6c
@@ -540,45 +540,45 @@ static const uint16_t prog_div[] = {
  * (1 / 3 = 0) and a load from 0x60000000 + 0 in the same block: a BusFault at DL_LOAD.
  * Returns the count. */
 static const uint16_t prog_div_loop[] = {
-    0x4606,          /* 00: mov r6, r0 */
-    0xf64e, 0x5014,  /* 02: movw r0, #0xed14 */
-    0xf2ce, 0x0000,  /* 06: movt r0, #0xe000 */
-    0x6801,          /* 0a: ldr r1, [r0, #0] */
-    0xf041, 0x0110,  /* 0c: orr.w r1, r1, #0x10 */
-    0x6001,          /* 10: str r1, [r0, #0] */
-    0xf3bf, 0x8f6f,  /* 12: isb sy */
-    0x08b7,          /* 16: lsrs r7, r6, #2 */
-    0xd304,          /* 18: bcc.n 0x24 */
-    0xf021, 0x0110,  /* 1a: bic.w r1, r1, #0x10 */
-    0x6001,          /* 1e: str r1, [r0, #0] */
-    0xf3bf, 0x8f6f,  /* 20: isb sy */
-    0xf24e, 0x0010,  /* 24: movw r0, #0xe010 */
-    0xf2ce, 0x0000,  /* 28: movt r0, #0xe000 */
-    0x2131,          /* 2c: movs r1, #0x31 */
-    0x6041,          /* 2e: str r1, [r0, #4] */
-    0x6081,          /* 30: str r1, [r0, #8] */
-    0x2105,          /* 32: movs r1, #5 */
-    0x6001,          /* 34: str r1, [r0, #0] */
-    0x2500,          /* 36: movs r5, #0 */
-    0xf240, 0x34e8,  /* 38: movw r4, #0x3e8 */
-    0x2164,          /* 3c: movs r1, #0x64 */
-    0x2203,          /* 3e: movs r2, #3 */
-    0x3501,          /* 40: adds r5, #1 */
-    0xfbb1, 0xf3f2,  /* 42: udiv r3, r1, r2 */
-    0x3c01,          /* 46: subs r4, #1 */
-    0xd1fa,          /* 48: bne.n 0x40 */
-    0x2100,          /* 4a: movs r1, #0 */
-    0x6001,          /* 4c: str r1, [r0, #0] */
-    0x0877,          /* 4e: lsrs r7, r6, #1 */
-    0xd306,          /* 50: bcc.n 0x60 */
-    0x2101,          /* 52: movs r1, #1 */
-    0xfbb1, 0xf3f2,  /* 54: udiv r3, r1, r2 */
-    0x2160,          /* 58: movs r1, #0x60 */
-    0x0609,          /* 5a: lsls r1, r1, #0x18 */
-    0x185b,          /* 5c: adds r3, r3, r1 */
-    0x681a,          /* 5e: ldr r2, [r3, #0] */
-    0x4628,          /* 60: mov r0, r5 */
-    0x4770,          /* 62: bx lr */
+    0x4606,         /* 00: mov r6, r0 */
+    0xf64e, 0x5014, /* 02: movw r0, #0xed14 */
+    0xf2ce, 0x0000, /* 06: movt r0, #0xe000 */
+    0x6801,         /* 0a: ldr r1, [r0, #0] */
+    0xf041, 0x0110, /* 0c: orr.w r1, r1, #0x10 */
+    0x6001,         /* 10: str r1, [r0, #0] */
+    0xf3bf, 0x8f6f, /* 12: isb sy */
+    0x08b7,         /* 16: lsrs r7, r6, #2 */
+    0xd304,         /* 18: bcc.n 0x24 */
+    0xf021, 0x0110, /* 1a: bic.w r1, r1, #0x10 */
+    0x6001,         /* 1e: str r1, [r0, #0] */
+    0xf3bf, 0x8f6f, /* 20: isb sy */
+    0xf24e, 0x0010, /* 24: movw r0, #0xe010 */
+    0xf2ce, 0x0000, /* 28: movt r0, #0xe000 */
+    0x2131,         /* 2c: movs r1, #0x31 */
+    0x6041,         /* 2e: str r1, [r0, #4] */
+    0x6081,         /* 30: str r1, [r0, #8] */
+    0x2105,         /* 32: movs r1, #5 */
+    0x6001,         /* 34: str r1, [r0, #0] */
+    0x2500,         /* 36: movs r5, #0 */
+    0xf240, 0x34e8, /* 38: movw r4, #0x3e8 */
+    0x2164,         /* 3c: movs r1, #0x64 */
+    0x2203,         /* 3e: movs r2, #3 */
+    0x3501,         /* 40: adds r5, #1 */
+    0xfbb1, 0xf3f2, /* 42: udiv r3, r1, r2 */
+    0x3c01,         /* 46: subs r4, #1 */
+    0xd1fa,         /* 48: bne.n 0x40 */
+    0x2100,         /* 4a: movs r1, #0 */
+    0x6001,         /* 4c: str r1, [r0, #0] */
+    0x0877,         /* 4e: lsrs r7, r6, #1 */
+    0xd306,         /* 50: bcc.n 0x60 */
+    0x2101,         /* 52: movs r1, #1 */
+    0xfbb1, 0xf3f2, /* 54: udiv r3, r1, r2 */
+    0x2160,         /* 58: movs r1, #0x60 */
+    0x0609,         /* 5a: lsls r1, r1, #0x18 */
+    0x185b,         /* 5c: adds r3, r3, r1 */
+    0x681a,         /* 5e: ldr r2, [r3, #0] */
+    0x4628,         /* 60: mov r0, r5 */
+    0x4770,         /* 62: bx lr */
 };
 #define DL_LOAD 0x5e
 #define DL_FAULT 1u
@@ -588,22 +588,22 @@ static const uint16_t prog_div_loop[] = {
  * cleared again, then an unaligned `ldr r3, [r0]` (allowed now) and `udiv r0, r1 = 6,
  * r2 = 3`: returns 2. */
 static const uint16_t prog_stale[] = {
-    0xf64e, 0x5214,  /* 00: movw r2, #0xed14 */
-    0xf2ce, 0x0200,  /* 04: movt r2, #0xe000 */
-    0x6811,          /* 08: ldr r1, [r2, #0] */
-    0xf041, 0x0118,  /* 0a: orr.w r1, r1, #0x18 */
-    0x6011,          /* 0e: str r1, [r2, #0] */
-    0xf3bf, 0x8f6f,  /* 10: isb sy */
-    0xf021, 0x0108,  /* 14: bic.w r1, r1, #8 */
-    0x6011,          /* 18: str r1, [r2, #0] */
-    0xf3bf, 0x8f6f,  /* 1a: isb sy */
-    0xf243, 0x0001,  /* 1e: movw r0, #0x3001 */
-    0xf2c2, 0x0000,  /* 22: movt r0, #0x2000 */
-    0x6803,          /* 26: ldr r3, [r0, #0] */
-    0x2106,          /* 28: movs r1, #6 */
-    0x2203,          /* 2a: movs r2, #3 */
-    0xfbb1, 0xf0f2,  /* 2c: udiv r0, r1, r2 */
-    0x4770,          /* 30: bx lr */
+    0xf64e, 0x5214, /* 00: movw r2, #0xed14 */
+    0xf2ce, 0x0200, /* 04: movt r2, #0xe000 */
+    0x6811,         /* 08: ldr r1, [r2, #0] */
+    0xf041, 0x0118, /* 0a: orr.w r1, r1, #0x18 */
+    0x6011,         /* 0e: str r1, [r2, #0] */
+    0xf3bf, 0x8f6f, /* 10: isb sy */
+    0xf021, 0x0108, /* 14: bic.w r1, r1, #8 */
+    0x6011,         /* 18: str r1, [r2, #0] */
+    0xf3bf, 0x8f6f, /* 1a: isb sy */
+    0xf243, 0x0001, /* 1e: movw r0, #0x3001 */
+    0xf2c2, 0x0000, /* 22: movt r0, #0x2000 */
+    0x6803,         /* 26: ldr r3, [r0, #0] */
+    0x2106,         /* 28: movs r1, #6 */
+    0x2203,         /* 2a: movs r2, #3 */
+    0xfbb1, 0xf0f2, /* 2c: udiv r0, r1, r2 */
+    0x4770,         /* 30: bx lr */
 };
 
 /* Unaligned accesses: if r0 bit 0, VTOR = VT and SHCSR.USGFAULTENA; bit 1, CCR.UNALIGN_TRP
@@ -611,91 +611,91 @@ static const uint16_t prog_stale[] = {
  * return 0x55. The UsageFault handler records CFSR and the stacked PC at DATA+0x20,
  * DATA+0x24 and steps over the faulting instruction (2 or 4 bytes). */
 static const uint16_t prog_unaligned[] = {
-    0x4604,          /* 00: mov r4, r0 */
-    0x460d,          /* 02: mov r5, r1 */
-    0x0861,          /* 04: lsrs r1, r4, #1 */
-    0xd310,          /* 06: bcc.n 0x2a */
-    0xf64e, 0x5008,  /* 08: movw r0, #0xed08 */
-    0xf2ce, 0x0000,  /* 0c: movt r0, #0xe000 */
-    0xf242, 0x0100,  /* 10: movw r1, #0x2000 */
-    0xf2c2, 0x0100,  /* 14: movt r1, #0x2000 */
-    0x6001,          /* 18: str r1, [r0, #0] */
-    0xf64e, 0x5024,  /* 1a: movw r0, #0xed24 */
-    0xf2ce, 0x0000,  /* 1e: movt r0, #0xe000 */
-    0x6801,          /* 22: ldr r1, [r0, #0] */
-    0xf441, 0x2180,  /* 24: orr.w r1, r1, #0x40000 */
-    0x6001,          /* 28: str r1, [r0, #0] */
-    0x08a1,          /* 2a: lsrs r1, r4, #2 */
-    0xd30b,          /* 2c: bcc.n 0x46 */
-    0xf64e, 0x5014,  /* 2e: movw r0, #0xed14 */
-    0xf2ce, 0x0000,  /* 32: movt r0, #0xe000 */
-    0x6801,          /* 36: ldr r1, [r0, #0] */
-    0xf041, 0x0108,  /* 38: orr.w r1, r1, #8 */
-    0x6001,          /* 3c: str r1, [r0, #0] */
-    0xf3bf, 0x8f4f,  /* 3e: dsb sy */
-    0xf3bf, 0x8f6f,  /* 42: isb sy */
-    0xf243, 0x0001,  /* 46: movw r0, #0x3001 */
-    0xf2c2, 0x0000,  /* 4a: movt r0, #0x2000 */
-    0x1c46,          /* 4e: adds r6, r0, #1 */
-    0x2700,          /* 50: movs r7, #0 */
-    0x2300,          /* 52: movs r3, #0 */
-    0xe8df, 0xf005,  /* 54: tbb [pc, r5] */
-    0x0806, 0x0d0a,  /* 58: .byte 0x06, 0x08, 0x0a, 0x0d */
-    0x1310, 0x1715,  /* 5c: .byte 0x10, 0x13, 0x15, 0x17 */
-    0x1d1a, 0x001f,  /* 60: .byte 0x1a, 0x1d, 0x1f, 0x00 */
-    0x6803,          /* 64: ldr r3, [r0, #0] */
-    0xe019,          /* 66: b.n 0x9c */
-    0x8843,          /* 68: ldrh r3, [r0, #2] */
-    0xe017,          /* 6a: b.n 0x9c */
-    0xe9d6, 0x2300,  /* 6c: ldrd r2, r3, [r6] */
-    0xe014,          /* 70: b.n 0x9c */
-    0xe896, 0x000c,  /* 72: ldmia.w r6, {r2, r3} */
-    0xe011,          /* 76: b.n 0x9c */
-    0xe856, 0x3f00,  /* 78: ldrex r3, [r6] */
-    0xe00e,          /* 7c: b.n 0x9c */
-    0x51c3,          /* 7e: str r3, [r0, r7] */
-    0xe00c,          /* 80: b.n 0x9c */
-    0x6833,          /* 82: ldr r3, [r6, #0] */
-    0xe00a,          /* 84: b.n 0x9c */
-    0xe8e6, 0x2302,  /* 86: strd r2, r3, [r6], #8 */
-    0xe007,          /* 8a: b.n 0x9c */
-    0xe8d6, 0x3faf,  /* 8c: lda r3, [r6] */
-    0xe004,          /* 90: b.n 0x9c */
-    0x8833,          /* 92: ldrh r3, [r6, #0] */
-    0xe002,          /* 94: b.n 0x9c */
-    0x2f00,          /* 96: cmp r7, #0 */
-    0xbf08,          /* 98: it eq */
-    0x6803,          /* 9a: ldreq r3, [r0, #0] */
-    0x2055,          /* 9c: movs r0, #0x55 */
-    0x4770,          /* 9e: bx lr */
-    0xf243, 0x0020,  /* a0: movw r0, #0x3020 */
-    0xf2c2, 0x0000,  /* a4: movt r0, #0x2000 */
-    0xf64e, 0x5128,  /* a8: movw r1, #0xed28 */
-    0xf2ce, 0x0100,  /* ac: movt r1, #0xe000 */
-    0x680a,          /* b0: ldr r2, [r1, #0] */
-    0x6002,          /* b2: str r2, [r0, #0] */
-    0x9a06,          /* b4: ldr r2, [sp, #0x18] */
-    0x6042,          /* b6: str r2, [r0, #4] */
-    0x8813,          /* b8: ldrh r3, [r2, #0] */
-    0x0adb,          /* ba: lsrs r3, r3, #0xb */
-    0x2b1d,          /* bc: cmp r3, #0x1d */
-    0xbf2c,          /* be: ite cs */
-    0x3204,          /* c0: addcs r2, #4 */
-    0x3202,          /* c2: addcc r2, #2 */
-    0x9206,          /* c4: str r2, [sp, #0x18] */
-    0x4770,          /* c6: bx lr */
+    0x4604,         /* 00: mov r4, r0 */
+    0x460d,         /* 02: mov r5, r1 */
+    0x0861,         /* 04: lsrs r1, r4, #1 */
+    0xd310,         /* 06: bcc.n 0x2a */
+    0xf64e, 0x5008, /* 08: movw r0, #0xed08 */
+    0xf2ce, 0x0000, /* 0c: movt r0, #0xe000 */
+    0xf242, 0x0100, /* 10: movw r1, #0x2000 */
+    0xf2c2, 0x0100, /* 14: movt r1, #0x2000 */
+    0x6001,         /* 18: str r1, [r0, #0] */
+    0xf64e, 0x5024, /* 1a: movw r0, #0xed24 */
+    0xf2ce, 0x0000, /* 1e: movt r0, #0xe000 */
+    0x6801,         /* 22: ldr r1, [r0, #0] */
+    0xf441, 0x2180, /* 24: orr.w r1, r1, #0x40000 */
+    0x6001,         /* 28: str r1, [r0, #0] */
+    0x08a1,         /* 2a: lsrs r1, r4, #2 */
+    0xd30b,         /* 2c: bcc.n 0x46 */
+    0xf64e, 0x5014, /* 2e: movw r0, #0xed14 */
+    0xf2ce, 0x0000, /* 32: movt r0, #0xe000 */
+    0x6801,         /* 36: ldr r1, [r0, #0] */
+    0xf041, 0x0108, /* 38: orr.w r1, r1, #8 */
+    0x6001,         /* 3c: str r1, [r0, #0] */
+    0xf3bf, 0x8f4f, /* 3e: dsb sy */
+    0xf3bf, 0x8f6f, /* 42: isb sy */
+    0xf243, 0x0001, /* 46: movw r0, #0x3001 */
+    0xf2c2, 0x0000, /* 4a: movt r0, #0x2000 */
+    0x1c46,         /* 4e: adds r6, r0, #1 */
+    0x2700,         /* 50: movs r7, #0 */
+    0x2300,         /* 52: movs r3, #0 */
+    0xe8df, 0xf005, /* 54: tbb [pc, r5] */
+    0x0806, 0x0d0a, /* 58: .byte 0x06, 0x08, 0x0a, 0x0d */
+    0x1310, 0x1715, /* 5c: .byte 0x10, 0x13, 0x15, 0x17 */
+    0x1d1a, 0x001f, /* 60: .byte 0x1a, 0x1d, 0x1f, 0x00 */
+    0x6803,         /* 64: ldr r3, [r0, #0] */
+    0xe019,         /* 66: b.n 0x9c */
+    0x8843,         /* 68: ldrh r3, [r0, #2] */
+    0xe017,         /* 6a: b.n 0x9c */
+    0xe9d6, 0x2300, /* 6c: ldrd r2, r3, [r6] */
+    0xe014,         /* 70: b.n 0x9c */
+    0xe896, 0x000c, /* 72: ldmia.w r6, {r2, r3} */
+    0xe011,         /* 76: b.n 0x9c */
+    0xe856, 0x3f00, /* 78: ldrex r3, [r6] */
+    0xe00e,         /* 7c: b.n 0x9c */
+    0x51c3,         /* 7e: str r3, [r0, r7] */
+    0xe00c,         /* 80: b.n 0x9c */
+    0x6833,         /* 82: ldr r3, [r6, #0] */
+    0xe00a,         /* 84: b.n 0x9c */
+    0xe8e6, 0x2302, /* 86: strd r2, r3, [r6], #8 */
+    0xe007,         /* 8a: b.n 0x9c */
+    0xe8d6, 0x3faf, /* 8c: lda r3, [r6] */
+    0xe004,         /* 90: b.n 0x9c */
+    0x8833,         /* 92: ldrh r3, [r6, #0] */
+    0xe002,         /* 94: b.n 0x9c */
+    0x2f00,         /* 96: cmp r7, #0 */
+    0xbf08,         /* 98: it eq */
+    0x6803,         /* 9a: ldreq r3, [r0, #0] */
+    0x2055,         /* 9c: movs r0, #0x55 */
+    0x4770,         /* 9e: bx lr */
+    0xf243, 0x0020, /* a0: movw r0, #0x3020 */
+    0xf2c2, 0x0000, /* a4: movt r0, #0x2000 */
+    0xf64e, 0x5128, /* a8: movw r1, #0xed28 */
+    0xf2ce, 0x0100, /* ac: movt r1, #0xe000 */
+    0x680a,         /* b0: ldr r2, [r1, #0] */
+    0x6002,         /* b2: str r2, [r0, #0] */
+    0x9a06,         /* b4: ldr r2, [sp, #0x18] */
+    0x6042,         /* b6: str r2, [r0, #4] */
+    0x8813,         /* b8: ldrh r3, [r2, #0] */
+    0x0adb,         /* ba: lsrs r3, r3, #0xb */
+    0x2b1d,         /* bc: cmp r3, #0x1d */
+    0xbf2c,         /* be: ite cs */
+    0x3204,         /* c0: addcs r2, #4 */
+    0x3202,         /* c2: addcc r2, #2 */
+    0x9206,         /* c4: str r2, [sp, #0x18] */
+    0x4770,         /* c6: bx lr */
 };
-#define CASE_LDR 0 /* ldr r3, [r0]: DATA+1, CCR.UNALIGN_TRP */
-#define CASE_LDRH 1 /* ldrh r3, [r0, #2]: DATA+3 */
-#define CASE_LDRD 2 /* ldrd r2, r3, [r6]: DATA+2, always */
-#define CASE_LDM 3 /* ldm r6, {r2, r3}: always */
-#define CASE_LDREX 4 /* ldrex r3, [r6]: always (Unicorn raises intno 4 itself) */
-#define CASE_STR_REG 5 /* str r3, [r0, r7]: register offset */
-#define CASE_LDR_HALF 6 /* ldr r3, [r6]: DATA+2 */
+#define CASE_LDR 0       /* ldr r3, [r0]: DATA+1, CCR.UNALIGN_TRP */
+#define CASE_LDRH 1      /* ldrh r3, [r0, #2]: DATA+3 */
+#define CASE_LDRD 2      /* ldrd r2, r3, [r6]: DATA+2, always */
+#define CASE_LDM 3       /* ldm r6, {r2, r3}: always */
+#define CASE_LDREX 4     /* ldrex r3, [r6]: always (Unicorn raises intno 4 itself) */
+#define CASE_STR_REG 5   /* str r3, [r0, r7]: register offset */
+#define CASE_LDR_HALF 6  /* ldr r3, [r6]: DATA+2 */
 #define CASE_STRD_POST 7 /* strd r2, r3, [r6], #8: post-indexed, always */
-#define CASE_LDA 8 /* lda r3, [r6]: always */
-#define CASE_LDRH_OK 9 /* ldrh r3, [r6]: aligned, never faults */
-#define CASE_IT 10 /* it eq; ldreq r3, [r0]: inside an IT block */
+#define CASE_LDA 8       /* lda r3, [r6]: always */
+#define CASE_LDRH_OK 9   /* ldrh r3, [r6]: aligned, never faults */
+#define CASE_IT 10       /* it eq; ldreq r3, [r0]: inside an IT block */
 #define UA_LDR_AT 0x64
 #define UA_LDRH_AT 0x68
 #define UA_LDRD_AT 0x6c
@@ -762,10 +762,7 @@ static void put(se_machine *m, uint32_t addr, const void *buf, size_t len)
     assert_int_equal(e, SE_OK);
 }
 
-static void put32(se_machine *m, uint32_t addr, uint32_t v)
-{
-    put(m, addr, &v, 4);
-}
+static void put32(se_machine *m, uint32_t addr, uint32_t v) { put(m, addr, &v, 4); }
 
 static uint32_t get32(se_machine *m, uint32_t addr)
 {
@@ -984,11 +981,11 @@ static void test_exception_frame_holds_caller_saved_registers(void **state)
     se_call_result r;
     run_frame(f, STACK, &r);
     se_machine *m = f->m;
-    assert_int_equal(get32(m, DATA + 0x00), 0x10101010u); /* r0 */
-    assert_int_equal(get32(m, DATA + 0x04), 0x11111111u); /* r1 */
-    assert_int_equal(get32(m, DATA + 0x08), 0x12121212u); /* r2 */
-    assert_int_equal(get32(m, DATA + 0x0c), 0x13131313u); /* r3 */
-    assert_int_equal(get32(m, DATA + 0x10), 0x1C1C1C1Cu); /* r12 */
+    assert_int_equal(get32(m, DATA + 0x00), 0x10101010u);    /* r0 */
+    assert_int_equal(get32(m, DATA + 0x04), 0x11111111u);    /* r1 */
+    assert_int_equal(get32(m, DATA + 0x08), 0x12121212u);    /* r2 */
+    assert_int_equal(get32(m, DATA + 0x0c), 0x13131313u);    /* r3 */
+    assert_int_equal(get32(m, DATA + 0x10), 0x1C1C1C1Cu);    /* r12 */
     assert_int_equal(get32(m, DATA + 0x14), BKPT_ADDR | 1u); /* lr */
 }
 
@@ -1036,8 +1033,8 @@ static void test_exception_return_restores_registers(void **state)
     fixture *f = *state;
     se_call_result r;
     run_frame(f, STACK, &r);
-    static const uint32_t want[10] = {0x10101010u, 0x11111111u, 0x12121212u, 0x13131313u,
-                                      0x14141414u, 0x15151515u, 0x16161616u, 0x17171717u,
+    static const uint32_t want[10] = {0x10101010u, 0x11111111u,   0x12121212u, 0x13131313u,
+                                      0x14141414u, 0x15151515u,   0x16161616u, 0x17171717u,
                                       0x1C1C1C1Cu, BKPT_ADDR | 1u};
     for (unsigned i = 0; i < 10; i++) {
         uint32_t got = get32(f->m, DATA + 0x40 + 4 * i);
@@ -1139,10 +1136,10 @@ static void test_busfault_stacks_the_pc_of_the_faulting_load(void **state)
 /* The same through a register index with a shift (ldr.w r3, [r0, r2, lsl #2]): Capstone 4
  * gives the shift in the operand's shift field, not mem.lshift; the PC must still be found. */
 static const uint16_t prog_shifted_index[] = {
-    0x2204,          /* 00: movs r2, #4 */
-    0x2300,          /* 02: movs r3, #0 */
-    0xf850, 0x3022,  /* 04: ldr.w r3, [r0, r2, lsl #2] */
-    0x4770,          /* 08: bx lr */
+    0x2204,         /* 00: movs r2, #4 */
+    0x2300,         /* 02: movs r3, #0 */
+    0xf850, 0x3022, /* 04: ldr.w r3, [r0, r2, lsl #2] */
+    0x4770,         /* 08: bx lr */
 };
 
 static void test_busfault_pc_of_a_load_with_a_shifted_index(void **state)
@@ -1638,7 +1635,8 @@ static void test_armed_div_hooks_keep_resumes_and_fault_pcs_exact(void **state)
     assert_int_equal(r.instructions, armed + 3);
     call2(m, DL_FAULT, 0, &r);
     expect_status(&r, SE_ERR_LOCKUP);
-    expect_prefix(r.reason, "BusFault PRECISERR: 4-byte read of 0x60000000 (unmapped) at 0x2000105e");
+    expect_prefix(r.reason,
+                  "BusFault PRECISERR: 4-byte read of 0x60000000 (unmapped) at 0x2000105e");
 }
 
 /* UNALIGN_TRP's hooks removed while DIV_0_TRP's stays (Unicorn 2.0.1 keeps removed hooks
@@ -1703,15 +1701,27 @@ static void test_unaligned_accesses_fault_at_their_instruction(void **state)
         uint32_t flags, which, at;
         const char *reason;
     } cases[] = {
-        {UA_TRP, CASE_LDR, UA_LDR_AT, "4-byte read of 0x20003001 (ldr r3, [r0]; CCR.UNALIGN_TRP is set)"},
-        {UA_TRP, CASE_LDRH, UA_LDRH_AT, "2-byte read of 0x20003003 (ldrh r3, [r0, #2]; CCR.UNALIGN_TRP is set)"},
-        {UA_TRP, CASE_STR_REG, UA_STR_REG_AT, "4-byte write of 0x20003001 (str r3, [r0, r7]; CCR.UNALIGN_TRP is set)"},
-        {UA_TRP, CASE_LDR_HALF, UA_LDR_HALF_AT, "4-byte read of 0x20003002 (ldr r3, [r6]; CCR.UNALIGN_TRP is set)"},
-        {0, CASE_LDRD, UA_LDRD_AT, "8-byte read of 0x20003002 (ldrd r2, r3, [r6]: word-aligned whatever CCR.UNALIGN_TRP says)"},
-        {0, CASE_LDM, UA_LDM_AT, "8-byte read of 0x20003002 (ldm.w r6, {r2, r3}: word-aligned whatever CCR.UNALIGN_TRP says)"},
-        {0, CASE_LDREX, UA_LDREX_AT, "4-byte read of 0x20003002 (ldrex r3, [r6]: word-aligned whatever CCR.UNALIGN_TRP says)"},
-        {0, CASE_STRD_POST, UA_STRD_POST_AT, "8-byte write of 0x20003002 (strd r2, r3, [r6], #8: word-aligned whatever CCR.UNALIGN_TRP says)"},
-        {0, CASE_LDA, UA_LDA_AT, "4-byte read of 0x20003002 (lda r3, [r6]: word-aligned whatever CCR.UNALIGN_TRP says)"},
+        {UA_TRP, CASE_LDR, UA_LDR_AT,
+         "4-byte read of 0x20003001 (ldr r3, [r0]; CCR.UNALIGN_TRP is set)"},
+        {UA_TRP, CASE_LDRH, UA_LDRH_AT,
+         "2-byte read of 0x20003003 (ldrh r3, [r0, #2]; CCR.UNALIGN_TRP is set)"},
+        {UA_TRP, CASE_STR_REG, UA_STR_REG_AT,
+         "4-byte write of 0x20003001 (str r3, [r0, r7]; CCR.UNALIGN_TRP is set)"},
+        {UA_TRP, CASE_LDR_HALF, UA_LDR_HALF_AT,
+         "4-byte read of 0x20003002 (ldr r3, [r6]; CCR.UNALIGN_TRP is set)"},
+        {0, CASE_LDRD, UA_LDRD_AT,
+         "8-byte read of 0x20003002 (ldrd r2, r3, [r6]: word-aligned whatever CCR.UNALIGN_TRP "
+         "says)"},
+        {0, CASE_LDM, UA_LDM_AT,
+         "8-byte read of 0x20003002 (ldm.w r6, {r2, r3}: word-aligned whatever CCR.UNALIGN_TRP "
+         "says)"},
+        {0, CASE_LDREX, UA_LDREX_AT,
+         "4-byte read of 0x20003002 (ldrex r3, [r6]: word-aligned whatever CCR.UNALIGN_TRP says)"},
+        {0, CASE_STRD_POST, UA_STRD_POST_AT,
+         "8-byte write of 0x20003002 (strd r2, r3, [r6], #8: word-aligned whatever CCR.UNALIGN_TRP "
+         "says)"},
+        {0, CASE_LDA, UA_LDA_AT,
+         "4-byte read of 0x20003002 (lda r3, [r6]: word-aligned whatever CCR.UNALIGN_TRP says)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         se_call_result r;

@@ -67,10 +67,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static void clear_log(fx *f)
-{
-    f->nlog = f->nwarn = 0;
-}
+static void clear_log(fx *f) { f->nlog = f->nwarn = 0; }
 
 /* The last warning logged, or "". */
 static const char *last_warn(const fx *f)
@@ -117,10 +114,7 @@ static void data(se_flash_frame *fr, bool write, void *buf, uint32_t len)
     fr->len = len;
 }
 
-static void send(fx *f, se_flash_frame *fr)
-{
-    se_mx25_transfer(f->chip, fr, f->now);
-}
+static void send(fx *f, se_flash_frame *fr) { se_mx25_transfer(f->chip, fr, f->now); }
 
 /* A command without address or data. */
 static void cmd(fx *f, int m, uint8_t op)
@@ -177,8 +171,7 @@ static void pp(fx *f, int m, uint8_t op, uint32_t addr, const void *d, uint32_t 
 
 static void erase(fx *f, int m, uint8_t op, uint32_t addr)
 {
-    unsigned na = (op == 0x60 || op == 0xC7) ? 0 : (m == SPI && (op == 0x20 || op == 0xD8)) ? 3
-                                                                                         : 4;
+    unsigned na = (op == 0x60 || op == 0xC7) ? 0 : (m == SPI && (op == 0x20 || op == 0xD8)) ? 3 : 4;
     se_flash_frame fr = frame(m, op, na, addr, 0);
     send(f, &fr);
 }
@@ -562,8 +555,8 @@ static void test_st_reset_sequence_returns_dopi_to_spi_silently(void **state)
     clear_log(f);
     st_reset(f);
     assert_int_equal(f->chip->mode, SE_MX25_SPI);
-    assert_int_equal(f->nwarn, 0); /* the other modes' reset frames are expected */
-    assert_int_equal(rdsr(f, SPI), 0x00);         /* WEL cleared */
+    assert_int_equal(f->nwarn, 0);        /* the other modes' reset frames are expected */
+    assert_int_equal(rdsr(f, SPI), 0x00); /* WEL cleared */
     assert_int_equal(rdcr2(f, SPI, SE_MX25_CR2_DC), 0x00); /* volatile CR2 back to default */
     assert_int_equal(f->chip->counters.wrong_mode, 0);
 }
@@ -728,8 +721,10 @@ static void test_spi_read_commands(void **state)
     fx *f = *state;
     uint8_t d[64], b[64];
     seed(f, 0x123400, d, 64, 1);
-    struct { uint8_t op; unsigned na, dummy; } c[] = {
-        {0x03, 3, 0}, {0x13, 4, 0}, {0x0B, 3, 8}, {0x0C, 4, 8}};
+    struct {
+        uint8_t op;
+        unsigned na, dummy;
+    } c[] = {{0x03, 3, 0}, {0x13, 4, 0}, {0x0B, 3, 8}, {0x0C, 4, 8}};
     for (size_t i = 0; i < 4; i++) {
         memset(b, 0, sizeof b);
         se_flash_frame fr = frame(SPI, c[i].op, c[i].na, 0x123400, c[i].dummy);
@@ -1212,12 +1207,18 @@ static void test_every_erase_command_in_every_mode(void **state)
         uint32_t len;
         uint64_t t;
     } c[] = {
-        {SPI, 0x20, 0x1000, 25 * MS},        {SPI, 0x21, 0x1000, 25 * MS},
-        {SPI, 0xD8, 0x10000, 220 * MS},      {SPI, 0xDC, 0x10000, 220 * MS},
-        {SPI, 0x60, SE_MX25_SIZE, 150000 * MS}, {SPI, 0xC7, SE_MX25_SIZE, 150000 * MS},
-        {SOPI, 0x21, 0x1000, 25 * MS},       {SOPI, 0xDC, 0x10000, 220 * MS},
-        {SOPI, 0x60, SE_MX25_SIZE, 150000 * MS}, {DOPI, 0x21, 0x1000, 25 * MS},
-        {DOPI, 0xDC, 0x10000, 220 * MS},     {DOPI, 0x60, SE_MX25_SIZE, 150000 * MS},
+        {SPI, 0x20, 0x1000, 25 * MS},
+        {SPI, 0x21, 0x1000, 25 * MS},
+        {SPI, 0xD8, 0x10000, 220 * MS},
+        {SPI, 0xDC, 0x10000, 220 * MS},
+        {SPI, 0x60, SE_MX25_SIZE, 150000 * MS},
+        {SPI, 0xC7, SE_MX25_SIZE, 150000 * MS},
+        {SOPI, 0x21, 0x1000, 25 * MS},
+        {SOPI, 0xDC, 0x10000, 220 * MS},
+        {SOPI, 0x60, SE_MX25_SIZE, 150000 * MS},
+        {DOPI, 0x21, 0x1000, 25 * MS},
+        {DOPI, 0xDC, 0x10000, 220 * MS},
+        {DOPI, 0x60, SE_MX25_SIZE, 150000 * MS},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         uint32_t a = 0x00A30000u; /* block-aligned; the erase covers [a, a+len) or all */
@@ -1499,9 +1500,8 @@ static void test_transaction_log_line_format(void **state)
     cmd(f, DOPI, 0x06);
     clear_log(f);
     erase(f, DOPI, 0xDC, 0x20000);
-    assert_string_equal(f->log[0],
-                        "flash DOPI 0xDC23 BE4B addr 0x00020000 dummy 0 erase "
-                        "0x00020000..0x0002ffff");
+    assert_string_equal(f->log[0], "flash DOPI 0xDC23 BE4B addr 0x00020000 dummy 0 erase "
+                                   "0x00020000..0x0002ffff");
     wait_idle(f);
     clear_log(f);
     uint8_t id[6];

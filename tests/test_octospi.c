@@ -49,10 +49,7 @@ typedef struct mock {
     unsigned nstatus, status_i;
 } mock;
 
-static uint8_t pattern(uint32_t addr)
-{
-    return (uint8_t)(addr * 7u + 3u);
-}
+static uint8_t pattern(uint32_t addr) { return (uint8_t)(addr * 7u + 3u); }
 
 /* RDSR (0x05 in SPI, 0x05FA in OPI) and frames without an address read the status list;
  * other reads with an address read pattern(address). */
@@ -100,10 +97,7 @@ typedef struct fx {
     bool clock;
 } fx;
 
-static uint64_t fx_now(void *opaque)
-{
-    return ((fx *)opaque)->now;
-}
+static uint64_t fx_now(void *opaque) { return ((fx *)opaque)->now; }
 
 static void fx_log(void *opaque, int level, const char *msg)
 {
@@ -144,15 +138,9 @@ static int teardown(void **state)
     return 0;
 }
 
-static void wr(fx *x, uint32_t off, uint32_t v)
-{
-    se_octospi_write(&x->o, off, v, 4);
-}
+static void wr(fx *x, uint32_t off, uint32_t v) { se_octospi_write(&x->o, off, v, 4); }
 
-static uint32_t rd(fx *x, uint32_t off)
-{
-    return se_octospi_read(&x->o, off, 4);
-}
+static uint32_t rd(fx *x, uint32_t off) { return se_octospi_read(&x->o, off, 4); }
 
 static void set_bits(fx *x, uint32_t off, uint32_t clear, uint32_t set)
 {
@@ -227,7 +215,8 @@ static void hal_autopoll(fx *x, uint32_t match, uint32_t mask, uint32_t interval
     wr(x, OSPI_PSMAR, match);
     wr(x, OSPI_PSMKR, mask);
     wr(x, OSPI_PIR, interval);
-    set_bits(x, OSPI_CR, OSPI_CR_PMM | OSPI_CR_APMS | OSPI_CR_FMODE_MASK, OSPI_CR_APMS | OSPI_CR_FMODE(2));
+    set_bits(x, OSPI_CR, OSPI_CR_PMM | OSPI_CR_APMS | OSPI_CR_FMODE_MASK,
+             OSPI_CR_APMS | OSPI_CR_FMODE(2));
     if (rd(x, OSPI_CCR) & OSPI_CCR_ADMODE_MASK)
         wr(x, OSPI_AR, rd(x, OSPI_AR));
     else
@@ -286,10 +275,11 @@ static void hal_abort(fx *x)
 static void test_reset_values_are_all_zero(void **state)
 {
     fx *x = *state;
-    static const uint32_t offs[] = {OSPI_CR,  OSPI_DCR1, OSPI_DCR2, OSPI_DCR3,  OSPI_DCR4,  OSPI_SR,    OSPI_FCR,   OSPI_DLR,
-                                    OSPI_AR,  OSPI_DR,   OSPI_PSMKR, OSPI_PSMAR, OSPI_PIR,  OSPI_CCR,   OSPI_TCR,   OSPI_IR,
-                                    OSPI_ABR, OSPI_LPTR, OSPI_WPCCR, OSPI_WPTCR, OSPI_WPIR, OSPI_WPABR, OSPI_WCCR,  OSPI_WTCR,
-                                    OSPI_WIR, OSPI_WABR, OSPI_HLCR};
+    static const uint32_t offs[] = {
+        OSPI_CR,    OSPI_DCR1, OSPI_DCR2, OSPI_DCR3,  OSPI_DCR4,  OSPI_SR,    OSPI_FCR,
+        OSPI_DLR,   OSPI_AR,   OSPI_DR,   OSPI_PSMKR, OSPI_PSMAR, OSPI_PIR,   OSPI_CCR,
+        OSPI_TCR,   OSPI_IR,   OSPI_ABR,  OSPI_LPTR,  OSPI_WPCCR, OSPI_WPTCR, OSPI_WPIR,
+        OSPI_WPABR, OSPI_WCCR, OSPI_WTCR, OSPI_WIR,   OSPI_WABR,  OSPI_HLCR};
     for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++)
         assert_int_equal(rd(x, offs[i]), 0);
     assert_int_equal(x->chip.n, 0);
@@ -684,7 +674,8 @@ static void test_indirect_read_streams_through_the_fifo_by_byte_halfword_and_wor
     assert_int_equal(x->chip.fr[0].f.len, 7);
     uint32_t sr = rd(x, OSPI_SR);
     assert_int_equal(OSPI_SR_FLEVEL(sr), 7);
-    assert_int_equal(sr & (OSPI_SR_BUSY | OSPI_SR_FTF | OSPI_SR_TCF), OSPI_SR_BUSY | OSPI_SR_FTF | OSPI_SR_TCF);
+    assert_int_equal(sr & (OSPI_SR_BUSY | OSPI_SR_FTF | OSPI_SR_TCF),
+                     OSPI_SR_BUSY | OSPI_SR_FTF | OSPI_SR_TCF);
     uint32_t w = rd(x, OSPI_DR);
     assert_int_equal(w, (uint32_t)pattern(0x40) | (uint32_t)pattern(0x41) << 8 |
                             (uint32_t)pattern(0x42) << 16 | (uint32_t)pattern(0x43) << 24);
@@ -714,7 +705,7 @@ static void test_dma_request_follows_dmaen_and_the_transfer(void **state)
     wr(x, OSPI_CR, rd(x, OSPI_CR) | OSPI_CR_DMAEN);
     assert_int_equal(se_octospi_dma_ready(&x->o), 4); /* a write waiting for OSPI_DLR+1 bytes */
     uint8_t two[2] = {0x11, 0x22};
-    se_octospi_dr_stream(&x->o, two, 2, true);        /* what the DMA moves */
+    se_octospi_dr_stream(&x->o, two, 2, true); /* what the DMA moves */
     assert_int_equal(se_octospi_dma_ready(&x->o), 2);
     se_octospi_dr_stream(&x->o, two, 2, true);
     assert_int_equal(x->chip.n, 1);
@@ -828,7 +819,8 @@ static void start_poll_n(fx *x, uint32_t cr_bits, uint32_t mask, uint32_t match,
     wr(x, OSPI_PSMKR, mask);
     wr(x, OSPI_PSMAR, match);
     wr(x, OSPI_PIR, pir);
-    set_bits(x, OSPI_CR, OSPI_CR_PMM | OSPI_CR_APMS | OSPI_CR_FMODE_MASK, cr_bits | OSPI_CR_FMODE(2));
+    set_bits(x, OSPI_CR, OSPI_CR_PMM | OSPI_CR_APMS | OSPI_CR_FMODE_MASK,
+             cr_bits | OSPI_CR_FMODE(2));
     wr(x, OSPI_DLR, nbytes - 1);
     wr(x, OSPI_CCR, CCR_SPI_RDSR);
     wr(x, OSPI_IR, 0x05);
@@ -937,8 +929,8 @@ static void test_autopoll_dr_returns_the_last_status_and_flevel_stays_0(void **s
     uint32_t sr = rd(x, OSPI_SR);
     assert_int_equal(sr & (OSPI_SR_SMF | OSPI_SR_FTF | OSPI_SR_BUSY), OSPI_SR_SMF | OSPI_SR_FTF);
     assert_int_equal(OSPI_SR_FLEVEL(sr), 0);
-    assert_int_equal(rd(x, OSPI_DR), 0xBBAA); /* unmasked */
-    assert_false(rd(x, OSPI_SR) & OSPI_SR_FTF);    /* cleared by the OSPI_DR read */
+    assert_int_equal(rd(x, OSPI_DR), 0xBBAA);   /* unmasked */
+    assert_false(rd(x, OSPI_SR) & OSPI_SR_FTF); /* cleared by the OSPI_DR read */
     assert_int_equal(se_octospi_read(&x->o, OSPI_DR, 1), 0xAA);
     assert_int_equal(x->chip.n, 1);
 }
@@ -1123,9 +1115,9 @@ static void test_fcr_clears_flags_write_1_to_clear(void **state)
 {
     fx *x = *state;
     dk_init(x);
-    start_read(x, 64u << 20, 1);              /* TEF */
+    start_read(x, 64u << 20, 1);                             /* TEF */
     hal_command(x, &(cmd){.ccr = CCR_SPI_INST, .ir = 0x06}); /* TCF set then cleared */
-    set_bits(x, OSPI_CR, 0, OSPI_CR_ABORT);             /* TCF */
+    set_bits(x, OSPI_CR, 0, OSPI_CR_ABORT);                  /* TCF */
     assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TEF | OSPI_SR_TCF), OSPI_SR_TEF | OSPI_SR_TCF);
     wr(x, OSPI_FCR, OSPI_SR_TCF);
     assert_int_equal(rd(x, OSPI_SR) & (OSPI_SR_TEF | OSPI_SR_TCF), OSPI_SR_TEF);
@@ -1168,14 +1160,14 @@ static void test_hal_like_sequence_command_autopoll_receive_mmap_abort(void **st
     x->chip.status[0] = 0x02; /* WEL set, WIP clear */
     x->chip.nstatus = 1;
     dk_init(x);
-    hal_command(x, &(cmd){.ccr = CCR_SPI_INST, .ir = 0x66});          /* RSTEN */
-    hal_command(x, &(cmd){.ccr = CCR_SPI_INST, .ir = 0x06});          /* WREN */
+    hal_command(x, &(cmd){.ccr = CCR_SPI_INST, .ir = 0x66}); /* RSTEN */
+    hal_command(x, &(cmd){.ccr = CCR_SPI_INST, .ir = 0x06}); /* WREN */
     hal_command(x, &(cmd){.ccr = CCR_SPI_RDSR, .ir = 0x05, .nbdata = 1});
-    hal_autopoll(x, 0x02, 0x02, 0x10);                                 /* WEL */
+    hal_autopoll(x, 0x02, 0x02, 0x10); /* WEL */
     hal_command(x, &(cmd){.ccr = CCR_SPI_WRCR2, .ir = 0x72, .ar = 0, .nbdata = 1});
-    hal_transmit(x, (const uint8_t[]){0x02});                          /* enter DOPI */
+    hal_transmit(x, (const uint8_t[]){0x02}); /* enter DOPI */
     hal_command(x, &(cmd){.ccr = CCR_OPI_DTR_READ, .dcyc = 5, .ir = 0x05FA, .nbdata = 2});
-    hal_autopoll(x, 0x00, 0x01, 0x10);                                 /* WIP in DOPI */
+    hal_autopoll(x, 0x00, 0x01, 0x10); /* WIP in DOPI */
     hal_command(x, &(cmd){.ccr = CCR_OPI_DTR_READ, .dcyc = 5, .ir = 0x8E71, .nbdata = 2});
     uint8_t cr2[2];
     hal_receive(x, cr2);

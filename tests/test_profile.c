@@ -201,10 +201,22 @@ static void test_bad_numbers(void **state)
 static void test_numbers_parse_with_suffixes_exponents_and_ranges(void **state)
 {
     (void)state;
-    static const struct { const char *s; uint64_t v; } good[] = {
-        {"0", 0}, {"42", 42}, {"0x1F", 31}, {"010", 8}, {"4K", 4096}, {"2M", 2097152},
-        {"0x10k", 16384}, {"2e9", 2000000000ull}, {"1.5e6", 1500000}, {"2.5K", 0},
-        {"18446744073709551615", UINT64_MAX}, {"0xffffffffffffffff", UINT64_MAX},
+    static const struct {
+        const char *s;
+        uint64_t v;
+    } good[] = {
+        {"0", 0},
+        {"42", 42},
+        {"0x1F", 31},
+        {"010", 8},
+        {"4K", 4096},
+        {"2M", 2097152},
+        {"0x10k", 16384},
+        {"2e9", 2000000000ull},
+        {"1.5e6", 1500000},
+        {"2.5K", 0},
+        {"18446744073709551615", UINT64_MAX},
+        {"0xffffffffffffffff", UINT64_MAX},
         {"1e19", 10000000000000000000ull},
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -218,9 +230,28 @@ static void test_numbers_parse_with_suffixes_exponents_and_ranges(void **state)
             fail_msg("'%s': ok %d, %llu", good[i].s, ok, (unsigned long long)v);
     }
     static const char *const bad[] = {
-        "", "-1", "+1", " 1", "1 ", "abc", "3333abc", "0x", "1e", "1.5", "2.5e0", "1e20",
-        "18446744073709551616", "0x10000000000000000", "17592186044416M", "1G", "inf", "nan",
-        "0x1p3", ".", "1..2", "1e-1",
+        "",
+        "-1",
+        "+1",
+        " 1",
+        "1 ",
+        "abc",
+        "3333abc",
+        "0x",
+        "1e",
+        "1.5",
+        "2.5e0",
+        "1e20",
+        "18446744073709551616",
+        "0x10000000000000000",
+        "17592186044416M",
+        "1G",
+        "inf",
+        "nan",
+        "0x1p3",
+        ".",
+        "1..2",
+        "1e-1",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint64_t v;
@@ -228,7 +259,7 @@ static void test_numbers_parse_with_suffixes_exponents_and_ranges(void **state)
             fail_msg("'%s' taken as %llu", bad[i], (unsigned long long)v);
     }
     uint64_t v;
-    assert_false(se_parse_u64("0", 1, 10, &v)); /* below the range */
+    assert_false(se_parse_u64("0", 1, 10, &v));  /* below the range */
     assert_false(se_parse_u64("11", 1, 10, &v)); /* above it */
     assert_true(se_parse_u64("10", 1, 10, &v));
     assert_int_equal(v, 10);
@@ -241,7 +272,10 @@ static void test_numbers_parse_with_suffixes_exponents_and_ranges(void **state)
     assert_true(d == 0.5);
     assert_true(se_parse_seconds("2e1", 0, 100, &d));
     assert_true(d == 20);
-    for (const char *b = "-1\0inf\0nan\0 1\0" "1s\0" "11\0"; *b; b += strlen(b) + 1)
+    for (const char *b = "-1\0inf\0nan\0 1\0"
+                         "1s\0"
+                         "11\0";
+         *b; b += strlen(b) + 1)
         if (se_parse_seconds(b, 0, 10, &d))
             fail_msg("seconds '%s' taken as %g", b, d);
 }

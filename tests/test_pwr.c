@@ -14,7 +14,6 @@
 #include "peripherals/rcc.h"
 #include "peripherals/rcc_regs.h"
 
-
 static se_pwr *new_pwr(void)
 {
     se_pwr *s = calloc(1, sizeof *s);
@@ -22,7 +21,6 @@ static se_pwr *new_pwr(void)
     se_pwr_reset(s);
     return s;
 }
-
 
 static void test_pwr_reset_selects_range_2(void **state)
 {

@@ -44,7 +44,6 @@ static void rcc_clear(se_rcc *s, uint32_t off, uint32_t bits)
     se_rcc_write(s, off, se_rcc_read(s, off, 4) & ~bits, 4);
 }
 
-
 static void test_rcc_reset_values_match_the_svd(void **state)
 {
     (void)state;
@@ -125,7 +124,7 @@ static void test_sws_follows_sw_only_when_the_source_is_ready(void **state)
     se_periph_host host = {.opaque = &book, .log = book_log};
     se_rcc *r = new_rcc();
     r->host = &host;
-    se_rcc_write(r, RCC_CFGR, 1u, 4); /* SW = HSI16, HSI off */
+    se_rcc_write(r, RCC_CFGR, 1u, 4);                           /* SW = HSI16, HSI off */
     assert_int_equal(se_rcc_read(r, RCC_CFGR, 4) & 0xFu, 0x1u); /* SWS still MSI */
     assert_int_equal(book.n, 1);
     assert_int_equal(se_rcc_hclk(r), 4000000u);

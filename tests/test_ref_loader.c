@@ -21,7 +21,6 @@
 
 #define OSPI 0x44021000u
 
-
 static uint32_t rd32(th_session *s, uint32_t addr)
 {
     uint32_t v = 0;
@@ -35,17 +34,18 @@ static void test_init_reaches_the_b6_register_values(void **state)
     th_session s;
     th_open(&s, "ref_mx25_l562", false, NULL, NULL);
     assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
-    assert_int_equal(rd32(&s, OSPI + 0x008), 0x01190100u);              /* DCR1 */
-    assert_int_equal(rd32(&s, OSPI + 0x00C), 0x00000002u);              /* DCR2 */
-    assert_int_equal(rd32(&s, OSPI + 0x000) & 0x30001F01u, 0x30000301u); /* CR: mapped, FTHRES 3, EN */
-    assert_int_equal(rd32(&s, OSPI + 0x100), 0x2C003C1Cu);              /* CCR: 8DTRD frame */
+    assert_int_equal(rd32(&s, OSPI + 0x008), 0x01190100u); /* DCR1 */
+    assert_int_equal(rd32(&s, OSPI + 0x00C), 0x00000002u); /* DCR2 */
+    assert_int_equal(rd32(&s, OSPI + 0x000) & 0x30001F01u,
+                     0x30000301u);                         /* CR: mapped, FTHRES 3, EN */
+    assert_int_equal(rd32(&s, OSPI + 0x100), 0x2C003C1Cu); /* CCR: 8DTRD frame */
     assert_int_equal(rd32(&s, OSPI + 0x108) & 0x1000001Fu, 0x10000006u); /* TCR: DHQC, 6 dummy */
-    assert_int_equal(rd32(&s, OSPI + 0x110), 0xEE11u);                  /* IR */
-    assert_int_equal(rd32(&s, OSPI + 0x180), 0x0C003C1Cu);              /* WCCR */
-    assert_int_equal(rd32(&s, OSPI + 0x190), 0x12EDu);                  /* WIR */
-    assert_int_equal((rd32(&s, 0x40021008u) >> 2) & 3u, 3u);            /* RCC_CFGR.SWS = PLL */
+    assert_int_equal(rd32(&s, OSPI + 0x110), 0xEE11u);                   /* IR */
+    assert_int_equal(rd32(&s, OSPI + 0x180), 0x0C003C1Cu);               /* WCCR */
+    assert_int_equal(rd32(&s, OSPI + 0x190), 0x12EDu);                   /* WIR */
+    assert_int_equal((rd32(&s, 0x40021008u) >> 2) & 3u, 3u);             /* RCC_CFGR.SWS = PLL */
     assert_int_equal(se_machine_core_hz(s.m), 110000000u);
-    assert_int_equal(rd32(&s, 0x40022000u) & 0xFu, 5u);                 /* FLASH_ACR latency */
+    assert_int_equal(rd32(&s, 0x40022000u) & 0xFu, 5u); /* FLASH_ACR latency */
     th_close(&s);
 }
 

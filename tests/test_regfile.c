@@ -39,8 +39,8 @@ static const se_reg demo_regs[] = {
 };
 static const se_regfile_bits demo_w1c[] = {{0x08, 0x000000F0u}};
 static const se_regfile_bits demo_tzen[] = {{0x14, 0xFFFFFFFFu}};
-static const se_regfile_desc demo = {demo_regs, sizeof demo_regs / sizeof demo_regs[0],
-                                     demo_w1c, 1, demo_tzen, 1};
+static const se_regfile_desc demo = {
+    demo_regs, sizeof demo_regs / sizeof demo_regs[0], demo_w1c, 1, demo_tzen, 1};
 
 typedef struct fixture {
     se_regfile rf;
@@ -91,11 +91,11 @@ static void test_l5_reset_values_match_the_svd(void **state)
     (void)state;
     se_bus *b = l5_bus(false, NULL);
     /* STM32L562 SVD resetValue of each register read. */
-    assert_int_equal(se_bus_read(b, 0x4002F400u + 0x80, 4), 0xFF9E0000u);  /* EXTI_IMR1 */
-    assert_int_equal(se_bus_read(b, 0x4002F400u + 0x90, 4), 0x00000787u);  /* EXTI_IMR2 */
-    assert_int_equal(se_bus_read(b, 0x40010000u + 0x08, 4), 0x0000001Fu);  /* SYSCFG_FPUIMR */
-    assert_int_equal(se_bus_read(b, 0x40030400u + 0x00, 4), 0x00000004u);  /* ICACHE_CR */
-    assert_int_equal(se_bus_read(b, 0x40030400u + 0x20, 4), 0x00000200u);  /* ICACHE_CRR0 */
+    assert_int_equal(se_bus_read(b, 0x4002F400u + 0x80, 4), 0xFF9E0000u); /* EXTI_IMR1 */
+    assert_int_equal(se_bus_read(b, 0x4002F400u + 0x90, 4), 0x00000787u); /* EXTI_IMR2 */
+    assert_int_equal(se_bus_read(b, 0x40010000u + 0x08, 4), 0x0000001Fu); /* SYSCFG_FPUIMR */
+    assert_int_equal(se_bus_read(b, 0x40030400u + 0x00, 4), 0x00000004u); /* ICACHE_CR */
+    assert_int_equal(se_bus_read(b, 0x40030400u + 0x20, 4), 0x00000200u); /* ICACHE_CRR0 */
     se_bus_free(b);
 }
 
@@ -234,7 +234,9 @@ static void test_attach_reaches_each_file_through_the_secure_alias(void **state)
         uint32_t base;
         const char *name;
     } want[] = {
-        {0x40010000u, "SYSCFG"}, {0x4002F400u, "EXTI"}, {0x40030400u, "ICACHE"},
+        {0x40010000u, "SYSCFG"},
+        {0x4002F400u, "EXTI"},
+        {0x40030400u, "ICACHE"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         assert_string_equal(se_bus_find(b, want[i].base)->name, want[i].name);

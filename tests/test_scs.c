@@ -43,8 +43,8 @@
 #define ICSR_PENDSTSET (1u << 26)
 #define ICSR_PENDSVSET (1u << 28)
 
-#define T0 1000u       /* cycle at which SysTick is programmed */
-#define RELOAD 3999u   /* 4000-cycle period: 1 ms at the 4 MHz reset clock */
+#define T0 1000u     /* cycle at which SysTick is programmed */
+#define RELOAD 3999u /* 4000-cycle period: 1 ms at the 4 MHz reset clock */
 #define PERIOD 4000u
 #define IRQ(n) (SE_EXC_IRQ0 + (n))
 
@@ -263,8 +263,8 @@ static void test_systick_reenable_continues_from_frozen_cvr(void **state)
     (void)state;
     se_scs s = fresh();
     systick_start(&s, RELOAD, 7, T0);
-    wr(&s, SYST_CSR, 6, T0 + 1000);  /* stop at 3000 */
-    wr(&s, SYST_CSR, 7, T0 + 6000);  /* resume */
+    wr(&s, SYST_CSR, 6, T0 + 1000); /* stop at 3000 */
+    wr(&s, SYST_CSR, 7, T0 + 6000); /* resume */
     assert_int_equal(se_systick_cvr(&s, T0 + 6000), 3000);
     assert_int_equal(se_systick_cvr(&s, T0 + 6001), 2999);
     assert_int_equal(se_systick_next_event(&s, T0 + 6000), T0 + 9000);
@@ -733,7 +733,7 @@ static void test_best_pending_picks_lowest_priority_number(void **state)
 {
     (void)state;
     se_scs s = fresh();
-    wr(&s, SHPR3, 0x40600000u, 0); /* SysTick 0x40, PendSV 0x60 */
+    wr(&s, SHPR3, 0x40600000u, 0);     /* SysTick 0x40, PendSV 0x60 */
     wr(&s, NVIC_IPR0, 0x20000000u, 0); /* IRQ3 0x20 */
     wr(&s, NVIC_ISER0, 1u << 3, 0);
     wr(&s, ICSR, ICSR_PENDSTSET | ICSR_PENDSVSET, 0);
@@ -783,7 +783,7 @@ static void test_best_pending_same_group_lower_subpriority_first(void **state)
 {
     (void)state;
     se_scs s = fresh();
-    wr(&s, AIRCR, 0x05FA0500u, 0);      /* PRIGROUP 5: group [7:6], subpriority [5] */
+    wr(&s, AIRCR, 0x05FA0500u, 0);     /* PRIGROUP 5: group [7:6], subpriority [5] */
     wr(&s, NVIC_IPR0, 0x00000020u, 0); /* IRQ0: group 0, sub 1; IRQ1: group 0, sub 0 */
     wr(&s, NVIC_ISER0, 3u, 0);
     wr(&s, NVIC_ISPR0, 3u, 0);

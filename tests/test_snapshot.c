@@ -65,19 +65,20 @@ static void test_restore_rolls_back_every_part(void **state)
     assert_int_equal(se_machine_set_coverage(m, map, sizeof map, &s.err), SE_OK);
     se_machine_snap_restore(m, snap);
 
-    assert_int_equal(se_machine_reg_read(m, SE_REG_R4), r4);                 /* cpu */
-    assert_int_equal(se_machine_sram(m)[0x30000], sram_byte);               /* sram */
-    assert_int_equal(se_bus_read(se_machine_bus(m), SE_L5_GPIOA_BASE + GPIO_ODR, 4), odr); /* devices */
+    assert_int_equal(se_machine_reg_read(m, SE_REG_R4), r4);  /* cpu */
+    assert_int_equal(se_machine_sram(m)[0x30000], sram_byte); /* sram */
+    assert_int_equal(se_bus_read(se_machine_bus(m), SE_L5_GPIOA_BASE + GPIO_ODR, 4),
+                     odr); /* devices */
     assert_true(se_machine_device_read(m, DEV, now, sizeof now));
-    assert_memory_equal(now, flash, sizeof now);                           /* flash array */
+    assert_memory_equal(now, flash, sizeof now); /* flash array */
     se_machine_flash_stats(m, &fs1);
-    assert_int_equal(fs1.frames, fs0.frames);                               /* flash part */
-    assert_int_equal(se_machine_cycles(m), cycles);                         /* machine: time */
+    assert_int_equal(fs1.frames, fs0.frames);       /* flash part */
+    assert_int_equal(se_machine_cycles(m), cycles); /* machine: time */
     assert_int_equal(se_machine_now_ns(m), ns);
     assert_int_equal(se_machine_core_hz(m), core_hz);
-    assert_int_equal(scs->vtor, vtor);                                      /* machine: SCS */
-    assert_int_equal(scs->sau_ctrl, sau_ctrl);                              /* machine: TZ */
-    assert_int_equal(se_machine_warnings(m), warnings);                     /* machine: reports */
+    assert_int_equal(scs->vtor, vtor);                  /* machine: SCS */
+    assert_int_equal(scs->sau_ctrl, sau_ctrl);          /* machine: TZ */
+    assert_int_equal(se_machine_warnings(m), warnings); /* machine: reports */
 
     /* resources stay: the coverage map set after the snapshot still counts */
     memset(map, 0, sizeof map);

@@ -23,7 +23,7 @@
 #define DATA_SIZE 0x10u
 #define BSS_ADDR (DATA_ADDR + DATA_SIZE) /* 0x20000214 */
 #define BSS_SIZE 0x40u
-#define GCC_SI_ADDR 0x20000104u /* inside .text's address range */
+#define GCC_SI_ADDR 0x20000104u      /* inside .text's address range */
 #define IMAGE_SIZE (BSS_ADDR - LINK) /* 0x210 */
 
 enum { S_TEXT, S_DATA, S_BSS, S_DEV };
@@ -99,8 +99,8 @@ static void si_default(uint8_t *p)
 static elfgen_symbol sym(const char *name, uint32_t value, uint32_t size, uint8_t type,
                          uint8_t bind, int section)
 {
-    elfgen_symbol s = {.name = name, .value = value, .size = size, .type = type, .bind = bind,
-                       .section = section};
+    elfgen_symbol s = {
+        .name = name, .value = value, .size = size, .type = type, .bind = bind, .section = section};
     return s;
 }
 
@@ -115,22 +115,31 @@ static void fx_gcc(fx *f)
         f->data[i] = (uint8_t)(0xD0 + i);
     si_default(f->si);
 
-    f->sec[S_TEXT] = (elfgen_section){".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, LINK,
-                                      f->text, TEXT_SIZE, 4};
-    f->sec[S_DATA] = (elfgen_section){".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, DATA_ADDR,
-                                      f->data, DATA_SIZE, 4};
-    f->sec[S_BSS] = (elfgen_section){".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, BSS_ADDR, NULL,
-                                     BSS_SIZE, 4};
-    f->sec[S_DEV] = (elfgen_section){".Dev_info", SHT_PROGBITS, SHF_ALLOC, GCC_SI_ADDR, f->si,
-                                     SE_STORAGEINFO_SIZE, 4};
+    f->sec[S_TEXT] = (elfgen_section){
+        ".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, LINK, f->text, TEXT_SIZE, 4};
+    f->sec[S_DATA] = (elfgen_section){
+        ".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, DATA_ADDR, f->data, DATA_SIZE, 4};
+    f->sec[S_BSS] =
+        (elfgen_section){".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, BSS_ADDR, NULL, BSS_SIZE, 4};
+    f->sec[S_DEV] = (elfgen_section){".Dev_info", SHT_PROGBITS,        SHF_ALLOC, GCC_SI_ADDR,
+                                     f->si,       SE_STORAGEINFO_SIZE, 4};
     f->nsec = 4;
 
-    f->seg[P_CODE] = (elfgen_segment){.type = PT_LOAD, .flags = PF_R | PF_X, .vaddr = LINK,
-                                      .first_section = S_TEXT, .nsections = 1};
-    f->seg[P_DATA] = (elfgen_segment){.type = PT_LOAD, .flags = PF_R | PF_W, .vaddr = DATA_ADDR,
-                                      .first_section = S_DATA, .nsections = 2};
-    f->seg[P_DEV] = (elfgen_segment){.type = PT_LOAD, .flags = PF_R, .vaddr = GCC_SI_ADDR,
-                                     .first_section = S_DEV, .nsections = 1};
+    f->seg[P_CODE] = (elfgen_segment){.type = PT_LOAD,
+                                      .flags = PF_R | PF_X,
+                                      .vaddr = LINK,
+                                      .first_section = S_TEXT,
+                                      .nsections = 1};
+    f->seg[P_DATA] = (elfgen_segment){.type = PT_LOAD,
+                                      .flags = PF_R | PF_W,
+                                      .vaddr = DATA_ADDR,
+                                      .first_section = S_DATA,
+                                      .nsections = 2};
+    f->seg[P_DEV] = (elfgen_segment){.type = PT_LOAD,
+                                     .flags = PF_R,
+                                     .vaddr = GCC_SI_ADDR,
+                                     .first_section = S_DEV,
+                                     .nsections = 1};
     f->nseg = 3;
 
     f->sym[Y_INIT] = sym("Init", LINK + 0x01, 0x20, STT_FUNC, STB_GLOBAL, S_TEXT);
@@ -142,8 +151,8 @@ static void fx_gcc(fx *f)
     f->sym[Y_CHECKSUM] = sym("CheckSum", LINK + 0xB1, 0x20, STT_FUNC, STB_GLOBAL, S_TEXT);
     f->sym[Y_DEINIT] = sym("DeInit", LINK + 0xD1, 0x08, STT_FUNC, STB_GLOBAL, S_TEXT);
     f->sym[Y_HELPER] = sym("helper", LINK + 0xE1, 0, STT_FUNC, STB_LOCAL, S_TEXT);
-    f->sym[Y_STORAGE] = sym("StorageInfo", GCC_SI_ADDR, SE_STORAGEINFO_SIZE, STT_OBJECT,
-                            STB_GLOBAL, S_DEV);
+    f->sym[Y_STORAGE] =
+        sym("StorageInfo", GCC_SI_ADDR, SE_STORAGEINFO_SIZE, STT_OBJECT, STB_GLOBAL, S_DEV);
     f->sym[Y_BUFFER] = sym("buffer", BSS_ADDR, BSS_SIZE, STT_OBJECT, STB_LOCAL, S_BSS);
     f->sym[Y_COUNTER] = sym("counter", DATA_ADDR + 1, 4, STT_OBJECT, STB_GLOBAL, S_DATA);
     f->sym[Y_FILE] = sym("loader.c", 0, 0, STT_FILE, STB_LOCAL, ELFGEN_SEC_ABS);
@@ -268,8 +277,7 @@ static se_stldr *fx_open_ok(const fx *f)
 }
 
 static const se_ram_window default_window = {
-    .bkpt_addr = 0x20000000u, .load_base = 0x20000004u, .end = 0x20040000u,
-    .download_limit = 0};
+    .bkpt_addr = 0x20000000u, .load_base = 0x20000004u, .end = 0x20040000u, .download_limit = 0};
 
 static bool has_warning(const se_image *img, const char *needle)
 {
@@ -286,8 +294,7 @@ static void expect_plan_refusal(const se_stldr *l, const se_ram_window *w, se_pl
     se_error err;
     se_err rc = se_stldr_plan(l, w, place, strict, &img, &err);
     if (rc != code)
-        fail_msg("expected %s, got %s: %s", se_err_name(code), se_err_name(rc),
-                 rc ? err.msg : "");
+        fail_msg("expected %s, got %s: %s", se_err_name(code), se_err_name(rc), rc ? err.msg : "");
     assert_int_equal(err.code, code);
     assert_null(img.bytes);
     assert_int_equal(img.size, 0);
@@ -620,8 +627,7 @@ static void test_refuses_symbol_name_past_string_table(void **state)
     (void)state;
     fx f;
     fx_gcc(&f);
-    expect_patched_refusal(&f, off_write_name, 0x7FFFFFFFu, 4, SE_ERR_TRUNCATED,
-                           "string table");
+    expect_patched_refusal(&f, off_write_name, 0x7FFFFFFFu, 4, SE_ERR_TRUNCATED, "string table");
 }
 
 static void test_refuses_symbol_section_index_out_of_range(void **state)
@@ -963,8 +969,8 @@ static void test_storageinfo_decodes_all_fields(void **state)
     fx f;
     fx_gcc(&f);
     const se_sector_group g[3] = {{4, 0x8000}, {1, 0x20000}, {3, 0x40000}};
-    si_make(f.si, "MX25LM51245G_STM32L562E-DK", SE_DEV_SPI_FLASH, 0x90000000u, 0x100000u,
-            0x200u, 0x00, g, 3);
+    si_make(f.si, "MX25LM51245G_STM32L562E-DK", SE_DEV_SPI_FLASH, 0x90000000u, 0x100000u, 0x200u,
+            0x00, g, 3);
     se_stldr *l = fx_open_ok(&f);
     const se_storage_info *si = se_stldr_storage(l);
     assert_string_equal(si->name, "MX25LM51245G_STM32L562E-DK");
@@ -1436,8 +1442,7 @@ static void test_plan_relocates_to_profile_base(void **state)
     fx f;
     fx_gcc(&f);
     se_stldr *l = fx_open_ok(&f);
-    se_ram_window w = {.bkpt_addr = 0x20001000u, .load_base = 0x20001004u,
-                       .end = 0x20008000u};
+    se_ram_window w = {.bkpt_addr = 0x20001000u, .load_base = 0x20001004u, .end = 0x20008000u};
     se_image img;
     plan_ok(l, &w, SE_PLACE_PROFILE, false, &img);
     assert_int_equal(img.link_base, LINK);
@@ -1473,8 +1478,7 @@ static void test_plan_profile_checks_relocated_addresses(void **state)
     fx_gcc(&f);
     se_stldr *l = fx_open_ok(&f);
     /* Linked inside this window, but relocated to its top the image no longer fits. */
-    se_ram_window w = {.bkpt_addr = 0x20000000u, .load_base = 0x20000100u,
-                       .end = 0x20000320u};
+    se_ram_window w = {.bkpt_addr = 0x20000000u, .load_base = 0x20000100u, .end = 0x20000320u};
     expect_plan_refusal(l, &w, SE_PLACE_PROFILE, false, SE_ERR_OUTSIDE_RAM, "0x20000350");
     se_stldr_free(l);
 }
@@ -1586,8 +1590,7 @@ static void test_plan_refuses_segment_covering_breakpoint(void **state)
     fx f;
     fx_gcc(&f);
     se_stldr *l = fx_open_ok(&f);
-    se_ram_window w = {.bkpt_addr = 0x20000100u, .load_base = 0x20000104u,
-                       .end = 0x20040000u};
+    se_ram_window w = {.bkpt_addr = 0x20000100u, .load_base = 0x20000104u, .end = 0x20040000u};
     expect_plan_refusal(l, &w, SE_PLACE_LINK, false, SE_ERR_COVERS_BKPT, "0x20000100");
     /* Linked exactly at the breakpoint word. */
     w.bkpt_addr = LINK;
@@ -1605,8 +1608,7 @@ static void test_plan_refuses_profile_base_on_breakpoint(void **state)
     fx f;
     fx_gcc(&f);
     se_stldr *l = fx_open_ok(&f);
-    se_ram_window w = {.bkpt_addr = 0x20000000u, .load_base = 0x20000002u,
-                       .end = 0x20040000u};
+    se_ram_window w = {.bkpt_addr = 0x20000000u, .load_base = 0x20000002u, .end = 0x20040000u};
     expect_plan_refusal(l, &w, SE_PLACE_PROFILE, false, SE_ERR_COVERS_BKPT, NULL);
     se_stldr_free(l);
 }
@@ -1629,15 +1631,17 @@ static void test_plan_refuses_bss_segment_below_window(void **state)
     (void)state;
     fx f;
     fx_gcc(&f);
-    f.sec[4] = (elfgen_section){".noinit", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 0x1FFF0000u,
-                                NULL, 0x100, 4};
+    f.sec[4] =
+        (elfgen_section){".noinit", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 0x1FFF0000u, NULL, 0x100, 4};
     f.nsec = 5;
-    f.seg[3] = (elfgen_segment){.type = PT_LOAD, .flags = PF_R | PF_W, .vaddr = 0x1FFF0000u,
-                                .first_section = 4, .nsections = 1};
+    f.seg[3] = (elfgen_segment){.type = PT_LOAD,
+                                .flags = PF_R | PF_W,
+                                .vaddr = 0x1FFF0000u,
+                                .first_section = 4,
+                                .nsections = 1};
     f.nseg = 4;
     se_stldr *l = fx_open_ok(&f);
-    expect_plan_refusal(l, &default_window, SE_PLACE_LINK, false, SE_ERR_OUTSIDE_RAM,
-                        "segment 3");
+    expect_plan_refusal(l, &default_window, SE_PLACE_LINK, false, SE_ERR_OUTSIDE_RAM, "segment 3");
     se_stldr_free(l);
 }
 
@@ -1647,8 +1651,7 @@ static void test_plan_refuses_segment_the_host_would_not_download(void **state)
     fx f;
     fx_gcc(&f);
     se_stldr *l = fx_open_ok(&f);
-    se_ram_window w = {.bkpt_addr = 0x20001000u, .load_base = 0x20001004u,
-                       .end = 0x20008000u};
+    se_ram_window w = {.bkpt_addr = 0x20001000u, .load_base = 0x20001004u, .end = 0x20008000u};
     expect_plan_refusal(l, &w, SE_PLACE_LINK, false, SE_ERR_OUTSIDE_RAM,
                         "the host would not download it");
     se_stldr_free(l);
@@ -1667,8 +1670,7 @@ static void test_plan_refuses_overlapping_segments(void **state)
     se_error err;
     assert_int_equal(open_buf(ef.data, ef.len, &l, &err), SE_OK);
     elfgen_free(&ef);
-    expect_plan_refusal(l, &default_window, SE_PLACE_LINK, false, SE_ERR_OVERLAP,
-                        "segments 0");
+    expect_plan_refusal(l, &default_window, SE_PLACE_LINK, false, SE_ERR_OVERLAP, "segments 0");
     se_stldr_free(l);
 }
 
@@ -1862,8 +1864,7 @@ static bool is_refusal(se_err rc)
 {
     return rc == SE_ERR_NOT_ELF || rc == SE_ERR_NOT_ARM || rc == SE_ERR_ELF64 ||
            rc == SE_ERR_BIG_ENDIAN || rc == SE_ERR_TRUNCATED || rc == SE_ERR_OVERLAP ||
-           rc == SE_ERR_NO_STORAGEINFO || rc == SE_ERR_BAD_STORAGEINFO ||
-           rc == SE_ERR_NO_ENTRY;
+           rc == SE_ERR_NO_STORAGEINFO || rc == SE_ERR_BAD_STORAGEINFO || rc == SE_ERR_NO_ENTRY;
 }
 
 /* Open a (corrupt) buffer; whatever the result, use everything the API offers. */
@@ -1979,14 +1980,14 @@ static void test_random_header_words_are_handled_cleanly(void **state)
     fx_build(&f, &ef);
     uint8_t *p = malloc(ef.len);
     uint32_t x = 0x12345678u;
-    static const uint32_t specials[] = {0, 1, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFFFu,
-                                        0xFFFFFFF0u, 0x10000u};
+    static const uint32_t specials[] = {0,           1,           0x7FFFFFFFu, 0x80000000u,
+                                        0xFFFFFFFFu, 0xFFFFFFF0u, 0x10000u};
     for (int iter = 0; iter < 3000; iter++) {
         memcpy(p, ef.data, ef.len);
         for (int k = 0; k < 3; k++) {
             x = x * 1664525u + 1013904223u;
-            size_t nhdr = sizeof(Elf32_Ehdr) + ef.phnum * sizeof(Elf32_Phdr) +
-                          ef.shnum * sizeof(Elf32_Shdr);
+            size_t nhdr =
+                sizeof(Elf32_Ehdr) + ef.phnum * sizeof(Elf32_Phdr) + ef.shnum * sizeof(Elf32_Shdr);
             size_t pick = (x >> 8) % nhdr, off;
             if (pick < sizeof(Elf32_Ehdr))
                 off = pick;

@@ -62,20 +62,13 @@ static void board_free(board *b)
     free(b);
 }
 
-static uint32_t rd(board *b, uint32_t a)
-{
-    return se_bus_read(b->bus, a, 4);
-}
+static uint32_t rd(board *b, uint32_t a) { return se_bus_read(b->bus, a, 4); }
 
-static void wr(board *b, uint32_t a, uint32_t v)
-{
-    se_bus_write(b->bus, a, v, 4);
-}
+static void wr(board *b, uint32_t a, uint32_t v) { se_bus_write(b->bus, a, v, 4); }
 
 #define RCC 0x40021000u
 #define PWR 0x40007000u
 #define FLASH 0x40022000u
-
 
 static void test_l562e_dk_loader_clock_sequence_reaches_110_mhz(void **state)
 {

@@ -15,8 +15,6 @@
 #include "loader/dwarf.h"
 #include "util/harness.h"
 
-
-
 /* The next line of *p (without its newline) into buf; false at the end. */
 static bool next_line(const char **p, char *buf, size_t len)
 {
@@ -42,10 +40,7 @@ static bool is_insn_line(const char *l)
     return starts_with(l, "0x");
 }
 
-static uint32_t line_pc(const char *l)
-{
-    return (uint32_t)strtoul(l, NULL, 16);
-}
+static uint32_t line_pc(const char *l) { return (uint32_t)strtoul(l, NULL, 16); }
 
 /* The instruction lines under "last N instructions": their count, and a copy of them. */
 static unsigned last_block(const char *out, char lines[][200], unsigned max, unsigned *header_n)
@@ -342,8 +337,8 @@ static void test_trace_func_keeps_only_that_function(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(th_run_toolf(&out, "trace '%s' --trace-func dev_range", th_firmware("sram_loader")),
-                     0);
+    assert_int_equal(
+        th_run_toolf(&out, "trace '%s' --trace-func dev_range", th_firmware("sram_loader")), 0);
     const char *p = out;
     char l[300];
     unsigned n = 0;
@@ -356,8 +351,9 @@ static void test_trace_func_keeps_only_that_function(void **state)
     /* Init never calls dev_range: no header for it. */
     assert_null(strstr(out, "--- call Init"));
     free(out);
-    assert_int_equal(th_run_toolf(&out, "trace '%s' --trace-func NoSuchFunction", th_firmware("sram_loader")),
-                     2);
+    assert_int_equal(
+        th_run_toolf(&out, "trace '%s' --trace-func NoSuchFunction", th_firmware("sram_loader")),
+        2);
     free(out);
 }
 
@@ -372,8 +368,8 @@ static void test_trace_range_keeps_only_those_addresses(void **state)
     uint32_t lo = w->addr, hi = w->addr + 8; /* sram_loader runs where it is linked */
     se_stldr_free(ld);
     char *out;
-    assert_int_equal(th_run_toolf(&out, "trace '%s' --trace-range 0x%x:0x%x", th_firmware("sram_loader"),
-                         lo, hi),
+    assert_int_equal(th_run_toolf(&out, "trace '%s' --trace-range 0x%x:0x%x",
+                                  th_firmware("sram_loader"), lo, hi),
                      0);
     const char *p = out;
     char l[300];
@@ -386,8 +382,8 @@ static void test_trace_range_keeps_only_those_addresses(void **state)
         }
     assert_true(n >= 4);
     free(out);
-    assert_int_equal(th_run_toolf(&out, "trace '%s' --trace-range 0x20:0x10", th_firmware("sram_loader")),
-                     2);
+    assert_int_equal(
+        th_run_toolf(&out, "trace '%s' --trace-range 0x20:0x10", th_firmware("sram_loader")), 2);
     free(out);
 }
 
@@ -395,7 +391,8 @@ static void test_trace_call_keeps_only_that_entry_point(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(th_run_toolf(&out, "run '%s' --trace-call Write", th_firmware("sram_loader")), 0);
+    assert_int_equal(th_run_toolf(&out, "run '%s' --trace-call Write", th_firmware("sram_loader")),
+                     0);
     assert_non_null(strstr(out, "--- call Write"));
     assert_null(strstr(out, "--- call Init"));
     assert_null(strstr(out, "--- call SectorErase"));
@@ -415,8 +412,8 @@ static void test_trace_json_lines_parse(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(th_run_toolf(&out, "trace '%s' --json --trace-call Verify", th_firmware("sram_loader")),
-                     0);
+    assert_int_equal(
+        th_run_toolf(&out, "trace '%s' --json --trace-call Verify", th_firmware("sram_loader")), 0);
     const char *p = out;
     char l[600];
     unsigned insns = 0, skipped = 0, with_regs = 0;
@@ -467,8 +464,8 @@ static void test_trace_file_takes_the_trace(void **state)
     char path[300];
     snprintf(path, sizeof path, "%s/init.trace", th_tmpdir());
     char *out;
-    assert_int_equal(th_run_toolf(&out, "run '%s' --init-only --trace-file '%s'", th_firmware("sram_loader"),
-                         path),
+    assert_int_equal(th_run_toolf(&out, "run '%s' --init-only --trace-file '%s'",
+                                  th_firmware("sram_loader"), path),
                      0);
     assert_null(strstr(out, "--- call"));
     assert_non_null(strstr(out, "Init(0x1)"));

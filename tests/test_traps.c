@@ -16,31 +16,31 @@
 
 /* arm-none-eabi-as -mcpu=cortex-m33 -mthumb; offsets from BASE */
 static const uint16_t prog_scan[] = {
-    0xf851, 0x0c04,  /* 00: ldr.w r0, [r1, #-4] */
-    0xf851, 0x0904,  /* 04: ldr.w r0, [r1], #-4 */
-    0xf851, 0x0f04,  /* 08: ldr.w r0, [r1, #4]! */
-    0xf851, 0x0022,  /* 0c: ldr.w r0, [r1, r2, lsl #2] */
-    0x7808,          /* 10: ldrb r0, [r1, #0] */
-    0x9802,          /* 12: ldr r0, [sp, #8] */
-    0xf8dd, 0x0002,  /* 14: ldr.w r0, [sp, #2] */
-    0xb510,          /* 18: push {r4, lr} */
-    0x4801,          /* 1a: ldr r0, [pc, #4] */
-    0xe8f0, 0x2302,  /* 1c: ldrd r2, r3, [r0], #8 */
-    0xe930, 0x000e,  /* 20: ldmdb r0!, {r1, r2, r3} */
-    0xe840, 0x2101,  /* 24: strex r1, r2, [r0, #4] */
-    0xbf06,          /* 28: itte eq */
-    0xfbb1, 0xf0f2,  /* 2a: udiveq r0, r1, r2 */
-    0xfb91, 0xf0f2,  /* 2e: sdiveq r0, r1, r2 */
-    0x1800,          /* 32: addne r0, r0, r0 */
-    0xfb95, 0xf4f6,  /* 34: sdiv r4, r5, r6 */
-    0xe8df, 0xf011,  /* 38: tbh [pc, r1, lsl #1] */
-    0xe8d0, 0xf011,  /* 3c: tbh [r0, r1, lsl #1] */
-    0xe8d1, 0x0faf,  /* 40: lda r0, [r1] */
-    0x8848,          /* 44: ldrh r0, [r1, #2] */
-    0xffff,          /* 46: .short 0xffff */
-    0xffff,          /* 48: .short 0xffff */
-    0xfbb1, 0xf0f2,  /* 4a: udiv r0, r1, r2 */
-    0xf8df, 0x0001,  /* 4e: ldr.w r0, [pc, #1] */
+    0xf851, 0x0c04, /* 00: ldr.w r0, [r1, #-4] */
+    0xf851, 0x0904, /* 04: ldr.w r0, [r1], #-4 */
+    0xf851, 0x0f04, /* 08: ldr.w r0, [r1, #4]! */
+    0xf851, 0x0022, /* 0c: ldr.w r0, [r1, r2, lsl #2] */
+    0x7808,         /* 10: ldrb r0, [r1, #0] */
+    0x9802,         /* 12: ldr r0, [sp, #8] */
+    0xf8dd, 0x0002, /* 14: ldr.w r0, [sp, #2] */
+    0xb510,         /* 18: push {r4, lr} */
+    0x4801,         /* 1a: ldr r0, [pc, #4] */
+    0xe8f0, 0x2302, /* 1c: ldrd r2, r3, [r0], #8 */
+    0xe930, 0x000e, /* 20: ldmdb r0!, {r1, r2, r3} */
+    0xe840, 0x2101, /* 24: strex r1, r2, [r0, #4] */
+    0xbf06,         /* 28: itte eq */
+    0xfbb1, 0xf0f2, /* 2a: udiveq r0, r1, r2 */
+    0xfb91, 0xf0f2, /* 2e: sdiveq r0, r1, r2 */
+    0x1800,         /* 32: addne r0, r0, r0 */
+    0xfb95, 0xf4f6, /* 34: sdiv r4, r5, r6 */
+    0xe8df, 0xf011, /* 38: tbh [pc, r1, lsl #1] */
+    0xe8d0, 0xf011, /* 3c: tbh [r0, r1, lsl #1] */
+    0xe8d1, 0x0faf, /* 40: lda r0, [r1] */
+    0x8848,         /* 44: ldrh r0, [r1, #2] */
+    0xffff,         /* 46: .short 0xffff */
+    0xffff,         /* 48: .short 0xffff */
+    0xfbb1, 0xf0f2, /* 4a: udiv r0, r1, r2 */
+    0xf8df, 0x0001, /* 4e: ldr.w r0, [pc, #1] */
 };
 
 static se_trap_insn *scan(size_t *n)
@@ -64,8 +64,8 @@ static void test_lists_only_what_can_fault(void **state)
     (void)state;
     size_t n;
     se_trap_insn *t = scan(&n);
-    static const uint32_t want[] = {0x00, 0x04, 0x08, 0x0c, 0x14, 0x1c, 0x20, 0x24, 0x2a,
-                                    0x2e, 0x34, 0x3c, 0x40, 0x44, 0x4a, 0x4e};
+    static const uint32_t want[] = {0x00, 0x04, 0x08, 0x0c, 0x14, 0x1c, 0x20, 0x24,
+                                    0x2a, 0x2e, 0x34, 0x3c, 0x40, 0x44, 0x4a, 0x4e};
     assert_int_equal(n, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(t[i].pc, BASE + want[i]); /* in address order; no ldrb, SP-aligned
@@ -122,10 +122,11 @@ static void test_effective_addresses(void **state)
     assert_int_equal(se_trap_address(at(t, n, 0x08), 0x20000011u, 0), 0x20000015u); /* [r1, #4]! */
     assert_int_equal(se_trap_address(at(t, n, 0x0c), 0x100u, 3), 0x10cu); /* [r1, r2, lsl #2] */
     assert_int_equal(se_trap_address(at(t, n, 0x14), 0x20008000u, 0), 0x20008002u); /* [sp, #2] */
-    assert_int_equal(se_trap_address(at(t, n, 0x1c), 0x1002u, 0), 0x1002u); /* ldrd post */
+    assert_int_equal(se_trap_address(at(t, n, 0x1c), 0x1002u, 0), 0x1002u);         /* ldrd post */
     assert_int_equal(se_trap_address(at(t, n, 0x20), 0x1000u, 0), 0x0ff4u); /* ldmdb: 3 words */
     assert_int_equal(se_trap_address(at(t, n, 0x24), 0x1001u, 0), 0x1005u); /* strex [r0, #4] */
-    assert_int_equal(se_trap_address(at(t, n, 0x3c), 0x1001u, 4), 0x1009u); /* tbh [r0, r1, lsl #1] */
+    assert_int_equal(se_trap_address(at(t, n, 0x3c), 0x1001u, 4),
+                     0x1009u); /* tbh [r0, r1, lsl #1] */
     /* ldr.w r0, [pc, #1] at +0x4e: Align(PC + 4, 4) + 1 */
     assert_int_equal(se_trap_address(at(t, n, 0x4e), 0xdeadbeefu, 0), BASE + 0x50u + 1u);
     free(t);

@@ -27,7 +27,7 @@
 #define TZIC_FCR3 (SE_TZ_GTZC_TZIC + 0x28u)
 #define MPCBB_VCTR(base, n) ((base) + 0x100u + 4u * (n))
 
-enum { RD, WR, FX }; /* access kinds */
+enum { RD, WR, FX };    /* access kinds */
 enum { NS = 0, S = 1 }; /* CPU state */
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -751,9 +751,8 @@ static void test_tz_aware_peripherals_judge_themselves(void **state)
         const char *name;
         unsigned sr, bit;
     } cases[] = {
-        {0x40021000u, "RCC", 2, 25},   {0x40007000u, "PWR", 2, 20},
-        {0x40022000u, "FLASH", 2, 27}, {0x42020000u, "GPIOA", 0, 0},
-        {0x42021C00u, "GPIOH", 0, 0},  {0x4002F400u, "EXTI", 2, 28},
+        {0x40021000u, "RCC", 2, 25},  {0x40007000u, "PWR", 2, 20},  {0x40022000u, "FLASH", 2, 27},
+        {0x42020000u, "GPIOA", 0, 0}, {0x42021C00u, "GPIOH", 0, 0}, {0x4002F400u, "EXTI", 2, 28},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         se_tz_outcome o = check(&c, &s, NS, cases[i].addr, WR);

@@ -64,9 +64,9 @@ typedef struct edge {
 
 typedef struct wave {
     char timescale[32];
-    int id_sig[128];     /* identifier character -> signal, -1 unknown */
+    int id_sig[128]; /* identifier character -> signal, -1 unknown */
     int nvars;
-    char init[NSIG];     /* $dumpvars values */
+    char init[NSIG]; /* $dumpvars values */
     ev *evs;
     size_t nevs;
     /* derived */
@@ -104,7 +104,8 @@ static void wave_read(wave *w, const char *path)
     bool defs_done = false, in_dump = false, have_time = false;
     uint64_t t = 0;
     char *save = NULL;
-    for (char *tok = strtok_r(text, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+    for (char *tok = strtok_r(text, " \t\r\n", &save); tok;
+         tok = strtok_r(NULL, " \t\r\n", &save)) {
         if (!defs_done) {
             assert_true(tok[0] == '$');
             if (!strcmp(tok, "$enddefinitions")) {
@@ -437,8 +438,8 @@ static void test_multi_line_bit_order(void **state)
         if (w.edges[i].rising)
             r[n++] = &w.edges[i];
     assert_int_equal(n, 10 + 4 + 2);
-    assert_memory_equal(r[8]->io, "0101zzzz", 8);  /* IO0..IO7: bits 4..7 = 0xA */
-    assert_memory_equal(r[9]->io, "1010zzzz", 8);  /* bits 0..3 = 0x5 */
+    assert_memory_equal(r[8]->io, "0101zzzz", 8); /* IO0..IO7: bits 4..7 = 0xA */
+    assert_memory_equal(r[9]->io, "1010zzzz", 8); /* bits 0..3 = 0x5 */
     /* frame 2: 2-bit pairs MSB first: IO1 the higher bit */
     assert_memory_equal(r[10]->io, "01zzzzzz", 8); /* 10 */
     assert_memory_equal(r[11]->io, "10zzzzzz", 8); /* 01 */
@@ -558,8 +559,8 @@ static void test_cli_vcd_has_one_frame_per_flash_command(void **state)
     (void)state;
     const char *path = tmp("init.vcd");
     char *out;
-    int rc = run(&out, "run '%s' --init-only --log-flash --vcd '%s'",
-                 th_firmware("ref_mx25_l562"), path);
+    int rc = run(&out, "run '%s' --init-only --log-flash --vcd '%s'", th_firmware("ref_mx25_l562"),
+                 path);
     if (rc)
         print_message("%s", out);
     assert_int_equal(rc, 0);

@@ -117,8 +117,10 @@ static void open_with_prog(th_session *s, bool exact, const uint16_t *prog, size
 /* Call the program at PROG with r0..r3 = args (at most 1000 instructions). */
 static void call_prog(th_session *s, const uint32_t args[4], se_call_result *r)
 {
-    se_call c = {.entry = PROG | 1u, .args = {args[0], args[1], args[2], args[3]},
-                 .sp = se_host_sp(s->h), .bkpt_addr = se_machine_profile(s->m)->bkpt_addr,
+    se_call c = {.entry = PROG | 1u,
+                 .args = {args[0], args[1], args[2], args[3]},
+                 .sp = se_host_sp(s->h),
+                 .bkpt_addr = se_machine_profile(s->m)->bkpt_addr,
                  .max_instructions = 1000};
     se_machine_call(s->m, &c, r);
 }

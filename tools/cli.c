@@ -103,7 +103,8 @@ void cli_help(FILE *f, const se_command *c)
             fprintf(f, "  %-26s  %s\n", lhs, o->help);
     }
     fputs("\nNumbers take 0x, K, M and a whole exponent (0x90000000, 64K, 1M, 2e9); each option\n"
-          "has a range. Exit status: 0 ok, 2 usage, others per docs/cli.md.\n", f);
+          "has a range. Exit status: 0 ok, 2 usage, others per docs/cli.md.\n",
+          f);
 }
 
 void cli_usage_exit(const char *cmd, const char *fmt, ...)
@@ -188,8 +189,8 @@ uint64_t cli_u64(const char *cmd, const char *opt, const char *s, uint64_t min, 
 {
     uint64_t v;
     if (!se_parse_u64(s, min, max, &v))
-        cli_usage_exit(cmd, "%s takes %s %" PRIu64 "..%" PRIu64 ", not '%s'", opt, what, min,
-                       max, s);
+        cli_usage_exit(cmd, "%s takes %s %" PRIu64 "..%" PRIu64 ", not '%s'", opt, what, min, max,
+                       s);
     return v;
 }
 
@@ -219,19 +220,14 @@ void cli_target_default(cli_target *t)
 bool cli_target_option(cli_target *t, const char *cmd, int id, const char *arg)
 {
     switch (id) {
-    case OPT_TARGET:
-        t->target = arg;
-        return true;
+    case OPT_TARGET: t->target = arg; return true;
     case OPT_TZ:
         if (strcmp(arg, "on") && strcmp(arg, "off") && strcmp(arg, "secure"))
             cli_usage_exit(cmd, "--tz takes on, off or secure, not '%s'", arg);
         t->tz = arg;
         return true;
-    case OPT_PROFILE:
-        t->profile = arg;
-        return true;
-    default:
-        return false;
+    case OPT_PROFILE: t->profile = arg; return true;
+    default: return false;
     }
 }
 
@@ -255,7 +251,8 @@ void cli_on_log(void *ctx, int level, const char *msg)
 {
     cli *c = ctx;
     if (c->json) {
-        fprintf(c->out, "{\"event\":\"%s\",\"message\":", level >= SE_LOG_WARN ? "warning" : "info");
+        fprintf(c->out,
+                "{\"event\":\"%s\",\"message\":", level >= SE_LOG_WARN ? "warning" : "info");
         se_json_str(c->out, msg);
         fputs("}\n", c->out);
     } else if (level >= SE_LOG_WARN || (c->verbose && !c->quiet)) {

@@ -10,9 +10,9 @@
 
 static const char *dev_type_name(unsigned t)
 {
-    static const char *const names[] = {"?", "MCU_FLASH", "NAND_FLASH", "NOR_FLASH", "SRAM",
-                                        "PSRAM", "PC_CARD", "SPI_FLASH", "I2C_FLASH", "SDRAM",
-                                        "I2C_EEPROM"};
+    static const char *const names[] = {"?",         "MCU_FLASH", "NAND_FLASH", "NOR_FLASH",
+                                        "SRAM",      "PSRAM",     "PC_CARD",    "SPI_FLASH",
+                                        "I2C_FLASH", "SDRAM",     "I2C_EEPROM"};
     return t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
@@ -27,8 +27,9 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
     if (c->json) {
         fputs("{\"name\":", o);
         se_json_str(o, si->name);
-        fprintf(o, ",\"type\":%u,\"type_name\":\"%s\",\"start\":%" PRIu32 ",\"size\":%" PRIu32
-                   ",\"page_size\":%" PRIu32 ",\"erase_value\":%u,\"sectors\":[",
+        fprintf(o,
+                ",\"type\":%u,\"type_name\":\"%s\",\"start\":%" PRIu32 ",\"size\":%" PRIu32
+                ",\"page_size\":%" PRIu32 ",\"erase_value\":%u,\"sectors\":[",
                 si->type, dev_type_name(si->type), si->start, si->size, si->page_size,
                 si->erase_value);
         for (unsigned g = 0; g < si->ngroups; g++)
@@ -39,22 +40,25 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         for (int id = 0; id < SE_EP__COUNT; id++) {
             uint32_t a;
             if (se_stldr_entry(l, (se_entry_id)id, &a)) {
-                fprintf(o, "%s\"%s\":%" PRIu32, first ? "" : ",", se_entry_name((se_entry_id)id), a);
+                fprintf(o, "%s\"%s\":%" PRIu32, first ? "" : ",", se_entry_name((se_entry_id)id),
+                        a);
                 first = false;
             }
         }
         fputs("},\"segments\":[", o);
         for (size_t i = 0; i < se_stldr_nsegments(l); i++) {
             const se_segment *s = se_stldr_segment(l, i);
-            fprintf(o, "%s{\"vaddr\":%" PRIu32 ",\"filesz\":%" PRIu32 ",\"memsz\":%" PRIu32
-                       ",\"flags\":%" PRIu32 ",\"metadata\":%s}",
+            fprintf(o,
+                    "%s{\"vaddr\":%" PRIu32 ",\"filesz\":%" PRIu32 ",\"memsz\":%" PRIu32
+                    ",\"flags\":%" PRIu32 ",\"metadata\":%s}",
                     i ? "," : "", s->vaddr, s->filesz, s->memsz, s->flags,
                     s->metadata ? "true" : "false");
         }
         fputs("]", o);
         if (!pe) {
-            fprintf(o, ",\"image\":{\"base\":%" PRIu32 ",\"link_base\":%" PRIu32 ",\"size\":%" PRIu32
-                       ",\"mem_end\":%" PRIu32 ",\"warnings\":[",
+            fprintf(o,
+                    ",\"image\":{\"base\":%" PRIu32 ",\"link_base\":%" PRIu32 ",\"size\":%" PRIu32
+                    ",\"mem_end\":%" PRIu32 ",\"warnings\":[",
                     img.base, img.link_base, img.size, img.mem_end);
             for (unsigned i = 0; i < img.nwarnings; i++) {
                 fputs(i ? "," : "", o);
@@ -68,9 +72,11 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         fputs("}\n", o);
     } else {
         fprintf(o, "loader      %s\n", se_stldr_path(l));
-        fprintf(o, "device      \"%s\" type %u (%s)\n", si->name, si->type, dev_type_name(si->type));
-        fprintf(o, "range       0x%08" PRIx32 "..0x%08" PRIx32 " (%" PRIu32 " bytes), page 0x%" PRIx32
-                   ", erase value 0x%02x\n",
+        fprintf(o, "device      \"%s\" type %u (%s)\n", si->name, si->type,
+                dev_type_name(si->type));
+        fprintf(o,
+                "range       0x%08" PRIx32 "..0x%08" PRIx32 " (%" PRIu32 " bytes), page 0x%" PRIx32
+                ", erase value 0x%02x\n",
                 si->start, si->start + si->size, si->size, si->page_size, si->erase_value);
         for (unsigned g = 0; g < si->ngroups; g++)
             fprintf(o, "sectors     %" PRIu32 " x 0x%" PRIx32 "\n", si->sectors[g].num,
@@ -80,25 +86,29 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         for (int id = 0; id < SE_EP__COUNT; id++) {
             uint32_t a;
             if (se_stldr_entry(l, (se_entry_id)id, &a))
-                fprintf(o, "entry       %-12s 0x%08" PRIx32 "%s\n", se_entry_name((se_entry_id)id), a,
-                        (a & 1u) ? "" : "  (no Thumb bit)");
+                fprintf(o, "entry       %-12s 0x%08" PRIx32 "%s\n", se_entry_name((se_entry_id)id),
+                        a, (a & 1u) ? "" : "  (no Thumb bit)");
             else
                 fprintf(o, "entry       %-12s -\n", se_entry_name((se_entry_id)id));
         }
         for (size_t i = 0; i < se_stldr_nsegments(l); i++) {
             const se_segment *s = se_stldr_segment(l, i);
-            fprintf(o, "segment %zu   0x%08" PRIx32 " file 0x%" PRIx32 " mem 0x%" PRIx32 " %c%c%c%s\n", i,
-                    s->vaddr, s->filesz, s->memsz, (s->flags & 4) ? 'R' : '-',
+            fprintf(o,
+                    "segment %zu   0x%08" PRIx32 " file 0x%" PRIx32 " mem 0x%" PRIx32 " %c%c%c%s\n",
+                    i, s->vaddr, s->filesz, s->memsz, (s->flags & 4) ? 'R' : '-',
                     (s->flags & 2) ? 'W' : '-', (s->flags & 1) ? 'X' : '-',
                     s->metadata ? "  StorageInfo (not downloaded)" : "");
         }
         fprintf(o, "target      %s\n", p->description);
         if (!pe) {
-            fprintf(o, "image       0x%" PRIx32 " bytes downloaded at 0x%08" PRIx32
-                       " (linked at 0x%08" PRIx32 "), ends at 0x%08" PRIx32 " with .bss\n",
+            fprintf(o,
+                    "image       0x%" PRIx32 " bytes downloaded at 0x%08" PRIx32
+                    " (linked at 0x%08" PRIx32 "), ends at 0x%08" PRIx32 " with .bss\n",
                     img.size, img.base, img.link_base, img.mem_end);
             uint32_t sp = p->bkpt_addr + img.size + p->stack_gap;
-            fprintf(o, "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32 ", download limit 0x%" PRIx32 "\n",
+            fprintf(o,
+                    "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32
+                    ", download limit 0x%" PRIx32 "\n",
                     p->bkpt_addr, sp, p->download_limit);
             for (unsigned i = 0; i < img.nwarnings; i++)
                 fprintf(o, "warning     %s\n", img.warnings[i]);
@@ -173,9 +183,12 @@ int se_info_main(int argc, char **argv)
         case OPT_JSON: c.json = true; break;
         case OPT_STRICT: ho.strict = true; break;
         case OPT_PLACE:
-            if (!strcmp(arg, "profile")) ho.place = SE_PLACE_PROFILE;
-            else if (!strcmp(arg, "link")) ho.place = SE_PLACE_LINK;
-            else cli_usage_exit("info", "--place takes profile or link");
+            if (!strcmp(arg, "profile"))
+                ho.place = SE_PLACE_PROFILE;
+            else if (!strcmp(arg, "link"))
+                ho.place = SE_PLACE_LINK;
+            else
+                cli_usage_exit("info", "--place takes profile or link");
             break;
         }
     }

@@ -26,12 +26,14 @@ static int lint(cli *c, const se_stldr *l, const se_profile *p)
     if (c->json) {
         fputs("{\"loader\":", o);
         se_json_str(o, se_stldr_path(l));
-        fprintf(o, ",\"target\":\"%s\",\"tz\":%s,\"errors\":%u,\"warnings\":%u,\"infos\":%u,"
-                   "\"exit\":%d,\"findings\":[",
+        fprintf(o,
+                ",\"target\":\"%s\",\"tz\":%s,\"errors\":%u,\"warnings\":%u,\"infos\":%u,"
+                "\"exit\":%d,\"findings\":[",
                 p->target, p->tz ? "true" : "false", counts[SE_LINT_ERROR], counts[SE_LINT_WARN],
                 counts[SE_LINT_INFO], rc);
         for (size_t i = 0; i < n; i++) {
-            fprintf(o, "%s{\"level\":\"%s\",\"code\":", i ? "," : "", se_lint_level_name(f[i].level));
+            fprintf(o, "%s{\"level\":\"%s\",\"code\":", i ? "," : "",
+                    se_lint_level_name(f[i].level));
             se_json_str(o, f[i].code);
             fputs(",\"message\":", o);
             se_json_str(o, f[i].msg);

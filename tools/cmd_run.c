@@ -63,9 +63,10 @@ static void on_call(void *ctx, const se_call_record *r)
                 r->function);
         for (unsigned i = 0; i < r->nargs; i++)
             fprintf(c->out, "%s%" PRIu32, i ? "," : "", r->args[i]);
-        fprintf(c->out, "],\"r0\":%" PRIu32 ",\"r1\":%" PRIu32 ",\"ok\":%s,\"status\":\"%s\","
-                        "\"instructions\":%" PRIu64 ",\"device_ns\":%" PRIu64 ",\"host_us\":%.0f,"
-                        "\"exceptions\":%u",
+        fprintf(c->out,
+                "],\"r0\":%" PRIu32 ",\"r1\":%" PRIu32 ",\"ok\":%s,\"status\":\"%s\","
+                "\"instructions\":%" PRIu64 ",\"device_ns\":%" PRIu64 ",\"host_us\":%.0f,"
+                "\"exceptions\":%u",
                 r->res.r0, r->res.r1, r->ok ? "true" : "false", se_err_name(r->res.status),
                 r->res.instructions, r->res.vtime_ns, r->res.host_seconds * 1e6, r->res.exceptions);
         if (r->res.status != SE_OK || r->note[0]) {
@@ -153,7 +154,7 @@ typedef struct trace_args {
     bool on;
     const char *func, *call, *file;
     bool has_range;
-    uint32_t lo, hi;             /* --trace-range */
+    uint32_t lo, hi;                          /* --trace-range */
     uint32_t func_addr, func_size, call_addr; /* link addresses, from trace_resolve */
     FILE *f;
     se_tracer *t;
@@ -258,7 +259,8 @@ int se_run_main(int argc, char **argv)
             if (!colon)
                 usage_exit("--erase takes START:END, got '%s'", optarg);
             *colon = '\0';
-            if (!se_parse_u32(optarg, &erase_a) || !se_parse_u32(colon + 1, &erase_b) || erase_b <= erase_a)
+            if (!se_parse_u32(optarg, &erase_a) || !se_parse_u32(colon + 1, &erase_b) ||
+                erase_b <= erase_a)
                 usage_exit("--erase: START:END with END > START, got '%s:%s'", optarg, colon + 1);
             have_erase = true;
             break;
@@ -288,7 +290,8 @@ int se_run_main(int argc, char **argv)
             if (!colon)
                 usage_exit("--read takes ADDR:LEN[@FILE], got '%s'", optarg);
             *colon = '\0';
-            if (!se_parse_u32(optarg, &read_addr) || !se_parse_u32(colon + 1, &read_len) || !read_len)
+            if (!se_parse_u32(optarg, &read_addr) || !se_parse_u32(colon + 1, &read_len) ||
+                !read_len)
                 usage_exit("--read: bad ADDR:LEN '%s:%s'", optarg, colon + 1);
             have_read = true;
             break;
@@ -305,28 +308,37 @@ int se_run_main(int argc, char **argv)
             ho.sp_set = true; /* 0 too: the field case "MSP is set to zero" */
             break;
         case OPT_BUDGET:
-            ho.max_instructions = cli_u64(cmd, "--budget", optarg, 1, UINT64_MAX,
-                                          "an instruction count per call");
+            ho.max_instructions =
+                cli_u64(cmd, "--budget", optarg, 1, UINT64_MAX, "an instruction count per call");
             break;
         case OPT_TIMEOUT:
             ho.max_seconds = cli_seconds(cmd, "--timeout", optarg, SE_OPT_MAX_SECONDS);
             break;
         case OPT_IFLASH: mo.internal_flash = optarg; break;
         case OPT_IRQ:
-            if (!strcmp(optarg, "maskints")) mo.irq_mask = SE_MASK_MASKINTS;
-            else if (!strcmp(optarg, "primask")) mo.irq_mask = SE_MASK_PRIMASK;
-            else if (!strcmp(optarg, "none")) mo.irq_mask = SE_MASK_NONE;
-            else usage_exit("--irq-mask takes maskints, primask or none");
+            if (!strcmp(optarg, "maskints"))
+                mo.irq_mask = SE_MASK_MASKINTS;
+            else if (!strcmp(optarg, "primask"))
+                mo.irq_mask = SE_MASK_PRIMASK;
+            else if (!strcmp(optarg, "none"))
+                mo.irq_mask = SE_MASK_NONE;
+            else
+                usage_exit("--irq-mask takes maskints, primask or none");
             break;
         case OPT_FILL:
-            if (!strcmp(optarg, "random")) mo.ram_fill = -1;
-            else mo.ram_fill = (int)cli_u64(cmd, "--ram-fill", optarg, 0, 0xFF,
-                                            "random or a byte value");
+            if (!strcmp(optarg, "random"))
+                mo.ram_fill = -1;
+            else
+                mo.ram_fill =
+                    (int)cli_u64(cmd, "--ram-fill", optarg, 0, 0xFF, "random or a byte value");
             break;
         case OPT_PLACE:
-            if (!strcmp(optarg, "profile")) ho.place = SE_PLACE_PROFILE;
-            else if (!strcmp(optarg, "link")) ho.place = SE_PLACE_LINK;
-            else usage_exit("--place takes profile or link");
+            if (!strcmp(optarg, "profile"))
+                ho.place = SE_PLACE_PROFILE;
+            else if (!strcmp(optarg, "link"))
+                ho.place = SE_PLACE_LINK;
+            else
+                usage_exit("--place takes profile or link");
             break;
         case OPT_QUIET: c.quiet = true; break;
         case OPT_NOSKIP: mo.no_idle_skip = true; break;
@@ -338,20 +350,29 @@ int se_run_main(int argc, char **argv)
         case OPT_REPLAY: replay = optarg; break;
         case OPT_VCD: mo.vcd_path = optarg; break; /* --vcd */
         case OPT_VCDLIMIT: {
-            uint64_t n = cli_u64(cmd, "--vcd-limit", optarg, 0, UINT64_MAX,
-                                 "a frame count (0 = all)");
+            uint64_t n =
+                cli_u64(cmd, "--vcd-limit", optarg, 0, UINT64_MAX, "a frame count (0 = all)");
             mo.vcd_limit = n ? n : UINT64_MAX;
             break;
         }
         /* --trace / --last (a filter implies --trace) */
         case OPT_LAST:
-            mo.last_insns = (unsigned)cli_u64(cmd, "--last", optarg, 0, SE_LAST_MAX,
-                                              "an instruction count");
+            mo.last_insns =
+                (unsigned)cli_u64(cmd, "--last", optarg, 0, SE_LAST_MAX, "an instruction count");
             break;
         case OPT_TRACE: ta.on = true; break;
-        case OPT_TFUNC: ta.on = true; ta.func = optarg; break;
-        case OPT_TCALL: ta.on = true; ta.call = optarg; break;
-        case OPT_TFILE: ta.on = true; ta.file = optarg; break;
+        case OPT_TFUNC:
+            ta.on = true;
+            ta.func = optarg;
+            break;
+        case OPT_TCALL:
+            ta.on = true;
+            ta.call = optarg;
+            break;
+        case OPT_TFILE:
+            ta.on = true;
+            ta.file = optarg;
+            break;
         case OPT_TRANGE: {
             char *colon = strchr(optarg, ':');
             if (colon)
@@ -394,7 +415,8 @@ int se_run_main(int argc, char **argv)
 
     const se_storage_info *si = se_stldr_storage(l);
     for (unsigned i = 0; i < nwrites; i++) {
-        e = se_read_file(writes[i].file, "--write file", si->size, &writes[i].data, &writes[i].len, &err);
+        e = se_read_file(writes[i].file, "--write file", si->size, &writes[i].data, &writes[i].len,
+                         &err);
         if (!e && writes[i].len == 0) {
             free(writes[i].data);
             e = se_error_set(&err, SE_ERR_USAGE, "--write file %s is empty: nothing to write",
@@ -499,8 +521,9 @@ int se_run_main(int argc, char **argv)
     cli_fmt_time(dev, sizeof dev, h ? se_host_vtime_ns(h) : 0);
     unsigned warns = m ? se_machine_warnings(m) : 0;
     if (c.json) {
-        fprintf(c.out, "{\"event\":\"summary\",\"ok\":%s,\"status\":\"%s\",\"calls\":%u,"
-                       "\"instructions\":%" PRIu64 ",\"device_ns\":%" PRIu64 ",\"warnings\":%u",
+        fprintf(c.out,
+                "{\"event\":\"summary\",\"ok\":%s,\"status\":\"%s\",\"calls\":%u,"
+                "\"instructions\":%" PRIu64 ",\"device_ns\":%" PRIu64 ",\"warnings\":%u",
                 e ? "false" : "true", se_err_name(e), h ? se_host_calls(h) : 0, instr,
                 h ? se_host_vtime_ns(h) : 0, warns);
         if (e) {
@@ -508,8 +531,8 @@ int se_run_main(int argc, char **argv)
             se_json_str(c.out, err.msg);
         }
         if (fc && fc->frames) {
-            fprintf(c.out, ",\"flash\":{\"commands\":%" PRIu64 ",\"warnings\":%" PRIu64,
-                    fc->frames, fc->warnings);
+            fprintf(c.out, ",\"flash\":{\"commands\":%" PRIu64 ",\"warnings\":%" PRIu64, fc->frames,
+                    fc->warnings);
             for (size_t i = 0; i < fc->nkinds; i++)
                 fprintf(c.out, ",\"%s\":%" PRIu64, fc->kinds[i].kind, fc->kinds[i].count);
             fputs("}", c.out);
@@ -521,7 +544,7 @@ int se_run_main(int argc, char **argv)
         if (e)
             fprintf(stderr, "stldr-emu: error: %s\n", err.msg);
         fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",
-                    e ? "FAILED" : "OK", h ? se_host_calls(h) : 0, instr, dev, warns);
+                e ? "FAILED" : "OK", h ? se_host_calls(h) : 0, instr, dev, warns);
     }
     errno = 0;
     if (!e && (fflush(stdout) != 0 || ferror(stdout))) { /* the log or hex dump was lost */

@@ -21,7 +21,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-
 #include "emu/machine.h"
 #include "loader/host.h"
 #include "loader/stldr.h"
@@ -74,11 +73,11 @@ typedef struct gdb {
     uint32_t bp[MAX_BP];
     unsigned nbp;
     bool stepping;
-    bool stop_next;      /* stop at the first instruction of the next call */
-    bool to_next_call;   /* monitor next: run, ignoring breakpoints, to the next call */
+    bool stop_next;    /* stop at the first instruction of the next call */
+    bool to_next_call; /* monitor next: run, ignoring breakpoints, to the next call */
     bool detached;
     bool killed;
-    uint32_t pc;         /* where the target is stopped */
+    uint32_t pc; /* where the target is stopped */
     char inbuf[PKT_MAX * 2];
     size_t inlen;
 } gdb;
@@ -124,8 +123,8 @@ static int reg_of(unsigned n)
     }
 }
 
-static const unsigned reg_order[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                                     25, 26, 27, 28, 29};
+static const unsigned reg_order[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10,
+                                     11, 12, 13, 14, 15, 25, 26, 27, 28, 29};
 
 static int send_all(gdb *g, const char *s, size_t n)
 {
@@ -209,7 +208,7 @@ static void hex_u32le(char *p, uint32_t v)
 
 static int hex_digit(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -279,9 +278,7 @@ static void serve(gdb *g, const char *stop_reply)
         resp[0] = '\0';
         switch (pkt[0]) {
         case '\x03':
-        case '?':
-            snprintf(resp, sizeof resp, "S05");
-            break;
+        case '?': snprintf(resp, sizeof resp, "S05"); break;
         case 'g': {
             char *q = resp;
             for (size_t i = 0; i < sizeof reg_order / sizeof reg_order[0]; i++, q += 8)
@@ -308,7 +305,8 @@ static void serve(gdb *g, const char *stop_reply)
             break;
         }
         case 'm':
-            if (!parse_hex(p + 1, &e, &a) || *e != ',' || !parse_hex(e + 1, &e, &n) || n > PKT_MAX / 2) {
+            if (!parse_hex(p + 1, &e, &a) || *e != ',' || !parse_hex(e + 1, &e, &n) ||
+                n > PKT_MAX / 2) {
                 snprintf(resp, sizeof resp, "E01");
                 break;
             } else {
@@ -336,8 +334,8 @@ static void serve(gdb *g, const char *stop_reply)
             break;
         case 'X': { /* binary write: '}' escapes the next byte (XOR 0x20) */
             const char *end = pkt + plen;
-            if (!parse_hex(p + 1, &e, &a) || *e != ',' || !parse_hex(e + 1, &e, &n) ||
-                *e != ':' || n > PKT_MAX) {
+            if (!parse_hex(p + 1, &e, &a) || *e != ',' || !parse_hex(e + 1, &e, &n) || *e != ':' ||
+                n > PKT_MAX) {
                 snprintf(resp, sizeof resp, "E01");
                 break;
             }
@@ -386,12 +384,8 @@ static void serve(gdb *g, const char *stop_reply)
                 snprintf(resp, sizeof resp, "OK");
             }
             break;
-        case 'c':
-            g->stepping = false;
-            return;
-        case 's':
-            g->stepping = true;
-            return;
+        case 'c': g->stepping = false; return;
+        case 's': g->stepping = true; return;
         case 'v':
             if (!strncmp(pkt, "vCont?", 6)) {
                 snprintf(resp, sizeof resp, "vCont;c;s");
@@ -407,17 +401,13 @@ static void serve(gdb *g, const char *stop_reply)
                 return;
             }
             break;
-        case 'k':
-            g->killed = true;
-            return;
+        case 'k': g->killed = true; return;
         case 'D':
             put_packet(g, "OK");
             g->detached = true;
             return;
         case 'H':
-        case 'T':
-            snprintf(resp, sizeof resp, "OK");
-            break;
+        case 'T': snprintf(resp, sizeof resp, "OK"); break;
         case 'q':
             if (!strncmp(pkt, "qSupported", 10))
                 snprintf(resp, sizeof resp, "PacketSize=%x;qXfer:features:read+;vContSupported+",
@@ -442,7 +432,8 @@ static void serve(gdb *g, const char *stop_reply)
                     g->to_next_call = true;
                     snprintf(resp, sizeof resp, "OK");
                 } else {
-                    const char *msg = "monitor commands: next (continue runs to the next loader call)\n";
+                    const char *msg =
+                        "monitor commands: next (continue runs to the next loader call)\n";
                     char *q = resp;
                     *q++ = 'O';
                     for (const char *c = msg; *c; c++, q += 2)
@@ -469,8 +460,7 @@ static void serve(gdb *g, const char *stop_reply)
                 }
             }
             break;
-        default:
-            break; /* unsupported: empty reply */
+        default: break; /* unsupported: empty reply */
         }
         if (put_packet(g, resp) < 0) {
             g->detached = true;
@@ -504,10 +494,7 @@ static void on_insn(void *ctx, uint32_t pc, uint32_t size)
     }
 }
 
-static void on_paused(void *ctx)
-{
-    (void)ctx;
-}
+static void on_paused(void *ctx) { (void)ctx; }
 
 static void on_end(void *ctx, const se_call_result *r)
 {
@@ -530,8 +517,8 @@ static int listen_on(const struct in_addr *addr, int port)
         return -1;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr = *addr};
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = *addr};
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
         int e = errno;
         close(fd);
@@ -550,8 +537,10 @@ int se_gdb_serve(const se_gdb_config *cfg)
     int port = cfg->port;
     struct in_addr bind_in;
     if (inet_pton(AF_INET, bind_addr, &bind_in) != 1) {
-        fprintf(stderr, "stldr-emu: gdb: --bind takes an IPv4 address (127.0.0.1, 0.0.0.0), "
-                        "not '%s'\n", bind_addr);
+        fprintf(stderr,
+                "stldr-emu: gdb: --bind takes an IPv4 address (127.0.0.1, 0.0.0.0), "
+                "not '%s'\n",
+                bind_addr);
         return 2;
     }
     static const char *const init_only[] = {"init"};
@@ -596,8 +585,11 @@ int se_gdb_serve(const se_gdb_config *cfg)
     }
     int one = 1;
     setsockopt(g.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    se_insn_observer obs = {.call_begin = on_begin, .insn = on_insn, .paused = on_paused,
-                            .call_end = on_end, .ctx = &g};
+    se_insn_observer obs = {.call_begin = on_begin,
+                            .insn = on_insn,
+                            .paused = on_paused,
+                            .call_end = on_end,
+                            .ctx = &g};
     se_machine_set_observer(m, &obs, &err);
 
     const se_storage_info *si = se_stldr_storage(l);

@@ -12,7 +12,7 @@ typedef struct se_gdb_config {
     const se_profile *profile;
     const char *const *calls; /* the host operations, in order; none: Init */
     unsigned ncalls;
-    const char *bind;         /* IPv4 address */
+    const char *bind; /* IPv4 address */
     int port;
 } se_gdb_config;
 

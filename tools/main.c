@@ -16,20 +16,18 @@ const se_command se_commands[] = {
      "one line per call. With no operation: the standard session (erase, write, read back and\n"
      "verify a pattern over the first sectors).",
      se_run_main},
-    {"trace", CMD_TRACE, "LOADER", "run with --trace: every instruction executed.",
-     se_run_main},
+    {"trace", CMD_TRACE, "LOADER", "run with --trace: every instruction executed.", se_run_main},
     {"info", CMD_INFO, "LOADER",
      "What the file holds: StorageInfo, entry points, segments, where the host puts it.\n"
      "--target list prints the built-in targets.",
      se_info_main},
-    {"lint", CMD_LINT, "LOADER",
-     "Static checks of the file against the target (exit 1 on errors).", se_lint_main},
+    {"lint", CMD_LINT, "LOADER", "Static checks of the file against the target (exit 1 on errors).",
+     se_lint_main},
     {"gdb", CMD_GDB, "LOADER",
      "A GDB server: the host's calls (--call) run under a debugger (target remote :3333).",
      se_gdb_cmd_main},
     {"fuzz", CMD_FUZZ, "LOADER",
-     "Random host operations against the loader, checked by an oracle of the flash.",
-     se_fuzz_main},
+     "Random host operations against the loader, checked by an oracle of the flash.", se_fuzz_main},
     {NULL, 0, NULL, NULL, NULL},
 };
 

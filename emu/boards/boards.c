@@ -10,10 +10,7 @@ static const se_board *const boards[] = {
     NULL,
 };
 
-const se_board *const *se_boards(void)
-{
-    return boards;
-}
+const se_board *const *se_boards(void) { return boards; }
 
 const se_board *se_board_find(const char *name)
 {

@@ -66,12 +66,12 @@ static const se_reg syscfg_regs[] = {
     {0x08, SE_ACC_RW, 0x0000001Fu, 0x0000003Fu, 0, NULL}, /* FPUIMR */
     {0x0C, SE_ACC_RW, 0, 0x00000003u, 0, NULL},           /* CNSLCKR */
     {0x10, SE_ACC_RW, 0, 0x00000007u, 0, NULL},           /* CSLOCKR */
-    {0x14, SE_ACC_RW, 0, 0x0000010Fu, 0, NULL},           /* CFGR2: SPF b8, ECCL/PVDL/SPL/CLL b3..0 */
-    {0x18, SE_ACC_RW, 0, 0x00000001u, 0, NULL},           /* SCSR: SRAM2ER b0; SRAM2BSY b1 read-only */
-    {0x1C, SE_ACC_WO, 0, 0x000000FFu, 0, NULL},           /* SKR */
-    {0x20, SE_ACC_WO, 0, 0xFFFFFFFFu, 0, NULL},           /* SWPR */
-    {0x24, SE_ACC_WO, 0, 0xFFFFFFFFu, 0, NULL},           /* SWPR2 */
-    {0x2C, SE_ACC_RW, 0, 0x000000FFu, 0, NULL},           /* RSSCMDR */
+    {0x14, SE_ACC_RW, 0, 0x0000010Fu, 0, NULL}, /* CFGR2: SPF b8, ECCL/PVDL/SPL/CLL b3..0 */
+    {0x18, SE_ACC_RW, 0, 0x00000001u, 0, NULL}, /* SCSR: SRAM2ER b0; SRAM2BSY b1 read-only */
+    {0x1C, SE_ACC_WO, 0, 0x000000FFu, 0, NULL}, /* SKR */
+    {0x20, SE_ACC_WO, 0, 0xFFFFFFFFu, 0, NULL}, /* SWPR */
+    {0x24, SE_ACC_WO, 0, 0xFFFFFFFFu, 0, NULL}, /* SWPR2 */
+    {0x2C, SE_ACC_RW, 0, 0x000000FFu, 0, NULL}, /* RSSCMDR */
 };
 
 /* The HAL clears the SRAM2 parity error flag by writing 1 to it (__HAL_SYSCFG_CLEAR_FLAG:
@@ -89,12 +89,13 @@ static const se_regfile_bits syscfg_w1c[] = {
  * clear it); and CR's CACHEINV b1, HITMRST b18, MISSMRST b19, which the hardware clears when
  * the operation is done, are not stored (write mask 0x00030005 instead of 0x000F0007). */
 static const se_reg icache_regs[] = {
-    {0x00, SE_ACC_RW, 0x00000004u, 0x00030005u, 0, NULL}, /* CR: EN, WAYSEL (reset 1), HITMEN, MISSMEN */
-    {0x04, SE_ACC_RO, 0x00000002u, 0, 0, NULL},           /* SR: BUSYF, BSYENDF, ERRF */
-    {0x08, SE_ACC_RW, 0, 0x00000006u, 0, NULL},           /* IER: BSYENDIE, ERRIE */
-    {0x0C, SE_ACC_WO, 0, 0x00000006u, 0, NULL},           /* FCR: CBSYENDF, CERRF */
-    {0x10, SE_ACC_RO, 0, 0, 0, NULL},                     /* HMONR */
-    {0x14, SE_ACC_RO, 0, 0, 0, NULL},                     /* MMONR */
+    {0x00, SE_ACC_RW, 0x00000004u, 0x00030005u, 0,
+     NULL},                                     /* CR: EN, WAYSEL (reset 1), HITMEN, MISSMEN */
+    {0x04, SE_ACC_RO, 0x00000002u, 0, 0, NULL}, /* SR: BUSYF, BSYENDF, ERRF */
+    {0x08, SE_ACC_RW, 0, 0x00000006u, 0, NULL}, /* IER: BSYENDIE, ERRIE */
+    {0x0C, SE_ACC_WO, 0, 0x00000006u, 0, NULL}, /* FCR: CBSYENDF, CERRF */
+    {0x10, SE_ACC_RO, 0, 0, 0, NULL},           /* HMONR */
+    {0x14, SE_ACC_RO, 0, 0, 0, NULL},           /* MMONR */
     {0x20, SE_ACC_RW, 0x00000200u, 0x97FF8EFFu, 0, NULL}, /* CRR0: RSIZE reset 1 */
     {0x24, SE_ACC_RW, 0x00000200u, 0x97FF8EFFu, 0, NULL}, /* CRR1 */
     {0x28, SE_ACC_RW, 0x00000200u, 0x97FF8EFFu, 0, NULL}, /* CRR2 */
@@ -103,10 +104,9 @@ static const se_reg icache_regs[] = {
 
 /* ---- the SoC --------------------------------------------------------------------------- */
 
-static const se_regfile_desc exti_desc = {exti_regs, N(exti_regs), exti_w1c, N(exti_w1c),
-                                          NULL, 0};
-static const se_regfile_desc syscfg_desc = {syscfg_regs, N(syscfg_regs), syscfg_w1c,
-                                            N(syscfg_w1c), NULL, 0};
+static const se_regfile_desc exti_desc = {exti_regs, N(exti_regs), exti_w1c, N(exti_w1c), NULL, 0};
+static const se_regfile_desc syscfg_desc = {syscfg_regs,   N(syscfg_regs), syscfg_w1c,
+                                            N(syscfg_w1c), NULL,           0};
 static const se_regfile_desc icache_desc = {icache_regs, N(icache_regs), NULL, 0, NULL, 0};
 
 /* The DBGMCU (0xE0044000) is on the PPB, not this bus. */
@@ -134,8 +134,7 @@ int se_stm32l5_attach_regfiles(se_bus *bus, bool tzen, const se_periph_host *hos
     return 0;
 }
 
-int se_stm32l5_attach_system(se_bus *bus, bool tzen, const se_periph_host *host,
-                             se_stm32l5 *out)
+int se_stm32l5_attach_system(se_bus *bus, bool tzen, const se_periph_host *host, se_stm32l5 *out)
 {
     if (!(out->rcc = se_bus_attach(bus, &se_rcc_class, "RCC", SE_L5_RCC_BASE, SE_RCC_SIZE)))
         return -1;

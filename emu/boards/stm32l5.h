@@ -52,8 +52,7 @@ typedef struct se_stm32l5 {
 se_err se_stm32l5_build(se_soc *soc, bool tzen, se_stm32l5 *out, se_error *err);
 /* RCC, PWR, FLASH and GPIOA..H alone on a bare bus (the SoC's system devices), for tests.
  * Returns 0, or -1 if one does not fit (out then partly filled). */
-int se_stm32l5_attach_system(se_bus *bus, bool tzen, const se_periph_host *host,
-                             se_stm32l5 *out);
+int se_stm32l5_attach_system(se_bus *bus, bool tzen, const se_periph_host *host, se_stm32l5 *out);
 /* The register files alone (EXTI, SYSCFG, ICACHE) on a bare bus, for tests. Returns 0, or
  * -1 if one does not fit. A base already taken is skipped. */
 int se_stm32l5_attach_regfiles(se_bus *bus, bool tzen, const se_periph_host *host);

@@ -9,26 +9,21 @@
 
 extern const se_board se_board_stm32l562e_dk;
 
-#define L562_COMMON                                                                     \
-    .target = "stm32l562e-dk", .board = &se_board_stm32l562e_dk,                        \
-    .sram = {0x20000000u, 0x40000u}, .sram_alias = 0x30000000u,                         \
-    .iflash = {0x08000000u, 0x80000u}, .iflash_alias = 0x0C000000u,                     \
-    .periph = {0x40000000u, 0x10000000u}, .periph_alias = 0x50000000u,                  \
-    .ext_window = {SE_L5_OCTOSPI1_WINDOW, 0x10000000u},                                 \
-    .ram_end = 0x20040000u, .download_limit = 0x1000u, .stack_gap = 0x400u,             \
+#define L562_COMMON                                                                               \
+    .target = "stm32l562e-dk", .board = &se_board_stm32l562e_dk, .sram = {0x20000000u, 0x40000u}, \
+    .sram_alias = 0x30000000u, .iflash = {0x08000000u, 0x80000u}, .iflash_alias = 0x0C000000u,    \
+    .periph = {0x40000000u, 0x10000000u}, .periph_alias = 0x50000000u,                            \
+    .ext_window = {SE_L5_OCTOSPI1_WINDOW, 0x10000000u}, .ram_end = 0x20040000u,                   \
+    .download_limit = 0x1000u, .stack_gap = 0x400u,                                               \
     .reset_core_hz = 4000000u /* MSI range 6 after reset (RCC_CR reset 0x63) */
 
 /* ST's template partition (docs/hardware.md C.2; emu/tz.c se_tz_st_template_sau). */
-#define L562_TEMPLATE_TZ                                                                \
-    .nsau = 6,                                                                          \
-    .sau = {{0x0C03E000u, 0x0C03FFFFu, true},                                           \
-            {0x08040000u, 0x0807FFFFu, false},                                          \
-            {0x20018000u, 0x2003FFFFu, false},                                          \
-            {0x40000000u, 0x4FFFFFFFu, false},                                          \
-            {0x60000000u, 0x9FFFFFFFu, false},                                          \
-            {0x0BF90000u, 0x0BFA8FFFu, false}},                                         \
-    .nmpcbb_ns = 1, .mpcbb_ns = {{0x20018000u, 0x20040000u}},                          \
-    .nmpcwm_ns = 1, .mpcwm_ns = {{0x90000000u, 0x94000000u}}
+#define L562_TEMPLATE_TZ                                                                      \
+    .nsau = 6, .sau = {{0x0C03E000u, 0x0C03FFFFu, true},  {0x08040000u, 0x0807FFFFu, false},  \
+                       {0x20018000u, 0x2003FFFFu, false}, {0x40000000u, 0x4FFFFFFFu, false},  \
+                       {0x60000000u, 0x9FFFFFFFu, false}, {0x0BF90000u, 0x0BFA8FFFu, false}}, \
+    .nmpcbb_ns = 1, .mpcbb_ns = {{0x20018000u, 0x20040000u}}, .nmpcwm_ns = 1,                 \
+    .mpcwm_ns = {{0x90000000u, 0x94000000u}}
 
 static const se_profile tz_off = {
     L562_COMMON,
@@ -63,13 +58,10 @@ static const se_profile tz_secure = {
     L562_COMMON,
     .description = "STM32L562E-DK, TZEN=1 reset state: loader Secure at 0x20018004, "
                    "BKPT at 0x20018000, SAU off (everything Secure)",
-    .tz = true,
-    .bkpt_addr = 0x20018000u,
-    .load_base = 0x20018004u,
+    .tz = true, .bkpt_addr = 0x20018000u, .load_base = 0x20018004u,
     /* Uncertain (docs/hardware.md C.6): the secure boot address default is expected to be
      * 0x0C000000; we assume the application left VTOR there. */
-    .vtor = 0x0C000000u,
-    .secure = true, /* the core's reset state with TZEN=1 */
+    .vtor = 0x0C000000u, .secure = true, /* the core's reset state with TZEN=1 */
 };
 
 /* The wiring between the SoC's devices that the board depends on. */

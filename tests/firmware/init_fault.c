@@ -79,10 +79,7 @@ int Init(void)
 
 #define BIG_LOCAL 0x4A0u /* > the host's 0x400 stack gap, < the gap + the image */
 
-static void __attribute__((noinline)) touch(volatile uint8_t *p)
-{
-    *p = (uint8_t)(*p + 1u);
-}
+static void __attribute__((noinline)) touch(volatile uint8_t *p) { *p = (uint8_t)(*p + 1u); }
 
 int Init(void)
 {
@@ -157,5 +154,6 @@ int Init(void)
 #endif
 
 #else
-#error "define one of FAULT_UNMAPPED, FAULT_UDF, FAULT_HANG, FAULT_BKPT_CLOBBER, FAULT_WILD_PTR, FAULT_STACK_INTO_IMAGE, FAULT_EXEC_STALE, FAULT_DIV0, FAULT_UNALIGNED, FAULT_UNALIGNED_LDRD"
+#error \
+    "define one of FAULT_UNMAPPED, FAULT_UDF, FAULT_HANG, FAULT_BKPT_CLOBBER, FAULT_WILD_PTR, FAULT_STACK_INTO_IMAGE, FAULT_EXEC_STALE, FAULT_DIV0, FAULT_UNALIGNED, FAULT_UNALIGNED_LDRD"
 #endif

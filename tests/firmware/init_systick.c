@@ -31,10 +31,7 @@ volatile uint32_t g_delay_ticks; /* ticks counted by the last wait in Init */
 void SysTick_Handler(void);
 void Default_Handler(void);
 
-void SysTick_Handler(void)
-{
-    uwTick++;
-}
+void SysTick_Handler(void) { uwTick++; }
 
 void Default_Handler(void)
 {
@@ -52,8 +49,7 @@ typedef void (*vector_t)(void);
 
 /* VTOR needs at least 128-byte alignment; only the 16 system exceptions are present
  * (no external interrupt is enabled). */
-__attribute__((aligned(128)))
-const vector_t vector_table[16] = {
+__attribute__((aligned(128))) const vector_t vector_table[16] = {
     (vector_t)0x20040000u, /* 0: initial SP (not used: the host sets SP) */
     (vector_t)Init,        /* 1: Reset */
     Default_Handler,       /* 2: NMI */
@@ -62,12 +58,14 @@ const vector_t vector_table[16] = {
     Default_Handler,       /* 5: BusFault */
     Default_Handler,       /* 6: UsageFault */
     Default_Handler,       /* 7: SecureFault */
-    0, 0, 0,               /* 8-10: reserved */
-    Default_Handler,       /* 11: SVCall */
-    Default_Handler,       /* 12: DebugMonitor */
-    0,                     /* 13: reserved */
-    Default_Handler,       /* 14: PendSV */
-    SYSTICK_VECTOR,        /* 15: SysTick */
+    0,
+    0,
+    0,               /* 8-10: reserved */
+    Default_Handler, /* 11: SVCall */
+    Default_Handler, /* 12: DebugMonitor */
+    0,               /* 13: reserved */
+    Default_Handler, /* 14: PendSV */
+    SYSTICK_VECTOR,  /* 15: SysTick */
 };
 
 int Init(void)

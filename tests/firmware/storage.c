@@ -36,18 +36,18 @@ _Static_assert(offsetof(struct storage_info, sectors) == 120, "sectors offset");
 #define DEVICE_NAME "SRAM2-TEST_STM32L562E-DK"
 #endif
 
-__attribute__((section(".Dev_info"), used))
-const struct storage_info StorageInfo = {
+__attribute__((section(".Dev_info"), used)) const struct storage_info StorageInfo = {
     .DeviceName = DEVICE_NAME,
     .DeviceType = DEV_TYPE_SRAM,
     .DeviceStartAddress = DEV_START,
     .DeviceSize = DEV_SIZE,
     .PageSize = DEV_PAGE_SIZE,
     .EraseValue = DEV_ERASE_VALUE,
-    .sectors = {
-        {DEV_SIZE / DEV_SECTOR_SIZE, DEV_SECTOR_SIZE},
-        {0u, 0u},
-    },
+    .sectors =
+        {
+            {DEV_SIZE / DEV_SECTOR_SIZE, DEV_SECTOR_SIZE},
+            {0u, 0u},
+        },
 };
 
 /* ---- helpers ------------------------------------------------------------------------ */
@@ -74,10 +74,7 @@ static int dev_range(uint32_t addr, uint32_t size, uint32_t *off)
     return 1;
 }
 
-static volatile uint8_t *dev_bytes(uint32_t off)
-{
-    return (volatile uint8_t *)(DEV_START + off);
-}
+static volatile uint8_t *dev_bytes(uint32_t off) { return (volatile uint8_t *)(DEV_START + off); }
 
 static void erase_sector(uint32_t sector)
 {
@@ -89,10 +86,7 @@ static void erase_sector(uint32_t sector)
 
 /* ---- entry points ------------------------------------------------------------------- */
 
-int DeInit(void)
-{
-    return 1;
-}
+int DeInit(void) { return 1; }
 
 /* NOR semantics: programming can only clear bits. */
 int Write(uint32_t Address, uint32_t Size, uint8_t *buffer)
@@ -175,8 +169,7 @@ uint32_t CheckSum(uint32_t StartAddress, uint32_t Size, uint32_t InitVal)
  * dropped at the end. Low word: 0 if the compared bytes are equal, else the absolute
  * address of the first differing byte; 0xFFFFFFFF if the range leaves the device.
  * High word: byte sum of the compared device bytes (all of them, even after a mismatch). */
-uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size,
-                uint32_t missalignement)
+uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size, uint32_t missalignement)
 {
     const uint32_t skip = missalignement & 0xFu;
     const uint32_t drop = (missalignement >> 16) & 0xFu;

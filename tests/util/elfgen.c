@@ -101,10 +101,7 @@ uint32_t elfgen_get32(const uint8_t *buf, size_t len, size_t off)
            ((uint32_t)buf[off + 3] << 24);
 }
 
-unsigned elfgen_shndx(unsigned i)
-{
-    return i + 1;
-}
+unsigned elfgen_shndx(unsigned i) { return i + 1; }
 
 size_t elfgen_shdr_off(const elfgen_file *f, unsigned shndx)
 {
@@ -124,8 +121,8 @@ size_t elfgen_sym_off(const elfgen_file *f, unsigned user_symbol)
 /* ---- writer -------------------------------------------------------------------------- */
 
 static void put_shdr(gbuf *b, size_t at, uint32_t name, uint32_t type, uint32_t flags,
-                     uint32_t addr, uint32_t offset, uint32_t size, uint32_t link,
-                     uint32_t info, uint32_t align, uint32_t entsize)
+                     uint32_t addr, uint32_t offset, uint32_t size, uint32_t link, uint32_t info,
+                     uint32_t align, uint32_t entsize)
 {
     if (b->failed)
         return;
@@ -250,13 +247,13 @@ int elfgen_build(const elfgen_desc *d, elfgen_file *f)
     gb_extend(&b, b.len + (size_t)idx * sizeof(Elf32_Shdr));
     for (size_t i = 0; i < n && !b.failed; i++) {
         const elfgen_section *s = &d->sections[i];
-        put_shdr(&b, elfgen_shdr_off(f, elfgen_shndx((unsigned)i)), sec_name[i], s->type,
-                 s->flags, s->addr, f->sec_off[i], s->size, 0, 0, s->align ? s->align : 4, 0);
+        put_shdr(&b, elfgen_shdr_off(f, elfgen_shndx((unsigned)i)), sec_name[i], s->type, s->flags,
+                 s->addr, f->sec_off[i], s->size, 0, 0, s->align ? s->align : 4, 0);
     }
     if (!d->no_symtab && !b.failed) {
         put_shdr(&b, elfgen_shdr_off(f, f->symtab_shndx), symtab_name, SHT_SYMTAB, 0, 0,
-                 f->symtab_off, (uint32_t)((d->nsymbols + 1) * sizeof(Elf32_Sym)),
-                 f->strtab_shndx, first_global, 4, sizeof(Elf32_Sym));
+                 f->symtab_off, (uint32_t)((d->nsymbols + 1) * sizeof(Elf32_Sym)), f->strtab_shndx,
+                 first_global, 4, sizeof(Elf32_Sym));
         put_shdr(&b, elfgen_shdr_off(f, f->strtab_shndx), strtab_name, SHT_STRTAB, 0, 0,
                  f->strtab_off, (uint32_t)str.len, 0, 0, 1, 0);
     }
@@ -284,7 +281,7 @@ int elfgen_build(const elfgen_desc *d, elfgen_file *f)
         }
         size_t at = elfgen_phdr_off(f, (unsigned)i);
         const uint32_t v[8] = {s->type, offset, s->vaddr, s->paddr ? s->paddr : s->vaddr,
-                               filesz, memsz, s->flags, s->align ? s->align : 4};
+                               filesz,  memsz,  s->flags, s->align ? s->align : 4};
         for (int k = 0; k < 8; k++)
             elfgen_put32(b.p, b.len, at + 4 * (size_t)k, v[k]);
     }
@@ -292,12 +289,11 @@ int elfgen_build(const elfgen_desc *d, elfgen_file *f)
     /* ELF header. */
     if (!b.failed) {
         uint8_t *e = b.p;
-        static const uint8_t ident[8] = {0x7f, 'E', 'L', 'F', ELFCLASS32, ELFDATA2LSB,
-                                         EV_CURRENT, ELFOSABI_NONE};
+        static const uint8_t ident[8] = {0x7f,       'E',         'L',        'F',
+                                         ELFCLASS32, ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE};
         memcpy(e, ident, sizeof ident);
         elfgen_put16(e, b.len, offsetof(Elf32_Ehdr, e_type), d->type ? d->type : ET_EXEC);
-        elfgen_put16(e, b.len, offsetof(Elf32_Ehdr, e_machine),
-                     d->machine ? d->machine : EM_ARM);
+        elfgen_put16(e, b.len, offsetof(Elf32_Ehdr, e_machine), d->machine ? d->machine : EM_ARM);
         elfgen_put32(e, b.len, offsetof(Elf32_Ehdr, e_version), EV_CURRENT);
         elfgen_put32(e, b.len, offsetof(Elf32_Ehdr, e_entry), d->entry);
         elfgen_put32(e, b.len, offsetof(Elf32_Ehdr, e_phoff), f->phoff);

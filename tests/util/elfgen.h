@@ -25,19 +25,19 @@
 
 typedef struct elfgen_section {
     const char *name;
-    uint32_t type;   /* SHT_PROGBITS, SHT_NOBITS, ... */
-    uint32_t flags;  /* SHF_ALLOC | SHF_EXECINSTR ... */
+    uint32_t type;  /* SHT_PROGBITS, SHT_NOBITS, ... */
+    uint32_t flags; /* SHF_ALLOC | SHF_EXECINSTR ... */
     uint32_t addr;
     const void *data; /* size bytes; NULL = zeros (ignored for SHT_NOBITS) */
     uint32_t size;
-    uint32_t align;  /* file and sh_addralign; 0 = 4 */
+    uint32_t align; /* file and sh_addralign; 0 = 4 */
 } elfgen_section;
 
 typedef struct elfgen_segment {
-    uint32_t type;   /* PT_LOAD, ... */
-    uint32_t flags;  /* PF_R | PF_W | PF_X */
+    uint32_t type;  /* PT_LOAD, ... */
+    uint32_t flags; /* PF_R | PF_W | PF_X */
     uint32_t vaddr;
-    uint32_t paddr;  /* 0 = same as vaddr */
+    uint32_t paddr; /* 0 = same as vaddr */
     /* File range: when nsections > 0, the file bytes of user sections
      * [first_section, first_section + nsections) (offset of the first, filesz up to the end
      * of the last one with file bytes) and memsz from vaddr to the end of the last one's
@@ -47,17 +47,17 @@ typedef struct elfgen_segment {
     int nsections;
     uint32_t offset;
     uint32_t filesz;
-    uint32_t memsz;  /* 0 = computed (see above) */
-    uint32_t align;  /* 0 = 4 */
+    uint32_t memsz; /* 0 = computed (see above) */
+    uint32_t align; /* 0 = 4 */
 } elfgen_segment;
 
 typedef struct elfgen_symbol {
     const char *name;
     uint32_t value;
     uint32_t size;
-    uint8_t type;    /* STT_FUNC, STT_OBJECT, ... */
-    uint8_t bind;    /* STB_LOCAL, STB_GLOBAL, ... */
-    int section;     /* user section index, or ELFGEN_SEC_* */
+    uint8_t type; /* STT_FUNC, STT_OBJECT, ... */
+    uint8_t bind; /* STB_LOCAL, STB_GLOBAL, ... */
+    int section;  /* user section index, or ELFGEN_SEC_* */
     uint16_t raw_shndx;
 } elfgen_symbol;
 
@@ -65,21 +65,21 @@ typedef struct elfgen_desc {
     uint16_t machine; /* 0 = EM_ARM */
     uint16_t type;    /* 0 = ET_EXEC */
     uint32_t entry;
-    uint32_t eflags;  /* 0 = EF_ARM_EABI_VER5 | soft float */
+    uint32_t eflags; /* 0 = EF_ARM_EABI_VER5 | soft float */
     const elfgen_section *sections;
     size_t nsections;
     const elfgen_segment *segments;
     size_t nsegments;
     const elfgen_symbol *symbols;
     size_t nsymbols;
-    bool no_symtab;   /* leave out .symtab and .strtab */
+    bool no_symtab; /* leave out .symtab and .strtab */
 } elfgen_desc;
 
 typedef struct elfgen_file {
     uint8_t *data;
     size_t len;
-    uint32_t phoff;     /* program header table */
-    uint32_t shoff;     /* section header table */
+    uint32_t phoff; /* program header table */
+    uint32_t shoff; /* section header table */
     unsigned phnum;
     unsigned shnum;
     unsigned symtab_shndx; /* 0 when no_symtab */
@@ -87,7 +87,7 @@ typedef struct elfgen_file {
     unsigned shstrtab_shndx;
     uint32_t symtab_off; /* file offset of the symbol table's bytes */
     uint32_t strtab_off;
-    uint32_t *sec_off;   /* file offset of each user section's bytes */
+    uint32_t *sec_off; /* file offset of each user section's bytes */
     size_t nsec;
 } elfgen_file;
 

@@ -124,10 +124,7 @@ int th_tmpdir_teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-const char *th_tmpdir(void)
-{
-    return tmp_dir;
-}
+const char *th_tmpdir(void) { return tmp_dir; }
 
 int th_run_toolf(char **out, const char *fmt, ...)
 {

@@ -28,16 +28,16 @@ _Static_assert(offsetof(struct storage_info, sectors) == 120, "sectors offset");
 
 /* docs/hardware.md A.1: 64 MiB at the OCTOSPI window, 256-byte program pages, erased to 0xFF,
  * erased by the loader in 1024 blocks of 64 KiB (BE4B). */
-__attribute__((section(".Dev_info"), used))
-const struct storage_info StorageInfo = {
+__attribute__((section(".Dev_info"), used)) const struct storage_info StorageInfo = {
     .DeviceName = "MX25LM51245G_STM32L562E-DK_STLDR-EMU-REF",
     .DeviceType = DEV_TYPE_NOR_FLASH,
     .DeviceStartAddress = 0x90000000u,
     .DeviceSize = 0x04000000u,
     .PageSize = 0x100u,
     .EraseValue = 0xFFu,
-    .sectors = {
-        {1024u, 0x10000u},
-        {0u, 0u},
-    },
+    .sectors =
+        {
+            {1024u, 0x10000u},
+            {0u, 0u},
+        },
 };

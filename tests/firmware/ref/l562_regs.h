@@ -39,15 +39,15 @@
 #define RCC_CFGR_SWS_PLL (3u << 2)
 #define RCC_CFGR_HPRE_DIV2 (8u << 4) /* HPRE = 1000: AHB = SYSCLK / 2 */
 
-#define RCC_PLLCFGR_SRC_MSI 1u          /* PLLSRC[1:0] = 01 */
-#define RCC_PLLCFGR_M(m) (((m) - 1u) << 4) /* PLLM[7:4] = M - 1 */
-#define RCC_PLLCFGR_N(n) ((n) << 8)       /* PLLN[14:8] */
+#define RCC_PLLCFGR_SRC_MSI 1u           /* PLLSRC[1:0] = 01 */
+#define RCC_PLLCFGR_M(m) (((m)-1u) << 4) /* PLLM[7:4] = M - 1 */
+#define RCC_PLLCFGR_N(n) ((n) << 8)      /* PLLN[14:8] */
 #define RCC_PLLCFGR_REN (1u << 24)
 #define RCC_PLLCFGR_R2 (0u << 25) /* PLLR[26:25] = 00: divide by 2 */
 
 #define RCC_AHB1ENR_DMA1_DMAMUX1 0x5u /* DMA1EN b0, DMAMUX1EN b2 (SVD) */
-#define RCC_AHB2ENR_GPIOABC 0x7u /* GPIOAEN b0, GPIOBEN b1, GPIOCEN b2 */
-#define RCC_AHB3_OSPI1 (1u << 8) /* OSPI1EN in AHB3ENR, OSPI1RST in AHB3RSTR */
+#define RCC_AHB2ENR_GPIOABC 0x7u      /* GPIOAEN b0, GPIOBEN b1, GPIOCEN b2 */
+#define RCC_AHB3_OSPI1 (1u << 8)      /* OSPI1EN in AHB3ENR, OSPI1RST in AHB3RSTR */
 #define RCC_APB1ENR1_PWREN (1u << 28)
 
 /* ---- FLASH interface (0x40022000) ------------------------------------------------------ */
@@ -89,7 +89,7 @@
 #define OSPI_CR_EN (1u << 0)
 #define OSPI_CR_ABORT (1u << 1)
 #define OSPI_CR_DMAEN (1u << 2)
-#define OSPI_CR_FTHRES(n) (((n) - 1u) << 8) /* FTF when n bytes free / valid */
+#define OSPI_CR_FTHRES(n) (((n)-1u) << 8) /* FTF when n bytes free / valid */
 #define OSPI_CR_APMS (1u << 22)
 #define OSPI_CR_FMODE_MASK (3u << 28)
 #define OSPI_CR_FMODE_IWRITE (0u << 28)
@@ -97,9 +97,9 @@
 #define OSPI_CR_FMODE_POLL (2u << 28)
 #define OSPI_CR_FMODE_MMAP (3u << 28)
 
-#define OSPI_DCR1_CSHT(n) (((n) - 1u) << 8)    /* nCS high >= n cycles */
-#define OSPI_DCR1_DEVSIZE(log2) (((log2) - 1u) << 16) /* 2^(DEVSIZE+1) bytes */
-#define OSPI_DCR1_MTYP_MACRONIX (1u << 24)        /* D1/D0 byte order in 8-line DTR */
+#define OSPI_DCR1_CSHT(n) (((n)-1u) << 8)           /* nCS high >= n cycles */
+#define OSPI_DCR1_DEVSIZE(log2) (((log2)-1u) << 16) /* 2^(DEVSIZE+1) bytes */
+#define OSPI_DCR1_MTYP_MACRONIX (1u << 24)          /* D1/D0 byte order in 8-line DTR */
 
 #define OSPI_SR_TCF (1u << 1)
 #define OSPI_SR_FTF (1u << 2)
@@ -130,20 +130,20 @@
  * OCTOSPI1's request is DMAMUX1 input 41 on the L5 (STM32CubeL5 DMA_REQUEST_OCTOSPI1). */
 #define DMA1_ISR REG32(0x40020000u)
 #define DMA1_IFCR REG32(0x40020004u)
-#define DMA1_CCR(n) REG32(0x40020008u + 0x14u * ((n) - 1u))
-#define DMA1_CNDTR(n) REG32(0x4002000Cu + 0x14u * ((n) - 1u))
-#define DMA1_CPAR(n) REG32(0x40020010u + 0x14u * ((n) - 1u))
-#define DMA1_CM0AR(n) REG32(0x40020014u + 0x14u * ((n) - 1u))
+#define DMA1_CCR(n) REG32(0x40020008u + 0x14u * ((n)-1u))
+#define DMA1_CNDTR(n) REG32(0x4002000Cu + 0x14u * ((n)-1u))
+#define DMA1_CPAR(n) REG32(0x40020010u + 0x14u * ((n)-1u))
+#define DMA1_CM0AR(n) REG32(0x40020014u + 0x14u * ((n)-1u))
 #define DMAMUX1_CCR(n) REG32(0x40020800u + 4u * (n))
 #define DMA_CCR_EN (1u << 0)
-#define DMA_CCR_DIR (1u << 4)  /* read from memory, write the peripheral */
+#define DMA_CCR_DIR (1u << 4) /* read from memory, write the peripheral */
 #define DMA_CCR_PINC (1u << 6)
 #define DMA_CCR_MINC (1u << 7)
 #define DMA_CCR_MEM2MEM (1u << 14)
 #define DMA_CCR_SECURE (7u << 17) /* SECM, SSEC, DSEC: kept only when written by Secure code */
-#define DMA_ISR_TCIF(n) (2u << (4u * ((n) - 1u)))
-#define DMA_ISR_TEIF(n) (8u << (4u * ((n) - 1u)))
-#define DMA_IFCR_CGIF(n) (1u << (4u * ((n) - 1u)))
+#define DMA_ISR_TCIF(n) (2u << (4u * ((n)-1u)))
+#define DMA_ISR_TEIF(n) (8u << (4u * ((n)-1u)))
+#define DMA_IFCR_CGIF(n) (1u << (4u * ((n)-1u)))
 #define DMA_CNDTR_MAX 0x3FFFFu /* NDT[17:0] */
 #define DMAMUX_REQ_OCTOSPI1 41u
 

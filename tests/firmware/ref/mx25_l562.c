@@ -20,7 +20,7 @@ typedef struct __attribute__((packed)) {
 #define MX_BLOCK 0x10000u
 
 /* SPI opcodes (A.3); in OPI every opcode is 16 bits: the opcode, then its complement (A.2). */
-#define OPI(op) (((uint32_t)(op) << 8) | (~(uint32_t)(op) & 0xFFu))
+#define OPI(op) (((uint32_t)(op) << 8) | (~(uint32_t)(op)&0xFFu))
 #define CMD_WREN 0x06u
 #define CMD_RDSR 0x05u
 #define CMD_RDCR2 0x71u
@@ -32,28 +32,27 @@ typedef struct __attribute__((packed)) {
 #define CMD_RSTEN 0x66u
 #define CMD_RST 0x99u
 #define CMD_8DTRD 0xEEu
-_Static_assert(OPI(CMD_RDSR) == 0x05FAu && OPI(CMD_8DTRD) == 0xEE11u &&
-                   OPI(CMD_PP4B) == 0x12EDu && OPI(CMD_CE) == 0x609Fu,
+_Static_assert(OPI(CMD_RDSR) == 0x05FAu && OPI(CMD_8DTRD) == 0xEE11u && OPI(CMD_PP4B) == 0x12EDu &&
+                   OPI(CMD_CE) == 0x609Fu,
                "OPI opcode = op, ~op");
 
 #define SR_WIP 0x01u
 #define SR_WEL 0x02u
 #define SECR_P_FAIL (1u << 5)
 #define SECR_E_FAIL (1u << 6)
-#define CR2_MODE 0x000u     /* CR2 address 0: b1 DOPI */
-#define CR2_DC 0x300u       /* CR2 address 0x300: dummy cycles of 8READ/8DTRD */
+#define CR2_MODE 0x000u /* CR2 address 0: b1 DOPI */
+#define CR2_DC 0x300u   /* CR2 address 0x300: dummy cycles of 8READ/8DTRD */
 #define CR2_DOPI 0x02u
 #define CR2_DC_6_CYCLES 0x07u /* DC = (20 - 6) / 2 */
 
 /* ---- OCTOSPI frames (CCR), checked against the golden values of docs/hardware.md B.6 ----- */
 #define F_SPI_CMD OSPI_CCR_IMODE(OSPI_LINES_1)
 #define F_SPI_READ (F_SPI_CMD | OSPI_CCR_DMODE(OSPI_LINES_1))
-#define F_SPI_WRITE_ADDR                                                                  \
-    (F_SPI_READ | OSPI_CCR_ADMODE(OSPI_LINES_1) | OSPI_CCR_ADSIZE_32)
+#define F_SPI_WRITE_ADDR (F_SPI_READ | OSPI_CCR_ADMODE(OSPI_LINES_1) | OSPI_CCR_ADSIZE_32)
 #define F_SOPI_CMD (OSPI_CCR_IMODE(OSPI_LINES_8) | OSPI_CCR_ISIZE_16)
 /* DDTR without a data phase: what the HAL sets when DHQC is on (B.5), kept for fidelity. */
 #define F_DOPI_CMD (F_SOPI_CMD | OSPI_CCR_IDTR | OSPI_CCR_DDTR)
-#define F_DOPI_ADDR                                                                       \
+#define F_DOPI_ADDR \
     (F_DOPI_CMD | OSPI_CCR_ADMODE(OSPI_LINES_8) | OSPI_CCR_ADDTR | OSPI_CCR_ADSIZE_32)
 #define F_DOPI_WRITE (F_DOPI_ADDR | OSPI_CCR_DMODE(OSPI_LINES_8))
 #define F_DOPI_READ (F_DOPI_WRITE | OSPI_CCR_DQSE)
@@ -66,13 +65,12 @@ _Static_assert(F_SPI_CMD == 0x00000001u && F_SPI_READ == 0x01000001u &&
 #ifdef REF_BUG_POLL_DUMMY /* planted bug for the tests: too few dummy cycles */
 #define DCYC_REG_DOPI 2u
 #else
-#define DCYC_REG_DOPI 5u  /* register reads in DOPI (ST's DUMMY_CYCLES_REG_OCTAL_DTR) */
+#define DCYC_REG_DOPI 5u /* register reads in DOPI (ST's DUMMY_CYCLES_REG_OCTAL_DTR) */
 #endif
 #define DCYC_READ_DOPI 6u /* 8DTRD, matching CR2 DC = 6 cycles */
 #define FIFO_THRESHOLD 4u /* FTF = at least this many bytes free */
 
-#define OSPI_DCR1_VALUE                                                                   \
-    (OSPI_DCR1_MTYP_MACRONIX | OSPI_DCR1_DEVSIZE(26) | OSPI_DCR1_CSHT(2))
+#define OSPI_DCR1_VALUE (OSPI_DCR1_MTYP_MACRONIX | OSPI_DCR1_DEVSIZE(26) | OSPI_DCR1_CSHT(2))
 _Static_assert(OSPI_DCR1_VALUE == 0x01190100u, "DCR1 of docs/hardware.md B.6");
 _Static_assert((OSPI_CR_FTHRES(FIFO_THRESHOLD) | OSPI_CR_EN) == 0x301u, "CR of B.6");
 
@@ -112,10 +110,7 @@ static int reg_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32
     return 0;
 }
 
-static int sr_wait(uint32_t mask, uint32_t want)
-{
-    return reg_wait(&OSPI_SR, mask, want, T_XFER);
-}
+static int sr_wait(uint32_t mask, uint32_t want) { return reg_wait(&OSPI_SR, mask, want, T_XFER); }
 
 static void spin(uint32_t n)
 {
@@ -339,10 +334,7 @@ static void pages_begin(void)
     DMA1_CPAR(DMA_CH_DR) = (uint32_t)&OSPI_DR8;
 }
 
-static void pages_end(void)
-{
-    OSPI_CR &= ~OSPI_CR_DMAEN;
-}
+static void pages_end(void) { OSPI_CR &= ~OSPI_CR_DMAEN; }
 
 /* WIP = 0 by automatic polling, then the P_FAIL bit of the security register. */
 static int page_finish(void)
@@ -441,8 +433,8 @@ static int clock_init(void)
     RCC_CR &= ~RCC_CR_PLLON;
     if (!reg_wait(&RCC_CR, RCC_CR_PLLRDY, 0u, T_XFER))
         return 0;
-    RCC_PLLCFGR = RCC_PLLCFGR_SRC_MSI | RCC_PLLCFGR_M(1u) | RCC_PLLCFGR_N(55u) |
-                  RCC_PLLCFGR_R2 | RCC_PLLCFGR_REN;
+    RCC_PLLCFGR = RCC_PLLCFGR_SRC_MSI | RCC_PLLCFGR_M(1u) | RCC_PLLCFGR_N(55u) | RCC_PLLCFGR_R2 |
+                  RCC_PLLCFGR_REN;
     RCC_CR |= RCC_CR_PLLON;
     if (!reg_wait(&RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY, T_XFER))
         return 0;
@@ -484,8 +476,8 @@ static void gpio_init(void)
         REG32(g->base + GPIO_AFRL) = (REG32(g->base + GPIO_AFRL) & ~g->afmask) | g->afrl;
         REG32(g->base + GPIO_OSPEEDR) |= g->mask2;
         REG32(g->base + GPIO_PUPDR) = (REG32(g->base + GPIO_PUPDR) & ~g->mask2) | g->pullup;
-        REG32(g->base + GPIO_MODER) = (REG32(g->base + GPIO_MODER) & ~g->mask2) |
-                                      (g->mask2 & 0xAAAAAAAAu);
+        REG32(g->base + GPIO_MODER) =
+            (REG32(g->base + GPIO_MODER) & ~g->mask2) | (g->mask2 & 0xAAAAAAAAu);
     }
 }
 
@@ -570,7 +562,7 @@ int Write(uint32_t Address, uint32_t Size, uint8_t *buffer)
     if (!dev_range(Address, Size, &off) || !ospi_abort())
         return 0;
     pages_begin();
-    for (ok = 1; ok && Size; ) {
+    for (ok = 1; ok && Size;) {
         uint32_t n = MX_PAGE - (off & (MX_PAGE - 1u));
         if (n > Size)
             n = Size;
@@ -655,8 +647,7 @@ uint32_t CheckSum(uint32_t StartAddress, uint32_t Size, uint32_t InitVal)
  * differing byte (not ST's 2k + 1); 0xFFFFFFFF if the range leaves the device. High word:
  * byte sum of all compared device bytes. Compares a word at a time where the window is
  * word-aligned, and looks at the bytes only of a word that differs. */
-uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size,
-                uint32_t missalignement)
+uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size, uint32_t missalignement)
 {
     const uint32_t skip = missalignement & 0xFu;
     const uint32_t drop = (missalignement >> 16) & 0xFu;
