@@ -1,5 +1,6 @@
 #!/bin/bash -eu
-# OSS-Fuzz / ClusterFuzzLite build of the fuzz targets in fuzz/ (README "Fuzzing at scale").
+# OSS-Fuzz / ClusterFuzzLite build of the fuzz targets in fuzz/ (docs/fuzzing.md "OSS-Fuzz and
+# ClusterFuzzLite").
 # It takes what OSS-Fuzz's `compile` gives a build script:
 #   $CC, $CFLAGS         compile every source (the sanitizer and the engine's coverage
 #                        instrumentation come in $CFLAGS; nothing of our own is added)

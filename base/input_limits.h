@@ -1,6 +1,7 @@
-/* Every bound on what stldr-emu reads from a file, in one place (README "Limits"). A file
- * is checked with fstat before a byte is read: not a regular file (a FIFO would wait for a
- * writer, /dev/zero never ends) is refused, exit 3; over its limit, exit 2. */
+/* Every bound on what stldr-emu reads from a file, in one place (docs/cli.md "Limits on
+ * input files"). A file is checked with fstat before a byte is read: not a regular file (a
+ * FIFO would wait for a writer, /dev/zero never ends) is refused, exit 3; over its limit,
+ * exit 2. */
 #ifndef SE_INPUT_LIMITS_H
 #define SE_INPUT_LIMITS_H
 

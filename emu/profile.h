@@ -65,8 +65,8 @@ typedef struct se_profile {
  * template partition, loader Non-secure at 0x20018004) and "secure" (TZEN=1 reset state,
  * loader Secure, SAU off: everything Secure). NULL if unknown. */
 const se_profile *se_profile_find_tz(const char *target, const char *mode);
-/* Read a profile FILE (key=value lines, '#' comments; README "Profiles"). The result lives
- * in static storage until the next call. NULL with a message in err on error. */
+/* Read a profile FILE (key=value lines, '#' comments; docs/trustzone.md "Profile files"). The
+ * result lives in static storage until the next call. NULL with a message in err on error. */
 const se_profile *se_profile_load(const char *path, char *err, size_t errlen);
 
 /* Find a built-in profile; NULL if the target is unknown. */

@@ -1,5 +1,5 @@
 /* The external-memory window (the OCTOSPI's 0x90000000) as the CPU sees it. By default every
- * access goes through the controller model (MMIO). A 1 MiB block the CPU reads while the
+ * access goes through the controller model (MMIO). A 4 MiB block the CPU reads while the
  * controller is in a state where a read returns the array's bytes unchanged is then mapped
  * straight onto the flash image's memory, so loads run at native speed, until that state
  * ends; a write, a fetch or a read in any other state goes to the model again. */

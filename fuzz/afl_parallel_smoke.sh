@@ -1,5 +1,5 @@
 #!/bin/sh
-# AFL++ parallel mode, smoke-tested (README "Fuzzing at scale"):
+# AFL++ parallel mode, smoke-tested (docs/fuzzing.md "AFL++ in parallel"):
 #   afl_parallel_smoke.sh SRC_ROOT WORK_DIR SECONDS
 # 1. .clusterfuzzlite/build.sh builds fuzz_rsp with afl-clang-fast and AFL++'s libFuzzer
 #    driver, as OSS-Fuzz's AFL++ build does ($CC, $LIB_FUZZING_ENGINE);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A fuzzing campaign over the libFuzzer targets, one target after the other on one core
-# (README "Fuzzing our parsers"):
+# (docs/fuzzing.md "Campaign, 2026-12-05"):
 #   fuzz/campaign.sh BIN_DIR WORK_DIR TARGET:SECONDS...
 # Each TARGET (a binary in BIN_DIR) fuzzes for SECONDS, under nice -n 10, from
 # fuzz/corpus/<target>/ (read only) into WORK_DIR/<target>/corpus, with its dictionary

@@ -1,5 +1,5 @@
 /* Coverage-guided fuzzing of a loader (stldr-emu fuzz's oracle, driven by libFuzzer or
- * AFL++): each input decodes into a call sequence (loader/fuzz.h, se_fuzz_decode), run as
+ * AFL++): each input decodes into a call sequence (fuzz/engine.h, se_fuzz_decode), run as
  * one host operation from the post-Init snapshot; the loader's basic blocks are the
  * feedback. A finding of the oracle or the machine is printed and aborts, so the fuzzer
  * keeps the input; `stldr-emu fuzz LOADER --from-input CRASH --out DIR` turns it into a

@@ -1,5 +1,5 @@
-/* libFuzzer target: the profile file reader, se_profile_load (emu/profile.c; README
- * "Profiles"), then the download plan and the lint checks of two fixed loaders (the
+/* libFuzzer target: the profile file reader, se_profile_load (emu/profile.c;
+ * docs/trustzone.md "Profile files"), then the download plan and the lint checks of two fixed loaders (the
  * debug-stripped test loaders of fuzz/corpus/fuzz_stldr/, or of stldr_loaders/ beside the
  * executable in an OSS-Fuzz build: fuzz_files.h) against whatever profile it accepted.
  * Input: the bytes of a profile file. */

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The OSS-Fuzz / ClusterFuzzLite build, smoke-tested without docker (README "Fuzzing at
-# scale"):  ossfuzz_smoke.sh SRC_ROOT WORK_DIR CC SECONDS
+# The OSS-Fuzz / ClusterFuzzLite build, smoke-tested without docker (docs/fuzzing.md
+# "OSS-Fuzz and ClusterFuzzLite"):  ossfuzz_smoke.sh SRC_ROOT WORK_DIR CC SECONDS
 # 1. .clusterfuzzlite/build.sh runs as OSS-Fuzz's `compile` would start it: in
 #    $SRC/stldr-emu, with CC, CFLAGS = ASan + libFuzzer's coverage instrumentation (OSS-Fuzz's
 #    ASan flags), LIB_FUZZING_ENGINE=-fsanitize=fuzzer, a fresh $OUT and $WORK;

@@ -652,7 +652,8 @@ se_err se_flash_image_open_file(se_flash_image *img, const char *path, se_error 
     }
     if (img->fd < 0 && existed && (errno == EROFS || errno == EACCES || errno == EPERM)) {
         /* A file we may not write (read-only file system, mode, immutable): opened for
-         * reading, so reading the flash works; sync refuses any change (README). */
+         * reading, so reading the flash works; sync refuses any change (docs/cli.md,
+         * --flash-image). */
         snprintf(img->read_only, sizeof img->read_only, "%s", strerror(errno));
         img->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (img->fd < 0)
