@@ -1,7 +1,11 @@
 /* The repository's own reference (docs/): every citation in the sources, scripts and READMEs
- * of a docs/ page section (`docs/hardware.md C.5`, `docs/protocol.md 2.1`, `docs/protocol.md
- * failure mode 14`, `docs/unicorn.md 10`) names a section that exists, and no comment cites a
- * file that lives outside the repository. Reads the tree this file was compiled from. */
+ * of a docs/ page names a page that exists, and a section that exists (`docs/hardware.md
+ * C.5`, `docs/protocol.md 2.1`, `docs/protocol.md failure mode 14`, `docs/unicorn.md 10`, or
+ * a quoted heading: `docs/fuzzing.md "AFL++ in parallel"`, `README "Quick start"`); no
+ * comment cites a file that lives outside the repository; and docs/cli.md holds every option
+ * that `stldr-emu COMMAND --help` lists (made from the option table in tools/cli.c) in that
+ * command's section, and no option that no command takes. Reads the tree this file was
+ * compiled from, and runs the stldr-emu built with it. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <ftw.h>
@@ -15,6 +19,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "util/harness.h"
 
 static char root[4096];
 static char problems[8192];
@@ -196,6 +202,112 @@ static void check_ids(int i, const char *p, const char *file, unsigned line)
         problem(file, line, "docs/%s.md %.*s: no such section", pages[i], used, p);
 }
 
+/* ---- quoted headings after a page or the README ---------------------------------------- */
+
+/* The text of the top-level README or of docs/<name>.md (name of len bytes), or NULL when
+ * there is no such file. Cached for the test's run. */
+static char *readme_text;
+static struct {
+    char name[16];
+    char *text;
+} other_pages[16];
+
+static const char *doc_text(const char *name, size_t len)
+{
+    if (!name) {
+        if (!readme_text) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/README.md", root);
+            readme_text = slurp(path);
+        }
+        return readme_text;
+    }
+    int i = page_index(name, len);
+    if (i >= 0)
+        return page_text[i];
+    unsigned k;
+    for (k = 0; k < 16 && other_pages[k].name[0]; k++)
+        if (strlen(other_pages[k].name) == len && !strncmp(other_pages[k].name, name, len))
+            return other_pages[k].text;
+    if (k == 16 || len >= sizeof other_pages[k].name)
+        return NULL;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/docs/%.*s.md", root, (int)len, name);
+    char *t = slurp(path);
+    if (t) {
+        memcpy(other_pages[k].name, name, len);
+        other_pages[k].name[len] = '\0';
+        other_pages[k].text = t;
+    }
+    return t;
+}
+
+/* The quoted heading at p ('"' first), with line breaks and the comment leaders after them
+ * ("#", "*", "//") folded into one blank. False when there is no closing quote. */
+static bool quoted(const char *p, char *out, size_t outsz)
+{
+    size_t n = 0;
+    for (p++; *p && *p != '"'; p++) {
+        if (*p == '\n') {
+            while (*p == '\n' || *p == ' ' || *p == '\t' || *p == '#' || *p == '*' || *p == '/')
+                p++;
+            p--;
+            if (n + 1 < outsz)
+                out[n++] = ' ';
+            continue;
+        }
+        if (n + 1 < outsz)
+            out[n++] = *p;
+    }
+    out[n] = '\0';
+    return *p == '"';
+}
+
+/* True when some heading line of text ("#" to "####") starts with want once its backticks
+ * are dropped: "## `stldr-emu fuzz`" is cited as "stldr-emu fuzz". */
+static bool has_heading(const char *text, const char *want)
+{
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (*p != '#')
+            continue;
+        const char *h = p;
+        while (*h == '#')
+            h++;
+        if (*h != ' ')
+            continue;
+        h++;
+        const char *w = want;
+        while (*w && *h && *h != '\n') {
+            if (*h == '`') {
+                h++;
+                continue;
+            }
+            if (*h != *w)
+                break;
+            h++;
+            w++;
+        }
+        if (!*w)
+            return true;
+    }
+    return false;
+}
+
+/* After a citation of page (NULL: the top-level README) at p: a quoted heading must exist. */
+static void check_quoted(const char *page, size_t len, const char *p, const char *file,
+                         unsigned line)
+{
+    while (*p == ' ' || *p == '(')
+        p++;
+    char want[160];
+    if (*p != '"' || !quoted(p, want, sizeof want) || !want[0])
+        return;
+    const char *text = doc_text(page, len);
+    if (text && !has_heading(text, want))
+        problem(file, line, "%s%.*s%s \"%s\": no such heading", page ? "docs/" : "README",
+                page ? (int)len : 0, page ? page : "", page ? ".md" : "", want);
+}
+
 /* ---- the tree -------------------------------------------------------------------------- */
 
 static bool wanted(const char *path)
@@ -212,13 +324,14 @@ static bool wanted(const char *path)
 
 typedef void (*file_fn)(const char *path, const char *text);
 static file_fn each_file;
+static bool walk_docs; /* docs/ itself too (its pages cite each other) */
 
 static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)st;
     const char *base = path + ftw->base;
     if (type == FTW_D && ftw->level > 0 &&
-        (base[0] == '.' || !strncmp(base, "build", 5) || !strcmp(base, "docs")))
+        (base[0] == '.' || !strncmp(base, "build", 5) || (!walk_docs && !strcmp(base, "docs"))))
         return FTW_SKIP_SUBTREE;
     if (type != FTW_F || !wanted(path))
         return FTW_CONTINUE;
@@ -230,9 +343,10 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
     return FTW_CONTINUE;
 }
 
-static void walk(file_fn fn)
+static void walk(file_fn fn, bool docs)
 {
     each_file = fn;
+    walk_docs = docs;
     assert_int_equal(nftw(root, visit, 16, FTW_PHYS | FTW_ACTIONRETVAL), 0);
 }
 
@@ -246,17 +360,52 @@ static unsigned line_of(const char *text, const char *p)
 
 static unsigned ncitations;
 
+static bool page_name_char(char c)
+{
+    return islower((unsigned char)c) || isdigit((unsigned char)c) || c == '_' || c == '-';
+}
+
+static bool in_comment(const char *text, const char *at);
+
+static bool is_c_file(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 2 && (!strcmp(path + n - 2, ".c") || !strcmp(path + n - 2, ".h"));
+}
+
+/* In C files a quoted heading is looked for in comments only: in a message, the quote after
+ * a page name is the string's own. */
 static void citations_in(const char *path, const char *text)
 {
+    bool c = is_c_file(path);
     for (const char *p = strstr(text, "docs/"); p; p = strstr(p + 1, "docs/")) {
-        const char *name = p + 5, *dot = strstr(name, ".md");
-        if (!dot || dot - name > 12)
+        const char *name = p + 5, *dot = name;
+        while (page_name_char(*dot))
+            dot++;
+        if (dot == name || strncmp(dot, ".md", 3) || page_name_char(dot[3]) || dot - name > 15)
             continue;
-        int i = page_index(name, (size_t)(dot - name));
-        if (i < 0)
+        size_t len = (size_t)(dot - name);
+        unsigned line = line_of(text, p);
+        if (!doc_text(name, len)) {
+            problem(path, line, "docs/%.*s.md: no such page", (int)len, name);
             continue;
+        }
         ncitations++;
-        check_ids(i, dot + 3, path, line_of(text, p));
+        int i = page_index(name, len);
+        if (i >= 0)
+            check_ids(i, dot + 3, path, line);
+        if (!c || in_comment(text, p))
+            check_quoted(name, len, dot + 3, path, line);
+    }
+    /* README and a quoted heading: the top-level README's (not another folder's README) */
+    for (const char *p = strstr(text, "README"); p; p = strstr(p + 1, "README")) {
+        if (p > text && (p[-1] == '/' || isalnum((unsigned char)p[-1])))
+            continue;
+        const char *q = p + 6;
+        if (!strncmp(q, ".md", 3))
+            q += 3;
+        if (*q == ' ' && q[1] == '"' && (!c || in_comment(text, p)))
+            check_quoted(NULL, 0, q, path, line_of(text, p));
     }
 }
 
@@ -265,9 +414,9 @@ static void test_every_doc_citation_names_an_existing_section(void **state)
     (void)state;
     problems[0] = '\0';
     nproblems = ncitations = 0;
-    walk(citations_in);
+    walk(citations_in, true);
     if (nproblems)
-        fail_msg("%zu citation(s) of a missing section:\n%s", nproblems, problems);
+        fail_msg("%zu citation(s) of a missing page or section:\n%s", nproblems, problems);
     assert_true(ncitations > 100); /* the walk found the tree */
 }
 
@@ -327,9 +476,116 @@ static void test_no_comment_cites_a_file_outside_the_repository(void **state)
     (void)state;
     problems[0] = '\0';
     nproblems = 0;
-    walk(outside_refs_in);
+    walk(outside_refs_in, false);
     if (nproblems)
         fail_msg("%zu citation(s) of files outside the repository:\n%s", nproblems, problems);
+}
+
+/* ---- docs/cli.md against the option table ---------------------------------------------- */
+
+static bool opt_char(char c) { return isalnum((unsigned char)c) || c == '-'; }
+
+/* The options `stldr-emu CMD --help` lists ("  --name ..." lines), '\n'-separated, into buf. */
+static void help_options(const char *cmd, char *buf, size_t len)
+{
+    char *out;
+    int rc = th_run_toolf(&out, "%s --help", cmd);
+    if (rc != 0)
+        fail_msg("stldr-emu %s --help: exit %d\n%s", cmd, rc, out);
+    buf[0] = '\0';
+    for (const char *p = out; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, "  --", 4))
+            continue;
+        const char *e = p + 4;
+        while (opt_char(*e))
+            e++;
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n, "%.*s\n", (int)(e - (p + 2)), p + 2);
+    }
+    free(out);
+}
+
+/* True when text [from, to) holds "`--name" with no more of a name after it. */
+static bool mentions(const char *from, const char *to, const char *name, size_t n)
+{
+    for (const char *p = strstr(from, name); p && p < to; p = strstr(p + 1, name))
+        if (p > from && p[-1] == '`' && !opt_char(p[n]))
+            return true;
+    return false;
+}
+
+static void test_cli_md_lists_every_option_of_each_command(void **state)
+{
+    (void)state;
+    problems[0] = '\0';
+    nproblems = 0;
+    const char *page = doc_text("cli", 3);
+    assert_non_null(page);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/docs/cli.md", root);
+    /* the commands, from `stldr-emu --help` */
+    char *usage;
+    assert_int_equal(th_run_toolf(&usage, "--help"), 0);
+    const char *c = strstr(usage, "commands:\n");
+    assert_non_null(c);
+    static char all[128][40]; /* every option of every command */
+    unsigned nall = 0;
+    unsigned ncmds = 0;
+    for (c = strchr(c, '\n') + 1; !strncmp(c, "  ", 2) && c[2] != ' '; c = strchr(c, '\n') + 1) {
+        char cmd[16], heading[48], opts[4096];
+        if (sscanf(c, " %15s", cmd) != 1)
+            break;
+        ncmds++;
+        help_options(cmd, opts, sizeof opts);
+        /* the command's section: the "## `stldr-emu ..." heading that names it */
+        snprintf(heading, sizeof heading, "`stldr-emu %s`", cmd);
+        const char *sec = NULL, *end = NULL;
+        for (const char *h = strstr(page, "\n## `stldr-emu "); h;
+             h = strstr(h + 1, "\n## `stldr-emu ")) {
+            const char *eol = strchr(h + 1, '\n');
+            const char *hit = strstr(h, heading);
+            if (hit && eol && hit < eol) {
+                sec = h;
+                end = strstr(h + 1, "\n## ");
+                break;
+            }
+        }
+        if (!sec) {
+            problem(path, 1, "no section \"## %s\"", heading);
+            continue;
+        }
+        if (!end)
+            end = sec + strlen(sec);
+        for (char *o = opts, *nl; (nl = strchr(o, '\n')) != NULL; o = nl + 1) {
+            *nl = '\0';
+            if (!mentions(sec, end, o, strlen(o)))
+                problem(path, line_of(page, sec), "%s takes `%s`, not in its section", cmd, o);
+            bool seen = false;
+            for (unsigned k = 0; k < nall && !seen; k++)
+                seen = !strcmp(all[k], o);
+            if (!seen && nall < 128 && strlen(o) < sizeof all[0])
+                strcpy(all[nall++], o);
+        }
+    }
+    free(usage);
+    assert_true(ncmds >= 6); /* run, trace, info, lint, gdb, fuzz */
+    /* and no option that no command takes (--version is main's own) */
+    for (const char *p = strstr(page, "`--"); p; p = strstr(p + 1, "`--")) {
+        const char *e = p + 3;
+        while (opt_char(*e))
+            e++;
+        if (!isalpha((unsigned char)p[3]))
+            continue; /* "`--`", the end of the options; "`--- call`", a trace line */
+        char name[48];
+        snprintf(name, sizeof name, "%.*s", (int)(e - (p + 1)), p + 1);
+        bool known = !strcmp(name, "--version");
+        for (unsigned k = 0; k < nall && !known; k++)
+            known = !strcmp(all[k], name);
+        if (!known)
+            problem(path, line_of(page, p), "%s: no command takes it", name);
+    }
+    if (nproblems)
+        fail_msg("docs/cli.md and the option table disagree (%zu):\n%s", nproblems, problems);
 }
 
 static int setup(void **state)
@@ -359,6 +615,9 @@ static int teardown(void **state)
     (void)state;
     for (unsigned i = 0; i < NPAGES; i++)
         free(page_text[i]);
+    for (unsigned k = 0; k < 16; k++)
+        free(other_pages[k].text);
+    free(readme_text);
     return 0;
 }
 
@@ -367,6 +626,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_doc_citation_names_an_existing_section),
         cmocka_unit_test(test_no_comment_cites_a_file_outside_the_repository),
+        cmocka_unit_test(test_cli_md_lists_every_option_of_each_command),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
