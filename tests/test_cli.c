@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "loader/lint.h"
 #include "util/harness.h"
 
 static void write_file(const char *path, const void *buf, size_t n)
@@ -258,6 +259,19 @@ static void test_each_command_has_its_own_help(void **state)
     free(out);
 }
 
+/* lint's summary in the usage and --help states the statuses lint returns (loader/lint.h). */
+static void test_lint_help_states_its_exit_statuses(void **state)
+{
+    (void)state;
+    char want[64], *out;
+    snprintf(want, sizeof want, "exit %d on warnings, %d on errors", SE_LINT_EXIT_WARN,
+             SE_LINT_EXIT_ERROR);
+    assert_int_equal(th_run_toolf(&out, "lint --help"), 0);
+    if (!strstr(out, want))
+        fail_msg("lint --help does not say '%s':\n%s", want, out);
+    free(out);
+}
+
 static void test_budget_takes_suffixes_and_exponents(void **state)
 {
     (void)state;
@@ -281,7 +295,7 @@ static void test_budget_takes_suffixes_and_exponents(void **state)
 
 /* Input files are checked with fstat before a byte is read (issue 11 items 5 and 6): a FIFO
  * is refused, not waited on; /dev/zero is refused, not read for ever; a file over its limit
- * (emu/limits.h) is refused without reading it. */
+ * (base/input_limits.h) is refused without reading it. */
 static void test_fifo_and_device_inputs_are_refused_at_once(void **state)
 {
     (void)state;
@@ -601,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_bad_numbers_are_usage_errors_in_every_command),
         cmocka_unit_test(test_options_of_another_command_are_refused),
         cmocka_unit_test(test_each_command_has_its_own_help),
+        cmocka_unit_test(test_lint_help_states_its_exit_statuses),
         cmocka_unit_test(test_budget_takes_suffixes_and_exponents),
         cmocka_unit_test(test_fifo_and_device_inputs_are_refused_at_once),
         cmocka_unit_test(test_a_huge_sparse_loader_is_refused_without_reading_it),

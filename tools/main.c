@@ -21,7 +21,8 @@ const se_command se_commands[] = {
      "What the file holds: StorageInfo, entry points, segments, where the host puts it.\n"
      "--target list prints the built-in targets.",
      se_info_main},
-    {"lint", CMD_LINT, "LOADER", "Static checks of the file against the target (exit 1 on errors).",
+    {"lint", CMD_LINT, "LOADER",
+     "Static checks of the file against the target (exit 1 on warnings, 5 on errors).",
      se_lint_main},
     {"gdb", CMD_GDB, "LOADER",
      "A GDB server: the host's calls (--call) run under a debugger (target remote :3333).",
