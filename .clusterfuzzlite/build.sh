@@ -9,16 +9,17 @@
 #   $SRC                 the source tree is $SRC/stldr-emu (or the current directory when
 #                        it is the repository, as OSS-Fuzz starts the script in WORKDIR)
 #   $WORK                scratch (the CMake build); a temporary directory when unset
-# Into $OUT: fuzz_stldr fuzz_rsp fuzz_flash_image fuzz_profile fuzz_loader; per target
+# Into $OUT: fuzz_stldr fuzz_rsp fuzz_flash_image fuzz_profile fuzz_loader fuzz_ihex fuzz_srec
+# fuzz_elfdata; per target
 # <target>_seed_corpus.zip (fuzz/corpus/<target>/ and fuzz/regressions/<target>/), and
 # <target>.dict / <target>.options where fuzz/dict/ has them; stldr_loaders/, the fixed test
 # loaders fuzz_profile and fuzz_loader open (found beside the executable, fuzz/fuzz_files.h);
 # lib/, the shared libraries the targets link (Unicorn, libelf, libdw, Capstone and what they
 # need) that a runner image does not have, found through the targets' rpath $ORIGIN/lib.
-# STLDR_FUZZ_TARGETS (default: all five) names the targets to build; STLDR_JOBS the build's
+# STLDR_FUZZ_TARGETS (default: all eight) names the targets to build; STLDR_JOBS the build's
 # parallelism (default: nproc).
 
-targets="${STLDR_FUZZ_TARGETS:-fuzz_stldr fuzz_rsp fuzz_flash_image fuzz_profile fuzz_loader}"
+targets="${STLDR_FUZZ_TARGETS:-fuzz_stldr fuzz_rsp fuzz_flash_image fuzz_profile fuzz_loader fuzz_ihex fuzz_srec fuzz_elfdata}"
 root="$PWD"
 [ -f "$root/fuzz/clang/CMakeLists.txt" ] || root="$SRC/stldr-emu"
 [ -f "$root/fuzz/clang/CMakeLists.txt" ] || { echo "build.sh: no stldr-emu tree in $PWD or $SRC/stldr-emu" >&2; exit 1; }

@@ -24,6 +24,7 @@ static const struct {
     [SE_ERR_OUTSIDE_RAM] = {"outside-ram", 20},
     [SE_ERR_TOO_LARGE] = {"too-large", 21},
     [SE_ERR_NO_SEGMENT] = {"no-segment", 22},
+    [SE_ERR_DATA] = {"bad-data-file", 23},
     [SE_ERR_CALL_FAILED] = {"call-failed", 30},
     [SE_ERR_VERIFY] = {"verify-mismatch", 31},
     [SE_ERR_FAULT] = {"fault", 32},

@@ -25,6 +25,8 @@ typedef enum se_err {
     SE_ERR_OUTSIDE_RAM,
     SE_ERR_TOO_LARGE,
     SE_ERR_NO_SEGMENT, /* no loadable segment with file bytes: nothing to download */
+    /* refusals of a data file (--write, -d: base/datafile.h) */
+    SE_ERR_DATA, /* bad HEX/S-record/ELF, data outside the device, format mismatch */
     /* outcomes of running the loader */
     SE_ERR_CALL_FAILED,    /* the loader returned its failure value */
     SE_ERR_VERIFY,         /* read-back or Verify found different bytes */

@@ -11,7 +11,7 @@
 #    report or timeout fails the test.
 set -eu
 root="$1"; work="$2"; cc="$3"; secs="$4"
-targets="fuzz_stldr fuzz_rsp fuzz_flash_image fuzz_profile fuzz_loader"
+targets="fuzz_stldr fuzz_rsp fuzz_flash_image fuzz_profile fuzz_loader fuzz_ihex fuzz_srec fuzz_elfdata"
 for tool in zip unzip; do
     command -v "$tool" >/dev/null 2>&1 || { echo "$tool not found (Debian: apt-get install $tool)" >&2; exit 1; }
 done
