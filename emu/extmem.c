@@ -195,6 +195,16 @@ se_err se_soc_add_extmem(se_soc *s, const se_extmem *d, se_error *err)
     return mc_extmem_add(s->m, d, err);
 }
 
+/* --log-flash as data: the part's command to the tools, or its line to the log. */
+static void ext_flash_cmd(void *opaque, const se_flash_cmd *c)
+{
+    se_machine *m = opaque;
+    if (m->opts.flash_cmd)
+        m->opts.flash_cmd(m->opts.flash_cmd_ctx, c);
+    else
+        mc_log(m, SE_LOG_INFO, "%s", c->text);
+}
+
 se_err mc_extmem_add(se_machine *m, const se_extmem *d, se_error *err)
 {
     if (m->ext)
@@ -210,6 +220,7 @@ se_err mc_extmem_add(se_machine *m, const se_extmem *d, se_error *err)
     if (e)
         return e;
     const se_flash_chip_class *chip = d->chip;
+    m->periph_host.flash_cmd = ext_flash_cmd;
     x->chip = chip->create(&m->periph_host, x->img);
     if (!x->chip)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory for the flash model");

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/flashcmd.h"
 #include "base/log.h"
 #include "emu/profile.h"
 
@@ -53,6 +54,9 @@ typedef struct se_machine_opts {
     bool no_idle_skip;          /* run polling loops instruction by instruction */
     const char *flash_image;    /* external flash contents file (durable); NULL = memory */
     bool log_flash;             /* one log line per flash command */
+    /* with log_flash: each command as data instead of its log line (NULL: the line) */
+    se_flash_cmd_fn flash_cmd;
+    void *flash_cmd_ctx;
     /* Keep every external-memory window access on the OCTOSPI model. Default: while memory-
      * mapped reads return the array unchanged, the CPU reads it in place (emu/window.h);
      * also off with --log-flash and --vcd, which need each bus frame. */

@@ -143,17 +143,23 @@ static const char *const op_name[] = {
 
 /* ---- diagnostics ----------------------------------------------------------------------- */
 
-/* The transaction-log line of one frame, built while it runs (only if log_commands). */
+/* The transaction-log line of one frame, built while it runs (only if log_commands), and
+ * the same as data (se_flash_cmd) for a host that takes it. */
 typedef struct txlog {
     bool on;
     size_t n;
     char buf[384];
+    se_flash_cmd ev;
 } txlog;
 
 static void tx_add(txlog *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void tx_add(txlog *t, const char *fmt, ...)
 {
-    if (!t->on || t->n >= sizeof t->buf - 1)
+    if (!t->on)
+        return;
+    if (strstr(fmt, "ignored")) /* every refusal's text says so */
+        t->ev.ignored = true;
+    if (t->n >= sizeof t->buf - 1)
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -167,6 +173,24 @@ static void host_log(const se_mx25 *s, int level, const char *msg)
 {
     if (s->host && s->host->log)
         s->host->log(s->host->opaque, level, msg);
+}
+
+/* The range a read, program or erase affects, for the structured log (inclusive). */
+static void tx_range(txlog *t, const char *effect, uint32_t first, uint32_t last)
+{
+    if (!t->on || t->ev.nranges >= 2)
+        return;
+    t->ev.effect = effect;
+    t->ev.range[t->ev.nranges++] = (se_flash_range){first, last};
+}
+
+static void tx_emit(const se_mx25 *s, txlog *t)
+{
+    t->ev.text = t->buf;
+    if (s->host && s->host->flash_cmd)
+        s->host->flash_cmd(s->host->opaque, &t->ev);
+    else
+        host_log(s, SE_LOG_INFO, t->buf);
 }
 
 static void warn(se_mx25 *s, uint64_t *counter, const char *fmt, ...)
@@ -446,6 +470,7 @@ static void do_read_array(frame_ctx *x)
     src r = {.kind = SRC_ARRAY, .addr = a};
     read_out(s, &r, x->f->buf, x->len, x->shift_bits);
     tx_add(x->t, " read 0x%08x..0x%08x", a, (a + x->len - 1) & (SE_MX25_SIZE - 1));
+    tx_range(x->t, "read", a, (a + x->len - 1) & (SE_MX25_SIZE - 1));
 }
 
 static void do_read_pattern(frame_ctx *x, const uint8_t *v, unsigned n)
@@ -623,8 +648,11 @@ static void do_program(frame_ctx *x)
     s->secr &= (uint8_t) ~(SE_MX25_SECR_P_FAIL | SE_MX25_SECR_E_FAIL);
     start_busy(s, SE_MX25_OP_PROGRAM, x->now, T_PP_NS, page + start, (uint32_t)touched);
     tx_add(x->t, " program 0x%08x..0x%08x", page + start, page + start + run1 - 1);
-    if (run2)
+    tx_range(x->t, "program", page + start, page + start + run1 - 1);
+    if (run2) {
         tx_add(x->t, ",0x%08x..0x%08x", page, page + run2 - 1);
+        tx_range(x->t, "program", page, page + run2 - 1);
+    }
     if (unerased) {
         s->counters.unerased_bytes += unerased;
         warn(s, &s->counters.unerased_program,
@@ -670,6 +698,7 @@ static void do_erase(frame_ctx *x)
     s->secr &= (uint8_t) ~(SE_MX25_SECR_P_FAIL | SE_MX25_SECR_E_FAIL);
     start_busy(s, op, x->now, t, a, len);
     tx_add(x->t, " erase 0x%08x..0x%08x", a, a + len - 1);
+    tx_range(x->t, "erase", a, a + len - 1);
 }
 
 static void do_wrsr(frame_ctx *x)
@@ -1035,6 +1064,16 @@ void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns)
     int shape = frame_shape(f);
     tx_add(&t, "flash %s 0x%0*X", shape >= 0 ? mode_name[shape] : "?", f->inst.size == 2 ? 4 : 2,
            f->inst_value);
+    if (t.on)
+        t.ev = (se_flash_cmd){.mode = shape >= 0 ? mode_name[shape] : "?",
+                              .opcode = f->inst_value,
+                              .opcode_bytes = f->inst.size == 2 ? 2 : 1,
+                              .has_addr = f->addr.lines != 0,
+                              .addr = f->addr_value,
+                              .dummy = f->dummy_cycles + alt_cycles(&f->alt),
+                              .len = len,
+                              .write = f->write,
+                              .time_ns = now_ns};
 
     frame_ctx x = {.s = s, .f = f, .now = now_ns, .len = len, .t = &t};
     if (shape != (int)s->mode) {
@@ -1076,6 +1115,7 @@ void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns)
     x.c = &cmds[op];
     x.name = x.c->name ? x.c->name : "?";
     tx_add(&t, " %s", x.name);
+    t.ev.name = x.c->name;
     if (f->addr.lines)
         tx_add(&t, " addr 0x%08x", f->addr_value);
     x.dummy = f->dummy_cycles + alt_cycles(&f->alt);
@@ -1117,7 +1157,7 @@ void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns)
     run(&x, was_rsten);
 done:
     if (t.on)
-        host_log(s, SE_LOG_INFO, t.buf);
+        tx_emit(s, &t);
     /* Whatever a read returns while an operation runs (WIP=1 status, 0xFF array data) stays
      * so until it ends: a CPU that keeps reading is only waiting (periph.h idle_until). */
     if (!f->write && len && s->busy_op != SE_MX25_OP_NONE && s->busy_until_ns > now_ns && s->host &&

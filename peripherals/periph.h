@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/flashcmd.h"
 #include "base/log.h"
 
 /* What the machine offers a device. All callbacks may be NULL in unit tests. */
@@ -28,6 +29,8 @@ typedef struct se_periph_host {
      * may advance virtual time to ns instead of running the loop (policy: --no-idle-skip
      * turns this off). */
     void (*idle_until)(void *opaque, uint64_t ns);
+    /* A flash part's command, as data (--log-flash). NULL: the part logs its text line. */
+    void (*flash_cmd)(void *opaque, const se_flash_cmd *c);
     /* Whether the register access in progress is Secure (TrustZone-aware devices such as the
      * DMA let only Secure software set their security bits). NULL: Non-secure. */
     bool (*secure_access)(void *opaque);
