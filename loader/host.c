@@ -21,6 +21,8 @@ struct se_host {
                                   * (one word when the chunk is smaller) */
     se_host_call_fn log;
     void *log_ctx;
+    se_host_progress_fn progress;
+    void *progress_ctx;
     uint64_t instructions, vtime_ns;
     unsigned calls;
     const char *op;
@@ -83,6 +85,18 @@ static bool host_srcline(void *ctx, uint32_t addr, char *buf, size_t len)
         return false;
     snprintf(buf, len, "%s:%d", file, line);
     return true;
+}
+
+void se_host_set_progress(se_host *h, se_host_progress_fn fn, void *ctx)
+{
+    h->progress = fn;
+    h->progress_ctx = ctx;
+}
+
+static void progress(const se_host *h, const char *op, uint32_t done, uint32_t total)
+{
+    if (h->progress)
+        h->progress(h->progress_ctx, op, done, total);
 }
 
 static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) & ~(a - 1); }
@@ -372,6 +386,7 @@ se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t le
             (e = call(h, SE_EP_WRITE, 3, abs + done, n, h->buffer, 0, &rec, err)))
             return e;
         done += n;
+        progress(h, "write", done, len);
     }
     return SE_OK;
 }
@@ -405,6 +420,8 @@ se_err se_host_read(se_host *h, uint32_t addr, uint8_t *out, uint32_t len, se_er
         uint32_t n = len - done < h->chunk ? len - done : h->chunk;
         e = read_chunk(h, has_read, abs + done, n, out + done, err);
         done += n;
+        if (!e)
+            progress(h, "read", done, len);
     }
     return e;
 }
@@ -465,6 +482,7 @@ static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32
         if (e)
             return e;
         done += n;
+        progress(h, "Verify", done, len);
     }
     return SE_OK;
 }
@@ -490,6 +508,8 @@ static se_err read_back(se_host *h, uint32_t abs, const uint8_t *data, uint32_t 
                                           abs + done + i, h->scratch[i], data[done + i]));
         }
         done += n;
+        if (!e)
+            progress(h, "verify", done, len);
     }
     return e;
 }

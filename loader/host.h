@@ -46,6 +46,11 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
                    se_error *err);
 void se_host_free(se_host *h);
 void se_host_set_logger(se_host *h, se_host_call_fn fn, void *ctx);
+/* After each chunk of a write, read, read-back or Verify call: the operation ("write",
+ * "read", "verify" for the read-back, "Verify" for the loader's Verify calls), bytes done
+ * and the operation's total (progress lines). */
+typedef void (*se_host_progress_fn)(void *ctx, const char *op, uint64_t done, uint64_t total);
+void se_host_set_progress(se_host *h, se_host_progress_fn fn, void *ctx);
 
 const se_image *se_host_image(const se_host *h);
 uint32_t se_host_sp(const se_host *h);
