@@ -1,20 +1,40 @@
 /* stldr-emu fuzz: the command around the engine (fuzz/engine.c). */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/fileio.h"
 #include "base/input_limits.h"
+#include "base/json.h"
 #include "emu/machine.h"
 #include "fuzz/engine.h"
 #include "loader/host.h"
 #include "tools/cli.h"
 
+/* --json: one finding as a JSON line */
+static void json_finding(unsigned index, const se_fuzz_finding *f)
+{
+    printf("{\"event\":\"finding\",\"index\":%u,\"kind\":", index);
+    se_json_str(stdout, f->kind);
+    fputs(",\"where\":", stdout);
+    se_json_str(stdout, f->where);
+    printf(",\"cases\":%" PRIu64 ",\"first_case\":%" PRIu64 ",\"message\":", f->count,
+           f->first_case);
+    se_json_str(stdout, f->msg);
+    fputs(",\"reproducer\":", stdout);
+    if (f->file[0])
+        se_json_str(stdout, f->file);
+    else
+        fputs("null", stdout);
+    fputs("}\n", stdout);
+}
+
 /* --from-input: the case a coverage-guided input (fuzz/fuzz_loader.c) stands for, run once
  * and, with --out, saved as a reproducer. */
 static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const se_fuzz_opts *fo,
-                           const char *path)
+                           const char *path, bool json)
 {
     uint8_t *data;
     size_t n;
@@ -34,7 +54,10 @@ static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const s
     se_fuzz_finding f;
     se_fuzz_decode(s, data, n, &c);
     for (unsigned i = 0; i < c.nops; i++)
-        printf("call %u: %s(0x%08" PRIx32 ", 0x%08" PRIx32 ", 0x%08" PRIx32 ", 0x%08" PRIx32 ")\n",
+        printf(json ? "{\"event\":\"call\",\"index\":%u,\"function\":\"%s\",\"args\":[%" PRIu32
+                      ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 "]}\n"
+                    : "call %u: %s(0x%08" PRIx32 ", 0x%08" PRIx32 ", 0x%08" PRIx32 ", 0x%08" PRIx32
+                      ")\n",
                i + 1, se_entry_name(c.op[i].id), c.op[i].args[0], c.op[i].args[1], c.op[i].args[2],
                c.op[i].args[3]);
     bool hit = se_fuzz_session_run(s, &c, &f);
@@ -42,11 +65,16 @@ static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const s
         char origin[600];
         snprintf(origin, sizeof origin, "input %s", path);
         se_fuzz_save_repro(fo, &c, origin, &f);
-        printf("finding: %s in %s: %s%s%s\n", f.kind, f.where, f.msg,
-               f.file[0] ? "\n  reproducer: " : "", f.file);
-    } else {
+        if (json)
+            json_finding(1, &f);
+        else
+            printf("finding: %s in %s: %s%s%s\n", f.kind, f.where, f.msg,
+                   f.file[0] ? "\n  reproducer: " : "", f.file);
+    } else if (!json) {
         printf("no finding\n");
     }
+    if (json)
+        printf("{\"event\":\"summary\",\"input\":true,\"findings\":%u}\n", hit ? 1u : 0u);
     se_fuzz_session_free(s);
     free(data);
     return hit ? 1 : 0;
@@ -55,6 +83,7 @@ static int from_input_main(se_host *h, se_machine *m, const se_stldr *l, const s
 int se_fuzz_main(int argc, char **argv)
 {
     const char *from_input = NULL;
+    bool json = false;
     se_fuzz_opts fo = {.seed = 1, .target = "stm32l562e-dk"};
     uint64_t budget = 5000000;
     cli_target t;
@@ -77,6 +106,7 @@ int se_fuzz_main(int argc, char **argv)
                 cli_u64("fuzz", "--budget", arg, 1, UINT64_MAX, "an instruction count per call");
             break;
         case OPT_FROMINPUT: from_input = arg; break;
+        case OPT_JSON: json = true; break;
         }
     }
     fo.target = t.target;
@@ -103,7 +133,7 @@ int se_fuzz_main(int argc, char **argv)
         return se_err_exit_code(e);
     }
     if (from_input) {
-        int rc = from_input_main(h, m, l, &fo, from_input);
+        int rc = from_input_main(h, m, l, &fo, from_input, json);
         se_host_free(h);
         se_machine_free(m);
         se_stldr_free(l);
@@ -115,6 +145,22 @@ int se_fuzz_main(int argc, char **argv)
     e = se_fuzz_run(h, m, l, &fo, &st, found, &nf, &err);
     if (e)
         fprintf(stderr, "stldr-emu: %s\n", err.msg);
+    if (json) { /* --json: the findings, then the summary, as JSON lines */
+        for (unsigned i = 0; i < nf; i++)
+            json_finding(i + 1, &found[i]);
+        printf("{\"event\":\"summary\",\"ok\":%s,\"cases\":%" PRIu64 ",\"calls\":%" PRIu64
+               ",\"seconds\":%.3f,\"blocks\":%u,\"seed\":%" PRIu64 ",\"findings\":%u",
+               e ? "false" : "true", st.cases, st.calls, st.seconds, st.blocks, fo.seed, nf);
+        if (e) {
+            fputs(",\"error\":", stdout);
+            se_json_str(stdout, err.msg);
+        }
+        fputs("}\n", stdout);
+        se_host_free(h);
+        se_machine_free(m);
+        se_stldr_free(l);
+        return e ? se_err_exit_code(e) : nf ? 1 : 0;
+    }
     printf("fuzz: %" PRIu64 " cases (%" PRIu64 " loader calls) in %.2f s: %.0f cases/s, "
            "%u blocks covered, seed %" PRIu64 "\n",
            st.cases, st.calls, st.seconds, st.seconds > 0 ? st.cases / st.seconds : 0.0, st.blocks,

@@ -5,12 +5,16 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h> /* strncasecmp: CubeProgrammer options */
 
+#include "base/fileio.h"
 #include "base/json.h"
 #include "base/parse.h"
 
 #define ALL_RUN (CMD_RUN | CMD_TRACE)
-#define TARGETED (CMD_INFO | CMD_LINT | CMD_RUN | CMD_TRACE | CMD_GDB | CMD_FUZZ)
+#define TARGETED (CMD_INFO | CMD_LINT | CMD_RUN | CMD_TRACE | CMD_GDB | CMD_FUZZ | CMD_CUBE)
+/* the machine and the host, for run, trace and the CubeProgrammer syntax */
+#define SESSION (ALL_RUN | CMD_CUBE)
 
 const se_opt se_options[] = {
     /* the target */
@@ -20,51 +24,62 @@ const se_opt se_options[] = {
     {"profile", "FILE", OPT_PROFILE, TARGETED & ~CMD_FUZZ,
      "the target from a profile file (key=value lines; docs/trustzone.md)"},
     /* output */
-    {"json", NULL, OPT_JSON, CMD_INFO | CMD_LINT | ALL_RUN, "JSON (one object, or JSON lines)"},
+    {"json", NULL, OPT_JSON, CMD_INFO | CMD_LINT | ALL_RUN | CMD_FUZZ,
+     "JSON (one object, or JSON lines)"},
     {"quiet", NULL, OPT_QUIET, ALL_RUN, "only failed calls and the summary"},
     {"verbose", NULL, OPT_VERBOSE, ALL_RUN, "also the notes of the machine and the host"},
-    {"strict", NULL, OPT_STRICT, CMD_INFO | ALL_RUN,
+    {"strict", NULL, OPT_STRICT, CMD_INFO | SESSION,
      "warnings are errors: an unmodelled register stops the call"},
     {"place", "profile|link", OPT_PLACE, CMD_INFO | ALL_RUN,
      "download at the profile's load base (the host's) or at the link address"},
     /* operations */
     {"erase", "START:END", OPT_ERASE, ALL_RUN, "SectorErase over [START, END)"},
     {"mass-erase", NULL, OPT_MASS, ALL_RUN, "MassErase"},
-    {"write", "FILE@ADDR", OPT_WRITE, ALL_RUN,
-     "erase what FILE covers, then Write it at ADDR (repeatable, up to 16)"},
+    {"write", "FILE[@ADDR]", OPT_WRITE, ALL_RUN,
+     "erase the sectors FILE touches, then Write it (repeatable, up to 16); a raw binary needs "
+     "@ADDR, HEX, S-record and ELF files carry their addresses"},
+    {"format", "auto|bin|hex|srec|elf", OPT_FORMAT, SESSION,
+     "what --write/-d files are (default auto: by content, the extension must agree)"},
     {"no-erase", NULL, OPT_NOERASE, ALL_RUN, "--write without the erase before it"},
     {"read", "ADDR:LEN[@FILE]", OPT_READ, ALL_RUN,
-     "read LEN bytes back (hex dump, or into FILE; - is standard output)"},
+     "read LEN bytes back (hex dump, or into FILE as .bin, .hex or .srec by its extension; - "
+     "is standard output)"},
     {"verify", NULL, OPT_VERIFY, ALL_RUN, "after each --write: read back, Verify, CheckSum"},
     {"init-only", NULL, OPT_INITONLY, ALL_RUN, "only Init"},
     {"replay", "FILE", OPT_REPLAY, ALL_RUN, "the calls of a fuzz reproducer"},
     /* the host */
-    {"chunk", "N", OPT_CHUNK, ALL_RUN, "bytes per Write/Read call (default: the buffer)"},
-    {"buffer", "ADDR", OPT_BUFFER, ALL_RUN, "the host's data buffer"},
-    {"sp", "ADDR", OPT_SP, ALL_RUN, "the stack pointer the host sets (0 too)"},
-    {"budget", "N", OPT_BUDGET, ALL_RUN | CMD_FUZZ,
+    {"chunk", "N", OPT_CHUNK, SESSION, "bytes per Write/Read call (default: the buffer)"},
+    {"buffer", "ADDR", OPT_BUFFER, SESSION, "the host's data buffer"},
+    {"sp", "ADDR", OPT_SP, SESSION, "the stack pointer the host sets (0 too)"},
+    {"budget", "N", OPT_BUDGET, SESSION | CMD_FUZZ,
      "instructions per call before it counts as hung (2e9; fuzz: 5e6)"},
-    {"timeout", "SECONDS", OPT_TIMEOUT, ALL_RUN, "host time per call before it counts as hung"},
-    {"irq-mask", "maskints|primask|none", OPT_IRQ, ALL_RUN,
+    {"timeout", "SECONDS", OPT_TIMEOUT, SESSION, "host time per call before it counts as hung"},
+    {"irq-mask", "maskints|primask|none", OPT_IRQ, SESSION,
      "how the host keeps interrupts away (default maskints)"},
     /* the machine */
-    {"internal-flash", "FILE", OPT_IFLASH, ALL_RUN, "the internal flash's contents"},
-    {"ram-fill", "BYTE|random", OPT_FILL, ALL_RUN, "SRAM at power-on (default 0xA5)"},
-    {"flash-image", "FILE", OPT_FIMG, ALL_RUN,
+    {"internal-flash", "FILE", OPT_IFLASH, SESSION, "the internal flash's contents"},
+    {"ram-fill", "BYTE|random", OPT_FILL, SESSION, "SRAM at power-on (default 0xA5)"},
+    {"flash-image", "FILE", OPT_FIMG, SESSION,
      "the external flash's contents, kept durably across runs"},
-    {"no-idle-skip", NULL, OPT_NOSKIP, ALL_RUN, "run polling loops instruction by instruction"},
-    {"exact-window", NULL, OPT_EXACTWIN, ALL_RUN,
+    {"no-idle-skip", NULL, OPT_NOSKIP, SESSION, "run polling loops instruction by instruction"},
+    {"exact-window", NULL, OPT_EXACTWIN, SESSION,
      "every memory-mapped flash access through the controller model"},
-    {"log-flash", NULL, OPT_LOGFLASH, ALL_RUN, "one line per flash command"},
-    {"vcd", "FILE", OPT_VCD, ALL_RUN, "the flash bus as a waveform (VCD)"},
-    {"vcd-limit", "FRAMES", OPT_VCDLIMIT, ALL_RUN, "frames in the VCD (0 = all)"},
+    {"log-flash", NULL, OPT_LOGFLASH, SESSION,
+     "one line per flash command (--json: one structured event each)"},
+    {"vcd", "FILE", OPT_VCD, SESSION, "the flash bus as a waveform (VCD)"},
+    {"vcd-limit", "FRAMES", OPT_VCDLIMIT, SESSION, "frames in the VCD (0 = all)"},
     /* forensics */
-    {"last", "N", OPT_LAST, ALL_RUN, "instructions shown with a failure (default 64, max 128)"},
+    {"last", "N", OPT_LAST, SESSION, "instructions shown with a failure (default 64, max 128)"},
     {"trace", NULL, OPT_TRACE, ALL_RUN, "every instruction executed"},
     {"trace-func", "NAME", OPT_TFUNC, ALL_RUN, "trace inside one function"},
     {"trace-range", "A:B", OPT_TRANGE, ALL_RUN, "trace inside [A, B)"},
     {"trace-call", "NAME", OPT_TCALL, ALL_RUN, "trace one entry point's calls"},
     {"trace-file", "FILE", OPT_TFILE, ALL_RUN, "the trace into FILE"},
+    /* machine output, progress */
+    {"junit", "FILE", OPT_JUNIT, SESSION,
+     "a JUnit XML report into FILE: one test case per loader call (CI gates)"},
+    {"progress", "auto|always|never", OPT_PROGRESS, SESSION,
+     "one updating progress line for operations over a second (auto: on a terminal)"},
     /* gdb */
     {"call", "OP", OPT_CALL, CMD_GDB,
      "init|erase|write|read|verify|mass-erase, in order (repeatable; default init)"},
@@ -80,6 +95,11 @@ const se_opt se_options[] = {
     {NULL, NULL, 0, 0, NULL},
 };
 
+#ifndef SE_VERSION
+#define SE_VERSION "0.0.0"
+#endif
+#define SE_CLI_VERSION SE_VERSION
+
 const se_command *se_command_find(const char *name)
 {
     for (const se_command *c = se_commands; c->name; c++)
@@ -88,23 +108,159 @@ const se_command *se_command_find(const char *name)
     return NULL;
 }
 
+/* ---- the STM32_Programmer_CLI options ---------------------------------------------------
+ * docs/cube.md holds the same table for readers (a test checks that every spelling here is
+ * there); the syntax and log lines are from docs/cube.md's sources (UM2237, public logs). */
+
+const se_cube_opt se_cube_options[] = {
+    {"-c, --connect", "port=SWD [freq=K] [mode=M] [reset=R] ...", CUBE_CONNECT, CUBE_IGNORED,
+     "connects: the emulated target answers; the probe parameters (port, freq, mode, reset, ap, "
+     "index, sn, shared, speed, LPM) are noted in one line and ignored"},
+    {"-el, --extload", "FILE", CUBE_EXTLOAD, CUBE_SUPPORTED,
+     "the external loader (.stldr) every memory operation goes through; one per command line, "
+     "wherever it stands (it applies to the whole session)"},
+    {"-elbl, --extloadbl", "FILE", CUBE_EXTLOAD_BL, CUBE_REFUSED,
+     "a loader for the bootloader interface (SFIx): no bootloader interface is emulated"},
+    {"-d, --download, -w, --write", "FILE [ADDR] [incremental]", CUBE_DOWNLOAD, CUBE_SUPPORTED,
+     "erases the sectors each segment touches (not with --skipErase), then writes; .bin needs "
+     "ADDR, HEX/S-record/ELF carry theirs; 'incremental' is accepted and every touched sector "
+     "is written"},
+    {"-v, --verify", "[fast]", CUBE_VERIFY, CUBE_SUPPORTED,
+     "reads back what the write just before it wrote and compares (then the loader's Verify "
+     "and CheckSum); must follow the write; 'fast' is accepted"},
+    {"--skipErase", NULL, CUBE_SKIPERASE, CUBE_SUPPORTED,
+     "downloads without erasing first (for the whole command line)"},
+    {"-e, --erase", "all | [FIRST LAST] | N1 N2 ...", CUBE_ERASE, CUBE_SUPPORTED,
+     "all: MassErase (SectorErase over the device when the loader has none); sector numbers "
+     "count the loader's StorageInfo sectors from 0"},
+    {"-r, --read, -u, --upload", "ADDR SIZE FILE", CUBE_UPLOAD, CUBE_SUPPORTED,
+     "reads SIZE bytes into FILE: .hex, .srec/.s19 or raw binary by its extension"},
+    {"-r8, -r16, -r32", "ADDR SIZE", CUBE_READ_WORDS, CUBE_SUPPORTED,
+     "reads SIZE bytes and prints them as bytes, halfwords or words"},
+    {"-w8, -w16, -w32, -w64", "ADDR DATA...", CUBE_WRITE_WORDS, CUBE_REFUSED,
+     "writes words through the debug port, not the loader: give the data as a file to -d"},
+    {"-rst", NULL, CUBE_RESET, CUBE_IGNORED,
+     "system reset: nothing to reset, every operation downloads the loader and calls Init"},
+    {"-hardRst", NULL, CUBE_HARD_RESET, CUBE_IGNORED, "hardware reset (NRST): as -rst"},
+    {"-s, --start, -g, --go", "[ADDR]", CUBE_START, CUBE_IGNORED,
+     "runs the application: stldr-emu emulates the loader, not the application"},
+    {"-halt", NULL, CUBE_HALT, CUBE_IGNORED, "halts the core: it is halted between calls"},
+    {"-run", NULL, CUBE_RUN, CUBE_IGNORED, "runs the core: no application here"},
+    {"-q, --quietMode", NULL, CUBE_QUIET, CUBE_SUPPORTED, "no progress bar"},
+    {"-vb, --verbosity", "1|2|3", CUBE_VERBOSITY, CUBE_SUPPORTED,
+     "3: every loader call, with stldr-emu's diagnosis (as `stldr-emu run` prints it)"},
+    {"-log, --log", "[FILE]", CUBE_LOG, CUBE_SUPPORTED,
+     "the whole output, at verbosity 3, also into FILE (default "
+     "$HOME/.STM32Programmer/trace.log)"},
+    {"-l, --list", "[st-link|uart|usb]", CUBE_LIST, CUBE_IGNORED,
+     "lists probes: there are none, the target is emulated"},
+    {"-ob, --optionbytes", "displ | NAME=VALUE ...", CUBE_OPTION_BYTES, CUBE_REFUSED,
+     "option bytes of the internal flash are not modelled"},
+    {"-nv, --noverify", NULL, CUBE_NO_VERIFY, CUBE_IGNORED,
+     "no verify after -w32: -w8/-w16/-w32 are refused anyway"},
+    {"-h, --help, -?", NULL, CUBE_HELP, CUBE_SUPPORTED, "this help"},
+    {"--version, -version", NULL, CUBE_VERSION, CUBE_SUPPORTED, "stldr-emu's version"},
+    {"-sl, --safelib, -otp, -rdu, -tzenreg, -ssigfoxc, -rsigfoxc, -wusrkey, -sfi, -sfix, "
+     "-smi, -ssp, -blankcheck, -checksum, -fillmemory, -coreReg, -score, -startswv, -swv, "
+     "-dsecurity, -setdefaultob, -mergesbsfu, -hsm",
+     NULL, CUBE_OTHER_REFUSED, CUBE_REFUSED,
+     "internal memories, security and trace features of a real MCU: not emulated"},
+    {NULL, NULL, CUBE_END, CUBE_SUPPORTED, NULL},
+};
+
+const se_cube_opt *se_cube_find(const char *arg)
+{
+    size_t n = strlen(arg);
+    for (const se_cube_opt *o = se_cube_options; o->names; o++)
+        for (const char *p = o->names; *p;) {
+            size_t k = strcspn(p, ",");
+            if (k == n && !strncasecmp(p, arg, n))
+                return o;
+            p += k;
+            while (*p == ',' || *p == ' ')
+                p++;
+        }
+    return NULL;
+}
+
+/* ---- help ---------------------------------------------------------------------------- */
+
+/* text from column col, wrapped before column 100, continuation lines at indent */
+static void wrap(FILE *f, const char *text, int col, int indent)
+{
+    while (*text) {
+        int room = 100 - col;
+        int len = (int)strlen(text);
+        if (len > room) {
+            int cut = room;
+            while (cut > 0 && text[cut] != ' ')
+                cut--;
+            len = cut > 0 ? cut : room;
+        }
+        fprintf(f, "%.*s\n", len, text);
+        text += len;
+        while (*text == ' ')
+            text++;
+        if (*text)
+            fprintf(f, "%*s", indent, "");
+        col = indent;
+    }
+}
+
+static void help_option(FILE *f, const char *lhs, const char *help)
+{
+    if (strlen(lhs) > 26)
+        fprintf(f, "  %s\n  %-26s  ", lhs, "");
+    else
+        fprintf(f, "  %-26s  ", lhs);
+    wrap(f, help, 30, 30);
+}
+
+static const char *const support_name[] = {"supported", "accepted, ignored", "refused"};
+
 void cli_help(FILE *f, const se_command *c)
 {
-    fprintf(f, "usage: stldr-emu %s %s [options]\n\n%s\n\noptions:\n", c->name, c->args,
-            c->summary);
+    fprintf(f, "usage: stldr-emu %s %s [options]\n\n%s\n", c->name, c->args, c->summary);
+    if (c->bit == CMD_CUBE) {
+        fputs("\nSTM32_Programmer_CLI options (run in the order given; docs/cube.md):\n", f);
+        for (const se_cube_opt *o = se_cube_options; o->names; o++) {
+            char lhs[160], help[600];
+            snprintf(lhs, sizeof lhs, "%s%s%s", o->names, o->args ? " " : "",
+                     o->args ? o->args : "");
+            snprintf(help, sizeof help, "[%s] %s", support_name[o->support], o->help);
+            help_option(f, lhs, help);
+        }
+    }
+    fputs(c->bit == CMD_CUBE ? "\nstldr-emu options:\n" : "\noptions:\n", f);
     for (const se_opt *o = se_options; o->name; o++) {
         if (!(o->cmds & c->bit))
             continue;
         char lhs[48];
         snprintf(lhs, sizeof lhs, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-        if (strlen(lhs) > 26)
-            fprintf(f, "  %s\n  %-26s  %s\n", lhs, "", o->help);
-        else
-            fprintf(f, "  %-26s  %s\n", lhs, o->help);
+        help_option(f, lhs, o->help);
     }
-    fputs("\nNumbers take 0x, K, M and a whole exponent (0x90000000, 64K, 1M, 2e9); each option\n"
-          "has a range. Exit status: 0 ok, 2 usage, others per docs/cli.md.\n",
+    if (c->bit == CMD_CUBE)
+        fputs("\nExit status: 0 success, 1 any failure, as CubeProgrammer's (the reason is the "
+              "stldr-emu: line).\n",
+              f);
+    else
+        fputs("\nNumbers take 0x, K, M and a whole exponent (0x90000000, 64K, 1M, 2e9); each "
+              "option\nhas a range. Exit status: 0 ok, 2 usage, others per the README's Exit "
+              "status.\n",
+              f);
+}
+
+void cli_usage(FILE *f)
+{
+    fputs("usage: stldr-emu COMMAND LOADER [options]\n"
+          "       stldr-emu -c port=SWD -el LOADER [STM32_Programmer_CLI options]\n\ncommands:\n",
           f);
+    for (const se_command *c = se_commands; c->name; c++) {
+        const char *nl = strchr(c->summary, '\n');
+        int len = nl ? (int)(nl - c->summary) : (int)strlen(c->summary);
+        fprintf(f, "  %-6s %.*s\n", c->name, len, c->summary);
+    }
+    fputs("\nstldr-emu COMMAND --help lists a command's options; stldr-emu --version.\n", f);
 }
 
 void cli_usage_exit(const char *cmd, const char *fmt, ...)
@@ -113,9 +269,208 @@ void cli_usage_exit(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "stldr-emu: %s%s", cmd ? cmd : "", cmd ? ": " : "");
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(stldr-emu %s%s--help for usage)\n", cmd ? cmd : "", cmd ? " " : "");
+    fprintf(stderr, " (stldr-emu %s%s--help)\n", cmd ? cmd : "", cmd ? " " : "");
     va_end(ap);
     exit(se_err_exit_code(SE_ERR_USAGE));
+}
+
+/* ---- man pages and completion, from the same tables ------------------------------------ */
+
+/* roff text: a leading '.' or '\'' escaped, '\\' and '-' as roff wants them */
+static void roff(FILE *f, const char *s)
+{
+    if (*s == '.' || *s == '\'')
+        fputs("\\&", f);
+    for (; *s; s++) {
+        if (*s == '\\')
+            fputs("\\e", f);
+        else if (*s == '-')
+            fputs("\\-", f);
+        else if (*s == '\n') {
+            fputc('\n', f);
+            if (s[1] == '.' || s[1] == '\'')
+                fputs("\\&", f);
+        } else
+            fputc(*s, f);
+    }
+}
+
+static void man_page(FILE *f, const se_command *c)
+{
+    const char *ver = SE_CLI_VERSION;
+    if (!c) {
+        fprintf(f, ".TH STLDR\\-EMU 1 \"\" \"stldr-emu %s\" \"User Commands\"\n", ver);
+        fputs(".SH NAME\nstldr\\-emu \\- run STM32CubeProgrammer external loaders on an emulated "
+              "STM32\n.SH SYNOPSIS\n.B stldr\\-emu\n.I COMMAND LOADER\n[\\fIoptions\\fR]\n.br\n"
+              ".B stldr\\-emu\n\\-c port=SWD \\-el \\fILOADER\\fR [\\fISTM32_Programmer_CLI "
+              "options\\fR]\n.SH COMMANDS\n",
+              f);
+        for (const se_command *k = se_commands; k->name; k++) {
+            fprintf(f, ".TP\n.BR stldr\\-emu\\-%s (1)\n", k->name);
+            roff(f, k->summary);
+            fputc('\n', f);
+        }
+        fputs(".SH OPTIONS\n.TP\n.B \\-\\-version\nthe version\n.TP\n.B \\-\\-help\nthe commands"
+              "\n.SH EXIT STATUS\n0 success, 2 usage, 3 I/O, 10\\-22 a loader file refused, 23 a "
+              "data file refused, 30\\-35 a loader call failed, 40\\-41 emulator or \\-\\-strict; "
+              "in the STM32_Programmer_CLI syntax 0 or 1.\n.SH SEE ALSO\n",
+              f);
+        for (const se_command *k = se_commands; k->name; k++)
+            fprintf(f, ".BR stldr\\-emu\\-%s (1)%s\n", k->name, k[1].name ? "," : "");
+        return;
+    }
+    fprintf(f, ".TH STLDR\\-EMU\\-%s 1 \"\" \"stldr-emu %s\" \"User Commands\"\n", c->name, ver);
+    fprintf(f, ".SH NAME\nstldr\\-emu\\-%s \\- ", c->name);
+    /* the first sentence, on one line */
+    char first[300];
+    snprintf(first, sizeof first, "%s", c->summary);
+    for (char *q = first; *q; q++)
+        if (*q == '\n')
+            *q = ' ';
+    char *stop = strstr(first, ". ");
+    if (stop || (stop = strrchr(first, '.')) != NULL)
+        *stop = '\0';
+    roff(f, first);
+    fprintf(f, "\n.SH SYNOPSIS\n.B stldr\\-emu %s\n", c->name);
+    roff(f, c->args);
+    fputs(" [\\fIoptions\\fR]\n.SH DESCRIPTION\n", f);
+    roff(f, c->summary);
+    fputc('\n', f);
+    if (c->bit == CMD_CUBE) {
+        fputs(".SH STM32_Programmer_CLI OPTIONS\n", f);
+        for (const se_cube_opt *o = se_cube_options; o->names; o++) {
+            fputs(".TP\n.B ", f);
+            roff(f, o->names);
+            if (o->args) {
+                fputs(" \\fI", f);
+                roff(f, o->args);
+                fputs("\\fR", f);
+            }
+            fprintf(f, "\n[%s] ", support_name[o->support]);
+            roff(f, o->help);
+            fputc('\n', f);
+        }
+    }
+    fputs(".SH OPTIONS\n", f);
+    for (const se_opt *o = se_options; o->name; o++) {
+        if (!(o->cmds & c->bit))
+            continue;
+        fputs(".TP\n.B \\-\\-", f);
+        roff(f, o->name);
+        if (o->arg) {
+            fputs(" \\fI", f);
+            roff(f, o->arg);
+            fputs("\\fR", f);
+        }
+        fputc('\n', f);
+        roff(f, o->help);
+        fputc('\n', f);
+    }
+    fputs(".SH SEE ALSO\n.BR stldr\\-emu (1)\n", f);
+}
+
+int cli_write_man_pages(const char *dir)
+{
+    for (const se_command *c = NULL;; c = c ? c + 1 : se_commands) {
+        if (c && !c->name)
+            break;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/stldr-emu%s%s.1", dir, c ? "-" : "", c ? c->name : "");
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f) {
+            fprintf(stderr, "stldr-emu: out of memory\n");
+            return se_err_exit_code(SE_ERR_NOMEM);
+        }
+        man_page(f, c);
+        fclose(f);
+        se_error err;
+        se_err e = se_write_file_durable(path, buf, len, &err);
+        free(buf);
+        if (e) {
+            fprintf(stderr, "stldr-emu: --man: %s\n", err.msg);
+            return se_err_exit_code(e);
+        }
+    }
+    return 0;
+}
+
+static void options_of(FILE *f, unsigned bit, bool cube)
+{
+    for (const se_opt *o = se_options; o->name; o++)
+        if (o->cmds & bit)
+            fprintf(f, " --%s", o->name);
+    if (cube)
+        for (const se_cube_opt *o = se_cube_options; o->names; o++)
+            for (const char *p = o->names; *p;) {
+                size_t k = strcspn(p, ",");
+                fprintf(f, " %.*s", (int)k, p);
+                p += k;
+                while (*p == ',' || *p == ' ')
+                    p++;
+            }
+}
+
+int cli_completion(FILE *f, const char *shell)
+{
+    if (!strcmp(shell, "bash")) {
+        fputs("# bash completion for stldr-emu (generated by stldr-emu --completion bash)\n"
+              "_stldr_emu() {\n"
+              "    local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts\n"
+              "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+              "        COMPREPLY=($(compgen -W \"help --help --version -c -el",
+              f);
+        for (const se_command *c = se_commands; c->name; c++)
+            fprintf(f, " %s", c->name);
+        fputs("\" -- \"$cur\"))\n        return\n    fi\n    case \"$cmd\" in\n", f);
+        for (const se_command *c = se_commands; c->name; c++) {
+            fprintf(f, "    %s) opts=\"--help", c->name);
+            options_of(f, c->bit & ~CMD_CUBE, false);
+            if (c->bit == CMD_CUBE)
+                options_of(f, CMD_CUBE, true);
+            fputs("\" ;;\n", f);
+        }
+        fputs("    -*) opts=\"", f);
+        options_of(f, CMD_CUBE, true);
+        fputs("\" ;;\n    *) opts=\"\" ;;\n    esac\n"
+              "    case \"$cur\" in\n"
+              "    -*) COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\")) ;;\n"
+              "    *) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
+              "    esac\n}\ncomplete -o filenames -F _stldr_emu stldr-emu\n",
+              f);
+        return 0;
+    }
+    if (!strcmp(shell, "zsh")) {
+        fputs("#compdef stldr-emu\n# zsh completion for stldr-emu (generated by stldr-emu "
+              "--completion zsh)\n_stldr_emu() {\n    local -a cmds opts\n    cmds=(\n",
+              f);
+        for (const se_command *c = se_commands; c->name; c++) {
+            const char *nl = strchr(c->summary, '\n');
+            int len = nl ? (int)(nl - c->summary) : (int)strlen(c->summary);
+            fprintf(f, "        '%s:", c->name);
+            for (int i = 0; i < len; i++)
+                fputs(c->summary[i] == '\'' ? "'\\''" : (char[]){c->summary[i], 0}, f);
+            fputs("'\n", f);
+        }
+        fputs("    )\n    if (( CURRENT == 2 )); then\n        _describe command cmds\n"
+              "        return\n    fi\n    case $words[2] in\n",
+              f);
+        for (const se_command *c = se_commands; c->name; c++) {
+            fprintf(f, "    %s) opts=(--help", c->name);
+            options_of(f, c->bit, c->bit == CMD_CUBE);
+            fputs(") ;;\n", f);
+        }
+        fputs("    -*) opts=(", f);
+        options_of(f, CMD_CUBE, true);
+        fputs(") ;;\n    esac\n    if [[ $PREFIX == -* ]]; then\n"
+              "        compadd -a opts\n    else\n        _files\n    fi\n}\n"
+              "_stldr_emu \"$@\"\n",
+              f);
+        return 0;
+    }
+    fprintf(stderr, "stldr-emu: --completion takes bash or zsh, not '%s'\n", shell);
+    return se_err_exit_code(SE_ERR_USAGE);
 }
 
 /* ---- parsing ------------------------------------------------------------------------- */
@@ -157,8 +512,14 @@ int cli_next(cli_parser *p, const char **arg)
             p->operand = a;
             continue;
         }
-        if (a[1] != '-')
+        if (a[1] != '-') {
+            if (se_cube_find(a))
+                cli_usage_exit(cmd,
+                               "unknown option '%s' (%s is STM32_Programmer_CLI syntax: "
+                               "stldr-emu -c port=SWD -el LOADER %s ...)",
+                               a, a, a);
             cli_usage_exit(cmd, "unknown option '%s'", a);
+        }
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const se_opt *o = find_opt(p->cmd, name, len);
@@ -236,8 +597,11 @@ const se_profile *cli_profile(const cli_target *t, const char *cmd)
     const se_profile *p;
     if (t->profile) { /* a profile FILE (docs/trustzone.md) */
         char perr[600];
-        if (!(p = se_profile_load(t->profile, perr, sizeof perr)))
-            cli_usage_exit(NULL, "%s", perr); /* "FILE:LINE: ..." names where already */
+        if (!(p = se_profile_load(t->profile, perr, sizeof perr))) {
+            /* "FILE:LINE: ..." names where already: one line, no pointer to --help */
+            fprintf(stderr, "stldr-emu: %s\n", perr);
+            exit(se_err_exit_code(SE_ERR_USAGE));
+        }
         return p;
     }
     if (!(p = se_profile_find_tz(t->target, t->tz)))

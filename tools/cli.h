@@ -23,6 +23,7 @@ enum {
     CMD_TRACE = 1u << 3,
     CMD_GDB = 1u << 4,
     CMD_FUZZ = 1u << 5,
+    CMD_CUBE = 1u << 6, /* STM32_Programmer_CLI syntax (tools/cmd_cube.c, docs/cube.md) */
 };
 
 /* Option ids (se_opt.id), one per option of the table in cli.c. */
@@ -66,6 +67,9 @@ enum {
     OPT_TRANGE,
     OPT_TCALL,
     OPT_TFILE,
+    OPT_FORMAT,
+    OPT_JUNIT,
+    OPT_PROGRESS,
     /* gdb */
     OPT_CALL,
     OPT_PORT,
@@ -97,13 +101,69 @@ typedef struct se_command {
     int (*main)(int argc, char **argv);
 } se_command;
 
+/* ---- the STM32_Programmer_CLI options (cube: tools/cmd_cube.c, docs/cube.md) ---------- */
+
+typedef enum se_cube_support {
+    CUBE_SUPPORTED, /* does what CubeProgrammer does, on the emulated target */
+    CUBE_IGNORED,   /* accepted, with a one-line note: it concerns a real probe or board */
+    CUBE_REFUSED,   /* an error (exit 1) that says why */
+} se_cube_support;
+
+enum {
+    CUBE_END = 0,
+    CUBE_CONNECT,
+    CUBE_EXTLOAD,
+    CUBE_EXTLOAD_BL,
+    CUBE_DOWNLOAD,
+    CUBE_VERIFY,
+    CUBE_SKIPERASE,
+    CUBE_ERASE,
+    CUBE_UPLOAD,
+    CUBE_READ_WORDS,
+    CUBE_WRITE_WORDS,
+    CUBE_RESET,
+    CUBE_HARD_RESET,
+    CUBE_START,
+    CUBE_HALT,
+    CUBE_RUN,
+    CUBE_QUIET,
+    CUBE_VERBOSITY,
+    CUBE_LOG,
+    CUBE_LIST,
+    CUBE_OPTION_BYTES,
+    CUBE_NO_VERIFY,
+    CUBE_HELP,
+    CUBE_VERSION,
+    CUBE_OTHER_REFUSED,
+};
+
+typedef struct se_cube_opt {
+    const char *names; /* "-d, --download, -w, --write": every spelling, ", " between */
+    const char *args;  /* "FILE [ADDR]", or NULL */
+    int id;
+    se_cube_support support;
+    const char *help; /* what it does here, or why it is ignored or refused */
+} se_cube_opt;
+
+/* Every STM32_Programmer_CLI option stldr-emu knows, ending with a NULL names. */
+extern const se_cube_opt se_cube_options[];
+/* The entry whose spellings include arg (case-insensitive, as CubeProgrammer's), or NULL. */
+const se_cube_opt *se_cube_find(const char *arg);
+
 /* The commands, ending with a NULL name (main.c). */
 extern const se_command se_commands[];
 const se_command *se_command_find(const char *name);
 
 /* `stldr-emu CMD --help`: usage, summary and every option of the command. */
 void cli_help(FILE *f, const se_command *c);
-/* One line, "stldr-emu: CMD: ...", a pointer to --help, exit status 2. */
+/* `stldr-emu help`: the commands. */
+void cli_usage(FILE *f);
+/* Generated from the same tables: `stldr-emu --man DIR` writes stldr-emu.1 and one
+ * stldr-emu-CMD.1 per command (0, or an error line and 3); `stldr-emu --completion
+ * bash|zsh [FILE]` prints a completion script (docs/install.md). */
+int cli_write_man_pages(const char *dir);
+int cli_completion(FILE *f, const char *shell);
+/* One line, "stldr-emu: CMD: ... (stldr-emu CMD --help)", exit status 2. */
 void cli_usage_exit(const char *cmd, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 
@@ -155,5 +215,9 @@ int se_lint_main(int argc, char **argv);
 int se_run_main(int argc, char **argv); /* run and trace */
 int se_gdb_cmd_main(int argc, char **argv);
 int se_fuzz_main(int argc, char **argv);
+/* STM32_Programmer_CLI syntax: argv[first..] are its options (first = 1 when the command
+ * line starts with one, 2 after `cube`). */
+int se_cube_main(int argc, char **argv, int first);
+int se_cube_cmd_main(int argc, char **argv);
 
 #endif

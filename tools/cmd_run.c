@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h> /* strcasecmp: --trace-call */
 
+#include "base/datafile.h"
 #include "base/fileio.h"
 #include "base/json.h"
 #include "base/parse.h"
@@ -17,6 +18,8 @@
 #include "loader/host.h"
 #include "loader/stldr.h"
 #include "tools/cli.h"
+#include "tools/program.h"
+#include "tools/report.h"
 
 #define MAX_WRITES 16
 
@@ -24,106 +27,17 @@ static const char *cmd = "run";
 
 #define usage_exit(...) cli_usage_exit(cmd, __VA_ARGS__)
 
-/* --last: the instructions a failed call executed last (JSON: a "last" member). */
-static void print_last(cli *c, const se_call_result *res)
-{
-    if (res->nlast == 0)
-        return;
-    if (c->json) {
-        fputs(",\"last\":[", c->out);
-        for (unsigned i = 0; i < res->nlast; i++) {
-            const se_insn_info *in = &res->last[i];
-            fprintf(c->out, "%s{\"pc\":%" PRIu32 ",\"sym\":", i ? "," : "", in->pc);
-            se_json_str(c->out, in->sym);
-            fputs(",\"src\":", c->out);
-            if (in->src[0])
-                se_json_str(c->out, in->src);
-            else
-                fputs("null", c->out);
-            fputs(",\"asm\":", c->out);
-            se_json_str(c->out, in->text);
-            fputs("}", c->out);
-        }
-        fputs("]", c->out);
-        return;
-    }
-    fprintf(c->out, "            last %u instructions (oldest first):\n", res->nlast);
-    for (unsigned i = 0; i < res->nlast; i++) {
-        char line[200];
-        se_insn_format(&res->last[i], line, sizeof line);
-        fprintf(c->out, "              %s\n", line);
-    }
-}
-
-static void on_call(void *ctx, const se_call_record *r)
-{
-    cli *c = ctx;
-    if (c->json) {
-        fprintf(c->out, "{\"event\":\"call\",\"op\":\"%s\",\"function\":\"%s\",\"args\":[", r->op,
-                r->function);
-        for (unsigned i = 0; i < r->nargs; i++)
-            fprintf(c->out, "%s%" PRIu32, i ? "," : "", r->args[i]);
-        fprintf(c->out,
-                "],\"r0\":%" PRIu32 ",\"r1\":%" PRIu32 ",\"ok\":%s,\"status\":\"%s\","
-                "\"instructions\":%" PRIu64 ",\"device_ns\":%" PRIu64 ",\"host_us\":%.0f,"
-                "\"exceptions\":%u",
-                r->res.r0, r->res.r1, r->ok ? "true" : "false", se_err_name(r->res.status),
-                r->res.instructions, r->res.vtime_ns, r->res.host_seconds * 1e6, r->res.exceptions);
-        if (r->res.status != SE_OK || r->note[0]) {
-            fputs(",\"reason\":", c->out);
-            se_json_str(c->out, r->res.status != SE_OK ? r->res.reason : r->note);
-        }
-        if (r->res.detail[0]) {
-            fputs(",\"detail\":", c->out);
-            se_json_str(c->out, r->res.detail);
-        }
-        print_last(c, &r->res); /* --last */
-        fputs("}\n", c->out);
-        return;
-    }
-    if (c->quiet && r->ok)
-        return;
-    char args[96] = "", res[48], dev[32];
-    size_t n = 0;
-    for (unsigned i = 0; i < r->nargs; i++)
-        n += (size_t)snprintf(args + n, sizeof args - n, "%s0x%" PRIx32, i ? ", " : "", r->args[i]);
-    if (r->res.status != SE_OK)
-        snprintf(res, sizeof res, "%s", se_err_name(r->res.status));
-    else if (r->returns64)
-        snprintf(res, sizeof res, "0x%08" PRIx32 "_%08" PRIx32, r->res.r1, r->res.r0);
-    else
-        snprintf(res, sizeof res, "0x%" PRIx32, r->res.r0);
-    cli_fmt_time(dev, sizeof dev, r->res.vtime_ns);
-    char call[160];
-    snprintf(call, sizeof call, "%s(%s)", r->function, args);
-    fprintf(c->out, "%-11s %-46s -> %-19s %-4s %10" PRIu64 " instr  %10s device  %8.2f ms host\n",
-            r->op, call, res, r->ok ? "ok" : "FAIL", r->res.instructions, dev,
-            r->res.host_seconds * 1e3);
-    if (r->res.status != SE_OK)
-        fprintf(c->out, "            %s\n", r->res.reason);
-    else if (r->note[0])
-        fprintf(c->out, "            %s\n", r->note);
-    if (r->res.status != SE_OK && r->res.detail[0]) {
-        const char *p = r->res.detail;
-        while (*p) {
-            const char *nl = strchr(p, '\n');
-            int len = nl ? (int)(nl - p) : (int)strlen(p);
-            fprintf(c->out, "            | %.*s\n", len, p);
-            p += len + (nl ? 1 : 0);
-        }
-    }
-    print_last(c, &r->res); /* --last */
-}
-
 /* ---- run ---------------------------------------------------------------------------- */
 
 typedef struct write_req {
     const char *file;
+    bool has_addr;
     uint32_t addr;
-    uint8_t *data;
-    size_t len;
+    se_datafile df;
 } write_req;
 
+/* --read into FILE as its extension says (.hex, .srec/.s19: text with the device addresses;
+ * else the raw bytes), with --json the data in a "read" event. */
 static se_err do_read(se_host *h, uint32_t addr, uint32_t len, const char *file, cli *c,
                       se_error *err)
 {
@@ -135,8 +49,35 @@ static se_err do_read(se_host *h, uint32_t addr, uint32_t len, const char *file,
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     se_err e = se_host_read(h, addr, buf, len, err);
     if (!e && file) {
-        e = se_write_output(file, buf, len, err);
-    } else if (!e && !c->json) {
+        se_df_format of = se_df_output_format(file);
+        if (of == SE_DF_BIN) {
+            e = se_write_output(file, buf, len, err);
+        } else {
+            char *text;
+            size_t tlen;
+            if (!(e = se_df_format_text(of, abs, buf, len, &text, &tlen, err))) {
+                e = se_write_output(file, text, tlen, err);
+                free(text);
+            }
+        }
+    }
+    if (!e && c->json) {
+        static const char hexd[] = "0123456789abcdef";
+        fprintf(c->out, "{\"event\":\"read\",\"address\":%" PRIu32 ",\"length\":%" PRIu32, abs,
+                len);
+        if (file) {
+            fputs(",\"file\":", c->out);
+            se_json_str(c->out, file);
+        } else {
+            fputs(",\"encoding\":\"hex\",\"data\":\"", c->out);
+            for (uint32_t i = 0; i < len; i++) {
+                fputc(hexd[buf[i] >> 4], c->out);
+                fputc(hexd[buf[i] & 15], c->out);
+            }
+            fputc('"', c->out);
+        }
+        fputs("}\n", c->out);
+    } else if (!e && !file) {
         for (uint32_t i = 0; i < len; i += 16) {
             fprintf(c->out, "%08" PRIx32 ": ", abs + i);
             for (uint32_t j = i; j < i + 16 && j < len; j++)
@@ -242,6 +183,10 @@ int se_run_main(int argc, char **argv)
     const char *read_file = NULL;
     write_req writes[MAX_WRITES];
     unsigned nwrites = 0;
+    se_df_format format = SE_DF_AUTO;
+    const char *junit = NULL;
+    se_progress_mode pmode = SE_PROGRESS_AUTO;
+    report *rep = NULL;
     se_machine_opts mo;
     se_machine_opts_default(&mo);
     se_host_opts ho;
@@ -267,16 +212,35 @@ int se_run_main(int argc, char **argv)
         }
         case OPT_MASS: mass = true; break;
         case OPT_WRITE: {
+            if (nwrites >= MAX_WRITES)
+                usage_exit("at most %d --write", MAX_WRITES);
+            /* FILE@ADDR when what follows the last '@' is a number, else FILE alone */
             char *at = strrchr(optarg, '@');
-            if (!at || nwrites >= MAX_WRITES)
-                usage_exit("--write takes FILE@ADDR (at most %d), got '%s'", MAX_WRITES, optarg);
-            *at = '\0';
-            writes[nwrites].addr = cli_addr(cmd, "--write", at + 1);
-            writes[nwrites].file = optarg;
-            writes[nwrites].data = NULL;
-            nwrites++;
+            write_req *w = &writes[nwrites++];
+            *w = (write_req){.file = optarg};
+            if (at && se_parse_u32(at + 1, &w->addr)) {
+                *at = '\0';
+                w->has_addr = true;
+            }
+            if (!*w->file)
+                usage_exit("--write takes FILE[@ADDR], got '%s'", optarg);
             break;
         }
+        case OPT_FORMAT:
+            if (!se_df_format_parse(optarg, &format))
+                usage_exit("--format takes auto, bin, hex, srec or elf, not '%s'", optarg);
+            break;
+        case OPT_JUNIT: junit = optarg; break;
+        case OPT_PROGRESS:
+            if (!strcmp(optarg, "auto"))
+                pmode = SE_PROGRESS_AUTO;
+            else if (!strcmp(optarg, "always"))
+                pmode = SE_PROGRESS_ALWAYS;
+            else if (!strcmp(optarg, "never"))
+                pmode = SE_PROGRESS_NEVER;
+            else
+                usage_exit("--progress takes auto, always or never, not '%s'", optarg);
+            break;
         case OPT_NOERASE: no_erase = true; break;
         case OPT_READ: {
             char *at = strchr(optarg, '@');
@@ -414,23 +378,34 @@ int se_run_main(int argc, char **argv)
     }
 
     const se_storage_info *si = se_stldr_storage(l);
+    char what[160];
+    se_df_limits lim = se_device_limits(si, what, sizeof what);
     for (unsigned i = 0; i < nwrites; i++) {
-        e = se_read_file(writes[i].file, "--write file", si->size, &writes[i].data, &writes[i].len,
-                         &err);
-        if (!e && writes[i].len == 0) {
-            free(writes[i].data);
-            e = se_error_set(&err, SE_ERR_USAGE, "--write file %s is empty: nothing to write",
-                             writes[i].file);
-        }
+        write_req *w = &writes[i];
+        /* an address below the device start is an offset into it, as elsewhere */
+        if (w->has_addr && w->addr < si->start && (uint64_t)si->start + w->addr <= UINT32_MAX)
+            w->addr += si->start;
+        e = se_df_load(w->file, "--write file", format, w->has_addr, w->addr, &lim, &w->df, &err);
         if (e) {
             fprintf(stderr, "stldr-emu: %s\n", err.msg);
             for (unsigned j = 0; j < i; j++)
-                free(writes[j].data);
+                se_df_free(&writes[j].df);
             se_stldr_free(l);
             return se_err_exit_code(e);
         }
     }
 
+    if (!(rep = report_new(&c, junit, pmode, SE_PROGRESS_LINE))) {
+        fprintf(stderr, "stldr-emu: out of memory\n");
+        for (unsigned j = 0; j < nwrites; j++)
+            se_df_free(&writes[j].df);
+        se_stldr_free(l);
+        return se_err_exit_code(SE_ERR_NOMEM);
+    }
+    if (mo.log_flash && c.json) { /* --log-flash --json: one event per command */
+        mo.flash_cmd = report_on_flash_cmd;
+        mo.flash_cmd_ctx = rep;
+    }
     mo.log = cli_on_log;
     mo.log_ctx = &c;
     se_machine *m = NULL;
@@ -449,7 +424,7 @@ int se_run_main(int argc, char **argv)
                     ", SP 0x%08" PRIx32 ", buffer 0x%08" PRIx32 " (chunk 0x%" PRIx32 ")\n",
                     si->name, prof->description, img->size, img->base, se_host_sp(h),
                     se_host_buffer(h), se_host_chunk(h));
-        se_host_set_logger(h, on_call, &c);
+        report_attach(rep, h);
         if (ta.on) /* --trace */
             e = trace_start(&ta, &c, h, m, &err);
     }
@@ -487,12 +462,27 @@ int se_run_main(int argc, char **argv)
     if (!e && have_erase)
         e = se_host_erase(h, erase_a, erase_b - erase_a, &err);
     for (unsigned i = 0; !e && i < nwrites; i++) {
-        if (!no_erase && !mass && !have_erase)
-            e = se_host_erase(h, writes[i].addr, (uint32_t)writes[i].len, &err);
-        if (!e)
-            e = se_host_write(h, writes[i].addr, writes[i].data, (uint32_t)writes[i].len, &err);
-        if (!e && verify)
-            e = se_host_verify(h, writes[i].addr, writes[i].data, (uint32_t)writes[i].len, &err);
+        /* as CubeProgrammer's download: the sectors each segment touches, then every
+         * segment, then (--verify) every segment read back and checked */
+        const se_datafile *df = &writes[i].df;
+        for (size_t k = 0; !e && !no_erase && !mass && !have_erase && k < df->nsegs; k++) {
+            uint32_t first, last, fs, ls, z;
+            if (se_segment_sectors(si, df, k, &first, &last) &&
+                se_sector_by_index(si, first, &fs, &z) && se_sector_by_index(si, last, &ls, &z))
+                e = se_host_erase(h, si->start + fs, ls + z - fs, &err);
+        }
+        for (int pass = 0; pass < (verify ? 2 : 1) && !e; pass++) {
+            report_progress_begin(rep, pass ? "verify" : "write", df->bytes);
+            uint64_t base = 0;
+            for (size_t k = 0; !e && k < df->nsegs; k++) {
+                const se_df_segment *g = &df->segs[k];
+                report_progress_base(rep, base);
+                e = pass ? se_host_verify(h, g->addr, g->data, g->len, &err)
+                         : se_host_write(h, g->addr, g->data, g->len, &err);
+                base += g->len;
+            }
+            report_progress_end(rep);
+        }
     }
     if (!e && have_read)
         e = do_read(h, read_addr, read_len, read_file, &c, &err);
@@ -516,6 +506,7 @@ int se_run_main(int argc, char **argv)
         if (*sep == ',' && n < sizeof flash_sum - 1)
             snprintf(flash_sum + n, sizeof flash_sum - n, ")");
     }
+    report_flush(rep);
     char dev[32];
     uint64_t instr = h ? se_host_instructions(h) : 0;
     cli_fmt_time(dev, sizeof dev, h ? se_host_vtime_ns(h) : 0);
@@ -546,6 +537,17 @@ int se_run_main(int argc, char **argv)
         fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",
                 e ? "FAILED" : "OK", h ? se_host_calls(h) : 0, instr, dev, warns);
     }
+    if (junit) { /* --junit: the calls and the session's outcome */
+        char suite[200];
+        snprintf(suite, sizeof suite, "%s on %s", si->name, prof->target);
+        se_error je;
+        se_err jr = report_write_junit(rep, suite, e, e ? err.msg : "", &je);
+        if (jr) {
+            fprintf(stderr, "stldr-emu: error: --junit: %s\n", je.msg);
+            if (!e)
+                e = jr;
+        }
+    }
     errno = 0;
     if (!e && (fflush(stdout) != 0 || ferror(stdout))) { /* the log or hex dump was lost */
         fprintf(stderr, "stldr-emu: error: cannot write standard output: %s\n",
@@ -554,8 +556,9 @@ int se_run_main(int argc, char **argv)
     }
     free(pattern);
     for (unsigned i = 0; i < nwrites; i++)
-        free(writes[i].data);
+        se_df_free(&writes[i].df);
     trace_stop(&ta); /* --trace */
+    report_free(rep);
     se_host_free(h);
     se_machine_free(m);
     se_stldr_free(l);

@@ -29,40 +29,57 @@ const se_command se_commands[] = {
      se_gdb_cmd_main},
     {"fuzz", CMD_FUZZ, "LOADER",
      "Random host operations against the loader, checked by an oracle of the flash.", se_fuzz_main},
+    {"cube", CMD_CUBE, "-c port=SWD -el LOADER [-e ...] [-d FILE [ADDR] [-v]] [-r ...]",
+     "STM32_Programmer_CLI's command line on the emulated target (docs/cube.md).\n"
+     "The same operations in the same order, CubeProgrammer's log lines with stldr-emu's\n"
+     "diagnoses, exit 0 or 1; also a command line that starts with -c or -el.",
+     se_cube_cmd_main},
     {NULL, 0, NULL, NULL, NULL},
 };
-
-static void usage(FILE *f)
-{
-    fputs("usage: stldr-emu COMMAND LOADER [options]\n\ncommands:\n", f);
-    for (const se_command *c = se_commands; c->name; c++) {
-        const char *nl = strchr(c->summary, '\n');
-        int len = nl ? (int)(nl - c->summary) : (int)strlen(c->summary);
-        fprintf(f, "  %-6s %.*s\n", c->name, len, c->summary);
-    }
-    fputs("\nstldr-emu COMMAND --help lists a command's options; stldr-emu --version.\n", f);
-}
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        cli_usage(stderr);
         return se_err_exit_code(SE_ERR_USAGE);
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         const se_command *c = argc > 2 ? se_command_find(argv[2]) : NULL;
+        if (argc > 2 && !c)
+            cli_usage_exit(NULL, "unknown command '%s'", argv[2]);
         if (c)
             cli_help(stdout, c);
         else
-            usage(stdout);
+            cli_usage(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version") || !strcmp(cmd, "-version")) {
         printf("stldr-emu %s\n", SE_VERSION);
         return 0;
     }
-    setvbuf(stdout, NULL, _IOLBF, 0); /* keep the call log in order with stderr lines */
+    /* Generated at build time for installation (docs/install.md): --man DIR,
+     * --completion bash|zsh [FILE] (not in the help) */
+    if (!strcmp(cmd, "--man") && argc == 3)
+        return cli_write_man_pages(argv[2]);
+    if (!strcmp(cmd, "--completion") && (argc == 3 || argc == 4)) {
+        if (argc == 3)
+            return cli_completion(stdout, argv[2]);
+        FILE *f = fopen(argv[3], "w");
+        if (!f) {
+            fprintf(stderr, "stldr-emu: --completion: cannot create %s\n", argv[3]);
+            return se_err_exit_code(SE_ERR_IO);
+        }
+        int rc = cli_completion(f, argv[2]);
+        if (fclose(f) != 0 && !rc) {
+            fprintf(stderr, "stldr-emu: --completion: cannot write %s\n", argv[3]);
+            rc = se_err_exit_code(SE_ERR_IO);
+        }
+        return rc;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);       /* keep the call log in order with stderr lines */
+    if (cmd[0] == '-' && se_cube_find(cmd)) /* a pasted STM32_Programmer_CLI command line */
+        return se_cube_main(argc, argv, 1);
     const se_command *c = se_command_find(cmd);
     if (!c)
         cli_usage_exit(NULL, "unknown command '%s'", cmd);
