@@ -240,9 +240,9 @@ static void test_each_command_has_its_own_help(void **state)
     static const struct {
         const char *cmd, *has, *lacks;
     } want[] = {
-        {"run", "--write FILE@ADDR", "--port"}, {"trace", "--trace-func NAME", "--seed"},
-        {"info", "--target T", "--write"},      {"lint", "--json", "--budget"},
-        {"gdb", "--port N", "--write"},         {"fuzz", "--seed N", "--port"},
+        {"run", "--write FILE[@ADDR]", "--port"}, {"trace", "--trace-func NAME", "--seed"},
+        {"info", "--target T", "--write"},        {"lint", "--json", "--budget"},
+        {"gdb", "--port N", "--write"},           {"fuzz", "--seed N", "--port"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         char *out, usage[64];
