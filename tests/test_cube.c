@@ -340,6 +340,21 @@ static void test_unknown_option_exits_1_in_one_line(void **state)
     free(out);
 }
 
+/* In this syntax every failure exits 1, stldr-emu's own options' errors too. */
+static void test_bad_values_of_our_options_exit_1(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"--chunk 0", "--tz maybe", "--target nosuch",
+                                      "--progress sometimes"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out;
+        int rc = th_run_toolf(&out, "-c port=SWD -el '%s' -e all %s", th_firmware(REF), bad[i]);
+        if (rc != 1 || strstr(out, "Mass erase"))
+            fail_msg("'%s': exit %d:\n%s", bad[i], rc, out);
+        free(out);
+    }
+}
+
 static void test_log_file_holds_every_call(void **state)
 {
     (void)state;
@@ -467,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_verify_mismatch_names_the_first_byte),
         cmocka_unit_test(test_refused_options_say_why_before_anything_runs),
         cmocka_unit_test(test_unknown_option_exits_1_in_one_line),
+        cmocka_unit_test(test_bad_values_of_our_options_exit_1),
         cmocka_unit_test(test_log_file_holds_every_call),
         cmocka_unit_test(test_skip_erase_writes_without_erasing),
         cmocka_unit_test(test_hex_given_an_address_is_refused_and_the_flash_untouched),

@@ -263,6 +263,8 @@ void cli_usage(FILE *f)
     fputs("\nstldr-emu COMMAND --help lists a command's options; stldr-emu --version.\n", f);
 }
 
+int cli_usage_status = 2;
+
 void cli_usage_exit(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -271,7 +273,7 @@ void cli_usage_exit(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, " (stldr-emu %s%s--help)\n", cmd ? cmd : "", cmd ? " " : "");
     va_end(ap);
-    exit(se_err_exit_code(SE_ERR_USAGE));
+    exit(cli_usage_status);
 }
 
 /* ---- man pages and completion, from the same tables ------------------------------------ */
@@ -600,7 +602,7 @@ const se_profile *cli_profile(const cli_target *t, const char *cmd)
         if (!(p = se_profile_load(t->profile, perr, sizeof perr))) {
             /* "FILE:LINE: ..." names where already: one line, no pointer to --help */
             fprintf(stderr, "stldr-emu: %s\n", perr);
-            exit(se_err_exit_code(SE_ERR_USAGE));
+            exit(cli_usage_status);
         }
         return p;
     }

@@ -163,7 +163,9 @@ void cli_usage(FILE *f);
  * bash|zsh [FILE]` prints a completion script (docs/install.md). */
 int cli_write_man_pages(const char *dir);
 int cli_completion(FILE *f, const char *shell);
-/* One line, "stldr-emu: CMD: ... (stldr-emu CMD --help)", exit status 2. */
+/* One line, "stldr-emu: CMD: ... (stldr-emu CMD --help)", exit status cli_usage_status (2;
+ * the CubeProgrammer syntax sets 1, its status for every failure). */
+extern int cli_usage_status;
 void cli_usage_exit(const char *cmd, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 

@@ -759,6 +759,7 @@ int se_cube_main(int argc, char **argv, int first)
 {
     static cube k; /* the session; static: its op table and error buffer are large */
     memset(&k, 0, sizeof k);
+    cli_usage_status = CUBE_FAIL; /* our options' errors too: 0 or 1 in this syntax */
     k.argc = argc;
     k.argv = argv;
     k.c.out = stdout;
