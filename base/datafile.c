@@ -545,7 +545,7 @@ static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
 /* The ELF header and program headers by hand (no libelf: base/ has no dependency, and the
  * reading is bounded here): PT_LOAD segments' file bytes at p_paddr, the load address, as
- * objcopy -O binary and CubeProgrammer use it (docs/cube.md "File formats"); .bss (memsz
+ * objcopy -O binary and CubeProgrammer use it (docs/cube.md "Data files"); .bss (memsz
  * beyond filesz) is not programmed; sections are not looked at. */
 static se_err elf_parse(builder *b, const uint8_t *buf, size_t len, se_datafile *out, se_error *err)
 {

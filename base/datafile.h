@@ -1,4 +1,4 @@
-/* The files a user programs or reads back (docs/cube.md "File formats"): raw binary, Intel
+/* The files a user programs or reads back (docs/cube.md "Data files"): raw binary, Intel
  * HEX, Motorola S-record and ELF, as STM32CubeProgrammer takes them. A file becomes a list
  * of segments (address, bytes), sorted, disjoint and merged where they touch. Every parser
  * treats its input as hostile: bounded line and record sizes, every address range checked
@@ -75,7 +75,7 @@ se_err se_df_parse(const uint8_t *buf, size_t len, se_df_format fmt, const char 
 se_err se_df_from_binary(uint8_t *buf, size_t len, uint32_t addr, const char *label,
                          const se_df_limits *lim, se_datafile *out, se_error *err);
 
-/* A file as the user named it, with the policy of docs/cube.md "File formats": fmt forced
+/* A file as the user named it, with the policy of docs/cube.md "Data files": fmt forced
  * (SE_DF_AUTO: the content decides, the extension must agree); a raw binary needs an
  * address (has_addr), a self-addressed file refuses one (SE_ERR_USAGE); a file named
  * .bin or given an address that reads as HEX or S-record text is refused (SE_ERR_DATA),

@@ -29,8 +29,9 @@ check_tree() { # ROOT: an installed /usr tree
     [ -f "$comp" ] || fail "no $comp"
     bash -n "$comp" || fail "$comp does not parse"
     [ -f "$root/usr/share/zsh/vendor-completions/_stldr-emu" ] || fail "no zsh completion"
-    [ -f "$root/usr/share/doc/stldr-emu/README.md" ] || fail "no README"
-    [ -f "$root/usr/share/doc/stldr-emu/docs/cube.md" ] || fail "no docs/cube.md"
+    for doc in README.md docs/cube.md docs/install.md; do
+        [ -f "$root/usr/share/doc/stldr-emu/$doc" ] || fail "no $doc"
+    done
 }
 
 DESTDIR="$work/dest" cmake --install "$build" --prefix /usr >"$work/install.log" 2>&1 ||

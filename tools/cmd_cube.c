@@ -2,7 +2,7 @@
  * that starts with -c or -el (or `stldr-emu cube ...`) runs the same operations in the same
  * order as CubeProgrammer (a download erases the sectors each segment touches unless
  * --skipErase, then writes; -v reads back and compares), prints CubeProgrammer's log lines
- * (docs/cube.md "Log lines", from public logs) with stldr-emu's diagnoses as "stldr-emu:"
+ * (docs/cube.md "Log lines and exit status", from public logs) with stldr-emu's diagnoses as "stldr-emu:"
  * lines, and exits 0 or 1. The options are the table in tools/cli.c. */
 #include <ctype.h>
 #include <errno.h>
@@ -30,7 +30,7 @@
 #endif
 
 #define MAX_OPS 64
-/* Policy (docs/cube.md "Exit status"): CubeProgrammer's documented statuses are 0 and
+/* Policy (docs/cube.md "Log lines and exit status"): CubeProgrammer's documented statuses are 0 and
  * non-zero; public notes record 1 after an error. Every failure here exits 1, the reason
  * being the "stldr-emu:" line. */
 #define CUBE_FAIL 1
