@@ -283,14 +283,22 @@ static void test_read_json_carries_the_data(void **state)
 static void test_log_flash_json_is_one_structured_event_per_command(void **state)
 {
     (void)state;
+    const char *bin = tmp("page.bin");
+    FILE *f = fopen(bin, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 256; i++)
+        fputc(i, f);
+    fclose(f);
     char *out;
-    assert_int_equal(th_run_toolf(&out, "run '%s' --log-flash --json", th_firmware(REF)), 0);
+    assert_int_equal(th_run_toolf(&out, "run '%s' --write '%s@0x90000000' --log-flash --json",
+                                  th_firmware(REF), bin),
+                     0);
     int bad = 0;
     if (json_lines_valid(out, &bad) < 0)
         fail_msg("line %d is not JSON", bad);
     assert_int_equal(count(out, "\"message\":\"flash "), 0); /* no free text any more */
     unsigned events = count(out, "{\"event\":\"flash\",");
-    assert_true(events > 1000);
+    assert_true(events > 10);
     /* the summary's command count is the number of events */
     char want[64];
     snprintf(want, sizeof want, "\"flash\":{\"commands\":%u,", events);
@@ -331,7 +339,7 @@ static const char *big_bin(void)
     const char *bin = tmp("big.bin");
     FILE *f = fopen(bin, "wb");
     assert_non_null(f);
-    for (int i = 0; i < 256 * 1024; i++)
+    for (int i = 0; i < 64 * 1024; i++)
         fputc((i * 7) & 0xFF, f);
     fclose(f);
     return bin;
@@ -343,11 +351,11 @@ static void test_progress_always_draws_percent_rate_eta_and_device_time(void **s
     const char *bin = big_bin();
     char *p;
     assert_int_equal(th_run_toolf(&p,
-                                  "run '%s' --write '%s@0x90000000' --verify --chunk 0x8000 "
+                                  "run '%s' --write '%s@0x90000000' --verify --chunk 0x2000 "
                                   "--progress always",
                                   th_firmware(REF), bin),
                      0);
-    assert_non_null(strstr(p, "write   100%  256.0 KiB / 256.0 KiB  "));
+    assert_non_null(strstr(p, "write   100%  64.0 KiB / 64.0 KiB  "));
     assert_non_null(strstr(p, "verify  100%"));
     assert_non_null(strstr(p, " MB/s  ETA "));
     assert_non_null(strstr(p, "  device "));
@@ -360,7 +368,7 @@ static void test_no_progress_on_a_pipe_or_when_never(void **state)
     const char *bin = big_bin();
     for (int i = 0; i < 2; i++) {
         char *out;
-        assert_int_equal(th_run_toolf(&out, "run '%s' --write '%s@0x90000000' --chunk 0x8000 %s",
+        assert_int_equal(th_run_toolf(&out, "run '%s' --write '%s@0x90000000' --chunk 0x2000 %s",
                                       th_firmware(REF), bin, i ? "--progress never" : ""),
                          0);
         assert_null(strstr(out, "%  "));
@@ -372,14 +380,14 @@ static void test_a_large_write_folds_its_chunk_calls_into_one_line(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(th_run_toolf(&out, "run '%s' --write '%s@0x90000000' --chunk 0x8000",
+    assert_int_equal(th_run_toolf(&out, "run '%s' --write '%s@0x90000000' --chunk 0x2000",
                                   th_firmware(REF), big_bin()),
                      0);
     assert_int_equal(count(out, "Write(0x9"), 1);
-    assert_non_null(strstr(out, "... and 7 more Write calls, all ok (0x90008000..0x90040000)"));
+    assert_non_null(strstr(out, "... and 7 more Write calls, all ok (0x90002000..0x90010000)"));
     free(out);
     assert_int_equal(th_run_toolf(&out,
-                                  "run '%s' --write '%s@0x90000000' --chunk 0x8000 "
+                                  "run '%s' --write '%s@0x90000000' --chunk 0x2000 "
                                   "--verbose",
                                   th_firmware(REF), big_bin()),
                      0);
