@@ -46,6 +46,8 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
                    se_error *err);
 void se_host_free(se_host *h);
 void se_host_set_logger(se_host *h, se_host_call_fn fn, void *ctx);
+/* The per-call limits from the next call on (stldr-emu gdb's `monitor budget`). */
+void se_host_set_limits(se_host *h, uint64_t max_instructions, double max_seconds);
 
 const se_image *se_host_image(const se_host *h);
 uint32_t se_host_sp(const se_host *h);
