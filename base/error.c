@@ -33,6 +33,7 @@ static const struct {
     [SE_ERR_BKPT_CLOBBERED] = {"breakpoint-clobbered", 35},
     [SE_ERR_EMU] = {"emulator", 40},
     [SE_ERR_STRICT] = {"strict", 41},
+    [SE_ERR_STOPPED] = {"stopped", 42},
 };
 
 const char *se_err_name(se_err code)

@@ -36,6 +36,7 @@ typedef enum se_err {
     SE_ERR_BKPT_CLOBBERED, /* the host's breakpoint word was overwritten */
     SE_ERR_EMU,            /* the emulator itself failed (Unicorn error) */
     SE_ERR_STRICT,         /* a warning promoted to an error by --strict */
+    SE_ERR_STOPPED,        /* a debugger stopped the call (se_machine_stop_calls) */
     SE_ERR__COUNT
 } se_err;
 

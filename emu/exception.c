@@ -277,6 +277,7 @@ entry_result mc_fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32
     char sym[128];
     mc_stack_check(m, pc); /* run-time diagnoses: the stack may be the root cause */
     m->st.scs.cfsr |= cfsr_bits;
+    mc_debug_fault(m, exc, pc, desc, where); /* the debugger stops here, before entry */
     mc_chain_add(m, "%s %s %s", desc, where, mc_fmt_addr(m, pc, sym, sizeof sym));
     mc_set_cause(m, "%s %s %s%s", desc, where, mc_fmt_addr(m, pc, sym, sizeof sym),
                  m->cause_suffix);

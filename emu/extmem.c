@@ -18,6 +18,10 @@
  * the device): docs/hardware.md D.8 leaves what silicon does open; policy: a BusFault. */
 static void window_fault(se_machine *m, uint32_t offset, unsigned size, bool write)
 {
+    if (m->tz_direct) { /* the host's or debugger's access: it fails, the CPU does not fault */
+        m->direct_failed = true;
+        return;
+    }
     m->stop = STOP_MEMFAULT;
     m->mem_type = write ? UC_MEM_WRITE_UNMAPPED : UC_MEM_READ_UNMAPPED;
     m->mem_addr = m->ext->desc.window_base + offset;

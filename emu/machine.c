@@ -156,7 +156,8 @@ bool mc_in_periph(const se_machine *m, uint32_t a)
 bool mc_mem_rd32(se_machine *m, uint32_t addr, uint32_t *v)
 {
     m->tz_direct = true;
-    bool ok = uc_mem_read(m->uc, addr, v, 4) == UC_ERR_OK;
+    m->direct_failed = false;
+    bool ok = uc_mem_read(m->uc, addr, v, 4) == UC_ERR_OK && !m->direct_failed;
     m->tz_direct = false;
     return ok;
 }
@@ -164,7 +165,8 @@ bool mc_mem_rd32(se_machine *m, uint32_t addr, uint32_t *v)
 bool mc_mem_wr32(se_machine *m, uint32_t addr, uint32_t v)
 {
     m->tz_direct = true;
-    bool ok = uc_mem_write(m->uc, addr, &v, 4) == UC_ERR_OK;
+    m->direct_failed = false;
+    bool ok = uc_mem_write(m->uc, addr, &v, 4) == UC_ERR_OK && !m->direct_failed;
     m->tz_direct = false;
     return ok;
 }
@@ -393,13 +395,15 @@ se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t le
     if (now && memcmp(now, buf, len) == 0)
         return SE_OK;
     m->tz_direct = true; /* TrustZone: the debug port is not the loader */
-    bool ok =
-        addr + (uint64_t)len <= 0x100000000ull && uc_mem_write(m->uc, addr, buf, len) == UC_ERR_OK;
+    m->direct_failed = false;
+    bool ok = addr + (uint64_t)len <= 0x100000000ull &&
+              uc_mem_write(m->uc, addr, buf, len) == UC_ERR_OK && !m->direct_failed;
     m->tz_direct = false;
     if (!ok)
-        return se_error_set(err, SE_ERR_USAGE,
-                            "cannot write %zu bytes at 0x%08" PRIx32 ": not mapped on this target",
-                            len, addr);
+        return se_error_set(err, SE_ERR_USAGE, "cannot write %zu bytes at 0x%08" PRIx32 ": %s", len,
+                            addr,
+                            m->direct_failed ? "the memory controller does not answer there now"
+                                             : "not mapped on this target");
     /* Code may have changed under translated blocks. A block starting in [addr, addr+len)
      * sits in one of the slots from (addr >> 1) on (mc_count_insns): only those are looked at
      * (the fuzzer writes a short buffer before most calls). */
@@ -430,13 +434,15 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
         return SE_OK;
     }
     m->tz_direct = true; /* TrustZone: the debug port is not the loader */
-    bool ok =
-        addr + (uint64_t)len <= 0x100000000ull && uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK;
+    m->direct_failed = false;
+    bool ok = addr + (uint64_t)len <= 0x100000000ull &&
+              uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK && !m->direct_failed;
     m->tz_direct = false;
     if (!ok)
-        return se_error_set(err, SE_ERR_USAGE,
-                            "cannot read %zu bytes at 0x%08" PRIx32 ": not mapped on this target",
-                            len, addr);
+        return se_error_set(err, SE_ERR_USAGE, "cannot read %zu bytes at 0x%08" PRIx32 ": %s", len,
+                            addr,
+                            m->direct_failed ? "the memory controller does not answer there now"
+                                             : "not mapped on this target");
     return SE_OK;
 }
 

@@ -224,6 +224,63 @@ typedef enum se_cpu_reg {
 uint32_t se_machine_reg_read(se_machine *m, se_cpu_reg r);
 void se_machine_reg_write(se_machine *m, se_cpu_reg r, uint32_t value);
 
+/* ---- the debugger (tools/gdbserver.c; emu/debug.c) ---- */
+/* A synchronous fault, told before exception entry: the core is as at the faulting
+ * instruction (its fault status registers set), except PC, which is `pc`. */
+typedef struct se_fault_stop {
+    uint32_t pc;        /* the faulting instruction (a fetch: the address fetched) */
+    unsigned exc;       /* what it raises before any escalation: 3 HardFault, 4 MemManage,
+                           5 BusFault, 6 UsageFault, 7 SecureFault */
+    const char *reason; /* as the call's reason has it: "BusFault PRECISERR: ... at Init+0x10" */
+} se_fault_stop;
+/* A watched CPU access, told before it is done (a write has not changed memory yet). */
+typedef struct se_watch_hit {
+    uint32_t pc; /* the accessing instruction while an observer is installed (its code hook
+                    syncs PC); else the start of its block (docs/unicorn.md 4) */
+    uint32_t addr;
+    unsigned size;
+    bool write;
+    uint32_t value; /* a write's value */
+} se_watch_hit;
+typedef struct se_debug_hooks {
+    /* Returning lets the core take the exception, as it would. */
+    void (*fault)(void *ctx, const se_fault_stop *f);
+    void (*watch)(void *ctx, const se_watch_hit *w);
+    void *ctx;
+} se_debug_hooks;
+/* NULL removes them. Nothing is hooked for them: they cost nothing. */
+void se_machine_set_debug_hooks(se_machine *m, const se_debug_hooks *h);
+
+/* CPU accesses to watch: [addr, addr+len) for reads, writes or both. n = 0 removes them.
+ * Memory hooks exist only while some watch is set, bounded to the watched addresses, so a
+ * machine without watches runs exactly as before; a change takes effect at the next access,
+ * also when made from inside a hook (Unicorn checks memory hooks at each access). */
+typedef struct se_watch {
+    uint32_t addr, len;
+    bool read, write;
+} se_watch;
+#define SE_MAX_WATCHES 16
+se_err se_machine_set_watches(se_machine *m, const se_watch *w, unsigned n, se_error *err);
+
+/* From any thread or callback: while on, the call in progress and every call after it end
+ * at once (at the next instruction boundary the machine sees) with SE_ERR_STOPPED. */
+void se_machine_stop_calls(se_machine *m, bool on);
+
+/* Move PC, as a debugger writing it. From an observer's insn callback: that instruction
+ * does not run, execution goes on at pc (inside an IT block Unicorn 2.0.1 may run to the
+ * block's end first, docs/unicorn.md 5); from call_begin: the call starts at pc. False
+ * anywhere else (a fault or watch stop, no call), and PC is unchanged. */
+bool se_machine_set_pc(se_machine *m, uint32_t pc);
+
+/* Host seconds a debugger kept the call in progress halted: counted neither against
+ * se_call.max_seconds nor in se_call_result.host_seconds. */
+void se_machine_add_halted_time(se_machine *m, double seconds);
+
+/* --log-flash from now on: one log line per external flash command (no effect without an
+ * external flash). Each frame reaches the part only with opts.exact_window. */
+void se_machine_set_log_flash(se_machine *m, bool on);
+/* ---- end the debugger ---- */
+
 /* Snapshots of the whole machine (CPU, RAM, every device, the flash array by undo log). A
  * snapshot belongs to the machine it was taken from; restore it any number of times. */
 typedef struct se_machine_snap se_machine_snap;

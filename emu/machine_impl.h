@@ -8,6 +8,8 @@
  *   traphook.c   DIVBYZERO and UNALIGNED checks (emu/traps.h) as bounded code hooks
  *   diag.c       run-time diagnoses (stack, execution outside the image)
  *   snapshot.c   save and restore, part by part
+ *   debug.c      the debugger's stops: faults before entry, watched accesses, stopping
+ *                calls, moving PC
  * State that a snapshot restores lives in se_machine.st (machine_state); everything else is
  * either a resource (kept by restores) or scratch of the call in progress (reset by calls). */
 #ifndef SE_MACHINE_IMPL_H
@@ -15,6 +17,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -118,6 +121,21 @@ typedef struct extmem {
     se_flash_chip_ops vcd_ops;
 } extmem;
 
+/* The debugger's part (debug.c): none of it is looked at on the paths a run takes unless a
+ * debugger set it. */
+typedef enum { DBG_NONE, DBG_INSN, DBG_BEGIN } dbg_where;
+typedef struct debug_state {
+    se_debug_hooks hooks;
+    se_watch watch[SE_MAX_WATCHES];
+    unsigned nwatch;
+    uc_hook hook_rd, hook_wr; /* installed only while some watch needs them */
+    atomic_bool stop_calls;   /* se_machine_stop_calls: any thread */
+    dbg_where where;          /* which observer callback is running, for se_machine_set_pc */
+    bool pc_set;              /* se_machine_set_pc from the insn callback: resume at pc */
+    uint32_t pc;
+    double halted; /* host seconds the debugger held the call in progress */
+} debug_state;
+
 /* The machine as a board file sees it while building (emu/soc.h). */
 struct se_soc {
     struct se_machine *m;
@@ -172,7 +190,8 @@ struct se_machine {
     void *src_ctx;
     se_insn_observer obs; /* obs.insn set: code_hook installed */
     uc_hook code_hook;
-    uint8_t *cov; /* coverage counters (se_machine_set_coverage), NULL = off */
+    debug_state dbg; /* tools/gdbserver.c */
+    uint8_t *cov;    /* coverage counters (se_machine_set_coverage), NULL = off */
     uint32_t cov_mask;
     uc_hook cov_hook;
     se_periph_host periph_host; /* what devices may call back into */
@@ -236,8 +255,9 @@ struct se_machine {
     char diag[640];     /* this call's notes, put before the reason by the end of call */
     uint32_t mmio_addr; /* the peripheral access in progress, for mc_host_pc() */
     bool mmio_write;
-    bool tz_direct; /* host/debug access in progress: no TrustZone checks */
-    bool tz_fault;  /* tz_out waits for mc_mem_fault */
+    bool tz_direct;     /* host/debug access in progress: no TrustZone checks */
+    bool direct_failed; /* the window refused that access (extmem.c): an error, no fault */
+    bool tz_fault;      /* tz_out waits for mc_mem_fault */
     se_tz_outcome tz_out;
     const se_trap_insn *trap; /* STOP_TRAP: the instruction */
     uint32_t trap_addr;       /* and its access's address */
@@ -322,6 +342,10 @@ void mc_traps_changed(se_machine *m);
 void mc_traps_free(se_machine *m);
 entry_result mc_trap_fault(se_machine *m);
 bool mc_trap_unaligned(se_machine *m, uint32_t pc, char *desc, size_t len);
+
+/* ---- debug.c ---- */
+void mc_debug_fault(se_machine *m, unsigned exc, uint32_t pc, const char *desc, const char *where);
+bool mc_debug_stopping(se_machine *m);
 
 /* ---- diag.c ---- */
 void mc_diag_add(se_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -147,8 +147,11 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
 {
     (void)uc;
     se_machine *m = user;
-    if (m->stop == STOP_NONE && m->obs.insn)
+    if (m->stop == STOP_NONE && m->obs.insn && !m->dbg.pc_set) {
+        m->dbg.where = DBG_INSN; /* the debugger may move PC from here (debug.c) */
         m->obs.insn(m->obs.ctx, (uint32_t)address, size);
+        m->dbg.where = DBG_NONE;
+    }
 }
 
 /* The newest ring block stopped at pc: it ran up to pc, and pc itself when `inclusive`
@@ -353,7 +356,7 @@ static void end_call(se_machine *m, call *k, se_err st, const char *fmt, ...)
     r->instructions = r->cycles - (m->st.skipped - k->sk0);
     r->vtime_ns = se_machine_now_ns(m) -
                   mc_cycles_to_ns(m, k->c0 < m->st.cycles_base ? m->st.cycles_base : k->c0);
-    r->host_seconds = wall_now() - k->t0;
+    r->host_seconds = wall_now() - k->t0 - m->dbg.halted;
     r->exceptions = m->st.exceptions;
     snprintf(r->detail, sizeof r->detail, "%s", m->chain);
     /* run-time diagnoses: this call's notes come first in its reason */
@@ -452,6 +455,8 @@ static void call_reset(se_machine *m, const se_call *c)
     m->sp_tick = SP_CHECK_EVERY;
     m->stack_noted = m->exec_noted = m->trap_noted = m->sp_noted = false;
     m->diag[0] = '\0';
+    m->dbg.halted = 0;
+    m->dbg.pc_set = false;
     if (c->sp == 0 || (c->sp - m->prof->sram.base > m->prof->sram.size &&
                        c->sp - m->prof->sram_alias > m->prof->sram.size)) {
         /* As on the target (the field case "MSP is set to zero"): said, then run. */
@@ -545,7 +550,7 @@ static void on_event(se_machine *m, call *k)
         return;
     }
     if (now >= m->st.wall_at) {
-        if (c->max_seconds > 0 && wall_now() - k->t0 > c->max_seconds) {
+        if (c->max_seconds > 0 && wall_now() - k->t0 - m->dbg.halted > c->max_seconds) {
             describe_loop(m, why, sizeof why);
             end_call(m, k, SE_ERR_HANG,
                      "wall-clock limit of %.1f s reached after %" PRIu64 " instructions: %s%s%s",
@@ -622,20 +627,35 @@ static entry_result on_stop(se_machine *m, call *k, enum stop_kind st, uint32_t 
     return ENTRY_OK;
 }
 
+/* A debugger ended the calls (se_machine_stop_calls): true when this one ended here. */
+static bool stopped_by_debugger(se_machine *m, call *k, uint32_t pc)
+{
+    if (!mc_debug_stopping(m))
+        return false;
+    char sym[128];
+    end_call(m, k, SE_ERR_STOPPED, "stopped by the debugger at %s",
+             mc_fmt_addr(m, pc, sym, sizeof sym));
+    return true;
+}
+
 void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
 {
     memset(r, 0, sizeof *r);
     call k = {c, r, m->st.cycles, m->st.skipped, wall_now(), false};
     host_setup(m, c);
     call_reset(m, c);
-    if (m->obs.call_begin) /* --trace */
+    if (m->obs.call_begin) { /* --trace, the debugger (which may move PC here) */
+        m->dbg.where = DBG_BEGIN;
         m->obs.call_begin(m->obs.ctx, c);
+        m->dbg.where = DBG_NONE;
+    }
 
     m->st.budget_at = c->max_instructions ? m->st.cycles + c->max_instructions : UINT64_MAX;
     m->st.wall_at = m->st.cycles + WALL_CHECK_EVERY;
     mc_reschedule_systick(m, m->st.cycles);
 
-    uint32_t pc = c->entry | 1u, bkpt_word_now;
+    uint32_t pc = (m->dbg.pc_set ? m->dbg.pc : c->entry) | 1u, bkpt_word_now;
+    m->dbg.pc_set = false;
     if (!mc_mem_rd32(m, c->bkpt_addr, &bkpt_word_now)) {
         end_call(m, &k, SE_ERR_USAGE, "breakpoint address 0x%08" PRIx32 " is not mapped",
                  c->bkpt_addr);
@@ -647,11 +667,19 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
     for (;;) {
         m->stop = STOP_NONE;
         m->stop_n = 0;
-        if (!prepare_run(m, &k))
+        if (stopped_by_debugger(m, &k, pc) || !prepare_run(m, &k))
             return;
         uc_err ue = uc_emu_start(m->uc, pc | 1u, c->bkpt_addr, 0, 0);
         if (m->obs.paused) /* --trace */
             m->obs.paused(m->obs.ctx);
+        if (m->dbg.pc_set) { /* the debugger moved PC (debug.c): that instruction did not run */
+            m->dbg.pc_set = false;
+            m->stop = STOP_NONE;
+            pc = m->dbg.pc;
+            continue;
+        }
+        if (stopped_by_debugger(m, &k, mc_reg(m, UC_ARM_REG_PC)))
+            return;
         /* Unicorn 2.0.1 puts PC back to the start of a block the block hook refused only
          * while no code hook is in its list (cpu-exec.c, HOOK_EXISTS(UC_HOOK_CODE)); with
          * --trace's hook or a trap hook, PC stays where a hooked instruction last synced

@@ -7,6 +7,7 @@
 enum {
     DWT_CTRL = 0xE0001000u,
     DWT_CYCCNT = 0xE0001004u,
+    FP_CTRL = 0xE0002000u,
     ICTR = 0xE000E004u,
     ACTLR = 0xE000E008u,
     SYST_CSR = 0xE000E010u,
@@ -368,7 +369,14 @@ uint32_t se_scs_read(se_scs *s, uint32_t addr, uint64_t now, unsigned *fx)
     }
 
     switch (a) {
-    case DWT_CTRL: v = s->dwt_ctrl | (4u << 28); break; /* NUMCOMP=4 */
+    case DWT_CTRL:
+        v = s->dwt_ctrl | (4u << 28);
+        break; /* NUMCOMP=4 */
+    /* The breakpoint unit as a debugger finds it: 8 instruction comparators (NUM_CODE in
+     * [14:12]:[7:4]), no literal ones, REV 1 (Armv8-M). The Cortex-M33 has 4 or 8 by
+     * configuration: 8 is a policy (docs/gdb.md 4). Writes (KEY, ENABLE) are the
+     * debugger's and ignored. */
+    case FP_CTRL: v = (1u << 28) | (8u << 4); break;
     case DWT_CYCCNT:
         v = (s->dwt_ctrl & 1u) ? (uint32_t)(now - s->dwt_base_cycles) : s->dwt_cyccnt_frozen;
         break;
@@ -527,6 +535,7 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
         s->dwt_ctrl = value & 0x0FFFFFFFu;
         break;
     }
+    case FP_CTRL: break;
     case DWT_CYCCNT:
         s->dwt_cyccnt_frozen = value;
         s->dwt_base_cycles = now - value;

@@ -203,6 +203,12 @@ void se_host_set_logger(se_host *h, se_host_call_fn fn, void *ctx)
     h->log_ctx = ctx;
 }
 
+void se_host_set_limits(se_host *h, uint64_t max_instructions, double max_seconds)
+{
+    h->o.max_instructions = max_instructions;
+    h->o.max_seconds = max_seconds;
+}
+
 const se_image *se_host_image(const se_host *h) { return &h->img; }
 uint32_t se_host_sp(const se_host *h) { return h->sp; }
 uint32_t se_host_buffer(const se_host *h) { return h->buffer; }

@@ -51,6 +51,8 @@ void se_host_set_logger(se_host *h, se_host_call_fn fn, void *ctx);
  * and the operation's total (progress lines). */
 typedef void (*se_host_progress_fn)(void *ctx, const char *op, uint64_t done, uint64_t total);
 void se_host_set_progress(se_host *h, se_host_progress_fn fn, void *ctx);
+/* The per-call limits from the next call on (stldr-emu gdb's `monitor budget`). */
+void se_host_set_limits(se_host *h, uint64_t max_instructions, double max_seconds);
 
 const se_image *se_host_image(const se_host *h);
 uint32_t se_host_sp(const se_host *h);

@@ -62,7 +62,7 @@ static char *slurp(const char *path)
 
 /* ---- the pages ------------------------------------------------------------------------- */
 
-static const char *const pages[] = {"hardware", "protocol", "unicorn"};
+static const char *const pages[] = {"hardware", "protocol", "unicorn", "gdb"};
 #define NPAGES (sizeof pages / sizeof pages[0])
 static char *page_text[NPAGES];
 

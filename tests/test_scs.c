@@ -33,7 +33,8 @@
 #define HFSR 0xE000ED2Cu
 #define DHCSR 0xE000EDF0u
 #define STIR 0xE000EF00u
-#define FP_CTRL 0xE0002000u /* Flash Patch and Breakpoint unit: not modelled */
+#define FP_CTRL 0xE0002000u /* the breakpoint unit: NUM_CODE as a debugger reads it */
+#define ITM_TCR 0xE0000E80u /* trace: not modelled */
 
 #define CSR_ENABLE (1u << 0)
 #define CSR_TICKINT (1u << 1)
@@ -701,14 +702,29 @@ static void test_unmodelled_offset_sets_fx_unmodelled(void **state)
     (void)state;
     se_scs s = fresh();
     unsigned fx = 0;
-    assert_int_equal(se_scs_read(&s, FP_CTRL, 0, &fx), 0);
+    assert_int_equal(se_scs_read(&s, ITM_TCR, 0, &fx), 0);
     assert_true(fx & SE_SCS_FX_UNMODELLED);
     fx = 0;
-    se_scs_write(&s, FP_CTRL, 3, 0, &fx);
+    se_scs_write(&s, ITM_TCR, 3, 0, &fx);
     assert_true(fx & SE_SCS_FX_UNMODELLED);
     fx = 0;
     se_scs_read(&s, 0xE000E050u, 0, &fx); /* reserved SCS word */
     assert_true(fx & SE_SCS_FX_UNMODELLED);
+}
+
+/* The breakpoint unit a debugger reads (docs/gdb.md 4): 8 instruction comparators, no
+ * literal ones, Armv8-M revision; a write (the debugger's KEY/ENABLE) changes nothing. */
+static void test_fp_ctrl_reads_eight_instruction_comparators(void **state)
+{
+    (void)state;
+    se_scs s = fresh();
+    unsigned fx = 0;
+    uint32_t v = se_scs_read(&s, FP_CTRL, 0, &fx);
+    assert_false(fx & SE_SCS_FX_UNMODELLED);
+    assert_int_equal(((v >> 8) & 0x70u) | ((v >> 4) & 0xFu), 8); /* NUM_CODE */
+    assert_int_equal((v >> 8) & 0xFu, 0);                        /* NUM_LIT */
+    se_scs_write(&s, FP_CTRL, 3, 0, &fx);
+    assert_int_equal(se_scs_read(&s, FP_CTRL, 0, &fx), v);
 }
 
 static void test_read_only_register_write_is_ignored(void **state)
@@ -882,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_dwt_cyccnt_counts_cycles_when_enabled),
         cmocka_unit_test(test_dwt_cyccnt_write_sets_the_count),
         cmocka_unit_test(test_unmodelled_offset_sets_fx_unmodelled),
+        cmocka_unit_test(test_fp_ctrl_reads_eight_instruction_comparators),
         cmocka_unit_test(test_read_only_register_write_is_ignored),
         cmocka_unit_test(test_best_pending_none_is_zero),
         cmocka_unit_test(test_best_pending_picks_lowest_priority_number),

@@ -74,6 +74,7 @@ enum {
     OPT_CALL,
     OPT_PORT,
     OPT_BIND,
+    OPT_PERSIST,
     /* fuzz */
     OPT_SEED,
     OPT_TIME,

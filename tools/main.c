@@ -25,7 +25,8 @@ const se_command se_commands[] = {
      "Static checks of the file against the target (exit 1 on warnings, 5 on errors).",
      se_lint_main},
     {"gdb", CMD_GDB, "LOADER",
-     "A GDB server: the host's calls (--call) run under a debugger (target remote :3333).",
+     "A GDB server: the host's calls (--call) run under a debugger (target extended-remote\n"
+     ":3333; VS Code cortex-debug, servertype external; docs/gdb.md).",
      se_gdb_cmd_main},
     {"fuzz", CMD_FUZZ, "LOADER",
      "Random host operations against the loader, checked by an oracle of the flash.", se_fuzz_main},
