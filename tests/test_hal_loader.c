@@ -29,8 +29,8 @@ static void test_init_runs_a_systick_millisecond_tick(void **state)
     th_session s;
     th_open(&s, "hal_mx25_l562", false, NULL, NULL);
     assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
-    assert_int_equal(rd32(&s, 0xE000E010u) & 7u, 7u);   /* SYST_CSR: ENABLE TICKINT CLKSOURCE */
-    assert_int_equal(rd32(&s, 0xE000E014u), 109999u);   /* SYST_RVR: 1 ms at 110 MHz */
+    assert_int_equal(rd32(&s, 0xE000E010u) & 7u, 7u); /* SYST_CSR: ENABLE TICKINT CLKSOURCE */
+    assert_int_equal(rd32(&s, 0xE000E014u), 109999u); /* SYST_RVR: 1 ms at 110 MHz */
     uint32_t vtor = rd32(&s, 0xE000ED08u);
     assert_true(vtor > 0x20000004u && vtor < 0x20001000u);
     assert_int_equal(vtor & 0x7Fu, 0u);

@@ -22,10 +22,10 @@
 #define SYST_CVR REG32(0xE000E018u)
 #define SCB_VTOR REG32(0xE000ED08u)
 #define DHCSR REG32(0xE000EDF0u)
-#define SYST_CSR_RUN 7u          /* ENABLE, TICKINT, CLKSOURCE = core clock */
-#define DHCSR_KEY 0xA05F0000u    /* debug key, control bits 0: C_MASKINTS cleared */
-#define CORE_HZ_RESET 4000000u   /* MSI 4 MHz after reset */
-#define CORE_HZ_RUN 110000000u   /* PLL, docs/hardware.md C.7 */
+#define SYST_CSR_RUN 7u        /* ENABLE, TICKINT, CLKSOURCE = core clock */
+#define DHCSR_KEY 0xA05F0000u  /* debug key, control bits 0: C_MASKINTS cleared */
+#define CORE_HZ_RESET 4000000u /* MSI 4 MHz after reset */
+#define CORE_HZ_RUN 110000000u /* PLL, docs/hardware.md C.7 */
 
 /* ---- the device (docs/hardware.md A.1) ---------------------------------------------------- */
 #define MX_START OSPI_MEM_BASE
@@ -90,10 +90,22 @@ static uint32_t get_tick(void) { return tick_ms; }
 
 typedef void (*vector_t)(void);
 __attribute__((aligned(128))) const vector_t hal_vectors[16] = {
-    (vector_t)0x20040000u, (vector_t)Init, Fault_Handler, Fault_Handler,
-    Fault_Handler,         Fault_Handler,  Fault_Handler, Fault_Handler,
-    0,                     0,              0,             Fault_Handler,
-    Fault_Handler,         0,              Fault_Handler, SysTick_Handler,
+    (vector_t)0x20040000u,
+    (vector_t)Init,
+    Fault_Handler,
+    Fault_Handler,
+    Fault_Handler,
+    Fault_Handler,
+    Fault_Handler,
+    Fault_Handler,
+    0,
+    0,
+    0,
+    Fault_Handler,
+    Fault_Handler,
+    0,
+    Fault_Handler,
+    SysTick_Handler,
 };
 
 /* Every entry point: its own vector table, interrupts unmasked (the host masks them with
@@ -431,8 +443,7 @@ static int program_page(uint32_t off, uint32_t n, const uint8_t *src)
 {
     uint32_t p = off & ~1u, end = (off + n + 1u) & ~1u;
     struct cmd c = {F_DOPI_WRITE, 0u, OPI(CMD_PP4B), p, end - p};
-    return write_enable(1) && ospi_command(&c) &&
-           ospi_transmit(src, n, p < off, off + n < end) &&
+    return write_enable(1) && ospi_command(&c) && ospi_transmit(src, n, p < off, off + n < end) &&
            poll_status(1, SR_WIP, 0u, T_DEFAULT);
 }
 
