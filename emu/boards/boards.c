@@ -4,9 +4,13 @@
 #include "emu/board.h"
 
 extern const se_board se_board_stm32l562e_dk;
+extern const se_board se_board_stm32u585i_iot02a;
+extern const se_board se_board_stm32u5a9j_dk;
 
 static const se_board *const boards[] = {
     &se_board_stm32l562e_dk,
+    &se_board_stm32u585i_iot02a,
+    &se_board_stm32u5a9j_dk,
     NULL,
 };
 
