@@ -903,6 +903,9 @@ void se_spinor_transfer(se_spinor *s, se_flash_frame *f, uint64_t now_ns)
     x.c = find_cmd(s->part, op);
     tx_add(&t, " %s", x.c ? x.c->name : "?");
     t.ev.name = x.c ? x.c->name : NULL;
+    if (f->addr.lines > 1 || f->data.lines > 1 || f->inst.lines > 1)
+        tx_add(&t, " %u-%u-%u", f->inst.lines, f->addr.lines ? f->addr.lines : f->inst.lines,
+               f->data.lines ? f->data.lines : f->inst.lines);
     if (f->addr.lines)
         tx_add(&t, " addr 0x%08x", f->addr_value);
     if (f->addr.lines || dummy)

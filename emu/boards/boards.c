@@ -4,9 +4,11 @@
 #include "emu/board.h"
 
 extern const se_board se_board_stm32l562e_dk;
+extern const se_board se_board_stm32l552_w25q256;
 
 static const se_board *const boards[] = {
     &se_board_stm32l562e_dk,
+    &se_board_stm32l552_w25q256,
     NULL,
 };
 
