@@ -69,7 +69,7 @@ typedef struct cmd {
 } cmd;
 
 #define C4B SE_SPINOR_CAP_4B
-/* Facts: docs/targets.md 7.1-7.6 (S9e, S9n, S9m, S12, S13d). A part without the vendor or a
+/* Facts: docs/serial-nor.md 2-5. A part without the vendor or a
  * capability a row needs does not have that opcode: a guest error, named in the log. */
 static const cmd cmds[] = {
     {0x03, VALL, 0, "READ", K_READ, AMODE, 1, 1, D_OUT, DM_0, 0},
@@ -217,7 +217,7 @@ static void warn(se_spinor *s, uint64_t *counter, const char *fmt, ...)
 
 /* ---- state ----------------------------------------------------------------------------- */
 
-/* Power-on address mode: W25Q256 SR3.ADP, Micron NVCR b0 = 0 (docs/targets.md 7.2, 7.4). */
+/* Power-on address mode: W25Q256 SR3.ADP, Micron NVCR b0 = 0 (docs/serial-nor.md 3, 4). */
 static bool default_addr4(const se_spinor *s)
 {
     const se_spinor_part *p = s->part;

@@ -61,7 +61,8 @@ typedef struct se_spinor_part {
     uint8_t qe_bit;        /* QE: SR bit (Macronix) or SR2 bit (Winbond); unused for Micron */
     se_spinor_dummy dummy; /* default dummy cycles */
     se_spinor_times t;
-    const char *source; /* where the row's facts come from (docs/targets.md tags) */
+    const char
+        *source; /* where the row's facts come from (docs/serial-nor.md sections and source tags) */
 } se_spinor_part;
 
 /* Status register bits common to every family. */

@@ -1,4 +1,4 @@
-/* The serial-NOR parts table: one constant row per chip (docs/targets.md 7; docs/modelled.md
+/* The serial-NOR parts table: one constant row per chip (docs/serial-nor.md; docs/modelled.md
  * "Serial NOR parts"). Busy times are typical figures; a value marked [uncertain] was not found
  * in a datasheet or loader table and is an estimate of the family's usual order. */
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #define US 1000ull
 #define S 1000000000ull
 
-/* Winbond W25Q (docs/targets.md 7.4, S13d, S12): dummies 0x0B/0x3B/0x6B 8, 0xBB mode byte on 2
+/* Winbond W25Q (docs/serial-nor.md 3): dummies 0x0B/0x3B/0x6B 8, 0xBB mode byte on 2
  * lines = 4, 0xEB mode byte (2) + 4. Times: the JV datasheet figures "commonly quoted"
  * [uncertain]: page 0.7 ms, 4 KiB 45 ms, 32 KiB 120 ms, 64 KiB 150 ms, SR write 10 ms. */
 #define WINBOND_DUMMY    \
@@ -64,7 +64,7 @@ static const se_spinor_part parts[NPARTS] = {
                   1,
                   WINBOND_DUMMY,
                   WINBOND_TIMES(2),
-                  "targets.md 7.4 [S12, S13d]"},
+                  "serial-nor.md 3 [S12, S13d]"},
     [P_W25Q64JV] = {"W25Q64JV",
                     {0xEF, 0x40, 0x17},
                     3,
@@ -76,7 +76,7 @@ static const se_spinor_part parts[NPARTS] = {
                     1,
                     WINBOND_DUMMY,
                     WINBOND_TIMES(20),
-                    "targets.md 7.4 [S12, S13d]; ID from the family's numbering [uncertain]"},
+                    "serial-nor.md 3 [S12, S13d]; ID from the family's numbering [uncertain]"},
     [P_W25Q128JV] = {"W25Q128JV",
                      {0xEF, 0x40, 0x18},
                      3,
@@ -88,7 +88,7 @@ static const se_spinor_part parts[NPARTS] = {
                      1,
                      WINBOND_DUMMY,
                      WINBOND_TIMES(40),
-                     "targets.md 7.4 [S12, S13d]"},
+                     "serial-nor.md 3 [S12, S13d]"},
     [P_W25Q256JV] = {"W25Q256JV",
                      {0xEF, 0x40, 0x19},
                      3,
@@ -100,7 +100,7 @@ static const se_spinor_part parts[NPARTS] = {
                      1,
                      WINBOND_DUMMY,
                      WINBOND_TIMES(80),
-                     "targets.md 7.4 [S12, S13d]"},
+                     "serial-nor.md 3 [S12, S13d]"},
     /* N25Q128A: 4 KiB and 64 KiB erase only; loader table page 0.2 ms, 64 KiB 0.7 s, chip
      * 100 s (S1f); 4 KiB 50 ms [uncertain]. Extended ID bytes not sourced: 3 bytes. */
     [P_N25Q128A] = {"N25Q128A",
@@ -114,7 +114,7 @@ static const se_spinor_part parts[NPARTS] = {
                     0,
                     MICRON_DUMMY,
                     {200 * US, 50 * MS, 0, 700 * MS, 100 * S, 1 * MS},
-                    "targets.md 7.3 [S9n, S1f]"},
+                    "serial-nor.md 4 [S9n, S1f]"},
     /* MT25QL512A: page 0.12 ms, 64 KiB 150 ms, chip 153 s (S1e); 4/32 KiB [uncertain]. */
     [P_MT25QL512A] = {"MT25QL512A",
                       {0x20, 0xBA, 0x20, 0x10, 0x44, 0x00},
@@ -127,7 +127,7 @@ static const se_spinor_part parts[NPARTS] = {
                       0,
                       MICRON_DUMMY,
                       {120 * US, 50 * MS, 100 * MS, 150 * MS, 153 * S, 1 * MS},
-                      "targets.md 7.2 [S9e, S1e]"},
+                      "serial-nor.md 4 [S9e, S1e]"},
     /* MX25R6435F: page 0.85 ms, 4 KiB 40 ms, chip 50 s (S1g); 32/64 KiB [uncertain]. REMS
      * device ID [uncertain]. */
     [P_MX25R6435F] = {"MX25R6435F",
@@ -142,7 +142,7 @@ static const se_spinor_part parts[NPARTS] = {
                       6,
                       MACRONIX_DUMMY,
                       {850 * US, 40 * MS, 200 * MS, 400 * MS, 50 * S, 10 * MS},
-                      "targets.md 7.5 [S9m, S1g, S10]"},
+                      "serial-nor.md 5 [S9m, S1g, S10]"},
     /* MX25L6433F: structure from the Macronix family (7.6, not read in a datasheet); times
      * as the MX25R [uncertain]. */
     [P_MX25L6433F] = {"MX25L6433F",
@@ -157,7 +157,7 @@ static const se_spinor_part parts[NPARTS] = {
                       6,
                       MACRONIX_DUMMY,
                       {850 * US, 40 * MS, 200 * MS, 400 * MS, 50 * S, 10 * MS},
-                      "targets.md 7.6 [S12; structure uncertain]"},
+                      "serial-nor.md 5 [S12; structure uncertain]"},
 };
 
 static const se_spinor_part *const part_list[NPARTS + 1] = {

@@ -1,5 +1,5 @@
 /* STM32L552 with a Winbond W25Q256JV (32 MiB quad NOR) on OCTOSPI1 in quad mode: the custom
- * board of docs/targets.md 4 (community W25Q256 loaders for the L552). The L552 is the L562
+ * board of docs/serial-nor.md 6 (community W25Q256 loaders for the L552). The L552 is the L562
  * without OTFDEC/AES/PKA (S8), none of which a loader touches, so the SoC is stm32l5.c's.
  * Pins per the community notes (CLK PA3, NCS PA2, IO0 PB1, IO1 PB0, IO2 PA7, IO3 PA6) are not
  * checked: the model does not route GPIO to OCTOSPI. Host facts as the L562E-DK's. */

@@ -26,7 +26,7 @@ _Static_assert(offsetof(struct storage_info, sectors) == 120, "sectors offset");
 
 #define DEV_TYPE_NOR_FLASH 3u
 
-/* docs/targets.md 7.4: 32 MiB at the OCTOSPI window, 256-byte program pages, erased to 0xFF,
+/* docs/serial-nor.md 2: 32 MiB at the OCTOSPI window, 256-byte program pages, erased to 0xFF,
  * erased by the loader in 512 blocks of 64 KiB (0xD8). */
 __attribute__((section(".Dev_info"), used)) const struct storage_info StorageInfo = {
     .DeviceName = "W25Q256JV_STM32L552_STLDR-EMU-REF",

@@ -1,5 +1,5 @@
 /* Reference external loader: Winbond W25Q256JV (32 MiB quad NOR) on the OCTOSPI1 of an
- * STM32L552 in quad mode (docs/targets.md 4, 7.4). Written register-level from those facts
+ * STM32L552 in quad mode (docs/serial-nor.md 3, 6). Written register-level from those facts
  * (no vendor code). Init: reset (RSTEN/RST), RDID must be EF 40 19, QE set by a two-byte WRSR
  * (SR1, SR2) if needed, EN4B, then memory-mapped 0xEB 1-4-4 reads (mode byte 0x00 on 4 lines,
  * 4 dummy cycles). Write: WREN + 0x32 (1-1-4, 4-byte address after EN4B) per 256-byte page,
@@ -31,7 +31,7 @@
 #define SR2_QE 0x02u
 #define SR3_ADS 0x01u
 
-/* OCTOSPI CCR fields for 4-line phases (RM0438; docs/targets.md 4): mode 3 = 4 lines. */
+/* OCTOSPI CCR fields for 4-line phases (RM0438; docs/hardware.md B.2): mode 3 = 4 lines. */
 #define LINES_4 3u
 #define CCR_ADSIZE_32 (3u << 12)
 #define CCR_ABMODE(l) ((l) << 16)
