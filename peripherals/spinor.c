@@ -628,7 +628,7 @@ static void do_wrsr(frame_ctx *x)
         break;
     default: break;
     }
-    tx_add(x->t, " SR=0x%02x", s->sr);
+    tx_add(x->t, " SR=0x%02x", s->sr & 0xFCu); /* as written: WIP and WEL are the chip's */
     reg_written(x, true);
 }
 

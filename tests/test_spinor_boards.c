@@ -14,6 +14,7 @@
 #include "util/harness.h"
 
 #define W25Q SE_FIRMWARE_DIR "/ref_w25q_l552.stldr"
+#define MX25R SE_FIRMWARE_DIR "/ref_mx25r_l496.stldr"
 
 static void test_standard_session_on_the_l552_w25q256_target(void **state)
 {
@@ -27,14 +28,15 @@ static void test_standard_session_on_the_l552_w25q256_target(void **state)
     free(out);
 }
 
-static void test_one_mib_random_round_trip_on_the_w25q256(void **state)
+/* 1 MiB of random bytes written at base + 1 MiB, verified, read back, and found in the image
+ * file at that offset. */
+static void round_trip(const char *loader, const char *target, uint32_t seed)
 {
-    (void)state;
     enum { N = 1u << 20 };
     uint8_t *data = malloc(N), *back = malloc(N + 1);
     assert_non_null(data);
     assert_non_null(back);
-    uint32_t x = 0x2545F491u;
+    uint32_t x = seed;
     for (size_t i = 0; i < N; i++) {
         x ^= x << 13;
         x ^= x >> 17;
@@ -52,9 +54,9 @@ static void test_one_mib_random_round_trip_on_the_w25q256(void **state)
     char *out;
     /* at 0x90100000: above the first MiB, so the address bytes above 16 bits matter */
     int rc = th_run_toolf(&out,
-                          "run '%s' --target stm32l552-w25q256 --write '%s@0x90100000' --verify "
+                          "run '%s' --target %s --write '%s@0x90100000' --verify "
                           "--read 0x90100000:%u@'%s' --flash-image '%s' --quiet",
-                          W25Q, in, N, rb, img);
+                          loader, target, in, N, rb, img);
     if (rc != 0)
         fail_msg("exit %d\n%s", rc, out);
     free(out);
@@ -71,6 +73,51 @@ static void test_one_mib_random_round_trip_on_the_w25q256(void **state)
     assert_memory_equal(back, data, N);
     free(data);
     free(back);
+}
+
+static void test_one_mib_random_round_trip_on_the_w25q256(void **state)
+{
+    (void)state;
+    round_trip(W25Q, "stm32l552-w25q256", 0x2545F491u);
+}
+
+static void test_standard_session_on_the_l496_quadspi_mx25r(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_tool("run '" MX25R "' --target stm32l496g-disco --log-flash", &out);
+    if (rc != 0)
+        fail_msg("exit %d\n%s", rc, out);
+    assert_non_null(strstr(out, "OK: 9 calls"));
+    assert_non_null(strstr(out, " commands, 0 warnings\n"));
+    assert_non_null(strstr(out, "0x01 WRSR len 3 SR=0x40"));
+    assert_non_null(strstr(out, "0x38 4PP 1-4-4 addr 0x00000000"));
+    assert_non_null(strstr(out, "0x20 SE addr 0x00000000"));
+    free(out);
+}
+
+static void test_one_mib_random_round_trip_on_the_l496_quadspi(void **state)
+{
+    (void)state;
+    round_trip(MX25R, "stm32l496g-disco", 0x9E3779B9u);
+}
+
+/* flash_chip= swaps the L496 board's MX25R6435F for a W25Q64JV: the MX25R loader's RDID check
+ * (C2 28 17) then fails in Init. */
+static void test_flash_chip_key_swaps_the_part_on_the_l496(void **state)
+{
+    (void)state;
+    char prof[300];
+    snprintf(prof, sizeof prof, "%s/l496w.profile", th_tmpdir());
+    FILE *f = fopen(prof, "w");
+    assert_non_null(f);
+    fputs("base=stm32l496g-disco\nflash_chip=W25Q64JV\n", f);
+    fclose(f);
+    char *out;
+    int rc = th_run_toolf(&out, "run '%s' --profile '%s'", MX25R, prof);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(out, "Init returned 0"));
+    free(out);
 }
 
 /* The octal board's MX25LM51245G answers RDID with C2 85 3A: the W25Q loader's Init refuses
@@ -136,6 +183,9 @@ int main(void)
         cmocka_unit_test(test_flash_chip_key_puts_a_w25q256_on_the_l562_board),
         cmocka_unit_test(test_unknown_flash_chip_is_a_one_line_error_naming_the_parts),
         cmocka_unit_test(test_log_flash_shows_the_quad_frames),
+        cmocka_unit_test(test_standard_session_on_the_l496_quadspi_mx25r),
+        cmocka_unit_test(test_one_mib_random_round_trip_on_the_l496_quadspi),
+        cmocka_unit_test(test_flash_chip_key_swaps_the_part_on_the_l496),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }
