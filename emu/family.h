@@ -39,6 +39,8 @@ typedef struct se_family {
     size_t nram;
     const se_block *periph; /* peripheral register blocks (non-secure alias) */
     size_t nperiph;
+    bool complete; /* periph lists every block of the reference manual's map: an address
+                      outside it does not exist on the family (else only "not listed") */
 } se_family;
 
 /* Every family the tool knows, NULL-terminated. */

@@ -18,8 +18,8 @@ void mc_name_address(const se_machine *m, uint32_t addr, bool periph, char *buf,
 {
     char other[160] = "";
     const se_block *own = periph ? se_family_periph(m->fam, addr) : se_family_ram(m->fam, addr);
-    if (!m->fam) {
-        snprintf(buf, len, "the target's family is unknown");
+    if (!m->fam || (!own && periph && !m->fam->complete)) {
+        snprintf(buf, len, "no model answers it");
         return;
     }
     if (own) {
@@ -128,7 +128,7 @@ void mc_describe_poll(se_machine *m, char *buf, size_t len)
         snprintf(bit, sizeof bit, " bit %d", b);
     mc_name_address(m, m->poll_addr, true, what, sizeof what);
     const char *semi = strchr(what, ';');
-    bool foreign = m->fam && !se_family_periph(m->fam, m->poll_addr);
+    bool foreign = m->fam && m->fam->complete && !se_family_periph(m->fam, m->poll_addr);
     snprintf(buf, len,
              "polling 0x%08" PRIx32 "%s (%.*s): it can never change (no model behind it reads "
              "other than 0; ended after %u identical reads at %s)%s%s%s",
@@ -146,7 +146,7 @@ static void report_unmodelled(se_machine *m, uint32_t addr, bool write, uint32_t
     if (periph)
         count_poll(m, addr, write, pc);
     if (mc_first_time(m, addr)) {
-        if (periph && m->fam && !se_family_periph(m->fam, addr)) {
+        if (periph && m->fam && m->fam->complete && !se_family_periph(m->fam, addr)) {
             char what[160] = "";
             se_family_foreign_periph(m->fam, addr, what, sizeof what);
             mc_log(m, SE_LOG_WARN,

@@ -106,7 +106,7 @@ void se_origin_analyse(const se_stldr *l, const se_family *fam, se_origin *o)
         o->core_mismatch = fam && a->cpu_arch != fam->arch;
     }
     scan s = {.fam = fam, .o = o};
-    if (fam)
+    if (fam && fam->complete) /* else a block missing from the table is not "foreign" */
         scan_literals(l, &s);
     o->nforeign = s.foreign;
     o->nown = s.own;

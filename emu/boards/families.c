@@ -131,18 +131,18 @@ static const se_block h5_periph[] = {
     {                                           \
         n, pre, alt, c, a, so, r, N(r), p, N(p) \
     }
-static const se_family fam_l5 =
-    FAM("STM32L5", "STM32L5", NULL, "Cortex-M33", SE_ARCH_V8M_MAIN, 0x10000000u, l5_ram, l5_periph);
-static const se_family fam_u5 =
-    FAM("STM32U5", "STM32U5", NULL, "Cortex-M33", SE_ARCH_V8M_MAIN, 0x10000000u, u5_ram, u5_periph);
-static const se_family fam_h5 =
-    FAM("STM32H5", "STM32H5", NULL, "Cortex-M33", SE_ARCH_V8M_MAIN, 0x10000000u, h5_ram, h5_periph);
+static const se_family fam_l5 = FAM("STM32L5", "STM32L5", NULL, "Cortex-M33", SE_ARCH_V8M_MAIN,
+                                    0x10000000u, l5_ram, l5_periph, true);
+static const se_family fam_u5 = FAM("STM32U5", "STM32U5", NULL, "Cortex-M33", SE_ARCH_V8M_MAIN,
+                                    0x10000000u, u5_ram, u5_periph, false);
+static const se_family fam_h5 = FAM("STM32H5", "STM32H5", NULL, "Cortex-M33", SE_ARCH_V8M_MAIN,
+                                    0x10000000u, h5_ram, h5_periph, false);
 static const se_family fam_h7 =
-    FAM("STM32H7", "STM32H7", NULL, "Cortex-M7", SE_ARCH_V7EM, 0, h7_ram, h7_periph);
-static const se_family fam_f4 =
-    FAM("STM32F4/F7", "STM32F4", "STM32F7", "Cortex-M4/M7", SE_ARCH_V7EM, 0, f4_ram, f4_periph);
+    FAM("STM32H7", "STM32H7", NULL, "Cortex-M7", SE_ARCH_V7EM, 0, h7_ram, h7_periph, false);
+static const se_family fam_f4 = FAM("STM32F4/F7", "STM32F4", "STM32F7", "Cortex-M4/M7",
+                                    SE_ARCH_V7EM, 0, f4_ram, f4_periph, false);
 static const se_family fam_l4 =
-    FAM("STM32L4", "STM32L4", NULL, "Cortex-M4", SE_ARCH_V7EM, 0, l4_ram, l4_periph);
+    FAM("STM32L4", "STM32L4", NULL, "Cortex-M4", SE_ARCH_V7EM, 0, l4_ram, l4_periph, false);
 
 static const se_family *const families[] = {&fam_l5, &fam_u5, &fam_h5, &fam_h7,
                                             &fam_f4, &fam_l4, NULL};
