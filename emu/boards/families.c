@@ -127,9 +127,9 @@ static const se_block h5_periph[] = {
     {0x47000400u, K, "FMC"},       {0x47001400u, K, "OCTOSPI1"},
 };
 
-#define FAM(n, pre, alt, c, a, so, r, p)        \
-    {                                           \
-        n, pre, alt, c, a, so, r, N(r), p, N(p) \
+#define FAM(n, pre, alt, c, a, so, r, p, full)        \
+    {                                                 \
+        n, pre, alt, c, a, so, r, N(r), p, N(p), full \
     }
 static const se_family fam_l5 = FAM("STM32L5", "STM32L5", NULL, "Cortex-M33", SE_ARCH_V8M_MAIN,
                                     0x10000000u, l5_ram, l5_periph, true);
