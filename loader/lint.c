@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "loader/host.h" /* se_host_rule_sp */
+
 #define VTOR_ADDR 0xE000ED08u
 #define STACK_MARGIN 0x100u /* the stack needs at least this much above the image */
 #define MAX_VECTOR_TABLES 4
@@ -478,7 +480,7 @@ static void check_image(lint_ctx *c)
             outside ? ", outside this target's RAM window" : ", where the image no longer is");
     }
 
-    uint32_t sp = p->bkpt_addr + img->size + p->stack_gap;
+    uint32_t sp = se_host_rule_sp(p->bkpt_addr, img, p->stack_gap);
     uint32_t buffer = ((sp + 1u + 0x1Fu) & ~0x1Fu) + 0x20u;
     uint32_t end = p->ram_end;
     if (si->start > buffer && si->start < end)

@@ -47,6 +47,24 @@ static void test_init_gets_r0_1_and_sp_above_image(void **state)
     th_close(&s);
 }
 
+/* An image of odd size (0x..d bytes in the field) gives BKPT + size + 0x400 odd: MSP bits
+ * [1:0] are RES0, so the host's SP is the word below, and the loader's pushes are aligned. */
+static void test_sp_of_an_odd_sized_image_is_word_aligned(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader_odd", false, NULL, NULL);
+    const se_image *img = se_host_image(s.h);
+    assert_int_equal(img->size & 1u, 1u); /* the fixture is what it claims */
+    uint32_t sum = 0x20000000u + img->size + 0x400u;
+    assert_int_equal(se_host_sp(s.h), sum & ~3u);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_int_equal(r->res.sp, sum & ~3u); /* back at the BKPT: what the core held */
+    th_close(&s);
+}
+
 static void test_image_and_bkpt_are_downloaded_before_every_operation(void **state)
 {
     (void)state;
@@ -663,6 +681,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_gets_r0_1_and_sp_above_image),
+        cmocka_unit_test(test_sp_of_an_odd_sized_image_is_word_aligned),
         cmocka_unit_test(test_image_and_bkpt_are_downloaded_before_every_operation),
         cmocka_unit_test(test_write_is_chunked_through_one_buffer),
         cmocka_unit_test(test_device_offsets_become_absolute_addresses),

@@ -105,7 +105,7 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
                     "image       0x%" PRIx32 " bytes downloaded at 0x%08" PRIx32
                     " (linked at 0x%08" PRIx32 "), ends at 0x%08" PRIx32 " with .bss\n",
                     img.size, img.base, img.link_base, img.mem_end);
-            uint32_t sp = p->bkpt_addr + img.size + p->stack_gap;
+            uint32_t sp = se_host_rule_sp(p->bkpt_addr, &img, p->stack_gap);
             fprintf(o,
                     "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32
                     ", download limit 0x%" PRIx32 "\n",
