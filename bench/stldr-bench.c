@@ -103,7 +103,7 @@ static double run_bare(const workload *w, const se_profile *p, int reps)
     if (uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &uc) ||
         uc_mem_map_ptr(uc, 0x20000000u, sizeof ram, UC_PROT_ALL, ram))
         die("unicorn", "open/map failed");
-    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, 0};
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, 0, 0};
     se_image img;
     se_error err;
     if (se_stldr_plan(w->l, &win, SE_PLACE_LINK, false, &img, &err))

@@ -169,6 +169,8 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
             ok = num(v, &loaded.ram_end);
         else if (!strcmp(k, "download_limit"))
             ok = num(v, &loaded.download_limit);
+        else if (!strcmp(k, "observed_limit"))
+            ok = num(v, &loaded.observed_limit);
         else if (!strcmp(k, "vtor"))
             ok = num(v, &loaded.vtor);
         else if (!strcmp(k, "stack_gap"))

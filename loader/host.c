@@ -123,7 +123,8 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     else
         se_host_opts_default(&h->o);
     const se_profile *p = se_machine_profile(m);
-    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
+                         p->observed_limit};
     se_err e = se_stldr_plan(l, &win, h->o.place, h->o.strict, &h->img, err);
     if (e) {
         free(h);

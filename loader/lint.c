@@ -458,16 +458,27 @@ static void check_image(lint_ctx *c)
     const se_profile *p = c->p;
     const se_storage_info *si = se_stldr_storage(c->l);
 
-    if (p->download_limit && img->size > p->download_limit)
+    /* The limit is what the RAM window allows (load base to RAM end) unless a profile file
+     * sets one; the plan refuses an image that leaves the window. */
+    uint32_t limit = p->download_limit ? p->download_limit : p->ram_end - p->load_base;
+    if (img->size > limit)
         add(c, SE_LINT_WARN, "download-limit",
             "image is 0x%" PRIx32 " bytes, over the 0x%" PRIx32 " download limit of %s: the host "
             "may silently not download it and still run Init (docs/protocol.md 2.8, failure mode "
             "5)",
-            img->size, p->download_limit, p->target);
-    else if (p->download_limit)
+            img->size, limit, p->target);
+    else
         add(c, SE_LINT_INFO, "download-limit",
-            "image is 0x%" PRIx32 " bytes, 0x%" PRIx32 " under the 0x%" PRIx32 " download limit",
-            img->size, p->download_limit - img->size, p->download_limit);
+            "image is 0x%" PRIx32 " bytes, 0x%" PRIx32 " under the 0x%" PRIx32 " download limit "
+            "(%s)",
+            img->size, limit - img->size, limit,
+            p->download_limit ? "the profile's" : "the RAM window from the load base");
+    if (p->observed_limit && img->size > p->observed_limit)
+        add(c, SE_LINT_WARN, "download-limit",
+            "image is 0x%" PRIx32 " bytes, over the 0x%" PRIx32 " bytes seen to work once with "
+            "TrustZone on (docs/protocol.md 2.8): unverified, so a warning and not a limit; if "
+            "the host does stop there it runs Init on a partial image",
+            img->size, p->observed_limit);
 
     if (img->link_base != p->load_base) {
         uint64_t lend = (uint64_t)img->link_base + (img->mem_end - img->base);
@@ -658,7 +669,8 @@ size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, siz
     se_image img;
     memset(&img, 0, sizeof img);
     if (ok) {
-        se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+        se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
+                             p->observed_limit};
         se_error err;
         se_error_clear(&err);
         se_err e = se_stldr_plan(l, &win, SE_PLACE_PROFILE, false, &img, &err);

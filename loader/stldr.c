@@ -1058,6 +1058,12 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
              "silently not download it",
              size, win->download_limit);
     }
+    if (win->observed_limit != 0 && size > win->observed_limit)
+        warn(&img,
+             "image is 0x%x bytes, over the 0x%x bytes seen to work once with TrustZone on "
+             "(docs/protocol.md 2.8; unverified, so not a limit): if the host stops there it "
+             "runs Init on a partial image",
+             size, win->observed_limit);
     if (link_base != win->load_base)
         warn(&img,
              "the loader is linked at 0x%08x but the host loads it at 0x%08x: absolute "

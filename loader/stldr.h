@@ -141,7 +141,9 @@ typedef struct se_ram_window {
     uint32_t bkpt_addr;      /* the host's BKPT word (first word of the window) */
     uint32_t load_base;      /* where the host downloads the image (bkpt_addr + 4) */
     uint32_t end;            /* exclusive end of RAM usable for the image */
-    uint32_t download_limit; /* largest image the host downloads; 0 = no limit */
+    uint32_t download_limit; /* largest image the host downloads; 0 = the window decides */
+    uint32_t observed_limit; /* a size seen to work (TrustZone on, docs/protocol.md 2.8): over
+                              * it a warning, not an error even when strict; 0 = none */
 } se_ram_window;
 
 typedef enum se_place {

@@ -1696,6 +1696,23 @@ static void test_plan_warns_over_download_limit(void **state)
     se_stldr_free(l);
 }
 
+/* The TrustZone-on observation (docs/protocol.md 2.8) is a warning even when strict. */
+static void test_plan_observed_limit_is_a_warning_even_strict(void **state)
+{
+    (void)state;
+    fx f;
+    fx_gcc(&f);
+    se_stldr *l = fx_open_ok(&f);
+    se_ram_window w = default_window;
+    w.observed_limit = 0x100;
+    se_image img;
+    plan_ok(l, &w, SE_PLACE_LINK, true, &img);
+    assert_true(has_warning(&img, "image is 0x210 bytes, over the 0x100 bytes seen to work once "
+                                  "with TrustZone on (docs/protocol.md 2.8"));
+    se_image_free(&img);
+    se_stldr_free(l);
+}
+
 static void test_plan_strict_refuses_over_download_limit(void **state)
 {
     (void)state;
@@ -1894,8 +1911,8 @@ static void exercise(const uint8_t *buf, size_t len)
         se_stldr_format_addr(l, s->addr + 2, b, sizeof b);
     }
     static const se_ram_window wins[2] = {
-        {0x20000000u, 0x20000004u, 0x20040000u, 0x100},
-        {0x1F000000u, 0x1F000004u, 0x21000000u, 0},
+        {0x20000000u, 0x20000004u, 0x20040000u, 0x100, 0},
+        {0x1F000000u, 0x1F000004u, 0x21000000u, 0, 0x80},
     };
     for (int w = 0; w < 2; w++)
         for (int p = 0; p < 2; p++) {
@@ -2119,6 +2136,7 @@ int main(void)
         cmocka_unit_test(test_plan_refuses_segment_the_host_would_not_download),
         cmocka_unit_test(test_plan_refuses_overlapping_segments),
         cmocka_unit_test(test_plan_warns_over_download_limit),
+        cmocka_unit_test(test_plan_observed_limit_is_a_warning_even_strict),
         cmocka_unit_test(test_plan_strict_refuses_over_download_limit),
         cmocka_unit_test(test_plan_refuses_init_outside_image),
         cmocka_unit_test(test_plan_warns_optional_entry_outside_image),

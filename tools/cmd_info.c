@@ -19,7 +19,8 @@ static const char *dev_type_name(unsigned t)
 static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, bool strict)
 {
     const se_storage_info *si = se_stldr_storage(l);
-    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
+                         p->observed_limit};
     se_image img;
     se_error err;
     se_err pe = se_stldr_plan(l, &win, place, strict, &img, &err);
@@ -106,10 +107,17 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
                     " (linked at 0x%08" PRIx32 "), ends at 0x%08" PRIx32 " with .bss\n",
                     img.size, img.base, img.link_base, img.mem_end);
             uint32_t sp = se_host_rule_sp(p->bkpt_addr, &img, p->stack_gap);
+            uint32_t limit = p->download_limit ? p->download_limit : p->ram_end - p->load_base;
             fprintf(o,
                     "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32
-                    ", download limit 0x%" PRIx32 "\n",
-                    p->bkpt_addr, sp, p->download_limit);
+                    ", download limit 0x%" PRIx32 " (%s)\n",
+                    p->bkpt_addr, sp, limit,
+                    p->download_limit ? "the profile's" : "the RAM window");
+            if (p->observed_limit)
+                fprintf(o,
+                        "host        0x%" PRIx32 " bytes seen to work once with TrustZone on "
+                        "(docs/protocol.md 2.8): a warning over it, not a limit\n",
+                        p->observed_limit);
             for (unsigned i = 0; i < img.nwarnings; i++)
                 fprintf(o, "warning     %s\n", img.warnings[i]);
         } else {
