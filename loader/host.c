@@ -190,6 +190,7 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     se_machine_set_symbolizer(m, host_symbolize, h);
     se_machine_set_srcline(m, host_srcline, h); /* --trace / --last */
     se_machine_set_image(m, h->img.base, h->img.mem_end);
+    se_machine_set_stack_reserve(m, h->img.reserve_lo, h->img.reserve_hi);
     se_machine_set_buffer(m, h->buffer, h->buffer + span); /* run-time diagnoses */
     *out = h;
     return SE_OK;

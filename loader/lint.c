@@ -496,13 +496,27 @@ static void check_image(lint_ctx *c)
     uint32_t end = p->ram_end;
     if (si->start > buffer && si->start < end)
         end = si->start;
-    if (img->mem_end > sp - STACK_MARGIN) {
+    /* The image's data ends where its own stack reservation starts (ST's CubeIDE/GCC
+     * template: ._user_heap_stack, NOBITS at the top): an SP inside the reservation is the
+     * stack the loader was linked for. */
+    uint32_t data_end = img->reserve_lo;
+    bool in_reserve = img->reserve_hi > img->reserve_lo &&
+                      sp - img->reserve_lo <= img->reserve_hi - img->reserve_lo;
+    if (data_end > sp - STACK_MARGIN) {
         add(c, SE_LINT_ERROR, "stack-overlap",
             "image ends at 0x%08" PRIx32 " with .bss, above SP - 0x%x (SP 0x%08" PRIx32
             " = BKPT + file size 0x%" PRIx32 " + 0x%" PRIx32 "): .bss overlaps the host's "
             "stack%s (docs/protocol.md 2.1)",
-            img->mem_end, STACK_MARGIN, sp, img->size, p->stack_gap,
-            img->mem_end > buffer ? " and data buffer" : "");
+            data_end, STACK_MARGIN, sp, img->size, p->stack_gap,
+            data_end > buffer ? " and data buffer" : "");
+    } else if (in_reserve) {
+        add(c, SE_LINT_INFO, "stack-room",
+            "SP 0x%08" PRIx32 " (BKPT + image 0x%" PRIx32 " + 0x%" PRIx32 ") lies in %s "
+            "0x%08" PRIx32 "..0x%08" PRIx32 ", the image's own NOBITS stack reservation (not "
+            ".bss): 0x%" PRIx32 " bytes of stack above its data end 0x%08" PRIx32
+            "; data buffer 0x%08" PRIx32 "..0x%08" PRIx32,
+            sp, img->size, p->stack_gap, img->reserve_name, img->reserve_lo, img->reserve_hi,
+            sp - data_end, data_end, buffer, end);
     } else if (buffer >= end) {
         add(c, SE_LINT_WARN, "stack-room",
             "SP 0x%08" PRIx32 ": no RAM left for the data buffer (0x%08" PRIx32
@@ -539,6 +553,11 @@ static void check_sections(lint_ctx *c)
                 "== "
                 "LMA inside the image",
                 name, s->addr, s->lma);
+        /* the image's stack reservation (._user_heap_stack) is not data to zero */
+        if (s->type == SHT_NOBITS && c->img && c->img->reserve_hi > c->img->reserve_lo &&
+            (int64_t)s->addr + delta >= c->img->reserve_lo &&
+            (int64_t)s->addr + delta + s->size <= c->img->reserve_hi)
+            continue;
         if (s->type == SHT_NOBITS) {
             uint32_t lo = s->addr, hi = s->addr + s->size;
             bool zeroed = find_literal(c, lo) && find_literal(c, hi);
@@ -575,8 +594,24 @@ static size_t find_vector_tables(const lint_ctx *c, vtable *t, size_t max)
     size_t n = 0;
     for (size_t i = 0; i < se_stldr_nsections(l) && n < max; i++) {
         const se_section *s = se_stldr_section(l, i);
-        if ((s->flags & SHF_ALLOC) && s->size > 0 && contains_ci(s->name, "vector"))
-            t[n++] = (vtable){s->name, s->addr, s->size};
+        if (!(s->flags & SHF_ALLOC) || s->size == 0 || !contains_ci(s->name, "vector"))
+            continue;
+        /* A table symbol inside the section (g_pfnVectors after ST's template's 0x1FC bytes
+         * of padding) says where the table is: the symbol is checked, not the section. */
+        bool sym_inside = false;
+        for (size_t k = 0; k < se_stldr_nsymbols(l) && !sym_inside; k++) {
+            const se_symbol *y = se_stldr_symbol(l, k);
+            sym_inside = !y->is_func && contains_ci(y->name, "vector") &&
+                         y->addr - s->addr < s->size && (!y->size || y->size >= 8);
+        }
+        if (sym_inside)
+            continue;
+        /* No symbol: leading zero words are padding, the table starts after them. */
+        uint32_t a = s->addr, v;
+        while (a - s->addr < s->size && image_word(c, a, &v) && v == 0)
+            a += 4;
+        if (a - s->addr < s->size)
+            t[n++] = (vtable){s->name, a, s->size - (a - s->addr)};
     }
     for (size_t i = 0; i < se_stldr_nsymbols(l) && n < max; i++) {
         const se_symbol *s = se_stldr_symbol(l, i);

@@ -160,6 +160,12 @@ typedef struct se_image {
     uint32_t size;      /* bytes the host transfers: from base to the end of the last
                              segment's file bytes (gaps filled with 0) */
     uint32_t mem_end;   /* end address of the image including .bss (memsz), relocated */
+    /* The image's own stack reservation, relocated: a NOBITS section at its top that reserves
+     * heap and stack and holds no data (ST's CubeIDE/GCC template: ._user_heap_stack).
+     * reserve_lo == reserve_hi (== mem_end) when there is none. An SP inside it is the stack
+     * the loader was linked for, not an overflow into .bss. */
+    uint32_t reserve_lo, reserve_hi;
+    const char *reserve_name; /* its section name, or NULL */
     uint8_t *bytes;     /* size bytes, owned by the image */
     unsigned nwarnings;
     char warnings[SE_PLAN_MAX_WARNINGS][256];

@@ -543,6 +543,32 @@ static void test_stack_into_image_is_a_warning_on_success(void **state)
     th_close(&s);
 }
 
+/* ST's CubeIDE/GCC template (tests/firmware/cubeide.ld.in): the host's SP lies in the
+ * image's ._user_heap_stack, the stack it reserved; no call says the stack overflowed into
+ * the image, and the plan does not call the reservation (or StorageInfo's addresses) .bss. */
+static void test_cubeide_template_stack_is_not_an_overflow(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "cubeide_loader", false, NULL, NULL);
+    const se_image *img = se_host_image(s.h);
+    assert_string_equal(img->reserve_name, "._user_heap_stack");
+    assert_true(se_host_sp(s.h) > img->reserve_lo && se_host_sp(s.h) < img->reserve_hi);
+    for (unsigned i = 0; i < img->nwarnings; i++)
+        if (strstr(img->warnings[i], ".bss"))
+            fail_msg("plan warning: %s", img->warnings[i]);
+    uint8_t data[0x100], back[0x100];
+    fill(data, sizeof data, 7);
+    assert_int_equal(se_host_erase(s.h, DEV, sizeof data, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, DEV, data, sizeof data, &s.err), SE_OK);
+    assert_int_equal(se_host_read(s.h, DEV, back, sizeof back, &s.err), SE_OK);
+    assert_memory_equal(data, back, sizeof data);
+    for (unsigned i = 0; i < s.ncalls; i++)
+        if (strstr(s.calls[i].res.reason, "stack overflowed"))
+            fail_msg("%s: %s", s.calls[i].function, s.calls[i].res.reason);
+    th_close(&s);
+}
+
 static void test_execution_from_stale_ram_is_noted(void **state)
 {
     (void)state;
@@ -707,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_msp_zero_at_entry_is_said_before_running),
         cmocka_unit_test(test_wild_pointer_write_is_a_bus_fault_line),
         cmocka_unit_test(test_stack_into_image_is_a_warning_on_success),
+        cmocka_unit_test(test_cubeide_template_stack_is_not_an_overflow),
         cmocka_unit_test(test_execution_from_stale_ram_is_noted),
         cmocka_unit_test(test_sp_zero_override_keeps_the_rule_buffer),
         cmocka_unit_test(test_divide_by_zero_with_div_0_trp_is_named_at_the_udiv),

@@ -824,6 +824,27 @@ static void expect_no_errors(const char *name, bool tz)
     expect_none(&r, "link-base");
 }
 
+/* A loader laid out as ST's CubeIDE/GCC template lays it out (tests/firmware/cubeide.ld.in):
+ * the SP lies in ._user_heap_stack, the NOBITS stack reservation, not in .bss; the table
+ * after .isr_vector's 0x1FC bytes of padding is checked from its own entry 1 (_estack, entry
+ * 0, is the initial SP, not a handler). */
+static void test_cubeide_template_layout_is_not_a_false_alarm(void **state)
+{
+    (void)state;
+    lint_result r;
+    lint_firmware("cubeide_loader", false, &r);
+    expect_none(&r, "stack-overlap");
+    expect(&r, "stack-room", SE_LINT_INFO,
+           "lies in ._user_heap_stack 0x200004bc..0x20000abc, the image's own NOBITS stack "
+           "reservation (not .bss)");
+    expect(&r, "vector-table", SE_LINT_INFO,
+           "vector table g_pfnVectors at 0x20000200: 15 handlers checked, all inside the image "
+           "with the Thumb bit");
+    assert_int_equal(count(&r, "vector-table", SE_LINT_WARN), 0);
+    assert_int_equal(count(&r, "bss-not-zeroed", SE_LINT_WARN), 0);
+    assert_int_equal(count_level(&r, SE_LINT_ERROR), 0);
+}
+
 static void test_firmware_lints_clean_on_its_target(void **state)
 {
     (void)state;
@@ -987,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_vtor_write_literal),
         cmocka_unit_test(test_vtor_write_through_scb_base),
         cmocka_unit_test(test_firmware_lints_clean_on_its_target),
+        cmocka_unit_test(test_cubeide_template_layout_is_not_a_false_alarm),
         cmocka_unit_test(test_firmware_ref_loader_on_tz_reports_link_base),
         cmocka_unit_test(test_firmware_systick_loaders_vector_table),
         cmocka_unit_test(test_cli_exit_status_and_json),
