@@ -166,7 +166,7 @@ typedef struct se_image {
      * the loader was linked for, not an overflow into .bss. */
     uint32_t reserve_lo, reserve_hi;
     const char *reserve_name; /* its section name, or NULL */
-    uint8_t *bytes;     /* size bytes, owned by the image */
+    uint8_t *bytes;           /* size bytes, owned by the image */
     unsigned nwarnings;
     char warnings[SE_PLAN_MAX_WARNINGS][256];
 } se_image;
