@@ -14,8 +14,20 @@ void Default_Handler(void)
 }
 
 __attribute__((section(".isr_vector"), used)) const void *const g_pfnVectors[16] = {
-    _estack,         Default_Handler, Default_Handler, Default_Handler,
-    Default_Handler, Default_Handler, Default_Handler, 0,
-    0,               0,               0,               Default_Handler,
-    Default_Handler, 0,               Default_Handler, Default_Handler,
+    _estack,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    0,
+    0,
+    0,
+    0,
+    Default_Handler,
+    Default_Handler,
+    0,
+    Default_Handler,
+    Default_Handler,
 };
