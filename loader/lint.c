@@ -219,11 +219,12 @@ static void check_storage(lint_ctx *c)
         if (!min_sector || si->sectors[g].size < min_sector)
             min_sector = si->sectors[g].size;
     }
-    if (total != si->size)
+    char policy[300];
+    if (total != si->declared_size && se_storage_policy(si, policy, sizeof policy))
         add(c, SE_LINT_ERROR, "sectors-sum",
             "StorageInfo sectors add up to 0x%" PRIx64 " bytes but DeviceSize is 0x%" PRIx32
-            ": the host's sector numbers and erase ranges will be wrong",
-            total, si->size);
+            ": the host's sector numbers and erase ranges will be wrong (run's policy:%s)",
+            total, si->declared_size, strchr(policy, ':') + 1);
 
     if (si->page_size & (si->page_size - 1u))
         add(c, SE_LINT_WARN, "page-size",

@@ -684,12 +684,39 @@ static se_err decode_storage(open_ctx *c, const GElf_Sym *sym, size_t shndx)
     if (si->ngroups == 0)
         return se_error_set(err, SE_ERR_BAD_STORAGEINFO,
                             "%s: StorageInfo.sectors is empty: no sector groups", lab);
-    if (total != si->size)
+    /* Inconsistent sectors are read (se_storage_policy): the device ends at DeviceSize or at
+     * the sectors' end, whichever comes first. */
+    si->declared_size = si->size;
+    si->sectors_total = total;
+    if (total < si->size)
+        si->size = (uint32_t)total;
+    if (si->page_size > si->size)
         return se_error_set(err, SE_ERR_BAD_STORAGEINFO,
-                            "%s: StorageInfo sectors add up to 0x%" PRIx64
-                            " bytes but DeviceSize is 0x%x",
-                            lab, total, si->size);
+                            "%s: StorageInfo.PageSize 0x%x is larger than the sectors (0x%x "
+                            "bytes)",
+                            lab, si->page_size, si->size);
     return SE_OK;
+}
+
+bool se_storage_policy(const se_storage_info *si, char *buf, size_t len)
+{
+    if (len)
+        buf[0] = '\0';
+    if (si->sectors_total == si->declared_size)
+        return false;
+    if (si->sectors_total > si->declared_size)
+        snprintf(buf, len,
+                 "StorageInfo sectors add up to 0x%" PRIx64 " bytes but DeviceSize is 0x%" PRIx32
+                 ": the device is taken to end at DeviceSize, 0x%08" PRIx32
+                 " (sectors past it are not used)",
+                 si->sectors_total, si->declared_size, si->start + si->size);
+    else
+        snprintf(buf, len,
+                 "StorageInfo sectors add up to 0x%" PRIx64 " bytes but DeviceSize is 0x%" PRIx32
+                 ": the device is taken to end where its sectors end, 0x%08" PRIx32
+                 " (no sector to erase past it)",
+                 si->sectors_total, si->declared_size, si->start + si->size);
+    return true;
 }
 
 /* ---- open / free --------------------------------------------------------------------- */
@@ -945,8 +972,9 @@ static bool downloaded(const se_segment *s) { return !s->metadata && s->filesz >
  * and the usual .heap/.stack (with or without a leading '_' after the dot). */
 static bool is_stack_reservation(const char *name)
 {
-    static const char *const names[] = {"._user_heap_stack", ".user_heap_stack", ".stack",
-                                        "._stack", ".heap", "._heap", ".heap_stack"};
+    static const char *const names[] = {
+        "._user_heap_stack", ".user_heap_stack", ".stack", "._stack", ".heap", "._heap",
+        ".heap_stack"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(name, names[i]))
             return true;

@@ -39,7 +39,10 @@ typedef struct se_storage_info {
     char name[SE_STORAGEINFO_NAME_LEN + 1];
     uint16_t type;
     uint32_t start;
-    uint32_t size;
+    uint32_t size; /* the device's size as stldr-emu uses it: DeviceSize, or where the sectors
+                    * end when they end before it (se_storage_policy) */
+    uint32_t declared_size; /* DeviceSize as the file has it */
+    uint64_t sectors_total; /* what the sector groups add up to */
     uint32_t page_size;
     uint8_t erase_value;
     se_sector_group sectors[SE_MAX_SECTOR_GROUPS];
@@ -47,6 +50,13 @@ typedef struct se_storage_info {
     uint32_t symbol_addr; /* st_value of the StorageInfo symbol */
     char section[64];     /* name of the section holding it */
 } se_storage_info;
+
+/* An inconsistent StorageInfo (sectors not adding up to DeviceSize, as a published W25Q8
+ * loader's 4096 x 4 KiB with DeviceSize 1 MiB) is read, not refused; the policy applied is:
+ * the device ends at DeviceSize, or where the sectors end when that comes first (sectors
+ * past the end are not used). Writes that policy, one line, into buf and returns true when
+ * the StorageInfo is inconsistent; false (buf empty) when it is not. */
+bool se_storage_policy(const se_storage_info *si, char *buf, size_t len);
 
 typedef enum se_entry_id {
     SE_EP_INIT,

@@ -872,14 +872,30 @@ static void test_sector_group_with_only_size_zero_is_refused(void **state)
     expect_refusal(&f, SE_ERR_BAD_STORAGEINFO, "sectors[0]");
 }
 
-static void test_sectors_must_add_up_to_size(void **state)
+/* Sectors that do not add up to DeviceSize are read, not refused (issue 13 item 9): the
+ * device ends at DeviceSize, or where the sectors end when that comes first. */
+static void test_sectors_not_adding_up_are_read_with_a_policy(void **state)
 {
     (void)state;
     fx f;
     fx_gcc(&f);
     put32(f.si + 120, 17); /* 17 * 0x1000 + 0xff * 0x10000 = 0x1001000 */
-    expect_refusal(&f, SE_ERR_BAD_STORAGEINFO, "0x1001000");
-    expect_refusal(&f, SE_ERR_BAD_STORAGEINFO, "0x1000000");
+    se_stldr *l = fx_open_ok(&f);
+    const se_storage_info *si = se_stldr_storage(l);
+    assert_int_equal(si->declared_size, 0x1000000u);
+    assert_int_equal(si->sectors_total, 0x1001000u);
+    assert_int_equal(si->size, 0x1000000u);
+    char why[300];
+    assert_true(se_storage_policy(si, why, sizeof why));
+    assert_string_equal(why, "StorageInfo sectors add up to 0x1001000 bytes but DeviceSize is "
+                             "0x1000000: the device is taken to end at DeviceSize, 0x91000000 "
+                             "(sectors past it are not used)");
+    se_stldr_free(l);
+    fx_gcc(&f); /* consistent: no policy */
+    l = fx_open_ok(&f);
+    assert_false(se_storage_policy(se_stldr_storage(l), why, sizeof why));
+    assert_string_equal(why, "");
+    se_stldr_free(l);
 }
 
 static void test_sectors_sum_is_computed_in_64_bits(void **state)
@@ -890,7 +906,14 @@ static void test_sectors_sum_is_computed_in_64_bits(void **state)
     /* 0x10001 * 0x10000 = 0x100010000, which is 0x10000 in 32 bits. */
     const se_sector_group g[1] = {{0x10001, 0x10000}};
     si_make(f.si, "X", SE_DEV_NOR_FLASH, 0, 0x10000, 0x100, 0xFF, g, 1);
-    expect_refusal(&f, SE_ERR_BAD_STORAGEINFO, "0x100010000");
+    se_stldr *l = fx_open_ok(&f);
+    const se_storage_info *si = se_stldr_storage(l);
+    assert_int_equal(si->sectors_total, 0x100010000ull);
+    assert_int_equal(si->size, 0x10000u);
+    char why[300];
+    assert_true(se_storage_policy(si, why, sizeof why));
+    assert_non_null(strstr(why, "0x100010000"));
+    se_stldr_free(l);
 }
 
 static void test_storageinfo_symbol_size_must_be_200(void **state)
@@ -2088,7 +2111,7 @@ int main(void)
         cmocka_unit_test(test_storageinfo_needs_sector_groups),
         cmocka_unit_test(test_sector_group_with_only_num_zero_is_refused),
         cmocka_unit_test(test_sector_group_with_only_size_zero_is_refused),
-        cmocka_unit_test(test_sectors_must_add_up_to_size),
+        cmocka_unit_test(test_sectors_not_adding_up_are_read_with_a_policy),
         cmocka_unit_test(test_sectors_sum_is_computed_in_64_bits),
         cmocka_unit_test(test_storageinfo_symbol_size_must_be_200),
         cmocka_unit_test(test_storageinfo_symbol_size_zero_means_unknown),

@@ -31,12 +31,18 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         fprintf(o,
                 ",\"type\":%u,\"type_name\":\"%s\",\"start\":%" PRIu32 ",\"size\":%" PRIu32
                 ",\"page_size\":%" PRIu32 ",\"erase_value\":%u,\"sectors\":[",
-                si->type, dev_type_name(si->type), si->start, si->size, si->page_size,
+                si->type, dev_type_name(si->type), si->start, si->declared_size, si->page_size,
                 si->erase_value);
         for (unsigned g = 0; g < si->ngroups; g++)
             fprintf(o, "%s{\"num\":%" PRIu32 ",\"size\":%" PRIu32 "}", g ? "," : "",
                     si->sectors[g].num, si->sectors[g].size);
-        fputs("],\"entries\":{", o);
+        fputs("]", o);
+        char policy[300];
+        if (se_storage_policy(si, policy, sizeof policy)) {
+            fprintf(o, ",\"size_used\":%" PRIu32 ",\"storage_warning\":", si->size);
+            se_json_str(o, policy);
+        }
+        fputs(",\"entries\":{", o);
         bool first = true;
         for (int id = 0; id < SE_EP__COUNT; id++) {
             uint32_t a;
@@ -78,10 +84,14 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         fprintf(o,
                 "range       0x%08" PRIx32 "..0x%08" PRIx32 " (%" PRIu32 " bytes), page 0x%" PRIx32
                 ", erase value 0x%02x\n",
-                si->start, si->start + si->size, si->size, si->page_size, si->erase_value);
+                si->start, si->start + si->declared_size, si->declared_size, si->page_size,
+                si->erase_value);
         for (unsigned g = 0; g < si->ngroups; g++)
             fprintf(o, "sectors     %" PRIu32 " x 0x%" PRIx32 "\n", si->sectors[g].num,
                     si->sectors[g].size);
+        char policy[300];
+        if (se_storage_policy(si, policy, sizeof policy))
+            fprintf(o, "warning     %s\n", policy);
         fprintf(o, "StorageInfo symbol at 0x%08" PRIx32 " in section %s\n", si->symbol_addr,
                 si->section);
         for (int id = 0; id < SE_EP__COUNT; id++) {
