@@ -93,11 +93,10 @@ static bool host_window_ok(const se_profile *p, const char *path, const unsigned
     char at[32] = "";
     if (line_of[which])
         snprintf(at, sizeof at, ":%u", line_of[which]);
-    snprintf(err, errlen,
-             "%s%s: %s 0x%" PRIx32 "%s is not usable on %s (RAM 0x%08" PRIx64 "..0x%08" PRIx64
-             "): %s",
-             path, at, key, val, line_of[which] ? "" : " (the base target's)", p->target, lo, hi,
-             why);
+    snprintf(
+        err, errlen,
+        "%s%s: %s 0x%" PRIx32 "%s is not usable on %s (RAM 0x%08" PRIx64 "..0x%08" PRIx64 "): %s",
+        path, at, key, val, line_of[which] ? "" : " (the base target's)", p->target, lo, hi, why);
     return false;
 }
 
@@ -224,8 +223,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
         } else if (!strcmp(k, "ram_end")) {
             ok = num(v, &loaded.ram_end);
             line_of[2] = lines[i];
-        }
-        else if (!strcmp(k, "download_limit"))
+        } else if (!strcmp(k, "download_limit"))
             ok = num(v, &loaded.download_limit);
         else if (!strcmp(k, "observed_limit"))
             ok = num(v, &loaded.observed_limit);
@@ -234,8 +232,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
         else if (!strcmp(k, "stack_gap")) {
             ok = num(v, &loaded.stack_gap);
             line_of[3] = lines[i];
-        }
-        else if (!strcmp(k, "sau_region")) {
+        } else if (!strcmp(k, "sau_region")) {
             /* N,base,limit,nsc */
             uint32_t f4[4];
             char *s = v;
