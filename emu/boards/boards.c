@@ -4,9 +4,13 @@
 #include "emu/board.h"
 
 extern const se_board se_board_stm32l562e_dk;
+extern const se_board se_board_stm32l552_w25q256;
+extern const se_board se_board_stm32l496g_disco;
 
 static const se_board *const boards[] = {
     &se_board_stm32l562e_dk,
+    &se_board_stm32l552_w25q256,
+    &se_board_stm32l496g_disco,
     NULL,
 };
 
