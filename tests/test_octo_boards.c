@@ -51,8 +51,7 @@ static void test_standard_session_on_each_board(void **state)
     (void)state;
     session("octo_u585", "--target stm32u585i-iot02a",
             "on B-U585I-IOT02A, TZEN=0: loader at 0x20000004");
-    session("octo_u585_tz", "--target stm32u585i-iot02a --tz on",
-            "bytes at 0x20040004, SP 0x2004");
+    session("octo_u585_tz", "--target stm32u585i-iot02a --tz on", "bytes at 0x20040004, SP 0x2004");
     session("octo_u585", "--target stm32u585i-iot02a --tz secure", "TZEN=1 reset state");
     session("octo_u5a9", "--target stm32u5a9j-dk", "on STM32U5A9J-DK, TZEN=0");
     session("octo_h573", "--target stm32h573i-dk", "bytes at 0x20000004, SP 0x2000");
