@@ -352,6 +352,7 @@ void se_machine_free(se_machine *m)
     se_bus_free(m->bus);
     mc_tz_free(m);
     mc_traps_free(m);
+    mc_probe_free(m);
     free(m->board_data);
     free(m->sram);
     free(m->iflash);

@@ -483,6 +483,34 @@ static void gpio_init(void)
 
 /* RSTEN + RST in SPI, SOPI and DOPI (the device may be in any mode, A.2), then SPI -> DOPI
  * with 6 dummy cycles for 8DTRD (docs/hardware.md A.7 step 2.5, docs/protocol.md 3.2 step 6). */
+#if defined(REF_BUG_POLL_NEVER) || defined(REF_BUG_APOLL_NEVER)
+/* Planted bugs for the tests (field failure mode 18): a wait for "ready" that takes the
+ * status register's bit 7 (SRWD, which nothing sets) for the ready bit, and has no limit.
+ * REF_BUG_POLL_NEVER reads RDSR in software (indirect reads in a loop), REF_BUG_APOLL_NEVER
+ * lets the controller poll (automatic polling, mask = match = 0x80) and spins on SR.SMF. */
+static void wait_ready_bit7(void)
+{
+#ifdef REF_BUG_POLL_NEVER
+    for (;;) {
+        (void)ospi_frame(OSPI_CR_FMODE_IREAD, F_SPI_READ, CMD_RDSR, 0u, 0u);
+        (void)sr_wait(OSPI_SR_TCF, OSPI_SR_TCF);
+        uint32_t v = OSPI_DR8;
+        OSPI_FCR = OSPI_FCR_CTCF;
+        if (v & 0x80u)
+            return;
+    }
+#else
+    OSPI_PSMKR = 0x80u;
+    OSPI_PSMAR = 0x80u;
+    OSPI_PIR = PIR_FAST;
+    (void)ospi_frame(OSPI_CR_FMODE_POLL | OSPI_CR_APMS, F_SPI_READ, CMD_RDSR, 0u, 0u);
+    while (!(OSPI_SR & OSPI_SR_SMF)) {
+    }
+    OSPI_FCR = OSPI_FCR_CSMF;
+#endif
+}
+#endif
+
 static int flash_init(void)
 {
     static const uint32_t reset_frames[] = {F_SPI_CMD, F_SOPI_CMD, F_DOPI_CMD};
@@ -494,6 +522,9 @@ static int flash_init(void)
             return 0;
     }
     spin(0x1000u); /* reset recovery; WIP polling covers a reset that hit an erase */
+#if defined(REF_BUG_POLL_NEVER) || defined(REF_BUG_APOLL_NEVER)
+    wait_ready_bit7();
+#endif
     if (!wait_ready(0, PIR_FAST, ROUNDS_REG) || !spi_write_cr2(CR2_DC, CR2_DC_6_CYCLES) ||
         !wait_ready(0, PIR_FAST, ROUNDS_REG) || !spi_write_cr2(CR2_MODE, CR2_DOPI))
         return 0;
