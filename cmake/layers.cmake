@@ -16,7 +16,7 @@
 #   (bench)      the benchmark: as tools, plus emu/ucfix.h (it runs bare Unicorn too)
 
 set(SE_LAYER_VIEWS ${CMAKE_BINARY_DIR}/layers)
-set(SE_EMU_PUBLIC_HEADERS emu/machine.h emu/profile.h emu/trace.h emu/board.h)
+set(SE_EMU_PUBLIC_HEADERS emu/machine.h emu/profile.h emu/trace.h emu/board.h emu/family.h)
 
 # se_layer_view(<target> <view>): compile <target> against the include view <view>.
 function(se_layer_view target view)

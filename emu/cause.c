@@ -427,3 +427,71 @@ bool mc_probe_check(se_machine *m, char *why, size_t len)
     mc_probe_stop(m);
     return true;
 }
+
+/* ---- .bss read before any write (field failure mode 2) ---------------------------------- */
+
+/* The 4 bytes at addr (SRAM) still hold what they held at power-on. */
+static bool never_written(se_machine *m, uint32_t addr)
+{
+    const se_profile *pr = m->prof;
+    uint32_t off = addr - pr->sram.base;
+    if (off > pr->sram.size - 4u)
+        return false;
+    if (m->opts.ram_fill >= 0) {
+        for (unsigned i = 0; i < 4; i++)
+            if (m->sram[off + i] != (uint8_t)m->opts.ram_fill)
+                return false;
+        return true;
+    }
+    return m->sram_poweron && memcmp(m->sram + off, m->sram_poweron + off, 4) == 0;
+}
+
+/* A failed call whose last blocks load, through a literal pool, the address of a word of the
+ * image (its .bss: the download wrote everything else) that still holds its power-on
+ * contents: the loader used a variable it never initialised, assuming the host zeroes .bss.
+ * The oldest such load is named (it decided what came after). False when there is none. */
+bool mc_bss_cause(se_machine *m, char *buf, size_t len)
+{
+    if (!m->image_end)
+        return false;
+    uint32_t addr[RING], size[RING];
+    unsigned n = se_machine_recent_blocks(m, addr, size, RING);
+    csh h;
+    if (!n || !se_cs_open(&h))
+        return false;
+    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    bool found = false;
+    for (unsigned b = 0; b < n && !found; b++) {
+        const uint8_t *code = mc_host_ptr(m, addr[b], size[b]);
+        if (!code)
+            continue;
+        cs_insn *in = NULL;
+        size_t k = cs_disasm(h, code, size[b], addr[b], 0, &in);
+        for (size_t i = 0; i < k && !found; i++) {
+            const cs_arm *a = &in[i].detail->arm;
+            if (in[i].id != ARM_INS_LDR || a->op_count != 2 || a->operands[1].type != ARM_OP_MEM ||
+                a->operands[1].mem.base != ARM_REG_PC)
+                continue;
+            uint32_t lit =
+                (((uint32_t)in[i].address + 4u) & ~3u) + (uint32_t)a->operands[1].mem.disp;
+            uint32_t var;
+            if (!mc_mem_rd32(m, lit, &var) || var < m->image_base || var >= m->image_end ||
+                !never_written(m, var))
+                continue;
+            uint32_t v = 0;
+            mc_mem_rd32(m, var, &v);
+            char sym[128], at[128];
+            mc_fmt_addr(m, var, sym, sizeof sym);
+            mc_fmt_addr(m, (uint32_t)in[i].address, at, sizeof at);
+            snprintf(buf, len,
+                     "%s (.bss, 0x%08" PRIx32 ") read before any write (it still holds its "
+                     "power-on contents 0x%08" PRIx32 ", address loaded at %s): the host does not "
+                     "zero .bss; zero it at the top of Init (field failure mode 2)",
+                     sym, var, v, at);
+            found = true;
+        }
+        cs_free(in, k);
+    }
+    cs_close(&h);
+    return found;
+}

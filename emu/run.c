@@ -364,6 +364,14 @@ static void end_call(se_machine *m, call *k, se_err st, const char *fmt, ...)
     r->host_seconds = wall_now() - k->t0 - m->dbg.halted;
     r->exceptions = m->st.exceptions;
     snprintf(r->detail, sizeof r->detail, "%s", m->chain);
+    /* cause.c: a variable the loader never initialised, named first */
+    char bss[400];
+    if (st != SE_OK && st != SE_ERR_STOPPED && st != SE_ERR_USAGE &&
+        mc_bss_cause(m, bss, sizeof bss)) {
+        char old[sizeof r->reason];
+        snprintf(old, sizeof old, "%s", r->reason);
+        snprintf(r->reason, sizeof r->reason, "%.400s; %.600s", bss, old);
+    }
     /* run-time diagnoses: this call's notes come first in its reason */
     if (m->diag[0] && !strstr(r->reason, m->diag)) {
         char old[sizeof r->reason];
@@ -457,6 +465,7 @@ static void call_reset(se_machine *m, const se_call *c)
     m->vec_note[0] = '\0';
     m->lockup_why[0] = '\0';
     m->ring_pos = 0;
+    m->poll_addr = m->poll_block = m->poll_count = 0;
     m->sp_tick = SP_CHECK_EVERY;
     m->stack_noted = m->exec_noted = m->trap_noted = m->sp_noted = false;
     m->diag[0] = '\0';
@@ -629,6 +638,10 @@ static entry_result on_stop(se_machine *m, call *k, enum stop_kind st, uint32_t 
             end_call(m, k, SE_ERR_EMU, "%s", why);
         return ENTRY_OK;
     case STOP_TRAP: return mc_trap_fault(m);
+    case STOP_POLL:
+        mc_describe_poll(m, why, sizeof why);
+        end_call(m, k, SE_ERR_HANG, "%s", why);
+        return ENTRY_OK;
     case STOP_PROBE:
         if (mc_probe_check(m, why, sizeof why))
             end_call(m, k, SE_ERR_HANG, "%s", why);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct se_stldr {
     char *path;
@@ -569,10 +570,30 @@ static se_err read_symbols(open_ctx *c)
     }
     qsort(l->syms, l->nsyms, sizeof *l->syms, cmp_sym);
 
-    if (best_si == 0)
+    if (best_si == 0) {
+        /* Field failure mode 10: a loader (it has Init and Write) whose 200-byte StorageInfo
+         * object and its section are gone was linked with --gc-sections and no KEEP. */
+        bool devinfo = false;
+        for (size_t i = 1; i < c->h.shnum && !devinfo; i++) {
+            const char *sn = c->secs[i].name;
+            bool named = false;
+            for (size_t k = 0; sn && sn[k] && !named; k++)
+                named = !strncasecmp(sn + k, "dev_info", 8);
+            devinfo = named && c->secs[i].sh.sh_size >= 200;
+        }
+        if (l->has_entry[SE_EP_INIT] && l->has_entry[SE_EP_WRITE] && !devinfo)
+            return se_error_set(c->err, SE_ERR_NO_STORAGEINFO,
+                                "%s: no StorageInfo symbol and no 200-byte device-info section, "
+                                "though it has Init and Write: a loader linked with "
+                                "--gc-sections drops StorageInfo unless the linker script keeps "
+                                "it (KEEP(*(.Dev_info)) for a section .Dev_info); CubeProgrammer "
+                                "lists such a loader as unknown or not at all (field failure "
+                                "mode 10)",
+                                c->label);
         return se_error_set(c->err, SE_ERR_NO_STORAGEINFO,
                             "%s: no StorageInfo symbol: not a CubeProgrammer external loader",
                             c->label);
+    }
     se_err rc = decode_storage(c, &si_sym, si_sym.st_shndx);
     if (rc)
         return rc;
@@ -1058,22 +1079,25 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
              "silently not download it",
              size, win->download_limit);
     }
+    /* Field failure mode 14 (docs/protocol.md 5): a device at 0 is where on-chip memory is. */
+    const se_storage_info *si = se_stldr_storage(l);
+    if (si && si->start == 0) {
+        static const char zero[] =
+            "StorageInfo.DeviceStartAddress 0 collides with on-chip memory (boot alias of "
+            "internal flash): CubeProgrammer may erase internal flash instead (field failure "
+            "mode 14); set it to where the device is mapped";
+        if (strict)
+            return se_error_set(err, SE_ERR_STRICT, "%s: --strict: %s", lab, zero);
+        warn(&img, "%s", zero);
+    }
     if (link_base != win->load_base)
         warn(&img,
              "the loader is linked at 0x%08x but the host loads it at 0x%08x: absolute "
              "addresses in it will be wrong if it is relocated",
              link_base, win->load_base);
-    for (size_t i = 0; i < l->nsegs; i++) {
-        const se_segment *s = &l->segs[i];
-        if (s->metadata || s->memsz <= s->filesz)
-            continue;
-        int64_t lo = (int64_t)s->vaddr + delta + s->filesz;
-        int64_t hi = (int64_t)s->vaddr + delta + s->memsz;
-        warn(&img,
-             "segment %zu: the host does not zero .bss: %u bytes at %s..%s start with whatever "
-             "RAM held",
-             i, s->memsz - s->filesz, fmt64(b1, lo), fmt64(b2, hi));
-    }
+    /* .bss the host does not zero is not warned about here: every loader with .bss would
+     * get the warning. A run names a .bss variable read before any write (emu/cause.c), and
+     * lint checks whether Init appears to zero it (bss-not-zeroed). */
 
     img.bytes = calloc(size ? size : 1, 1);
     if (!img.bytes)
@@ -1092,4 +1116,99 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
     *out = img;
     se_error_clear(err);
     return SE_OK;
+}
+
+/* ---- Build attributes (ARM IHI 0045 "Addenda to the ABI", section 2) -------------------- */
+
+static bool uleb(const uint8_t *p, size_t end, size_t *i, uint32_t *v)
+{
+    uint32_t r = 0;
+    for (unsigned shift = 0; *i < end && shift < 35; shift += 7) {
+        uint8_t b = p[(*i)++];
+        r |= (uint32_t)(b & 0x7Fu) << shift;
+        if (!(b & 0x80u)) {
+            *v = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A NUL-terminated string at *i (inside end), skipped; its start, or NULL. */
+static const char *ntbs(const uint8_t *p, size_t end, size_t *i)
+{
+    size_t s = *i;
+    while (*i < end && p[*i])
+        (*i)++;
+    if (*i >= end)
+        return NULL;
+    (*i)++;
+    return (const char *)p + s;
+}
+
+/* The attributes of one Tag_File sub-subsection: [i, end). */
+static void file_attrs(const uint8_t *p, size_t i, size_t end, se_build_attrs *out)
+{
+    while (i < end) {
+        uint32_t tag, v;
+        if (!uleb(p, end, &i, &tag))
+            return;
+        /* Tags 4, 5, 67 and odd tags above 32 are strings; 32 (compatibility) is a number
+         * and a string; every other tag is a ULEB128 number. */
+        if (tag == 4 || tag == 5 || tag == 67 || (tag > 32 && (tag & 1u))) {
+            const char *str = ntbs(p, end, &i);
+            if (!str)
+                return;
+            if (tag == 5)
+                snprintf(out->cpu_name, sizeof out->cpu_name, "%s", str);
+            continue;
+        }
+        if (!uleb(p, end, &i, &v))
+            return;
+        if (tag == 32 && !ntbs(p, end, &i))
+            return;
+        if (tag == 6) {
+            out->cpu_arch = v;
+            out->has_arch = true;
+        } else if (tag == 7) {
+            out->profile = (char)v;
+        } else if (tag == 10) {
+            out->fp_arch = v;
+        }
+    }
+}
+
+void se_stldr_build_attrs(const se_stldr *l, se_build_attrs *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t k = 0; k < l->nsecs; k++) {
+        const se_section *s = &l->secs[k];
+        if (s->type != 0x70000003u /* SHT_ARM_ATTRIBUTES */ || !in_file(s->offset, s->size, l->len))
+            continue;
+        const uint8_t *p = l->buf + s->offset;
+        size_t n = s->size, i = 1;
+        if (n < 1 || p[0] != 'A')
+            continue;
+        while (i + 4 <= n) { /* vendor subsections: length, name, data */
+            uint32_t len = rd32(p + i);
+            if (len < 4 || len > n - i)
+                break;
+            size_t end = i + len, j = i + 4;
+            const char *vendor = ntbs(p, end, &j);
+            if (vendor && !strcmp(vendor, "aeabi")) {
+                while (j + 5 <= end) { /* sub-subsections: tag, length, attributes */
+                    uint8_t tag = p[j];
+                    uint32_t sl = rd32(p + j + 1);
+                    if (sl < 5 || sl > end - j)
+                        break;
+                    if (tag == 1) { /* Tag_File */
+                        out->present = true;
+                        file_attrs(p, j + 5, j + sl, out);
+                    }
+                    j += sl;
+                }
+            }
+            i = end;
+        }
+    }
 }

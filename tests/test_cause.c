@@ -97,6 +97,75 @@ static void test_auto_poll_that_cannot_succeed(void **state)
     th_close(&s);
 }
 
+/* 2: a flag in .bss assumed zero guards the set-up of a pointer; the host does not zero .bss:
+ * the fault's reason begins with the variable read before any write. */
+static void test_bss_read_before_write(void **state)
+{
+    (void)state;
+    th_session s;
+    const se_call_record *r = init_of(&s, "cause_bss");
+    expect_begins(r->res.reason, "initialised (.bss, 0x");
+    expect_contains(r->res.reason, ") read before any write (it still holds its power-on contents "
+                                   "0xa5a5a5a5, address loaded at Init");
+    expect_contains(r->res.reason, "the host does not zero .bss; zero it at the top of Init");
+    expect_contains(r->res.reason, "BusFault PRECISERR: 4-byte write of 0xa5a5a5a5"); /* then */
+    th_close(&s);
+    /* no blanket warning for a loader that has .bss (sram_loader zeroes its own) */
+    char *out = NULL;
+    assert_int_equal(th_run_toolf(&out, "run '%s'", th_firmware("sram_loader")), 0);
+    assert_null(strstr(out, ".bss"));
+    free(out);
+    /* a pseudo-random power-on RAM is compared with what it was */
+    th_run_toolf(&out, "run '%s' --ram-fill random", th_firmware("cause_bss"));
+    expect_contains(out, "            initialised (.bss, 0x");
+    free(out);
+}
+
+/* 14: StorageInfo start address 0: info and run warn, --strict refuses. */
+static void test_storageinfo_start_zero(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    const char *w = "StorageInfo.DeviceStartAddress 0 collides with on-chip memory";
+    assert_int_equal(th_run_toolf(&out, "info '%s'", th_firmware("cause_start_zero")), 0);
+    expect_contains(out, w);
+    free(out);
+    assert_int_equal(th_run_toolf(&out, "run '%s'", th_firmware("cause_start_zero")), 0);
+    expect_contains(out, w);
+    free(out);
+    assert_int_not_equal(th_run_toolf(&out, "run '%s' --strict", th_firmware("cause_start_zero")),
+                         0);
+    expect_contains(out, "--strict: StorageInfo.DeviceStartAddress 0 collides");
+    free(out);
+}
+
+/* 10: StorageInfo dropped by --gc-sections (no KEEP): the error says so. */
+static void test_storageinfo_dropped_by_gc_sections(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_not_equal(th_run_toolf(&out, "info '%s'", th_firmware("cause_gc_storageinfo")), 0);
+    expect_contains(out, "no StorageInfo symbol and no 200-byte device-info section, though it "
+                         "has Init and Write: a loader linked with --gc-sections drops "
+                         "StorageInfo unless the linker script keeps it (KEEP(");
+    free(out);
+}
+
+/* 7: Init never leaves memory-mapped mode on and there is no Read: the host's read-back through
+ * the window names the controller's mode, as its own step of the log. */
+static void test_init_left_indirect_mode(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_not_equal(th_run_toolf(&out, "run '%s'", th_firmware("cause_no_mmap")), 0);
+    expect_contains(out, "read        host-read(0x90000000, 0x");
+    expect_contains(out,
+                    "\n            Init left OCTOSPI1 in indirect-read mode (CR.FMODE=01), not "
+                    "memory-mapped; the host reads the flash through the memory-mapped "
+                    "window (the loader has no Read), so Init must enable memory-mapped mode");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +173,10 @@ int main(void)
         cmocka_unit_test(test_lint_warns_systick_without_vectors),
         cmocka_unit_test(test_software_poll_that_cannot_succeed),
         cmocka_unit_test(test_auto_poll_that_cannot_succeed),
+        cmocka_unit_test(test_bss_read_before_write),
+        cmocka_unit_test(test_storageinfo_start_zero),
+        cmocka_unit_test(test_storageinfo_dropped_by_gc_sections),
+        cmocka_unit_test(test_init_left_indirect_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,3 +36,30 @@ int Init(void)
     return 1;
 }
 #endif
+
+#ifdef CAUSE_PLAIN_INIT
+/* A plain Init for the loaders whose fault is in StorageInfo (storage.c): field mode 14,
+ * DeviceStartAddress 0 (-DDEV_INFO_START_ZERO), and mode 10 (-DDEV_INFO_NOT_KEPT). */
+int Init(void)
+{
+    loader_zero_bss();
+    return 1;
+}
+#endif
+
+#ifdef CAUSE_BSS
+/* Field mode 2: Init sets up once, guarded by a flag in .bss it assumes zero; the host does
+ * not zero .bss, so the flag reads as set and the pointer it guards was never written. */
+static uint32_t initialised;
+static volatile uint32_t *scratch;
+
+int Init(void)
+{
+    if (!initialised) {
+        scratch = (volatile uint32_t *)DEV_START;
+        initialised = 1u;
+    }
+    *scratch = 0u;
+    return 1;
+}
+#endif

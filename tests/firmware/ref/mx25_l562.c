@@ -169,6 +169,9 @@ static int ospi_cmd(uint32_t ccr, uint32_t ir, uint32_t ar)
  * (TCEN = 0). Configured with FMODE = 00, where these writes start nothing (B.4). */
 static int mm_enter(void)
 {
+#ifdef REF_BUG_NO_MMAP /* planted bug (field failure mode 7): memory-mapped mode never set */
+    return ospi_abort();
+#endif
     if (!ospi_abort())
         return 0;
     OSPI_CR &= ~(OSPI_CR_FMODE_MASK | OSPI_CR_APMS);
@@ -301,7 +304,7 @@ static int dma_done(uint32_t ch)
 }
 
 /* Memory to memory through DMA1 channel 2, in pieces of at most NDT's reach. */
-static int dma_copy(uint32_t dst, uint32_t src, uint32_t n)
+static int __attribute__((unused)) dma_copy(uint32_t dst, uint32_t src, uint32_t n)
 {
     while (n) {
         uint32_t k = n > DMA_CNDTR_MAX ? DMA_CNDTR_MAX : n;
@@ -629,6 +632,7 @@ int MassErase(uint32_t Parallelism)
     return mm_enter() && ok;
 }
 
+#ifndef REF_BUG_NO_MMAP /* that variant has no Read: the host reads the window */
 /* The window into the buffer by a DMA memory-to-memory copy. */
 int Read(uint32_t Address, uint32_t Size, uint8_t *buffer)
 {
@@ -638,6 +642,7 @@ int Read(uint32_t Address, uint32_t Size, uint8_t *buffer)
         return 0;
     return dma_copy((uint32_t)buffer, MX_START + off, Size);
 }
+#endif
 
 /* init + the byte sum of the window's [at, at + n): bytes up to a word boundary, then four
  * words at a time (USADA8 adds a word's four bytes; one branch per 16 bytes), then the tail.
