@@ -42,7 +42,11 @@ typedef struct se_profile {
     uint32_t bkpt_addr;      /* first word of the host's RAM window: the BKPT word */
     uint32_t load_base;      /* where the image is downloaded (bkpt_addr + 4) */
     uint32_t ram_end;        /* exclusive end of the host's RAM window */
-    uint32_t download_limit; /* largest image the host was seen to download; 0 = none */
+    uint32_t download_limit; /* a hard limit on the image (profile files); 0 = what the RAM
+                              * window allows, load_base..ram_end (the built-in profiles) */
+    uint32_t observed_limit; /* the image size a field report saw work (0x1000, TrustZone on,
+                              * docs/protocol.md 2.8): over it is a warning, never a refusal,
+                              * not even with --strict; 0 = none */
     uint32_t stack_gap;      /* SP = bkpt_addr + image size + stack_gap */
     /* Core state the application leaves behind */
     uint32_t reset_core_hz; /* core clock before the loader touches RCC */

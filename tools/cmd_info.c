@@ -55,7 +55,8 @@ static void print_origin(FILE *o, bool json, const se_stldr *l, const se_profile
 static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, bool strict)
 {
     const se_storage_info *si = se_stldr_storage(l);
-    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
+                         p->observed_limit};
     se_image img;
     se_error err;
     se_err pe = se_stldr_plan(l, &win, place, strict, &img, &err);
@@ -66,12 +67,18 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         fprintf(o,
                 ",\"type\":%u,\"type_name\":\"%s\",\"start\":%" PRIu32 ",\"size\":%" PRIu32
                 ",\"page_size\":%" PRIu32 ",\"erase_value\":%u,\"sectors\":[",
-                si->type, dev_type_name(si->type), si->start, si->size, si->page_size,
+                si->type, dev_type_name(si->type), si->start, si->declared_size, si->page_size,
                 si->erase_value);
         for (unsigned g = 0; g < si->ngroups; g++)
             fprintf(o, "%s{\"num\":%" PRIu32 ",\"size\":%" PRIu32 "}", g ? "," : "",
                     si->sectors[g].num, si->sectors[g].size);
-        fputs("],\"entries\":{", o);
+        fputs("]", o);
+        char policy[300];
+        if (se_storage_policy(si, policy, sizeof policy)) {
+            fprintf(o, ",\"size_used\":%" PRIu32 ",\"storage_warning\":", si->size);
+            se_json_str(o, policy);
+        }
+        fputs(",\"entries\":{", o);
         bool first = true;
         for (int id = 0; id < SE_EP__COUNT; id++) {
             uint32_t a;
@@ -114,10 +121,14 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         fprintf(o,
                 "range       0x%08" PRIx32 "..0x%08" PRIx32 " (%" PRIu32 " bytes), page 0x%" PRIx32
                 ", erase value 0x%02x\n",
-                si->start, si->start + si->size, si->size, si->page_size, si->erase_value);
+                si->start, si->start + si->declared_size, si->declared_size, si->page_size,
+                si->erase_value);
         for (unsigned g = 0; g < si->ngroups; g++)
             fprintf(o, "sectors     %" PRIu32 " x 0x%" PRIx32 "\n", si->sectors[g].num,
                     si->sectors[g].size);
+        char policy[300];
+        if (se_storage_policy(si, policy, sizeof policy))
+            fprintf(o, "warning     %s\n", policy);
         fprintf(o, "StorageInfo symbol at 0x%08" PRIx32 " in section %s\n", si->symbol_addr,
                 si->section);
         for (int id = 0; id < SE_EP__COUNT; id++) {
@@ -143,11 +154,18 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
                     "image       0x%" PRIx32 " bytes downloaded at 0x%08" PRIx32
                     " (linked at 0x%08" PRIx32 "), ends at 0x%08" PRIx32 " with .bss\n",
                     img.size, img.base, img.link_base, img.mem_end);
-            uint32_t sp = p->bkpt_addr + img.size + p->stack_gap;
+            uint32_t sp = se_host_rule_sp(p->bkpt_addr, &img, p->stack_gap);
+            uint32_t limit = p->download_limit ? p->download_limit : p->ram_end - p->load_base;
             fprintf(o,
                     "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32
-                    ", download limit 0x%" PRIx32 "\n",
-                    p->bkpt_addr, sp, p->download_limit);
+                    ", download limit 0x%" PRIx32 " (%s)\n",
+                    p->bkpt_addr, sp, limit,
+                    p->download_limit ? "the profile's" : "the RAM window");
+            if (p->observed_limit)
+                fprintf(o,
+                        "host        0x%" PRIx32 " bytes seen to work once with TrustZone on "
+                        "(docs/protocol.md 2.8): a warning over it, not a limit\n",
+                        p->observed_limit);
             for (unsigned i = 0; i < img.nwarnings; i++)
                 fprintf(o, "warning     %s\n", img.warnings[i]);
         } else {

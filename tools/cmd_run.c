@@ -416,6 +416,9 @@ int se_run_main(int argc, char **argv)
         e = se_host_new(l, m, &ho, &h, &err);
     if (!e) {
         const se_image *img = se_host_image(h);
+        char policy[300]; /* an inconsistent StorageInfo: the policy, then on */
+        if (se_storage_policy(si, policy, sizeof policy))
+            cli_on_log(&c, SE_LOG_WARN, policy);
         for (unsigned i = 0; i < img->nwarnings; i++)
             cli_on_log(&c, SE_LOG_WARN, img->warnings[i]);
         if (!c.json && !c.quiet)
