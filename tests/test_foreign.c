@@ -103,9 +103,13 @@ static void test_run_ends_a_poll_of_a_register_that_cannot_change(void **state)
 
     /* HAL style: HAL_GetTick between the reads (Unicorn's PC in the callback is not the
      * read's block there); the same end */
+    /* (the run-time cause analysis of main may name the poll first, in its own words) */
     assert_int_equal(th_run_toolf(&out, "run '%s'", th_firmware("foreign_f4_hal")), 34);
-    expect(out, "polling 0x40023800");
-    expect(out, "(not an STM32L5 register): it can never change");
+    expect(out, "0x40023800");
+    n = strstr(out, "FAILED: 1 calls, ");
+    assert_non_null(n);
+    insns = strtoul(n + strlen("FAILED: 1 calls, "), NULL, 10);
+    assert_true(insns < 20000000ul);
     free(out);
 
     assert_int_equal(th_run_toolf(&out, "run '%s'", th_firmware("foreign_u5_poll")), 34);
