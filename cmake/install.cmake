@@ -41,12 +41,17 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
-# The shared libraries it links (Unicorn, libelf, libdw, Capstone) become Depends: through
-# dpkg-shlibdeps when it is there (dpkg-dev); otherwise the names Debian 12 gives them.
+# The shared libraries it links become Depends: through dpkg-shlibdeps when it is there
+# (dpkg-dev); otherwise the names Debian 12 gives them (with STLDR_STATIC_DEPS, cmake/deps.cmake,
+# Unicorn, Capstone, libdw and libelf are inside the executable: only zlib remains).
 find_program(SE_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(SE_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libunicorn2, libelf1, libdw1, libcapstone4")
+  if(SE_STATIC_OK)
+    set(CPACK_DEBIAN_PACKAGE_DEPENDS "zlib1g")
+  else()
+    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libunicorn2, libelf1, libdw1, libcapstone4")
+  endif()
 endif()
 include(CPack)

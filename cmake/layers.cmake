@@ -16,7 +16,7 @@
 #   (bench)      the benchmark: as tools, plus emu/ucfix.h (it runs bare Unicorn too)
 
 set(SE_LAYER_VIEWS ${CMAKE_BINARY_DIR}/layers)
-set(SE_EMU_PUBLIC_HEADERS emu/machine.h emu/profile.h emu/trace.h emu/board.h)
+set(SE_EMU_PUBLIC_HEADERS emu/machine.h emu/profile.h emu/trace.h emu/board.h emu/family.h)
 
 # se_layer_view(<target> <view>): compile <target> against the include view <view>.
 function(se_layer_view target view)
@@ -68,12 +68,12 @@ file(GLOB SE_EMU_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/emu/*.c
      ${CMAKE_SOURCE_DIR}/emu/boards/*.c)
 add_library(se_emu STATIC ${SE_EMU_SOURCES})
 se_layer_view(se_emu emu)
-target_link_libraries(se_emu PUBLIC se_periph PkgConfig::UNICORN PkgConfig::CAPSTONE m)
+target_link_libraries(se_emu PUBLIC se_periph se_unicorn m) # cmake/deps.cmake
 
 file(GLOB SE_LOADER_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/loader/*.c)
 add_library(se_loader STATIC ${SE_LOADER_SOURCES})
 se_layer_view(se_loader loader)
-target_link_libraries(se_loader PUBLIC se_emu PkgConfig::LIBELF PkgConfig::LIBDW)
+target_link_libraries(se_loader PUBLIC se_emu se_dwelf)
 
 add_library(se_fuzz STATIC ${CMAKE_SOURCE_DIR}/fuzz/engine.c)
 se_layer_view(se_fuzz fuzz)

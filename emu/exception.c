@@ -3,6 +3,8 @@
  * to HardFault, lockup, and the architectural fault each of Unicorn's stops means. */
 #include "emu/machine_impl.h"
 
+#include "emu/disasm.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -320,6 +322,53 @@ static const char *mem_type_str(uc_mem_type t)
     }
 }
 
+static const char *region_name(const se_machine *m, uint32_t a);
+
+/* region_name, and for memory that does not exist on the target, what it is on the family
+ * the loader may have been built for ("no memory there on the STM32L5; it is STM32H7 AXI
+ * SRAM"). */
+static const char *region_text(const se_machine *m, uint32_t a, char *buf, size_t len)
+{
+    const char *r = region_name(m, a);
+    char other[160] = "";
+    if (strcmp(r, "unmapped") || !m->fam || !se_family_foreign_ram(m->fam, a, other, sizeof other))
+        return r;
+    snprintf(buf, len, "unmapped: no memory at this address on the %s; it is %s", m->fam->name,
+             other);
+    return buf;
+}
+
+/* Keil RWPI: the loader reaches its data through R9 (static base), which CubeProgrammer
+ * leaves 0 (docs/protocol.md). True when R9 is 0 and an instruction of the faulting block,
+ * up to the faulting one, reads R9. */
+static bool rwpi_access(se_machine *m, uint32_t block, uint32_t fault_pc)
+{
+    if (mc_reg(m, UC_ARM_REG_R9) != 0 || fault_pc < block || fault_pc - block > 256)
+        return false;
+    uint32_t len = fault_pc - block + 4;
+    const uint8_t *code = mc_host_ptr(m, block, len);
+    csh h;
+    if (!code || !se_cs_open(&h))
+        return false;
+    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    cs_insn *in = NULL;
+    size_t n = cs_disasm(h, code, len, block, 0, &in);
+    bool found = false;
+    for (size_t i = 0; i < n && !found && in[i].address <= fault_pc; i++) {
+        const cs_arm *a = &in[i].detail->arm;
+        for (int k = 0; k < a->op_count && !found; k++) {
+            const cs_arm_op *op = &a->operands[k];
+            found = (k > 0 && op->type == ARM_OP_REG && op->reg == ARM_REG_R9) ||
+                    (op->type == ARM_OP_MEM &&
+                     (op->mem.base == ARM_REG_R9 || op->mem.index == ARM_REG_R9));
+        }
+    }
+    if (in)
+        cs_free(in, n);
+    cs_close(&h);
+    return found;
+}
+
 static const char *region_name(const se_machine *m, uint32_t a)
 {
     const se_profile *p = m->prof;
@@ -338,7 +387,7 @@ static const char *region_name(const se_machine *m, uint32_t a)
 
 entry_result mc_mem_fault(se_machine *m)
 {
-    char desc[320];
+    char desc[512];
     uint32_t a = m->mem_addr;
     bool fetch = m->mem_type == UC_MEM_FETCH_UNMAPPED || m->mem_type == UC_MEM_FETCH_PROT;
     if (m->tz_fault) /* TrustZone: decided by se_tz_check */
@@ -360,8 +409,9 @@ entry_result mc_mem_fault(se_machine *m)
         return mc_fault(m, SE_EXC_MEMMANAGE, SE_CFSR_IACCVIOL, a, desc);
     }
     if (fetch) {
+        char rtext[200];
         snprintf(desc, sizeof desc, "BusFault IBUSERR: instruction fetch from 0x%08" PRIx32 " (%s)",
-                 a, region_name(m, a));
+                 a, region_text(m, a, rtext, sizeof rtext));
         return mc_fault(m, SE_EXC_BUSFAULT, SE_CFSR_IBUSERR, a, desc);
     }
     /* An access within 64 bytes of SP that leaves RAM is the stack leaving it (a push below
@@ -370,18 +420,24 @@ entry_result mc_mem_fault(se_machine *m)
     const se_profile *p = m->prof;
     bool stack = !m->sp_noted && a - (sp - 64u) <= 128u && a - p->sram.base >= p->sram.size &&
                  a - p->sram_alias >= p->sram.size; /* (an SP bad at entry is said already) */
-    char sp_note[96] = "";
+    char sp_note[200] = "", rtext[200];
     if (stack)
         snprintf(sp_note, sizeof sp_note, "; the stack has left RAM (SP 0x%08" PRIx32 ")", sp);
-    snprintf(desc, sizeof desc, "BusFault PRECISERR: %u-byte %s of 0x%08" PRIx32 " (%s)%s",
-             m->mem_size, mem_type_str(m->mem_type), a, region_name(m, a), sp_note);
-    m->st.scs.bfar = a;
     /* Unicorn 2.0.1 leaves PC at the start of the translated block when a data access
      * faults: find the instruction by decoding the block; if that fails, name the block
      * (and stack its start as the return address). */
     uint32_t block = m->mem_pc, exact;
     bool is_write = m->mem_type == UC_MEM_WRITE_UNMAPPED || m->mem_type == UC_MEM_WRITE_PROT;
-    if (mc_exact_pc(m, block, a, is_write, &exact)) {
+    bool have_exact = mc_exact_pc(m, block, a, is_write, &exact);
+    if (!stack && rwpi_access(m, block, have_exact ? exact : block + 64))
+        snprintf(sp_note, sizeof sp_note,
+                 "; the loader addresses its data through R9 (Keil RWPI) and R9 is 0, as "
+                 "CubeProgrammer leaves it: rebuild it without RWPI (--apcs=/norwpi)");
+    snprintf(desc, sizeof desc, "BusFault PRECISERR: %u-byte %s of 0x%08" PRIx32 " (%s)%s",
+             m->mem_size, mem_type_str(m->mem_type), a, region_text(m, a, rtext, sizeof rtext),
+             sp_note);
+    m->st.scs.bfar = a;
+    if (have_exact) {
         mc_ring_cut(m, exact, true); /* --last */
         return mc_fault(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, exact, desc);
     }

@@ -309,6 +309,7 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
     if (!m)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
     m->prof = p;
+    m->fam = se_family_of_mcu(p->board->mcu);
     m->soc.m = m;
     m->traps = calloc(1, sizeof *m->traps);
     if (o)

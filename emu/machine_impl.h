@@ -25,6 +25,7 @@
 
 #include "emu/machine.h"
 #include "emu/bus.h"
+#include "emu/family.h"
 #include "emu/scs.h"
 #include "emu/soc.h"
 #include "emu/traps.h"
@@ -61,7 +62,12 @@ enum stop_kind {
     STOP_RESET,    /* AIRCR.SYSRESETREQ */
     STOP_WINDOW,   /* a write into a window block read in place: replay it on the model */
     STOP_TRAP,     /* a trap hook: DIVBYZERO or UNALIGNED at m->trap */
+    STOP_POLL,     /* a loop re-reads a register no model can change (mmio.c) */
 };
+/* Identical reads of one unmodelled register from one block before the call ends
+ * (docs/modelled.md "Loaders for another chip"): more than any counted timeout loop of the
+ * HAL or of a published loader, ~0.3 s of host time. */
+#define POLL_LIMIT (1u << 20)
 
 typedef struct icache_slot {
     uint32_t addr;
@@ -180,6 +186,7 @@ struct se_machine {
     /* ---- resources: built once, kept by snapshot restores ---- */
     uc_engine *uc;
     const se_profile *prof;
+    const se_family *fam; /* the board's STM32 family (emu/family.h), or NULL */
     se_machine_opts opts;
     uint8_t *sram;
     uint8_t *iflash;
@@ -253,7 +260,10 @@ struct se_machine {
     bool sp_noted;      /* this call: SP zero or outside RAM at entry, said */
     bool trap_noted;    /* this call: a trap inside an IT block recorded */
     char diag[640];     /* this call's notes, put before the reason by the end of call */
-    uint32_t mmio_addr; /* the peripheral access in progress, for mc_host_pc() */
+    uint32_t poll_addr; /* the unmodelled register read last, from block poll_block */
+    uint32_t poll_block;
+    uint32_t poll_count; /* identical reads of it in a row (STOP_POLL at POLL_LIMIT) */
+    uint32_t mmio_addr;  /* the peripheral access in progress, for mc_host_pc() */
     bool mmio_write;
     bool tz_direct;     /* host/debug access in progress: no TrustZone checks */
     bool direct_failed; /* the window refused that access (extmem.c): an error, no fault */
@@ -308,6 +318,8 @@ const char *mc_exc_str(unsigned exc);
 /* ---- mmio.c ---- */
 se_err mc_map_system(se_machine *m, se_error *err);
 void mc_init_periph_host(se_machine *m);
+void mc_describe_poll(se_machine *m, char *buf, size_t len);
+void mc_name_address(const se_machine *m, uint32_t addr, bool periph, char *buf, size_t len);
 bool mc_exact_pc(se_machine *m, uint32_t block, uint32_t addr, bool write, uint32_t *exact);
 uint32_t mc_host_pc(void *opaque);
 

@@ -3,6 +3,7 @@
  * core clock, idle hints). */
 #include "emu/machine_impl.h"
 
+#include "emu/disasm.h"
 #include "emu/faultpc.h"
 
 #include <inttypes.h>
@@ -11,15 +12,156 @@
 
 /* ---- MMIO: System Control Space and peripherals ---------------------------------------- */
 
+/* "not an STM32L5 register; it is STM32F4/F7 RCC" or "STM32L5 CRC, not modelled": what an
+ * address of the peripheral space (periph) or of memory is on this target and elsewhere. */
+void mc_name_address(const se_machine *m, uint32_t addr, bool periph, char *buf, size_t len)
+{
+    char other[160] = "";
+    const se_block *own = periph ? se_family_periph(m->fam, addr) : se_family_ram(m->fam, addr);
+    if (!m->fam || (!own && periph && !m->fam->complete)) {
+        snprintf(buf, len, "no model answers it");
+        return;
+    }
+    if (own) {
+        snprintf(buf, len, "%s %s%s", m->fam->name, own->name, periph ? ", not modelled" : "");
+        return;
+    }
+    if (periph)
+        se_family_foreign_periph(m->fam, addr, other, sizeof other);
+    else
+        se_family_foreign_ram(m->fam, addr, other, sizeof other);
+    snprintf(buf, len, "not an %s %s%s%s", m->fam->name, periph ? "register" : "address",
+             other[0] ? "; it is " : "", other);
+}
+
+/* A loop re-reading an unmodelled register reads 0 for ever: after POLL_LIMIT identical reads
+ * from one block, with no write to it between, the call ends (STOP_POLL). The block start is
+ * the key (exact PCs cost a decode each); the report finds the instruction. */
+static void count_poll(se_machine *m, uint32_t addr, bool write, uint32_t block)
+{
+    if (write) {
+        if (addr == m->poll_addr)
+            m->poll_count = 0;
+        return;
+    }
+    if (addr != m->poll_addr || block != m->poll_block) {
+        m->poll_addr = addr;
+        m->poll_block = block;
+        m->poll_count = 1;
+        return;
+    }
+    if (++m->poll_count >= POLL_LIMIT && m->stop == STOP_NONE) {
+        m->stop = STOP_POLL;
+        uc_emu_stop(m->uc);
+    }
+}
+
+/* The bit a polling loop tests in the register its load at pc put in a register: the
+ * instructions after it, as compilers emit the test (TST/ANDS with one bit, LSLS #31-n,
+ * LSRS #n+1 into the carry, UBFX #n, #1). -1 when none says. */
+static int polled_bit(se_machine *m, uint32_t pc)
+{
+    const uint8_t *code = mc_host_ptr(m, pc, 24);
+    csh h;
+    if (!code || !se_cs_open(&h))
+        return -1;
+    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    cs_insn *in = NULL;
+    size_t n = cs_disasm(h, code, 24, pc, 7, &in);
+    int bit = -1;
+    if (n >= 2 && in[0].detail->arm.op_count >= 1 &&
+        in[0].detail->arm.operands[0].type == ARM_OP_REG) {
+        int r = (int)in[0].detail->arm.operands[0].reg;
+        for (size_t i = 1; i < n && bit < 0; i++) {
+            const cs_arm *a = &in[i].detail->arm;
+            const cs_arm_op *op = a->operands;
+            int src = -1;
+            int64_t imm = -1;
+            if (a->op_count == 2 && op[0].type == ARM_OP_REG && op[1].type == ARM_OP_IMM) {
+                src = (int)op[0].reg; /* tst r, #imm */
+                imm = op[1].imm;
+            } else if (a->op_count >= 3 && op[1].type == ARM_OP_REG && op[2].type == ARM_OP_IMM) {
+                src = (int)op[1].reg; /* ands/lsls/lsrs/ubfx rd, r, #imm */
+                imm = op[2].imm;
+            } else if (a->op_count == 2 && op[0].type == ARM_OP_REG && op[1].type == ARM_OP_REG &&
+                       (int)op[1].reg == r && in[i].id == ARM_INS_MOV) {
+                r = (int)op[0].reg; /* the value moved on */
+                continue;
+            }
+            if (src != r || imm < 0)
+                continue;
+            uint32_t u = (uint32_t)imm;
+            switch (in[i].id) {
+            case ARM_INS_TST:
+            case ARM_INS_AND:
+                if (u && !(u & (u - 1)))
+                    bit = __builtin_ctz(u);
+                break;
+            case ARM_INS_LSL:
+                if (u < 32)
+                    bit = 31 - (int)u;
+                break;
+            case ARM_INS_LSR:
+                if (u >= 1 && u <= 32)
+                    bit = (int)u - 1;
+                break;
+            case ARM_INS_UBFX: bit = (int)u; break;
+            default: break;
+            }
+        }
+    }
+    if (in)
+        cs_free(in, n);
+    cs_close(&h);
+    return bit;
+}
+
+/* The reason of a call ended by STOP_POLL. */
+void mc_describe_poll(se_machine *m, char *buf, size_t len)
+{
+    char what[200], sym[128], bit[24] = "";
+    uint32_t pc = m->poll_block, exact;
+    if (mc_exact_pc(m, m->poll_block, m->poll_addr, false, &exact))
+        pc = exact;
+    int b = polled_bit(m, pc);
+    if (b >= 0)
+        snprintf(bit, sizeof bit, " bit %d", b);
+    mc_name_address(m, m->poll_addr, true, what, sizeof what);
+    const char *semi = strchr(what, ';');
+    bool foreign = m->fam && m->fam->complete && !se_family_periph(m->fam, m->poll_addr);
+    snprintf(buf, len,
+             "polling 0x%08" PRIx32 "%s (%.*s): it can never change (no model behind it reads "
+             "other than 0; ended after %u identical reads at %s)%s%s%s",
+             m->poll_addr, bit, semi ? (int)(semi - what) : (int)strlen(what), what, POLL_LIMIT,
+             mc_fmt_addr(m, pc, sym, sizeof sym), semi ? ";" : "", semi ? semi + 1 : "",
+             foreign && semi ? ": the loader was built for another chip" : "");
+}
+
 static void report_unmodelled(se_machine *m, uint32_t addr, bool write, uint32_t value,
                               unsigned size, const char *where)
 {
     char sym[128];
     uint32_t pc = mc_reg(m, UC_ARM_REG_PC);
-    if (mc_first_time(m, addr))
-        mc_log(m, SE_LOG_WARN, "unmodelled %s register 0x%08" PRIx32 ": %u-byte %s%s (first at %s)",
-               where, addr, size, write ? "write" : "read", write ? "" : " reads as 0",
-               mc_fmt_addr(m, pc, sym, sizeof sym));
+    bool periph = where[0] == 'p';
+    if (periph)
+        count_poll(m, addr, write, pc);
+    if (mc_first_time(m, addr)) {
+        if (periph && m->fam && m->fam->complete && !se_family_periph(m->fam, addr)) {
+            char what[160] = "";
+            se_family_foreign_periph(m->fam, addr, what, sizeof what);
+            mc_log(m, SE_LOG_WARN,
+                   "access to 0x%08" PRIx32 ", which does not exist on the %s%s%s%s: %u-byte "
+                   "%s%s (first at %s)",
+                   addr, m->fam->name, what[0] ? " (it is " : "", what, what[0] ? ")" : "", size,
+                   write ? "write" : "read", write ? " ignored" : " reads as 0",
+                   mc_fmt_addr(m, pc, sym, sizeof sym));
+        } else {
+            mc_log(m, SE_LOG_WARN,
+                   "unmodelled %s register 0x%08" PRIx32 ": %u-byte %s%s (first at %s)", where,
+                   addr, size, write ? "write" : "read", write ? "" : " reads as 0",
+                   mc_fmt_addr(m, pc, sym, sizeof sym));
+        }
+    }
     (void)value;
     if (m->opts.strict && m->stop != STOP_STRICT) {
         m->stop = STOP_STRICT;

@@ -1,6 +1,7 @@
 #include "emu/profile.h"
 
 #include "emu/board.h"
+#include "peripherals/spinor.h"
 
 #include "base/fileio.h"
 #include "base/input_limits.h"
@@ -32,6 +33,7 @@ const se_profile *se_profile_find(const char *target, bool tz)
 /* ---- profile files ------------------------------------------------------------------- */
 
 static se_profile loaded;
+static char loaded_chip[32];
 static char loaded_desc[320], loaded_iflash[512], loaded_target[64];
 
 /* A profile value: se_parse_u32 after trailing blanks. */
@@ -229,6 +231,19 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
         } else if (!strcmp(k, "internal_flash")) {
             snprintf(loaded_iflash, sizeof loaded_iflash, "%s", v);
             loaded.internal_flash = loaded_iflash;
+        } else if (!strcmp(k, "flash_chip")) {
+            if (!se_flash_chip_find(v)) {
+                char known[256];
+                size_t kn = (size_t)snprintf(known, sizeof known, "MX25LM51245G");
+                for (const se_spinor_part *const *q = se_spinor_parts(); *q; q++)
+                    if (kn < sizeof known)
+                        kn += (size_t)snprintf(known + kn, sizeof known - kn, ", %s", (*q)->name);
+                snprintf(err, errlen, "%s:%u: unknown flash_chip '%s' (known: %s)", path, lines[i],
+                         shown, known);
+                return NULL;
+            }
+            snprintf(loaded_chip, sizeof loaded_chip, "%s", v);
+            loaded.flash_chip = loaded_chip;
         } else if (!strcmp(k, "description")) {
             snprintf(loaded_desc, sizeof loaded_desc, "%s", v);
         } else {

@@ -59,6 +59,9 @@ typedef struct se_profile {
     bool gtzc_buserr;           /* GTZC-denied data accesses also bus-fault */
     bool alias_illegal;         /* Secure transaction to an NS alias is illegal */
     const char *internal_flash; /* internal flash image the profile names, or NULL */
+    /* The external flash part (se_flash_chip_find name) in place of the board's own, or NULL
+     * (profile key flash_chip=). */
+    const char *flash_chip;
 } se_profile;
 
 /* The TrustZone variants of the built-in target: "off" (TZEN=0), "on" (TZEN=1 with ST's

@@ -454,6 +454,7 @@ static void call_reset(se_machine *m, const se_call *c)
     m->vec_note[0] = '\0';
     m->lockup_why[0] = '\0';
     m->ring_pos = 0;
+    m->poll_addr = m->poll_block = m->poll_count = 0;
     m->sp_tick = SP_CHECK_EVERY;
     m->stack_noted = m->exec_noted = m->trap_noted = m->sp_noted = false;
     m->diag[0] = '\0';
@@ -624,6 +625,10 @@ static entry_result on_stop(se_machine *m, call *k, enum stop_kind st, uint32_t 
             end_call(m, k, SE_ERR_EMU, "%s", why);
         return ENTRY_OK;
     case STOP_TRAP: return mc_trap_fault(m);
+    case STOP_POLL:
+        mc_describe_poll(m, why, sizeof why);
+        end_call(m, k, SE_ERR_HANG, "%s", why);
+        return ENTRY_OK;
     case STOP_UNDEF:
     case STOP_INTR: return on_intr(m, k, st);
     }

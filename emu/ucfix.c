@@ -18,8 +18,10 @@
  * definitions here (in the executable) take their place. They only do so for Unicorn 2.0.x,
  * whose source was read for the claim above; any other version gets its own functions back
  * through dlsym(RTLD_NEXT). se_ucfix_set(false) restores the shipped behaviour at run time
- * (stldr-bench measures both). With a static libunicorn the symbols would clash at link
- * time: we link the shared library (CMakeLists.txt). */
+ * (stldr-bench measures both). The stldr-emu executable links Debian's static libunicorn.a
+ * instead (cmake/deps.cmake, for start-up time): there the archive's two definitions are made
+ * weak, so these win for every caller, and se_ucfix_set(false) has nothing to forward to
+ * (dlsym finds no next definition: the fix stays on). */
 #define _GNU_SOURCE
 #include "emu/ucfix.h"
 

@@ -15,9 +15,14 @@
 #include <string.h>
 
 static const char *const flm_names[SE_EP__COUNT] = {
-    [SE_EP_INIT] = "Init",          [SE_EP_WRITE] = "ProgramPage",  [SE_EP_SECTOR_ERASE] = "EraseSector",
-    [SE_EP_MASS_ERASE] = "EraseChip", [SE_EP_READ] = "ReadFlash",   [SE_EP_VERIFY] = "Verify",
-    [SE_EP_CHECKSUM] = "BlankCheck", [SE_EP_DEINIT] = "UnInit",
+    [SE_EP_INIT] = "Init",
+    [SE_EP_WRITE] = "ProgramPage",
+    [SE_EP_SECTOR_ERASE] = "EraseSector",
+    [SE_EP_MASS_ERASE] = "EraseChip",
+    [SE_EP_READ] = "ReadFlash",
+    [SE_EP_VERIFY] = "Verify",
+    [SE_EP_CHECKSUM] = "BlankCheck",
+    [SE_EP_DEINIT] = "UnInit",
 };
 
 const char *se_flm_entry_name(se_entry_id id)
@@ -145,8 +150,8 @@ static se_err decode_device(open_ctx *c, const uint8_t *p, uint64_t room, se_fla
         d->nsectors++;
     }
     if (d->nsectors == 0)
-        return se_error_set(err, SE_ERR_BAD_STORAGEINFO,
-                            "%s: FlashDevice's sector list is empty", lab);
+        return se_error_set(err, SE_ERR_BAD_STORAGEINFO, "%s: FlashDevice's sector list is empty",
+                            lab);
     for (unsigned i = 0; i < d->nsectors; i++) {
         const se_flm_sector *s = &d->sectors[i];
         uint64_t end = i + 1 < d->nsectors ? d->sectors[i + 1].addr : d->size;
@@ -159,12 +164,12 @@ static se_err decode_device(open_ctx *c, const uint8_t *p, uint64_t room, se_fla
                                 ", not 0: the start of the device is in no sector",
                                 lab, s->addr);
         if (end <= s->addr || (end - s->addr) % s->size != 0)
-            return se_error_set(
-                err, SE_ERR_BAD_STORAGEINFO,
-                "%s: FlashDevice sector entry %u (0x%" PRIx32 " bytes at offset 0x%" PRIx32
-                ") does not tile [0x%" PRIx32 ", 0x%" PRIx64 ") up to the %s",
-                lab, i, s->size, s->addr, s->addr, end,
-                i + 1 < d->nsectors ? "next entry" : "end of the device (szDev)");
+            return se_error_set(err, SE_ERR_BAD_STORAGEINFO,
+                                "%s: FlashDevice sector entry %u (0x%" PRIx32
+                                " bytes at offset 0x%" PRIx32 ") does not tile [0x%" PRIx32
+                                ", 0x%" PRIx64 ") up to the %s",
+                                lab, i, s->size, s->addr, s->addr, end,
+                                i + 1 < d->nsectors ? "next entry" : "end of the device (szDev)");
     }
     return SE_OK;
 }
@@ -302,8 +307,8 @@ se_err se_flm_decode(open_ctx *c)
     d->symbol_addr = (uint32_t)fd_value;
     if (!has_file_bytes(sh))
         return se_error_set(c->err, SE_ERR_BAD_STORAGEINFO,
-                            "%s: FlashDevice is in section %s, which has no bytes in the file",
-                            lab, d->section);
+                            "%s: FlashDevice is in section %s, which has no bytes in the file", lab,
+                            d->section);
     if (fd_value < sh->sh_addr || fd_value - sh->sh_addr >= sh->sh_size)
         return se_error_set(c->err, SE_ERR_BAD_STORAGEINFO,
                             "%s: FlashDevice at 0x%08" PRIx64 " is not inside its section %s "

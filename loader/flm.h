@@ -39,11 +39,11 @@ typedef struct se_flash_device {
     uint16_t vers;
     char name[SE_FLM_NAME_LEN + 1];
     uint16_t type;
-    uint32_t adr;   /* DevAdr */
-    uint32_t size;  /* szDev */
-    uint32_t page;  /* szPage */
-    uint32_t res;   /* Res */
-    uint8_t empty;  /* valEmpty */
+    uint32_t adr;               /* DevAdr */
+    uint32_t size;              /* szDev */
+    uint32_t page;              /* szPage */
+    uint32_t res;               /* Res */
+    uint8_t empty;              /* valEmpty */
     uint32_t to_prog, to_erase; /* ms */
     se_flm_sector sectors[SE_FLM_MAX_SECTORS];
     unsigned nsectors;
@@ -54,17 +54,17 @@ typedef struct se_flash_device {
 
 typedef struct se_flm_info {
     se_flash_device dev;
-    bool has_code, has_data;     /* PrgCode / PrgData sections */
+    bool has_code, has_data;       /* PrgCode / PrgData sections */
     uint32_t code_addr, code_size; /* link address and size of PrgCode */
     uint32_t data_addr, data_size; /* PrgData: PROGBITS and NOBITS parts together */
-    uint32_t data_filesz;        /* PrgData's initialised (PROGBITS) bytes */
-    bool pi;                     /* a downloaded segment has PF_ARM_PI */
-    bool sb;                     /* a downloaded segment has PF_ARM_SB */
-    bool absolute;               /* the code is linked at a non-zero address */
-    bool devdscr_exec;           /* DevDscr is flagged executable (armclang does it) */
-    unsigned r9_uses;            /* instructions of PrgCode that name R9 */
-    unsigned r9_writes;          /* ... that write it */
-    char extra_sections[160];    /* allocated sections other than PrgCode/PrgData/DevDscr */
+    uint32_t data_filesz;          /* PrgData's initialised (PROGBITS) bytes */
+    bool pi;                       /* a downloaded segment has PF_ARM_PI */
+    bool sb;                       /* a downloaded segment has PF_ARM_SB */
+    bool absolute;                 /* the code is linked at a non-zero address */
+    bool devdscr_exec;             /* DevDscr is flagged executable (armclang does it) */
+    unsigned r9_uses;              /* instructions of PrgCode that name R9 */
+    unsigned r9_writes;            /* ... that write it */
+    char extra_sections[160];      /* allocated sections other than PrgCode/PrgData/DevDscr */
 } se_flm_info;
 
 /* The FLM's facts, or NULL for a .stldr. */

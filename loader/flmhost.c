@@ -178,8 +178,9 @@ static se_err fcall(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uin
             snprintf(rec->note, sizeof rec->note, "returned %" PRIu32 " (0 is success)", r->r0);
     }
     if (rec->note[0]) {
-        se_err code = id == SE_EP_VERIFY && !strncmp(rec->note, "returned 0x", 11) ? SE_ERR_VERIFY
-                                                                                : SE_ERR_CALL_FAILED;
+        se_err code = id == SE_EP_VERIFY && !strncmp(rec->note, "returned 0x", 11)
+                          ? SE_ERR_VERIFY
+                          : SE_ERR_CALL_FAILED;
         e = se_host__with_refusal(h, err,
                                   se_error_set(err, code, "%s %s", rec->function, rec->note));
     } else {
@@ -223,10 +224,7 @@ static se_err end(se_host *h, uint32_t fnc, se_err e, se_error *err)
     return fcall(h, SE_EP_DEINIT, 1, fnc, 0, 0, 0, &rec, err);
 }
 
-se_err se_flmhost_init_only(se_host *h, se_error *err)
-{
-    return begin(h, "init", FNC_ERASE, err);
-}
+se_err se_flmhost_init_only(se_host *h, se_error *err) { return begin(h, "init", FNC_ERASE, err); }
 
 static uint32_t sector_size_at(const se_storage_info *si, uint32_t off)
 {
@@ -282,8 +280,7 @@ se_err se_flmhost_mass_erase(se_host *h, se_error *err)
 
 /* ProgramPage per szPage-aligned page: a first or last page only partly given gets the bytes
  * given (sz below szPage), as pyOCD and probe-rs pass them. */
-se_err se_flmhost_write(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len,
-                        se_error *err)
+se_err se_flmhost_write(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len, se_error *err)
 {
     se_err e = se_host__refuse_read_only(h, "write", err);
     if (!e)
@@ -308,8 +305,8 @@ se_err se_flmhost_write(se_host *h, uint32_t abs, const uint8_t *data, uint32_t 
 
 /* Read [abs, abs+len) inside a verify phase: ReadFlash (probe-rs's addition) when exported,
  * else the memory-mapped device, as pyOCD reads it. Into out, or compared with expect. */
-se_err se_flmhost_read(se_host *h, uint32_t abs, uint8_t *out, uint32_t len,
-                       const uint8_t *expect, se_error *err)
+se_err se_flmhost_read(se_host *h, uint32_t abs, uint8_t *out, uint32_t len, const uint8_t *expect,
+                       se_error *err)
 {
     bool has_read = se_stldr_entry(h->l, SE_EP_READ, NULL);
     se_err e = begin(h, "read", FNC_VERIFY, err);
@@ -349,8 +346,7 @@ se_err se_flmhost_read(se_host *h, uint32_t abs, uint8_t *out, uint32_t len,
 
 /* The read-back, then Verify(adr, sz, buf) per chunk when exported (Keil reads the device
  * itself when it is not: the read-back). */
-se_err se_flmhost_verify(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len,
-                         se_error *err)
+se_err se_flmhost_verify(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len, se_error *err)
 {
     bool has_verify = se_stldr_entry(h->l, SE_EP_VERIFY, NULL);
     h->mm_unreadable = false;

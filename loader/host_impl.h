@@ -50,10 +50,9 @@ se_err se_flmhost_setup(se_host *h, se_error *err);
 se_err se_flmhost_init_only(se_host *h, se_error *err);
 se_err se_flmhost_erase(se_host *h, uint32_t abs, uint32_t len, se_error *err);
 se_err se_flmhost_mass_erase(se_host *h, se_error *err);
-se_err se_flmhost_write(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len,
-                        se_error *err);
-se_err se_flmhost_read(se_host *h, uint32_t abs, uint8_t *out, uint32_t len,
-                       const uint8_t *expect, se_error *err);
+se_err se_flmhost_write(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len, se_error *err);
+se_err se_flmhost_read(se_host *h, uint32_t abs, uint8_t *out, uint32_t len, const uint8_t *expect,
+                       se_error *err);
 se_err se_flmhost_verify(se_host *h, uint32_t abs, const uint8_t *data, uint32_t len,
                          se_error *err);
 se_err se_flmhost_raw(se_host *h, bool with_init, const char *op, se_entry_id id, unsigned nargs,

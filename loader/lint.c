@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "loader/flm.h"
+#include "emu/board.h"
+#include "loader/origin.h"
 
 #define VTOR_ADDR 0xE000ED08u
 #define STACK_MARGIN 0x100u /* the stack needs at least this much above the image */
@@ -752,6 +754,27 @@ static void check_flm(lint_ctx *c, const se_flm_info *f)
 
 /* ---- entry --------------------------------------------------------------------------- */
 
+/* Which chip the loader was built for, against the target's family (loader/origin.h). */
+static void check_origin(lint_ctx *c)
+{
+    const se_family *fam = c->p->board ? se_family_of_mcu(c->p->board->mcu) : NULL;
+    se_origin o;
+    se_origin_analyse(c->l, fam, &o);
+    if (o.core_mismatch)
+        add(c, SE_LINT_WARN, "core", "built for %s; the %s is a %s (%s): a loader for another chip",
+            o.core, fam->name, fam->core, se_arch_name(fam->arch));
+    else
+        add(c, SE_LINT_INFO, "core", "built for %s", o.core);
+    unsigned shown = o.nforeign < SE_ORIGIN_MAX_FOREIGN ? o.nforeign : SE_ORIGIN_MAX_FOREIGN;
+    for (unsigned i = 0; i < shown; i++)
+        add(c, SE_LINT_WARN, "foreign-periph",
+            "literal 0x%08" PRIx32 " at 0x%08" PRIx32 " is %s, not an %s register%s",
+            o.foreign[i].value, o.foreign[i].at, o.foreign[i].owners, fam->name,
+            i + 1 == shown && o.nforeign > shown ? " (more not listed)" : "");
+    if (o.link_foreign)
+        add(c, SE_LINT_WARN, "link-ram", "link address %s", o.link_ram);
+}
+
 size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, size_t max)
 {
     if (!l || !p)
@@ -775,6 +798,7 @@ size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, siz
             c.img = &img;
         }
         check_flm(&c, flm);
+        check_origin(&c);
         if (c.img)
             se_image_free(&img);
         return c.n;
@@ -805,6 +829,7 @@ size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, siz
     check_sections(&c);
     if (c.img)
         check_vectors(&c);
+    check_origin(&c);
     se_image_free(&img);
     return c.n;
 }

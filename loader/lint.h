@@ -28,7 +28,13 @@
  *                              (info when its bounds appear as literals in the code)
  *   vector-table [w/i]         a vector table whose entries leave the image, lack the Thumb
  *                              bit, or that is misaligned for VTOR (warning); else info
- *   vtor-write [info]          the code holds the VTOR address 0xE000ED08 as a literal */
+ *   vtor-write [info]          the code holds the VTOR address 0xE000ED08 as a literal
+ *   core [info/warning]        the core of the ELF's build attributes (warning: not the core
+ *                              of the target's family)
+ *   foreign-periph [warning]   a literal that is a peripheral register of another STM32
+ *                              family and not one of the target's (one per block)
+ *   link-ram [warning]         the link address is not RAM of the target's family (and what
+ *                              RAM it is: H7 AXI SRAM, ...) */
 #ifndef SE_LINT_H
 #define SE_LINT_H
 
@@ -52,7 +58,7 @@ typedef struct se_lint_finding {
 /* Run every check of loader l against profile p. Stores the first `max` findings in out
  * (out may be NULL when max is 0) and returns how many there are in all, so a caller can
  * size the array with a first call. The order is fixed: StorageInfo, entry points,
- * segments, image, sections, vector table. */
+ * segments, image, sections, vector table, origin (core, literals, link RAM). */
 size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, size_t max);
 
 /* "info", "warning", "error". */

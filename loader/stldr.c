@@ -1091,3 +1091,98 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
     se_error_clear(err);
     return SE_OK;
 }
+
+/* ---- Build attributes (ARM IHI 0045 "Addenda to the ABI", section 2) -------------------- */
+
+static bool uleb(const uint8_t *p, size_t end, size_t *i, uint32_t *v)
+{
+    uint32_t r = 0;
+    for (unsigned shift = 0; *i < end && shift < 35; shift += 7) {
+        uint8_t b = p[(*i)++];
+        r |= (uint32_t)(b & 0x7Fu) << shift;
+        if (!(b & 0x80u)) {
+            *v = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A NUL-terminated string at *i (inside end), skipped; its start, or NULL. */
+static const char *ntbs(const uint8_t *p, size_t end, size_t *i)
+{
+    size_t s = *i;
+    while (*i < end && p[*i])
+        (*i)++;
+    if (*i >= end)
+        return NULL;
+    (*i)++;
+    return (const char *)p + s;
+}
+
+/* The attributes of one Tag_File sub-subsection: [i, end). */
+static void file_attrs(const uint8_t *p, size_t i, size_t end, se_build_attrs *out)
+{
+    while (i < end) {
+        uint32_t tag, v;
+        if (!uleb(p, end, &i, &tag))
+            return;
+        /* Tags 4, 5, 67 and odd tags above 32 are strings; 32 (compatibility) is a number
+         * and a string; every other tag is a ULEB128 number. */
+        if (tag == 4 || tag == 5 || tag == 67 || (tag > 32 && (tag & 1u))) {
+            const char *str = ntbs(p, end, &i);
+            if (!str)
+                return;
+            if (tag == 5)
+                snprintf(out->cpu_name, sizeof out->cpu_name, "%s", str);
+            continue;
+        }
+        if (!uleb(p, end, &i, &v))
+            return;
+        if (tag == 32 && !ntbs(p, end, &i))
+            return;
+        if (tag == 6) {
+            out->cpu_arch = v;
+            out->has_arch = true;
+        } else if (tag == 7) {
+            out->profile = (char)v;
+        } else if (tag == 10) {
+            out->fp_arch = v;
+        }
+    }
+}
+
+void se_stldr_build_attrs(const se_stldr *l, se_build_attrs *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t k = 0; k < l->nsecs; k++) {
+        const se_section *s = &l->secs[k];
+        if (s->type != 0x70000003u /* SHT_ARM_ATTRIBUTES */ || !in_file(s->offset, s->size, l->len))
+            continue;
+        const uint8_t *p = l->buf + s->offset;
+        size_t n = s->size, i = 1;
+        if (n < 1 || p[0] != 'A')
+            continue;
+        while (i + 4 <= n) { /* vendor subsections: length, name, data */
+            uint32_t len = rd32(p + i);
+            if (len < 4 || len > n - i)
+                break;
+            size_t end = i + len, j = i + 4;
+            const char *vendor = ntbs(p, end, &j);
+            if (vendor && !strcmp(vendor, "aeabi")) {
+                while (j + 5 <= end) { /* sub-subsections: tag, length, attributes */
+                    uint8_t tag = p[j];
+                    uint32_t sl = rd32(p + j + 1);
+                    if (sl < 5 || sl > end - j)
+                        break;
+                    if (tag == 1) { /* Tag_File */
+                        out->present = true;
+                        file_attrs(p, j + 5, j + sl, out);
+                    }
+                    j += sl;
+                }
+            }
+            i = end;
+        }
+    }
+}

@@ -150,6 +150,20 @@ const se_symbol *se_stldr_symbolize(const se_stldr *l, uint32_t addr, uint32_t *
 /* Format "Name+0x1c" (or "0x20000120" when no symbol covers addr) into buf. */
 const char *se_stldr_format_addr(const se_stldr *l, uint32_t addr, char *buf, size_t len);
 
+/* The ARM EABI build attributes of the file (section .ARM.attributes, vendor "aeabi"): the
+ * architecture and core its code was compiled for. GCC, Clang and armcc/armclang write them;
+ * IAR does not, so `present` may be false for a good loader. */
+typedef struct se_build_attrs {
+    bool present;      /* a readable "aeabi" subsection was found */
+    bool has_arch;     /* Tag_CPU_arch (6) given */
+    unsigned cpu_arch; /* Tag_CPU_arch: 13 = v7E-M, 17 = v8-M.main (emu/family.h) */
+    char profile;      /* Tag_CPU_arch_profile (7): 'M', 'A', 'R', or 0 */
+    char cpu_name[40]; /* Tag_CPU_name (5), e.g. "cortex-m7", or "" */
+    unsigned fp_arch;  /* Tag_FP_arch (10), 0 = no FP */
+} se_build_attrs;
+/* Decode the build attributes of l into out (zeroed when the file has none). */
+void se_stldr_build_attrs(const se_stldr *l, se_build_attrs *out);
+
 /* ---- Download plan ------------------------------------------------------------------ */
 
 typedef struct se_ram_window {

@@ -31,7 +31,10 @@
  * serves STR and DTR [unverified]. */
 static const uint8_t dc_cycles[8] = {20, 18, 16, 14, 12, 10, 8, 6};
 
-static const uint8_t jedec_id[3] = {0xC2, 0x85, 0x3A}; /* A.1 */
+/* The parts this model stands for, by their RDID bytes: MX25LM51245G (docs/hardware.md A.1),
+ * MX25UM51245G (its 1.8 V sibling, C2 80 3A as Linux's spi-nor table lists it). */
+static const uint8_t jedec_id[3] = {0xC2, 0x85, 0x3A};
+static const uint8_t jedec_id_um[3] = {0xC2, 0x80, 0x3A};
 
 static const char *const mode_name[3] = {"SPI", "SOPI", "DOPI"};
 
@@ -238,6 +241,7 @@ void se_mx25_reset(se_mx25 *s)
     s->img = keep.img;
     s->log_commands = keep.log_commands;
     s->warn_log_limit = keep.warn_log_limit;
+    s->id = keep.id;
     s->counters = keep.counters;
     s->mode = SE_MX25_SPI; /* power-on default (A.2); DEFSOPI/DEFDOPI are 0 (not persisted) */
     s->cr = CR_RESET;
@@ -252,6 +256,7 @@ se_mx25 *se_mx25_new(const se_periph_host *host, se_flash_image *img)
         return NULL;
     s->host = host;
     s->img = img;
+    s->id = jedec_id;
     se_mx25_reset(s);
     return s;
 }
@@ -1000,7 +1005,7 @@ static void run(frame_ctx *x, bool was_rsten)
     case K_RDSCUR: do_read_pattern(x, &s->secr, 1); break;
     case K_RDID:
         /* the 3 ID bytes repeat on a longer read [unverified] */
-        do_read_pattern(x, jedec_id, 3);
+        do_read_pattern(x, s->id ? s->id : jedec_id, 3);
         break;
     case K_RDCR2: {
         uint8_t *reg, mask;
@@ -1260,6 +1265,25 @@ const se_flash_chip_class se_mx25lm51245g_class = {
     .state_size = sizeof(se_mx25),
     .ops = &se_mx25_ops,
     .create = class_create,
+    .destroy = class_destroy,
+    .configure = class_configure,
+    .stats = class_stats,
+};
+
+static void *class_create_um(const struct se_periph_host *host, struct se_flash_image *img)
+{
+    se_mx25 *s = se_mx25_new(host, img);
+    if (s)
+        s->id = jedec_id_um;
+    return s;
+}
+
+const se_flash_chip_class se_mx25um51245g_class = {
+    .name = "MX25UM51245G",
+    .size = SE_MX25_SIZE,
+    .state_size = sizeof(se_mx25),
+    .ops = &se_mx25_ops,
+    .create = class_create_um,
     .destroy = class_destroy,
     .configure = class_configure,
     .stats = class_stats,

@@ -77,6 +77,7 @@ typedef struct se_mx25 {
     const se_periph_host *host;
     se_flash_image *img;
     bool log_commands;       /* one SE_LOG_INFO line per frame */
+    const uint8_t *id;       /* the part's RDID bytes (its row in the parts table) */
     unsigned warn_log_limit; /* log at most this many warnings of each kind (0 = all) */
 
     se_mx25_mode mode;
@@ -124,5 +125,9 @@ unsigned se_mx25_read_dummy_cycles(const se_mx25 *s);
 extern const se_flash_chip_ops se_mx25_ops;
 /* The part for boards: se_mx25_new/free, the counters as se_flash_stat kinds. */
 extern const se_flash_chip_class se_mx25lm51245g_class;
+
+/* The 1.8 V sibling on the STM32U5A9J-DK (ID C2 80 3A; assumed to have the same commands,
+ * geometry and registers [uncertain: datasheet not read]): the same model, another row. */
+extern const se_flash_chip_class se_mx25um51245g_class;
 
 #endif

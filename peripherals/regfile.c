@@ -13,6 +13,24 @@ static uint32_t w1c_mask(const se_regfile_desc *d, uint32_t off)
     return 0;
 }
 
+static void apply_follow(se_regfile *s)
+{
+    for (size_t i = 0; i < s->nfollow; i++) {
+        const se_regfile_follow *f = &s->follow[i];
+        if (f->src_off >= SE_REGFILE_SIZE || f->dst_off >= SE_REGFILE_SIZE)
+            continue;
+        uint32_t v = R(s, f->src_off) & f->src_mask, m = f->src_mask;
+        if (f->shift >= 0) {
+            v <<= f->shift;
+            m <<= f->shift;
+        } else {
+            v >>= -f->shift;
+            m >>= -f->shift;
+        }
+        R(s, f->dst_off) = (R(s, f->dst_off) & ~m) | v;
+    }
+}
+
 void se_regfile_reset(se_regfile *s)
 {
     memset(s->r, 0, sizeof s->r);
@@ -23,11 +41,18 @@ void se_regfile_reset(se_regfile *s)
     for (size_t i = 0; i < d->nregs; i++)
         if (d->regs[i].off < SE_REGFILE_SIZE)
             R(s, d->regs[i].off) = d->regs[i].reset;
-    if (!s->tzen)
-        return;
-    for (size_t i = 0; i < d->ntzen_reset; i++)
-        if (d->tzen_reset[i].off < SE_REGFILE_SIZE)
-            R(s, d->tzen_reset[i].off) = d->tzen_reset[i].bits;
+    if (s->tzen)
+        for (size_t i = 0; i < d->ntzen_reset; i++)
+            if (d->tzen_reset[i].off < SE_REGFILE_SIZE)
+                R(s, d->tzen_reset[i].off) = d->tzen_reset[i].bits;
+    apply_follow(s);
+}
+
+void se_regfile_set_follow(se_regfile *s, const se_regfile_follow *rules, size_t n)
+{
+    s->follow = rules;
+    s->nfollow = rules ? n : 0;
+    apply_follow(s);
 }
 
 void se_regfile_setup(se_regfile *s, const char *name, uint32_t base, const se_regfile_desc *desc,
@@ -80,6 +105,7 @@ void se_regfile_write(se_regfile *s, uint32_t offset, uint32_t value, unsigned s
     uint32_t w1c = w1c_mask(s->desc, off) & lanes;
     uint32_t m = d->wmask & ~w1c & lanes;
     R(s, off) = (R(s, off) & ~m & ~(v & w1c)) | (v & m);
+    apply_follow(s);
 }
 
 SE_PERIPH_CLASS(se_regfile_class, "REGFILE", se_regfile, se_regfile);

@@ -83,8 +83,8 @@ static void fx_init(fx *f)
     put32(d + 176, 0xFFFFFFFFu);
     put32(d + 180, 0xFFFFFFFFu);
     f->dev_size = sizeof f->dev;
-    f->sec[S_CODE] = (elfgen_section){"PrgCode", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0,
-                                      f->code, sizeof f->code, 4};
+    f->sec[S_CODE] = (elfgen_section){
+        "PrgCode", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0, f->code, sizeof f->code, 4};
     f->sec[S_RW] =
         (elfgen_section){"PrgData", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 0x40, f->rw, 8, 4};
     f->sec[S_ZI] =
@@ -383,7 +383,7 @@ static void test_lint_checks_functions_and_page_buffer(void **state)
     assert_int_equal(lint_count(l, "flm-page-buffer", SE_LINT_ERROR), 0);
     assert_int_equal(lint_count(l, "flm-stack-room", SE_LINT_INFO), 1);
     se_stldr_free(l);
-    f.sym[4].value = 0x61; /* Verify in DevDscr */
+    f.sym[4].value = 0x61;        /* Verify in DevDscr */
     put32(f.dev + 140, 0x40000u); /* a 256 KiB page cannot be buffered in SRAM */
     put32(f.dev + 160, 0x40000u);
     put32(f.dev + 168, 0x40000u);
@@ -520,7 +520,7 @@ static void session(const char *name, se_flm_host host)
     if (!strcmp(name, "flm_mx25_pic.FLM"))
         assert_non_null(th_last_call(&s, "ReadFlash"));
     else
-        assert_null(th_last_call(&s, "ReadFlash")); /* memory-mapped read-back */
+        assert_null(th_last_call(&s, "ReadFlash"));     /* memory-mapped read-back */
     assert_int_equal(s.calls[s.ncalls - 1].args[0], 3); /* UnInit(3) */
     th_close(&s);
 }
@@ -651,8 +651,9 @@ static void test_commands_on_an_flm(void **state)
     assert_int_equal(th_run_toolf(&o, "lint '%s'", th_firmware("flm_mx25_pic.FLM")), 0);
     free(o);
     o = NULL;
-    assert_int_equal(th_run_toolf(&o, "trace --trace-call EraseSector --erase 0x90000000:0x90000001 "
-                                      "'%s'",
+    assert_int_equal(th_run_toolf(&o,
+                                  "trace --trace-call EraseSector --erase 0x90000000:0x90000001 "
+                                  "'%s'",
                                   th_firmware("flm_mx25_pic.FLM")),
                      0);
     assert_non_null(strstr(o, "EraseSector"));
@@ -670,8 +671,7 @@ static void test_commands_on_an_flm(void **state)
     assert_non_null(strstr(o, "verify-false-mismatch"));
     free(o);
     o = NULL;
-    assert_int_equal(
-        th_run_toolf(&o, "run --quiet '%s'", th_firmware("flm_mx25_pic.FLM")), 0);
+    assert_int_equal(th_run_toolf(&o, "run --quiet '%s'", th_firmware("flm_mx25_pic.FLM")), 0);
     assert_non_null(strstr(o, "OK:"));
     free(o);
     o = NULL;

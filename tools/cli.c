@@ -10,6 +10,7 @@
 #include "base/fileio.h"
 #include "base/json.h"
 #include "base/parse.h"
+#include "emu/board.h"
 
 #define ALL_RUN (CMD_RUN | CMD_TRACE)
 #define TARGETED (CMD_INFO | CMD_LINT | CMD_RUN | CMD_TRACE | CMD_GDB | CMD_FUZZ | CMD_CUBE)
@@ -611,8 +612,12 @@ const se_profile *cli_profile(const cli_target *t, const char *cmd)
         }
         return p;
     }
-    if (!(p = se_profile_find_tz(t->target, t->tz)))
+    if (!(p = se_profile_find_tz(t->target, t->tz))) {
+        if (se_board_find(t->target))
+            cli_usage_exit(cmd, "target '%s' has no --tz %s profile (stldr-emu info --target %s)",
+                           t->target, t->tz, t->target);
         cli_usage_exit(cmd, "unknown target '%s' (stldr-emu info --target list)", t->target);
+    }
     return p;
 }
 

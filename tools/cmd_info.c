@@ -7,6 +7,7 @@
 #include "base/json.h"
 #include "emu/board.h"
 #include "loader/flm.h"
+#include "loader/origin.h"
 #include "tools/cli.h"
 
 static const char *dev_type_name(unsigned t)
@@ -90,6 +91,41 @@ static void info_flm(FILE *o, bool json, const se_stldr *l, const se_flm_info *f
                 img->base - 4u, img->base, r9, stack_lo, sp);
 }
 
+/* The origin lines: which chip the file was built for, against the target (issue 13 item 11). */
+static void print_origin(FILE *o, bool json, const se_stldr *l, const se_profile *p)
+{
+    const se_family *fam = p->board ? se_family_of_mcu(p->board->mcu) : NULL;
+    se_origin g;
+    se_origin_analyse(l, fam, &g);
+    unsigned shown = g.nforeign < SE_ORIGIN_MAX_FOREIGN ? g.nforeign : SE_ORIGIN_MAX_FOREIGN;
+    if (json) {
+        fputs(",\"origin\":{\"core\":", o);
+        se_json_str(o, g.core);
+        fprintf(o, ",\"arch\":%u,\"core_mismatch\":%s,\"link_ram\":", g.attrs.cpu_arch,
+                g.core_mismatch ? "true" : "false");
+        se_json_str(o, g.link_ram);
+        fprintf(o, ",\"link_foreign\":%s,\"foreign\":[", g.link_foreign ? "true" : "false");
+        for (unsigned i = 0; i < shown; i++) {
+            fprintf(o, "%s{\"value\":%" PRIu32 ",\"at\":%" PRIu32 ",\"owners\":", i ? "," : "",
+                    g.foreign[i].value, g.foreign[i].at);
+            se_json_str(o, g.foreign[i].owners);
+            fputc('}', o);
+        }
+        fprintf(o, "],\"foreign_blocks\":%u}", g.nforeign);
+        return;
+    }
+    fprintf(o, "built for   %s%s%s%s\n", g.core, g.core_mismatch ? "; not the core of the " : "",
+            g.core_mismatch ? fam->name : "", g.core_mismatch ? " (another chip)" : "");
+    fprintf(o, "link RAM    %s\n", g.link_ram);
+    for (unsigned i = 0; i < shown; i++)
+        fprintf(o,
+                "foreign     0x%08" PRIx32 " (literal at 0x%08" PRIx32
+                ") is %s, not an %s register\n",
+                g.foreign[i].value, g.foreign[i].at, g.foreign[i].owners, fam->name);
+    if (g.nforeign > shown)
+        fprintf(o, "foreign     ... %u blocks in all\n", g.nforeign);
+}
+
 static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, bool strict)
 {
     const se_storage_info *si = se_stldr_storage(l);
@@ -148,6 +184,7 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
             fputs(",\"plan_error\":", o);
             se_json_str(o, err.msg);
         }
+        print_origin(o, true, l, p);
         fputs("}\n", o);
     } else {
         fprintf(o, "loader      %s\n", se_stldr_path(l));
@@ -184,6 +221,7 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
                                  : "  StorageInfo (not downloaded)");
         }
         fprintf(o, "target      %s\n", p->description);
+        print_origin(o, false, l, p);
         if (!pe) {
             fprintf(o,
                     "image       0x%" PRIx32 " bytes downloaded at 0x%08" PRIx32

@@ -4,10 +4,14 @@
 #include "emu/board.h"
 
 extern const se_board se_board_stm32l562e_dk;
+extern const se_board se_board_stm32u585i_iot02a;
+extern const se_board se_board_stm32u5a9j_dk;
+extern const se_board se_board_stm32l552_w25q256;
+extern const se_board se_board_stm32l496g_disco;
 
 static const se_board *const boards[] = {
-    &se_board_stm32l562e_dk,
-    NULL,
+    &se_board_stm32l562e_dk,     &se_board_stm32u585i_iot02a, &se_board_stm32u5a9j_dk,
+    &se_board_stm32l552_w25q256, &se_board_stm32l496g_disco,  NULL,
 };
 
 const se_board *const *se_boards(void) { return boards; }

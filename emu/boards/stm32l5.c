@@ -5,7 +5,10 @@
 
 #include <stdio.h>
 
+#include "emu/board.h"
+#include "peripherals/rcc_regs.h"
 #include "peripherals/regfile.h"
+#include "peripherals/spinor.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -188,4 +191,53 @@ se_err se_stm32l5_build(se_soc *soc, bool tzen, se_stm32l5 *out, se_error *err)
     if (se_stm32l5_attach_regfiles(se_soc_bus(soc), tzen, host) != 0)
         return se_error_set(err, SE_ERR_EMU, "cannot attach the STM32L5 register files to the bus");
     return SE_OK;
+}
+
+/* ---- a board: the SoC and its OCTOSPI1 flash ------------------------------------------- */
+
+typedef struct l5_board {
+    se_stm32l5 soc;
+} l5_board;
+
+/* RCC_AHB3RSTR.OSPI1RST resets OCTOSPI1 (the window follows at the bus's next check). */
+static void reset_line(void *ctx, uint32_t rstr_offset, uint32_t bits)
+{
+    l5_board *b = ctx;
+    if (rstr_offset == RCC_AHB3RSTR && (bits & SE_L5_AHB3_OSPI1))
+        se_octospi_reset(b->soc.ospi1);
+}
+
+/* The OCTOSPI kernel clock: RCC_CCIPR2.OSPISEL resets to 00, taken as SYSCLK
+ * (docs/hardware.md B.1, unverified). */
+static void clock_changed(void *ctx, uint32_t hz)
+{
+    (void)hz;
+    l5_board *b = ctx;
+    se_octospi_memctl.set_kernel_hz(b->soc.ospi1, b->soc.rcc->sysclk);
+}
+
+se_err se_stm32l5_board_build(se_soc *soc, const se_profile *p, const se_flash_chip_class *chip,
+                              se_error *err)
+{
+    l5_board *b = se_soc_board_data(soc, sizeof *b);
+    if (!b)
+        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    if (p->flash_chip && !(chip = se_flash_chip_find(p->flash_chip)))
+        return se_error_set(err, SE_ERR_USAGE, "unknown flash chip '%s'", p->flash_chip);
+    se_err e = se_stm32l5_build(soc, p->tz, &b->soc, err);
+    if (e)
+        return e;
+    b->soc.rcc->reset_line = reset_line;
+    b->soc.rcc->reset_ctx = b;
+    se_soc_on_clock(soc, clock_changed, b);
+    se_extmem x = {
+        .name = "OCTOSPI1",
+        .ctl = b->soc.ospi1,
+        .ops = &se_octospi_memctl,
+        .ctl_base = SE_L5_OCTOSPI1_BASE,
+        .window_base = p->ext_window.base,
+        .window_size = p->ext_window.size,
+        .chip = chip,
+    };
+    return se_soc_add_extmem(soc, &x, err);
 }

@@ -57,4 +57,11 @@ int se_stm32l5_attach_system(se_bus *bus, bool tzen, const se_periph_host *host,
  * -1 if one does not fit. A base already taken is skipped. */
 int se_stm32l5_attach_regfiles(se_bus *bus, bool tzen, const se_periph_host *host);
 
+/* A board made of this SoC and one flash part on OCTOSPI1 behind the window of profile p:
+ * the SoC, RCC's OCTOSPI1 reset line, the kernel clock following SYSCLK, the external memory.
+ * chip is the board's part unless the profile names another (flash_chip=). */
+struct se_profile;
+se_err se_stm32l5_board_build(se_soc *soc, const struct se_profile *p,
+                              const se_flash_chip_class *chip, se_error *err);
+
 #endif

@@ -5,7 +5,6 @@
 #include "emu/board.h"
 #include "emu/boards/stm32l5.h"
 #include "peripherals/mx25lm51245g.h"
-#include "peripherals/rcc_regs.h"
 
 extern const se_board se_board_stm32l562e_dk;
 
@@ -64,49 +63,9 @@ static const se_profile tz_secure = {
     .vtor = 0x0C000000u, .secure = true, /* the core's reset state with TZEN=1 */
 };
 
-/* The wiring between the SoC's devices that the board depends on. */
-typedef struct l562_dk {
-    se_stm32l5 soc;
-} l562_dk;
-
-/* RCC_AHB3RSTR.OSPI1RST resets OCTOSPI1 (the window follows at the bus's next check). */
-static void reset_line(void *ctx, uint32_t rstr_offset, uint32_t bits)
-{
-    l562_dk *b = ctx;
-    if (rstr_offset == RCC_AHB3RSTR && (bits & SE_L5_AHB3_OSPI1))
-        se_octospi_reset(b->soc.ospi1);
-}
-
-/* The OCTOSPI kernel clock: RCC_CCIPR2.OSPISEL resets to 00, taken as SYSCLK
- * (docs/hardware.md B.1, unverified). */
-static void clock_changed(void *ctx, uint32_t hz)
-{
-    (void)hz;
-    l562_dk *b = ctx;
-    se_octospi_memctl.set_kernel_hz(b->soc.ospi1, b->soc.rcc->sysclk);
-}
-
 static se_err build(se_soc *soc, const se_profile *p, se_error *err)
 {
-    l562_dk *b = se_soc_board_data(soc, sizeof *b);
-    if (!b)
-        return se_error_set(err, SE_ERR_NOMEM, "out of memory");
-    se_err e = se_stm32l5_build(soc, p->tz, &b->soc, err);
-    if (e)
-        return e;
-    b->soc.rcc->reset_line = reset_line;
-    b->soc.rcc->reset_ctx = b;
-    se_soc_on_clock(soc, clock_changed, b);
-    se_extmem x = {
-        .name = "OCTOSPI1",
-        .ctl = b->soc.ospi1,
-        .ops = &se_octospi_memctl,
-        .ctl_base = SE_L5_OCTOSPI1_BASE,
-        .window_base = p->ext_window.base,
-        .window_size = p->ext_window.size,
-        .chip = &se_mx25lm51245g_class,
-    };
-    return se_soc_add_extmem(soc, &x, err);
+    return se_stm32l5_board_build(soc, p, &se_mx25lm51245g_class, err);
 }
 
 const se_board se_board_stm32l562e_dk = {

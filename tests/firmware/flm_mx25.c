@@ -137,10 +137,7 @@ int EraseSector(unsigned long adr)
     return ref_SectorErase(adr, adr) == 1 ? 0 : 1;
 }
 
-int EraseChip(void)
-{
-    return ref_MassErase(0) == 1 ? 0 : 1;
-}
+int EraseChip(void) { return ref_MassErase(0) == 1 ? 0 : 1; }
 
 int ProgramPage(unsigned long adr, unsigned long sz, unsigned char *buf)
 {

@@ -26,10 +26,17 @@ _Static_assert(offsetof(struct storage_info, sectors) == 120, "sectors offset");
 
 #define DEV_TYPE_NOR_FLASH 3u
 
+/* The HAL-style loader (../hal) shares this description under a name of its own. */
+#ifdef HAL_LOADER
+#define DEV_NAME "MX25LM51245G_STM32L562E-DK_STLDR-EMU-HAL"
+#else
+#define DEV_NAME "MX25LM51245G_STM32L562E-DK_STLDR-EMU-REF"
+#endif
+
 /* docs/hardware.md A.1: 64 MiB at the OCTOSPI window, 256-byte program pages, erased to 0xFF,
  * erased by the loader in 1024 blocks of 64 KiB (BE4B). */
 __attribute__((section(".Dev_info"), used)) const struct storage_info StorageInfo = {
-    .DeviceName = "MX25LM51245G_STM32L562E-DK_STLDR-EMU-REF",
+    .DeviceName = DEV_NAME,
     .DeviceType = DEV_TYPE_NOR_FLASH,
     .DeviceStartAddress = 0x90000000u,
     .DeviceSize = 0x04000000u,

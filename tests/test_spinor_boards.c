@@ -1,0 +1,191 @@
+/* The serial-NOR family on boards: our W25Q256 reference loader (tests/firmware/ref/w25q_l552.c)
+ * on the stm32l552-w25q256 target (OCTOSPI1 in quad mode), the flash_chip= profile key that puts
+ * a part of the table on a board, and what the log shows of quad frames. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/harness.h"
+
+#define W25Q SE_FIRMWARE_DIR "/ref_w25q_l552.stldr"
+#define MX25R SE_FIRMWARE_DIR "/ref_mx25r_l496.stldr"
+
+static void test_standard_session_on_the_l552_w25q256_target(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_tool("run '" W25Q "' --target stm32l552-w25q256", &out);
+    if (rc != 0)
+        fail_msg("exit %d\n%s", rc, out);
+    assert_non_null(strstr(out, "OK: 9 calls"));
+    assert_non_null(strstr(out, " commands, 0 warnings\n"));
+    free(out);
+}
+
+/* 1 MiB of random bytes written at base + 1 MiB, verified, read back, and found in the image
+ * file at that offset. */
+static void round_trip(const char *loader, const char *target, uint32_t seed)
+{
+    enum { N = 1u << 20 };
+    uint8_t *data = malloc(N), *back = malloc(N + 1);
+    assert_non_null(data);
+    assert_non_null(back);
+    uint32_t x = seed;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        data[i] = (uint8_t)x;
+    }
+    char in[300], rb[300], img[300];
+    snprintf(in, sizeof in, "%s/w25q_random.bin", th_tmpdir());
+    snprintf(rb, sizeof rb, "%s/w25q_readback.bin", th_tmpdir());
+    snprintf(img, sizeof img, "%s/w25q_flash.img", th_tmpdir());
+    FILE *f = fopen(in, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, N, f), N);
+    fclose(f);
+    char *out;
+    /* at 0x90100000: above the first MiB, so the address bytes above 16 bits matter */
+    int rc = th_run_toolf(&out,
+                          "run '%s' --target %s --write '%s@0x90100000' --verify "
+                          "--read 0x90100000:%u@'%s' --flash-image '%s' --quiet",
+                          loader, target, in, N, rb, img);
+    if (rc != 0)
+        fail_msg("exit %d\n%s", rc, out);
+    free(out);
+    f = fopen(rb, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(back, 1, N + 1, f), N);
+    fclose(f);
+    assert_memory_equal(back, data, N);
+    f = fopen(img, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0x100000, SEEK_SET), 0);
+    assert_int_equal(fread(back, 1, N, f), N);
+    fclose(f);
+    assert_memory_equal(back, data, N);
+    free(data);
+    free(back);
+}
+
+static void test_one_mib_random_round_trip_on_the_w25q256(void **state)
+{
+    (void)state;
+    round_trip(W25Q, "stm32l552-w25q256", 0x2545F491u);
+}
+
+static void test_standard_session_on_the_l496_quadspi_mx25r(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_tool("run '" MX25R "' --target stm32l496g-disco --log-flash", &out);
+    if (rc != 0)
+        fail_msg("exit %d\n%s", rc, out);
+    assert_non_null(strstr(out, "OK: 9 calls"));
+    assert_non_null(strstr(out, " commands, 0 warnings\n"));
+    assert_non_null(strstr(out, "0x01 WRSR len 3 SR=0x40"));
+    assert_non_null(strstr(out, "0x38 4PP 1-4-4 addr 0x00000000"));
+    assert_non_null(strstr(out, "0x20 SE addr 0x00000000"));
+    free(out);
+}
+
+static void test_one_mib_random_round_trip_on_the_l496_quadspi(void **state)
+{
+    (void)state;
+    round_trip(MX25R, "stm32l496g-disco", 0x9E3779B9u);
+}
+
+/* flash_chip= swaps the L496 board's MX25R6435F for a W25Q64JV: the MX25R loader's RDID check
+ * (C2 28 17) then fails in Init. */
+static void test_flash_chip_key_swaps_the_part_on_the_l496(void **state)
+{
+    (void)state;
+    char prof[300];
+    snprintf(prof, sizeof prof, "%s/l496w.profile", th_tmpdir());
+    FILE *f = fopen(prof, "w");
+    assert_non_null(f);
+    fputs("base=stm32l496g-disco\nflash_chip=W25Q64JV\n", f);
+    fclose(f);
+    char *out;
+    int rc = th_run_toolf(&out, "run '%s' --profile '%s'", MX25R, prof);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(out, "Init returned 0"));
+    free(out);
+}
+
+/* The octal board's MX25LM51245G answers RDID with C2 85 3A: the W25Q loader's Init refuses
+ * it. A profile that puts a W25Q256JV on the same board lets it run. */
+static void test_flash_chip_key_puts_a_w25q256_on_the_l562_board(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_tool("run '" W25Q "'", &out);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(out, "Init returned 0"));
+    free(out);
+    char prof[300];
+    snprintf(prof, sizeof prof, "%s/w25q.profile", th_tmpdir());
+    FILE *f = fopen(prof, "w");
+    assert_non_null(f);
+    fputs("base=stm32l562e-dk\nflash_chip=w25q256jv\n", f);
+    fclose(f);
+    rc = th_run_toolf(&out, "run '%s' --profile '%s'", W25Q, prof);
+    if (rc != 0)
+        fail_msg("exit %d\n%s", rc, out);
+    assert_non_null(strstr(out, "OK: 9 calls"));
+    free(out);
+}
+
+static void test_unknown_flash_chip_is_a_one_line_error_naming_the_parts(void **state)
+{
+    (void)state;
+    char prof[300];
+    snprintf(prof, sizeof prof, "%s/bad.profile", th_tmpdir());
+    FILE *f = fopen(prof, "w");
+    assert_non_null(f);
+    fputs("base=stm32l562e-dk\nflash_chip=W25Q999\n", f);
+    fclose(f);
+    char *out;
+    int rc = th_run_toolf(&out, "run '%s' --profile '%s'", W25Q, prof);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "unknown flash_chip 'W25Q999'"));
+    assert_non_null(strstr(out, "MT25QL512A"));
+    assert_null(strchr(strchr(out, '\n') + 1, '\n')); /* one line */
+    free(out);
+}
+
+static void test_log_flash_shows_the_quad_frames(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_tool("run '" W25Q "' --target stm32l552-w25q256 --log-flash", &out);
+    if (rc != 0)
+        fail_msg("exit %d\n%s", rc, out);
+    assert_non_null(strstr(out, "0x01 WRSR len 2"));
+    assert_non_null(strstr(out, "0xB7 EN4B"));
+    assert_non_null(strstr(out, "0xD8 BE addr 0x00000000"));
+    assert_non_null(strstr(out, "0x32 QPP 1-1-4 addr 0x00000000"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_standard_session_on_the_l552_w25q256_target),
+        cmocka_unit_test(test_one_mib_random_round_trip_on_the_w25q256),
+        cmocka_unit_test(test_flash_chip_key_puts_a_w25q256_on_the_l562_board),
+        cmocka_unit_test(test_unknown_flash_chip_is_a_one_line_error_naming_the_parts),
+        cmocka_unit_test(test_log_flash_shows_the_quad_frames),
+        cmocka_unit_test(test_standard_session_on_the_l496_quadspi_mx25r),
+        cmocka_unit_test(test_one_mib_random_round_trip_on_the_l496_quadspi),
+        cmocka_unit_test(test_flash_chip_key_swaps_the_part_on_the_l496),
+    };
+    return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
+}
