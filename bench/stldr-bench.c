@@ -109,7 +109,7 @@ static double run_bare(const workload *w, const se_profile *p, int reps)
     if (uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &uc) ||
         uc_mem_map_ptr(uc, 0x20000000u, sizeof ram, UC_PROT_ALL, ram))
         die("unicorn", "open/map failed");
-    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, 0};
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, 0, 0};
     se_image img;
     se_error err;
     if (se_stldr_plan(w->l, &win, SE_PLACE_LINK, false, &img, &err))
@@ -225,7 +225,7 @@ static double run_mmio_bare(const workload *w, const se_profile *p, int reps)
         uc_mmio_map(uc, 0x40000000u, 0x10000000u, trivial_read, NULL, trivial_write, NULL) ||
         uc_mmio_map(uc, 0xE000E000u, 0x1000u, trivial_read, NULL, trivial_write, NULL))
         die("unicorn", "open/map failed");
-    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, 0};
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, 0, 0};
     se_image img;
     se_error err;
     if (se_stldr_plan(w->l, &win, SE_PLACE_LINK, false, &img, &err))

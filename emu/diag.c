@@ -36,6 +36,8 @@ void mc_stack_check(se_machine *m, uint32_t pc)
         return;
     uint32_t sp = mc_reg(m, UC_ARM_REG_SP);
     const char *what;
+    if (m->reserve_hi > m->reserve_lo && mc_in_range_or_alias(m, sp, m->reserve_lo, m->reserve_hi))
+        return; /* the image's own stack reservation: what it was linked to use */
     if (mc_in_range_or_alias(m, sp, m->image_base, m->image_end))
         what = "the loader image (.bss/.data)";
     else if (m->buf_end && mc_in_range_or_alias(m, sp, m->buf_base, m->buf_end))

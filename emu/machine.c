@@ -363,6 +363,12 @@ const se_profile *se_machine_profile(const se_machine *m) { return m->prof; }
 unsigned se_machine_warnings(const se_machine *m) { return m->st.warnings; }
 uint8_t *se_machine_sram(se_machine *m) { return m->sram; }
 
+void se_machine_set_stack_reserve(se_machine *m, uint32_t lo, uint32_t hi)
+{
+    m->reserve_lo = lo;
+    m->reserve_hi = hi;
+}
+
 void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end)
 {
     m->image_base = base;

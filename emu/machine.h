@@ -101,6 +101,10 @@ void se_machine_set_core_hz(se_machine *m, uint32_t hz);
 /* The downloaded image's address range [base, end), for diagnoses (a vector read from RAM
  * outside it is stale). */
 void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end);
+/* The image's own stack reservation [lo, hi) inside it (ST's CubeIDE/GCC template's
+ * ._user_heap_stack): an SP there is the stack it was linked for, not an overflow into the
+ * image. lo == hi: none. */
+void se_machine_set_stack_reserve(se_machine *m, uint32_t lo, uint32_t hi);
 /* ---- run-time diagnoses ---- */
 /* The host's data buffer [base, end), for diagnoses (the stack growing into it). */
 void se_machine_set_buffer(se_machine *m, uint32_t base, uint32_t end);

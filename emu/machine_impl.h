@@ -225,7 +225,8 @@ struct se_machine {
 
     /* ---- configuration the host sets for a session ---- */
     uint32_t image_base, image_end;
-    uint32_t buf_base, buf_end; /* the host's data buffer */
+    uint32_t reserve_lo, reserve_hi; /* the image's own stack reservation: SP in it is fine */
+    uint32_t buf_base, buf_end;      /* the host's data buffer */
 
     /* ---- state: saved and restored by snapshots ---- */
     machine_state st;

@@ -25,6 +25,19 @@ const se_profile *se_profile_find_tz(const char *target, const char *mode)
     return b->profiles[tm];
 }
 
+const se_profile *se_profile_follow_link(const se_profile *p, uint32_t link_base)
+{
+    static se_profile moved;
+    if (!p || !p->base_follows_link || link_base == p->load_base || (link_base & 3u) ||
+        link_base < p->sram.base + 4u || link_base - p->sram.base >= p->sram.size ||
+        link_base + 0x100u >= p->ram_end)
+        return p;
+    moved = *p;
+    moved.bkpt_addr = link_base - 4u;
+    moved.load_base = link_base;
+    return &moved;
+}
+
 const se_profile *se_profile_find(const char *target, bool tz)
 {
     return se_profile_find_tz(target, tz ? "on" : "off");
@@ -48,6 +61,58 @@ static bool num(const char *s, uint32_t *out)
     memcpy(buf, s, n);
     buf[n] = '\0';
     return se_parse_u32(buf, out);
+}
+
+/* The host's window must lie in the target's RAM (either alias, the same one throughout):
+ * the breakpoint word, the load base after it, the end of the window, and the stack the
+ * host's rule puts at least stack_gap above the breakpoint. A profile that breaks this is
+ * refused when read, naming the key (its line, or the base target's value) and why. */
+static bool host_window_ok(const se_profile *p, const char *path, const unsigned line_of[4],
+                           char *err, size_t errlen)
+{
+    uint64_t lo = p->sram.base, hi = (uint64_t)p->sram.base + p->sram.size;
+    if (p->bkpt_addr - p->sram_alias < p->sram.size) { /* the secure alias */
+        lo = p->sram_alias;
+        hi = (uint64_t)p->sram_alias + p->sram.size;
+    }
+    const char *key = NULL;
+    unsigned which = 0;
+    uint32_t val = 0;
+    char why[200] = "";
+    if (p->bkpt_addr < lo || p->bkpt_addr + 4ull > hi || (p->bkpt_addr & 3u)) {
+        key = "bkpt", which = 0, val = p->bkpt_addr;
+        snprintf(why, sizeof why, "%s",
+                 (p->bkpt_addr & 3u) ? "the breakpoint word must be word-aligned"
+                                     : "the host's breakpoint word must be in the target's RAM");
+    } else if (p->load_base < p->bkpt_addr + 4u || p->load_base >= hi) {
+        key = "load_base", which = 1, val = p->load_base;
+        snprintf(why, sizeof why,
+                 "the image must be downloaded into RAM above the breakpoint word (0x%08" PRIx32
+                 ")",
+                 p->bkpt_addr);
+    } else if (p->ram_end <= p->load_base || p->ram_end > hi) {
+        key = "ram_end", which = 2, val = p->ram_end;
+        snprintf(why, sizeof why,
+                 "the end of the host's RAM window must be above the load base (0x%08" PRIx32
+                 ") and not past the end of RAM",
+                 p->load_base);
+    } else if ((uint64_t)p->bkpt_addr + p->stack_gap + 4u > p->ram_end) {
+        key = "stack_gap", which = 3, val = p->stack_gap;
+        snprintf(why, sizeof why,
+                 "the stack (SP = bkpt + image size + stack_gap) would be past the end of the "
+                 "window (0x%08" PRIx32 ")",
+                 p->ram_end);
+    }
+    if (!key)
+        return true;
+    char at[32] = "";
+    if (line_of[which])
+        snprintf(at, sizeof at, ":%u", line_of[which]);
+    snprintf(
+        err, errlen,
+        "%s%s: %s 0x%" PRIx32 "%s is not usable on %s (RAM 0x%08" PRIx64 "..0x%08" PRIx64 "): %s",
+        path, at, key, val, line_of[which] ? "" : " (the base target's)", p->target, lo, hi, why);
+    return false;
 }
 
 /* "start:end" with end exclusive; end may be 0x100000000 written as 0 is not allowed. */
@@ -154,6 +219,7 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
     loaded.target = loaded_target;
     loaded.internal_flash = NULL;
     bool sau_reset = true;
+    unsigned line_of[4] = {0, 0, 0, 0}; /* bkpt, load_base, ram_end, stack_gap */
     for (unsigned i = 0; i < nkeys; i++) {
         char *k = keys[i], *v = strchr(k, '=');
         *v++ = '\0';
@@ -163,19 +229,25 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
         if (!strcmp(k, "secure")) {
             ok = yesno(v, &secure);
             have_secure = true;
-        } else if (!strcmp(k, "bkpt"))
+        } else if (!strcmp(k, "bkpt")) {
             ok = num(v, &loaded.bkpt_addr);
-        else if (!strcmp(k, "load_base"))
+            line_of[0] = lines[i];
+        } else if (!strcmp(k, "load_base")) {
             ok = num(v, &loaded.load_base);
-        else if (!strcmp(k, "ram_end"))
+            line_of[1] = lines[i];
+        } else if (!strcmp(k, "ram_end")) {
             ok = num(v, &loaded.ram_end);
-        else if (!strcmp(k, "download_limit"))
+            line_of[2] = lines[i];
+        } else if (!strcmp(k, "download_limit"))
             ok = num(v, &loaded.download_limit);
+        else if (!strcmp(k, "observed_limit"))
+            ok = num(v, &loaded.observed_limit);
         else if (!strcmp(k, "vtor"))
             ok = num(v, &loaded.vtor);
-        else if (!strcmp(k, "stack_gap"))
+        else if (!strcmp(k, "stack_gap")) {
             ok = num(v, &loaded.stack_gap);
-        else if (!strcmp(k, "sau_region")) {
+            line_of[3] = lines[i];
+        } else if (!strcmp(k, "sau_region")) {
             /* N,base,limit,nsc */
             uint32_t f4[4];
             char *s = v;
@@ -255,6 +327,8 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
             return NULL;
         }
     }
+    if (!host_window_ok(&loaded, path, line_of, err, errlen))
+        return NULL;
     loaded.tz = have_tz && tz;
     loaded.secure = loaded.tz && (have_secure ? secure : true);
     if (!loaded_desc[0])

@@ -429,8 +429,9 @@ static void host_setup(se_machine *m, const se_call *c)
         mc_set_reg(m, UC_ARM_REG_R9, c->r9);
     mc_set_reg(m, UC_ARM_REG_XPSR, 0x01000000u);
     mc_set_reg(m, UC_ARM_REG_CONTROL, mc_reg(m, UC_ARM_REG_CONTROL) & ~6u);
-    mc_set_reg(m, UC_ARM_REG_MSP, c->sp);
-    mc_set_reg(m, UC_ARM_REG_PSP, c->sp);
+    /* MSP/PSP bits [1:0] are RES0: the core holds what the host writes word-aligned */
+    mc_set_reg(m, UC_ARM_REG_MSP, c->sp & ~3u);
+    mc_set_reg(m, UC_ARM_REG_PSP, c->sp & ~3u);
     mc_set_reg(m, UC_ARM_REG_LR, c->bkpt_addr | 1u);
     memset(m->st.scs.active, 0, sizeof m->st.scs.active);
     m->st.nest = 0;

@@ -95,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     touch_str(p->internal_flash);
     if (p->nsau > 8 || p->nmpcbb_ns > 8 || p->nmpcwm_ns > 4)
         abort();
-    se_ram_window w = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_ram_window w = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
+                       p->observed_limit};
     for (int i = 0; i < 2; i++) {
         for (int place = SE_PLACE_LINK; place <= SE_PLACE_PROFILE; place++) {
             se_image img;

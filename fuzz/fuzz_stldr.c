@@ -33,7 +33,8 @@ static void touch_str(const char *s)
 
 static void check_plan(const se_stldr *l, const se_profile *p)
 {
-    se_ram_window w = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_ram_window w = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
+                       p->observed_limit};
     for (int place = SE_PLACE_LINK; place <= SE_PLACE_PROFILE; place++) {
         for (int strict = 0; strict <= 1; strict++) {
             se_image img;

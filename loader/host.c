@@ -89,6 +89,14 @@ void se_host__progress(const se_host *h, const char *op, uint32_t done, uint32_t
 
 static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) & ~(a - 1); }
 
+uint32_t se_host_rule_sp(uint32_t bkpt_addr, const se_image *img, uint32_t stack_gap)
+{
+    /* SP = BKPT word address + image size + 0x400 (docs/protocol.md 2.1: 0x20000000 + 0x186C +
+     * 0x400 in the U031 log), as the core holds it: MSP bits [1:0] are RES0, so an image of
+     * odd size gives the word below the sum, not an unaligned stack. */
+    return (bkpt_addr + img->size + stack_gap) & ~3u;
+}
+
 se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_host **out,
                    se_error *err)
 {
@@ -103,7 +111,8 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     else
         se_host_opts_default(&h->o);
     const se_profile *p = se_machine_profile(m);
-    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
+                         p->observed_limit};
     h->flm = se_stldr_flm(l);
     /* docs/flm.md: an algorithm linked at an absolute address runs where it is linked */
     se_place place = h->flm && h->flm->absolute ? SE_PLACE_LINK : h->o.place;
@@ -112,17 +121,18 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
         free(h);
         return e;
     }
-    /* SP = BKPT word address + image size + 0x400 (docs/protocol.md 2.1: 0x20000000 + 0x186C +
-     * 0x400 in the U031 log). Whether "size" counts .bss is not known: we use the bytes
-     * transferred, as the host can only know those. */
-    uint32_t rule_sp = p->bkpt_addr + h->img.size + p->stack_gap;
+    /* Whether "size" counts .bss is not known: we use the bytes transferred, as the host can
+     * only know those. */
+    uint32_t rule_sp = se_host_rule_sp(p->bkpt_addr, &h->img, p->stack_gap);
     if (h->flm) {
         /* docs/flm.md: code, data, then the stack area (the profile's stack gap), SP at
          * its top, 8-byte aligned */
         h->stack_lo = align_up(h->img.mem_end, 8);
         rule_sp = h->stack_lo + align_up(p->stack_gap, 8);
     }
-    h->sp = h->o.sp_set || h->o.sp ? h->o.sp : rule_sp;
+    /* MSP bits [1:0] are RES0 (ARMv8-M: the register ignores them): the SP the host writes
+     * is held word-aligned, whatever the image size or --sp make of it. */
+    h->sp = (h->o.sp_set || h->o.sp ? h->o.sp : rule_sp) & ~3u;
     /* The buffer: where the U031/WLE5 logs show the host's zero block, just above the
      * stack (align_up(SP + 1, 0x20) + 0x20). An SP outside SRAM (0: docs/protocol.md 2.1, bad
      * run P7) leaves the buffer where the host's own SP would put it. */
@@ -192,6 +202,7 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     se_machine_set_symbolizer(m, host_symbolize, h);
     se_machine_set_srcline(m, host_srcline, h); /* --trace / --last */
     se_machine_set_image(m, h->img.base, h->img.mem_end);
+    se_machine_set_stack_reserve(m, h->img.reserve_lo, h->img.reserve_hi);
     se_machine_set_buffer(m, h->buffer, h->buffer + span); /* run-time diagnoses */
     *out = h;
     return SE_OK;
@@ -515,9 +526,17 @@ static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32
                                           rec.res.r0, a, n));
         } else if (rec.res.r1 != want) {
             rec.ok = false;
+            /* Whose fault: if the device holds the data (read through the window) and Verify
+             * found no differing byte, only the loader's checksum arithmetic is wrong (several
+             * published ST loaders truncate the size in CheckSum). */
+            bool holds = se_machine_read(h->m, a, h->scratch, n, NULL) == SE_OK &&
+                         memcmp(h->scratch, data + done, n) == 0;
             snprintf(rec.note, sizeof rec.note,
-                     "checksum 0x%08" PRIx32 " differs from the data's 0x%08" PRIx32, rec.res.r1,
-                     want);
+                     "checksum 0x%08" PRIx32 " differs from the data's 0x%08" PRIx32 "%s",
+                     rec.res.r1, want,
+                     holds ? ", yet the device holds the data and Verify found no differing "
+                             "byte: the loader's CheckSum is wrong"
+                           : "");
             e = with_refusal(h, err, se_error_set(err, SE_ERR_VERIFY, "Verify %s", rec.note));
         }
         if (h->log)

@@ -67,7 +67,10 @@ void se_host_set_progress(se_host *h, se_host_progress_fn fn, void *ctx);
 void se_host_set_limits(se_host *h, uint64_t max_instructions, double max_seconds);
 
 const se_image *se_host_image(const se_host *h);
+/* The SP the host sets (its rule or --sp), as the core holds it: bits [1:0] clear. */
 uint32_t se_host_sp(const se_host *h);
+/* The host's rule: BKPT address + image size + stack gap, bits [1:0] clear (MSP RES0). */
+uint32_t se_host_rule_sp(uint32_t bkpt_addr, const se_image *img, uint32_t stack_gap);
 uint32_t se_host_buffer(const se_host *h);
 uint32_t se_host_chunk(const se_host *h);
 /* Totals over all calls so far. */

@@ -12,6 +12,7 @@
 #include "loader/flm.h"
 #include "emu/board.h"
 #include "loader/origin.h"
+#include "loader/host.h" /* se_host_rule_sp */
 
 #define VTOR_ADDR 0xE000ED08u
 #define STACK_MARGIN 0x100u /* the stack needs at least this much above the image */
@@ -221,11 +222,12 @@ static void check_storage(lint_ctx *c)
         if (!min_sector || si->sectors[g].size < min_sector)
             min_sector = si->sectors[g].size;
     }
-    if (total != si->size)
+    char policy[300];
+    if (total != si->declared_size && se_storage_policy(si, policy, sizeof policy))
         add(c, SE_LINT_ERROR, "sectors-sum",
             "StorageInfo sectors add up to 0x%" PRIx64 " bytes but DeviceSize is 0x%" PRIx32
-            ": the host's sector numbers and erase ranges will be wrong",
-            total, si->size);
+            ": the host's sector numbers and erase ranges will be wrong (run's policy:%s)",
+            total, si->declared_size, strchr(policy, ':') + 1);
 
     if (si->page_size & (si->page_size - 1u))
         add(c, SE_LINT_WARN, "page-size",
@@ -462,16 +464,27 @@ static void check_image(lint_ctx *c)
     const se_profile *p = c->p;
     const se_storage_info *si = se_stldr_storage(c->l);
 
-    if (p->download_limit && img->size > p->download_limit)
+    /* The limit is what the RAM window allows (load base to RAM end) unless a profile file
+     * sets one; the plan refuses an image that leaves the window. */
+    uint32_t limit = p->download_limit ? p->download_limit : p->ram_end - p->load_base;
+    if (img->size > limit)
         add(c, SE_LINT_WARN, "download-limit",
             "image is 0x%" PRIx32 " bytes, over the 0x%" PRIx32 " download limit of %s: the host "
             "may silently not download it and still run Init (docs/protocol.md 2.8, failure mode "
             "5)",
-            img->size, p->download_limit, p->target);
-    else if (p->download_limit)
+            img->size, limit, p->target);
+    else
         add(c, SE_LINT_INFO, "download-limit",
-            "image is 0x%" PRIx32 " bytes, 0x%" PRIx32 " under the 0x%" PRIx32 " download limit",
-            img->size, p->download_limit - img->size, p->download_limit);
+            "image is 0x%" PRIx32 " bytes, 0x%" PRIx32 " under the 0x%" PRIx32 " download limit "
+            "(%s)",
+            img->size, limit - img->size, limit,
+            p->download_limit ? "the profile's" : "the RAM window from the load base");
+    if (p->observed_limit && img->size > p->observed_limit)
+        add(c, SE_LINT_WARN, "download-limit",
+            "image is 0x%" PRIx32 " bytes, over the 0x%" PRIx32 " bytes seen to work once with "
+            "TrustZone on (docs/protocol.md 2.8): unverified, so a warning and not a limit; if "
+            "the host does stop there it runs Init on a partial image",
+            img->size, p->observed_limit);
 
     if (img->link_base != p->load_base) {
         uint64_t lend = (uint64_t)img->link_base + (img->mem_end - img->base);
@@ -484,18 +497,32 @@ static void check_image(lint_ctx *c)
             outside ? ", outside this target's RAM window" : ", where the image no longer is");
     }
 
-    uint32_t sp = p->bkpt_addr + img->size + p->stack_gap;
+    uint32_t sp = se_host_rule_sp(p->bkpt_addr, img, p->stack_gap);
     uint32_t buffer = ((sp + 1u + 0x1Fu) & ~0x1Fu) + 0x20u;
     uint32_t end = p->ram_end;
     if (si->start > buffer && si->start < end)
         end = si->start;
-    if (img->mem_end > sp - STACK_MARGIN) {
+    /* The image's data ends where its own stack reservation starts (ST's CubeIDE/GCC
+     * template: ._user_heap_stack, NOBITS at the top): an SP inside the reservation is the
+     * stack the loader was linked for. */
+    uint32_t data_end = img->reserve_lo;
+    bool in_reserve = img->reserve_hi > img->reserve_lo &&
+                      sp - img->reserve_lo <= img->reserve_hi - img->reserve_lo;
+    if (data_end > sp - STACK_MARGIN) {
         add(c, SE_LINT_ERROR, "stack-overlap",
             "image ends at 0x%08" PRIx32 " with .bss, above SP - 0x%x (SP 0x%08" PRIx32
             " = BKPT + file size 0x%" PRIx32 " + 0x%" PRIx32 "): .bss overlaps the host's "
             "stack%s (docs/protocol.md 2.1)",
-            img->mem_end, STACK_MARGIN, sp, img->size, p->stack_gap,
-            img->mem_end > buffer ? " and data buffer" : "");
+            data_end, STACK_MARGIN, sp, img->size, p->stack_gap,
+            data_end > buffer ? " and data buffer" : "");
+    } else if (in_reserve) {
+        add(c, SE_LINT_INFO, "stack-room",
+            "SP 0x%08" PRIx32 " (BKPT + image 0x%" PRIx32 " + 0x%" PRIx32 ") lies in %s "
+            "0x%08" PRIx32 "..0x%08" PRIx32 ", the image's own NOBITS stack reservation (not "
+            ".bss): 0x%" PRIx32 " bytes of stack above its data end 0x%08" PRIx32
+            "; data buffer 0x%08" PRIx32 "..0x%08" PRIx32,
+            sp, img->size, p->stack_gap, img->reserve_name, img->reserve_lo, img->reserve_hi,
+            sp - data_end, data_end, buffer, end);
     } else if (buffer >= end) {
         add(c, SE_LINT_WARN, "stack-room",
             "SP 0x%08" PRIx32 ": no RAM left for the data buffer (0x%08" PRIx32
@@ -532,6 +559,11 @@ static void check_sections(lint_ctx *c)
                 "== "
                 "LMA inside the image",
                 name, s->addr, s->lma);
+        /* the image's stack reservation (._user_heap_stack) is not data to zero */
+        if (s->type == SHT_NOBITS && c->img && c->img->reserve_hi > c->img->reserve_lo &&
+            (int64_t)s->addr + delta >= c->img->reserve_lo &&
+            (int64_t)s->addr + delta + s->size <= c->img->reserve_hi)
+            continue;
         if (s->type == SHT_NOBITS) {
             uint32_t lo = s->addr, hi = s->addr + s->size;
             bool zeroed = find_literal(c, lo) && find_literal(c, hi);
@@ -568,8 +600,24 @@ static size_t find_vector_tables(const lint_ctx *c, vtable *t, size_t max)
     size_t n = 0;
     for (size_t i = 0; i < se_stldr_nsections(l) && n < max; i++) {
         const se_section *s = se_stldr_section(l, i);
-        if ((s->flags & SHF_ALLOC) && s->size > 0 && contains_ci(s->name, "vector"))
-            t[n++] = (vtable){s->name, s->addr, s->size};
+        if (!(s->flags & SHF_ALLOC) || s->size == 0 || !contains_ci(s->name, "vector"))
+            continue;
+        /* A table symbol inside the section (g_pfnVectors after ST's template's 0x1FC bytes
+         * of padding) says where the table is: the symbol is checked, not the section. */
+        bool sym_inside = false;
+        for (size_t k = 0; k < se_stldr_nsymbols(l) && !sym_inside; k++) {
+            const se_symbol *y = se_stldr_symbol(l, k);
+            sym_inside = !y->is_func && contains_ci(y->name, "vector") &&
+                         y->addr - s->addr < s->size && (!y->size || y->size >= 8);
+        }
+        if (sym_inside)
+            continue;
+        /* No symbol: leading zero words are padding, the table starts after them. */
+        uint32_t a = s->addr, v;
+        while (a - s->addr < s->size && image_word(c, a, &v) && v == 0)
+            a += 4;
+        if (a - s->addr < s->size)
+            t[n++] = (vtable){s->name, a, s->size - (a - s->addr)};
     }
     for (size_t i = 0; i < se_stldr_nsymbols(l) && n < max; i++) {
         const se_symbol *s = se_stldr_symbol(l, i);
@@ -784,7 +832,7 @@ size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, siz
     const se_flm_info *flm = se_stldr_flm(l);
     if (flm) {
         se_image img;
-        se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+        se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit, 0};
         se_error err;
         se_err e = se_stldr_plan(l, &win, flm->absolute ? SE_PLACE_LINK : SE_PLACE_PROFILE, false,
                                  &img, &err);
@@ -809,7 +857,8 @@ size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, siz
     se_image img;
     memset(&img, 0, sizeof img);
     if (ok) {
-        se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+        se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
+                             p->observed_limit};
         se_error err;
         se_error_clear(&err);
         se_err e = se_stldr_plan(l, &win, SE_PLACE_PROFILE, false, &img, &err);

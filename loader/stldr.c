@@ -658,12 +658,39 @@ static se_err decode_storage(open_ctx *c, const GElf_Sym *sym, size_t shndx)
     if (si->ngroups == 0)
         return se_error_set(err, SE_ERR_BAD_STORAGEINFO,
                             "%s: StorageInfo.sectors is empty: no sector groups", lab);
-    if (total != si->size)
+    /* Inconsistent sectors are read (se_storage_policy): the device ends at DeviceSize or at
+     * the sectors' end, whichever comes first. */
+    si->declared_size = si->size;
+    si->sectors_total = total;
+    if (total < si->size)
+        si->size = (uint32_t)total;
+    if (si->page_size > si->size)
         return se_error_set(err, SE_ERR_BAD_STORAGEINFO,
-                            "%s: StorageInfo sectors add up to 0x%" PRIx64
-                            " bytes but DeviceSize is 0x%x",
-                            lab, total, si->size);
+                            "%s: StorageInfo.PageSize 0x%x is larger than the sectors (0x%x "
+                            "bytes)",
+                            lab, si->page_size, si->size);
     return SE_OK;
+}
+
+bool se_storage_policy(const se_storage_info *si, char *buf, size_t len)
+{
+    if (len)
+        buf[0] = '\0';
+    if (si->sectors_total == si->declared_size)
+        return false;
+    if (si->sectors_total > si->declared_size)
+        snprintf(buf, len,
+                 "StorageInfo sectors add up to 0x%" PRIx64 " bytes but DeviceSize is 0x%" PRIx32
+                 ": the device is taken to end at DeviceSize, 0x%08" PRIx32
+                 " (sectors past it are not used)",
+                 si->sectors_total, si->declared_size, si->start + si->size);
+    else
+        snprintf(buf, len,
+                 "StorageInfo sectors add up to 0x%" PRIx64 " bytes but DeviceSize is 0x%" PRIx32
+                 ": the device is taken to end where its sectors end, 0x%08" PRIx32
+                 " (no sector to erase past it)",
+                 si->sectors_total, si->declared_size, si->start + si->size);
+    return true;
 }
 
 /* ---- open / free --------------------------------------------------------------------- */
@@ -937,6 +964,19 @@ static uint32_t image_bytes(const se_stldr *l, const se_segment *s)
     return l->kind == SE_LOADER_FLM ? s->memsz : s->filesz;
 }
 
+/* Section names of heap/stack reservations: ST's CubeIDE/GCC template's ._user_heap_stack,
+ * and the usual .heap/.stack (with or without a leading '_' after the dot). */
+static bool is_stack_reservation(const char *name)
+{
+    static const char *const names[] = {
+        "._user_heap_stack", ".user_heap_stack", ".stack", "._stack", ".heap", "._heap",
+        ".heap_stack"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(name, names[i]))
+            return true;
+    return false;
+}
+
 se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place, bool strict,
                      se_image *out, se_error *err)
 {
@@ -1055,22 +1095,68 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
              "silently not download it",
              size, win->download_limit);
     }
+    if (win->observed_limit != 0 && size > win->observed_limit && l->kind != SE_LOADER_FLM)
+        warn(&img,
+             "image is 0x%x bytes, over the 0x%x bytes seen to work once with TrustZone on "
+             "(docs/protocol.md 2.8; unverified, so not a limit): if the host stops there it "
+             "runs Init on a partial image",
+             size, win->observed_limit);
     const se_flm_info *flm = l->flm;
     if (link_base != win->load_base && !(flm && !flm->absolute && place == SE_PLACE_PROFILE))
         warn(&img,
              "the loader is linked at 0x%08x but the host loads it at 0x%08x: absolute "
              "addresses in it will be wrong if it is relocated",
              link_base, win->load_base);
+    img.reserve_lo = img.reserve_hi = (uint32_t)mem_end;
+    /* The stack reservation at the top: NOBITS sections named for a heap or stack, ending at
+     * mem_end (several in a row: ._user_heap_stack, or .heap then .stack). */
+    for (bool more = true; more;) {
+        more = false;
+        for (size_t i = 0; i < l->nsecs; i++) {
+            const se_section *s = &l->secs[i];
+            int64_t lo = (int64_t)s->addr + delta, hi = lo + s->size;
+            if (s->type != SHT_NOBITS || !(s->flags & SHF_ALLOC) || s->size == 0 ||
+                hi != img.reserve_lo || lo < base || !is_stack_reservation(s->name))
+                continue;
+            img.reserve_lo = (uint32_t)lo;
+            img.reserve_name = s->name;
+            more = true;
+        }
+    }
     for (size_t i = 0; i < l->nsegs; i++) {
         const se_segment *s = &l->segs[i];
         if (s->metadata || s->memsz <= image_bytes(l, s))
             continue;
         int64_t lo = (int64_t)s->vaddr + delta + s->filesz;
         int64_t hi = (int64_t)s->vaddr + delta + s->memsz;
+        if (hi > img.reserve_lo) /* the stack reservation is not .bss */
+            hi = lo > img.reserve_lo ? lo : img.reserve_lo;
+        /* With section headers: only the NOBITS sections there are .bss (ST's template
+         * leaves StorageInfo's addresses inside the loader segment's memsz, in a segment of
+         * their own). */
+        bool any_sec = false;
+        int64_t blo = hi, bhi = lo;
+        for (size_t k = 0; k < l->nsecs; k++) {
+            const se_section *c = &l->secs[k];
+            if (!(c->flags & SHF_ALLOC) || c->size == 0)
+                continue;
+            any_sec = true;
+            int64_t clo = (int64_t)c->addr + delta, chi = clo + c->size;
+            if (c->type != SHT_NOBITS || chi <= lo || clo >= hi)
+                continue;
+            blo = clo > lo && clo < blo ? clo : (clo <= lo ? lo : blo);
+            bhi = chi < hi && chi > bhi ? chi : (chi >= hi ? hi : bhi);
+        }
+        if (any_sec) {
+            lo = blo;
+            hi = bhi;
+        }
+        if (hi <= lo)
+            continue;
         warn(&img,
              "segment %zu: the host does not zero .bss: %u bytes at %s..%s start with whatever "
              "RAM held",
-             i, s->memsz - s->filesz, fmt64(b1, lo), fmt64(b2, hi));
+             i, (unsigned)(hi - lo), fmt64(b1, lo), fmt64(b2, hi));
     }
 
     img.bytes = calloc(size ? size : 1, 1);

@@ -39,7 +39,10 @@ typedef struct se_storage_info {
     char name[SE_STORAGEINFO_NAME_LEN + 1];
     uint16_t type;
     uint32_t start;
-    uint32_t size;
+    uint32_t size; /* the device's size as stldr-emu uses it: DeviceSize, or where the sectors
+                    * end when they end before it (se_storage_policy) */
+    uint32_t declared_size; /* DeviceSize as the file has it */
+    uint64_t sectors_total; /* what the sector groups add up to */
     uint32_t page_size;
     uint8_t erase_value;
     se_sector_group sectors[SE_MAX_SECTOR_GROUPS];
@@ -47,6 +50,13 @@ typedef struct se_storage_info {
     uint32_t symbol_addr; /* st_value of the StorageInfo symbol */
     char section[64];     /* name of the section holding it */
 } se_storage_info;
+
+/* An inconsistent StorageInfo (sectors not adding up to DeviceSize, as a published W25Q8
+ * loader's 4096 x 4 KiB with DeviceSize 1 MiB) is read, not refused; the policy applied is:
+ * the device ends at DeviceSize, or where the sectors end when that comes first (sectors
+ * past the end are not used). Writes that policy, one line, into buf and returns true when
+ * the StorageInfo is inconsistent; false (buf empty) when it is not. */
+bool se_storage_policy(const se_storage_info *si, char *buf, size_t len);
 
 typedef enum se_entry_id {
     SE_EP_INIT,
@@ -170,7 +180,9 @@ typedef struct se_ram_window {
     uint32_t bkpt_addr;      /* the host's BKPT word (first word of the window) */
     uint32_t load_base;      /* where the host downloads the image (bkpt_addr + 4) */
     uint32_t end;            /* exclusive end of RAM usable for the image */
-    uint32_t download_limit; /* largest image the host downloads; 0 = no limit */
+    uint32_t download_limit; /* largest image the host downloads; 0 = the window decides */
+    uint32_t observed_limit; /* a size seen to work (TrustZone on, docs/protocol.md 2.8): over
+                              * it a warning, not an error even when strict; 0 = none */
 } se_ram_window;
 
 typedef enum se_place {
@@ -187,7 +199,13 @@ typedef struct se_image {
     uint32_t size;      /* bytes the host transfers: from base to the end of the last
                              segment's file bytes (gaps filled with 0) */
     uint32_t mem_end;   /* end address of the image including .bss (memsz), relocated */
-    uint8_t *bytes;     /* size bytes, owned by the image */
+    /* The image's own stack reservation, relocated: a NOBITS section at its top that reserves
+     * heap and stack and holds no data (ST's CubeIDE/GCC template: ._user_heap_stack).
+     * reserve_lo == reserve_hi (== mem_end) when there is none. An SP inside it is the stack
+     * the loader was linked for, not an overflow into .bss. */
+    uint32_t reserve_lo, reserve_hi;
+    const char *reserve_name; /* its section name, or NULL */
+    uint8_t *bytes;           /* size bytes, owned by the image */
     unsigned nwarnings;
     char warnings[SE_PLAN_MAX_WARNINGS][256];
 } se_image;

@@ -211,7 +211,7 @@ static void test_zero_initialised_data_is_downloaded_as_zeros(void **state)
     se_stldr *l;
     se_error err;
     assert_int_equal(fx_open(&f, &l, &err), SE_OK);
-    se_ram_window win = {0x20000000u, 0x20000004u, 0x20040000u, 0};
+    se_ram_window win = {0x20000000u, 0x20000004u, 0x20040000u, 0, 0};
     se_image img;
     assert_int_equal(se_stldr_plan(l, &win, SE_PLACE_PROFILE, false, &img, &err), SE_OK);
     assert_int_equal(img.base, 0x20000004u);

@@ -47,6 +47,24 @@ static void test_init_gets_r0_1_and_sp_above_image(void **state)
     th_close(&s);
 }
 
+/* An image of odd size (0x..d bytes in the field) gives BKPT + size + 0x400 odd: MSP bits
+ * [1:0] are RES0, so the host's SP is the word below, and the loader's pushes are aligned. */
+static void test_sp_of_an_odd_sized_image_is_word_aligned(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader_odd", false, NULL, NULL);
+    const se_image *img = se_host_image(s.h);
+    assert_int_equal(img->size & 1u, 1u); /* the fixture is what it claims */
+    uint32_t sum = 0x20000000u + img->size + 0x400u;
+    assert_int_equal(se_host_sp(s.h), sum & ~3u);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_int_equal(r->res.sp, sum & ~3u); /* back at the BKPT: what the core held */
+    th_close(&s);
+}
+
 static void test_image_and_bkpt_are_downloaded_before_every_operation(void **state)
 {
     (void)state;
@@ -525,6 +543,32 @@ static void test_stack_into_image_is_a_warning_on_success(void **state)
     th_close(&s);
 }
 
+/* ST's CubeIDE/GCC template (tests/firmware/cubeide.ld.in): the host's SP lies in the
+ * image's ._user_heap_stack, the stack it reserved; no call says the stack overflowed into
+ * the image, and the plan does not call the reservation (or StorageInfo's addresses) .bss. */
+static void test_cubeide_template_stack_is_not_an_overflow(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "cubeide_loader", false, NULL, NULL);
+    const se_image *img = se_host_image(s.h);
+    assert_string_equal(img->reserve_name, "._user_heap_stack");
+    assert_true(se_host_sp(s.h) > img->reserve_lo && se_host_sp(s.h) < img->reserve_hi);
+    for (unsigned i = 0; i < img->nwarnings; i++)
+        if (strstr(img->warnings[i], ".bss"))
+            fail_msg("plan warning: %s", img->warnings[i]);
+    uint8_t data[0x100], back[0x100];
+    fill(data, sizeof data, 7);
+    assert_int_equal(se_host_erase(s.h, DEV, sizeof data, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, DEV, data, sizeof data, &s.err), SE_OK);
+    assert_int_equal(se_host_read(s.h, DEV, back, sizeof back, &s.err), SE_OK);
+    assert_memory_equal(data, back, sizeof data);
+    for (unsigned i = 0; i < s.ncalls; i++)
+        if (strstr(s.calls[i].res.reason, "stack overflowed"))
+            fail_msg("%s: %s", s.calls[i].function, s.calls[i].res.reason);
+    th_close(&s);
+}
+
 static void test_execution_from_stale_ram_is_noted(void **state)
 {
     (void)state;
@@ -663,6 +707,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_gets_r0_1_and_sp_above_image),
+        cmocka_unit_test(test_sp_of_an_odd_sized_image_is_word_aligned),
         cmocka_unit_test(test_image_and_bkpt_are_downloaded_before_every_operation),
         cmocka_unit_test(test_write_is_chunked_through_one_buffer),
         cmocka_unit_test(test_device_offsets_become_absolute_addresses),
@@ -688,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_msp_zero_at_entry_is_said_before_running),
         cmocka_unit_test(test_wild_pointer_write_is_a_bus_fault_line),
         cmocka_unit_test(test_stack_into_image_is_a_warning_on_success),
+        cmocka_unit_test(test_cubeide_template_stack_is_not_an_overflow),
         cmocka_unit_test(test_execution_from_stale_ram_is_noted),
         cmocka_unit_test(test_sp_zero_override_keeps_the_rule_buffer),
         cmocka_unit_test(test_divide_by_zero_with_div_0_trp_is_named_at_the_udiv),

@@ -308,19 +308,75 @@ static void test_count_beyond_max_and_exit_codes(void **state)
 
 /* ---- StorageInfo ----------------------------------------------------------------------- */
 
-/* The reader refuses a sector table that does not add up (bad-storageinfo), so `lint`
- * reports it exactly as `info` does; se_lint keeps the check for any reader that lets it
- * through. */
-static void test_sectors_sum_mismatch_is_refused(void **state)
+/* A sector table that does not add up (a published W25Q8 loader: 4096 x 4 KiB, DeviceSize
+ * 1 MiB) is read, not refused: lint's sectors-sum is an error, with the policy run applies. */
+static void test_sectors_sum_mismatch_is_a_lint_error(void **state)
 {
     (void)state;
     fx f;
     fx_default(&f);
+    si_set(&f, SE_DEV_NOR_FLASH, 0x90000000u, 0x00100000u, 0x100u, 0xFF, 4096, 0x1000u);
+    lint_result r;
+    lint_fx(&f, false, &r);
+    expect(&r, "sectors-sum", SE_LINT_ERROR,
+           "StorageInfo sectors add up to 0x1000000 bytes but DeviceSize is 0x100000: the host's "
+           "sector numbers and erase ranges will be wrong (run's policy: the device is taken to "
+           "end at DeviceSize, 0x90100000 (sectors past it are not used))");
+    assert_int_equal(se_lint_exit_code(r.f, r.n), SE_LINT_EXIT_ERROR);
+    /* fewer sectors than DeviceSize: the device ends where they end */
     si_set(&f, SE_DEV_NOR_FLASH, 0x90000000u, 0x01000000u, 0x100u, 0xFF, 255, 0x10000u);
     se_stldr *l;
     se_error err;
-    assert_int_equal(fx_open(&f, &l, &err), SE_ERR_BAD_STORAGEINFO);
-    assert_non_null(strstr(err.msg, "sectors add up"));
+    assert_int_equal(fx_open(&f, &l, &err), SE_OK);
+    const se_storage_info *si = se_stldr_storage(l);
+    assert_int_equal(si->declared_size, 0x01000000u);
+    assert_int_equal(si->size, 0x00FF0000u);
+    se_stldr_free(l);
+}
+
+/* The same loader on the command line: info shows all it decoded and warns (exit 0); lint
+ * exits 5 on sectors-sum; run states its policy and goes on to call Init. */
+static void test_inconsistent_storageinfo_on_the_command_line(void **state)
+{
+    (void)state;
+    fx f;
+    fx_default(&f);
+    si_set(&f, SE_DEV_NOR_FLASH, 0x90000000u, 0x00100000u, 0x100u, 0xFF, 4096, 0x1000u);
+    elfgen_desc d = {.entry = f.link + 1,
+                     .sections = f.sec,
+                     .nsections = f.nsec,
+                     .segments = f.seg,
+                     .nsegments = f.nseg,
+                     .symbols = f.sym,
+                     .nsymbols = f.nsym};
+    elfgen_file ef;
+    assert_int_equal(elfgen_build(&d, &ef), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/w25q8_like.stldr", th_tmpdir());
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(ef.data, 1, ef.len, fp), ef.len);
+    fclose(fp);
+    elfgen_free(&ef);
+    char *out;
+    int rc = th_run_toolf(&out, "info '%s'", path);
+    if (rc != 0 || !strstr(out, "range       0x90000000..0x90100000 (1048576 bytes)") ||
+        !strstr(out, "sectors     4096 x 0x1000") ||
+        !strstr(out, "warning     StorageInfo sectors add up to 0x1000000 bytes but DeviceSize "
+                     "is 0x100000: the device is taken to end at DeviceSize") ||
+        !strstr(out, "entry       Init"))
+        fail_msg("info: exit %d\n%s", rc, out);
+    free(out);
+    rc = th_run_toolf(&out, "lint '%s'", path);
+    if (rc != 5 || !strstr(out, "sectors-sum"))
+        fail_msg("lint: exit %d\n%s", rc, out);
+    free(out);
+    rc = th_run_toolf(&out, "run '%s' --init-only", path);
+    if (!strstr(out, "stldr-emu: warning: StorageInfo sectors add up to 0x1000000 bytes but "
+                     "DeviceSize is 0x100000: the device is taken to end at DeviceSize") ||
+        !strstr(out, "Init(0x1)"))
+        fail_msg("run: exit %d\n%s", rc, out);
+    free(out);
 }
 
 static void test_page_size_not_power_of_two(void **state)
@@ -549,14 +605,25 @@ static void test_segments_overlap(void **state)
     expect(&r, "segment-overlap", SE_LINT_ERROR, "segments 0");
 }
 
-static void test_download_limit_exceeded(void **state)
+/* Real loaders are 0x1950..0x19FF0 bytes: with TrustZone off the limit is the RAM window
+ * (an info line); with TrustZone on the 0x1000 of docs/protocol.md 2.8 is a warning citing
+ * its source. */
+static void test_download_limit_is_the_ram_window(void **state)
 {
     (void)state;
     fx f;
     fx_make(&f, LINK, 0x1200u);
     lint_result r;
     lint_fx(&f, false, &r);
-    expect(&r, "download-limit", SE_LINT_WARN, "0x1210 bytes, over the 0x1000");
+    expect(&r, "download-limit", SE_LINT_INFO,
+           "image is 0x1210 bytes, 0x3edec under the 0x3fffc download limit (the RAM window");
+    assert_int_equal(count(&r, "download-limit", SE_LINT_WARN), 0);
+    assert_int_equal(se_lint_exit_code(r.f, r.n), 0);
+    fx_make(&f, 0x20018004u, 0x1200u);
+    lint_fx(&f, true, &r);
+    expect(&r, "download-limit", SE_LINT_WARN,
+           "image is 0x1210 bytes, over the 0x1000 bytes seen to work once with TrustZone on "
+           "(docs/protocol.md 2.8)");
 }
 
 static void test_link_base_differs_from_load_base(void **state)
@@ -815,6 +882,27 @@ static void expect_no_errors(const char *name, bool tz)
     expect_none(&r, "link-base");
 }
 
+/* A loader laid out as ST's CubeIDE/GCC template lays it out (tests/firmware/cubeide.ld.in):
+ * the SP lies in ._user_heap_stack, the NOBITS stack reservation, not in .bss; the table
+ * after .isr_vector's 0x1FC bytes of padding is checked from its own entry 1 (_estack, entry
+ * 0, is the initial SP, not a handler). */
+static void test_cubeide_template_layout_is_not_a_false_alarm(void **state)
+{
+    (void)state;
+    lint_result r;
+    lint_firmware("cubeide_loader", false, &r);
+    expect_none(&r, "stack-overlap");
+    expect(&r, "stack-room", SE_LINT_INFO,
+           "lies in ._user_heap_stack 0x200004bc..0x20000abc, the image's own NOBITS stack "
+           "reservation (not .bss)");
+    expect(&r, "vector-table", SE_LINT_INFO,
+           "vector table g_pfnVectors at 0x20000200: 15 handlers checked, all inside the image "
+           "with the Thumb bit");
+    assert_int_equal(count(&r, "vector-table", SE_LINT_WARN), 0);
+    assert_int_equal(count(&r, "bss-not-zeroed", SE_LINT_WARN), 0);
+    assert_int_equal(count_level(&r, SE_LINT_ERROR), 0);
+}
+
 static void test_firmware_lints_clean_on_its_target(void **state)
 {
     (void)state;
@@ -918,7 +1006,7 @@ static void test_cli_refused_file_like_info(void **state)
     snprintf(path, sizeof path, "%s/bad_sectors.stldr", th_tmpdir());
     fx f;
     fx_default(&f);
-    si_set(&f, SE_DEV_NOR_FLASH, 0x90000000u, 0x01000000u, 0x100u, 0xFF, 255, 0x10000u);
+    si_set(&f, 11, 0x90000000u, 0x01000000u, 0x100u, 0xFF, 256, 0x10000u); /* DeviceType */
     write_fx(&f, path);
     char notelf[300];
     snprintf(notelf, sizeof notelf, "%s/not_elf.stldr", th_tmpdir());
@@ -947,7 +1035,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_loader_has_only_info),
         cmocka_unit_test(test_count_beyond_max_and_exit_codes),
-        cmocka_unit_test(test_sectors_sum_mismatch_is_refused),
+        cmocka_unit_test(test_sectors_sum_mismatch_is_a_lint_error),
+        cmocka_unit_test(test_inconsistent_storageinfo_on_the_command_line),
         cmocka_unit_test(test_page_size_not_power_of_two),
         cmocka_unit_test(test_page_size_larger_than_sector),
         cmocka_unit_test(test_start_address_zero),
@@ -964,7 +1053,7 @@ int main(void)
         cmocka_unit_test(test_linked_at_bkpt_word),
         cmocka_unit_test(test_segment_outside_ram_window),
         cmocka_unit_test(test_segments_overlap),
-        cmocka_unit_test(test_download_limit_exceeded),
+        cmocka_unit_test(test_download_limit_is_the_ram_window),
         cmocka_unit_test(test_link_base_differs_from_load_base),
         cmocka_unit_test(test_bss_overlaps_stack),
         cmocka_unit_test(test_bss_not_zeroed),
@@ -978,6 +1067,7 @@ int main(void)
         cmocka_unit_test(test_vtor_write_literal),
         cmocka_unit_test(test_vtor_write_through_scb_base),
         cmocka_unit_test(test_firmware_lints_clean_on_its_target),
+        cmocka_unit_test(test_cubeide_template_layout_is_not_a_false_alarm),
         cmocka_unit_test(test_firmware_ref_loader_on_tz_reports_link_base),
         cmocka_unit_test(test_firmware_systick_loaders_vector_table),
         cmocka_unit_test(test_cli_exit_status_and_json),

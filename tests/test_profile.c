@@ -60,7 +60,7 @@ static void test_every_key(void **state)
              "secure=off\n"
              "bkpt=0x20000000\n"
              "load_base=0x20000004\n"
-             "ram_end=256K\r\n"
+             "ram_end=0x20040000\r\n"
              "download_limit=4096\n"
              "vtor=0x08040000\n"
              "stack_gap=0x400\n"
@@ -80,7 +80,7 @@ static void test_every_key(void **state)
     assert_false(p->secure);
     assert_int_equal(p->bkpt_addr, 0x20000000u);
     assert_int_equal(p->load_base, 0x20000004u);
-    assert_int_equal(p->ram_end, 0x40000u); /* 256K: a size, taken as given */
+    assert_int_equal(p->ram_end, 0x20040000u);
     assert_int_equal(p->download_limit, 4096u);
     assert_int_equal(p->vtor, 0x08040000u);
     assert_int_equal(p->stack_gap, 0x400u);
@@ -159,6 +159,30 @@ static void test_bad_keys_and_lines(void **state)
     refused("secure=2\n", ":1: bad value for secure: '2'");
     assert_null(se_profile_load("/nonexistent/x.prof", err, sizeof err));
     assert_string_equal(err, "cannot open profile /nonexistent/x.prof: No such file or directory");
+}
+
+/* A host window outside the target's RAM is refused when the profile is read, naming the
+ * key and why (before: it ran, and the call failed later with exit 2). */
+static void test_host_window_outside_ram_is_refused(void **state)
+{
+    (void)state;
+    refused("bkpt=0x10000000\n",
+            ":1: bkpt 0x10000000 is not usable on stm32l562e-dk (RAM 0x20000000..0x20040000): "
+            "the host's breakpoint word must be in the target's RAM");
+    refused("bkpt=0x20000002\nload_base=0x20000006\n",
+            ":1: bkpt 0x20000002 is not usable on stm32l562e-dk (RAM 0x20000000..0x20040000): "
+            "the breakpoint word must be word-aligned");
+    refused("# window\nload_base=0x60000000\n",
+            ":2: load_base 0x60000000 is not usable on stm32l562e-dk (RAM 0x20000000..0x20040000): "
+            "the image must be downloaded into RAM above the breakpoint word (0x20000000)");
+    refused("ram_end=0x20050000\n", ":1: ram_end 0x20050000 is not usable on stm32l562e-dk");
+    refused("bkpt=0x2003FC00\nload_base=0x2003FC04\n",
+            ": stack_gap 0x400 (the base target's) is not usable on stm32l562e-dk");
+    refused("bkpt=0x2003F000\nload_base=0x2003F004\nstack_gap=0x1000\n",
+            ":3: stack_gap 0x1000 is not usable on stm32l562e-dk (RAM 0x20000000..0x20040000): the "
+            "stack (SP = bkpt + image size + stack_gap) would be past the end of the window");
+    /* the secure alias, used throughout, is RAM too */
+    assert_non_null(load("tz=on\nbkpt=0x30018000\nload_base=0x30018004\nram_end=0x30040000\n"));
 }
 
 static void test_bad_numbers(void **state)
@@ -308,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_bad_keys_and_lines),
         cmocka_unit_test(test_bad_numbers),
+        cmocka_unit_test(test_host_window_outside_ram_is_refused),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_numbers_parse_with_suffixes_exponents_and_ranges),
     };

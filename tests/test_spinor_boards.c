@@ -175,6 +175,19 @@ static void test_log_flash_shows_the_quad_frames(void **state)
     free(out);
 }
 
+/* Verify's checksum disagrees with the data while the flash holds it: the loader's fault, and
+ * the message says so (ST's L496 loader truncates the size in CheckSum). */
+static void test_a_wrong_verify_checksum_is_blamed_on_the_loader(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_tool(
+        "run '" SE_FIRMWARE_DIR "/ref_mx25r_bug_checksum.stldr' --target stm32l496g-disco", &out);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(out, "the loader's CheckSum is wrong"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_standard_session_on_the_l496_quadspi_mx25r),
         cmocka_unit_test(test_one_mib_random_round_trip_on_the_l496_quadspi),
         cmocka_unit_test(test_flash_chip_key_swaps_the_part_on_the_l496),
+        cmocka_unit_test(test_a_wrong_verify_checksum_is_blamed_on_the_loader),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

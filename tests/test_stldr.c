@@ -872,14 +872,30 @@ static void test_sector_group_with_only_size_zero_is_refused(void **state)
     expect_refusal(&f, SE_ERR_BAD_STORAGEINFO, "sectors[0]");
 }
 
-static void test_sectors_must_add_up_to_size(void **state)
+/* Sectors that do not add up to DeviceSize are read, not refused (issue 13 item 9): the
+ * device ends at DeviceSize, or where the sectors end when that comes first. */
+static void test_sectors_not_adding_up_are_read_with_a_policy(void **state)
 {
     (void)state;
     fx f;
     fx_gcc(&f);
     put32(f.si + 120, 17); /* 17 * 0x1000 + 0xff * 0x10000 = 0x1001000 */
-    expect_refusal(&f, SE_ERR_BAD_STORAGEINFO, "0x1001000");
-    expect_refusal(&f, SE_ERR_BAD_STORAGEINFO, "0x1000000");
+    se_stldr *l = fx_open_ok(&f);
+    const se_storage_info *si = se_stldr_storage(l);
+    assert_int_equal(si->declared_size, 0x1000000u);
+    assert_int_equal(si->sectors_total, 0x1001000u);
+    assert_int_equal(si->size, 0x1000000u);
+    char why[300];
+    assert_true(se_storage_policy(si, why, sizeof why));
+    assert_string_equal(why, "StorageInfo sectors add up to 0x1001000 bytes but DeviceSize is "
+                             "0x1000000: the device is taken to end at DeviceSize, 0x91000000 "
+                             "(sectors past it are not used)");
+    se_stldr_free(l);
+    fx_gcc(&f); /* consistent: no policy */
+    l = fx_open_ok(&f);
+    assert_false(se_storage_policy(se_stldr_storage(l), why, sizeof why));
+    assert_string_equal(why, "");
+    se_stldr_free(l);
 }
 
 static void test_sectors_sum_is_computed_in_64_bits(void **state)
@@ -890,7 +906,14 @@ static void test_sectors_sum_is_computed_in_64_bits(void **state)
     /* 0x10001 * 0x10000 = 0x100010000, which is 0x10000 in 32 bits. */
     const se_sector_group g[1] = {{0x10001, 0x10000}};
     si_make(f.si, "X", SE_DEV_NOR_FLASH, 0, 0x10000, 0x100, 0xFF, g, 1);
-    expect_refusal(&f, SE_ERR_BAD_STORAGEINFO, "0x100010000");
+    se_stldr *l = fx_open_ok(&f);
+    const se_storage_info *si = se_stldr_storage(l);
+    assert_int_equal(si->sectors_total, 0x100010000ull);
+    assert_int_equal(si->size, 0x10000u);
+    char why[300];
+    assert_true(se_storage_policy(si, why, sizeof why));
+    assert_non_null(strstr(why, "0x100010000"));
+    se_stldr_free(l);
 }
 
 static void test_storageinfo_symbol_size_must_be_200(void **state)
@@ -1696,6 +1719,23 @@ static void test_plan_warns_over_download_limit(void **state)
     se_stldr_free(l);
 }
 
+/* The TrustZone-on observation (docs/protocol.md 2.8) is a warning even when strict. */
+static void test_plan_observed_limit_is_a_warning_even_strict(void **state)
+{
+    (void)state;
+    fx f;
+    fx_gcc(&f);
+    se_stldr *l = fx_open_ok(&f);
+    se_ram_window w = default_window;
+    w.observed_limit = 0x100;
+    se_image img;
+    plan_ok(l, &w, SE_PLACE_LINK, true, &img);
+    assert_true(has_warning(&img, "image is 0x210 bytes, over the 0x100 bytes seen to work once "
+                                  "with TrustZone on (docs/protocol.md 2.8"));
+    se_image_free(&img);
+    se_stldr_free(l);
+}
+
 static void test_plan_strict_refuses_over_download_limit(void **state)
 {
     (void)state;
@@ -1894,8 +1934,8 @@ static void exercise(const uint8_t *buf, size_t len)
         se_stldr_format_addr(l, s->addr + 2, b, sizeof b);
     }
     static const se_ram_window wins[2] = {
-        {0x20000000u, 0x20000004u, 0x20040000u, 0x100},
-        {0x1F000000u, 0x1F000004u, 0x21000000u, 0},
+        {0x20000000u, 0x20000004u, 0x20040000u, 0x100, 0},
+        {0x1F000000u, 0x1F000004u, 0x21000000u, 0, 0x80},
     };
     for (int w = 0; w < 2; w++)
         for (int p = 0; p < 2; p++) {
@@ -2071,7 +2111,7 @@ int main(void)
         cmocka_unit_test(test_storageinfo_needs_sector_groups),
         cmocka_unit_test(test_sector_group_with_only_num_zero_is_refused),
         cmocka_unit_test(test_sector_group_with_only_size_zero_is_refused),
-        cmocka_unit_test(test_sectors_must_add_up_to_size),
+        cmocka_unit_test(test_sectors_not_adding_up_are_read_with_a_policy),
         cmocka_unit_test(test_sectors_sum_is_computed_in_64_bits),
         cmocka_unit_test(test_storageinfo_symbol_size_must_be_200),
         cmocka_unit_test(test_storageinfo_symbol_size_zero_means_unknown),
@@ -2119,6 +2159,7 @@ int main(void)
         cmocka_unit_test(test_plan_refuses_segment_the_host_would_not_download),
         cmocka_unit_test(test_plan_refuses_overlapping_segments),
         cmocka_unit_test(test_plan_warns_over_download_limit),
+        cmocka_unit_test(test_plan_observed_limit_is_a_warning_even_strict),
         cmocka_unit_test(test_plan_strict_refuses_over_download_limit),
         cmocka_unit_test(test_plan_refuses_init_outside_image),
         cmocka_unit_test(test_plan_warns_optional_entry_outside_image),

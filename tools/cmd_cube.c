@@ -404,6 +404,9 @@ static void connect_block(cube *k, const cube_op *op)
     out(k, "External loader: %s\n", base_name(k->loader));
     out(k, "  Memory    : %s at 0x%08" PRIx32 ", %s, %" PRIu32 " sectors of %s\n\n", si->name,
         si->start, sz, se_sector_count(si), sec);
+    char policy[300]; /* an inconsistent StorageInfo: the policy, then on */
+    if (se_storage_policy(si, policy, sizeof policy))
+        out(k, "stldr-emu: warning: %s\n", policy);
 }
 
 static int load_file(cube *k, const cube_op *op, se_datafile *df)

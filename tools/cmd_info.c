@@ -132,7 +132,8 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
     const se_flm_info *flm = se_stldr_flm(l);
     if (flm && flm->absolute) /* the host runs it where it is linked */
         place = SE_PLACE_LINK;
-    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit};
+    se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
+                         p->observed_limit};
     se_image img;
     se_error err;
     se_err pe = se_stldr_plan(l, &win, place, strict, &img, &err);
@@ -143,12 +144,18 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         fprintf(o,
                 ",\"type\":%u,\"type_name\":\"%s\",\"start\":%" PRIu32 ",\"size\":%" PRIu32
                 ",\"page_size\":%" PRIu32 ",\"erase_value\":%u,\"sectors\":[",
-                si->type, dev_type_name(si->type), si->start, si->size, si->page_size,
+                si->type, dev_type_name(si->type), si->start, si->declared_size, si->page_size,
                 si->erase_value);
         for (unsigned g = 0; g < si->ngroups; g++)
             fprintf(o, "%s{\"num\":%" PRIu32 ",\"size\":%" PRIu32 "}", g ? "," : "",
                     si->sectors[g].num, si->sectors[g].size);
-        fputs("],\"entries\":{", o);
+        fputs("]", o);
+        char policy[300];
+        if (se_storage_policy(si, policy, sizeof policy)) {
+            fprintf(o, ",\"size_used\":%" PRIu32 ",\"storage_warning\":", si->size);
+            se_json_str(o, policy);
+        }
+        fputs(",\"entries\":{", o);
         bool first = true;
         for (int id = 0; id < SE_EP__COUNT; id++) {
             uint32_t a;
@@ -193,10 +200,14 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         fprintf(o,
                 "range       0x%08" PRIx32 "..0x%08" PRIx32 " (%" PRIu32 " bytes), page 0x%" PRIx32
                 ", erase value 0x%02x\n",
-                si->start, si->start + si->size, si->size, si->page_size, si->erase_value);
+                si->start, si->start + si->declared_size, si->declared_size, si->page_size,
+                si->erase_value);
         for (unsigned g = 0; g < si->ngroups; g++)
             fprintf(o, "sectors     %" PRIu32 " x 0x%" PRIx32 "\n", si->sectors[g].num,
                     si->sectors[g].size);
+        char policy[300];
+        if (se_storage_policy(si, policy, sizeof policy))
+            fprintf(o, "warning     %s\n", policy);
         if (flm)
             info_flm(o, false, l, flm, p, pe ? NULL : &img);
         else
@@ -227,12 +238,19 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
                     "image       0x%" PRIx32 " bytes downloaded at 0x%08" PRIx32
                     " (linked at 0x%08" PRIx32 "), ends at 0x%08" PRIx32 " with .bss\n",
                     img.size, img.base, img.link_base, img.mem_end);
-            uint32_t sp = p->bkpt_addr + img.size + p->stack_gap;
+            uint32_t sp = se_host_rule_sp(p->bkpt_addr, &img, p->stack_gap);
+            uint32_t limit = p->download_limit ? p->download_limit : p->ram_end - p->load_base;
             if (!flm)
                 fprintf(o,
                         "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32
-                        ", download limit 0x%" PRIx32 "\n",
-                        p->bkpt_addr, sp, p->download_limit);
+                        ", download limit 0x%" PRIx32 " (%s)\n",
+                        p->bkpt_addr, sp, limit,
+                        p->download_limit ? "the profile's" : "the RAM window");
+            if (p->observed_limit && !flm)
+                fprintf(o,
+                        "host        0x%" PRIx32 " bytes seen to work once with TrustZone on "
+                        "(docs/protocol.md 2.8): a warning over it, not a limit\n",
+                        p->observed_limit);
             for (unsigned i = 0; i < img.nwarnings; i++)
                 fprintf(o, "warning     %s\n", img.warnings[i]);
         } else {
@@ -315,12 +333,15 @@ int se_info_main(int argc, char **argv)
             break;
         }
     }
-    const se_profile *prof = cli_profile(&t, "info");
     int rc;
     se_stldr *l = cli_open_loader(p.operand, &rc);
     if (!l)
         return rc;
     c.l = l;
+    char why[2000];
+    const se_profile *prof = cli_profile_for(&t, "info", l, why, sizeof why);
+    if (why[0] && !c.json)
+        fprintf(c.out, "choice      %s\n", why);
     rc = info(&c, l, prof, ho.place, ho.strict);
     se_stldr_free(l);
     return rc;

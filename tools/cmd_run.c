@@ -361,8 +361,6 @@ int se_run_main(int argc, char **argv)
     if (read_file && se_path_is_fd(read_file, fileno(stdout)))
         c.out = stderr; /* --read ...@-: standard output holds the data alone */
 
-    const se_profile *prof = cli_profile(&tg, cmd);
-
     se_error err;
     se_error_clear(&err);
     se_stldr *l = NULL;
@@ -372,6 +370,10 @@ int se_run_main(int argc, char **argv)
         return se_err_exit_code(e);
     }
     c.l = l;
+    char why[2000];
+    const se_profile *prof = cli_profile_for(&tg, cmd, l, why, sizeof why);
+    if (why[0] && !c.json && !c.quiet)
+        fprintf(stderr, "stldr-emu: note: %s\n", why);
     if (ta.on) { /* --trace: names are checked before anything runs */
         const char *bad = NULL;
         if (!trace_resolve(&ta, l, &bad)) {
@@ -420,6 +422,9 @@ int se_run_main(int argc, char **argv)
         e = se_host_new(l, m, &ho, &h, &err);
     if (!e) {
         const se_image *img = se_host_image(h);
+        char policy[300]; /* an inconsistent StorageInfo: the policy, then on */
+        if (se_storage_policy(si, policy, sizeof policy))
+            cli_on_log(&c, SE_LOG_WARN, policy);
         for (unsigned i = 0; i < img->nwarnings; i++)
             cli_on_log(&c, SE_LOG_WARN, img->warnings[i]);
         if (!c.json && !c.quiet)

@@ -4,9 +4,15 @@
 
 uint32_t se_sector_count(const se_storage_info *si)
 {
-    uint64_t n = 0;
-    for (unsigned g = 0; g < si->ngroups; g++)
-        n += si->sectors[g].num;
+    /* the sectors that start inside the device (se_storage_policy: an inconsistent table's
+     * sectors past DeviceSize are not used) */
+    uint64_t n = 0, base = 0;
+    for (unsigned g = 0; g < si->ngroups && base < si->size; g++) {
+        uint64_t sz = si->sectors[g].size, span = (uint64_t)si->sectors[g].num * sz;
+        uint64_t k = base + span <= si->size ? si->sectors[g].num : (si->size - base + sz - 1) / sz;
+        n += k;
+        base += span;
+    }
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 

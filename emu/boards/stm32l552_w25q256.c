@@ -14,7 +14,7 @@ extern const se_board se_board_stm32l552_w25q256;
     .sram = {0x20000000u, 0x40000u}, .sram_alias = 0x30000000u, .iflash = {0x08000000u, 0x80000u}, \
     .iflash_alias = 0x0C000000u, .periph = {0x40000000u, 0x10000000u},                             \
     .periph_alias = 0x50000000u, .ext_window = {SE_L5_OCTOSPI1_WINDOW, 0x10000000u},               \
-    .ram_end = 0x20040000u, .download_limit = 0x1000u, .stack_gap = 0x400u,                        \
+    .ram_end = 0x20040000u, .download_limit = 0 /* the RAM window */, .stack_gap = 0x400u,         \
     .reset_core_hz = 4000000u
 
 static const se_profile tz_off = {
@@ -37,6 +37,7 @@ static const se_profile tz_secure = {
     .load_base = 0x20018004u,
     .vtor = 0x0C000000u,
     .secure = true,
+    .observed_limit = 0x1000u, /* TrustZone on: docs/protocol.md 2.8 */
 };
 
 static se_err build(se_soc *soc, const se_profile *p, se_error *err)

@@ -1,7 +1,8 @@
 /* STM32L562E-DK: an STM32L562QE (Cortex-M33, 512 KB flash, 256 KB SRAM, TrustZone) with a
  * Macronix MX25LM51245G (64 MiB octal NOR) on OCTOSPI1 (docs/hardware.md A, B.1, C.1). Host
  * facts: docs/protocol.md 2.1, 2.2 (breakpoint at 0x20000000, or 0x20018000 with TrustZone),
- * 2.8 (the 0x1000 image limit seen once with TrustZone on). */
+ * 2.8 (0x1000 bytes seen to work once with TrustZone on: a warning on the TZEN=1 profiles,
+ * never a limit; the limit is the RAM window). */
 #include "emu/board.h"
 #include "emu/boards/stm32l5.h"
 #include "peripherals/mx25lm51245g.h"
@@ -13,7 +14,7 @@ extern const se_board se_board_stm32l562e_dk;
     .sram_alias = 0x30000000u, .iflash = {0x08000000u, 0x80000u}, .iflash_alias = 0x0C000000u,    \
     .periph = {0x40000000u, 0x10000000u}, .periph_alias = 0x50000000u,                            \
     .ext_window = {SE_L5_OCTOSPI1_WINDOW, 0x10000000u}, .ram_end = 0x20040000u,                   \
-    .download_limit = 0x1000u, .stack_gap = 0x400u,                                               \
+    .download_limit = 0 /* the RAM window */, .stack_gap = 0x400u,                                \
     .reset_core_hz = 4000000u /* MSI range 6 after reset (RCC_CR reset 0x63) */
 
 /* ST's template partition (docs/hardware.md C.2; emu/tz.c se_tz_st_template_sau). */
@@ -50,6 +51,7 @@ static const se_profile tz_on = {
     .load_base = 0x20018004u,
     .vtor = 0x08040000u, /* the non-secure application in flash bank 2 (SAU region 1) */
     .secure = false,
+    .observed_limit = 0x1000u, /* docs/protocol.md 2.8 */
     L562_TEMPLATE_TZ,
 };
 
@@ -61,6 +63,7 @@ static const se_profile tz_secure = {
     /* Uncertain (docs/hardware.md C.6): the secure boot address default is expected to be
      * 0x0C000000; we assume the application left VTOR there. */
     .vtor = 0x0C000000u, .secure = true, /* the core's reset state with TZEN=1 */
+    .observed_limit = 0x1000u,           /* docs/protocol.md 2.8 */
 };
 
 static se_err build(se_soc *soc, const se_profile *p, se_error *err)

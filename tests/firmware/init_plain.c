@@ -1,8 +1,37 @@
 /* Init of sram_loader / sram_loader_tz: nothing to set up for an SRAM "device". */
 #include "loader.h"
 
+#ifdef ODD_TAIL
+/* An image whose size is odd (the last downloaded byte is this one): the host's SP rule
+ * then gives an odd sum, which the core holds with bits [1:0] clear. */
+__attribute__((section(".data.odd_tail"), used)) char odd_tail[1] = {0x5A};
+#endif
+
+#ifdef CODE_PAGE_STORES
+/* A word in the same 1 KiB page as Init's code, stored to many times: Unicorn 2.0.1 then
+ * builds that page's code bitmap in tb_invalidate_phys_page_fast and never frees it (128
+ * bytes, reported by LeakSanitizer at exit; tests/lsan.supp and tools/main.c). */
+__attribute__((section(".text.zz_code_page_word"), used)) volatile uint32_t code_page_word;
+#endif
+
+#ifdef BIG_IMAGE
+/* 0x2000 bytes of constants: an image the size of real loaders (0x1950..0x19FF0 bytes),
+ * over the 0x1000 seen once with TrustZone on (docs/protocol.md 2.8). */
+const unsigned char big_table[0x2000] = {1, 2, 3};
+#endif
+
 int Init(void)
 {
     loader_zero_bss();
+#ifdef ODD_TAIL
+    (void)*(volatile char *)odd_tail; /* referenced: --gc-sections keeps it */
+#endif
+#ifdef CODE_PAGE_STORES
+    for (uint32_t i = 0; i < 64u; i++)
+        code_page_word = i;
+#endif
+#ifdef BIG_IMAGE
+    (void)*(volatile const unsigned char *)big_table; /* referenced: --gc-sections keeps it */
+#endif
     return 1;
 }

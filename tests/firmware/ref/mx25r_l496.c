@@ -350,5 +350,9 @@ uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size, uint
             first_diff = Q_MEM + off + k;
             break;
         }
+#ifdef REF_BUG_CHECKSUM /* planted bug for the tests: Verify's checksum is off by one */
+    return ((uint64_t)(window_sum(off + skip, n, 0u) + 1u) << 32) | first_diff;
+#else
     return ((uint64_t)window_sum(off + skip, n, 0u) << 32) | first_diff;
+#endif
 }
