@@ -70,6 +70,8 @@ const se_opt se_options[] = {
     {"no-idle-skip", NULL, OPT_NOSKIP, SESSION, "run polling loops instruction by instruction"},
     {"exact-window", NULL, OPT_EXACTWIN, SESSION,
      "every memory-mapped flash access through the controller model"},
+    {"no-dma-span", NULL, OPT_NODMASPAN, SESSION, "DMA moves item by item, each a bus access"},
+    {"exact", NULL, OPT_EXACT, SESSION, "no shortcut: --no-idle-skip --exact-window --no-dma-span"},
     {"log-flash", NULL, OPT_LOGFLASH, SESSION | CMD_GDB,
      "one line per flash command (--json: one structured event each; gdb: on its console)"},
     {"vcd", "FILE", OPT_VCD, SESSION, "the flash bus as a waveform (VCD)"},

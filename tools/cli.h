@@ -58,6 +58,8 @@ enum {
     OPT_FILL,
     OPT_NOSKIP,
     OPT_EXACTWIN,
+    OPT_NODMASPAN,
+    OPT_EXACT,
     OPT_FIMG,
     OPT_LOGFLASH,
     OPT_VCD,

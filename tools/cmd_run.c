@@ -311,6 +311,8 @@ int se_run_main(int argc, char **argv)
         case OPT_QUIET: c.quiet = true; break;
         case OPT_NOSKIP: mo.no_idle_skip = true; break;
         case OPT_EXACTWIN: mo.exact_window = true; break;
+        case OPT_NODMASPAN: mo.no_dma_span = true; break;
+        case OPT_EXACT: se_machine_opts_exact(&mo); break;
         case OPT_FIMG: mo.flash_image = optarg; break;
         case OPT_LOGFLASH: mo.log_flash = c.verbose = true; break;
         case OPT_VERBOSE: c.verbose = true; break;
