@@ -9,6 +9,7 @@ extern const se_board se_board_stm32u5a9j_dk;
 extern const se_board se_board_stm32h573i_dk;
 extern const se_board se_board_stm32l552_w25q256;
 extern const se_board se_board_stm32l496g_disco;
+extern const se_board se_board_stm32f469i_eval;
 
 /* One line per board (the comments keep clang-format from packing them). */
 static const se_board *const boards[] = {
@@ -18,6 +19,7 @@ static const se_board *const boards[] = {
     &se_board_stm32h573i_dk,     /* STM32H5 */
     &se_board_stm32l552_w25q256, /* quad SPI on OCTOSPI1 */
     &se_board_stm32l496g_disco,  /* QUADSPI */
+    &se_board_stm32f469i_eval,   /* QUADSPI, F4 */
     NULL,
 };
 
