@@ -264,7 +264,7 @@ struct se_machine {
     uint32_t reserve_lo, reserve_hi; /* the image's own stack reservation: SP in it is fine */
     uint32_t buf_base, buf_end;      /* the host's data buffer */
     uint32_t link_base;              /* where the image was linked (0: unknown), cause.c */
-    char first_warn[300]; /* the session's first warning, for the host's reasons */
+    char first_warn[300];            /* the session's first warning, for the host's reasons */
     struct {
         const char *name;
         uint32_t lo, hi;
