@@ -199,7 +199,15 @@ static unsigned loaders(char names[64][64])
         if (k > 6 && k < 64 && !strcmp(e->d_name + k - 6, ".stldr") &&
             strcmp(e->d_name, "cause_gc_storageinfo.stldr") != 0) {
             memcpy(names[n], e->d_name, k - 6);
-            names[n++][k - 6] = 0;
+            names[n][k - 6] = 0;
+            /* a loader the reader refuses on purpose (cause_gc_storageinfo: no StorageInfo)
+             * runs no session */
+            se_error err;
+            se_stldr *l;
+            if (se_stldr_open_file(th_firmware(names[n]), &l, &err) != SE_OK)
+                continue;
+            se_stldr_free(l);
+            n++;
         }
     }
     closedir(d);
