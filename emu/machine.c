@@ -25,6 +25,10 @@ void mc_log(se_machine *m, int level, const char *fmt, ...)
     va_end(ap);
     if (level >= SE_LOG_WARN)
         m->st.warnings++;
+    if (level >= SE_LOG_WARN && !m->call_warn[0]) /* the reason of a failed call cites it */
+        snprintf(m->call_warn, sizeof m->call_warn, "%.299s", buf);
+    if (level >= SE_LOG_WARN && !m->first_warn[0]) /* and the host's reasons */
+        snprintf(m->first_warn, sizeof m->first_warn, "%.299s", buf);
     if (m->opts.log)
         m->opts.log(m->opts.log_ctx, level, buf);
 }
@@ -468,6 +472,8 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
                                              : "not mapped on this target");
     return SE_OK;
 }
+
+const char *se_machine_first_warning(const se_machine *m) { return m->first_warn; }
 
 bool se_machine_window_off(se_machine *m, uint32_t addr, char *buf, size_t len)
 {
