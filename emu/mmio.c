@@ -146,6 +146,12 @@ static void report_unmodelled(se_machine *m, uint32_t addr, bool write, uint32_t
     if (periph)
         count_poll(m, addr, write, pc);
     if (mc_first_time(m, addr)) {
+        /* the exact instruction, not the block's start (Unicorn 2.0.1 leaves PC there in an
+         * MMIO callback): decoded only when a report is made */
+        uint32_t exact;
+        if (mc_exact_pc(m, pc, addr, write, &exact) ||
+            (periph && m->mmio_addr != addr && mc_exact_pc(m, pc, m->mmio_addr, write, &exact)))
+            pc = exact;
         if (periph && m->fam && m->fam->complete && !se_family_periph(m->fam, addr)) {
             char what[160] = "";
             se_family_foreign_periph(m->fam, addr, what, sizeof what);

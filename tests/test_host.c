@@ -569,6 +569,38 @@ static void test_cubeide_template_stack_is_not_an_overflow(void **state)
     th_close(&s);
 }
 
+/* Each unmodelled-register report names the exact instruction of its access (two loads in
+ * one block, neither at its start), not the start of the translated block. */
+static void test_unmodelled_access_names_its_exact_instruction(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader_unmod", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    uint32_t init;
+    assert_true(se_stldr_entry(s.l, SE_EP_INIT, &init));
+    const char *marks[2] = {"unmod_insn1", "unmod_insn2"};
+    const uint32_t regs[2] = {0x40002800u, 0x40002804u};
+    for (int i = 0; i < 2; i++) {
+        const se_symbol *mark = se_stldr_find_symbol(s.l, marks[i]);
+        assert_non_null(mark);
+        char want[200];
+        snprintf(want, sizeof want,
+                 "unmodelled peripheral register 0x%08x: 4-byte read reads as 0 (first at "
+                 "Init+0x%x)",
+                 (unsigned)regs[i], (unsigned)(mark->addr - (init & ~1u)));
+        bool found = false;
+        for (unsigned k = 0; k < s.nlogs && !found; k++)
+            found = strstr(s.logs[k], want) != NULL;
+        if (!found) {
+            for (unsigned k = 0; k < s.nlogs; k++)
+                print_message("log: %s\n", s.logs[k]);
+            fail_msg("no '%s'", want);
+        }
+    }
+    th_close(&s);
+}
+
 static void test_execution_from_stale_ram_is_noted(void **state)
 {
     (void)state;
@@ -733,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_msp_zero_at_entry_is_said_before_running),
         cmocka_unit_test(test_wild_pointer_write_is_a_bus_fault_line),
         cmocka_unit_test(test_stack_into_image_is_a_warning_on_success),
+        cmocka_unit_test(test_unmodelled_access_names_its_exact_instruction),
         cmocka_unit_test(test_cubeide_template_stack_is_not_an_overflow),
         cmocka_unit_test(test_execution_from_stale_ram_is_noted),
         cmocka_unit_test(test_sp_zero_override_keeps_the_rule_buffer),
