@@ -531,6 +531,17 @@ int se_run_main(int argc, char **argv)
                 fprintf(c.out, ",\"%s\":%" PRIu64, fc->kinds[i].kind, fc->kinds[i].count);
             fputs("}", c.out);
         }
+        const char *kt;
+        uint64_t kn;
+        unsigned kc;
+        for (unsigned i = 0; m && se_machine_warning_kind(m, i, &kt, &kn, &kc); i++) {
+            fputs(i ? "," : ",\"warning_kinds\":[", c.out);
+            fputs("{\"kind\":", c.out);
+            se_json_str(c.out, kt);
+            fprintf(c.out, ",\"count\":%" PRIu64 ",\"calls\":%u}", kn, kc);
+        }
+        if (m && se_machine_warning_kind(m, 0, &kt, &kn, &kc))
+            fputs("]", c.out);
         fputs("}\n", c.out);
     } else {
         if (flash_sum[0])
@@ -539,6 +550,12 @@ int se_run_main(int argc, char **argv)
             fprintf(stderr, "stldr-emu: error: %s\n", err.msg);
         fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",
                 e ? "FAILED" : "OK", h ? se_host_calls(h) : 0, instr, dev, warns);
+        /* the kinds: each said once (the first call it occurred in), counted everywhere */
+        const char *kt;
+        uint64_t kn;
+        unsigned kc;
+        for (unsigned i = 0; m && se_machine_warning_kind(m, i, &kt, &kn, &kc); i++)
+            fprintf(c.out, "  warning x%" PRIu64 " (%u calls): %s\n", kn, kc, kt);
     }
     if (junit) { /* --junit: the calls and the session's outcome */
         char suite[200];

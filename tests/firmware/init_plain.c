@@ -35,6 +35,21 @@ static inline __attribute__((always_inline)) uint32_t read_unmodelled(void)
 }
 #endif
 
+#ifdef REPEAT_WARNINGS
+/* As ST's BSP before HAL_OSPI_DeInit: OCTOSPI1 reset through RCC_AHB3RSTR and touched with
+ * its clock (RCC_AHB3ENR.OSPI1EN) off, three times per Init: the same warning each time. */
+#define RCC_AHB3RSTR (*(volatile uint32_t *)0x40021030u)
+#define OSPI1_CR (*(volatile uint32_t *)0x44021000u)
+static void touch_ospi_unclocked(void)
+{
+    for (uint32_t i = 0; i < 3u; i++) {
+        RCC_AHB3RSTR |= 1u << 8;
+        RCC_AHB3RSTR &= ~(1u << 8);
+        (void)OSPI1_CR;
+    }
+}
+#endif
+
 #ifdef BIG_IMAGE
 /* 0x2000 bytes of constants: an image the size of real loaders (0x1950..0x19FF0 bytes),
  * over the 0x1000 seen once with TrustZone on (docs/protocol.md 2.8). */
@@ -49,6 +64,9 @@ int Init(void)
 #endif
 #ifdef UNMODELLED_READ
     (void)read_unmodelled();
+#endif
+#ifdef REPEAT_WARNINGS
+    touch_ospi_unclocked();
 #endif
 #ifdef CODE_PAGE_STORES
     for (uint32_t i = 0; i < 64u; i++)
