@@ -22,7 +22,8 @@ static void warn_kind_of(const char *msg, char *kind, size_t len)
 {
     const char *p = msg, *colon = strstr(msg, "): ");
     const char *sp = strchr(msg, ' ');
-    if (colon && sp && sp[1] == '0' && sp[2] == 'x' && colon - sp < 24) { /* "NAME 0x.. (+0x..): " */
+    if (colon && sp && sp[1] == '0' && sp[2] == 'x' &&
+        colon - sp < 24) { /* "NAME 0x.. (+0x..): " */
         snprintf(kind, len, "%.*s: ", (int)(sp - msg), msg);
         p = colon + 3;
     } else {
