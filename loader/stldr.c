@@ -1104,7 +1104,7 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
              "(docs/protocol.md 2.8; unverified, so not a limit): if the host stops there it "
              "runs Init on a partial image",
              size, win->observed_limit);
-    if (link_base != win->load_base)
+    if (place == SE_PLACE_PROFILE && link_base != win->load_base)
         warn(&img,
              "the loader is linked at 0x%08x but the host loads it at 0x%08x: absolute "
              "addresses in it will be wrong if it is relocated",

@@ -601,6 +601,39 @@ static void test_unmodelled_access_names_its_exact_instruction(void **state)
     th_close(&s);
 }
 
+/* --place link: the image at its link address, the SP and the buffer above it (not where the
+ * profile's base would put them, inside the image), no link-address warning. */
+static void test_place_link_moves_sp_and_buffer_with_the_image(void **state)
+{
+    (void)state;
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.place = SE_PLACE_LINK;
+    th_session s;
+    th_open(&s, "sram_loader_tz", false, NULL, &ho); /* linked at 0x20018004, TrustZone off */
+    const se_image *img = se_host_image(s.h);
+    assert_int_equal(img->base, 0x20018004u);
+    assert_int_equal(se_host_sp(s.h), (0x20018000u + img->size + 0x400u) & ~3u);
+    assert_true(se_host_buffer(s.h) > se_host_sp(s.h));
+    for (unsigned i = 0; i < img->nwarnings; i++)
+        if (strstr(img->warnings[i], "linked at"))
+            fail_msg("plan warning: %s", img->warnings[i]);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_true(r->ok);
+    assert_null(strstr(r->res.reason, "stack overflowed"));
+    th_close(&s);
+    char *out;
+    int rc = th_run_toolf(&out, "run '%s' --place link --init-only", th_firmware("sram_loader_tz"));
+    if (rc != 0 ||
+        !strstr(out, "on stm32l562e-dk (--place link: loader at its link address 0x20018004, BKPT "
+                     "still at 0x20000000)") ||
+        strstr(out, "linked at"))
+        fail_msg("exit %d\n%s", rc, out);
+    free(out);
+}
+
 static void test_execution_from_stale_ram_is_noted(void **state)
 {
     (void)state;
@@ -765,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_msp_zero_at_entry_is_said_before_running),
         cmocka_unit_test(test_wild_pointer_write_is_a_bus_fault_line),
         cmocka_unit_test(test_stack_into_image_is_a_warning_on_success),
+        cmocka_unit_test(test_place_link_moves_sp_and_buffer_with_the_image),
         cmocka_unit_test(test_unmodelled_access_names_its_exact_instruction),
         cmocka_unit_test(test_cubeide_template_stack_is_not_an_overflow),
         cmocka_unit_test(test_execution_from_stale_ram_is_noted),

@@ -421,12 +421,20 @@ int se_run_main(int argc, char **argv)
             cli_on_log(&c, SE_LOG_WARN, policy);
         for (unsigned i = 0; i < img->nwarnings; i++)
             cli_on_log(&c, SE_LOG_WARN, img->warnings[i]);
+        char desc[400]; /* --place link: where the image really is, not the profile's base */
+        if (img->base != prof->load_base)
+            snprintf(desc, sizeof desc,
+                     "%s (--place link: loader at its link address 0x%08" PRIx32
+                     ", BKPT still at 0x%08" PRIx32 ")",
+                     prof->target, img->base, prof->bkpt_addr);
+        else
+            snprintf(desc, sizeof desc, "%s", prof->description);
         if (!c.json && !c.quiet)
             fprintf(c.out,
                     "loader \"%s\" on %s: image 0x%" PRIx32 " bytes at 0x%08" PRIx32
                     ", SP 0x%08" PRIx32 ", buffer 0x%08" PRIx32 " (chunk 0x%" PRIx32 ")\n",
-                    si->name, prof->description, img->size, img->base, se_host_sp(h),
-                    se_host_buffer(h), se_host_chunk(h));
+                    si->name, desc, img->size, img->base, se_host_sp(h), se_host_buffer(h),
+                    se_host_chunk(h));
         report_attach(rep, h);
         if (ta.on) /* --trace */
             e = trace_start(&ta, &c, h, m, &err);
