@@ -351,6 +351,12 @@ static void host_idle_until(void *opaque, uint64_t ns)
     if (++m->st.hint_hits < IDLE_HITS)
         return;
     m->st.hint_hits = 0;
+    /* An exception that can be taken now is taken now, not after a skip: stop at the next
+     * block boundary (an MMIO callback cannot stop the core in place). */
+    if (mc_takeable(m)) {
+        m->st.next_event = 0;
+        return;
+    }
     uint64_t now_ns = se_machine_now_ns(m);
     if (ns <= now_ns)
         return;
@@ -377,6 +383,10 @@ static void host_idle_until(void *opaque, uint64_t ns)
         m->st.systick_at = se_systick_next_event(&m->st.scs, target);
     }
     mc_schedule(m);
+    /* The skip ended at the tick: its exception is taken at that virtual time, at the next
+     * block boundary, before the polling loop reads again. */
+    if (mc_takeable(m))
+        m->st.next_event = 0;
 }
 
 static void host_set_core_hz(void *opaque, uint32_t hz)

@@ -169,6 +169,33 @@ static void test_repeated_warnings_are_one_line_per_kind(void **state)
     free(out);
 }
 
+/* SysTick becomes pending (interrupt on, --irq-mask none) while an erase is polled: with the
+ * idle skip it is taken inside SectorErase at the same virtual time as without it (before:
+ * the call returned and the next call's Init locked up at 0 instructions). */
+static void test_systick_pending_during_idle_skip_is_taken_in_time(void **state)
+{
+    (void)state;
+    char *skip, *noskip;
+    const char *fw = th_firmware("ref_systick_erase");
+    int r1 = th_run_toolf(&skip, "run '%s' --irq-mask none", fw);
+    int r2 = th_run_toolf(&noskip, "run '%s' --irq-mask none --no-idle-skip", fw);
+    const char *call = "SectorErase(0x90000000, 0x90010000)            -> lockup";
+    const char *a = strstr(skip, call), *b = strstr(noskip, call);
+    if (r1 != 33 || r2 != 33 || !a || !b)
+        fail_msg("exit %d / %d\n%s\n--no-idle-skip:\n%s", r1, r2, skip, noskip);
+    /* the same device time at the lockup: "... instr    596.5 us device" */
+    const char *da = strstr(a, " device"), *db = strstr(b, " device");
+    assert_non_null(da);
+    assert_non_null(db);
+    char ta[24], tb[24];
+    snprintf(ta, sizeof ta, "%.12s", da - 12);
+    snprintf(tb, sizeof tb, "%.12s", db - 12);
+    assert_string_equal(ta, tb);
+    assert_non_null(strstr(a, "SysTick taken at poll_sr+0x"));
+    free(skip);
+    free(noskip);
+}
+
 static void test_faulty_loaders_have_distinct_exit_codes(void **state)
 {
     (void)state;
@@ -688,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_budget_takes_suffixes_and_exponents),
         cmocka_unit_test(test_real_sized_loader_passes_lint_and_strict),
         cmocka_unit_test(test_repeated_warnings_are_one_line_per_kind),
+        cmocka_unit_test(test_systick_pending_during_idle_skip_is_taken_in_time),
         cmocka_unit_test(test_fifo_and_device_inputs_are_refused_at_once),
         cmocka_unit_test(test_a_huge_sparse_loader_is_refused_without_reading_it),
         cmocka_unit_test(test_write_of_an_empty_file_says_it_is_empty),
