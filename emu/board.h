@@ -33,6 +33,8 @@ typedef struct se_board {
     se_err (*build)(struct se_soc *soc, const se_profile *p, se_error *err);
 } se_board;
 
+#define SE_MAX_BOARDS 32 /* at most this many built-in boards */
+
 /* Every built-in board, NULL-terminated (emu/boards/boards.c). */
 const se_board *const *se_boards(void);
 /* The board named name, or NULL. */

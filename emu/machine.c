@@ -311,6 +311,13 @@ void se_machine_opts_default(se_machine_opts *o)
     o->last_insns = SE_LAST_DEFAULT; /* --last */
 }
 
+void se_machine_opts_exact(se_machine_opts *o)
+{
+    o->no_idle_skip = true;
+    o->exact_window = true;
+    o->no_dma_span = true;
+}
+
 static se_err load_internal_flash(se_machine *m, const char *path, se_error *err)
 {
     uint8_t *buf;

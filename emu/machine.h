@@ -52,6 +52,7 @@ typedef struct se_machine_opts {
     const char *internal_flash; /* image loaded at the internal flash base; NULL = erased */
     bool strict;                /* unmodelled register accesses stop the call */
     bool no_idle_skip;          /* run polling loops instruction by instruction */
+    bool no_dma_span;           /* DMA moves item by item (no whole-span copies or streams) */
     const char *flash_image;    /* external flash contents file (durable); NULL = memory */
     bool log_flash;             /* one log line per flash command */
     /* with log_flash: each command as data instead of its log line (NULL: the line) */
@@ -73,6 +74,10 @@ typedef struct se_machine_opts {
 } se_machine_opts;
 
 void se_machine_opts_default(se_machine_opts *o);
+/* Every shortcut off (--exact): idle skip, window in place, DMA spans (a new shortcut gets
+ * its switch here too).
+ * tests/test_exact.c runs every test loader both ways and compares what they do. */
+void se_machine_opts_exact(se_machine_opts *o);
 
 typedef struct se_machine se_machine;
 

@@ -25,6 +25,19 @@ const se_profile *se_profile_find_tz(const char *target, const char *mode)
     return b->profiles[tm];
 }
 
+const se_profile *se_profile_follow_link(const se_profile *p, uint32_t link_base)
+{
+    static se_profile moved;
+    if (!p || !p->base_follows_link || link_base == p->load_base || (link_base & 3u) ||
+        link_base < p->sram.base + 4u || link_base - p->sram.base >= p->sram.size ||
+        link_base + 0x100u >= p->ram_end)
+        return p;
+    moved = *p;
+    moved.bkpt_addr = link_base - 4u;
+    moved.load_base = link_base;
+    return &moved;
+}
+
 const se_profile *se_profile_find(const char *target, bool tz)
 {
     return se_profile_find_tz(target, tz ? "on" : "off");

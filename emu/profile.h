@@ -63,6 +63,9 @@ typedef struct se_profile {
     bool gtzc_buserr;           /* GTZC-denied data accesses also bus-fault */
     bool alias_illegal;         /* Secure transaction to an NS alias is illegal */
     const char *internal_flash; /* internal flash image the profile names, or NULL */
+    /* The host's base follows the ELF: when the loader's link address lies in sram (and the
+     * window up to ram_end), BKPT and download base move to it (se_profile_follow_link). */
+    bool base_follows_link;
     /* The external flash part (se_flash_chip_find name) in place of the board's own, or NULL
      * (profile key flash_chip=). */
     const char *flash_chip;
@@ -75,6 +78,11 @@ const se_profile *se_profile_find_tz(const char *target, const char *mode);
 /* Read a profile FILE (key=value lines, '#' comments; docs/trustzone.md "Profile files"). The
  * result lives in static storage until the next call. NULL with a message in err on error. */
 const se_profile *se_profile_load(const char *path, char *err, size_t errlen);
+
+/* p with its BKPT and download base at link_base - 4 / link_base when p->base_follows_link and
+ * link_base is a word in p's SRAM below ram_end other than p->load_base (a copy in static
+ * storage); else p. */
+const se_profile *se_profile_follow_link(const se_profile *p, uint32_t link_base);
 
 /* Find a built-in profile; NULL if the target is unknown. */
 const se_profile *se_profile_find(const char *target, bool tz);

@@ -491,9 +491,17 @@ static se_err verify_entry(se_host *h, uint32_t abs, const uint8_t *data, uint32
                                           rec.res.r0, a, n));
         } else if (rec.res.r1 != want) {
             rec.ok = false;
+            /* Whose fault: if the device holds the data (read through the window) and Verify
+             * found no differing byte, only the loader's checksum arithmetic is wrong (several
+             * published ST loaders truncate the size in CheckSum). */
+            bool holds = se_machine_read(h->m, a, h->scratch, n, NULL) == SE_OK &&
+                         memcmp(h->scratch, data + done, n) == 0;
             snprintf(rec.note, sizeof rec.note,
-                     "checksum 0x%08" PRIx32 " differs from the data's 0x%08" PRIx32, rec.res.r1,
-                     want);
+                     "checksum 0x%08" PRIx32 " differs from the data's 0x%08" PRIx32 "%s",
+                     rec.res.r1, want,
+                     holds ? ", yet the device holds the data and Verify found no differing "
+                             "byte: the loader's CheckSum is wrong"
+                           : "");
             e = with_refusal(h, err, se_error_set(err, SE_ERR_VERIFY, "Verify %s", rec.note));
         }
         if (h->log)

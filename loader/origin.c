@@ -80,7 +80,7 @@ static void scan_literals(const se_stldr *l, scan *s)
     }
 }
 
-static uint32_t link_base(const se_stldr *l)
+uint32_t se_origin_link_base(const se_stldr *l)
 {
     uint32_t lo = UINT32_MAX;
     for (size_t i = 0; i < se_stldr_nsegments(l); i++) {
@@ -111,7 +111,7 @@ void se_origin_analyse(const se_stldr *l, const se_family *fam, se_origin *o)
     o->nforeign = s.foreign;
     o->nown = s.own;
 
-    uint32_t b = o->link_base = link_base(l);
+    uint32_t b = o->link_base = se_origin_link_base(l);
     char other[120] = "";
     se_family_foreign_ram(fam, b, other, sizeof other);
     const char *note = NULL;
@@ -142,7 +142,7 @@ int se_origin_score(const se_stldr *l, const se_family *fam, char *why, size_t l
                  se_arch_name(fam->arch));
         return 0;
     }
-    uint32_t b = link_base(l);
+    uint32_t b = se_origin_link_base(l);
     scan s = {.fam = fam};
     scan_literals(l, &s);
     if (!se_family_ram(fam, b)) {

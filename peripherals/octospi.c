@@ -77,7 +77,7 @@ static void olog(const se_octospi *s, int level, uint32_t base, uint32_t offset,
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    se_periph_log(s->host, level, "OCTOSPI", base, offset, what);
+    se_periph_log(s->host, level, s->label ? s->label : "OCTOSPI", base, offset, what);
 }
 
 static bool once(se_octospi *s, unsigned note)
@@ -92,8 +92,9 @@ static void check_clock(se_octospi *s, uint32_t base, uint32_t offset)
 {
     if (s->clock_enabled && !*s->clock_enabled && once(s, NOTE_CLOCK))
         olog(s, SE_LOG_WARN, base, offset,
-             "OCTOSPI accessed with RCC OSPI1EN=0 (RCC_AHB3ENR bit 8); the access is performed "
-             "as if the clock ran");
+             "%s accessed with RCC %s=0 (RCC_AHB3ENR bit 8); the access is performed "
+             "as if the clock ran",
+             s->label ? s->label : "OCTOSPI", s->clock_bit ? s->clock_bit : "OSPI1EN");
 }
 
 /* ---- time and geometry ------------------------------------------------------------------ */
@@ -624,7 +625,10 @@ void se_octospi_reset(se_octospi *s)
     se_flash_port port = s->port;
     bool *clock = s->clock_enabled;
     uint32_t khz = s->kernel_hz;
+    const char *label = s->label, *clock_bit = s->clock_bit;
     memset(s, 0, sizeof *s);
+    s->label = label;
+    s->clock_bit = clock_bit;
     s->host = host;
     s->base = base;
     s->mem_base = mem_base;

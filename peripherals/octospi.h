@@ -42,6 +42,9 @@ typedef struct se_octospi {
     se_flash_port port;  /* the chip; ops NULL = nothing wired (reads float to 0xFF) */
     bool *clock_enabled; /* RCC_AHB3ENR.OSPI1EN as the machine tracks it; NULL = unchecked */
     uint32_t kernel_hz;  /* OCTOSPI kernel clock ahead of DCR2.PRESCALER; 0 = default */
+    /* The block's name in messages and its RCC enable bit, for a controller that runs on this
+     * engine (the QUADSPI); NULL = "OCTOSPI", "OSPI1EN". */
+    const char *label, *clock_bit;
     /* Registers by offset / 4 (SVD reset values: all 0). SR holds only the latched flags
      * TEF, TCF, SMF, TOF; FTF, BUSY and FLEVEL are derived from the operation below. */
     uint32_t r[SE_OCTOSPI_NREGS];

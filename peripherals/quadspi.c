@@ -57,6 +57,8 @@ void se_quadspi_configure(se_quadspi *s, const se_periph_host *host, uint32_t ba
     s->core.mem_base = mem_base;
     s->core.clock_enabled = clock_enabled;
     s->core.kernel_hz = kernel_hz;
+    s->core.label = "QUADSPI";
+    s->core.clock_bit = "QSPIEN";
 }
 
 static void note(se_quadspi *s, uint32_t off, const char *what)
@@ -148,6 +150,12 @@ void se_quadspi_write(se_quadspi *s, uint32_t offset, uint32_t value, unsigned s
     }
     default: break;
     }
+    /* HAL_QSPI_Receive/Transmit re-write AR after setting FMODE "to start the transfer", also
+     * for a command without address, which the CCR write has already started: the AR write
+     * is ignored while BUSY, silently for a frame that has no address phase [policy]. */
+    if (off == QSPI_AR && !((s->ccr >> 10) & 3u) &&
+        (se_octospi_read(&s->core, OSPI_SR, 4) & OSPI_SR_BUSY))
+        return;
     uint32_t o = ospi_off(off);
     if (!o || off == QSPI_SR) {
         se_periph_unknown(s->core.host, s->unknown_seen, "QUADSPI", s->core.base, off, true, value);

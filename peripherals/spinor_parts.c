@@ -47,6 +47,7 @@ enum {
     P_W25Q256JV,
     P_N25Q128A,
     P_MT25QL512A,
+    P_MT25QL256A,
     P_MX25R6435F,
     P_MX25L6433F,
     NPARTS
@@ -128,6 +129,20 @@ static const se_spinor_part parts[NPARTS] = {
                       MICRON_DUMMY,
                       {120 * US, 50 * MS, 100 * MS, 150 * MS, 153 * S, 1 * MS},
                       "serial-nor.md 4 [S9e, S1e]"},
+    /* MT25QL256A: the MT25QL512A's organisation at 32 MiB; ID from S12; times as the
+     * MT25QL512A's but chip erase halved [uncertain]. */
+    [P_MT25QL256A] = {"MT25QL256A",
+                      {0x20, 0xBA, 0x19},
+                      3,
+                      0x00,
+                      0x02000000u,
+                      256,
+                      SE_SPINOR_MICRON,
+                      MICRON_CAPS | SE_SPINOR_CAP_4B | SE_SPINOR_CAP_32K,
+                      0,
+                      MICRON_DUMMY,
+                      {120 * US, 50 * MS, 100 * MS, 150 * MS, 77 * S, 1 * MS},
+                      "serial-nor.md 4 [S12; times uncertain]"},
     /* MX25R6435F: page 0.85 ms, 4 KiB 40 ms, chip 50 s (S1g); 32/64 KiB [uncertain]. REMS
      * device ID [uncertain]. */
     [P_MX25R6435F] = {"MX25R6435F",
@@ -161,9 +176,11 @@ static const se_spinor_part parts[NPARTS] = {
 };
 
 static const se_spinor_part *const part_list[NPARTS + 1] = {
-    &parts[P_W25Q80],     &parts[P_W25Q64JV],   &parts[P_W25Q128JV],
-    &parts[P_W25Q256JV],  &parts[P_N25Q128A],   &parts[P_MT25QL512A],
-    &parts[P_MX25R6435F], &parts[P_MX25L6433F], NULL,
+    &parts[P_W25Q80],     &parts[P_W25Q64JV],
+    &parts[P_W25Q128JV],  &parts[P_W25Q256JV],
+    &parts[P_N25Q128A],   &parts[P_MT25QL512A],
+    &parts[P_MT25QL256A], &parts[P_MX25R6435F],
+    &parts[P_MX25L6433F], NULL,
 };
 
 const se_spinor_part *const *se_spinor_parts(void) { return part_list; }
@@ -227,6 +244,7 @@ PART_CREATE(4)
 PART_CREATE(5)
 PART_CREATE(6)
 PART_CREATE(7)
+PART_CREATE(8)
 
 /* Names and sizes repeat the rows (a static initializer cannot read them); test_spinor
  * checks that every class matches its row. */
@@ -240,9 +258,10 @@ static const se_flash_chip_class classes[NPARTS] = {
     PART_CLASS(0, "W25Q80", 0x00100000u),     PART_CLASS(1, "W25Q64JV", 0x00800000u),
     PART_CLASS(2, "W25Q128JV", 0x01000000u),  PART_CLASS(3, "W25Q256JV", 0x02000000u),
     PART_CLASS(4, "N25Q128A", 0x01000000u),   PART_CLASS(5, "MT25QL512A", 0x04000000u),
-    PART_CLASS(6, "MX25R6435F", 0x00800000u), PART_CLASS(7, "MX25L6433F", 0x00800000u),
+    PART_CLASS(6, "MT25QL256A", 0x02000000u), PART_CLASS(7, "MX25R6435F", 0x00800000u),
+    PART_CLASS(8, "MX25L6433F", 0x00800000u),
 };
-_Static_assert(NPARTS == 8, "one PART_CREATE and PART_CLASS per row");
+_Static_assert(NPARTS == 9, "one PART_CREATE and PART_CLASS per row");
 
 const se_flash_chip_class *se_spinor_class(const se_spinor_part *part)
 {

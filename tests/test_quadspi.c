@@ -196,6 +196,35 @@ static void test_ddr_frames_reach_the_chip_as_dtr(void **state)
     rm(f);
 }
 
+/* HAL_QSPI_Receive: read AR, set FMODE (which starts a command without address), write AR
+ * back. The AR write meets BUSY and is dropped without a warning. */
+static void test_hal_receive_rewriting_ar_is_silent(void **state)
+{
+    (void)state;
+    fx *f = mk("MX25R6435F");
+    init(f, 23);
+    wr(f, QSPI_DLR, 2);
+    wr(f, QSPI_CCR, QSPI_CCR_DMODE(L1) | QSPI_CCR_IMODE(L1) | 0x9Fu); /* HAL_QSPI_Command */
+    uint32_t ar = rd(f, QSPI_AR);
+    wr(f, QSPI_CCR, rd(f, QSPI_CCR) | QSPI_CCR_FMODE(F_READ)); /* starts RDID */
+    wr(f, QSPI_AR, ar);
+    assert_int_equal(f->nwarn, 0);
+    assert_int_equal(se_quadspi_read(&f->q, QSPI_DR, 1), 0xC2);
+    rm(f);
+}
+
+static void test_messages_name_the_quadspi_and_its_clock_bit(void **state)
+{
+    (void)state;
+    fx *f = mk("MX25R6435F");
+    bool off = false;
+    se_quadspi_configure(&f->q, &f->host, 0xA0001000u, 0x90000000u, &off, 80000000u);
+    init(f, 23);
+    assert_non_null(strstr(f->last, "QUADSPI"));
+    assert_non_null(strstr(f->last, "QSPIEN=0"));
+    rm(f);
+}
+
 static void test_dual_flash_mode_is_reported(void **state)
 {
     (void)state;
@@ -214,6 +243,8 @@ int main(void)
         cmocka_unit_test(test_quad_page_program_through_dr_then_auto_polling),
         cmocka_unit_test(test_memory_mapped_quad_io_read_with_the_mode_byte),
         cmocka_unit_test(test_ddr_frames_reach_the_chip_as_dtr),
+        cmocka_unit_test(test_hal_receive_rewriting_ar_is_silent),
+        cmocka_unit_test(test_messages_name_the_quadspi_and_its_clock_bit),
         cmocka_unit_test(test_dual_flash_mode_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

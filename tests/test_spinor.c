@@ -133,8 +133,8 @@ static void read_at(fx *f, shape sh, uint8_t op, uint32_t a, uint8_t *d, uint32_
 static void test_every_part_has_a_class_matching_its_row(void **state)
 {
     (void)state;
-    const char *const want[] = {"W25Q80",   "W25Q64JV",   "W25Q128JV",  "W25Q256JV",
-                                "N25Q128A", "MT25QL512A", "MX25R6435F", "MX25L6433F"};
+    const char *const want[] = {"W25Q80",     "W25Q64JV",   "W25Q128JV",  "W25Q256JV", "N25Q128A",
+                                "MT25QL512A", "MT25QL256A", "MX25R6435F", "MX25L6433F"};
     unsigned n = 0;
     for (const se_spinor_part *const *p = se_spinor_parts(); *p; p++, n++) {
         const se_flash_chip_class *c = se_spinor_class(*p);
@@ -160,8 +160,8 @@ static void test_rdid_answers_each_parts_jedec_id(void **state)
         uint8_t id[3];
     } ids[] = {{"W25Q80", {0xEF, 0x40, 0x14}},     {"W25Q256JV", {0xEF, 0x40, 0x19}},
                {"W25Q128JV", {0xEF, 0x40, 0x18}},  {"N25Q128A", {0x20, 0xBA, 0x18}},
-               {"MT25QL512A", {0x20, 0xBA, 0x20}}, {"MX25R6435F", {0xC2, 0x28, 0x17}},
-               {"MX25L6433F", {0xC2, 0x20, 0x17}}};
+               {"MT25QL512A", {0x20, 0xBA, 0x20}}, {"MT25QL256A", {0x20, 0xBA, 0x19}},
+               {"MX25R6435F", {0xC2, 0x28, 0x17}}, {"MX25L6433F", {0xC2, 0x20, 0x17}}};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         fx *f = mk(ids[i].part);
         uint8_t b[4] = {0};

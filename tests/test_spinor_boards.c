@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "emu/board.h"
+#include "emu/profile.h"
 #include "util/harness.h"
 
 #define W25Q SE_FIRMWARE_DIR "/ref_w25q_l552.stldr"
@@ -175,6 +177,57 @@ static void test_log_flash_shows_the_quad_frames(void **state)
     free(out);
 }
 
+/* Verify's checksum disagrees with the data while the flash holds it: the loader's fault, and
+ * the message says so (ST's L496 loader truncates the size in CheckSum). */
+static void test_a_wrong_verify_checksum_is_blamed_on_the_loader(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_tool(
+        "run '" SE_FIRMWARE_DIR "/ref_mx25r_bug_checksum.stldr' --target stm32l496g-disco", &out);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(out, "the loader's CheckSum is wrong"));
+    free(out);
+}
+
+/* The F4 HAL enables the PLL through the bit-band alias (RCC_CR_PLLON_BB = 0x42470060): the
+ * F469 board's RCC sees PLLON, and PLLRDY follows it. */
+static void test_f469_bit_band_alias_reaches_rcc(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open_profile(&s, "ref_mx25r_l496", se_profile_find_tz("stm32f469i-eval", "off"), NULL, NULL);
+    uint32_t one = 1, v = 0;
+    assert_int_equal(se_machine_write(s.m, 0x42470060u, &one, 4, &s.err), SE_OK);
+    assert_int_equal(se_machine_read(s.m, 0x40023800u, &v, 4, &s.err), SE_OK);
+    assert_int_equal(v & (3u << 24), 3u << 24); /* PLLON, PLLRDY */
+    assert_int_equal(se_machine_read(s.m, 0x42470064u, &v, 4, &s.err), SE_OK);
+    assert_int_equal(v, 1); /* PLLRDY through the alias */
+    th_close(&s);
+}
+
+/* Our MX25R loader built for the F4's RCC, on the F469 board with an MX25R6435F put there:
+ * the QUADSPI at 0xA0001000 and the window work on the F4 map. */
+static void test_f469_quadspi_runs_a_standard_session(void **state)
+{
+    (void)state;
+    char prof[300];
+    snprintf(prof, sizeof prof, "%s/f469.profile", th_tmpdir());
+    FILE *f = fopen(prof, "w");
+    assert_non_null(f);
+    fputs("base=stm32f469i-eval\nflash_chip=MX25R6435F\n", f);
+    fclose(f);
+    char *out;
+    int rc =
+        th_run_toolf(&out, "run '%s/ref_mx25r_f469.stldr' --profile '%s'", SE_FIRMWARE_DIR, prof);
+    if (rc != 0)
+        fail_msg("exit %d\n%s", rc, out);
+    assert_non_null(strstr(out, "OK: 9 calls"));
+    assert_non_null(strstr(out, "device time, 0 warnings"));
+    assert_non_null(strstr(out, " commands, 0 warnings\n"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +239,9 @@ int main(void)
         cmocka_unit_test(test_standard_session_on_the_l496_quadspi_mx25r),
         cmocka_unit_test(test_one_mib_random_round_trip_on_the_l496_quadspi),
         cmocka_unit_test(test_flash_chip_key_swaps_the_part_on_the_l496),
+        cmocka_unit_test(test_a_wrong_verify_checksum_is_blamed_on_the_loader),
+        cmocka_unit_test(test_f469_bit_band_alias_reaches_rcc),
+        cmocka_unit_test(test_f469_quadspi_runs_a_standard_session),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/parse.h"
 #include "emu/board.h"
+#include "loader/origin.h"
 
 #define ALL_RUN (CMD_RUN | CMD_TRACE)
 #define TARGETED (CMD_INFO | CMD_LINT | CMD_RUN | CMD_TRACE | CMD_GDB | CMD_FUZZ | CMD_CUBE)
@@ -19,7 +20,8 @@
 
 const se_opt se_options[] = {
     /* the target */
-    {"target", "T", OPT_TARGET, TARGETED, "built-in target (stm32l562e-dk)"},
+    {"target", "T", OPT_TARGET, TARGETED,
+     "built-in target (stm32l562e-dk), or auto (chosen from the loader)"},
     {"tz", "on|off|secure", OPT_TZ, TARGETED,
      "TrustZone: off (TZEN=0), on (ST's template partition, loader Non-secure), secure"},
     {"profile", "FILE", OPT_PROFILE, TARGETED & ~CMD_FUZZ,
@@ -66,6 +68,8 @@ const se_opt se_options[] = {
     {"no-idle-skip", NULL, OPT_NOSKIP, SESSION, "run polling loops instruction by instruction"},
     {"exact-window", NULL, OPT_EXACTWIN, SESSION,
      "every memory-mapped flash access through the controller model"},
+    {"no-dma-span", NULL, OPT_NODMASPAN, SESSION, "DMA moves item by item, each a bus access"},
+    {"exact", NULL, OPT_EXACT, SESSION, "no shortcut: --no-idle-skip --exact-window --no-dma-span"},
     {"log-flash", NULL, OPT_LOGFLASH, SESSION | CMD_GDB,
      "one line per flash command (--json: one structured event each; gdb: on its console)"},
     {"vcd", "FILE", OPT_VCD, SESSION, "the flash bus as a waveform (VCD)"},
@@ -587,7 +591,10 @@ void cli_target_default(cli_target *t)
 bool cli_target_option(cli_target *t, const char *cmd, int id, const char *arg)
 {
     switch (id) {
-    case OPT_TARGET: t->target = arg; return true;
+    case OPT_TARGET:
+        t->target = arg;
+        t->target_given = true;
+        return true;
     case OPT_TZ:
         if (strcmp(arg, "on") && strcmp(arg, "off") && strcmp(arg, "secure"))
             cli_usage_exit(cmd, "--tz takes on, off or secure, not '%s'", arg);
@@ -610,6 +617,8 @@ const se_profile *cli_profile(const cli_target *t, const char *cmd)
         }
         return p;
     }
+    if (!strcmp(t->target, "auto"))
+        cli_usage_exit(cmd, "--target auto needs a loader to choose from: name the target");
     if (!(p = se_profile_find_tz(t->target, t->tz))) {
         if (se_board_find(t->target))
             cli_usage_exit(cmd, "target '%s' has no --tz %s profile (stldr-emu info --target %s)",
@@ -617,6 +626,107 @@ const se_profile *cli_profile(const cli_target *t, const char *cmd)
         cli_usage_exit(cmd, "unknown target '%s' (stldr-emu info --target list)", t->target);
     }
     return p;
+}
+
+/* The board's token in loader names: "stm32u585i-iot02a" -> "U585". */
+static void board_token(const se_board *b, char tok[8])
+{
+    size_t k = 0;
+    for (const char *q = b->name + 5; *q && *q != '-' && k < 4; q++)
+        tok[k++] = (char)(*q >= 'a' && *q <= 'z' ? *q - 'a' + 'A' : *q);
+    tok[k] = '\0';
+}
+
+static bool name_has(const char *name, const char *tok)
+{
+    char up[SE_STORAGEINFO_NAME_LEN + 1];
+    size_t k = 0;
+    for (; name[k] && k < SE_STORAGEINFO_NAME_LEN; k++)
+        up[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 'a' + 'A' : name[k]);
+    up[k] = '\0';
+    return tok[0] && strstr(up, tok);
+}
+
+/* --target auto (and the default's check of StorageInfo's name): each built-in board with a
+ * profile for --tz is scored from the loader (loader/origin.h: 0 = it cannot be that board),
+ * +10 when StorageInfo's device name holds the board's token ("U585"). */
+static const se_profile *choose_board(const cli_target *t, const char *cmd, const se_stldr *l,
+                                      bool explicit_auto, char *why, size_t len)
+{
+    se_tz_mode mode;
+    if (!se_tz_mode_parse(t->tz, &mode))
+        mode = SE_TZ_MODE_OFF;
+    const se_board *const *b = se_boards();
+    const char *dev = se_stldr_storage(l)->name;
+    int best = 0, nbest = 0;
+    const se_board *pick = NULL;
+    char list[1200] = "", bwhy[SE_MAX_BOARDS][240];
+    int score[SE_MAX_BOARDS];
+    size_t n = 0;
+    for (size_t i = 0; b[i] && n < SE_MAX_BOARDS; i++, n++) {
+        const se_family *fam = se_family_of_mcu(b[i]->mcu);
+        score[n] = 0;
+        snprintf(bwhy[n], sizeof bwhy[n], "no --tz %s profile", t->tz);
+        if (!b[i]->profiles[mode] || !fam)
+            continue;
+        char tok[8];
+        board_token(b[i], tok);
+        score[n] = se_origin_score(l, fam, bwhy[n], sizeof bwhy[n]);
+        if (score[n] && name_has(dev, tok)) {
+            score[n] += 10;
+            size_t k = strlen(bwhy[n]);
+            snprintf(bwhy[n] + k, sizeof bwhy[n] - k, ", \"%s\" in the device name", tok);
+        }
+        /* the default moves only on the name, and only to another family than its own */
+        if (!explicit_auto && (!(score[n] > 10) || fam == se_family_of_mcu("STM32L562")))
+            continue;
+        if (score[n] > best) {
+            best = score[n];
+            nbest = 1;
+            pick = b[i];
+        } else if (score[n] && score[n] == best) {
+            nbest++;
+        }
+    }
+    if (!explicit_auto && (nbest != 1 || !strcmp(pick->name, "stm32l562e-dk"))) {
+        cli_target d = *t;
+        d.target = "stm32l562e-dk";
+        return cli_profile(&d, cmd);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(list);
+        snprintf(list + k, sizeof list - k, "%s%s (%d: %.200s)", k ? "; " : "", b[i]->name,
+                 score[i], bwhy[i]);
+    }
+    if (nbest != 1) {
+        if (!best)
+            cli_usage_exit(cmd, "--target auto: no built-in target fits this loader: %s", list);
+        cli_usage_exit(cmd,
+                       "--target auto: %d targets fit this loader equally, name one with "
+                       "--target: %s",
+                       nbest, list);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (b[i] == pick)
+            snprintf(why, len, "%s %s: %s (scores: %s)",
+                     explicit_auto ? "--target auto chose" : "the device name chose", pick->name,
+                     bwhy[i], list);
+    cli_target d = *t;
+    d.target = pick->name;
+    return cli_profile(&d, cmd);
+}
+
+const se_profile *cli_profile_for(const cli_target *t, const char *cmd, const se_stldr *l,
+                                  char *why, size_t len)
+{
+    const se_profile *p;
+    if (len)
+        why[0] = '\0';
+    if (t->profile || (t->target_given && strcmp(t->target, "auto")))
+        p = cli_profile(t, cmd);
+    else
+        p = choose_board(t, cmd, l, t->target_given, why, len);
+    return se_profile_follow_link(p, se_origin_link_base(l));
 }
 
 /* ---- output -------------------------------------------------------------------------- */

@@ -57,6 +57,8 @@ enum {
     OPT_FILL,
     OPT_NOSKIP,
     OPT_EXACTWIN,
+    OPT_NODMASPAN,
+    OPT_EXACT,
     OPT_FIMG,
     OPT_LOGFLASH,
     OPT_VCD,
@@ -194,12 +196,20 @@ double cli_seconds(const char *cmd, const char *opt, const char *s, double max);
 /* --target, --tz, --profile: the profile a command runs under. */
 typedef struct cli_target {
     const char *target, *tz, *profile;
+    bool target_given; /* --target on the command line (else the default applies) */
 } cli_target;
 void cli_target_default(cli_target *t);
 /* Takes OPT_TARGET/OPT_TZ/OPT_PROFILE: true if id was one of them. */
 bool cli_target_option(cli_target *t, const char *cmd, int id, const char *arg);
 /* The profile, or a usage error. */
 const se_profile *cli_profile(const cli_target *t, const char *cmd);
+/* The profile for loader l: --target auto chooses the board from the loader (docs/cli.md
+ * "--target auto"); without --target, stm32l562e-dk unless StorageInfo's name names a board
+ * of another family that the loader can run on; then the base follows the link address where the board says
+ * so (se_profile_follow_link). why (len bytes) says how the target was chosen ("" when it was
+ * named). A usage error when auto finds no board or several. */
+const se_profile *cli_profile_for(const cli_target *t, const char *cmd, const se_stldr *l,
+                                  char *why, size_t len);
 
 /* The output: text or JSON lines, and the log of the machine and the host. */
 typedef struct cli {

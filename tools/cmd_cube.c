@@ -198,6 +198,8 @@ static void our_option(cube *k, const se_opt *o, const char *arg)
     case OPT_FIMG: k->mo.flash_image = arg; break;
     case OPT_NOSKIP: k->mo.no_idle_skip = true; break;
     case OPT_EXACTWIN: k->mo.exact_window = true; break;
+    case OPT_NODMASPAN: k->mo.no_dma_span = true; break;
+    case OPT_EXACT: se_machine_opts_exact(&k->mo); break;
     case OPT_LOGFLASH: k->mo.log_flash = k->c.verbose = true; break;
     case OPT_VCD: k->mo.vcd_path = arg; break;
     case OPT_VCDLIMIT: {

@@ -248,12 +248,15 @@ int se_info_main(int argc, char **argv)
             break;
         }
     }
-    const se_profile *prof = cli_profile(&t, "info");
     int rc;
     se_stldr *l = cli_open_loader(p.operand, &rc);
     if (!l)
         return rc;
     c.l = l;
+    char why[2000];
+    const se_profile *prof = cli_profile_for(&t, "info", l, why, sizeof why);
+    if (why[0] && !c.json)
+        fprintf(c.out, "choice      %s\n", why);
     rc = info(&c, l, prof, ho.place, ho.strict);
     se_stldr_free(l);
     return rc;

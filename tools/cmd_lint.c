@@ -65,11 +65,14 @@ int se_lint_main(int argc, char **argv)
         if (id == OPT_JSON)
             c.json = true;
     }
-    const se_profile *prof = cli_profile(&t, "lint");
     int rc;
     se_stldr *l = cli_open_loader(p.operand, &rc);
     if (!l)
         return rc;
+    char why[2000];
+    const se_profile *prof = cli_profile_for(&t, "lint", l, why, sizeof why);
+    if (why[0] && !c.json)
+        fprintf(c.out, "target: %s\n", why);
     c.l = l;
     rc = lint(&c, l, prof);
     se_stldr_free(l);

@@ -307,6 +307,8 @@ int se_run_main(int argc, char **argv)
         case OPT_QUIET: c.quiet = true; break;
         case OPT_NOSKIP: mo.no_idle_skip = true; break;
         case OPT_EXACTWIN: mo.exact_window = true; break;
+        case OPT_NODMASPAN: mo.no_dma_span = true; break;
+        case OPT_EXACT: se_machine_opts_exact(&mo); break;
         case OPT_FIMG: mo.flash_image = optarg; break;
         case OPT_LOGFLASH: mo.log_flash = c.verbose = true; break;
         case OPT_VERBOSE: c.verbose = true; break;
@@ -357,8 +359,6 @@ int se_run_main(int argc, char **argv)
     if (read_file && se_path_is_fd(read_file, fileno(stdout)))
         c.out = stderr; /* --read ...@-: standard output holds the data alone */
 
-    const se_profile *prof = cli_profile(&tg, cmd);
-
     se_error err;
     se_error_clear(&err);
     se_stldr *l = NULL;
@@ -368,6 +368,10 @@ int se_run_main(int argc, char **argv)
         return se_err_exit_code(e);
     }
     c.l = l;
+    char why[2000];
+    const se_profile *prof = cli_profile_for(&tg, cmd, l, why, sizeof why);
+    if (why[0] && !c.json && !c.quiet)
+        fprintf(stderr, "stldr-emu: note: %s\n", why);
     if (ta.on) { /* --trace: names are checked before anything runs */
         const char *bad = NULL;
         if (!trace_resolve(&ta, l, &bad)) {

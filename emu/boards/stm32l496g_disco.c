@@ -18,6 +18,7 @@
 #include "peripherals/quadspi.h"
 #include "peripherals/rcc.h"
 #include "peripherals/rcc_regs.h"
+#include "peripherals/regfile.h"
 #include "peripherals/spinor.h"
 
 extern const se_board se_board_stm32l496g_disco;
@@ -31,6 +32,40 @@ extern const se_board se_board_stm32l496g_disco;
 #define L4_QSPI 0xA0001000u     /* ... as the CPU addresses it (through periph_alias) */
 #define L4_QSPI_WINDOW 0x90000000u
 #define L4_AHB3_QSPI (1u << 8) /* RCC_AHB3ENR.QSPIEN / AHB3RSTR.QSPIRST */
+
+/* Blocks HAL_GPIO_Init/DeInit configure (EXTI lines of the pins), as register files with no
+ * behaviour: offsets from RM0351 (docs/serial-nor.md 8); reset values 0 but EXTI IMR1
+ * 0xFF820000 and IMR2 0x87 (the direct lines unmasked) [uncertain: not read in RM0351]. */
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+static const se_reg syscfg_regs[] = {
+    {0x00, SE_ACC_RW, 0, 0x00000107u, 0, NULL}, /* MEMRMP */
+    {0x04, SE_ACC_RW, 0, 0xFC3F0100u, 0, NULL}, /* CFGR1 */
+    {0x08, SE_ACC_RW, 0, 0x0000FFFFu, 0, NULL}, /* EXTICR1 */
+    {0x0C, SE_ACC_RW, 0, 0x0000FFFFu, 0, NULL}, /* EXTICR2 */
+    {0x10, SE_ACC_RW, 0, 0x0000FFFFu, 0, NULL}, /* EXTICR3 */
+    {0x14, SE_ACC_RW, 0, 0x0000FFFFu, 0, NULL}, /* EXTICR4 */
+    {0x18, SE_ACC_RW, 0, 0x00000001u, 0, NULL}, /* SCSR */
+    {0x1C, SE_ACC_RW, 0, 0x0000010Fu, 0, NULL}, /* CFGR2 */
+    {0x20, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL}, /* SWPR */
+    {0x24, SE_ACC_WO, 0, 0x000000FFu, 0, NULL}, /* SKR */
+};
+static const se_reg exti_regs[] = {
+    {0x00, SE_ACC_RW, 0xFF820000u, 0xFFFFFFFFu, 0, NULL}, /* IMR1 */
+    {0x04, SE_ACC_RW, 0, 0xFFFFFFFFu, 0, NULL},           /* EMR1 */
+    {0x08, SE_ACC_RW, 0, 0x007DFFFFu, 0, NULL},           /* RTSR1 */
+    {0x0C, SE_ACC_RW, 0, 0x007DFFFFu, 0, NULL},           /* FTSR1 */
+    {0x10, SE_ACC_RW, 0, 0x007DFFFFu, 0, NULL},           /* SWIER1 */
+    {0x14, SE_ACC_RW, 0, 0x007DFFFFu, 0, NULL},           /* PR1 */
+    {0x20, SE_ACC_RW, 0x00000087u, 0x000000FFu, 0, NULL}, /* IMR2 */
+    {0x24, SE_ACC_RW, 0, 0x000000FFu, 0, NULL},           /* EMR2 */
+    {0x28, SE_ACC_RW, 0, 0x00000078u, 0, NULL},           /* RTSR2 */
+    {0x2C, SE_ACC_RW, 0, 0x00000078u, 0, NULL},           /* FTSR2 */
+    {0x30, SE_ACC_RW, 0, 0x00000078u, 0, NULL},           /* SWIER2 */
+    {0x34, SE_ACC_RW, 0, 0x00000078u, 0, NULL},           /* PR2 */
+};
+static const se_regfile_bits exti_w1c[] = {{0x14, 0x007DFFFFu}, {0x34, 0x00000078u}};
+static const se_regfile_desc syscfg_desc = {syscfg_regs, N(syscfg_regs), NULL, 0, NULL, 0};
+static const se_regfile_desc exti_desc = {exti_regs, N(exti_regs), exti_w1c, N(exti_w1c), NULL, 0};
 
 static const se_profile tz_off = {
     .target = "stm32l496g-disco",
@@ -108,6 +143,18 @@ static se_err build(se_soc *soc, const se_profile *p, se_error *err)
         g->host = host;
         g->base = L4_GPIOA + 0x400u * i;
         se_gpio_configure(g, i, false);
+    }
+    static const struct {
+        const char *name;
+        uint32_t base;
+        const se_regfile_desc *desc;
+    } files[] = {{"SYSCFG", 0x40010000u, &syscfg_desc}, {"EXTI", 0x40010400u, &exti_desc}};
+    for (size_t i = 0; i < N(files); i++) {
+        se_regfile *r = se_soc_attach(soc, &se_regfile_class, files[i].name, files[i].base,
+                                      SE_REGFILE_SIZE, err);
+        if (!r)
+            return err->code;
+        se_regfile_setup(r, files[i].name, files[i].base, files[i].desc, host, false);
     }
     b->qspi = se_soc_attach(soc, &se_quadspi_class, "QUADSPI", L4_QSPI_BUS, SE_QUADSPI_SIZE, err);
     if (!b->qspi)

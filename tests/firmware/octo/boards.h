@@ -69,4 +69,9 @@
 #error "define BOARD_U585, BOARD_U5A9 or BOARD_H573"
 #endif
 
+#if defined(GENERIC_NAME) /* a device name that names no board */
+#undef DEV_NAME
+#define DEV_NAME "MX25LM51245G_OCTOSPI_STLDR-EMU"
+#endif
+
 #endif

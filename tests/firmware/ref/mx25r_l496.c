@@ -11,10 +11,17 @@
 #define REG32(a) (*(volatile uint32_t *)(a))
 #define REG8(a) (*(volatile uint8_t *)(a))
 
+#ifdef RCC_F4
+/* F4 RCC (0x40023800): AHB3RSTR 0x18 / AHB3ENR 0x38, QSPI bit 1 (docs/serial-nor.md 9). */
+#define RCC_AHB3RSTR REG32(0x40023818u)
+#define RCC_AHB3ENR REG32(0x40023838u)
+#define RCC_AHB3_QSPI (1u << 1)
+#else
 /* RCC (0x40021000): AHB3RSTR 0x30 / AHB3ENR 0x50, QSPI bit 8 (docs/serial-nor.md 8). */
 #define RCC_AHB3RSTR REG32(0x40021030u)
 #define RCC_AHB3ENR REG32(0x40021050u)
 #define RCC_AHB3_QSPI (1u << 8)
+#endif
 
 /* QUADSPI (0xA0001000; docs/serial-nor.md 7) and its window. */
 #define Q_BASE 0xA0001000u
@@ -350,5 +357,9 @@ uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size, uint
             first_diff = Q_MEM + off + k;
             break;
         }
+#ifdef REF_BUG_CHECKSUM /* planted bug for the tests: Verify's checksum is off by one */
+    return ((uint64_t)(window_sum(off + skip, n, 0u) + 1u) << 32) | first_diff;
+#else
     return ((uint64_t)window_sum(off + skip, n, 0u) << 32) | first_diff;
+#endif
 }
