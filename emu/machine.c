@@ -349,6 +349,9 @@ static se_err init_memory(se_machine *m, se_error *err)
             x ^= x << 5;
             m->sram[i] = (uint8_t)x;
         }
+        m->sram_poweron = malloc(p->sram.size); /* cause.c: what was never written */
+        if (m->sram_poweron)
+            memcpy(m->sram_poweron, m->sram, p->sram.size);
     }
     memset(m->iflash, 0xFF, p->iflash.size);
     if (!m->opts.internal_flash)
@@ -445,6 +448,8 @@ void se_machine_free(se_machine *m)
     se_bus_free(m->bus);
     mc_tz_free(m);
     mc_traps_free(m);
+    mc_probe_free(m);
+    free(m->sram_poweron);
     free(m->board_data);
     free(m->sram);
     free(m->iflash);
@@ -537,12 +542,28 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
     bool ok = addr + (uint64_t)len <= 0x100000000ull &&
               uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK && !m->direct_failed;
     m->tz_direct = false;
+    char why[200];
+    if (!ok && m->direct_failed && se_machine_window_off(m, addr, why, sizeof why))
+        return se_error_set(err, SE_ERR_USAGE, "cannot read %zu bytes at 0x%08" PRIx32 ": %s", len,
+                            addr, why);
     if (!ok)
         return se_error_set(err, SE_ERR_USAGE, "cannot read %zu bytes at 0x%08" PRIx32 ": %s", len,
                             addr,
                             m->direct_failed ? "the memory controller does not answer there now"
                                              : "not mapped on this target");
     return SE_OK;
+}
+
+bool se_machine_window_off(se_machine *m, uint32_t addr, char *buf, size_t len)
+{
+    const extmem *x = m->ext;
+    if (!x || !x->desc.ops->mem_why_not || addr - x->desc.window_base >= x->desc.window_size ||
+        x->desc.ops->mem_ok(x->desc.ctl, addr - x->desc.window_base))
+        return false;
+    char why[160];
+    x->desc.ops->mem_why_not(x->desc.ctl, addr - x->desc.window_base, why, sizeof why);
+    snprintf(buf, len, "%s %s", x->desc.name, why);
+    return true;
 }
 
 /* ---- debugger access (tools/gdbserver.c) ---------------------------------------------------- */

@@ -91,6 +91,10 @@ void se_machine_set_symbolizer(se_machine *m, se_symbolize_fn fn, void *ctx);
 /* Debug-port style access by the host (no CPU involved; MMIO regions see the access). */
 se_err se_machine_write(se_machine *m, uint32_t addr, const void *buf, size_t len, se_error *err);
 se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_error *err);
+/* addr is in the external memory's window and the controller does not answer there now:
+ * true, with why in buf ("OCTOSPI1 in indirect-write mode (CR.FMODE=00), not
+ * memory-mapped"). */
+bool se_machine_window_off(se_machine *m, uint32_t addr, char *buf, size_t len);
 /* Host pointer to SRAM (size profile->sram.size), for tests and snapshots. */
 uint8_t *se_machine_sram(se_machine *m);
 

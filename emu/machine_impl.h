@@ -7,6 +7,7 @@
  *   extmem.c     the external memory: window, controller, flash part, DMA's view, --vcd
  *   traphook.c   DIVBYZERO and UNALIGNED checks (emu/traps.h) as bounded code hooks
  *   diag.c       run-time diagnoses (stack, execution outside the image)
+ *   cause.c      causes of hangs: a loop proven endless ends the call early
  *   snapshot.c   save and restore, part by part
  *   debug.c      the debugger's stops: faults before entry, watched accesses, stopping
  *                calls, moving PC
@@ -63,6 +64,7 @@ enum stop_kind {
     STOP_WINDOW,   /* a write into a window block read in place: replay it on the model */
     STOP_TRAP,     /* a trap hook: DIVBYZERO or UNALIGNED at m->trap */
     STOP_POLL,     /* a loop re-reads a register no model can change (mmio.c) */
+    STOP_PROBE,    /* cause.c: the probed loop's head, or a probe that ran too long */
 };
 /* Identical reads of one unmodelled register from one block before the call ends
  * (docs/modelled.md "Loaders for another chip"): more than any counted timeout loop of the
@@ -153,6 +155,39 @@ typedef struct after_write {
     void *ctx;
 } after_write;
 
+/* cause.c: a loop being probed for an end it cannot reach (call scratch). */
+#define PROBE_NREGS 20
+#define PROBE_READS 64
+#define PROBE_ITERS 8u
+#define PROBE_CYCLES 200000u /* longer passes are not probed */
+typedef struct probe_read {
+    uint32_t addr, value;
+    unsigned size;
+    uint32_t pc;
+} probe_read;
+#define PROBE_HIST 16u   /* head visits kept */
+#define PROBE_MAXP 8u    /* visits of the head per pass of the loop, at most */
+#define PROBE_VISITS 96u /* visits before a probe gives up */
+typedef struct probe_visit {
+    uint32_t regs[PROBE_NREGS];
+    uint64_t sram_hash;
+    unsigned nrd;
+    probe_read rd[PROBE_READS]; /* reads since the previous visit */
+} probe_visit;
+typedef struct probe_state {
+    bool on, overflow;
+    uc_hook hook;
+    uint32_t head;      /* the block the probe started at */
+    uint32_t lo, hi;    /* the loop's code */
+    uint64_t start, at; /* cycles at the probe's start, at the last visit */
+    unsigned exceptions, nest;
+    unsigned nvisit;        /* visits so far */
+    unsigned period, equal; /* visits per pass; visits equal to the one a period before */
+    probe_visit v[PROBE_HIST];
+    probe_read rd[PROBE_READS]; /* reads since the last visit */
+    unsigned nrd;
+} probe_state;
+
 /* Everything a snapshot restores besides the CPU, SRAM, the devices and the flash: what the
  * loader's execution changes and what outlives one call. A field added here is saved and
  * restored with no further code (snapshot.c copies the struct). */
@@ -189,6 +224,7 @@ struct se_machine {
     const se_family *fam; /* the board's STM32 family (emu/family.h), or NULL */
     se_machine_opts opts;
     uint8_t *sram;
+    uint8_t *sram_poweron; /* SRAM at power-on when pseudo-random (ram_fill -1), else NULL */
     uint8_t *iflash;
     se_bus *bus;
     se_symbolize_fn symbolize;
@@ -285,6 +321,8 @@ struct se_machine {
     se_tz_outcome tz_out;
     const se_trap_insn *trap; /* STOP_TRAP: the instruction */
     uint32_t trap_addr;       /* and its access's address */
+    uint32_t call_sp;         /* SP at the call's entry */
+    probe_state probe;        /* cause.c */
 };
 
 /* ---- machine.c ---- */
@@ -372,6 +410,15 @@ bool mc_trap_unaligned(se_machine *m, uint32_t pc, char *desc, size_t len);
 /* ---- debug.c ---- */
 void mc_debug_fault(se_machine *m, unsigned exc, uint32_t pc, const char *desc, const char *where);
 bool mc_debug_stopping(se_machine *m);
+
+/* ---- cause.c ---- */
+void mc_probe_start(se_machine *m, uint32_t head);
+bool mc_probe_block(se_machine *m, uint32_t address);
+bool mc_probe_check(se_machine *m, char *why, size_t len);
+void mc_probe_stop(se_machine *m);
+void mc_probe_mmio(se_machine *m, uint32_t addr, uint32_t value, unsigned size, uint32_t pc);
+void mc_probe_free(se_machine *m);
+bool mc_bss_cause(se_machine *m, char *buf, size_t len);
 
 /* ---- diag.c ---- */
 void mc_diag_add(se_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

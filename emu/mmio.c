@@ -223,6 +223,8 @@ static uint64_t ppb_read(uc_engine *uc, uint64_t offset, unsigned size, void *us
     scs_effects(m, fx, addr, false, 0, size);
     if (size < 4)
         v &= (1u << (8 * size)) - 1u;
+    if (m->probe.on) /* cause.c */
+        mc_probe_mmio(m, addr, v, size, mc_reg(m, UC_ARM_REG_PC));
     return v;
 }
 
@@ -254,7 +256,10 @@ static uint64_t periph_read(uc_engine *uc, uint64_t offset, unsigned size, void 
     m->mmio_write = false;
     if (!mc_tz_periph_ok(m, m->mmio_addr, false, size))
         return 0;
-    return se_bus_read(m->bus, m->mmio_addr, size);
+    uint32_t v = se_bus_read(m->bus, m->mmio_addr, size);
+    if (m->probe.on) /* cause.c */
+        mc_probe_mmio(m, m->mmio_addr, v, size, mc_host_pc(m));
+    return v;
 }
 
 static void periph_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
@@ -277,7 +282,10 @@ static uint64_t periph_alias_read(uc_engine *uc, uint64_t offset, unsigned size,
     m->mmio_write = false;
     if (!mc_tz_periph_ok(m, m->mmio_addr, false, size))
         return 0;
-    return se_bus_read(m->bus, m->mmio_addr, size);
+    uint32_t v = se_bus_read(m->bus, m->mmio_addr, size);
+    if (m->probe.on) /* cause.c */
+        mc_probe_mmio(m, m->mmio_addr, v, size, mc_host_pc(m));
+    return v;
 }
 
 static void periph_alias_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,

@@ -74,6 +74,8 @@ static __attribute__((noinline)) void hook_block_slow(se_machine *m, uint32_t ad
         uc_emu_stop(m->uc);
         return;
     }
+    if (m->probe.on && mc_probe_block(m, address)) /* cause.c */
+        return;
     uint32_t n = mc_count_insns(m, address, size);
     if (m->st.cycles + n >= m->st.next_event) {
         m->stop = STOP_EVENT;
@@ -114,7 +116,9 @@ static __attribute__((noinline)) void hook_block_slow(se_machine *m, uint32_t ad
  * PRIMASK/BASEPRI, which hook_block_slow checks at every block. */
 void mc_update_block_want(se_machine *m)
 {
-    m->block_want = m->poll_mask ? UINT32_MAX : m->tz_fetch_any ? SLOT_FETCH_OK : 0u;
+    m->block_want = (m->poll_mask || m->probe.on) ? UINT32_MAX
+                    : m->tz_fetch_any             ? SLOT_FETCH_OK
+                                                  : 0u;
 }
 
 /* Runs before every translated block: virtual time, the scheduled events, the last blocks
@@ -346,6 +350,7 @@ static void end_call(se_machine *m, call *k, se_err st, const char *fmt, ...)
         va_end(ap);
     }
     k->done = true;
+    mc_probe_stop(m); /* cause.c */
     r->status = st;
     r->r0 = mc_reg(m, UC_ARM_REG_R0);
     r->r1 = mc_reg(m, UC_ARM_REG_R1);
@@ -359,6 +364,14 @@ static void end_call(se_machine *m, call *k, se_err st, const char *fmt, ...)
     r->host_seconds = wall_now() - k->t0 - m->dbg.halted;
     r->exceptions = m->st.exceptions;
     snprintf(r->detail, sizeof r->detail, "%s", m->chain);
+    /* cause.c: a variable the loader never initialised, named first */
+    char bss[400];
+    if (st != SE_OK && st != SE_ERR_STOPPED && st != SE_ERR_USAGE &&
+        mc_bss_cause(m, bss, sizeof bss)) {
+        char old[sizeof r->reason];
+        snprintf(old, sizeof old, "%s", r->reason);
+        snprintf(r->reason, sizeof r->reason, "%.400s; %.600s", bss, old);
+    }
     /* run-time diagnoses: this call's notes come first in its reason */
     if (m->diag[0] && !strstr(r->reason, m->diag)) {
         char old[sizeof r->reason];
@@ -462,6 +475,8 @@ static void call_reset(se_machine *m, const se_call *c)
     m->diag[0] = '\0';
     m->dbg.halted = 0;
     m->dbg.pc_set = false;
+    m->call_sp = c->sp;
+    mc_probe_stop(m);
     if (c->sp == 0 || (c->sp - m->prof->sram.base > m->prof->sram.size &&
                        c->sp - m->prof->sram_alias > m->prof->sram.size)) {
         /* As on the target (the field case "MSP is set to zero"): said, then run. */
@@ -565,6 +580,7 @@ static void on_event(se_machine *m, call *k)
         }
         m->st.wall_at = now + WALL_CHECK_EVERY;
         mc_schedule(m);
+        mc_probe_start(m, m->stop_block); /* cause.c: is it a loop that cannot end? */
     }
     if (now >= m->st.systick_at) {
         se_systick_fire(&m->st.scs, m->st.systick_at);
@@ -630,6 +646,10 @@ static entry_result on_stop(se_machine *m, call *k, enum stop_kind st, uint32_t 
         mc_describe_poll(m, why, sizeof why);
         end_call(m, k, SE_ERR_HANG, "%s", why);
         return ENTRY_OK;
+    case STOP_PROBE:
+        if (mc_probe_check(m, why, sizeof why))
+            end_call(m, k, SE_ERR_HANG, "%s", why);
+        return ENTRY_OK;
     case STOP_UNDEF:
     case STOP_INTR: return on_intr(m, k, st);
     }
@@ -694,7 +714,7 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
          * --trace's hook or a trap hook, PC stays where a hooked instruction last synced
          * it, in the middle of an earlier block. The block hook stopped before the block
          * ran, so its start is where to resume, hooks or not. */
-        if (m->stop == STOP_EVENT || m->stop == STOP_IRQ)
+        if (m->stop == STOP_EVENT || m->stop == STOP_IRQ || m->stop == STOP_PROBE)
             mc_set_reg(m, UC_ARM_REG_PC, m->stop_block | 1u);
         pc = mc_reg(m, UC_ARM_REG_PC);
         enum stop_kind st = m->stop;

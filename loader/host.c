@@ -422,6 +422,28 @@ static se_err read_chunk(se_host *h, bool has_read, uint32_t a, uint32_t n, uint
     }
     if (se_machine_read(h->m, a, dst, n, err) == SE_OK)
         return SE_OK;
+    char why[200];
+    if (se_machine_window_off(h->m, a, why, sizeof why)) { /* field failure mode 7 */
+        se_err e = se_error_set(err, SE_ERR_VERIFY,
+                                "Init left %s; the host reads the flash through the memory-mapped "
+                                "window (the loader has no Read), so Init must enable "
+                                "memory-mapped mode (field failure mode 7): read of 0x%08" PRIx32
+                                "+0x%" PRIx32 " refused",
+                                why, a, n);
+        /* The host's own read is a step of the log, as a call is. */
+        se_call_record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.op = h->op;
+        rec.function = "host-read";
+        rec.nargs = 2;
+        rec.args[0] = a;
+        rec.args[1] = n;
+        rec.res.status = SE_ERR_VERIFY;
+        snprintf(rec.res.reason, sizeof rec.res.reason, "%s", err ? err->msg : "");
+        if (h->log)
+            h->log(h->log_ctx, &rec);
+        return e;
+    }
     return se_error_set(err, SE_ERR_VERIFY,
                         "memory-mapped read of 0x%08" PRIx32 "+0x%" PRIx32 " failed (the loader "
                         "has no Read; did Init leave memory-mapped mode on?)",

@@ -201,6 +201,40 @@ static uint32_t find_vtor_write(const lint_ctx *c, const char **how)
     return 0;
 }
 
+/* Where the code reaches SysTick's CSR (0xE000E010): the address as a literal, or a store
+ * to [Rn, #0x10] shortly after Rn was set to the SCS base 0xE000E000 (MOV.W or a literal). */
+static uint32_t find_systick_write(const lint_ctx *c)
+{
+    const se_image *img = c->img;
+    if (!img)
+        return 0;
+    uint32_t a = find_literal(c, 0xE000E010u);
+    if (a)
+        return a;
+    uint32_t end = img->link_base + img->size;
+    for (a = (img->link_base + 1u) & ~1u; a + 4 <= end; a += 2) {
+        uint16_t h, h2;
+        if (!image_half(c, a, &h) || !image_half(c, a + 2, &h2))
+            break;
+        int rn = -1;
+        uint32_t next = a + 4;
+        if (h == 0xF04Fu && (h2 & 0xF0FFu) == 0x20E0u) { /* MOV.W Rd, #0xE000E000 */
+            rn = (h2 >> 8) & 0xF;
+        } else if ((h & 0xF800u) == 0x4800u) { /* LDR Rt, [PC, #imm8*4] */
+            uint32_t v, lit = ((a + 4u) & ~3u) + (h & 0xFFu) * 4u;
+            if (image_word(c, lit, &v) && v == 0xE000E000u)
+                rn = (h >> 8) & 7;
+            next = a + 2;
+        }
+        if (rn < 0)
+            continue;
+        for (uint32_t k = next; k < next + 32 && k + 2 <= end; k += 2)
+            if (is_str_imm(c, k, rn, 0x10u))
+                return k;
+    }
+    return 0;
+}
+
 static bool in_image(const lint_ctx *c, uint32_t a)
 {
     const se_image *img = c->img;
@@ -690,6 +724,21 @@ static void check_vectors(lint_ctx *c)
             "(docs/protocol.md 2.6)%s",
             how, at, where,
             nt ? "" : "; no *vector* symbol or .isr_vector section to check where it points");
+    }
+
+    /* Field failure mode 1: SysTick started (HAL_InitTick) with nothing to take its
+     * interrupt. The SysTick CSR address as a literal is how code reaches it. */
+    uint32_t st = find_systick_write(c);
+    if (st && !at && !nt) {
+        char where[96];
+        se_stldr_format_addr(c->l, st, where, sizeof where);
+        add(c, SE_LINT_WARN, "systick-irq",
+            "code writes SysTick's CSR (at 0x%08" PRIx32 ", %s) but the image "
+            "has no vector table and never writes VTOR: if it enables the SysTick interrupt "
+            "(HAL_InitTick), a wait on the tick (HAL_Delay, HAL timeouts) never ends, because "
+            "the host masks interrupts and VTOR still points at the reset vector table "
+            "(docs/protocol.md 5, failure mode 1)",
+            st, where);
     }
 }
 

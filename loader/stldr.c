@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct se_stldr {
     char *path;
@@ -569,10 +570,30 @@ static se_err read_symbols(open_ctx *c)
     }
     qsort(l->syms, l->nsyms, sizeof *l->syms, cmp_sym);
 
-    if (best_si == 0)
+    if (best_si == 0) {
+        /* Field failure mode 10: a loader (it has Init and Write) whose 200-byte StorageInfo
+         * object and its section are gone was linked with --gc-sections and no KEEP. */
+        bool devinfo = false;
+        for (size_t i = 1; i < c->h.shnum && !devinfo; i++) {
+            const char *sn = c->secs[i].name;
+            bool named = false;
+            for (size_t k = 0; sn && sn[k] && !named; k++)
+                named = !strncasecmp(sn + k, "dev_info", 8);
+            devinfo = named && c->secs[i].sh.sh_size >= 200;
+        }
+        if (l->has_entry[SE_EP_INIT] && l->has_entry[SE_EP_WRITE] && !devinfo)
+            return se_error_set(c->err, SE_ERR_NO_STORAGEINFO,
+                                "%s: no StorageInfo symbol and no 200-byte device-info section, "
+                                "though it has Init and Write: a loader linked with "
+                                "--gc-sections drops StorageInfo unless the linker script keeps "
+                                "it (KEEP(*(.Dev_info)) for a section .Dev_info); CubeProgrammer "
+                                "lists such a loader as unknown or not at all (field failure "
+                                "mode 10)",
+                                c->label);
         return se_error_set(c->err, SE_ERR_NO_STORAGEINFO,
                             "%s: no StorageInfo symbol: not a CubeProgrammer external loader",
                             c->label);
+    }
     se_err rc = decode_storage(c, &si_sym, si_sym.st_shndx);
     if (rc)
         return rc;
@@ -1098,6 +1119,17 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
              "silently not download it",
              size, win->download_limit);
     }
+    /* Field failure mode 14 (docs/protocol.md 5): a device at 0 is where on-chip memory is. */
+    const se_storage_info *si = se_stldr_storage(l);
+    if (si && si->start == 0) {
+        static const char zero[] =
+            "StorageInfo.DeviceStartAddress 0 collides with on-chip memory (boot alias of "
+            "internal flash): CubeProgrammer may erase internal flash instead (field failure "
+            "mode 14); set it to where the device is mapped";
+        if (strict)
+            return se_error_set(err, SE_ERR_STRICT, "%s: --strict: %s", lab, zero);
+        warn(&img, "%s", zero);
+    }
     if (win->observed_limit != 0 && size > win->observed_limit)
         warn(&img,
              "image is 0x%x bytes, over the 0x%x bytes seen to work once with TrustZone on "
@@ -1125,41 +1157,9 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
             more = true;
         }
     }
-    for (size_t i = 0; i < l->nsegs; i++) {
-        const se_segment *s = &l->segs[i];
-        if (s->metadata || s->memsz <= s->filesz)
-            continue;
-        int64_t lo = (int64_t)s->vaddr + delta + s->filesz;
-        int64_t hi = (int64_t)s->vaddr + delta + s->memsz;
-        if (hi > img.reserve_lo) /* the stack reservation is not .bss */
-            hi = lo > img.reserve_lo ? lo : img.reserve_lo;
-        /* With section headers: only the NOBITS sections there are .bss (ST's template
-         * leaves StorageInfo's addresses inside the loader segment's memsz, in a segment of
-         * their own). */
-        bool any_sec = false;
-        int64_t blo = hi, bhi = lo;
-        for (size_t k = 0; k < l->nsecs; k++) {
-            const se_section *c = &l->secs[k];
-            if (!(c->flags & SHF_ALLOC) || c->size == 0)
-                continue;
-            any_sec = true;
-            int64_t clo = (int64_t)c->addr + delta, chi = clo + c->size;
-            if (c->type != SHT_NOBITS || chi <= lo || clo >= hi)
-                continue;
-            blo = clo > lo && clo < blo ? clo : (clo <= lo ? lo : blo);
-            bhi = chi < hi && chi > bhi ? chi : (chi >= hi ? hi : bhi);
-        }
-        if (any_sec) {
-            lo = blo;
-            hi = bhi;
-        }
-        if (hi <= lo)
-            continue;
-        warn(&img,
-             "segment %zu: the host does not zero .bss: %u bytes at %s..%s start with whatever "
-             "RAM held",
-             i, (unsigned)(hi - lo), fmt64(b1, lo), fmt64(b2, hi));
-    }
+    /* .bss the host does not zero is not warned about here: every loader with .bss would
+     * get the warning. A run names a .bss variable read before any write (emu/cause.c), and
+     * lint checks whether Init appears to zero it (bss-not-zeroed). */
 
     img.bytes = calloc(size ? size : 1, 1);
     if (!img.bytes)

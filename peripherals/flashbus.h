@@ -88,6 +88,9 @@ typedef struct se_memctl_ops {
     void (*reset)(void *ctl);
     /* An access at off would be answered (memory-mapped mode, inside the device). */
     bool (*mem_ok)(const void *ctl, uint32_t off);
+    /* Optional: why an access at off is not answered ("in indirect-write mode (CR.FMODE=00)"),
+     * for the reason of a host read of the window that failed. */
+    void (*mem_why_not)(const void *ctl, uint32_t off, char *buf, size_t len);
     uint32_t (*mem_read)(void *ctl, uint32_t off, unsigned size);
     void (*mem_write)(void *ctl, uint32_t off, uint32_t value, unsigned size);
     /* Memory-mapped reads return the array's bytes unchanged now; mem_touch: the state a

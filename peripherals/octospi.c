@@ -851,6 +851,20 @@ SE_PERIPH_CLASS(se_octospi_class, "OCTOSPI", se_octospi, se_octospi);
 static void ctl_connect(void *ctl, se_flash_port port) { se_octospi_connect(ctl, port); }
 static void ctl_reset(void *ctl) { se_octospi_reset(ctl); }
 static bool ctl_mem_ok(const void *ctl, uint32_t off) { return se_octospi_mem_ok(ctl, off); }
+static void ctl_mem_why_not(const void *ctl, uint32_t off, char *buf, size_t len)
+{
+    const se_octospi *s = ctl;
+    static const char *const modes[4] = {"indirect-write", "indirect-read", "automatic-polling",
+                                         "memory-mapped"};
+    unsigned fm = fmode(s);
+    if (!(R(s, OSPI_CR) & OSPI_CR_EN))
+        snprintf(buf, len, "disabled (CR.EN=0)");
+    else if (fm != OSPI_FMODE_MMAP)
+        snprintf(buf, len, "in %s mode (CR.FMODE=%u%u), not memory-mapped", modes[fm & 3u],
+                 (fm >> 1) & 1u, fm & 1u);
+    else
+        snprintf(buf, len, "memory-mapped, but offset 0x%" PRIx32 " is beyond DCR1.DEVSIZE", off);
+}
 static uint32_t ctl_mem_read(void *ctl, uint32_t off, unsigned size)
 {
     return se_octospi_mem_read(ctl, off, size);
@@ -887,6 +901,7 @@ const se_memctl_ops se_octospi_memctl = {
     .connect = ctl_connect,
     .reset = ctl_reset,
     .mem_ok = ctl_mem_ok,
+    .mem_why_not = ctl_mem_why_not,
     .mem_read = ctl_mem_read,
     .mem_write = ctl_mem_write,
     .mem_direct = ctl_mem_direct,

@@ -177,6 +177,10 @@ static bool ctl_mem_ok(const void *ctl, uint32_t off)
 {
     return se_octospi_memctl.mem_ok(&((const se_quadspi *)ctl)->core, off);
 }
+static void ctl_mem_why_not(const void *ctl, uint32_t off, char *buf, size_t len)
+{
+    se_octospi_memctl.mem_why_not(&((const se_quadspi *)ctl)->core, off, buf, len);
+}
 static uint32_t ctl_mem_read(void *ctl, uint32_t off, unsigned size)
 {
     return se_octospi_memctl.mem_read(&((se_quadspi *)ctl)->core, off, size);
@@ -215,6 +219,7 @@ const se_memctl_ops se_quadspi_memctl = {
     .connect = ctl_connect,
     .reset = ctl_reset,
     .mem_ok = ctl_mem_ok,
+    .mem_why_not = ctl_mem_why_not,
     .mem_read = ctl_mem_read,
     .mem_write = ctl_mem_write,
     .mem_direct = ctl_mem_direct,

@@ -273,6 +273,12 @@ static const uint16_t prog_spin[] = {
     0xe7fe, /* 00: b.n 0x0 */
 };
 
+/* Counts in r0 for ever: never the same state twice (not provably endless, cause.c). */
+static const uint16_t prog_count[] = {
+    0x3001, /* 00: adds r0, #1 */
+    0xe7fd, /* 02: b.n 0x0 */
+};
+
 /* Stores 0 over the host's breakpoint word, then returns to it. */
 static const uint16_t prog_clobber[] = {
     0x2100,         /* 00: movs r1, #0 */
@@ -1202,13 +1208,31 @@ static void test_instruction_budget_reports_spinning_loop(void **state)
 static void test_wall_clock_limit_stops_endless_loop(void **state)
 {
     fixture *f = *state;
-    se_machine *m = boot(f, prog_spin, sizeof prog_spin);
+    se_machine *m = boot(f, prog_count, sizeof prog_count);
     se_call_result r;
     call(m, 0, STACK, 0, 0.2, &r);
     expect_status(&r, SE_ERR_HANG);
     expect_contains(r.reason, "wall-clock");
     assert_true(r.host_seconds >= 0.2);
     assert_true(r.host_seconds < 1.5);
+}
+
+/* cause.c: a loop whose every pass leaves the machine as it was ends long before the budget,
+ * and one that changes something (a counter) is left to the budget. */
+static void test_endless_loop_proven_early(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot(f, prog_spin, sizeof prog_spin);
+    se_call_result r;
+    call(m, 0, STACK, 2000000000ull, 0, &r);
+    expect_status(&r, SE_ERR_HANG);
+    expect_contains(r.reason, "a loop that cannot end at 0x20001000");
+    assert_true(r.instructions < 20000000u);
+
+    m = boot(f, prog_count, sizeof prog_count);
+    call(m, 0, STACK, 20000000u, 0, &r);
+    expect_status(&r, SE_ERR_HANG);
+    expect_contains(r.reason, "instruction budget of 20000000 exhausted");
 }
 
 static void test_clobbered_breakpoint_word_is_reported(void **state)
@@ -1798,6 +1822,7 @@ int main(void)
         T(test_push_with_msp_zero_fails_on_stacking),
         T(test_instruction_budget_reports_spinning_loop),
         T(test_wall_clock_limit_stops_endless_loop),
+        T(test_endless_loop_proven_early),
         T(test_clobbered_breakpoint_word_is_reported),
         T(test_unmapped_breakpoint_address_is_a_usage_error),
         T(test_svc_calls_the_svcall_handler),

@@ -36,10 +36,20 @@ _Static_assert(offsetof(struct storage_info, sectors) == 120, "sectors offset");
 #define DEVICE_NAME "SRAM2-TEST_STM32L562E-DK"
 #endif
 
-__attribute__((section(".Dev_info"), used)) const struct storage_info StorageInfo = {
+#ifdef DEV_INFO_NOT_KEPT /* field failure mode 10 (cause_gc_storageinfo): a section of its own
+                            that the linker script does not KEEP, so --gc-sections drops it */
+__attribute__((section(".rodata.StorageInfo"), used))
+#else
+__attribute__((section(".Dev_info"), used))
+#endif
+const struct storage_info StorageInfo = {
     .DeviceName = DEVICE_NAME,
     .DeviceType = DEV_TYPE_SRAM,
+#ifdef DEV_INFO_START_ZERO /* field failure mode 14 (cause_start_zero) */
+    .DeviceStartAddress = 0u,
+#else
     .DeviceStartAddress = DEV_START,
+#endif
     .DeviceSize = DEV_SIZE,
     .PageSize = DEV_PAGE_SIZE,
     .EraseValue = DEV_ERASE_VALUE,

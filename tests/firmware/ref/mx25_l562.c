@@ -169,6 +169,9 @@ static int ospi_cmd(uint32_t ccr, uint32_t ir, uint32_t ar)
  * (TCEN = 0). Configured with FMODE = 00, where these writes start nothing (B.4). */
 static int mm_enter(void)
 {
+#ifdef REF_BUG_NO_MMAP /* planted bug (field failure mode 7): memory-mapped mode never set */
+    return ospi_abort();
+#endif
     if (!ospi_abort())
         return 0;
     OSPI_CR &= ~(OSPI_CR_FMODE_MASK | OSPI_CR_APMS);
@@ -301,7 +304,7 @@ static int dma_done(uint32_t ch)
 }
 
 /* Memory to memory through DMA1 channel 2, in pieces of at most NDT's reach. */
-static int dma_copy(uint32_t dst, uint32_t src, uint32_t n)
+static int __attribute__((unused)) dma_copy(uint32_t dst, uint32_t src, uint32_t n)
 {
     while (n) {
         uint32_t k = n > DMA_CNDTR_MAX ? DMA_CNDTR_MAX : n;
@@ -483,6 +486,34 @@ static void gpio_init(void)
 
 /* RSTEN + RST in SPI, SOPI and DOPI (the device may be in any mode, A.2), then SPI -> DOPI
  * with 6 dummy cycles for 8DTRD (docs/hardware.md A.7 step 2.5, docs/protocol.md 3.2 step 6). */
+#if defined(REF_BUG_POLL_NEVER) || defined(REF_BUG_APOLL_NEVER)
+/* Planted bugs for the tests (field failure mode 18): a wait for "ready" that takes the
+ * status register's bit 7 (SRWD, which nothing sets) for the ready bit, and has no limit.
+ * REF_BUG_POLL_NEVER reads RDSR in software (indirect reads in a loop), REF_BUG_APOLL_NEVER
+ * lets the controller poll (automatic polling, mask = match = 0x80) and spins on SR.SMF. */
+static void wait_ready_bit7(void)
+{
+#ifdef REF_BUG_POLL_NEVER
+    for (;;) {
+        (void)ospi_frame(OSPI_CR_FMODE_IREAD, F_SPI_READ, CMD_RDSR, 0u, 0u);
+        (void)sr_wait(OSPI_SR_TCF, OSPI_SR_TCF);
+        uint32_t v = OSPI_DR8;
+        OSPI_FCR = OSPI_FCR_CTCF;
+        if (v & 0x80u)
+            return;
+    }
+#else
+    OSPI_PSMKR = 0x80u;
+    OSPI_PSMAR = 0x80u;
+    OSPI_PIR = PIR_FAST;
+    (void)ospi_frame(OSPI_CR_FMODE_POLL | OSPI_CR_APMS, F_SPI_READ, CMD_RDSR, 0u, 0u);
+    while (!(OSPI_SR & OSPI_SR_SMF)) {
+    }
+    OSPI_FCR = OSPI_FCR_CSMF;
+#endif
+}
+#endif
+
 static int flash_init(void)
 {
     static const uint32_t reset_frames[] = {F_SPI_CMD, F_SOPI_CMD, F_DOPI_CMD};
@@ -494,6 +525,9 @@ static int flash_init(void)
             return 0;
     }
     spin(0x1000u); /* reset recovery; WIP polling covers a reset that hit an erase */
+#if defined(REF_BUG_POLL_NEVER) || defined(REF_BUG_APOLL_NEVER)
+    wait_ready_bit7();
+#endif
     if (!wait_ready(0, PIR_FAST, ROUNDS_REG) || !spi_write_cr2(CR2_DC, CR2_DC_6_CYCLES) ||
         !wait_ready(0, PIR_FAST, ROUNDS_REG) || !spi_write_cr2(CR2_MODE, CR2_DOPI))
         return 0;
@@ -606,6 +640,7 @@ int MassErase(uint32_t Parallelism)
     return mm_enter() && ok;
 }
 
+#ifndef REF_BUG_NO_MMAP /* that variant has no Read: the host reads the window */
 /* The window into the buffer by a DMA memory-to-memory copy. */
 int Read(uint32_t Address, uint32_t Size, uint8_t *buffer)
 {
@@ -615,6 +650,7 @@ int Read(uint32_t Address, uint32_t Size, uint8_t *buffer)
         return 0;
     return dma_copy((uint32_t)buffer, MX_START + off, Size);
 }
+#endif
 
 /* init + the byte sum of the window's [at, at + n): bytes up to a word boundary, then four
  * words at a time (USADA8 adds a word's four bytes; one branch per 16 bytes), then the tail.

@@ -1,0 +1,182 @@
+/* The failure modes reported in the field (docs/protocol.md 5), one test loader of ours each
+ * (tests/firmware): the failed call's reason begins with the cause and what to change. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/harness.h"
+
+/* The reason starts with want. */
+static void expect_begins(const char *reason, const char *want)
+{
+    if (strncmp(reason, want, strlen(want)) != 0)
+        print_error("reason does not begin with \"%s\":\n%s\n", want, reason);
+    assert_int_equal(strncmp(reason, want, strlen(want)), 0);
+}
+
+static void expect_contains(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        print_error("\"%s\" not found in:\n%s\n", want, text);
+    assert_non_null(strstr(text, want));
+}
+
+/* Download + Init of name with the default options; Init's record. */
+static const se_call_record *init_of(th_session *s, const char *name)
+{
+    th_open(s, name, false, NULL, NULL);
+    se_error err;
+    se_err e = se_host_init_only(s->h, &err);
+    assert_int_not_equal(e, SE_OK);
+    const se_call_record *r = th_last_call(s, "Init");
+    assert_non_null(r);
+    return r;
+}
+
+/* 1: HAL_Delay on a SysTick whose interrupt the host masks, no vector table, VTOR at reset:
+ * the loop reads a RAM word only a handler would write; ended long before the budget. */
+static void test_masked_systick_delay(void **state)
+{
+    (void)state;
+    th_session s;
+    const se_call_record *r = init_of(&s, "cause_systick_masked");
+    assert_int_equal(r->res.status, SE_ERR_HANG);
+    expect_begins(r->res.reason, "waits for uwTick (0x");
+    expect_contains(r->res.reason, "to change, which only the SysTick interrupt handler would "
+                                   "write: SysTick is pending but masked by the host's "
+                                   "DHCSR.C_MASKINTS");
+    expect_contains(r->res.reason, "its vector (VTOR 0x08000000 + 0x3c) is 0xffffffff");
+    assert_true(r->res.instructions < 100000000u); /* not the 2e9 budget */
+    th_close(&s);
+}
+
+/* 1, statically: SysTick's CSR written, no vector table, no VTOR write. */
+static void test_lint_warns_systick_without_vectors(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    th_run_toolf(&out, "lint '%s'", th_firmware("cause_systick_masked"));
+    expect_contains(out, "warning systick-irq      code writes SysTick's CSR (at 0x2000");
+    free(out);
+    /* a loader with its own vector table and VTOR write is not warned */
+    th_run_toolf(&out, "lint '%s'", th_firmware("systick_loader"));
+    assert_null(strstr(out, "systick-irq"));
+    free(out);
+}
+
+/* 8: a software RDSR loop waiting for bit 7, which the chip never sets. */
+static void test_software_poll_that_cannot_succeed(void **state)
+{
+    (void)state;
+    th_session s;
+    const se_call_record *r = init_of(&s, "cause_poll_never");
+    assert_int_equal(r->res.status, SE_ERR_HANG);
+    expect_begins(r->res.reason,
+                  "a poll that can never succeed: polls the MX25LM51245G's status (command 0x05 "
+                  "through OCTOSPI1 DR) bit 7 for 1 at ");
+    expect_contains(r->res.reason, ": the chip returned 0x00 at each of ");
+    assert_true(r->res.instructions < 100000000u);
+    th_close(&s);
+}
+
+/* 8: automatic polling with a mask/match the chip's status never produces. */
+static void test_auto_poll_that_cannot_succeed(void **state)
+{
+    (void)state;
+    th_session s;
+    const se_call_record *r = init_of(&s, "cause_apoll_never");
+    assert_int_equal(r->res.status, SE_ERR_HANG);
+    expect_begins(r->res.reason, "a poll that can never succeed: OCTOSPI1 auto-polls the "
+                                 "MX25LM51245G (command 0x05) for (status & 0x80) == 0x80");
+    assert_true(r->res.instructions < 100000000u);
+    th_close(&s);
+}
+
+/* 2: a flag in .bss assumed zero guards the set-up of a pointer; the host does not zero .bss:
+ * the fault's reason begins with the variable read before any write. */
+static void test_bss_read_before_write(void **state)
+{
+    (void)state;
+    th_session s;
+    const se_call_record *r = init_of(&s, "cause_bss");
+    expect_begins(r->res.reason, "initialised (.bss, 0x");
+    expect_contains(r->res.reason, ") read before any write (it still holds its power-on contents "
+                                   "0xa5a5a5a5, address loaded at Init");
+    expect_contains(r->res.reason, "the host does not zero .bss; zero it at the top of Init");
+    expect_contains(r->res.reason, "BusFault PRECISERR: 4-byte write of 0xa5a5a5a5"); /* then */
+    th_close(&s);
+    /* no blanket warning for a loader that has .bss (sram_loader zeroes its own) */
+    char *out = NULL;
+    assert_int_equal(th_run_toolf(&out, "run '%s'", th_firmware("sram_loader")), 0);
+    assert_null(strstr(out, ".bss"));
+    free(out);
+    /* a pseudo-random power-on RAM is compared with what it was */
+    th_run_toolf(&out, "run '%s' --ram-fill random", th_firmware("cause_bss"));
+    expect_contains(out, "            initialised (.bss, 0x");
+    free(out);
+}
+
+/* 14: StorageInfo start address 0: info and run warn, --strict refuses. */
+static void test_storageinfo_start_zero(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    const char *w = "StorageInfo.DeviceStartAddress 0 collides with on-chip memory";
+    assert_int_equal(th_run_toolf(&out, "info '%s'", th_firmware("cause_start_zero")), 0);
+    expect_contains(out, w);
+    free(out);
+    assert_int_equal(th_run_toolf(&out, "run '%s'", th_firmware("cause_start_zero")), 0);
+    expect_contains(out, w);
+    free(out);
+    assert_int_not_equal(th_run_toolf(&out, "run '%s' --strict", th_firmware("cause_start_zero")),
+                         0);
+    expect_contains(out, "--strict: StorageInfo.DeviceStartAddress 0 collides");
+    free(out);
+}
+
+/* 10: StorageInfo dropped by --gc-sections (no KEEP): the error says so. */
+static void test_storageinfo_dropped_by_gc_sections(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_not_equal(th_run_toolf(&out, "info '%s'", th_firmware("cause_gc_storageinfo")), 0);
+    expect_contains(out, "no StorageInfo symbol and no 200-byte device-info section, though it "
+                         "has Init and Write: a loader linked with --gc-sections drops "
+                         "StorageInfo unless the linker script keeps it (KEEP(");
+    free(out);
+}
+
+/* 7: Init never leaves memory-mapped mode on and there is no Read: the host's read-back through
+ * the window names the controller's mode, as its own step of the log. */
+static void test_init_left_indirect_mode(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_not_equal(th_run_toolf(&out, "run '%s'", th_firmware("cause_no_mmap")), 0);
+    expect_contains(out, "read        host-read(0x90000000, 0x");
+    expect_contains(out,
+                    "\n            Init left OCTOSPI1 in indirect-read mode (CR.FMODE=01), not "
+                    "memory-mapped; the host reads the flash through the memory-mapped "
+                    "window (the loader has no Read), so Init must enable memory-mapped mode");
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_masked_systick_delay),
+        cmocka_unit_test(test_lint_warns_systick_without_vectors),
+        cmocka_unit_test(test_software_poll_that_cannot_succeed),
+        cmocka_unit_test(test_auto_poll_that_cannot_succeed),
+        cmocka_unit_test(test_bss_read_before_write),
+        cmocka_unit_test(test_storageinfo_start_zero),
+        cmocka_unit_test(test_storageinfo_dropped_by_gc_sections),
+        cmocka_unit_test(test_init_left_indirect_mode),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
