@@ -159,6 +159,9 @@ typedef struct se_call {
     uint32_t bkpt_addr;        /* the host's BKPT word; LR = bkpt_addr | 1 */
     uint64_t max_instructions; /* 0 = no budget */
     double max_seconds;        /* host wall-clock limit; 0 = none */
+    uint32_t bkpt_word;        /* the word the host wrote there; 0 = 0x0000BE00 (.stldr) */
+    bool set_r9;               /* R9 = r9 (a CMSIS flash algorithm's static base), else 0 */
+    uint32_t r9;
 } se_call;
 
 typedef struct se_call_result {

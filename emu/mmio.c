@@ -34,9 +34,12 @@ void mc_name_address(const se_machine *m, uint32_t addr, bool periph, char *buf,
              other[0] ? "; it is " : "", other);
 }
 
-/* A loop re-reading an unmodelled register reads 0 for ever: after POLL_LIMIT identical reads
- * from one block, with no write to it between, the call ends (STOP_POLL). The block start is
- * the key (exact PCs cost a decode each); the report finds the instruction. */
+/* A loop re-reading an unmodelled register reads 0 for ever: after POLL_LIMIT reads of it in a
+ * row (no other unmodelled register read, no write to it, between), the call ends
+ * (STOP_POLL). The PC is not part of the key: inside an MMIO callback Unicorn 2.0.1 reports
+ * the PC of the last synchronisation, which a loop of chained blocks around a call (HAL's
+ * timeout loops: the read, then HAL_GetTick) does not keep constant. The last block seen is
+ * kept for the report, which finds the instruction. */
 static void count_poll(se_machine *m, uint32_t addr, bool write, uint32_t block)
 {
     if (write) {
@@ -44,9 +47,9 @@ static void count_poll(se_machine *m, uint32_t addr, bool write, uint32_t block)
             m->poll_count = 0;
         return;
     }
-    if (addr != m->poll_addr || block != m->poll_block) {
+    m->poll_block = block;
+    if (addr != m->poll_addr) {
         m->poll_addr = addr;
-        m->poll_block = block;
         m->poll_count = 1;
         return;
     }

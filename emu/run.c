@@ -439,6 +439,8 @@ static void host_setup(se_machine *m, const se_call *c)
         mc_set_reg(m, UC_ARM_REG_R0 + i, c->args[i]);
     for (int id = UC_ARM_REG_R4; id <= UC_ARM_REG_R12; id++)
         mc_set_reg(m, id, 0);
+    if (c->set_r9) /* docs/flm.md: the static base of a position-independent algorithm */
+        mc_set_reg(m, UC_ARM_REG_R9, c->r9);
     mc_set_reg(m, UC_ARM_REG_XPSR, 0x01000000u);
     mc_set_reg(m, UC_ARM_REG_CONTROL, mc_reg(m, UC_ARM_REG_CONTROL) & ~6u);
     /* MSP/PSP bits [1:0] are RES0: the core holds what the host writes word-aligned */
@@ -531,13 +533,14 @@ static void at_breakpoint(se_machine *m, call *k)
 {
     const se_call *c = k->c;
     uint32_t w = 0;
+    uint32_t want = c->bkpt_word ? c->bkpt_word : BKPT_WORD;
     mc_mem_rd32(m, c->bkpt_addr, &w);
-    if (w != BKPT_WORD) {
+    if (w != want) {
         end_call(m, k, SE_ERR_BKPT_CLOBBERED,
                  "the host's breakpoint word at 0x%08" PRIx32 " was overwritten (0x%08" PRIx32
-                 ", expected 0x%08x): on the target the return would execute that instead of "
-                 "halting",
-                 c->bkpt_addr, w, BKPT_WORD);
+                 ", expected 0x%08" PRIx32 "): on the target the return would execute that "
+                 "instead of halting",
+                 c->bkpt_addr, w, want);
         return;
     }
     if (m->st.nest) {

@@ -86,6 +86,7 @@ int se_fuzz_main(int argc, char **argv)
     bool json = false;
     se_fuzz_opts fo = {.seed = 1, .target = "stm32l562e-dk"};
     uint64_t budget = 5000000;
+    se_flm_host flm_host = SE_FLM_HOST_PYOCD;
     cli_target t;
     cli_target_default(&t);
     cli_parser p;
@@ -106,6 +107,10 @@ int se_fuzz_main(int argc, char **argv)
                 cli_u64("fuzz", "--budget", arg, 1, UINT64_MAX, "an instruction count per call");
             break;
         case OPT_FROMINPUT: from_input = arg; break;
+        case OPT_FLMHOST:
+            if (!se_flm_host_parse(arg, &flm_host))
+                cli_usage_exit("fuzz", "--flm-host takes pyocd, probe-rs or keil, not '%s'", arg);
+            break;
         case OPT_JSON: json = true; break;
         }
     }
@@ -124,6 +129,7 @@ int se_fuzz_main(int argc, char **argv)
     se_machine_opts mo;
     se_host_opts ho;
     se_fuzz_options(&mo, &ho, budget);
+    ho.flm_host = flm_host;
     se_err e;
     if ((e = se_stldr_open_file(fo.loader_path, &l, &err)) ||
         (e = se_machine_new(prof, &mo, &m, &err)) || (e = se_host_new(l, m, &ho, &h, &err))) {

@@ -22,6 +22,7 @@ typedef struct oracle_chunk {
 } oracle_chunk;
 
 typedef struct fz {
+    bool flm; /* a CMSIS flash algorithm: its functions and conventions (docs/flm.md) */
     se_host *h;
     se_machine *m;
     const se_stldr *l;
@@ -309,6 +310,96 @@ static uint32_t sum_dev(fz *z, uint32_t off, uint32_t n, uint32_t init, bool *kn
     return init;
 }
 
+/* The FLM's results (docs/flm.md): 0 is success, Verify returns adr + sz or the address of
+ * the first differing byte, BlankCheck 0 when every byte is the pattern. [e0, e1) is the
+ * sector an EraseSector covers. */
+static bool judge_flm(fz *z, const se_fuzz_op *op, const se_call_record *rec, bool inr,
+                      uint32_t off, uint32_t n, uint32_t e0, uint32_t e1, const uint8_t *data)
+{
+    const se_storage_info *si = z->si;
+    const char *fn = se_stldr_entry_name(z->l, op->id);
+    uint32_t r0 = rec->res.r0, bad;
+    uint8_t got, want;
+    if (!inr && op->id != SE_EP_MASS_ERASE)
+        return true;
+    switch (op->id) {
+    case SE_EP_SECTOR_ERASE:
+    case SE_EP_WRITE:
+    case SE_EP_READ:
+    case SE_EP_MASS_ERASE:
+        if (r0 != 0 && (op->id != SE_EP_WRITE || n != 0))
+            return !finding(z, "call-failed", fn,
+                            "%s(0x%08" PRIx32 ", 0x%" PRIx32 ") returned %" PRIu32
+                            " for a range inside the device",
+                            fn, op->args[0], op->args[1], r0);
+        break;
+    default: break;
+    }
+    switch (op->id) {
+    case SE_EP_SECTOR_ERASE:
+        oerase(z, e0, (uint64_t)e1 - e0);
+        if (!ocheck(z, e0, (uint64_t)e1 - e0, &bad, &got, &want))
+            return !finding(z, "erase-incomplete", fn,
+                            "after EraseSector(0x%08" PRIx32 ") the byte at 0x%08" PRIx32
+                            " is 0x%02x, not erased",
+                            op->args[0], si->start + bad, got);
+        return true;
+    case SE_EP_WRITE:
+        if (n == 0)
+            return true;
+        oprogram(z, off, n, data);
+        if (!ocheck(z, off >= 256 ? off - 256 : 0, (uint64_t)n + 512, &bad, &got, &want))
+            return !finding(z, bad >= off && bad < off + n ? "write-mismatch" : "write-outside", fn,
+                            "after ProgramPage(0x%08" PRIx32 ", 0x%" PRIx32 ") the byte at "
+                            "0x%08" PRIx32 " is 0x%02x, expected 0x%02x",
+                            op->args[0], n, si->start + bad, got, want);
+        return true;
+    case SE_EP_READ:
+        se_machine_read(z->m, op->args[2], z->tmp2, n, NULL);
+        if (odiff(z, off, n, z->tmp2, &bad))
+            return !finding(z, "read-mismatch", fn,
+                            "ReadFlash(0x%08" PRIx32 ", 0x%" PRIx32 ") gave 0x%02x at 0x%08" PRIx32,
+                            op->args[0], n, z->tmp2[bad], si->start + off + bad);
+        return true;
+    case SE_EP_CHECKSUM: { /* BlankCheck */
+        bool known = true, blank = true;
+        for (uint32_t i = 0; i < n && known && blank;) {
+            const oracle_chunk *c = oget(z, (off + i) / CH);
+            uint32_t k = ospan(off + i, n - i);
+            if (!c)
+                known = false;
+            for (uint32_t j = 0; c && j < k && blank; j++)
+                blank = c->b[(off + i) % CH + j] == (uint8_t)op->args[2];
+            i += k;
+        }
+        if (known && n && r0 != (blank ? 0u : 1u))
+            return !finding(z, "blankcheck-wrong", fn,
+                            "BlankCheck(0x%08" PRIx32 ", 0x%" PRIx32 ", 0x%02x) returned %" PRIu32
+                            ", the range is %sblank",
+                            op->args[0], n, op->args[2] & 0xFFu, r0, blank ? "" : "not ");
+        return true;
+    }
+    case SE_EP_VERIFY: {
+        bool flipped = (op->data_seed & 1u) && n > 0;
+        uint32_t k = flipped ? op->data_seed % n : 0;
+        if (!flipped && r0 != op->args[0] + n)
+            return !finding(z, "verify-false-mismatch", fn,
+                            "Verify returned 0x%08" PRIx32 ", not adr+sz, on equal data", r0);
+        if (flipped && r0 != op->args[0] + k)
+            return !finding(z, "verify-wrong-address", fn,
+                            "Verify returned 0x%08" PRIx32
+                            " for the differing byte at 0x%08" PRIx32,
+                            r0, op->args[0] + k);
+        return true;
+    }
+    case SE_EP_MASS_ERASE:
+        for (unsigned i = 0; i < z->noc; i++)
+            memset(z->oc[i].b, si->erase_value, CH);
+        return true;
+    default: return true;
+    }
+}
+
 /* Run op; false = stop the case (a finding). */
 static bool run_op(fz *z, se_fuzz_op *op)
 {
@@ -325,7 +416,8 @@ static bool run_op(fz *z, se_fuzz_op *op)
     switch (op->id) {
     case SE_EP_SECTOR_ERASE: {
         uint32_t o1;
-        inr = dev_off(z, op->args[0], &off) && dev_off(z, op->args[1], &o1) && o1 >= off;
+        inr = dev_off(z, op->args[0], &off) &&
+              (z->flm ? (o1 = off, true) : dev_off(z, op->args[1], &o1)) && o1 >= off;
         if (inr) {
             sector_of(si, off, &s0, &ssz);
             sector_of(si, o1, &s1, &ssz1);
@@ -351,8 +443,9 @@ static bool run_op(fz *z, se_fuzz_op *op)
             oload(z, off, n);
         break;
     case SE_EP_VERIFY: {
-        n = op->args[2] * 4u;
-        uint32_t skip = op->args[3] & 0xFu, drop = (op->args[3] >> 16) & 0xFu;
+        n = z->flm ? op->args[1] : op->args[2] * 4u;
+        uint32_t skip = z->flm ? 0 : op->args[3] & 0xFu,
+                 drop = z->flm ? 0 : (op->args[3] >> 16) & 0xFu;
         inr = in_dev(z, op->args[0], n, &off) && skip + drop <= n;
         /* data: the device's current bytes, one of them flipped when data_seed is odd */
         memset(z->tmp2, si->erase_value, n);
@@ -387,6 +480,8 @@ static bool run_op(fz *z, se_fuzz_op *op)
                         rec.function);
     uint32_t r0 = rec.res.r0, bad;
     uint8_t got, want;
+    if (z->flm)
+        return judge_flm(z, op, &rec, inr, off, n, s0, s1 + ssz1, data);
     switch (op->id) {
     case SE_EP_SECTOR_ERASE:
         if (!inr)
@@ -551,7 +646,49 @@ static uint32_t pick_len(fz *z, uint32_t off, uint32_t max)
 
 static uint32_t addr_form(fz *z, uint32_t off)
 {
+    if (z->flm) /* FLM functions take absolute addresses */
+        return z->si->start + off;
     return (below(z, 4) == 0 && off < z->si->size) ? off : z->si->start + off;
+}
+
+/* An FLM's calls: EraseSector(sector start), ProgramPage(adr, sz within one page, buf),
+ * ReadFlash(adr, sz, buf), BlankCheck(adr, sz, pat), Verify(adr, sz, buf), EraseChip(). */
+static void gen_flm_op(fz *z, se_fuzz_op *o, uint32_t off, uint32_t maxbuf)
+{
+    uint32_t s, sz, page = z->si->page_size;
+    switch (o->id) {
+    case SE_EP_SECTOR_ERASE:
+        sector_of(z->si, off, &s, &sz);
+        o->args[0] = z->si->start + (below(z, 8) ? s : off);
+        break;
+    case SE_EP_WRITE:
+        o->len = pick_len(z, off, maxbuf);
+        if (o->len > page - off % page)
+            o->len = page - off % page;
+        o->args[0] = z->si->start + off;
+        o->args[1] = o->len;
+        o->args[2] = z->buf;
+        o->data_seed = (uint32_t)rnd(z);
+        break;
+    case SE_EP_READ:
+        o->args[0] = z->si->start + off;
+        o->args[1] = pick_len(z, off, maxbuf);
+        o->args[2] = z->buf;
+        break;
+    case SE_EP_CHECKSUM:
+        o->args[0] = z->si->start + off;
+        o->args[1] = pick_len(z, off, 0x4000);
+        o->args[2] = below(z, 4) ? z->si->erase_value : (uint32_t)rnd(z) & 0xFF;
+        break;
+    case SE_EP_VERIFY:
+        o->args[0] = z->si->start + off;
+        o->args[1] = pick_len(z, off, maxbuf - 8);
+        o->args[2] = z->buf;
+        o->data_seed = (uint32_t)rnd(z);
+        break;
+    case SE_EP_MASS_ERASE: o->data_seed = (uint32_t)rnd(z); break;
+    default: break;
+    }
 }
 
 static void gen_case(fz *z, se_fuzz_case *c)
@@ -566,6 +703,10 @@ static void gen_case(fz *z, se_fuzz_case *c)
         memset(o, 0, sizeof *o);
         o->id = below(z, 64) == 0 ? SE_EP_MASS_ERASE : pool[below(z, sizeof pool / sizeof pool[0])];
         uint32_t off = pick_off(z), s, sz;
+        if (z->flm) {
+            gen_flm_op(z, o, off, maxbuf);
+            continue;
+        }
         switch (o->id) {
         case SE_EP_SECTOR_ERASE: {
             sector_of(z->si, off, &s, &sz);
@@ -674,6 +815,7 @@ static se_err fz_init(fz *z, se_host *h, se_machine *m, const se_stldr *l, se_er
     z->m = m;
     z->l = l;
     z->si = se_stldr_storage(l);
+    z->flm = se_stldr_kind(l) == SE_LOADER_FLM;
     z->buf = se_host_buffer(h);
     z->chunk = se_host_chunk(h);
     for (unsigned g = 0; g < z->si->ngroups; g++)

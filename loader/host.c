@@ -1,4 +1,5 @@
 #include "loader/host.h"
+#include "loader/host_impl.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -11,31 +12,13 @@
 #define BKPT_WORD 0x0000BE00u /* docs/protocol.md 2.1 step 3 */
 #define ZERO_BLOCK 0x200u     /* the host writes 0x200 zero bytes there (P6, P8) */
 
-struct se_host {
-    const se_stldr *l;
-    se_machine *m;
-    se_host_opts o;
-    se_image img;
-    uint32_t sp, buffer, chunk;
-    uint32_t vcap; /* bytes of one Verify call's words: whole words, <= chunk
-                                  * (one word when the chunk is smaller) */
-    se_host_call_fn log;
-    void *log_ctx;
-    se_host_progress_fn progress;
-    void *progress_ctx;
-    uint64_t instructions, vtime_ns;
-    unsigned calls;
-    const char *op;
-    uint8_t *scratch;
-    se_dwarf *dwarf; /* --trace / --last: opened at the first lookup */
-    bool dwarf_tried;
-    /* TrustZone: the session's first refusal that did not fault (a GTZC read as zero or
-     * write ignored, from a call that returned), named when the host later judges a call
-     * or the data failed */
-    char refusal[900];
-};
-
 /* Append the session's first non-faulting refusal to a failure the host judged. */
+static se_err with_refusal(const se_host *h, se_error *err, se_err e);
+se_err se_host__with_refusal(const se_host *h, se_error *err, se_err e)
+{
+    return with_refusal(h, err, e);
+}
+
 static se_err with_refusal(const se_host *h, se_error *err, se_err e)
 {
     if (h->refusal[0] && err) {
@@ -95,6 +78,11 @@ void se_host_set_progress(se_host *h, se_host_progress_fn fn, void *ctx)
 
 static void progress(const se_host *h, const char *op, uint32_t done, uint32_t total)
 {
+    se_host__progress(h, op, done, total);
+}
+
+void se_host__progress(const se_host *h, const char *op, uint32_t done, uint32_t total)
+{
     if (h->progress)
         h->progress(h->progress_ctx, op, done, total);
 }
@@ -125,7 +113,10 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     const se_profile *p = se_machine_profile(m);
     se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
                          p->observed_limit};
-    se_err e = se_stldr_plan(l, &win, h->o.place, h->o.strict, &h->img, err);
+    h->flm = se_stldr_flm(l);
+    /* docs/flm.md: an algorithm linked at an absolute address runs where it is linked */
+    se_place place = h->flm && h->flm->absolute ? SE_PLACE_LINK : h->o.place;
+    se_err e = se_stldr_plan(l, &win, place, h->o.strict, &h->img, err);
     if (e) {
         free(h);
         return e;
@@ -135,6 +126,12 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     /* The SP follows the image: BKPT word + 4 is where the image goes, so with --place link
      * the rule counts from the word below the link address, not the profile's. */
     uint32_t rule_sp = se_host_rule_sp(h->img.base - 4u, &h->img, p->stack_gap);
+    if (h->flm) {
+        /* docs/flm.md: code, data, then the stack area (the profile's stack gap), SP at
+         * its top, 8-byte aligned */
+        h->stack_lo = align_up(h->img.mem_end, 8);
+        rule_sp = h->stack_lo + align_up(p->stack_gap, 8);
+    }
     /* MSP bits [1:0] are RES0 (ARMv8-M: the register ignores them): the SP the host writes
      * is held word-aligned, whatever the image size or --sp make of it. */
     h->sp = (h->o.sp_set || h->o.sp ? h->o.sp : rule_sp) & ~3u;
@@ -159,6 +156,15 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     }
     uint32_t room = (end - h->buffer) & ~0x3FFu;
     h->chunk = h->o.chunk ? h->o.chunk : room;
+    if (h->flm && h->chunk < si->page_size && h->chunk != 0) {
+        uint32_t c = h->chunk;
+        se_image_free(&h->img);
+        free(h);
+        return se_error_set(err, SE_ERR_USAGE,
+                            "the 0x%" PRIx32 "-byte data buffer cannot hold one 0x%" PRIx32
+                            "-byte page (FlashDevice.szPage) of the algorithm",
+                            c, si->page_size);
+    }
     if (h->chunk == 0 || h->chunk > end - h->buffer) {
         uint32_t c = h->chunk, b = h->buffer;
         se_image_free(&h->img);
@@ -188,6 +194,12 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
         se_image_free(&h->img);
         free(h);
         return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+    }
+    if (h->flm && (e = se_flmhost_setup(h, err))) {
+        se_image_free(&h->img);
+        free(h->scratch);
+        free(h);
+        return e;
     }
     se_machine_set_symbolizer(m, host_symbolize, h);
     se_machine_set_srcline(m, host_srcline, h); /* --trace / --last */
@@ -252,7 +264,7 @@ static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint
     memset(rec, 0, offsetof(se_call_record, res));
     rec->note[0] = '\0';
     rec->op = h->op;
-    rec->function = se_entry_name(id);
+    rec->function = se_stldr_entry_name(h->l, id);
     rec->nargs = nargs;
     rec->args[0] = a0;
     rec->args[1] = a1;
@@ -319,9 +331,14 @@ static se_err begin(se_host *h, const char *op, se_error *err)
     return call(h, SE_EP_INIT, 1, 1, 0, 0, 0, &rec, err);
 }
 
-se_err se_host_init_only(se_host *h, se_error *err) { return begin(h, "init", err); }
+se_err se_host_init_only(se_host *h, se_error *err)
+{
+    if (h->flm)
+        return se_flmhost_init_only(h, err);
+    return begin(h, "init", err);
+}
 
-static se_err out_of_device(const se_host *h, se_error *err, uint32_t addr, uint32_t len)
+se_err se_host__out_of_device(const se_host *h, se_error *err, uint32_t addr, uint32_t len)
 {
     const se_storage_info *si = se_stldr_storage(h->l);
     return se_error_set(err, SE_ERR_USAGE,
@@ -332,7 +349,7 @@ static se_err out_of_device(const se_host *h, se_error *err, uint32_t addr, uint
 
 /* An operation that changes the device, refused before anything runs when the device is
  * the external flash and its --flash-image file is read-only: one line, the file untouched. */
-static se_err refuse_read_only(const se_host *h, const char *what, se_error *err)
+se_err se_host__refuse_read_only(const se_host *h, const char *what, se_error *err)
 {
     const se_profile *p = se_machine_profile(h->m);
     const se_storage_info *si = se_stldr_storage(h->l);
@@ -345,7 +362,7 @@ static se_err refuse_read_only(const se_host *h, const char *what, se_error *err
 }
 
 /* Start address of the sector holding device offset off. */
-static uint32_t sector_start(const se_storage_info *si, uint32_t off)
+uint32_t se_host__sector_start(const se_storage_info *si, uint32_t off)
 {
     uint64_t base = 0;
     for (unsigned g = 0; g < si->ngroups; g++) {
@@ -359,27 +376,35 @@ static uint32_t sector_start(const se_storage_info *si, uint32_t off)
 
 se_err se_host_erase(se_host *h, uint32_t addr, uint32_t len, se_error *err)
 {
+    if (h->flm) {
+        uint32_t a;
+        if (len == 0 || !se_host_device_range(h, addr, len, &a))
+            return se_host__out_of_device(h, err, addr, len);
+        return se_flmhost_erase(h, a, len, err);
+    }
     uint32_t abs;
     if (len == 0 || !se_host_device_range(h, addr, len, &abs))
-        return out_of_device(h, err, addr, len);
-    se_err e = refuse_read_only(h, "erase", err);
+        return se_host__out_of_device(h, err, addr, len);
+    se_err e = se_host__refuse_read_only(h, "erase", err);
     if (!e)
         e = begin(h, "erase", err);
     if (e)
         return e;
     const se_storage_info *si = se_stldr_storage(h->l);
-    uint32_t first = si->start + sector_start(si, abs - si->start);
-    uint32_t last = si->start + sector_start(si, abs - si->start + len - 1);
+    uint32_t first = si->start + se_host__sector_start(si, abs - si->start);
+    uint32_t last = si->start + se_host__sector_start(si, abs - si->start + len - 1);
     se_call_record rec;
     return call(h, SE_EP_SECTOR_ERASE, 2, first, last, 0, 0, &rec, err);
 }
 
 se_err se_host_mass_erase(se_host *h, se_error *err)
 {
+    if (h->flm)
+        return se_flmhost_mass_erase(h, err);
     uint32_t entry;
     if (!se_stldr_entry(h->l, SE_EP_MASS_ERASE, &entry))
         return se_error_set(err, SE_ERR_NO_ENTRY, "the loader does not export MassErase");
-    se_err e = refuse_read_only(h, "mass-erase", err);
+    se_err e = se_host__refuse_read_only(h, "mass-erase", err);
     if (!e)
         e = begin(h, "mass-erase", err);
     if (e)
@@ -390,10 +415,16 @@ se_err se_host_mass_erase(se_host *h, se_error *err)
 
 se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t len, se_error *err)
 {
+    if (h->flm) {
+        uint32_t a;
+        if (!se_host_device_range(h, addr, len, &a))
+            return se_host__out_of_device(h, err, addr, len);
+        return se_flmhost_write(h, a, data, len, err);
+    }
     uint32_t abs;
     if (!se_host_device_range(h, addr, len, &abs))
-        return out_of_device(h, err, addr, len);
-    se_err e = refuse_read_only(h, "write", err);
+        return se_host__out_of_device(h, err, addr, len);
+    se_err e = se_host__refuse_read_only(h, "write", err);
     if (!e)
         e = begin(h, "write", err);
     if (e)
@@ -452,9 +483,15 @@ static se_err read_chunk(se_host *h, bool has_read, uint32_t a, uint32_t n, uint
 
 se_err se_host_read(se_host *h, uint32_t addr, uint8_t *out, uint32_t len, se_error *err)
 {
+    if (h->flm) {
+        uint32_t a;
+        if (!se_host_device_range(h, addr, len, &a))
+            return se_host__out_of_device(h, err, addr, len);
+        return out ? se_flmhost_read(h, a, out, len, NULL, err) : SE_OK;
+    }
     uint32_t abs, entry;
     if (!se_host_device_range(h, addr, len, &abs))
-        return out_of_device(h, err, addr, len);
+        return se_host__out_of_device(h, err, addr, len);
     bool has_read = se_stldr_entry(h->l, SE_EP_READ, &entry);
     se_err e = begin(h, "read", err);
     for (uint32_t done = 0; !e && done < len;) {
@@ -565,9 +602,15 @@ static se_err read_back(se_host *h, uint32_t abs, const uint8_t *data, uint32_t 
 
 se_err se_host_verify(se_host *h, uint32_t addr, const uint8_t *data, uint32_t len, se_error *err)
 {
+    if (h->flm) {
+        uint32_t a;
+        if (!se_host_device_range(h, addr, len, &a))
+            return se_host__out_of_device(h, err, addr, len);
+        return se_flmhost_verify(h, a, data, len, err);
+    }
     uint32_t abs, entry;
     if (!se_host_device_range(h, addr, len, &abs))
-        return out_of_device(h, err, addr, len);
+        return se_host__out_of_device(h, err, addr, len);
     se_err e = read_back(h, abs, data, len, err);
     if (e)
         return e;
@@ -603,6 +646,8 @@ static se_err raw(se_host *h, bool with_init, const char *op, se_entry_id id, un
                   const uint32_t args[4], const uint8_t *data, uint32_t len, se_call_record *rec,
                   se_error *err)
 {
+    if (h->flm)
+        return se_flmhost_raw(h, with_init, op, id, nargs, args, data, len, rec, err);
     uint32_t entry;
     se_err e = SE_OK;
     if (!se_stldr_entry(h->l, id, &entry))

@@ -13,6 +13,17 @@
 #include "emu/machine.h"
 #include "loader/stldr.h"
 
+/* How a CMSIS flash algorithm (.FLM) is called where the hosts differ (docs/flm.md). */
+typedef enum se_flm_host {
+    SE_FLM_HOST_PYOCD,    /* default: header 0xE7FDBE00, flash_algo_debug's post-call checks */
+    SE_FLM_HOST_PROBE_RS, /* header 0xBE00BE00, stack canary 0x56 checked after each call */
+    SE_FLM_HOST_KEIL,     /* BlankCheck before each EraseSector: blank sectors are skipped */
+} se_flm_host;
+
+/* "pyocd", "probe-rs", "keil"; parse returns false for another name. */
+const char *se_flm_host_name(se_flm_host h);
+bool se_flm_host_parse(const char *name, se_flm_host *out);
+
 typedef struct se_host_opts {
     se_place place;            /* where the image goes (default: the profile's base) */
     bool strict;               /* over-limit image is an error */
@@ -22,6 +33,7 @@ typedef struct se_host_opts {
     bool sp_set;               /* sp is given, even 0 (the field case "MSP is set to zero") */
     uint64_t max_instructions; /* per call; 0 = none */
     double max_seconds;        /* per call wall-clock limit; 0 = none */
+    se_flm_host flm_host;      /* FLM only: whose calling conventions */
 } se_host_opts;
 
 void se_host_opts_default(se_host_opts *o);

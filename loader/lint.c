@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "loader/flm.h"
 #include "emu/board.h"
 #include "loader/origin.h"
 #include "loader/host.h" /* se_host_rule_sp */
@@ -347,6 +348,8 @@ static void check_storage(lint_ctx *c)
     }
 
     const se_symbol *s = se_stldr_find_symbol(c->l, "StorageInfo");
+    if (se_stldr_flm(c->l))
+        return; /* an FLM has FlashDevice instead (check_flm) */
     if (!s || s->is_func || s->size != SE_STORAGEINFO_SIZE)
         add(c, SE_LINT_WARN, "storageinfo-size",
             "the StorageInfo symbol is not a %u-byte object (%s %" PRIu32 "): CubeProgrammer "
@@ -742,6 +745,110 @@ static void check_vectors(lint_ctx *c)
     }
 }
 
+/* ---- CMSIS flash algorithms (.FLM) ------------------------------------------------------ */
+
+/* The FLM's own checks (docs/flm.md): FlashDevice, the functions inside PrgCode, R9 use
+ * against position independence, the stack and the page buffer in RAM once placed. */
+static void check_flm(lint_ctx *c, const se_flm_info *f)
+{
+    const se_stldr *l = c->l;
+    const se_flash_device *d = &f->dev;
+    const se_profile *p = c->p;
+    if (d->vers >> 8 != 1)
+        add(c, SE_LINT_WARN, "flm-version",
+            "FlashDevice.Vers is 0x%04x: FlashOS.h algorithms have driver version 1 (0x01xx)",
+            d->vers);
+    if (!d->name[0])
+        add(c, SE_LINT_WARN, "flm-devname", "FlashDevice.DevName is empty");
+    if (d->type == SE_FLM_UNKNOWN || d->type > SE_FLM_EXTSPI)
+        add(c, SE_LINT_WARN, "flm-devtype",
+            "FlashDevice.DevType is %u: FlashOS.h defines 1 (on-chip) to 5 (external SPI)",
+            d->type);
+    if (d->to_prog == 0 || d->to_erase == 0)
+        add(c, SE_LINT_WARN, "flm-timeout",
+            "FlashDevice.toProg %" PRIu32 " ms, toErase %" PRIu32
+            " ms: a zero timeout makes every host give up at once",
+            d->to_prog, d->to_erase);
+    uint64_t covered = d->size; /* open refused any list that does not tile szDev */
+    add(c, SE_LINT_INFO, "flm-sectors",
+        "%u sector list entr%s szDev 0x%" PRIx64 " from DevAdr 0x%08" PRIx32, d->nsectors,
+        d->nsectors == 1 ? "y covers" : "ies cover", covered, d->adr);
+    if (d->by_section)
+        add(c, SE_LINT_INFO, "flm-devdscr",
+            "no FlashDevice symbol: FlashDevice read from the start of section %s", d->section);
+    if (f->devdscr_exec)
+        add(c, SE_LINT_INFO, "flm-devdscr",
+            "DevDscr is flagged executable (armclang does so); it is not downloaded");
+    if (!f->has_code)
+        add(c, SE_LINT_WARN, "flm-prgcode",
+            "no PrgCode section: pyOCD and probe-rs look for the code there");
+
+    for (int i = 0; i < (int)SE_EP__COUNT; i++) {
+        se_entry_id id = (se_entry_id)i;
+        const char *name = se_flm_entry_name(id);
+        bool required = se_flm_entry_required(id);
+        uint32_t a;
+        if (!se_stldr_entry(l, id, &a)) {
+            if (id == SE_EP_VERIFY || id == SE_EP_CHECKSUM)
+                add(c, SE_LINT_INFO, "entry-missing",
+                    "no %s (optional): Keil then reads the device directly, which faults on "
+                    "serial flash that is not memory-mapped (Keil KB 4169)",
+                    name);
+            else if (id == SE_EP_MASS_ERASE)
+                add(c, SE_LINT_INFO, "entry-missing", "no EraseChip (optional)");
+            continue;
+        }
+        if (!(a & 1u))
+            add(c, SE_LINT_ERROR, "entry-not-thumb",
+                "%s at 0x%08" PRIx32 " has bit 0 clear: not Thumb code", name, a);
+        uint32_t x = a & ~1u;
+        bool inside_code =
+            f->has_code ? x >= f->code_addr && (uint64_t)x < (uint64_t)f->code_addr + f->code_size
+                        : in_image(c, x);
+        if (!inside_code)
+            add(c, required ? SE_LINT_ERROR : SE_LINT_WARN, "flm-function-outside",
+                "%s at 0x%08" PRIx32 " is outside PrgCode (0x%08" PRIx32 "..0x%08" PRIx64 ")", name,
+                a, f->code_addr, (uint64_t)f->code_addr + f->code_size);
+    }
+
+    if (!f->absolute && f->r9_writes)
+        add(c, SE_LINT_WARN, "flm-r9",
+            "%u instructions write R9, the static base of a position-independent algorithm: "
+            "the next call addresses its data wrongly unless R9 is restored",
+            f->r9_writes);
+    if (!f->absolute && f->has_data && !f->r9_uses && !f->sb)
+        add(c, SE_LINT_INFO, "flm-r9",
+            "linked at 0 but neither the SB flag nor any R9 use: its data is addressed "
+            "PC-relatively or absolutely (check it runs relocated)");
+    else if (!f->absolute && f->sb && !f->r9_uses)
+        add(c, SE_LINT_INFO, "flm-r9", "the SB flag is set but no instruction names R9");
+    else if (f->absolute && (f->pi || f->sb))
+        add(c, SE_LINT_WARN, "flm-r9", "linked at 0x%08" PRIx32 " (absolute) yet flagged %s%s%s",
+            f->code_addr, f->pi ? "PI" : "", f->pi && f->sb ? " and " : "", f->sb ? "SB" : "");
+    else
+        add(c, SE_LINT_INFO, "flm-r9", "%s; %u instructions name R9%s",
+            f->absolute ? "linked at an absolute address: runs where linked"
+                        : "position-independent (linked at 0)",
+            f->r9_uses, f->pi || f->sb ? " (PI/SB flags set)" : "");
+
+    if (!c->img)
+        return;
+    /* the host's layout (loader/flmhost.c): stack after the image, then the page buffer */
+    uint32_t stack_lo = (c->img->mem_end + 7u) & ~7u;
+    uint32_t sp = stack_lo + ((p->stack_gap + 7u) & ~7u);
+    uint32_t buffer = ((sp + 1u + 0x1Fu) & ~0x1Fu) + 0x20u;
+    if ((uint64_t)buffer + d->page > p->ram_end)
+        add(c, SE_LINT_ERROR, "flm-page-buffer",
+            "szPage 0x%" PRIx32 " does not fit the RAM left for the page buffer (0x%08" PRIx32
+            "..0x%08" PRIx32 ")",
+            d->page, buffer, p->ram_end);
+    else
+        add(c, SE_LINT_INFO, "flm-stack-room",
+            "stack 0x%08" PRIx32 "..0x%08" PRIx32 " (0x%" PRIx32 " bytes), page buffer 0x%08" PRIx32
+            " (szPage 0x%" PRIx32 ", 0x%" PRIx32 " bytes of RAM free for it)",
+            stack_lo, sp, sp - stack_lo, buffer, d->page, p->ram_end - buffer);
+}
+
 /* ---- entry --------------------------------------------------------------------------- */
 
 /* Which chip the loader was built for, against the target's family (loader/origin.h). */
@@ -771,6 +878,28 @@ size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, siz
         return 0;
     lint_ctx c = {.l = l, .p = p, .out = out, .max = out ? max : 0};
     check_storage(&c);
+    const se_flm_info *flm = se_stldr_flm(l);
+    if (flm) {
+        se_image img;
+        se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit, 0};
+        se_error err;
+        se_err e = se_stldr_plan(l, &win, flm->absolute ? SE_PLACE_LINK : SE_PLACE_PROFILE, false,
+                                 &img, &err);
+        if (e) {
+            const char *m = err.msg, *path = se_stldr_path(l);
+            size_t pl = path ? strlen(path) : 0;
+            if (pl && !strncmp(m, path, pl) && !strncmp(m + pl, ": ", 2))
+                m += pl + 2;
+            add(&c, SE_LINT_ERROR, "download-plan", "%s", m);
+        } else {
+            c.img = &img;
+        }
+        check_flm(&c, flm);
+        check_origin(&c);
+        if (c.img)
+            se_image_free(&img);
+        return c.n;
+    }
     bool ok = check_entries(&c);
     ok = check_segments(&c) && ok;
 

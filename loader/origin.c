@@ -1,6 +1,8 @@
 /* Which chip a loader was built for (loader/origin.h). */
 #include "loader/origin.h"
 
+#include "loader/flm.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,7 +121,11 @@ void se_origin_analyse(const se_stldr *l, const se_family *fam, se_origin *o)
         if (known_bases[i].base == b)
             note = known_bases[i].note;
     const se_block *r = se_family_ram(fam, b);
-    if (!b)
+    const se_flm_info *flm = se_stldr_flm(l);
+    if (!b && flm && !flm->absolute) /* docs/flm.md */
+        snprintf(o->link_ram, sizeof o->link_ram,
+                 "linked at 0: a position-independent flash algorithm, placed by the host");
+    else if (!b)
         snprintf(o->link_ram, sizeof o->link_ram, "no downloaded segment");
     else if (r)
         snprintf(o->link_ram, sizeof o->link_ram, "0x%08" PRIx32 " is %s %s%s%s", b, fam->name,

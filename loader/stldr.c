@@ -6,6 +6,7 @@
  * file (elf_memory) and every section, segment and symbol it returns is checked again
  * against the file size, in 64-bit arithmetic. */
 #include "loader/stldr.h"
+#include "loader/stldr_impl.h"
 
 #include "base/fileio.h"
 #include "base/input_limits.h"
@@ -18,24 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-struct se_stldr {
-    char *path;
-    uint8_t *buf; /* private copy of the file; libelf reads it in place */
-    size_t len;
-    se_storage_info storage;
-    uint32_t entry[SE_EP__COUNT];
-    bool has_entry[SE_EP__COUNT];
-    uint32_t elf_entry;
-    se_segment *segs;
-    size_t nsegs;
-    bool phnum_xnum; /* e_phnum was PN_XNUM: the count came from section 0's sh_info */
-    size_t phnum;    /* program headers, PT_LOAD or not */
-    se_symbol *syms;
-    size_t nsyms;
-    se_section *secs;
-    size_t nsecs;
-};
 
 static const char *const entry_names[SE_EP__COUNT] = {
     [SE_EP_INIT] = "Init",
@@ -64,12 +47,6 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-/* [off, off+size) lies inside a file of len bytes (no overflow possible: 64-bit). */
-static bool in_file(uint64_t off, uint64_t size, size_t len)
-{
-    return off <= (uint64_t)len && size <= (uint64_t)len - off;
-}
-
 /* NUL-terminated string at off inside [base, base+size), or NULL. */
 static const char *str_at(const char *base, size_t size, uint64_t off)
 {
@@ -91,13 +68,6 @@ static const char *fmt64(char buf[24], int64_t v)
 }
 
 /* ---- raw header checks --------------------------------------------------------------- */
-
-/* Numbers read from the raw ELF header, already validated. */
-typedef struct raw_hdr {
-    uint32_t phoff, shoff;
-    size_t phnum, shnum, shstrndx;
-    bool phnum_xnum;
-} raw_hdr;
 
 static se_err check_ident(const uint8_t *b, size_t len, const char *label, se_error *err)
 {
@@ -205,25 +175,6 @@ static se_err check_tables(const uint8_t *b, size_t len, const char *label, raw_
 }
 
 /* ---- sections ------------------------------------------------------------------------ */
-
-typedef struct sec_info {
-    GElf_Shdr sh;
-    const char *name; /* points into the private buffer, or "" */
-} sec_info;
-
-static bool has_file_bytes(const GElf_Shdr *sh)
-{
-    return sh->sh_type != SHT_NOBITS && sh->sh_type != SHT_NULL && sh->sh_size > 0;
-}
-
-typedef struct open_ctx {
-    se_stldr *l;
-    Elf *elf;
-    raw_hdr h;
-    sec_info *secs;
-    const char *label;
-    se_error *err;
-} open_ctx;
 
 typedef struct sec_range {
     uint64_t off, size;
@@ -356,7 +307,7 @@ static se_err read_segments(open_ctx *c)
 
 /* A PT_LOAD is metadata when the only section with file bytes in its file range is the
  * section holding StorageInfo. */
-static void mark_metadata(open_ctx *c, size_t si_shndx)
+void se_stldr_mark_metadata(open_ctx *c, size_t si_shndx)
 {
     se_stldr *l = c->l;
     for (size_t i = 0; i < l->nsegs; i++) {
@@ -485,8 +436,8 @@ static se_err read_symbols(open_ctx *c)
         }
     if (symndx == 0)
         return se_error_set(c->err, SE_ERR_NO_STORAGEINFO,
-                            "%s: no symbol table (stripped?): cannot find StorageInfo or the "
-                            "entry points",
+                            "%s: no symbol table (stripped?): cannot find StorageInfo (or an "
+                            "FLM's FlashDevice) or the entry points",
                             c->label);
     const GElf_Shdr *symsh = &c->secs[symndx].sh;
     if (symsh->sh_size % sizeof(Elf32_Sym) != 0)
@@ -548,6 +499,21 @@ static se_err read_symbols(open_ctx *c)
                 l->has_entry[ep] = true;
             }
         }
+        int fe = se_flm_entry_for_name(name);
+        if (fe >= 0) {
+            int r = entry_rank(&s);
+            if (r > c->flm_rank[fe]) {
+                c->flm_rank[fe] = r;
+                c->flm_entry[fe] = (uint32_t)s.st_value;
+            }
+        }
+        if (strcmp(name, "FlashDevice") == 0) {
+            int r = storage_rank(&s);
+            if (r > c->fd_rank) {
+                c->fd_rank = r;
+                c->fd_sym = s;
+            }
+        }
         if (strcmp(name, "StorageInfo") == 0) {
             int r = storage_rank(&s);
             if (r > best_si) {
@@ -571,6 +537,13 @@ static se_err read_symbols(open_ctx *c)
     qsort(l->syms, l->nsyms, sizeof *l->syms, cmp_sym);
 
     if (best_si == 0) {
+        /* No StorageInfo: a CMSIS-Pack flash algorithm, or neither. */
+        bool stldr_like = l->has_entry[SE_EP_INIT] && l->has_entry[SE_EP_WRITE];
+        memset(l->entry, 0, sizeof l->entry);
+        memset(l->has_entry, 0, sizeof l->has_entry);
+        se_err fr = se_flm_decode(c);
+        if (fr != SE_ERR_NO_STORAGEINFO)
+            return fr;
         /* Field failure mode 10: a loader (it has Init and Write) whose 200-byte StorageInfo
          * object and its section are gone was linked with --gc-sections and no KEEP. */
         bool devinfo = false;
@@ -581,7 +554,7 @@ static se_err read_symbols(open_ctx *c)
                 named = !strncasecmp(sn + k, "dev_info", 8);
             devinfo = named && c->secs[i].sh.sh_size >= 200;
         }
-        if (l->has_entry[SE_EP_INIT] && l->has_entry[SE_EP_WRITE] && !devinfo)
+        if (stldr_like && !devinfo)
             return se_error_set(c->err, SE_ERR_NO_STORAGEINFO,
                                 "%s: no StorageInfo symbol and no 200-byte device-info section, "
                                 "though it has Init and Write: a loader linked with "
@@ -591,13 +564,14 @@ static se_err read_symbols(open_ctx *c)
                                 "mode 10)",
                                 c->label);
         return se_error_set(c->err, SE_ERR_NO_STORAGEINFO,
-                            "%s: no StorageInfo symbol: not a CubeProgrammer external loader",
+                            "%s: no StorageInfo symbol and no FlashDevice (DevDscr): neither "
+                            "a CubeProgrammer external loader nor a CMSIS flash algorithm",
                             c->label);
     }
     se_err rc = decode_storage(c, &si_sym, si_sym.st_shndx);
     if (rc)
         return rc;
-    mark_metadata(c, si_sym.st_shndx);
+    se_stldr_mark_metadata(c, si_sym.st_shndx);
 
     for (int req = SE_EP_INIT; req <= SE_EP_WRITE; req++)
         if (!l->has_entry[req])
@@ -749,6 +723,7 @@ void se_stldr_free(se_stldr *l)
     for (size_t i = 0; i < l->nsyms; i++)
         free((char *)l->syms[i].name);
     free(l->syms);
+    free(l->flm);
     free(l->secs);
     free(l->segs);
     free(l->buf);
@@ -855,6 +830,15 @@ se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err)
 /* ---- accessors ----------------------------------------------------------------------- */
 
 const char *se_stldr_path(const se_stldr *l) { return l ? l->path : NULL; }
+
+se_loader_kind se_stldr_kind(const se_stldr *l) { return l ? l->kind : SE_LOADER_STLDR; }
+
+const char *se_stldr_entry_name(const se_stldr *l, se_entry_id id)
+{
+    return l && l->kind == SE_LOADER_FLM ? se_flm_entry_name(id) : se_entry_name(id);
+}
+
+const se_flm_info *se_stldr_flm(const se_stldr *l) { return l ? l->flm : NULL; }
 
 const se_storage_info *se_stldr_storage(const se_stldr *l) { return l ? &l->storage : NULL; }
 
@@ -989,6 +973,18 @@ void se_image_free(se_image *img)
 
 static bool downloaded(const se_segment *s) { return !s->metadata && s->filesz > 0; }
 
+/* What the host transfers of a segment: its file bytes; for an FLM also its zero-initialised
+ * part (pyOCD and probe-rs download PrgData's ZI as zeros). */
+static bool in_image(const se_stldr *l, const se_segment *s)
+{
+    return l->kind == SE_LOADER_FLM ? !s->metadata && s->memsz > 0 : downloaded(s);
+}
+
+static uint32_t image_bytes(const se_stldr *l, const se_segment *s)
+{
+    return l->kind == SE_LOADER_FLM ? s->memsz : s->filesz;
+}
+
 /* Section names of heap/stack reservations: ST's CubeIDE/GCC template's ._user_heap_stack,
  * and the usual .heap/.stack (with or without a leading '_' after the dot). */
 static bool is_stack_reservation(const char *name)
@@ -1018,7 +1014,7 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
     bool any = false;
     uint32_t link_base = 0;
     for (size_t i = 0; i < l->nsegs; i++)
-        if (downloaded(&l->segs[i]) && (!any || l->segs[i].vaddr < link_base)) {
+        if (in_image(l, &l->segs[i]) && (!any || l->segs[i].vaddr < link_base)) {
             link_base = l->segs[i].vaddr;
             any = true;
         }
@@ -1041,8 +1037,8 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
         const se_segment *s = &l->segs[i];
         if (s->metadata || s->memsz == 0)
             continue;
-        int64_t lo = (int64_t)s->vaddr + delta, hi = lo + s->memsz, fhi = lo + s->filesz;
-        if (s->filesz > 0 && (fhi <= bk || lo >= wend))
+        int64_t lo = (int64_t)s->vaddr + delta, hi = lo + s->memsz, fhi = lo + image_bytes(l, s);
+        if (fhi > lo && (fhi <= bk || lo >= wend))
             return se_error_set(err, SE_ERR_OUTSIDE_RAM,
                                 "%s: segment %zu [%s, %s) is entirely outside the RAM window "
                                 "[0x%08x, 0x%08x): the host would not download it",
@@ -1058,7 +1054,7 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
                                 lab, i, fmt64(b1, lo), fmt64(b2, hi), win->bkpt_addr, win->end);
         if (hi > mem_end)
             mem_end = hi;
-        if (s->filesz > 0 && fhi > file_end)
+        if (fhi > lo && fhi > file_end)
             file_end = fhi;
     }
     /* ... and they must not overlap each other in memory. */
@@ -1108,7 +1104,8 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
         warn(&img, "entry point %s %s: calling it will not run loader code", entry_names[ep],
              where);
     }
-    if (win->download_limit != 0 && size > win->download_limit) {
+    /* CubeProgrammer's limit: FLM hosts place the algorithm in the RAM they are given */
+    if (win->download_limit != 0 && size > win->download_limit && l->kind != SE_LOADER_FLM) {
         if (strict)
             return se_error_set(err, SE_ERR_TOO_LARGE,
                                 "%s: image is 0x%x bytes, over the 0x%x download limit of this "
@@ -1130,13 +1127,14 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
             return se_error_set(err, SE_ERR_STRICT, "%s: --strict: %s", lab, zero);
         warn(&img, "%s", zero);
     }
-    if (win->observed_limit != 0 && size > win->observed_limit)
+    if (win->observed_limit != 0 && size > win->observed_limit && l->kind != SE_LOADER_FLM)
         warn(&img,
              "image is 0x%x bytes, over the 0x%x bytes seen to work once with TrustZone on "
              "(docs/protocol.md 2.8; unverified, so not a limit): if the host stops there it "
              "runs Init on a partial image",
              size, win->observed_limit);
-    if (place == SE_PLACE_PROFILE && link_base != win->load_base)
+    const se_flm_info *flm = l->flm;
+    if (place == SE_PLACE_PROFILE && link_base != win->load_base && !(flm && !flm->absolute))
         warn(&img,
              "the loader is linked at 0x%08x but the host loads it at 0x%08x: absolute "
              "addresses in it will be wrong if it is relocated",
@@ -1167,7 +1165,7 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
                             size);
     for (size_t i = 0; i < l->nsegs; i++) {
         const se_segment *s = &l->segs[i];
-        if (downloaded(s))
+        if (downloaded(s) || (in_image(l, s) && s->filesz > 0))
             memcpy(img.bytes + (s->vaddr - link_base), l->buf + s->offset, s->filesz);
     }
     img.link_base = link_base;

@@ -73,6 +73,13 @@ typedef enum se_entry_id {
 /* Display name of an entry point ("Init", "SectorErase", ...). */
 const char *se_entry_name(se_entry_id id);
 
+/* What the file is, from its content (not its name): a CubeProgrammer loader (StorageInfo)
+ * or a CMSIS-Pack flash algorithm (FlashDevice in DevDscr; loader/flm.h). */
+typedef enum se_loader_kind {
+    SE_LOADER_STLDR,
+    SE_LOADER_FLM,
+} se_loader_kind;
+
 typedef struct se_segment {
     uint32_t vaddr;
     uint32_t paddr;
@@ -92,12 +99,14 @@ typedef struct se_symbol {
 
 typedef struct se_stldr se_stldr;
 
-/* Open and validate a loader. Refuses, with the matching code and a one-line message:
+/* Open and validate a loader (.stldr or .FLM, told apart by content). Refuses, with the matching code and a one-line message:
  * not an ELF (SE_ERR_NOT_ELF), 64-bit (SE_ERR_ELF64), big-endian (SE_ERR_BIG_ENDIAN),
  * not EM_ARM (SE_ERR_NOT_ARM), headers/sections/segments/symbols pointing past the end of
  * the file (SE_ERR_TRUNCATED), sections whose file bytes overlap (SE_ERR_OVERLAP),
  * no StorageInfo symbol (SE_ERR_NO_STORAGEINFO), an inconsistent StorageInfo
- * (SE_ERR_BAD_STORAGEINFO), no Init or no Write (SE_ERR_NO_ENTRY). */
+ * (SE_ERR_BAD_STORAGEINFO), no Init or no Write (SE_ERR_NO_ENTRY). For an FLM: a
+ * FlashDevice that does not fit DevDscr or whose fields or sector list do not describe the
+ * device (SE_ERR_BAD_STORAGEINFO), a mandatory function missing (SE_ERR_NO_ENTRY). */
 se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err);
 /* Same, from a buffer (copied; the caller may free buf afterwards). `label` names it in
  * messages. */
@@ -106,6 +115,12 @@ se_err se_stldr_open_mem(const void *buf, size_t len, const char *label, se_stld
 void se_stldr_free(se_stldr *l);
 
 const char *se_stldr_path(const se_stldr *l);
+se_loader_kind se_stldr_kind(const se_stldr *l);
+/* The entry point's name in this file's convention: se_entry_name for a .stldr, the FLM
+ * function (se_flm_entry_name) for an FLM. */
+const char *se_stldr_entry_name(const se_stldr *l, se_entry_id id);
+/* For an FLM, the storage description built from FlashDevice (name, DevType mapped to a
+ * DeviceType, DevAdr, szDev, szPage, valEmpty, the sector list as groups). */
 const se_storage_info *se_stldr_storage(const se_stldr *l);
 /* Entry point address with the Thumb bit as in the symbol (bit 0 set for Thumb code).
  * Returns false if the loader does not export it. */

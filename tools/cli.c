@@ -54,6 +54,8 @@ const se_opt se_options[] = {
     {"chunk", "N", OPT_CHUNK, SESSION, "bytes per Write/Read call (default: the buffer)"},
     {"buffer", "ADDR", OPT_BUFFER, SESSION, "the host's data buffer"},
     {"sp", "ADDR", OPT_SP, SESSION, "the stack pointer the host sets (0 too)"},
+    {"flm-host", "pyocd|probe-rs|keil", OPT_FLMHOST, SESSION | CMD_FUZZ,
+     "a flash algorithm (.FLM) is called as this host calls it (default pyocd; docs/flm.md)"},
     {"budget", "N", OPT_BUDGET, SESSION | CMD_FUZZ | CMD_GDB,
      "instructions per call before it counts as hung (2e9; fuzz: 5e6)"},
     {"timeout", "SECONDS", OPT_TIMEOUT, SESSION | CMD_GDB,

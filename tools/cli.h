@@ -50,6 +50,7 @@ enum {
     OPT_CHUNK,
     OPT_BUFFER,
     OPT_SP,
+    OPT_FLMHOST,
     OPT_BUDGET,
     OPT_TIMEOUT,
     OPT_IFLASH,

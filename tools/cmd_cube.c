@@ -168,6 +168,10 @@ static void our_option(cube *k, const se_opt *o, const char *arg)
         k->ho.chunk = (uint32_t)cli_u64("cube", "--chunk", arg, 1, UINT32_MAX, "a size in bytes");
         break;
     case OPT_BUFFER: k->ho.buffer = cli_addr("cube", "--buffer", arg); break;
+    case OPT_FLMHOST:
+        if (!se_flm_host_parse(arg, &k->ho.flm_host))
+            cli_usage_exit("cube", "--flm-host takes pyocd, probe-rs or keil, not '%s'", arg);
+        break;
     case OPT_SP:
         k->ho.sp = cli_addr("cube", "--sp", arg);
         k->ho.sp_set = true;

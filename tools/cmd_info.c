@@ -6,6 +6,7 @@
 
 #include "base/json.h"
 #include "emu/board.h"
+#include "loader/flm.h"
 #include "loader/origin.h"
 #include "tools/cli.h"
 
@@ -15,6 +16,79 @@ static const char *dev_type_name(unsigned t)
                                         "SRAM",      "PSRAM",     "PC_CARD",    "SPI_FLASH",
                                         "I2C_FLASH", "SDRAM",     "I2C_EEPROM"};
     return t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+/* An FLM's own facts: FlashDevice as it is, the functions, the sections, position
+ * independence, where the host puts R9 and the stack (docs/flm.md). */
+static void info_flm(FILE *o, bool json, const se_stldr *l, const se_flm_info *f,
+                     const se_profile *p, const se_image *img)
+{
+    const se_flash_device *d = &f->dev;
+    uint32_t r9 = img ? (uint32_t)((int64_t)se_flm_static_base(f) + img->delta) : 0;
+    uint32_t stack_lo = img ? (img->mem_end + 7u) & ~7u : 0;
+    uint32_t sp = stack_lo + ((p->stack_gap + 7u) & ~7u);
+    if (json) {
+        fprintf(
+            o,
+            ",\"flm\":{\"vers\":%u,\"dev_type\":%u,\"dev_type_name\":\"%s\",\"dev_adr\":%" PRIu32
+            ",\"sz_dev\":%" PRIu32 ",\"sz_page\":%" PRIu32 ",\"val_empty\":%u,\"to_prog\":%" PRIu32
+            ",\"to_erase\":%" PRIu32 ",\"sectors\":[",
+            d->vers, d->type, se_flm_type_name(d->type), d->adr, d->size, d->page, d->empty,
+            d->to_prog, d->to_erase);
+        for (unsigned i = 0; i < d->nsectors; i++)
+            fprintf(o, "%s{\"size\":%" PRIu32 ",\"addr\":%" PRIu32 "}", i ? "," : "",
+                    d->sectors[i].size, d->sectors[i].addr);
+        fprintf(o,
+                "],\"code\":{\"addr\":%" PRIu32 ",\"size\":%" PRIu32 "},\"data\":{\"addr\":%" PRIu32
+                ",\"size\":%" PRIu32 ",\"filesz\":%" PRIu32 "},\"pi\":%s,\"sb\":%s,\"absolute\":%s,"
+                "\"r9_uses\":%u,\"devdscr_exec\":%s,\"extra_sections\":",
+                f->code_addr, f->code_size, f->data_addr, f->data_size, f->data_filesz,
+                f->pi ? "true" : "false", f->sb ? "true" : "false", f->absolute ? "true" : "false",
+                f->r9_uses, f->devdscr_exec ? "true" : "false");
+        se_json_str(o, f->extra_sections);
+        if (img)
+            fprintf(o, ",\"r9\":%" PRIu32 ",\"stack\":%" PRIu32 ",\"sp\":%" PRIu32, r9, stack_lo,
+                    sp);
+        fputs("}", o);
+        return;
+    }
+    fprintf(o, "format      CMSIS-Pack flash algorithm (FLM), FlashDevice Vers 0x%04x\n", d->vers);
+    fprintf(o,
+            "FlashDevice \"%s\" %s (DevType %u), DevAdr 0x%08" PRIx32 ", szDev 0x%" PRIx32
+            ", szPage 0x%" PRIx32 ", valEmpty 0x%02x, toProg %" PRIu32 " ms, toErase %" PRIu32
+            " ms\n",
+            d->name, se_flm_type_name(d->type), d->type, d->adr, d->size, d->page, d->empty,
+            d->to_prog, d->to_erase);
+    for (unsigned i = 0; i < d->nsectors; i++)
+        fprintf(o, "sector list 0x%" PRIx32 " bytes from offset 0x%" PRIx32 "\n",
+                d->sectors[i].size, d->sectors[i].addr);
+    for (int id = 0; id < SE_EP__COUNT; id++) {
+        uint32_t a;
+        const char *req = se_flm_entry_required((se_entry_id)id) ? "required" : "optional";
+        if (se_stldr_entry(l, (se_entry_id)id, &a))
+            fprintf(o, "function    %-12s 0x%08" PRIx32 "  %s\n",
+                    se_flm_entry_name((se_entry_id)id), a, req);
+        else
+            fprintf(o, "function    %-12s -           %s\n", se_flm_entry_name((se_entry_id)id),
+                    req);
+    }
+    fprintf(o, "PrgCode     0x%08" PRIx32 ", 0x%" PRIx32 " bytes%s\n", f->code_addr, f->code_size,
+            f->has_code ? "" : " (no PrgCode section)");
+    fprintf(o, "PrgData     0x%08" PRIx32 ", 0x%" PRIx32 " bytes (0x%" PRIx32 " initialised)%s\n",
+            f->data_addr, f->data_size, f->data_filesz, f->has_data ? "" : " (no PrgData section)");
+    fprintf(o, "position    %s; PI flag %s, SB flag %s; %u instructions name R9\n",
+            f->absolute ? "linked at an absolute address" : "position-independent (linked at 0)",
+            f->pi ? "set" : "not set", f->sb ? "set" : "not set", f->r9_uses);
+    if (f->devdscr_exec)
+        fprintf(o,
+                "note        DevDscr is flagged executable (armclang does so): not downloaded\n");
+    if (f->extra_sections[0])
+        fprintf(o, "sections    also %s\n", f->extra_sections);
+    if (img)
+        fprintf(o,
+                "placement   breakpoint word at 0x%08" PRIx32 ", code at 0x%08" PRIx32
+                ", R9 (static base) 0x%08" PRIx32 ", stack 0x%08" PRIx32 "..0x%08" PRIx32 "\n",
+                img->base - 4u, img->base, r9, stack_lo, sp);
 }
 
 /* The origin lines: which chip the file was built for, against the target (issue 13 item 11). */
@@ -55,6 +129,9 @@ static void print_origin(FILE *o, bool json, const se_stldr *l, const se_profile
 static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, bool strict)
 {
     const se_storage_info *si = se_stldr_storage(l);
+    const se_flm_info *flm = se_stldr_flm(l);
+    if (flm && flm->absolute) /* the host runs it where it is linked */
+        place = SE_PLACE_LINK;
     se_ram_window win = {p->bkpt_addr, p->load_base, p->ram_end, p->download_limit,
                          p->observed_limit};
     se_image img;
@@ -83,8 +160,8 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         for (int id = 0; id < SE_EP__COUNT; id++) {
             uint32_t a;
             if (se_stldr_entry(l, (se_entry_id)id, &a)) {
-                fprintf(o, "%s\"%s\":%" PRIu32, first ? "" : ",", se_entry_name((se_entry_id)id),
-                        a);
+                fprintf(o, "%s\"%s\":%" PRIu32, first ? "" : ",",
+                        se_stldr_entry_name(l, (se_entry_id)id), a);
                 first = false;
             }
         }
@@ -98,6 +175,8 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
                     s->metadata ? "true" : "false");
         }
         fputs("]", o);
+        if (flm)
+            info_flm(o, true, l, flm, p, pe ? NULL : &img);
         if (!pe) {
             fprintf(o,
                     ",\"image\":{\"base\":%" PRIu32 ",\"link_base\":%" PRIu32 ",\"size\":%" PRIu32
@@ -129,9 +208,12 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         char policy[300];
         if (se_storage_policy(si, policy, sizeof policy))
             fprintf(o, "warning     %s\n", policy);
-        fprintf(o, "StorageInfo symbol at 0x%08" PRIx32 " in section %s\n", si->symbol_addr,
-                si->section);
-        for (int id = 0; id < SE_EP__COUNT; id++) {
+        if (flm)
+            info_flm(o, false, l, flm, p, pe ? NULL : &img);
+        else
+            fprintf(o, "StorageInfo symbol at 0x%08" PRIx32 " in section %s\n", si->symbol_addr,
+                    si->section);
+        for (int id = 0; !flm && id < SE_EP__COUNT; id++) {
             uint32_t a;
             if (se_stldr_entry(l, (se_entry_id)id, &a))
                 fprintf(o, "entry       %-12s 0x%08" PRIx32 "%s\n", se_entry_name((se_entry_id)id),
@@ -145,7 +227,9 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
                     "segment %zu   0x%08" PRIx32 " file 0x%" PRIx32 " mem 0x%" PRIx32 " %c%c%c%s\n",
                     i, s->vaddr, s->filesz, s->memsz, (s->flags & 4) ? 'R' : '-',
                     (s->flags & 2) ? 'W' : '-', (s->flags & 1) ? 'X' : '-',
-                    s->metadata ? "  StorageInfo (not downloaded)" : "");
+                    !s->metadata ? ""
+                    : flm        ? "  FlashDevice (not downloaded)"
+                                 : "  StorageInfo (not downloaded)");
         }
         fprintf(o, "target      %s\n", p->description);
         print_origin(o, false, l, p);
@@ -156,12 +240,13 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
                     img.size, img.base, img.link_base, img.mem_end);
             uint32_t sp = se_host_rule_sp(img.base - 4u, &img, p->stack_gap); /* follows it */
             uint32_t limit = p->download_limit ? p->download_limit : p->ram_end - p->load_base;
-            fprintf(o,
-                    "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32
-                    ", download limit 0x%" PRIx32 " (%s)\n",
-                    p->bkpt_addr, sp, limit,
-                    p->download_limit ? "the profile's" : "the RAM window");
-            if (p->observed_limit)
+            if (!flm)
+                fprintf(o,
+                        "host        BKPT at 0x%08" PRIx32 ", SP 0x%08" PRIx32
+                        ", download limit 0x%" PRIx32 " (%s)\n",
+                        p->bkpt_addr, sp, limit,
+                        p->download_limit ? "the profile's" : "the RAM window");
+            if (p->observed_limit && !flm)
                 fprintf(o,
                         "host        0x%" PRIx32 " bytes seen to work once with TrustZone on "
                         "(docs/protocol.md 2.8): a warning over it, not a limit\n",

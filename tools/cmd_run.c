@@ -267,6 +267,10 @@ int se_run_main(int argc, char **argv)
             ho.chunk = (uint32_t)cli_u64(cmd, "--chunk", optarg, 1, UINT32_MAX, "a size in bytes");
             break;
         case OPT_BUFFER: ho.buffer = cli_addr(cmd, "--buffer", optarg); break;
+        case OPT_FLMHOST:
+            if (!se_flm_host_parse(optarg, &ho.flm_host))
+                usage_exit("--flm-host takes pyocd, probe-rs or keil, not '%s'", optarg);
+            break;
         case OPT_SP:
             ho.sp = cli_addr(cmd, "--sp", optarg);
             ho.sp_set = true; /* 0 too: the field case "MSP is set to zero" */

@@ -3,6 +3,8 @@
  * families' (their CMSIS device headers): they exist on none of the STM32L5's buses.
  *   FOREIGN_F4_POLL  Cortex-M4 build: sets RCC_CR.HSEON (0x40023800 bit 16, STM32F4/F7) and
  *                    waits for HSERDY (bit 17) with no timeout, as SystemInit code does.
+ *   FOREIGN_F4_HAL   the same wait as the HAL writes it: a call to HAL_GetTick (constant, as
+ *                    ST's loaders make it) between two reads of RCC_CR.
  *   FOREIGN_U5_POLL  Cortex-M33 build for the STM32U5: sets RCC_CR.PLL1ON (0x46020C00 bit 24)
  *                    and waits for PLL1RDY (bit 25).
  *   FOREIGN_H7_BSS   Cortex-M7 build linked in the STM32H7's AXI SRAM (0x24000004): Init
@@ -35,6 +37,26 @@ int Init(void)
     RCC_CR |= 1u << 16;
     while (!(RCC_CR & (1u << 17)))
         ;
+    return 1;
+}
+
+#elif defined(FOREIGN_F4_HAL)
+
+/* ST's loaders override HAL_GetTick to return a constant: the HAL's timeout never expires. */
+__attribute__((noinline)) uint32_t HAL_GetTick(void)
+{
+    __asm volatile("");
+    return 1u;
+}
+
+int Init(void)
+{
+    loader_zero_bss();
+    block_at(0x40023800u)->CR |= 1u << 16;
+    uint32_t t0 = HAL_GetTick();
+    while (!(block_at(0x40023800u)->CR & (1u << 17)))
+        if (HAL_GetTick() - t0 > 100u)
+            return 0;
     return 1;
 }
 

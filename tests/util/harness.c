@@ -16,7 +16,8 @@ const char *th_firmware(const char *name)
     static char buf[4][512];
     static unsigned i;
     char *b = buf[i++ & 3];
-    snprintf(b, 512, "%s/%s.stldr", SE_FIRMWARE_DIR, name);
+    /* a name with an extension (x.FLM) is used as it is */
+    snprintf(b, 512, "%s/%s%s", SE_FIRMWARE_DIR, name, strchr(name, '.') ? "" : ".stldr");
     return b;
 }
 
