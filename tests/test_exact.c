@@ -198,14 +198,14 @@ static unsigned loaders(char names[64][64])
         if (k > 6 && k < 64 && !strcmp(e->d_name + k - 6, ".stldr")) {
             memcpy(names[n], e->d_name, k - 6);
             names[n][k - 6] = 0;
-            /* loaders refused by design (cause_gc_storageinfo: no StorageInfo) have no
-             * session to compare */
-            se_stldr *l;
+            /* a loader the reader refuses on purpose (cause_gc_storageinfo: no StorageInfo)
+             * runs no session */
             se_error err;
-            if (se_stldr_open_file(th_firmware(names[n]), &l, &err) == SE_OK) {
-                se_stldr_free(l);
-                n++;
-            }
+            se_stldr *l;
+            if (se_stldr_open_file(th_firmware(names[n]), &l, &err) != SE_OK)
+                continue;
+            se_stldr_free(l);
+            n++;
         }
     }
     closedir(d);
