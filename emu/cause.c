@@ -475,8 +475,31 @@ bool mc_bss_cause(se_machine *m, char *buf, size_t len)
             uint32_t lit =
                 (((uint32_t)in[i].address + 4u) & ~3u) + (uint32_t)a->operands[1].mem.disp;
             uint32_t var;
-            if (!mc_mem_rd32(m, lit, &var) || var < m->image_base || var >= m->image_end ||
-                !never_written(m, var))
+            if (!mc_mem_rd32(m, lit, &var))
+                continue;
+            int64_t delta = (int64_t)m->image_base - (int64_t)m->link_base;
+            if (m->link_base && delta && var >= m->link_base &&
+                var < m->link_base + (m->image_end - m->image_base) &&
+                !mc_in_range_or_alias(m, var, m->image_base, m->image_end)) {
+                /* field failure mode 3: an address of the link range, outside the image */
+                uint32_t v = 0, run = (uint32_t)((int64_t)var + delta);
+                bool rd = mc_mem_rd32(m, var, &v);
+                char sym[128], at[128];
+                mc_fmt_addr(m, run, sym, sizeof sym);
+                mc_fmt_addr(m, (uint32_t)in[i].address, at, sizeof at);
+                char held[48] = "";
+                if (rd)
+                    snprintf(held, sizeof held, ", where RAM holds 0x%08" PRIx32, v);
+                snprintf(buf, len,
+                         "0x%08" PRIx32 " is the link address of %s, outside the image (linked at "
+                         "0x%08" PRIx32 ", loaded at 0x%08" PRIx32 "): the literal loaded at %s "
+                         "still points there%s; link the loader at 0x%08" PRIx32
+                         " or make it position-independent (field failure mode 3)",
+                         var, sym, m->link_base, m->image_base, at, held, m->image_base);
+                found = true;
+                break;
+            }
+            if (var < m->image_base || var >= m->image_end || !never_written(m, var))
                 continue;
             uint32_t v = 0;
             mc_mem_rd32(m, var, &v);

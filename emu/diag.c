@@ -21,6 +21,14 @@ void mc_diag_add(se_machine *m, const char *fmt, ...)
     snprintf(m->diag + n, sizeof m->diag - n, "%s%s", n ? "; " : "", line);
 }
 
+void se_machine_set_link_base(se_machine *m, uint32_t link_base) { m->link_base = link_base; }
+
+void se_machine_add_region(se_machine *m, const char *name, uint32_t lo, uint32_t hi)
+{
+    if (m->nregion < SE_MAX_REGIONS && hi > lo)
+        m->region[m->nregion++] = (typeof(m->region[0])){name, lo, hi};
+}
+
 /* addr in [base, end) or in its secure alias. */
 bool mc_in_range_or_alias(const se_machine *m, uint32_t addr, uint32_t base, uint32_t end)
 {
@@ -38,9 +46,19 @@ void mc_stack_check(se_machine *m, uint32_t pc)
     const char *what;
     if (m->reserve_hi > m->reserve_lo && mc_in_range_or_alias(m, sp, m->reserve_lo, m->reserve_hi))
         return; /* the image's own stack reservation: what it was linked to use */
-    if (mc_in_range_or_alias(m, sp, m->image_base, m->image_end))
-        what = "the loader image (.bss/.data)";
-    else if (m->buf_end && mc_in_range_or_alias(m, sp, m->buf_base, m->buf_end))
+    char in_image[200];
+    if (mc_in_range_or_alias(m, sp, m->image_base, m->image_end)) {
+        /* the section SP is in, and what is there */
+        const char *sec = NULL;
+        uint32_t a = mc_in_sram(m, sp) ? sp : sp - (m->prof->sram_alias - m->prof->sram.base);
+        for (unsigned i = 0; i < m->nregion && !sec; i++)
+            if (a - m->region[i].lo < m->region[i].hi - m->region[i].lo)
+                sec = m->region[i].name;
+        char at[128];
+        mc_fmt_addr(m, a, at, sizeof at);
+        snprintf(in_image, sizeof in_image, "the loader image (%s, %s)", sec ? sec : "image", at);
+        what = in_image;
+    } else if (m->buf_end && mc_in_range_or_alias(m, sp, m->buf_base, m->buf_end))
         what = "the host's data buffer";
     else
         return;

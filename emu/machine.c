@@ -57,6 +57,10 @@ void mc_log(se_machine *m, int level, const char *fmt, ...)
         return;
     }
     m->st.warnings++;
+    if (!m->call_warn[0]) /* the reason of a failed call cites it */
+        snprintf(m->call_warn, sizeof m->call_warn, "%.299s", buf);
+    if (!m->first_warn[0]) /* and the host's reasons */
+        snprintf(m->first_warn, sizeof m->first_warn, "%.299s", buf);
     char kind[200];
     warn_kind_of(buf, kind, sizeof kind);
     unsigned i = 0;
@@ -553,6 +557,8 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
                                              : "not mapped on this target");
     return SE_OK;
 }
+
+const char *se_machine_first_warning(const se_machine *m) { return m->first_warn; }
 
 bool se_machine_window_off(se_machine *m, uint32_t addr, char *buf, size_t len)
 {

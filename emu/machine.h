@@ -115,6 +115,13 @@ void se_machine_set_image(se_machine *m, uint32_t base, uint32_t end);
  * image. lo == hi: none. */
 void se_machine_set_stack_reserve(se_machine *m, uint32_t lo, uint32_t hi);
 /* ---- run-time diagnoses ---- */
+/* The image's sections where they run (name, [lo, hi)), to name the one a stack overflowed
+ * into; name must outlive the machine's use of it. At most SE_MAX_REGIONS are kept. */
+#define SE_MAX_REGIONS 16
+/* Where the image was linked, when the host loads it elsewhere (a pointer from the link range
+ * named as such). */
+void se_machine_set_link_base(se_machine *m, uint32_t link_base);
+void se_machine_add_region(se_machine *m, const char *name, uint32_t lo, uint32_t hi);
 /* The host's data buffer [base, end), for diagnoses (the stack growing into it). */
 void se_machine_set_buffer(se_machine *m, uint32_t base, uint32_t end);
 /* ---- end run-time diagnoses ---- */
@@ -142,6 +149,8 @@ se_err se_machine_sync_flash(se_machine *m, se_error *err);
  * true, with "flash image PATH is read-only (REASON)" in why. */
 bool se_machine_flash_read_only(const se_machine *m, char *why, size_t len);
 
+/* The first warning reported ("" when none), which a later failure's reason may cite. */
+const char *se_machine_first_warning(const se_machine *m);
 /* Warnings reported so far (unmodelled registers, ignored writes, ...). */
 unsigned se_machine_warnings(const se_machine *m);
 /* The kinds of the session's warnings (the message without where it happened), i from 0:

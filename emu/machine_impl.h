@@ -276,6 +276,13 @@ struct se_machine {
     uint32_t image_base, image_end;
     uint32_t reserve_lo, reserve_hi; /* the image's own stack reservation: SP in it is fine */
     uint32_t buf_base, buf_end;      /* the host's data buffer */
+    uint32_t link_base;              /* where the image was linked (0: unknown), cause.c */
+    char first_warn[300];            /* the session's first warning, for the host's reasons */
+    struct {
+        const char *name;
+        uint32_t lo, hi;
+    } region[SE_MAX_REGIONS]; /* the image's sections (diag.c) */
+    unsigned nregion;
 
     /* ---- state: saved and restored by snapshots ---- */
     machine_state st;
@@ -304,13 +311,14 @@ struct se_machine {
         uint32_t addr, size;
     } ring[RING]; /* --last: blocks and bytes of them run */
     unsigned ring_pos;
-    unsigned sp_tick;   /* blocks until the next SP check */
-    bool stack_noted;   /* this call: stack overflow recorded */
-    bool exec_noted;    /* this call: execution outside the image recorded */
-    bool sp_noted;      /* this call: SP zero or outside RAM at entry, said */
-    bool trap_noted;    /* this call: a trap inside an IT block recorded */
-    char diag[640];     /* this call's notes, put before the reason by the end of call */
-    uint32_t poll_addr; /* the unmodelled register read last, from block poll_block */
+    unsigned sp_tick;    /* blocks until the next SP check */
+    bool stack_noted;    /* this call: stack overflow recorded */
+    bool exec_noted;     /* this call: execution outside the image recorded */
+    bool sp_noted;       /* this call: SP zero or outside RAM at entry, said */
+    bool trap_noted;     /* this call: a trap inside an IT block recorded */
+    char diag[640];      /* this call's notes, put before the reason by the end of call */
+    char call_warn[300]; /* this call's first warning, cited by its reason if it fails */
+    uint32_t poll_addr;  /* the unmodelled register read last, from block poll_block */
     uint32_t poll_block;
     uint32_t poll_count; /* identical reads of it in a row (STOP_POLL at POLL_LIMIT) */
     uint32_t mmio_addr;  /* the peripheral access in progress, for mc_host_pc() */

@@ -372,6 +372,14 @@ static void end_call(se_machine *m, call *k, se_err st, const char *fmt, ...)
         snprintf(old, sizeof old, "%s", r->reason);
         snprintf(r->reason, sizeof r->reason, "%.400s; %.600s", bss, old);
     }
+    /* a warning this call gave already, cited first when the call fails (issue 14 item 12) */
+    if (st != SE_OK && st != SE_ERR_STOPPED && m->call_warn[0] &&
+        !strstr(r->reason, m->call_warn) && (!m->diag[0] || !strstr(m->call_warn, m->diag))) {
+        char old[sizeof r->reason];
+        snprintf(old, sizeof old, "%s", r->reason);
+        snprintf(r->reason, sizeof r->reason, "after the warning \"%.300s\": %.700s", m->call_warn,
+                 old);
+    }
     /* run-time diagnoses: this call's notes come first in its reason */
     if (m->diag[0] && !strstr(r->reason, m->diag)) {
         char old[sizeof r->reason];
@@ -475,6 +483,7 @@ static void call_reset(se_machine *m, const se_call *c)
     m->sp_tick = SP_CHECK_EVERY;
     m->stack_noted = m->exec_noted = m->trap_noted = m->sp_noted = false;
     m->diag[0] = '\0';
+    m->call_warn[0] = '\0';
     m->dbg.halted = 0;
     m->dbg.pc_set = false;
     m->call_sp = c->sp;

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stddef.h>
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,13 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     se_machine_set_srcline(m, host_srcline, h); /* --trace / --last */
     se_machine_set_image(m, h->img.base, h->img.mem_end);
     se_machine_set_stack_reserve(m, h->img.reserve_lo, h->img.reserve_hi);
+    se_machine_set_link_base(m, h->img.link_base);
+    for (size_t i = 0; i < se_stldr_nsections(l); i++) { /* where a stack overflow lands */
+        const se_section *s = se_stldr_section(l, i);
+        if ((s->flags & SHF_ALLOC) && s->size && s->name[0])
+            se_machine_add_region(m, s->name, (uint32_t)((int64_t)s->addr + h->img.delta),
+                                  (uint32_t)((int64_t)s->addr + h->img.delta + s->size));
+    }
     se_machine_set_buffer(m, h->buffer, h->buffer + span); /* run-time diagnoses */
     *out = h;
     return SE_OK;
@@ -587,10 +595,13 @@ static se_err read_back(se_host *h, uint32_t abs, const uint8_t *data, uint32_t 
             uint32_t i = 0;
             while (h->scratch[i] == data[done + i])
                 i++;
+            /* a warning printed earlier explains it, most often: cited first (issue 14) */
+            const char *w = se_machine_first_warning(h->m);
             e = with_refusal(h, err,
                              se_error_set(err, SE_ERR_VERIFY,
-                                          "read-back mismatch at 0x%08" PRIx32
+                                          "%s%.300s%sread-back mismatch at 0x%08" PRIx32
                                           ": 0x%02x, expected 0x%02x",
+                                          w[0] ? "after the warning \"" : "", w, w[0] ? "\": " : "",
                                           abs + done + i, h->scratch[i], data[done + i]));
         }
         done += n;

@@ -166,6 +166,33 @@ static void test_init_left_indirect_mode(void **state)
     free(out);
 }
 
+/* 3: linked at 0x20004004, downloaded at 0x20000004: a pointer table read from the link range
+ * (RAM the download never wrote) is named as such before the fault it leads to. */
+static void test_link_address_is_not_load_address(void **state)
+{
+    (void)state;
+    th_session s;
+    const se_call_record *r = init_of(&s, "cause_link_base");
+    expect_begins(r->res.reason, "0x2000");
+    expect_contains(r->res.reason, " is the link address of steps, outside the image (linked at "
+                                   "0x20004004, loaded at 0x20000004): the literal loaded at Init");
+    expect_contains(r->res.reason, "link the loader at 0x20000004 or make it position-independent");
+    th_close(&s);
+}
+
+/* 12: a warning printed earlier explains the failure: the reason cites it first (a loader that
+ * never sends WREN: every page program is ignored, and the read-back finds 0xFF). */
+static void test_reason_cites_the_earlier_warning(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_not_equal(th_run_toolf(&out, "run '%s'", th_firmware("ref_bug_no_wren")), 0);
+    expect_contains(out, "error: after the warning \"flash: PP4B at 0x00000000 with WEL=0: "
+                         "ignored (no WREN before it)");
+    expect_contains(out, "\": read-back mismatch at 0x90000000: 0xff, expected 0x75");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +204,8 @@ int main(void)
         cmocka_unit_test(test_storageinfo_start_zero),
         cmocka_unit_test(test_storageinfo_dropped_by_gc_sections),
         cmocka_unit_test(test_init_left_indirect_mode),
+        cmocka_unit_test(test_link_address_is_not_load_address),
+        cmocka_unit_test(test_reason_cites_the_earlier_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -536,7 +536,11 @@ static void test_stack_into_image_is_a_warning_on_success(void **state)
     const se_call_record *r = th_last_call(&s, "Init");
     assert_non_null(r);
     assert_true(r->ok);
-    const char *want = "stack overflowed into the loader image (.bss/.data) at 0x2000";
+    /* the section SP is in, by name, and what is there (field failure mode: it was named
+     * ".bss/.data" whatever it hit) */
+    const char *want = "stack overflowed into the loader image (.text, ";
+    if (strncmp(r->res.reason, want, strlen(want)))
+        print_error("reason: %s\n", r->res.reason);
     assert_true(!strncmp(r->res.reason, want, strlen(want)));
     assert_non_null(strstr(r->res.reason, " at Init+0x"));
     assert_non_null(strstr(r->res.detail, want));

@@ -90,7 +90,11 @@ static void test_tz_off_build_under_tz_on_names_the_first_refused_access(void **
     const char *e = error_line(out);
     /* Init's first absolute reference: the link address 0x2000xxxx, Secure in the template
      * SAU, read by the Non-secure loader. */
-    expect_in(e, "stldr-emu: error: Init: SecureFault AUVIOL: non-secure read from 0x2000");
+    /* the cause first (issue 14, field mode 3), then the refusal it leads to */
+    expect_in(e, "stldr-emu: error: Init: 0x2000");
+    expect_in(e, " is the link address of ");
+    expect_in(e, "(linked at 0x20000004, loaded at 0x20018004)");
+    expect_in(e, "; SecureFault AUVIOL: non-secure read from 0x2000");
     /* ... a literal inside the TZ-off image (0x20000004..0x20001000), wherever it lands */
     unsigned long lit = strtoul(strstr(e, "read from ") + 10, NULL, 16);
     assert_in_range(lit, 0x20000004ul, 0x20000FFFul);
@@ -119,7 +123,8 @@ static void test_tz_secure_runs_both_builds_as_secure(void **state)
      * dereferences the fill pattern: a plain BusFault, not a TrustZone refusal. */
     out = run_expect(33, "run '" REF_NOTZ "' --tz secure");
     const char *e = error_line(out);
-    expect_in(e, "Init: BusFault PRECISERR: 4-byte read of 0xa5a5a5c5 (unmapped) at Init+0x5a");
+    expect_in(e, "(linked at 0x20000004, loaded at 0x20018004)");
+    expect_in(e, "; BusFault PRECISERR: 4-byte read of 0xa5a5a5c5 (unmapped) at Init+0x5a");
     assert_null(strstr(out, "SecureFault"));
     assert_null(strstr(out, "refused by"));
     free(out);
