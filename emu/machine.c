@@ -16,6 +16,34 @@
 
 /* ---- logging ------------------------------------------------------------------------- */
 
+/* The kind of a warning: its text without where it happened, i.e. without a device's
+ * "NAME 0xADDR (+0xOFF): " prefix, a ", pc 0x..." suffix or a " (first at ...)" part. */
+static void warn_kind_of(const char *msg, char *kind, size_t len)
+{
+    const char *p = msg, *colon = strstr(msg, "): ");
+    const char *sp = strchr(msg, ' ');
+    if (colon && sp && sp[1] == '0' && sp[2] == 'x' &&
+        colon - sp < 24) { /* "NAME 0x.. (+0x..): " */
+        snprintf(kind, len, "%.*s: ", (int)(sp - msg), msg);
+        p = colon + 3;
+    } else {
+        kind[0] = '\0';
+    }
+    size_t n = strlen(kind);
+    const char *end = p + strlen(p), *cut;
+    if ((cut = strstr(p, ", pc 0x")) != NULL && cut < end)
+        end = cut;
+    if ((cut = strstr(p, " (first at ")) != NULL && cut < end)
+        end = cut;
+    snprintf(kind + n, len - n, "%.*s", (int)(end - p), p);
+}
+
+static void warn_say(se_machine *m, const char *msg)
+{
+    if (m->opts.log)
+        m->opts.log(m->opts.log_ctx, SE_LOG_WARN, msg);
+}
+
 void mc_log(se_machine *m, int level, const char *fmt, ...)
 {
     char buf[512];
@@ -23,14 +51,71 @@ void mc_log(se_machine *m, int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (level >= SE_LOG_WARN)
-        m->st.warnings++;
-    if (level >= SE_LOG_WARN && !m->call_warn[0]) /* the reason of a failed call cites it */
+    if (level < SE_LOG_WARN) {
+        if (m->opts.log)
+            m->opts.log(m->opts.log_ctx, level, buf);
+        return;
+    }
+    m->st.warnings++;
+    if (!m->call_warn[0]) /* the reason of a failed call cites it */
         snprintf(m->call_warn, sizeof m->call_warn, "%.299s", buf);
-    if (level >= SE_LOG_WARN && !m->first_warn[0]) /* and the host's reasons */
+    if (!m->first_warn[0]) /* and the host's reasons */
         snprintf(m->first_warn, sizeof m->first_warn, "%.299s", buf);
-    if (m->opts.log)
-        m->opts.log(m->opts.log_ctx, level, buf);
+    char kind[200];
+    warn_kind_of(buf, kind, sizeof kind);
+    unsigned i = 0;
+    while (i < m->nwk && strcmp(m->wk[i].text, kind))
+        i++;
+    if (i == m->nwk) {
+        if (m->nwk == sizeof m->wk / sizeof m->wk[0]) { /* too many kinds: said as they come */
+            warn_say(m, buf);
+            return;
+        }
+        memset(&m->wk[i], 0, sizeof m->wk[i]);
+        snprintf(m->wk[i].text, sizeof m->wk[i].text, "%s", kind);
+        m->nwk++;
+    }
+    struct warn_kind *w = &m->wk[i];
+    w->total++;
+    if (!m->wk_in_call) { /* outside a call: said now, once per kind */
+        if (!w->shown)
+            warn_say(m, buf);
+        w->shown = true;
+        return;
+    }
+    if (w->in_call++ == 0) {
+        w->calls++;
+        snprintf(w->first, sizeof w->first, "%s", buf);
+    }
+}
+
+void se_machine_flush_warnings(se_machine *m)
+{
+    for (unsigned i = 0; i < m->nwk; i++) {
+        struct warn_kind *w = &m->wk[i];
+        if (w->in_call && !w->shown) {
+            char line[600];
+            if (w->in_call > 1)
+                snprintf(line, sizeof line, "%s (%u times in this call)", w->first, w->in_call);
+            else
+                snprintf(line, sizeof line, "%s", w->first);
+            warn_say(m, line);
+            w->shown = true;
+        }
+        w->in_call = 0;
+    }
+    m->wk_in_call = false;
+}
+
+bool se_machine_warning_kind(const se_machine *m, unsigned i, const char **text, uint64_t *count,
+                             unsigned *calls)
+{
+    if (i >= m->nwk)
+        return false;
+    *text = m->wk[i].text;
+    *count = m->wk[i].total;
+    *calls = m->wk[i].calls;
+    return true;
 }
 
 /* True the first time a key is seen (open addressing; a full table reports again). */

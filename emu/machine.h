@@ -153,6 +153,13 @@ bool se_machine_flash_read_only(const se_machine *m, char *why, size_t len);
 const char *se_machine_first_warning(const se_machine *m);
 /* Warnings reported so far (unmodelled registers, ignored writes, ...). */
 unsigned se_machine_warnings(const se_machine *m);
+/* The kinds of the session's warnings (the message without where it happened), i from 0:
+ * false past the last. *count: how many, *calls: in how many calls (0: outside calls). */
+bool se_machine_warning_kind(const se_machine *m, unsigned i, const char **text, uint64_t *count,
+                             unsigned *calls);
+/* The end of a call: each warning kind of the call said once, with its count (run.c calls it;
+ * exposed for callers that run the core themselves). */
+void se_machine_flush_warnings(se_machine *m);
 
 typedef struct se_call {
     uint32_t entry;            /* function address (Thumb bit optional) */

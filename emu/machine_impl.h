@@ -259,6 +259,19 @@ struct se_machine {
     trap_state *traps;
     icache_slot icache[ICACHE_SLOTS]; /* a cache: cleared when the code may have changed */
 
+    /* Warnings by kind (mc_log): within a call the first of each kind is held and said once
+     * at the call's end with its count; a kind said in an earlier call is only counted. */
+    struct warn_kind {
+        char text[200];   /* the kind: the message without where it happened */
+        char first[512];  /* this call's first message of the kind */
+        unsigned in_call; /* this call's count */
+        uint64_t total;   /* the session's count */
+        unsigned calls;   /* calls in which it occurred */
+        bool shown;       /* said once already */
+    } wk[32];
+    unsigned nwk;
+    bool wk_in_call;
+
     /* ---- configuration the host sets for a session ---- */
     uint32_t image_base, image_end;
     uint32_t reserve_lo, reserve_hi; /* the image's own stack reservation: SP in it is fine */

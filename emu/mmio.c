@@ -149,6 +149,12 @@ static void report_unmodelled(se_machine *m, uint32_t addr, bool write, uint32_t
     if (periph)
         count_poll(m, addr, write, pc);
     if (mc_first_time(m, addr)) {
+        /* the exact instruction, not the block's start (Unicorn 2.0.1 leaves PC there in an
+         * MMIO callback): decoded only when a report is made */
+        uint32_t exact;
+        if (mc_exact_pc(m, pc, addr, write, &exact) ||
+            (periph && m->mmio_addr != addr && mc_exact_pc(m, pc, m->mmio_addr, write, &exact)))
+            pc = exact;
         if (periph && m->fam && m->fam->complete && !se_family_periph(m->fam, addr)) {
             char what[160] = "";
             se_family_foreign_periph(m->fam, addr, what, sizeof what);
@@ -356,6 +362,12 @@ static void host_idle_until(void *opaque, uint64_t ns)
     if (++m->st.hint_hits < IDLE_HITS)
         return;
     m->st.hint_hits = 0;
+    /* An exception that can be taken now is taken now, not after a skip: stop at the next
+     * block boundary (an MMIO callback cannot stop the core in place). */
+    if (mc_takeable(m)) {
+        m->st.next_event = 0;
+        return;
+    }
     uint64_t now_ns = se_machine_now_ns(m);
     if (ns <= now_ns)
         return;
@@ -382,6 +394,10 @@ static void host_idle_until(void *opaque, uint64_t ns)
         m->st.systick_at = se_systick_next_event(&m->st.scs, target);
     }
     mc_schedule(m);
+    /* The skip ended at the tick: its exception is taken at that virtual time, at the next
+     * block boundary, before the polling loop reads again. */
+    if (mc_takeable(m))
+        m->st.next_event = 0;
 }
 
 static void host_set_core_hz(void *opaque, uint32_t hz)

@@ -395,6 +395,7 @@ static void end_call(se_machine *m, call *k, se_err st, const char *fmt, ...)
     /* --last / --trace */
     if (r->status != SE_OK)
         r->nlast = se_last_insns(m, m->opts.last_insns, r->last);
+    se_machine_flush_warnings(m); /* one line per kind, with its count */
     if (m->obs.call_end)
         m->obs.call_end(m->obs.ctx, r);
 }
@@ -469,6 +470,8 @@ static void host_setup(se_machine *m, const se_call *c)
 /* The call's scratch state, and the run-time notes on its entry state. */
 static void call_reset(se_machine *m, const se_call *c)
 {
+    se_machine_flush_warnings(m); /* anything a call left unsaid */
+    m->wk_in_call = true;         /* this call's warnings: one line per kind at its end */
     m->chain[0] = '\0';
     m->chain_len = 0;
     m->first_cause[0] = '\0';

@@ -124,7 +124,9 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     }
     /* Whether "size" counts .bss is not known: we use the bytes transferred, as the host can
      * only know those. */
-    uint32_t rule_sp = se_host_rule_sp(p->bkpt_addr, &h->img, p->stack_gap);
+    /* The SP follows the image: BKPT word + 4 is where the image goes, so with --place link
+     * the rule counts from the word below the link address, not the profile's. */
+    uint32_t rule_sp = se_host_rule_sp(h->img.base - 4u, &h->img, p->stack_gap);
     if (h->flm) {
         /* docs/flm.md: code, data, then the stack area (the profile's stack gap), SP at
          * its top, 8-byte aligned */

@@ -1134,7 +1134,7 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
              "runs Init on a partial image",
              size, win->observed_limit);
     const se_flm_info *flm = l->flm;
-    if (link_base != win->load_base && !(flm && !flm->absolute && place == SE_PLACE_PROFILE))
+    if (place == SE_PLACE_PROFILE && link_base != win->load_base && !(flm && !flm->absolute))
         warn(&img,
              "the loader is linked at 0x%08x but the host loads it at 0x%08x: absolute "
              "addresses in it will be wrong if it is relocated",

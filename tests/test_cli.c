@@ -130,6 +130,72 @@ static void test_real_sized_loader_passes_lint_and_strict(void **state)
     free(out);
 }
 
+static unsigned occurrences(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* A warning that repeats (ST's BSP touches OCTOSPI with its clock off before each DeInit):
+ * one line per kind, said once with its count in the call, and the summary lists the kind
+ * with its total and the calls it occurred in. */
+static void test_repeated_warnings_are_one_line_per_kind(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_toolf(&out, "run '%s'", th_firmware("sram_loader_warn"));
+    if (rc != 0 || occurrences(out, "OCTOSPI accessed with RCC OSPI1EN=0") != 2 ||
+        !strstr(out, "stldr-emu: warning: OCTOSPI 0x44021000 (+0x000): OCTOSPI accessed with "
+                     "RCC OSPI1EN=0") ||
+        !strstr(out, "(3 times in this call)") ||
+        !strstr(out, " calls): OCTOSPI: OCTOSPI accessed with RCC OSPI1EN=0"))
+        fail_msg("exit %d\n%s", rc, out);
+    /* x12 in 4 calls: the count is every occurrence, the calls those with one */
+    const char *s = strstr(out, "  warning x");
+    assert_non_null(s);
+    unsigned long count = strtoul(s + 11, NULL, 10);
+    const char *p = strchr(s, '(');
+    assert_non_null(p);
+    unsigned long calls = strtoul(p + 1, NULL, 10);
+    assert_true(calls >= 2);
+    assert_int_equal(count, 3 * calls);
+    free(out);
+    rc = th_run_toolf(&out, "run '%s' --json", th_firmware("sram_loader_warn"));
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "\"warning_kinds\":[{\"kind\":\"OCTOSPI: OCTOSPI accessed with RCC "
+                                "OSPI1EN=0"));
+    free(out);
+}
+
+/* SysTick becomes pending (interrupt on, --irq-mask none) while an erase is polled: with the
+ * idle skip it is taken inside SectorErase at the same virtual time as without it (before:
+ * the call returned and the next call's Init locked up at 0 instructions). */
+static void test_systick_pending_during_idle_skip_is_taken_in_time(void **state)
+{
+    (void)state;
+    char *skip, *noskip;
+    const char *fw = th_firmware("ref_systick_erase");
+    int r1 = th_run_toolf(&skip, "run '%s' --irq-mask none", fw);
+    int r2 = th_run_toolf(&noskip, "run '%s' --irq-mask none --no-idle-skip", fw);
+    const char *call = "SectorErase(0x90000000, 0x90010000)            -> lockup";
+    const char *a = strstr(skip, call), *b = strstr(noskip, call);
+    if (r1 != 33 || r2 != 33 || !a || !b)
+        fail_msg("exit %d / %d\n%s\n--no-idle-skip:\n%s", r1, r2, skip, noskip);
+    /* the same device time at the lockup: "... instr    596.5 us device" */
+    const char *da = strstr(a, " device"), *db = strstr(b, " device");
+    assert_non_null(da);
+    assert_non_null(db);
+    char ta[24], tb[24];
+    snprintf(ta, sizeof ta, "%.12s", da - 12);
+    snprintf(tb, sizeof tb, "%.12s", db - 12);
+    assert_string_equal(ta, tb);
+    assert_non_null(strstr(a, "SysTick taken at poll_sr+0x"));
+    free(skip);
+    free(noskip);
+}
+
 static void test_faulty_loaders_have_distinct_exit_codes(void **state)
 {
     (void)state;
@@ -648,6 +714,8 @@ int main(void)
         cmocka_unit_test(test_lint_help_states_its_exit_statuses),
         cmocka_unit_test(test_budget_takes_suffixes_and_exponents),
         cmocka_unit_test(test_real_sized_loader_passes_lint_and_strict),
+        cmocka_unit_test(test_repeated_warnings_are_one_line_per_kind),
+        cmocka_unit_test(test_systick_pending_during_idle_skip_is_taken_in_time),
         cmocka_unit_test(test_fifo_and_device_inputs_are_refused_at_once),
         cmocka_unit_test(test_a_huge_sparse_loader_is_refused_without_reading_it),
         cmocka_unit_test(test_write_of_an_empty_file_says_it_is_empty),

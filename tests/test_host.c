@@ -573,6 +573,71 @@ static void test_cubeide_template_stack_is_not_an_overflow(void **state)
     th_close(&s);
 }
 
+/* Each unmodelled-register report names the exact instruction of its access (two loads in
+ * one block, neither at its start), not the start of the translated block. */
+static void test_unmodelled_access_names_its_exact_instruction(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "sram_loader_unmod", false, NULL, NULL);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    uint32_t init;
+    assert_true(se_stldr_entry(s.l, SE_EP_INIT, &init));
+    const char *marks[2] = {"unmod_insn1", "unmod_insn2"};
+    const uint32_t regs[2] = {0x40002800u, 0x40002804u};
+    for (int i = 0; i < 2; i++) {
+        const se_symbol *mark = se_stldr_find_symbol(s.l, marks[i]);
+        assert_non_null(mark);
+        char want[200];
+        snprintf(want, sizeof want,
+                 "unmodelled peripheral register 0x%08x: 4-byte read reads as 0 (first at "
+                 "Init+0x%x)",
+                 (unsigned)regs[i], (unsigned)(mark->addr - (init & ~1u)));
+        bool found = false;
+        for (unsigned k = 0; k < s.nlogs && !found; k++)
+            found = strstr(s.logs[k], want) != NULL;
+        if (!found) {
+            for (unsigned k = 0; k < s.nlogs; k++)
+                print_message("log: %s\n", s.logs[k]);
+            fail_msg("no '%s'", want);
+        }
+    }
+    th_close(&s);
+}
+
+/* --place link: the image at its link address, the SP and the buffer above it (not where the
+ * profile's base would put them, inside the image), no link-address warning. */
+static void test_place_link_moves_sp_and_buffer_with_the_image(void **state)
+{
+    (void)state;
+    se_host_opts ho;
+    se_host_opts_default(&ho);
+    ho.place = SE_PLACE_LINK;
+    th_session s;
+    th_open(&s, "sram_loader_tz", false, NULL, &ho); /* linked at 0x20018004, TrustZone off */
+    const se_image *img = se_host_image(s.h);
+    assert_int_equal(img->base, 0x20018004u);
+    assert_int_equal(se_host_sp(s.h), (0x20018000u + img->size + 0x400u) & ~3u);
+    assert_true(se_host_buffer(s.h) > se_host_sp(s.h));
+    for (unsigned i = 0; i < img->nwarnings; i++)
+        if (strstr(img->warnings[i], "linked at"))
+            fail_msg("plan warning: %s", img->warnings[i]);
+    assert_int_equal(se_host_init_only(s.h, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_true(r->ok);
+    assert_null(strstr(r->res.reason, "stack overflowed"));
+    th_close(&s);
+    char *out;
+    int rc = th_run_toolf(&out, "run '%s' --place link --init-only", th_firmware("sram_loader_tz"));
+    if (rc != 0 ||
+        !strstr(out, "on stm32l562e-dk (--place link: loader at its link address 0x20018004, BKPT "
+                     "still at 0x20000000)") ||
+        strstr(out, "linked at"))
+        fail_msg("exit %d\n%s", rc, out);
+    free(out);
+}
+
 static void test_execution_from_stale_ram_is_noted(void **state)
 {
     (void)state;
@@ -737,6 +802,8 @@ int main(void)
         cmocka_unit_test(test_msp_zero_at_entry_is_said_before_running),
         cmocka_unit_test(test_wild_pointer_write_is_a_bus_fault_line),
         cmocka_unit_test(test_stack_into_image_is_a_warning_on_success),
+        cmocka_unit_test(test_place_link_moves_sp_and_buffer_with_the_image),
+        cmocka_unit_test(test_unmodelled_access_names_its_exact_instruction),
         cmocka_unit_test(test_cubeide_template_stack_is_not_an_overflow),
         cmocka_unit_test(test_execution_from_stale_ram_is_noted),
         cmocka_unit_test(test_sp_zero_override_keeps_the_rule_buffer),

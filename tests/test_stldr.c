@@ -1599,10 +1599,15 @@ static void test_plan_warns_link_base_differs_from_load_base(void **state)
     w.bkpt_addr = 0x1FFFFF00u;
     w.load_base = 0x1FFFFF04u;
     se_image img;
-    plan_ok(l, &w, SE_PLACE_LINK, false, &img);
-    assert_int_equal(img.base, LINK);
+    plan_ok(l, &w, SE_PLACE_PROFILE, false, &img);
+    assert_int_equal(img.base, 0x1FFFFF04u);
     assert_true(has_warning(&img, "linked at 0x20000004 but the host loads it at 0x1fffff04"));
     assert_true(has_warning(&img, "wrong if it is relocated"));
+    se_image_free(&img);
+    /* --place link: nothing is relocated, so nothing to warn about */
+    plan_ok(l, &w, SE_PLACE_LINK, false, &img);
+    assert_int_equal(img.base, LINK);
+    assert_false(has_warning(&img, "linked at"));
     se_image_free(&img);
     se_stldr_free(l);
 }
@@ -1808,7 +1813,7 @@ static void test_plan_keeps_at_most_eight_warnings(void **state)
     w.download_limit = 0x10;
     w.load_base = 0x20000010;
     se_image img;
-    plan_ok(l, &w, SE_PLACE_LINK, false, &img); /* 6 + limit + base + start 0 = 9 */
+    plan_ok(l, &w, SE_PLACE_PROFILE, false, &img); /* 6 + limit + base + start 0 = 9 */
     assert_int_equal(img.nwarnings, SE_PLAN_MAX_WARNINGS);
     assert_true(has_warning(&img, "more warnings"));
     se_image_free(&img);

@@ -238,7 +238,7 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
                     "image       0x%" PRIx32 " bytes downloaded at 0x%08" PRIx32
                     " (linked at 0x%08" PRIx32 "), ends at 0x%08" PRIx32 " with .bss\n",
                     img.size, img.base, img.link_base, img.mem_end);
-            uint32_t sp = se_host_rule_sp(p->bkpt_addr, &img, p->stack_gap);
+            uint32_t sp = se_host_rule_sp(img.base - 4u, &img, p->stack_gap); /* follows it */
             uint32_t limit = p->download_limit ? p->download_limit : p->ram_end - p->load_base;
             if (!flm)
                 fprintf(o,

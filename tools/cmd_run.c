@@ -429,12 +429,20 @@ int se_run_main(int argc, char **argv)
             cli_on_log(&c, SE_LOG_WARN, policy);
         for (unsigned i = 0; i < img->nwarnings; i++)
             cli_on_log(&c, SE_LOG_WARN, img->warnings[i]);
+        char desc[400]; /* --place link: where the image really is, not the profile's base */
+        if (img->base != prof->load_base)
+            snprintf(desc, sizeof desc,
+                     "%s (--place link: loader at its link address 0x%08" PRIx32
+                     ", BKPT still at 0x%08" PRIx32 ")",
+                     prof->target, img->base, prof->bkpt_addr);
+        else
+            snprintf(desc, sizeof desc, "%s", prof->description);
         if (!c.json && !c.quiet)
             fprintf(c.out,
                     "loader \"%s\" on %s: image 0x%" PRIx32 " bytes at 0x%08" PRIx32
                     ", SP 0x%08" PRIx32 ", buffer 0x%08" PRIx32 " (chunk 0x%" PRIx32 ")\n",
-                    si->name, prof->description, img->size, img->base, se_host_sp(h),
-                    se_host_buffer(h), se_host_chunk(h));
+                    si->name, desc, img->size, img->base, se_host_sp(h), se_host_buffer(h),
+                    se_host_chunk(h));
         report_attach(rep, h);
         if (ta.on) /* --trace */
             e = trace_start(&ta, &c, h, m, &err);
@@ -539,6 +547,17 @@ int se_run_main(int argc, char **argv)
                 fprintf(c.out, ",\"%s\":%" PRIu64, fc->kinds[i].kind, fc->kinds[i].count);
             fputs("}", c.out);
         }
+        const char *kt;
+        uint64_t kn;
+        unsigned kc;
+        for (unsigned i = 0; m && se_machine_warning_kind(m, i, &kt, &kn, &kc); i++) {
+            fputs(i ? "," : ",\"warning_kinds\":[", c.out);
+            fputs("{\"kind\":", c.out);
+            se_json_str(c.out, kt);
+            fprintf(c.out, ",\"count\":%" PRIu64 ",\"calls\":%u}", kn, kc);
+        }
+        if (m && se_machine_warning_kind(m, 0, &kt, &kn, &kc))
+            fputs("]", c.out);
         fputs("}\n", c.out);
     } else {
         if (flash_sum[0])
@@ -547,6 +566,12 @@ int se_run_main(int argc, char **argv)
             fprintf(stderr, "stldr-emu: error: %s\n", err.msg);
         fprintf(c.out, "%s: %u calls, %" PRIu64 " instructions, %s device time, %u warnings\n",
                 e ? "FAILED" : "OK", h ? se_host_calls(h) : 0, instr, dev, warns);
+        /* the kinds: each said once (the first call it occurred in), counted everywhere */
+        const char *kt;
+        uint64_t kn;
+        unsigned kc;
+        for (unsigned i = 0; m && se_machine_warning_kind(m, i, &kt, &kn, &kc); i++)
+            fprintf(c.out, "  warning x%" PRIu64 " (%u calls): %s\n", kn, kc, kt);
     }
     if (junit) { /* --junit: the calls and the session's outcome */
         char suite[200];
