@@ -141,8 +141,9 @@ static double run_bare(const workload *w, const se_profile *p, int reps)
     return t;
 }
 
-/* (b)/(c) stldr-emu: the machine with every model, tracing off. */
-static double run_machine(const workload *w, const se_profile *p, int reps, uint64_t *instr)
+/* The machine side of (b)/(c) and of the MMIO workload: a machine with every model, the loader
+ * placed at its link address and through Init, `len` bytes of 0x5A in the host's buffer. */
+static se_host *machine_setup(const workload *w, const se_profile *p, size_t len, se_machine **mp)
 {
     se_machine *m;
     se_host *h;
@@ -158,10 +159,23 @@ static double run_machine(const workload *w, const se_profile *p, int reps, uint
         die("host", err.msg);
     if (se_host_init_only(h, &err))
         die("init", err.msg);
+    uint8_t *fill = malloc(len);
+    if (!fill)
+        die("machine", "out of memory");
+    memset(fill, 0x5A, len);
+    if (se_machine_write(m, se_host_buffer(h), fill, len, &err))
+        die("machine", err.msg);
+    free(fill);
+    *mp = m;
+    return h;
+}
+
+/* (b)/(c) stldr-emu: the machine with every model, tracing off. */
+static double run_machine(const workload *w, const se_profile *p, int reps, uint64_t *instr)
+{
+    se_machine *m;
+    se_host *h = machine_setup(w, p, DEV_SIZE, &m);
     uint32_t buf = se_host_buffer(h);
-    uint8_t fill[DEV_SIZE];
-    memset(fill, 0x5A, sizeof fill);
-    se_machine_write(m, buf, fill, sizeof fill, &err);
     uint64_t n = 0;
     se_call_result r;
     double t0 = now_s();
@@ -260,23 +274,8 @@ static double run_mmio_bare(const workload *w, const se_profile *p, int reps)
 static double run_mmio_machine(const workload *w, const se_profile *p, int reps, uint64_t *instr)
 {
     se_machine *m;
-    se_host *h;
-    se_error err;
-    se_machine_opts mo;
-    se_machine_opts_default(&mo);
-    if (se_machine_new(p, &mo, &m, &err))
-        die("machine", err.msg);
-    se_host_opts ho;
-    se_host_opts_default(&ho);
-    ho.place = SE_PLACE_LINK;
-    if (se_host_new(w->l, m, &ho, &h, &err))
-        die("host", err.msg);
-    if (se_host_init_only(h, &err))
-        die("init", err.msg);
+    se_host *h = machine_setup(w, p, MMIO_BYTES, &m);
     uint32_t buf = se_host_buffer(h);
-    static uint8_t fill[MMIO_BYTES];
-    memset(fill, 0x5A, sizeof fill);
-    se_machine_write(m, buf, fill, sizeof fill, &err);
     uint64_t n = 0;
     se_call_result r;
     double t0 = now_s();
