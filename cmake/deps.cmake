@@ -65,7 +65,12 @@ endif()
 function(se_static_deps target)
   if(SE_STATIC_OK)
     set_target_properties(${target} PROPERTIES SE_STATIC_DEPS ON)
-    target_link_options(${target} PRIVATE -no-pie)
+    # emu/ucfix.c parts 2-4: the TLB fill, the region lookup and the unmap flush go through our
+    # wrappers
+    target_link_options(${target} PRIVATE -no-pie -Wl,--wrap=tlb_set_page_with_attrs_arm
+      -Wl,--wrap=memory_mapping -Wl,--wrap=uc_mem_map -Wl,--wrap=uc_mem_map_ptr
+      -Wl,--wrap=uc_mmio_map -Wl,--wrap=uc_mem_unmap -Wl,--wrap=uc_mem_protect
+      -Wl,--wrap=uc_close -Wl,--wrap=tlb_flush_page_arm)
     add_dependencies(${target} se_unicorn_ucfix)
   endif()
 endfunction()

@@ -120,8 +120,23 @@ void mc_probe_stop(se_machine *m)
         uc_hook_del(m->uc, p->hook);
     p->hook = 0;
     p->on = false;
+    p->stale = true;
     retranslate(m);
     mc_update_block_want(m);
+}
+
+/* Unicorn 2.0.1's uc_hook_del only marks a hook: it stays in the hook list, and so keeps every
+ * block translated meanwhile on the slow memory path (HOOK_EXISTS(UC_HOOK_MEM_READ) is checked
+ * when a block is translated), until the end of the next uc_emu_start, which clears the list.
+ * The loop translated again during that run would stay slow for its whole life (a HAL-style
+ * loader ran every load and store of its FIFO loop through load_helper/store_helper): after
+ * that run, the loop is translated once more, now without the hook. */
+void mc_probe_after_run(se_machine *m)
+{
+    if (!m->probe.stale || m->probe.on)
+        return;
+    m->probe.stale = false;
+    retranslate(m);
 }
 
 void mc_probe_free(se_machine *m) { (void)m; }

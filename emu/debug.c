@@ -92,6 +92,7 @@ se_err se_machine_set_watches(se_machine *m, const se_watch *w, unsigned n, se_e
     if (n)
         memcpy(m->dbg.watch, w, n * sizeof *w);
     m->dbg.nwatch = n;
+    m->tlb_stale = true; /* run.c: stores take the slow path again, where hooks are called */
     se_err e = sync_hook(m, &m->dbg.hook_rd, UC_HOOK_MEM_READ, false, err);
     if (!e)
         e = sync_hook(m, &m->dbg.hook_wr, UC_HOOK_MEM_WRITE, true, err);

@@ -41,6 +41,7 @@
 #define PPB_SIZE 0x00100000u
 #define BKPT_WORD 0x0000BE00u /* BKPT #0, then a zero halfword (docs/protocol.md 2.1) */
 #define ICACHE_SLOTS 4096u    /* per-block instruction-count cache */
+#define CODEPG_SLOTS 512u     /* pages holding code (run.c), open addressing */
 #define RING 128u             /* recent blocks, for hang and fault reports (--last) */
 #define WALL_CHECK_EVERY (1u << 22)
 #define MAX_NEST 16u
@@ -176,6 +177,7 @@ typedef struct probe_visit {
 } probe_visit;
 typedef struct probe_state {
     bool on, overflow;
+    bool stale; /* the hook was deleted but Unicorn still lists it: retranslate after a run */
     uc_hook hook;
     uint32_t head;      /* the block the probe started at */
     uint32_t lo, hi;    /* the loop's code */
@@ -258,6 +260,13 @@ struct se_machine {
     bool tz_dirty;       /* SAU/GTZC/state changed: recompute pages at the next stop */
     trap_state *traps;
     icache_slot icache[ICACHE_SLOTS]; /* a cache: cleared when the code may have changed */
+    /* 1 KiB pages that have held translated code (page number + 1; 0 = free): their stores keep
+     * Unicorn's self-modifying-code check, every other RAM page's stores take the fast path
+     * (ucfix.c part 2). Never cleared; when full, every page counts as code. */
+    uint32_t codepg[CODEPG_SLOTS];
+    unsigned ncodepg;
+    void *uc_cpu;   /* Unicorn's CPU, as ucfix.c saw it fill the TLB */
+    bool tlb_stale; /* mc_store_fast's answers changed: flush the TLB before the next run */
 
     /* Warnings by kind (mc_log): within a call the first of each kind is held and said once
      * at the call's end with its count; a kind said in an earlier call is only counted. */
@@ -423,6 +432,7 @@ bool mc_debug_stopping(se_machine *m);
 void mc_probe_start(se_machine *m, uint32_t head);
 bool mc_probe_block(se_machine *m, uint32_t address);
 bool mc_probe_check(se_machine *m, char *why, size_t len);
+void mc_probe_after_run(se_machine *m);
 void mc_probe_stop(se_machine *m);
 void mc_probe_mmio(se_machine *m, uint32_t addr, uint32_t value, unsigned size, uint32_t pc);
 void mc_probe_free(se_machine *m);
@@ -430,6 +440,7 @@ bool mc_bss_cause(se_machine *m, char *buf, size_t len);
 
 /* ---- diag.c ---- */
 void mc_diag_add(se_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool mc_store_fast(void *m, uint32_t page_addr); /* run.c, for ucfix.c */
 bool mc_in_range_or_alias(const se_machine *m, uint32_t addr, uint32_t base, uint32_t end);
 void mc_stack_check(se_machine *m, uint32_t pc);
 void mc_exec_check(se_machine *m, uint32_t addr);

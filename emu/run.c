@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "emu/trace.h" /* --trace / --last */
+#include "emu/ucfix.h" /* code pages */
 
 /* ---- scheduling ------------------------------------------------------------------------ */
 
@@ -45,6 +46,59 @@ uint32_t mc_count_insns_raw(const uint8_t *p, uint32_t size)
     return n;
 }
 
+/* ---- pages that hold code (ucfix.c part 2) ---------------------------------------------- */
+
+static uint32_t *codepg_slot(se_machine *m, uint32_t pg)
+{
+    uint32_t i = (pg * 0x9E3779B1u) >> 23;
+    for (;; i++) {
+        uint32_t *s = &m->codepg[i & (CODEPG_SLOTS - 1)];
+        if (*s == pg + 1u || *s == 0)
+            return s;
+    }
+}
+
+/* ucfix.c part 2: may stores to this page skip Unicorn's checks? Only in SRAM (mapped read-write
+ * with no other permission to check: Unicorn checks a region's permissions on the slow path
+ * only, so read-only flash and in-place window blocks keep it), only while it holds no code, and
+ * never under the debugger or --trace (a store hook is called on the slow path only, and a
+ * watchpoint set while stopped in a block must see the stores of blocks translated before). */
+bool mc_store_fast(void *ctx, uint32_t page_addr)
+{
+    se_machine *m = ctx;
+    const se_profile *p = m->prof;
+    bool sram = page_addr - p->sram.base < p->sram.size ||
+                (p->sram_alias && page_addr - p->sram_alias < p->sram.size);
+    return sram && !m->dbg.nwatch && !m->obs.insn && m->ncodepg < CODEPG_SLOTS / 2 &&
+           *codepg_slot(m, page_addr >> 10) == 0;
+}
+
+/* The pages of [addr, addr + size) and of their SRAM alias hold code from now on: their TLB
+ * entries are dropped so that they come back with Unicorn's self-modifying-code check. */
+static void mark_code(se_machine *m, uint32_t addr, uint32_t size)
+{
+    bool added = false;
+    uint32_t alias = m->prof->sram_alias - m->prof->sram.base, sb = m->prof->sram.base;
+    uint32_t first = addr >> 10, last = (addr + (size ? size - 1u : 0u)) >> 10;
+    for (uint32_t pg = first; pg - first <= last - first; pg++) {
+        uint32_t a = pg << 10, pgs[2] = {a, a};
+        if (m->prof->sram_alias && a - sb < m->prof->sram.size)
+            pgs[1] = a + alias;
+        else if (m->prof->sram_alias && a - (sb + alias) < m->prof->sram.size)
+            pgs[1] = a - alias;
+        for (int k = 0; k < 2 && m->ncodepg < CODEPG_SLOTS / 2; k++) {
+            uint32_t *s = codepg_slot(m, pgs[k] >> 10);
+            if (!*s) {
+                *s = (pgs[k] >> 10) + 1u;
+                m->ncodepg++;
+                added = true;
+            }
+        }
+    }
+    if (added)
+        se_ucfix_flush_tlb(m->uc_cpu);
+}
+
 /* Instructions of the block [addr, addr+size), cached per block. */
 uint32_t mc_count_insns(se_machine *m, uint32_t addr, uint32_t size)
 {
@@ -59,6 +113,7 @@ uint32_t mc_count_insns(se_machine *m, uint32_t addr, uint32_t size)
     s->size = size;
     s->count = n;
     s->flags = 0;
+    mark_code(m, addr, size);
     return n;
 }
 
@@ -213,6 +268,7 @@ unsigned se_machine_recent_blocks(const se_machine *m, uint32_t *addr, uint32_t 
 
 se_err se_machine_set_observer(se_machine *m, const se_insn_observer *o, se_error *err)
 {
+    m->tlb_stale = true; /* mc_store_fast's answers change */
     if (m->obs.insn) {
         uc_hook_del(m->uc, m->code_hook);
         memset(&m->obs, 0, sizeof m->obs);
@@ -710,8 +766,15 @@ void se_machine_call(se_machine *m, const se_call *c, se_call_result *r)
         m->stop_n = 0;
         if (stopped_by_debugger(m, &k, pc) || !prepare_run(m, &k))
             return;
+        if (m->tlb_stale) {
+            m->tlb_stale = false;
+            se_ucfix_flush_tlb(m->uc_cpu);
+        }
+        se_ucfix_enter(mc_store_fast, m, &m->uc_cpu);
         uc_err ue = uc_emu_start(m->uc, pc | 1u, c->bkpt_addr, 0, 0);
-        if (m->obs.paused) /* --trace */
+        se_ucfix_leave();
+        mc_probe_after_run(m); /* cause.c */
+        if (m->obs.paused)     /* --trace */
             m->obs.paused(m->obs.ctx);
         if (m->dbg.pc_set) { /* the debugger moved PC (debug.c): that instruction did not run */
             m->dbg.pc_set = false;

@@ -587,6 +587,31 @@ static const uint16_t prog_div_loop[] = {
     0x4770,         /* 62: bx lr */
 };
 #define DL_LOAD 0x5e
+/* Self-modifying code (emu/ucfix.c part 2: stores to pages without code skip Unicorn's check):
+ * writes `movs r0, #1; bx lr` to the page at r0, which has held no code, calls it, rewrites it
+ * to `movs r0, #2; bx lr` and calls it again: returns 0x12 when the second call ran the new
+ * code. */
+static const uint16_t prog_smc[] = {
+    0xb570,         /* 00: push {r4, r5, r6, lr} */
+    0x4604,         /* 02: mov r4, r0 */
+    0xf242, 0x0101, /* 04: movw r1, #0x2001 */
+    0xf2c4, 0x7170, /* 08: movt r1, #0x4770 */
+    0x6021,         /* 0c: str r1, [r4] */
+    0xf3bf, 0x8f4f, /* 0e: dsb sy */
+    0xf3bf, 0x8f6f, /* 12: isb sy */
+    0x1c65,         /* 16: adds r5, r4, #1 */
+    0x47a8,         /* 18: blx r5 */
+    0x4606,         /* 1a: mov r6, r0 */
+    0xf242, 0x0102, /* 1c: movw r1, #0x2002 */
+    0xf2c4, 0x7170, /* 20: movt r1, #0x4770 */
+    0x6021,         /* 24: str r1, [r4] */
+    0xf3bf, 0x8f4f, /* 26: dsb sy */
+    0xf3bf, 0x8f6f, /* 2a: isb sy */
+    0x47a8,         /* 2e: blx r5 */
+    0xeb00, 0x1006, /* 30: add.w r0, r0, r6, lsl #4 */
+    0xbd70,         /* 34: pop {r4, r5, r6, pc} */
+};
+
 #define DL_FAULT 1u
 #define DL_CLEAR 2u
 
@@ -871,6 +896,22 @@ static void test_plain_function_counts_its_instructions(void **state)
     call(m, 5, STACK, 1000, 0, &r);
     assert_int_equal(r.instructions, 4);
     assert_int_equal(se_machine_cycles(m), 8);
+}
+
+static void test_code_written_to_a_page_without_code_runs_as_written(void **state)
+{
+    fixture *f = *state;
+    se_machine *m = boot(f, prog_smc, sizeof prog_smc);
+    se_call_result r;
+    /* twice: the second call finds the page's old translation and the fast-path TLB entry */
+    for (int i = 0; i < 2; i++) {
+        call(m, 0x20006000u, STACK, 1000, 0, &r);
+        expect_status(&r, SE_OK);
+        assert_int_equal(r.r0, 0x12);
+    }
+    call(m, 0x20006400u, STACK, 1000, 0, &r); /* and a fresh page after the first */
+    expect_status(&r, SE_OK);
+    assert_int_equal(r.r0, 0x12);
 }
 
 static void test_virtual_time_is_250ns_per_instruction_at_4mhz(void **state)
@@ -1797,6 +1838,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_plain_function_returns_r0),
         T(test_plain_function_counts_its_instructions),
+        T(test_code_written_to_a_page_without_code_runs_as_written),
         T(test_virtual_time_is_250ns_per_instruction_at_4mhz),
         T(test_virtual_time_follows_the_core_clock),
         T(test_systick_interrupts_at_its_period),
