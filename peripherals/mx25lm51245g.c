@@ -1259,6 +1259,12 @@ static unsigned class_stats(const void *chip, uint64_t *frames, uint64_t *warnin
     return n;
 }
 
+static void class_times(const void *chip, se_flash_times *t)
+{
+    (void)chip;
+    *t = (se_flash_times){T_PP_NS, SE_MX25_PAGE, T_SE_NS, T_BE_NS, T_CE_NS};
+}
+
 const se_flash_chip_class se_mx25lm51245g_class = {
     .name = "MX25LM51245G",
     .size = SE_MX25_SIZE,
@@ -1268,6 +1274,7 @@ const se_flash_chip_class se_mx25lm51245g_class = {
     .destroy = class_destroy,
     .configure = class_configure,
     .stats = class_stats,
+    .times = class_times,
 };
 
 static void *class_create_um(const struct se_periph_host *host, struct se_flash_image *img)
@@ -1287,4 +1294,5 @@ const se_flash_chip_class se_mx25um51245g_class = {
     .destroy = class_destroy,
     .configure = class_configure,
     .stats = class_stats,
+    .times = class_times,
 };
