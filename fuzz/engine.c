@@ -912,11 +912,14 @@ void se_fuzz_options(se_machine_opts *mo, se_host_opts *ho, uint64_t budget)
 {
     se_machine_opts_default(mo);
     mo->log = quiet_log;
-    /* Every window access on the model: a case never reads a block long enough to pay back
-     * mapping it in place (emu/window.c: ~0.5 ms), restoring a snapshot gives the blocks
-     * back anyway, and one MMIO region instead of 16 shortens Unicorn's lookup on every
-     * slow-path access. The bytes the loader reads are the same either way. */
-    mo->exact_window = true;
+    /* The CPU's window accesses stay on the model: a case never reads a block long enough to
+     * pay back mapping it in place (emu/window.c: ~0.5 ms), restoring a snapshot gives the
+     * blocks back anyway, and one MMIO region instead of 16 shortens Unicorn's lookup on
+     * every slow-path access. The bytes the loader reads are the same either way. A DMA
+     * channel reading the window still copies its span from the array (emu/extmem.c
+     * dma_span; --exact-window would move it item by item, each a model access and a code-
+     * cache invalidation of the SRAM word written): that needs no mapping. */
+    mo->window_after = UINT32_MAX;
     se_host_opts_default(ho);
     ho->max_instructions = budget;
     ho->max_seconds = 10;
