@@ -35,6 +35,8 @@ static void warn_kind_of(const char *msg, char *kind, size_t len)
         end = cut;
     if ((cut = strstr(p, " (first at ")) != NULL && cut < end)
         end = cut;
+    if ((cut = strstr(p, " (the host's own read of ")) != NULL && cut < end)
+        end = cut;
     snprintf(kind + n, len - n, "%.*s", (int)(end - p), p);
 }
 
@@ -55,6 +57,18 @@ void mc_log(se_machine *m, int level, const char *fmt, ...)
         if (m->opts.log)
             m->opts.log(m->opts.log_ctx, level, buf);
         return;
+    }
+    if (m->host_read && !strstr(buf, "more warnings of this kind")) {
+        /* the host's own read (issue 14 item 9): no loader PC to show */
+        char *cut = strstr(buf, " (pc 0x");
+        if (!cut)
+            cut = strstr(buf, ", pc 0x");
+        if (cut)
+            *cut = '\0';
+        size_t n = strlen(buf);
+        snprintf(buf + n, sizeof buf - n,
+                 " (the host's own read of 0x%08" PRIx32 ", not the loader's code)",
+                 m->host_read_addr);
     }
     m->st.warnings++;
     if (!m->call_warn[0]) /* the reason of a failed call cites it */
@@ -542,10 +556,13 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
         return SE_OK;
     }
     m->tz_direct = true; /* TrustZone: the debug port is not the loader */
+    m->host_read = true;
+    m->host_read_addr = addr;
     m->direct_failed = false;
     bool ok = addr + (uint64_t)len <= 0x100000000ull &&
               uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK && !m->direct_failed;
     m->tz_direct = false;
+    m->host_read = false;
     char why[200];
     if (!ok && m->direct_failed && se_machine_window_off(m, addr, why, sizeof why))
         return se_error_set(err, SE_ERR_USAGE, "cannot read %zu bytes at 0x%08" PRIx32 ": %s", len,
@@ -559,6 +576,23 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
 }
 
 const char *se_machine_first_warning(const se_machine *m) { return m->first_warn; }
+
+bool se_machine_chip_read_cause(se_machine *m, uint64_t since_ns, char *buf, size_t len)
+{
+    const extmem *x = m->ext;
+    return x && x->desc.chip && x->desc.chip->read_cause &&
+           x->desc.chip->read_cause(x->chip, since_ns, buf, len);
+}
+
+bool se_machine_chip_mode_cause(se_machine *m, uint64_t since_ns, char *mode, char *frames,
+                                size_t len, uint64_t *entered_ns)
+{
+    *entered_ns = 0;
+    const extmem *x = m->ext;
+    if (!x || !x->desc.chip || !x->desc.chip->mode_cause)
+        return false;
+    return x->desc.chip->mode_cause(x->chip, since_ns, mode, frames, len, entered_ns);
+}
 
 bool se_machine_window_off(se_machine *m, uint32_t addr, char *buf, size_t len)
 {

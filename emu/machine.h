@@ -95,6 +95,15 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
  * true, with why in buf ("OCTOSPI1 in indirect-write mode (CR.FMODE=00), not
  * memory-mapped"). */
 bool se_machine_window_off(se_machine *m, uint32_t addr, char *buf, size_t len);
+/* The flash part ignored frames since since_ns because it is still in a mode it entered
+ * before (se_flash_chip_class.mode_cause): true, with the mode and how it was entered in
+ * mode, the frames it ignored in frames (len bytes each). *entered_ns: when
+ * it entered its current mode (0: power-on or no such part). */
+bool se_machine_chip_mode_cause(se_machine *m, uint64_t since_ns, char *mode, char *frames,
+                                size_t len, uint64_t *entered_ns);
+/* The flash part returned other bytes than its array holds to a read at or after since_ns,
+ * for a reason of the frame (se_flash_chip_class.read_cause): true, with it in buf. */
+bool se_machine_chip_read_cause(se_machine *m, uint64_t since_ns, char *buf, size_t len);
 /* Host pointer to SRAM (size profile->sram.size), for tests and snapshots. */
 uint8_t *se_machine_sram(se_machine *m);
 

@@ -323,7 +323,9 @@ struct se_machine {
     uint32_t poll_count; /* identical reads of it in a row (STOP_POLL at POLL_LIMIT) */
     uint32_t mmio_addr;  /* the peripheral access in progress, for mc_host_pc() */
     bool mmio_write;
-    bool tz_direct;     /* host/debug access in progress: no TrustZone checks */
+    bool tz_direct; /* host/debug access in progress: no TrustZone checks */
+    bool host_read; /* se_machine_read in progress: the host's own read, not the loader */
+    uint32_t host_read_addr;
     bool direct_failed; /* the window refused that access (extmem.c): an error, no fault */
     bool tz_fault;      /* tz_out waits for mc_mem_fault */
     se_tz_outcome tz_out;

@@ -47,7 +47,7 @@ typedef struct se_call_record {
     bool ok;        /* the call returned and reported success */
     bool returns64; /* Verify: result is r1:r0 */
     se_call_result res;
-    char note[256]; /* how the result was judged, when it failed */
+    char note[768]; /* how the result was judged, when it failed */
 } se_call_record;
 
 typedef void (*se_host_call_fn)(void *ctx, const se_call_record *rec);

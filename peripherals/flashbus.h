@@ -90,6 +90,15 @@ typedef struct se_flash_chip_class {
      * zero or not, in a fixed order); returns how many kinds were written. */
     unsigned (*stats)(const void *chip, uint64_t *frames, uint64_t *warnings, se_flash_stat *kinds,
                       unsigned max);
+    /* Optional: frames at or after since_ns were ignored because the chip is still in a mode
+     * it entered before since_ns: true, with phrases (len bytes each) naming the mode and
+     * how it was entered, and the frames it ignored. *entered_ns (always written): when
+     * the chip entered its current mode (0: power-on). */
+    bool (*mode_cause)(const void *chip, uint64_t since_ns, char *mode, char *frames, size_t len,
+                       uint64_t *entered_ns);
+    /* Optional: an array read at or after since_ns returned other bytes than the array
+     * holds, for a reason of the frame (wrong dummy cycles): true, with that reason in buf. */
+    bool (*read_cause)(const void *chip, uint64_t since_ns, char *buf, size_t len);
 } se_flash_chip_class;
 
 /* ---- the controller side: what a memory controller offers the machine ------------------ */

@@ -193,6 +193,63 @@ static void test_reason_cites_the_earlier_warning(void **state)
     free(out);
 }
 
+/* 5 (field mode 9): Init switches the chip to DOPI and never resets it; the next operation's
+ * Init sends SPI commands to a chip still in octal mode: the reason names the mode, the call
+ * that entered it and what this Init sends, first. */
+static void test_flash_left_in_octal_mode(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "cause_octal_left", false, NULL, NULL);
+    assert_int_equal(se_host_erase(s.h, 0x90000000u, 0x1000u, &s.err), SE_OK);
+    static const uint8_t data[16] = {1, 2, 3};
+    assert_int_not_equal(se_host_write(s.h, 0x90000000u, data, sizeof data, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_false(r->ok);
+    expect_begins(r->note, "the flash is still in DOPI mode, entered by WRCR2 (CR2 at 0x0) during "
+                           "erase Init (call 1), and this Init sends SPI-mode commands (opcode "
+                           "0x05 first, ");
+    expect_contains(r->note, "without resetting it first: reset the chip from any mode at the "
+                             "top of Init");
+    expect_contains(s.err.msg, "Init: the flash is still in DOPI mode");
+    th_close(&s);
+    /* the reference loader resets the chip in every mode: no such cause */
+    th_open(&s, "ref_mx25_l562", false, NULL, NULL);
+    assert_int_equal(se_host_erase(s.h, 0x90000000u, 0x1000u, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, 0x90000000u, data, sizeof data, &s.err), SE_OK);
+    th_close(&s);
+}
+
+/* 9 (field mode 7): the memory-mapped read uses 4 dummy cycles, the chip expects 6: the
+ * read-back mismatch says why, first; the chip's warning names the host's own read, not the
+ * breakpoint address as a PC. */
+static void test_wrong_dummy_cycles(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_not_equal(th_run_toolf(&out, "run '%s'", th_firmware("cause_mm_dummy")), 0);
+    expect_contains(out, "error: the memory-mapped read uses 4 dummy cycles (8DTRD in DOPI), the "
+                         "chip expects 6: data shifted by 4 bytes (it arrives late");
+    expect_contains(out, "set the read command's dummy cycles to what the chip expects (field "
+                         "failure mode 7): read-back mismatch at 0x90000000: 0xff, expected");
+    expect_contains(out, "warning: flash: 8DTRD in DOPI: expected 6 dummy cycles, got 4: the data "
+                         "is shifted (the host's own read of 0x90000000, not the loader's code)");
+    assert_null(strstr(out, "pc 0x20000000"));
+    free(out);
+}
+
+/* 4: the host's read through the window is its own step of the log, also when it succeeds. */
+static void test_host_read_is_a_step(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(th_run_toolf(&out, "run '%s'", th_firmware("ref_mx25_no_read")), 0);
+    expect_contains(out, "\nread        host-read(0x90000000, 0x");
+    expect_contains(out, "-> -                   ok");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +263,9 @@ int main(void)
         cmocka_unit_test(test_init_left_indirect_mode),
         cmocka_unit_test(test_link_address_is_not_load_address),
         cmocka_unit_test(test_reason_cites_the_earlier_warning),
+        cmocka_unit_test(test_flash_left_in_octal_mode),
+        cmocka_unit_test(test_wrong_dummy_cycles),
+        cmocka_unit_test(test_host_read_is_a_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
