@@ -10,6 +10,9 @@ extern const se_board se_board_stm32h573i_dk;
 extern const se_board se_board_stm32l552_w25q256;
 extern const se_board se_board_stm32l496g_disco;
 extern const se_board se_board_stm32f469i_eval;
+extern const se_board se_board_stm32h7b3i_eval;
+extern const se_board se_board_stm32h7b3i_dk;
+extern const se_board se_board_stm32f7508_dk;
 extern const se_board se_board_stm32f446re_nucleo;
 extern const se_board se_board_stm32f411_blackpill;
 
@@ -22,6 +25,9 @@ static const se_board *const boards[] = {
     &se_board_stm32l552_w25q256,   /* quad SPI on OCTOSPI1 */
     &se_board_stm32l496g_disco,    /* QUADSPI */
     &se_board_stm32f469i_eval,     /* QUADSPI, F4 */
+    &se_board_stm32h7b3i_eval,     /* Cortex-M7, OCTOSPI1 */
+    &se_board_stm32h7b3i_dk,       /* Cortex-M7, OCTOSPI1 */
+    &se_board_stm32f7508_dk,       /* Cortex-M7, QUADSPI */
     &se_board_stm32f446re_nucleo,  /* SPI1, F4 */
     &se_board_stm32f411_blackpill, /* SPI1, F4 */
     NULL,
