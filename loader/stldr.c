@@ -1112,9 +1112,11 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
                                 "target",
                                 lab, size, win->download_limit);
         warn(&img,
-             "image is 0x%x bytes, over the 0x%x download limit of this target: the host may "
-             "silently not download it",
+             "image is 0x%x bytes, over the 0x%x download limit of this target: the host does "
+             "not download it and still runs Init with SP = 0 (field failure mode 5), and so "
+             "does the run",
              size, win->download_limit);
+        img.over_limit = win->download_limit;
     }
     /* Field failure mode 14 (docs/protocol.md 5): a device at 0 is where on-chip memory is. */
     const se_storage_info *si = se_stldr_storage(l);

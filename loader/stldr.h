@@ -206,6 +206,10 @@ typedef struct se_image {
     uint32_t reserve_lo, reserve_hi;
     const char *reserve_name; /* its section name, or NULL */
     uint8_t *bytes;           /* size bytes, owned by the image */
+    /* The profile's download limit the image is over (0: within it). Policy (docs/protocol.md
+     * 2.8, field failure mode 5): the host does not download such an image and still runs
+     * Init with SP = 0, and so does the run (loader/host.c); --strict refuses it here. */
+    uint32_t over_limit;
     unsigned nwarnings;
     char warnings[SE_PLAN_MAX_WARNINGS][256];
 } se_image;
