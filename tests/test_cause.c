@@ -149,6 +149,21 @@ static void test_storageinfo_dropped_by_gc_sections(void **state)
     expect_contains(out, "no StorageInfo symbol and no 200-byte device-info section, though it "
                          "has Init and Write: a loader linked with --gc-sections drops "
                          "StorageInfo unless the linker script keeps it (KEEP(");
+    /* info shows everything else (issue 14 item 6) */
+    expect_contains(out, "\nentry       Init         0x2000");
+    expect_contains(out, "\nimage       0x");
+    expect_contains(out, "\nhost        BKPT at 0x20000000, SP 0x");
+    free(out);
+    /* lint reports it as an error and checks the rest */
+    assert_int_not_equal(th_run_toolf(&out, "lint '%s'", th_firmware("cause_gc_storageinfo")), 0);
+    expect_contains(out, "error   storage-info     no StorageInfo and no 200-byte device-info "
+                         "section, though it has Init and Write: --gc-sections dropped it");
+    expect_contains(out, "info    stack-room       SP 0x");
+    free(out);
+    /* run refuses it, with the same hint */
+    assert_int_not_equal(th_run_toolf(&out, "run '%s'", th_firmware("cause_gc_storageinfo")), 0);
+    expect_contains(out, "a loader linked with --gc-sections drops StorageInfo unless the linker "
+                         "script keeps it");
     free(out);
 }
 
