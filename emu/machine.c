@@ -232,6 +232,11 @@ const uint8_t *mc_host_ptr(se_machine *m, uint32_t addr, uint32_t len)
         return m->iflash + (addr - p->iflash.base);
     if (addr - p->iflash_alias < p->iflash.size && len <= p->iflash_alias + p->iflash.size - addr)
         return m->iflash + (addr - p->iflash_alias);
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM && p->more_ram[i].size; i++) {
+        const se_ram_region *r = &p->more_ram[i];
+        if (addr - r->base < r->size && len <= r->base + r->size - addr)
+            return m->more_ram[i] + (addr - r->base);
+    }
     return NULL;
 }
 
@@ -372,6 +377,14 @@ static se_err init_memory(se_machine *m, se_error *err)
             memcpy(m->sram_poweron, m->sram, p->sram.size);
     }
     memset(m->iflash, 0xFF, p->iflash.size);
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM && p->more_ram[i].size; i++) {
+        if (!(m->more_ram[i] = malloc(p->more_ram[i].size)))
+            return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+        /* the fill policy's stale bytes (a pseudo-random fill: the first SRAM bytes again) */
+        for (uint32_t k = 0; k < p->more_ram[i].size; k++)
+            m->more_ram[i][k] = m->opts.ram_fill >= 0 ? (uint8_t)(m->opts.ram_fill & 0xFF)
+                                                      : m->sram[k % p->sram.size];
+    }
     if (!m->opts.internal_flash)
         m->opts.internal_flash = p->internal_flash; /* the profile's image */
     if (m->opts.internal_flash)
@@ -389,6 +402,10 @@ static se_err init_cpu(se_machine *m, se_error *err)
         m->uc = NULL;
         return mc_uc_fail(err, ue, "open");
     }
+    /* the board's core; Unicorn's M-class default is the Cortex-M33 */
+    if (p->board->cpu == SE_CPU_M7 &&
+        (ue = uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M7)) != UC_ERR_OK)
+        return mc_uc_fail(err, ue, "select the Cortex-M7");
     struct {
         uint32_t base, size, perms;
         uint8_t *ptr;
@@ -399,13 +416,21 @@ static se_err init_cpu(se_machine *m, se_error *err)
         {p->iflash_alias, p->iflash.size, UC_PROT_READ | UC_PROT_EXEC, m->iflash},
     };
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
-        ue = uc_mem_map_ptr(m->uc, maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr);
+        /* an alias equal to its base: the SoC has none (the page table is kept, unused) */
+        bool none = (i == 1 && p->sram_alias == p->sram.base) ||
+                    (i == 3 && p->iflash_alias == p->iflash.base);
+        ue = none ? UC_ERR_OK
+                  : uc_mem_map_ptr(m->uc, maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr);
         if (ue != UC_ERR_OK)
             return mc_uc_fail(err, ue, "map memory");
         /* TrustZone: the page tables of each */
         m->tz_areas[i] =
             (tz_area){maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr, NULL, NULL, NULL};
     }
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM && p->more_ram[i].size; i++)
+        if ((ue = uc_mem_map_ptr(m->uc, p->more_ram[i].base, p->more_ram[i].size, UC_PROT_ALL,
+                                 m->more_ram[i])) != UC_ERR_OK)
+            return mc_uc_fail(err, ue, "map memory");
     se_err e = mc_map_system(m, err);
     if (e)
         return e;
@@ -439,6 +464,8 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
     if (!e) {
         mc_init_periph_host(m);
         se_scs_reset(&m->st.scs, p->vtor);
+        if (p->board->cpu == SE_CPU_M7)
+            se_scs_set_core(&m->st.scs, SE_SCS_CORE_M7, p->board->l1_cache_kb);
         mc_tz_apply_profile(m, p);
         e = init_cpu(m, err);
     }
@@ -471,6 +498,8 @@ void se_machine_free(se_machine *m)
     free(m->board_data);
     free(m->sram);
     free(m->iflash);
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM; i++)
+        free(m->more_ram[i]);
     free(m);
 }
 

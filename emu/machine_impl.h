@@ -226,6 +226,7 @@ struct se_machine {
     uint8_t *sram;
     uint8_t *sram_poweron; /* SRAM at power-on when pseudo-random (ram_fill -1), else NULL */
     uint8_t *iflash;
+    uint8_t *more_ram[SE_PROFILE_MAX_RAM]; /* profile->more_ram, NULL past its end */
     se_bus *bus;
     se_symbolize_fn symbolize;
     void *sym_ctx;

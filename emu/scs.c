@@ -62,6 +62,17 @@ enum {
     FPCCR = 0xE000EF34u,
     FPCAR = 0xE000EF38u,
     FPDSCR = 0xE000EF3Cu,
+    /* Armv7-M / Cortex-M7 (ARMv7-M ARM B3.2; Cortex-M7 TRM 3.4, 4.1) */
+    CLIDR = 0xE000ED78u,
+    CTR = 0xE000ED7Cu,
+    CCSIDR = 0xE000ED80u,
+    CSSELR = 0xE000ED84u,
+    MVFR0 = 0xE000EF40u,
+    MVFR2 = 0xE000EF48u,
+    ICIALLU = 0xE000EF50u, /* first cache maintenance operation */
+    BPIALL = 0xE000EF78u,  /* last */
+    ITCMCR = 0xE000EF90u,  /* ITCMCR, DTCMCR, AHBPCR, CACR, AHBSCR */
+    AHBSCR = 0xE000EFA0u,
 };
 
 #define SYST_ENABLE (1u << 0)
@@ -73,6 +84,96 @@ enum {
  * silicon. */
 #define M33_CPUID 0x410FD213u
 #define PRIO_MASK 0xE0u /* STM32L5: __NVIC_PRIO_BITS = 3 */
+/* Cortex-M7 r1p0 [uncertain: the revision differs between STM32F7 and STM32H7 parts; no
+ * loader seen compares it]. */
+#define M7_CPUID 0x411FC270u
+
+static bool is_m7(const se_scs *s) { return s->core == SE_SCS_CORE_M7; }
+
+void se_scs_set_core(se_scs *s, unsigned core, uint32_t l1_kb)
+{
+    s->core = core;
+    if (core != SE_SCS_CORE_M7)
+        return;
+    s->l1_kb = l1_kb >= 4 && l1_kb <= 64 && !(l1_kb & (l1_kb - 1)) ? l1_kb : 16;
+    s->ccr = 0x00040200u; /* BP | STKALIGN (Cortex-M7 TRM: CCR reset) [uncertain: BP] */
+    /* ITCMCR/DTCMCR: enabled with the TCM size field left 0 [uncertain]; CACR, AHBSCR 0 */
+    s->m7_impl[0] = s->m7_impl[1] = 1u;
+}
+
+/* CCSIDR of the selected L1 cache (Cortex-M7 TRM 4.1.2): 32-byte lines, data cache 4-way
+ * write-through/write-back/read/write-allocate, instruction cache 2-way. Only the loops of
+ * CMSIS SCB_EnableDCache / SCB_CleanInvalidateDCache read it (how many DCISW writes). */
+static uint32_t m7_ccsidr(const se_scs *s)
+{
+    uint32_t lines = s->l1_kb * 1024u / 32u;
+    if (s->csselr & 1u) /* instruction */
+        return 0xF0000000u | ((lines / 2u - 1u) << 13) | (1u << 3) | 1u;
+    return 0xF0000000u | ((lines / 4u - 1u) << 13) | (3u << 3) | 1u;
+}
+
+/* Reads of the Cortex-M7's own registers; false when addr is not one. */
+static bool m7_read(const se_scs *s, uint32_t a, uint32_t *v)
+{
+    if (a >= ITCMCR && a <= AHBSCR) {
+        *v = s->m7_impl[(a - ITCMCR) / 4];
+        return true;
+    }
+    switch (a) {
+    case CLIDR: *v = 0x09000003u; return true; /* separate L1 I and D caches, LoC = LoUU = 1 */
+    case CTR: *v = 0x8303C003u; return true;   /* 32-byte lines (Cortex-M7 TRM) */
+    case CCSIDR: *v = m7_ccsidr(s); return true;
+    case CSSELR: *v = s->csselr; return true;
+    /* double-precision FPv5 (the H7's; the F7's single-precision FPU reads differently)
+     * [uncertain: values from the Cortex-M7 TRM's DP configuration] */
+    case MVFR0: *v = 0x10110221u; return true;
+    case MVFR0 + 4: *v = 0x12000011u; return true;
+    case MVFR2: *v = 0x00000040u; return true;
+    case SAU_CTRL:
+    case SAU_TYPE:
+    case SAU_RNR:
+    case SAU_RBAR:
+    case SAU_RLAR:
+    case SFSR:
+    case SFAR: *v = 0; return true; /* no SAU, no Security Extension: RAZ */
+    default: return false;
+    }
+}
+
+/* Writes; false when addr is not one of them. */
+static bool m7_write(se_scs *s, uint32_t a, uint32_t v, unsigned *fx)
+{
+    if (a >= ICIALLU && a <= BPIALL) { /* caches are not modelled: memory is coherent */
+        s->cache_ops++;
+        return true;
+    }
+    if (a >= ITCMCR && a <= AHBSCR) {
+        s->m7_impl[(a - ITCMCR) / 4] = v;
+        return true;
+    }
+    switch (a) {
+    case CSSELR: s->csselr = v & 1u; return true;
+    case CLIDR:
+    case CTR:
+    case CCSIDR:
+    case MVFR0:
+    case MVFR0 + 4:
+    case MVFR2: *fx |= SE_SCS_FX_IGNORED; return true;
+    case SAU_CTRL:
+    case SAU_RNR:
+    case SAU_RBAR:
+    case SAU_RLAR:
+    case SFSR:
+    case SFAR: return true; /* WI */
+    case MPU_RBAR:
+        /* Armv7-M: VALID (bit 4) selects the region in REGION [3:0] */
+        if (v & 0x10u)
+            s->mpu_rnr = v & 7u;
+        s->mpu_rbar[s->mpu_rnr & 7u] = v & ~0x1Fu;
+        return true;
+    default: return false;
+    }
+}
 
 void se_scs_reset(se_scs *s, uint32_t vtor)
 {
@@ -361,6 +462,8 @@ uint32_t se_scs_read(se_scs *s, uint32_t addr, uint64_t now, unsigned *fx)
         return bits_read(s->active + SE_EXC_IRQ0, (a - NVIC_IABR) / 4) >> sh;
     if (a >= NVIC_ITNS && a < NVIC_ITNS + 4 * nw)
         return s->itns[(a - NVIC_ITNS) / 4] >> sh;
+    if (is_m7(s) && m7_read(s, a, &v))
+        return v >> sh;
     if (a >= ID_PFR0 && a <= ID_LAST)
         return 0; /* feature ID registers: not needed by loaders; read as 0 */
     if (a >= MPU_RBAR && a <= MPU_RBAR_A3 + 4) {
@@ -386,7 +489,7 @@ uint32_t se_scs_read(se_scs *s, uint32_t addr, uint64_t now, unsigned *fx)
     case SYST_RVR: v = s->syst_rvr; break;
     case SYST_CVR: v = se_systick_cvr(s, now); break;
     case SYST_CALIB: v = 0; break; /* not characterised for the L5; no loader seen reads it */
-    case CPUID: v = M33_CPUID; break;
+    case CPUID: v = is_m7(s) ? M7_CPUID : M33_CPUID; break;
     case ICSR: v = icsr_read(s); break;
     case VTOR: v = s->vtor; break;
     case AIRCR: v = 0xFA050000u | (s->prigroup << 8); break;
@@ -516,6 +619,8 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
         s->itns[(a - NVIC_ITNS) / 4] = value;
         return;
     }
+    if (is_m7(s) && m7_write(s, a, value, fx))
+        return;
     if (a >= MPU_RBAR && a <= MPU_RBAR_A3 + 4) {
         unsigned r = (s->mpu_rnr + ((a - MPU_RBAR) / 8)) & 7u;
         if ((a - MPU_RBAR) & 4u)

@@ -72,6 +72,16 @@ enum {
 #define SE_CCR_UNALIGN_TRP (1u << 3)
 #define SE_CCR_DIV_0_TRP (1u << 4)
 
+/* The core whose System Control Space this is (se_scs_set_core). The Cortex-M33 is the reset
+ * default; the Cortex-M7 (Armv7-M) adds its L1 cache registers (CLIDR, CTR, CCSIDR, CSSELR,
+ * the cache maintenance operations), MVFR0..2, its implementation-defined TCM/AHBP/cache
+ * control registers as plain storage, the v7-M MPU's RBAR.VALID region select, and reads its
+ * SAU as zero (it has none). */
+enum se_scs_core {
+    SE_SCS_CORE_M33 = 0,
+    SE_SCS_CORE_M7,
+};
+
 typedef struct se_scs {
     /* SysTick: the counter is derived from the cycle count. It was loaded with
      * syst_start at cycle syst_epoch and then counts down one per syst_div cycles. */
@@ -100,10 +110,20 @@ typedef struct se_scs {
     uint32_t sau_ctrl, sau_rnr, sau_rbar[8], sau_rlar[8], sfsr, sfar;
     uint32_t fpccr, fpcar, fpdscr;
     unsigned vectactive; /* exception being handled (IPSR), kept by the machine */
+    /* Cortex-M7 (core == SE_SCS_CORE_M7) */
+    unsigned core;
+    uint32_t l1_kb;      /* size of each L1 cache (CCSIDR), KiB */
+    uint32_t csselr;     /* CSSELR.InD: 1 = instruction cache */
+    uint32_t m7_impl[5]; /* ITCMCR, DTCMCR, AHBPCR, CACR, AHBSCR */
+    uint32_t cache_ops;  /* cache maintenance writes seen (no cache is modelled) */
 } se_scs;
 
 /* Reset every register to its Cortex-M33 reset value; VTOR to vtor. */
 void se_scs_reset(se_scs *s, uint32_t vtor);
+/* Make s the System Control Space of core (SE_SCS_CORE_*) with L1 caches of l1_kb KiB each
+ * (4..64, a power of two; the Cortex-M7's): CPUID and the reset values follow. Call after
+ * se_scs_reset. */
+void se_scs_set_core(se_scs *s, unsigned core, uint32_t l1_kb);
 
 /* Access a register at addr (0xE000_0000-based absolute address: SCS, DWT, debug).
  * `fx` receives SE_SCS_FX_* flags. Reads of write-only/unmodelled offsets return 0. */

@@ -1,4 +1,4 @@
-/* The serial-flash bus between a controller (OCTOSPI today; QUADSPI or FMC later) and a
+/* The serial-flash bus between a controller (OCTOSPI, QUADSPI, SPI) and a
  * flash chip model: one frame = one chip-select-low..high transaction with its phases, as
  * the controller put it on the wire. The chip decides what the frame means in its current
  * mode; the controller never interprets commands. */
@@ -30,6 +30,16 @@ typedef struct se_flash_frame {
     uint8_t *buf;         /* len bytes: source for writes, filled by the chip for reads */
 } se_flash_frame;
 
+/* A command as a byte-stream controller (SPI under a chip select) must frame it: the chip's
+ * answer to stream_shape below. Every phase is on one line, single data rate. */
+typedef struct se_flash_stream_shape {
+    uint8_t addr_bytes;  /* address bytes after the instruction (0, 3 or 4) */
+    uint8_t dummy_bytes; /* dummy bytes (dummy cycles / 8) before the data */
+    bool read;           /* data flows chip -> controller */
+    bool array;          /* read: consecutive bytes come from consecutive addresses */
+    uint8_t reg_len;     /* read of a register: bytes it answers (then it repeats) */
+} se_flash_stream_shape;
+
 typedef struct se_flash_chip_ops {
     const char *name;
     /* One whole transaction at virtual time now_ns. For a read the chip fills buf[0..len)
@@ -44,6 +54,10 @@ typedef struct se_flash_chip_ops {
      * return the array's bytes at its address unchanged, with no warning and no change of
      * the chip's state; a controller may then let the CPU read the array in place. */
     bool (*reads_array)(void *chip, const se_flash_frame *f, uint64_t now_ns);
+    /* Optional, for byte-stream controllers: the shape of the command whose instruction byte
+     * is op, as the chip would take it now in 1-1-1 mode. false: the chip has no such 1-line
+     * command now (the controller then passes the rest of the stream on as data). */
+    bool (*stream_shape)(void *chip, uint8_t op, se_flash_stream_shape *out);
 } se_flash_chip_ops;
 
 typedef struct se_flash_port {

@@ -840,9 +840,50 @@ static void test_exc_name(void **state)
     assert_string_equal(se_exc_name(IRQ(12), b, sizeof b), "IRQ12");
 }
 
+/* The Cortex-M7's System Control Space (se_scs_set_core): its CPUID, the L1 cache ID registers
+ * CMSIS's SCB_EnableDCache reads (CSSELR selects which cache CCSIDR describes), the cache
+ * maintenance operations accepted without effect, the Armv7-M MPU's RBAR.VALID region select
+ * and a SAU that reads as zero; the Cortex-M33 default keeps none of them. */
+static void test_cortex_m7_cache_and_id_registers(void **state)
+{
+    (void)state;
+    se_scs s;
+    unsigned fx;
+    se_scs_reset(&s, 0);
+    (void)se_scs_read(&s, 0xE000ED80u, 0, &fx); /* CCSIDR */
+    assert_true(fx & SE_SCS_FX_UNMODELLED);
+    assert_int_equal(se_scs_read(&s, 0xE000ED00u, 0, &fx), 0x410FD213u);
+    se_scs_set_core(&s, SE_SCS_CORE_M7, 16);
+    assert_int_equal(se_scs_read(&s, 0xE000ED00u, 0, &fx), 0x411FC270u);
+    assert_int_equal(se_scs_read(&s, 0xE000ED78u, 0, &fx), 0x09000003u); /* CLIDR */
+    assert_int_equal(se_scs_read(&s, 0xE000ED7Cu, 0, &fx), 0x8303C003u); /* CTR */
+    se_scs_write(&s, 0xE000ED84u, 0, 0, &fx);                            /* CSSELR: data */
+    uint32_t d = se_scs_read(&s, 0xE000ED80u, 0, &fx);
+    assert_int_equal(fx, SE_SCS_FX_NONE);
+    assert_int_equal(d, 0xF00FE019u);         /* 16 KiB, 4 ways, 128 sets, 32-byte lines */
+    se_scs_write(&s, 0xE000ED84u, 1, 0, &fx); /* instruction */
+    assert_int_equal(se_scs_read(&s, 0xE000ED80u, 0, &fx), 0xF01FE009u); /* 2 ways, 256 sets */
+    for (uint32_t a = 0xE000EF50u; a <= 0xE000EF78u; a += 4) {
+        se_scs_write(&s, a, 0x40000020u, 0, &fx); /* ICIALLU .. BPIALL */
+        assert_int_equal(fx, SE_SCS_FX_NONE);
+    }
+    se_scs_write(&s, 0xE000ED14u, 0x00070200u, 0, &fx); /* CCR: IC | DC | BP */
+    assert_int_equal(se_scs_read(&s, 0xE000ED14u, 0, &fx) & 0x30000u, 0x30000u);
+    se_scs_write(&s, 0xE000ED9Cu, 0x24000000u | 0x10u | 5u, 0, &fx); /* RBAR VALID, region 5 */
+    assert_int_equal(se_scs_read(&s, 0xE000ED98u, 0, &fx), 5u);      /* RNR */
+    assert_int_equal(se_scs_read(&s, 0xE000ED9Cu, 0, &fx), 0x24000000u);
+    se_scs_write(&s, 0xE000EDD0u, 1u, 0, &fx); /* SAU_CTRL: none on the M7 */
+    assert_int_equal(se_scs_read(&s, 0xE000EDD0u, 0, &fx), 0u);
+    assert_int_equal(se_scs_read(&s, 0xE000EDD4u, 0, &fx), 0u); /* SAU_TYPE */
+    se_scs_set_core(&s, SE_SCS_CORE_M7, 4);                     /* the STM32F7's 4 KiB caches */
+    se_scs_write(&s, 0xE000ED84u, 0, 0, &fx);
+    assert_int_equal(se_scs_read(&s, 0xE000ED80u, 0, &fx), 0xF003E019u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cortex_m7_cache_and_id_registers),
         cmocka_unit_test(test_systick_cvr_write_clears_counter),
         cmocka_unit_test(test_systick_counter_loads_reload_one_cycle_after_enable),
         cmocka_unit_test(test_systick_counter_reloads_after_reaching_zero),
