@@ -21,6 +21,13 @@ typedef enum se_tz_mode {
     SE_TZ_NMODES
 } se_tz_mode;
 
+/* The CPU model the machine runs a board's loader on (Unicorn's M-profile models). */
+typedef enum se_cpu {
+    SE_CPU_M33 = 0, /* the default: Unicorn's Cortex-M33 (the L5, U5, H5, and the boards that
+                       predate this field) */
+    SE_CPU_M7,      /* Cortex-M7 with FPU: Armv7E-M system registers (caches) in the SCS */
+} se_cpu;
+
 typedef struct se_board {
     const char *name;        /* "stm32l562e-dk", the --target name */
     const char *description; /* one line */
@@ -31,6 +38,8 @@ typedef struct se_board {
     const se_profile *profiles[SE_TZ_NMODES];
     /* Attach the SoC's devices and the external memory for profile p. */
     se_err (*build)(struct se_soc *soc, const se_profile *p, se_error *err);
+    se_cpu cpu;           /* the CPU model (0: Cortex-M33) */
+    unsigned l1_cache_kb; /* SE_CPU_M7: size of each L1 cache, KiB (CCSIDR) */
 } se_board;
 
 #define SE_MAX_BOARDS 32 /* at most this many built-in boards */

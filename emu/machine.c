@@ -35,6 +35,8 @@ static void warn_kind_of(const char *msg, char *kind, size_t len)
         end = cut;
     if ((cut = strstr(p, " (first at ")) != NULL && cut < end)
         end = cut;
+    if ((cut = strstr(p, " (the host's own read of ")) != NULL && cut < end)
+        end = cut;
     snprintf(kind + n, len - n, "%.*s", (int)(end - p), p);
 }
 
@@ -55,6 +57,18 @@ void mc_log(se_machine *m, int level, const char *fmt, ...)
         if (m->opts.log)
             m->opts.log(m->opts.log_ctx, level, buf);
         return;
+    }
+    if (m->host_read && !strstr(buf, "more warnings of this kind")) {
+        /* the host's own read (issue 14 item 9): no loader PC to show */
+        char *cut = strstr(buf, " (pc 0x");
+        if (!cut)
+            cut = strstr(buf, ", pc 0x");
+        if (cut)
+            *cut = '\0';
+        size_t n = strlen(buf);
+        snprintf(buf + n, sizeof buf - n,
+                 " (the host's own read of 0x%08" PRIx32 ", not the loader's code)",
+                 m->host_read_addr);
     }
     m->st.warnings++;
     if (!m->call_warn[0]) /* the reason of a failed call cites it */
@@ -198,6 +212,12 @@ uint64_t se_machine_now_ns(const se_machine *m) { return mc_cycles_to_ns(m, m->s
 
 uint32_t se_machine_core_hz(const se_machine *m) { return m->st.core_hz; }
 
+uint64_t se_machine_tick_period_ns(const se_machine *m)
+{
+    uint64_t cyc = se_systick_irq_period(&m->st.scs);
+    return cyc ? (uint64_t)((unsigned __int128)cyc * 1000000000u / m->st.core_hz) : 0;
+}
+
 void se_machine_set_core_hz(se_machine *m, uint32_t hz)
 {
     if (hz == 0 || hz == m->st.core_hz)
@@ -218,6 +238,11 @@ const uint8_t *mc_host_ptr(se_machine *m, uint32_t addr, uint32_t len)
         return m->iflash + (addr - p->iflash.base);
     if (addr - p->iflash_alias < p->iflash.size && len <= p->iflash_alias + p->iflash.size - addr)
         return m->iflash + (addr - p->iflash_alias);
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM && p->more_ram[i].size; i++) {
+        const se_ram_region *r = &p->more_ram[i];
+        if (addr - r->base < r->size && len <= r->base + r->size - addr)
+            return m->more_ram[i] + (addr - r->base);
+    }
     return NULL;
 }
 
@@ -358,6 +383,14 @@ static se_err init_memory(se_machine *m, se_error *err)
             memcpy(m->sram_poweron, m->sram, p->sram.size);
     }
     memset(m->iflash, 0xFF, p->iflash.size);
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM && p->more_ram[i].size; i++) {
+        if (!(m->more_ram[i] = malloc(p->more_ram[i].size)))
+            return se_error_set(err, SE_ERR_NOMEM, "out of memory");
+        /* the fill policy's stale bytes (a pseudo-random fill: the first SRAM bytes again) */
+        for (uint32_t k = 0; k < p->more_ram[i].size; k++)
+            m->more_ram[i][k] = m->opts.ram_fill >= 0 ? (uint8_t)(m->opts.ram_fill & 0xFF)
+                                                      : m->sram[k % p->sram.size];
+    }
     if (!m->opts.internal_flash)
         m->opts.internal_flash = p->internal_flash; /* the profile's image */
     if (m->opts.internal_flash)
@@ -375,6 +408,10 @@ static se_err init_cpu(se_machine *m, se_error *err)
         m->uc = NULL;
         return mc_uc_fail(err, ue, "open");
     }
+    /* the board's core; Unicorn's M-class default is the Cortex-M33 */
+    if (p->board->cpu == SE_CPU_M7 &&
+        (ue = uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M7)) != UC_ERR_OK)
+        return mc_uc_fail(err, ue, "select the Cortex-M7");
     struct {
         uint32_t base, size, perms;
         uint8_t *ptr;
@@ -385,13 +422,21 @@ static se_err init_cpu(se_machine *m, se_error *err)
         {p->iflash_alias, p->iflash.size, UC_PROT_READ | UC_PROT_EXEC, m->iflash},
     };
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
-        ue = uc_mem_map_ptr(m->uc, maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr);
+        /* an alias equal to its base: the SoC has none (the page table is kept, unused) */
+        bool none = (i == 1 && p->sram_alias == p->sram.base) ||
+                    (i == 3 && p->iflash_alias == p->iflash.base);
+        ue = none ? UC_ERR_OK
+                  : uc_mem_map_ptr(m->uc, maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr);
         if (ue != UC_ERR_OK)
             return mc_uc_fail(err, ue, "map memory");
         /* TrustZone: the page tables of each */
         m->tz_areas[i] =
             (tz_area){maps[i].base, maps[i].size, maps[i].perms, maps[i].ptr, NULL, NULL, NULL};
     }
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM && p->more_ram[i].size; i++)
+        if ((ue = uc_mem_map_ptr(m->uc, p->more_ram[i].base, p->more_ram[i].size, UC_PROT_ALL,
+                                 m->more_ram[i])) != UC_ERR_OK)
+            return mc_uc_fail(err, ue, "map memory");
     se_err e = mc_map_system(m, err);
     if (e)
         return e;
@@ -425,6 +470,8 @@ se_err se_machine_new(const se_profile *p, const se_machine_opts *o, se_machine 
     if (!e) {
         mc_init_periph_host(m);
         se_scs_reset(&m->st.scs, p->vtor);
+        if (p->board->cpu == SE_CPU_M7)
+            se_scs_set_core(&m->st.scs, SE_SCS_CORE_M7, p->board->l1_cache_kb);
         mc_tz_apply_profile(m, p);
         e = init_cpu(m, err);
     }
@@ -457,6 +504,8 @@ void se_machine_free(se_machine *m)
     free(m->board_data);
     free(m->sram);
     free(m->iflash);
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM; i++)
+        free(m->more_ram[i]);
     free(m);
 }
 
@@ -542,10 +591,13 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
         return SE_OK;
     }
     m->tz_direct = true; /* TrustZone: the debug port is not the loader */
+    m->host_read = true;
+    m->host_read_addr = addr;
     m->direct_failed = false;
     bool ok = addr + (uint64_t)len <= 0x100000000ull &&
               uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK && !m->direct_failed;
     m->tz_direct = false;
+    m->host_read = false;
     char why[200];
     if (!ok && m->direct_failed && se_machine_window_off(m, addr, why, sizeof why))
         return se_error_set(err, SE_ERR_USAGE, "cannot read %zu bytes at 0x%08" PRIx32 ": %s", len,
@@ -559,6 +611,23 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
 }
 
 const char *se_machine_first_warning(const se_machine *m) { return m->first_warn; }
+
+bool se_machine_chip_read_cause(se_machine *m, uint64_t since_ns, char *buf, size_t len)
+{
+    const extmem *x = m->ext;
+    return x && x->desc.chip && x->desc.chip->read_cause &&
+           x->desc.chip->read_cause(x->chip, since_ns, buf, len);
+}
+
+bool se_machine_chip_mode_cause(se_machine *m, uint64_t since_ns, char *mode, char *frames,
+                                size_t len, uint64_t *entered_ns)
+{
+    *entered_ns = 0;
+    const extmem *x = m->ext;
+    if (!x || !x->desc.chip || !x->desc.chip->mode_cause)
+        return false;
+    return x->desc.chip->mode_cause(x->chip, since_ns, mode, frames, len, entered_ns);
+}
 
 bool se_machine_window_off(se_machine *m, uint32_t addr, char *buf, size_t len)
 {

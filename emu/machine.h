@@ -95,6 +95,15 @@ se_err se_machine_read(se_machine *m, uint32_t addr, void *buf, size_t len, se_e
  * true, with why in buf ("OCTOSPI1 in indirect-write mode (CR.FMODE=00), not
  * memory-mapped"). */
 bool se_machine_window_off(se_machine *m, uint32_t addr, char *buf, size_t len);
+/* The flash part ignored frames since since_ns because it is still in a mode it entered
+ * before (se_flash_chip_class.mode_cause): true, with the mode and how it was entered in
+ * mode, the frames it ignored in frames (len bytes each). *entered_ns: when
+ * it entered its current mode (0: power-on or no such part). */
+bool se_machine_chip_mode_cause(se_machine *m, uint64_t since_ns, char *mode, char *frames,
+                                size_t len, uint64_t *entered_ns);
+/* The flash part returned other bytes than its array holds to a read at or after since_ns,
+ * for a reason of the frame (se_flash_chip_class.read_cause): true, with it in buf. */
+bool se_machine_chip_read_cause(se_machine *m, uint64_t since_ns, char *buf, size_t len);
 /* Host pointer to SRAM (size profile->sram.size), for tests and snapshots. */
 uint8_t *se_machine_sram(se_machine *m);
 
@@ -105,6 +114,9 @@ uint64_t se_machine_cycles(const se_machine *m);
 uint64_t se_machine_instructions(const se_machine *m);
 uint64_t se_machine_now_ns(const se_machine *m);
 uint32_t se_machine_core_hz(const se_machine *m);
+/* Virtual nanoseconds between SysTick interrupts as SysTick is programmed now; 0 when it
+ * raises none. */
+uint64_t se_machine_tick_period_ns(const se_machine *m);
 void se_machine_set_core_hz(se_machine *m, uint32_t hz);
 
 /* The downloaded image's address range [base, end), for diagnoses (a vector read from RAM
@@ -141,6 +153,14 @@ typedef struct se_flash_stats {
     } kinds[SE_FLASH_KINDS_MAX];
 } se_flash_stats;
 void se_machine_flash_stats(const se_machine *m, se_flash_stats *out);
+/* The external flash chip's program/erase busy times (virtual time, as its model holds them);
+ * false when the machine has no external flash. */
+typedef struct se_flash_busy {
+    uint64_t page_ns;
+    uint32_t page;
+    uint64_t erase_4k_ns, erase_64k_ns, chip_ns;
+} se_flash_busy;
+bool se_machine_flash_busy(const se_machine *m, se_flash_busy *out);
 /* The count of one kind (0 when the part has no such kind). */
 uint64_t se_flash_stats_count(const se_flash_stats *s, const char *kind);
 /* Write the external flash's changed bytes durably (also done at the end of every call). */

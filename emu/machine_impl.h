@@ -228,6 +228,7 @@ struct se_machine {
     uint8_t *sram;
     uint8_t *sram_poweron; /* SRAM at power-on when pseudo-random (ram_fill -1), else NULL */
     uint8_t *iflash;
+    uint8_t *more_ram[SE_PROFILE_MAX_RAM]; /* profile->more_ram, NULL past its end */
     se_bus *bus;
     se_symbolize_fn symbolize;
     void *sym_ctx;
@@ -332,7 +333,9 @@ struct se_machine {
     uint32_t poll_count; /* identical reads of it in a row (STOP_POLL at POLL_LIMIT) */
     uint32_t mmio_addr;  /* the peripheral access in progress, for mc_host_pc() */
     bool mmio_write;
-    bool tz_direct;     /* host/debug access in progress: no TrustZone checks */
+    bool tz_direct; /* host/debug access in progress: no TrustZone checks */
+    bool host_read; /* se_machine_read in progress: the host's own read, not the loader */
+    uint32_t host_read_addr;
     bool direct_failed; /* the window refused that access (extmem.c): an error, no fault */
     bool tz_fault;      /* tz_out waits for mc_mem_fault */
     se_tz_outcome tz_out;
@@ -375,6 +378,7 @@ int mc_exec_prio(se_machine *m, bool *by_mask);
 bool mc_masked_by_debug(const se_machine *m, unsigned exc);
 unsigned mc_takeable(se_machine *m);
 entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc);
+void mc_set_running_secure(se_machine *m, bool secure);
 bool mc_exc_return(se_machine *m, uint32_t exc_ret, char *why, size_t whylen);
 entry_result mc_fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
                       const char *desc);

@@ -19,6 +19,13 @@ typedef struct se_range {
     uint32_t start, end; /* [start, end) */
 } se_range;
 
+/* RAM beside the loader's (ITCM, DTCM, ...): plain read-write memory, no alias. */
+#define SE_PROFILE_MAX_RAM 4
+typedef struct se_ram_region {
+    uint32_t base, size;
+    const char *name; /* "ITCM" */
+} se_ram_region;
+
 typedef struct se_profile_sau {
     uint32_t base, limit; /* limit inclusive */
     bool nsc;
@@ -30,11 +37,14 @@ typedef struct se_profile {
     const char *target;           /* "stm32l562e-dk" */
     const struct se_board *board; /* the board it runs on (emu/board.h) */
     const char *description;
-    bool tz;             /* TZEN option bit */
-    se_region sram;      /* SRAM1+SRAM2, non-secure alias */
-    uint32_t sram_alias; /* secure alias of the same bytes */
-    se_region iflash;    /* internal flash, non-secure alias */
-    uint32_t iflash_alias;
+    bool tz;               /* TZEN option bit */
+    se_region sram;        /* SRAM1+SRAM2, non-secure alias */
+    uint32_t sram_alias;   /* secure alias of the same bytes (sram.base: none) */
+    se_region iflash;      /* internal flash, non-secure alias */
+    uint32_t iflash_alias; /* (iflash.base: none) */
+    /* Further RAM the SoC has (zero size ends the list): mapped read-write, filled as SRAM is
+     * at power-on. The host's window is always in sram. */
+    se_ram_region more_ram[SE_PROFILE_MAX_RAM];
     se_region periph; /* peripheral space (non-secure alias) */
     uint32_t periph_alias;
     se_region ext_window; /* OCTOSPI memory-mapped window */
@@ -52,6 +62,9 @@ typedef struct se_profile {
     uint32_t reset_core_hz; /* core clock before the loader touches RCC */
     uint32_t vtor;          /* VTOR left by the application / boot */
     bool secure;            /* the loader runs in Secure state */
+    uint32_t vtor_s;        /* TZEN=1, Non-secure loader: VTOR_S, the Secure image's vector
+                             * table; 0 = the secure alias of the internal flash's start */
+    bool bfhfnmins;         /* AIRCR.BFHFNMINS the Secure image left (reset: 0) */
     /* ---- TrustZone set-up the application leaves behind (used when tz) ---- */
     unsigned nsau; /* SAU regions preset (SAU_CTRL.ENABLE=1); 0 = SAU at reset */
     se_profile_sau sau[8];

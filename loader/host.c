@@ -136,6 +136,8 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     /* MSP bits [1:0] are RES0 (ARMv8-M: the register ignores them): the SP the host writes
      * is held word-aligned, whatever the image size or --sp make of it. */
     h->sp = (h->o.sp_set || h->o.sp ? h->o.sp : rule_sp) & ~3u;
+    if (h->img.over_limit) /* the host's refusal, reproduced (field failure mode 5) */
+        h->sp = 0;
     /* The buffer: where the U031/WLE5 logs show the host's zero block, just above the
      * stack (align_up(SP + 1, 0x20) + 0x20). An SP outside SRAM (0: docs/protocol.md 2.1, bad
      * run P7) leaves the buffer where the host's own SP would put it. */
@@ -242,6 +244,12 @@ void se_host_set_limits(se_host *h, uint64_t max_instructions, double max_second
     h->o.max_seconds = max_seconds;
 }
 
+void se_host_limits(const se_host *h, uint64_t *max_instructions, double *max_seconds)
+{
+    *max_instructions = h->o.max_instructions;
+    *max_seconds = h->o.max_seconds;
+}
+
 const se_image *se_host_image(const se_host *h) { return &h->img; }
 uint32_t se_host_sp(const se_host *h) { return h->sp; }
 uint32_t se_host_buffer(const se_host *h) { return h->buffer; }
@@ -292,10 +300,42 @@ static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint
         .max_instructions = h->o.max_instructions,
         .max_seconds = h->o.max_seconds,
     };
+    uint64_t t0 = se_machine_now_ns(h->m);
     se_machine_call(h->m, &c, &rec->res);
     h->calls++;
+    char mode[120], frames[120], cause[640];
+    uint64_t entered;
+    bool left = se_machine_chip_mode_cause(h->m, t0, mode, frames, sizeof mode, &entered);
+    if (entered != h->mode_ns) { /* this call changed the part's mode */
+        h->mode_ns = entered;
+        snprintf(h->mode_call, sizeof h->mode_call, "%s %s (call %u)", rec->op, rec->function,
+                 h->calls);
+    }
+    /* field failure mode 9: the part is still in a mode an earlier call put it in */
+    cause[0] = '\0';
+    if (left)
+        snprintf(cause, sizeof cause,
+                 "the flash is still in %s during %s, and this %s sends %s without resetting "
+                 "it first: reset the chip from any mode at the top of Init (an earlier "
+                 "operation may leave it in another mode; field failure mode 9)",
+                 mode, h->mode_call, rec->function, frames);
+    if (cause[0] && rec->res.status != SE_OK) {
+        char old[sizeof rec->res.reason];
+        snprintf(old, sizeof old, "%s", rec->res.reason);
+        snprintf(rec->res.reason, sizeof rec->res.reason, "%.600s; %.410s", cause, old);
+    }
     h->instructions += rec->res.instructions;
     h->vtime_ns += rec->res.vtime_ns;
+    if (h->img.over_limit && rec->res.status != SE_OK) { /* said first: field failure mode 5 */
+        char old[sizeof rec->res.reason];
+        snprintf(old, sizeof old, "%s", rec->res.reason);
+        snprintf(rec->res.reason, sizeof rec->res.reason,
+                 "the image is 0x%" PRIx32 " bytes, over the 0x%" PRIx32 "-byte download limit "
+                 "of this target: the host does not download it (no image, no breakpoint word) "
+                 "and still runs %s with SP = 0, as this run does (field failure mode 5); "
+                 "shrink the loader to at most 0x%" PRIx32 " bytes; %.600s",
+                 h->img.size, h->img.over_limit, rec->function, h->img.over_limit, old);
+    }
     se_err e = SE_OK;
     if (rec->res.status == SE_OK && rec->res.reason[0] && !h->refusal[0])
         snprintf(h->refusal, sizeof h->refusal, "%s %s: %.800s", rec->op, rec->function,
@@ -310,12 +350,15 @@ static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint
         /* docs/protocol.md 1.3: 1 = success, 0 = failure. ST's L562 Init can return a negative
          * BSP code; how the host judges values other than 0 and 1 is not known, so they
          * count as failures and say so. */
-        snprintf(rec->note, sizeof rec->note,
+        char ret[64];
+        snprintf(ret, sizeof ret,
                  rec->res.r0 == 0 ? "returned 0 (failure)"
                                   : "returned 0x%08" PRIx32 ", not 1: treated as failure",
                  rec->res.r0);
+        snprintf(rec->note, sizeof rec->note, "%s%s%s", cause, cause[0] ? "; " : "", ret);
         e = with_refusal(h, err,
-                         se_error_set(err, SE_ERR_CALL_FAILED, "%s %s", rec->function, rec->note));
+                         se_error_set(err, SE_ERR_CALL_FAILED, "%s%s %s", rec->function,
+                                      cause[0] ? ":" : "", rec->note));
     }
     if (h->log && !(id == SE_EP_VERIFY || id == SE_EP_CHECKSUM))
         h->log(h->log_ctx, rec);
@@ -329,13 +372,15 @@ static se_err begin(se_host *h, const char *op, se_error *err)
     uint32_t w = BKPT_WORD;
     se_err e;
     static const uint8_t zeros[ZERO_BLOCK];
+    se_call_record rec;
+    if (h->img.over_limit) /* the host downloads nothing (field failure mode 5) */
+        return call(h, SE_EP_INIT, 1, 1, 0, 0, 0, &rec, err);
     if ((e = se_machine_write(h->m, p->bkpt_addr, &w, 4, err)) ||
         (e = se_machine_write(h->m, h->img.base, h->img.bytes, h->img.size, err)))
         return e;
     uint32_t zb = h->chunk < ZERO_BLOCK ? h->chunk : ZERO_BLOCK;
     if ((e = se_machine_write(h->m, h->buffer, zeros, zb, err)))
         return e;
-    se_call_record rec;
     return call(h, SE_EP_INIT, 1, 1, 0, 0, 0, &rec, err);
 }
 
@@ -449,9 +494,29 @@ se_err se_host_write(se_host *h, uint32_t addr, const uint8_t *data, uint32_t le
     return SE_OK;
 }
 
+/* The host's own read through the memory-mapped window, as a step of the log (issue 14 item
+ * 4): st and why say how it ended (SE_OK: read; the read-back's comparison may still fail). */
+static void log_host_read(se_host *h, uint32_t a, uint32_t n, se_err st, const char *why)
+{
+    if (!h->log)
+        return;
+    se_call_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.op = h->op;
+    rec.function = "host-read";
+    rec.nargs = 2;
+    rec.args[0] = a;
+    rec.args[1] = n;
+    rec.ok = st == SE_OK;
+    rec.res.status = st;
+    snprintf(rec.res.reason, sizeof rec.res.reason, "%s", why ? why : "");
+    h->log(h->log_ctx, &rec);
+}
+
 /* One chunk of the device into dst: through the loader's Read and the data buffer, or, when
- * it exports none, straight from the memory-mapped window Init left on (docs/protocol.md 2.7). */
-static se_err read_chunk(se_host *h, bool has_read, uint32_t a, uint32_t n, uint8_t *dst,
+ * it exports none, straight from the memory-mapped window Init left on (docs/protocol.md 2.7).
+ * log: the host's read is logged here as its own step (else the caller logs it). */
+static se_err read_chunk(se_host *h, bool has_read, uint32_t a, uint32_t n, uint8_t *dst, bool log,
                          se_error *err)
 {
     if (has_read) {
@@ -459,8 +524,11 @@ static se_err read_chunk(se_host *h, bool has_read, uint32_t a, uint32_t n, uint
         se_err e = call(h, SE_EP_READ, 3, a, n, h->buffer, 0, &rec, err);
         return e ? e : se_machine_read(h->m, h->buffer, dst, n, err);
     }
-    if (se_machine_read(h->m, a, dst, n, err) == SE_OK)
+    if (se_machine_read(h->m, a, dst, n, err) == SE_OK) {
+        if (log)
+            log_host_read(h, a, n, SE_OK, NULL);
         return SE_OK;
+    }
     char why[200];
     if (se_machine_window_off(h->m, a, why, sizeof why)) { /* field failure mode 7 */
         se_err e = se_error_set(err, SE_ERR_VERIFY,
@@ -470,17 +538,7 @@ static se_err read_chunk(se_host *h, bool has_read, uint32_t a, uint32_t n, uint
                                 "+0x%" PRIx32 " refused",
                                 why, a, n);
         /* The host's own read is a step of the log, as a call is. */
-        se_call_record rec;
-        memset(&rec, 0, sizeof rec);
-        rec.op = h->op;
-        rec.function = "host-read";
-        rec.nargs = 2;
-        rec.args[0] = a;
-        rec.args[1] = n;
-        rec.res.status = SE_ERR_VERIFY;
-        snprintf(rec.res.reason, sizeof rec.res.reason, "%s", err ? err->msg : "");
-        if (h->log)
-            h->log(h->log_ctx, &rec);
+        log_host_read(h, a, n, SE_ERR_VERIFY, err ? err->msg : "");
         return e;
     }
     return se_error_set(err, SE_ERR_VERIFY,
@@ -504,7 +562,7 @@ se_err se_host_read(se_host *h, uint32_t addr, uint8_t *out, uint32_t len, se_er
     se_err e = begin(h, "read", err);
     for (uint32_t done = 0; !e && done < len;) {
         uint32_t n = len - done < h->chunk ? len - done : h->chunk;
-        e = read_chunk(h, has_read, abs + done, n, out + done, err);
+        e = read_chunk(h, has_read, abs + done, n, out + done, true, err);
         done += n;
         if (!e)
             progress(h, "read", done, len);
@@ -590,20 +648,38 @@ static se_err read_back(se_host *h, uint32_t abs, const uint8_t *data, uint32_t 
     se_err e = begin(h, "read", err);
     for (uint32_t done = 0; !e && done < len;) {
         uint32_t n = len - done < h->chunk ? len - done : h->chunk;
-        e = read_chunk(h, has_read, abs + done, n, h->scratch, err);
+        uint64_t t0 = se_machine_now_ns(h->m);
+        e = read_chunk(h, has_read, abs + done, n, h->scratch, false, err);
+        bool host_step = !e && !has_read;
+        char why[300];
         if (!e && memcmp(h->scratch, data + done, n) != 0) {
             uint32_t i = 0;
             while (h->scratch[i] == data[done + i])
                 i++;
-            /* a warning printed earlier explains it, most often: cited first (issue 14) */
-            const char *w = se_machine_first_warning(h->m);
-            e = with_refusal(h, err,
-                             se_error_set(err, SE_ERR_VERIFY,
-                                          "%s%.300s%sread-back mismatch at 0x%08" PRIx32
-                                          ": 0x%02x, expected 0x%02x",
-                                          w[0] ? "after the warning \"" : "", w, w[0] ? "\": " : "",
-                                          abs + done + i, h->scratch[i], data[done + i]));
+            if (se_machine_chip_read_cause(h->m, t0, why, sizeof why)) {
+                /* the read itself was wrong (issue 14 item 9): said first */
+                e = with_refusal(
+                    h, err,
+                    se_error_set(err, SE_ERR_VERIFY,
+                                 "the %s read %s; set the read command's dummy cycles to what "
+                                 "the chip expects (field failure mode 7): read-back mismatch "
+                                 "at 0x%08" PRIx32 ": 0x%02x, expected 0x%02x",
+                                 has_read ? "flash" : "memory-mapped", why, abs + done + i,
+                                 h->scratch[i], data[done + i]));
+            } else {
+                /* a warning printed earlier explains it, most often: cited first (issue 14) */
+                const char *w = se_machine_first_warning(h->m);
+                e = with_refusal(h, err,
+                                 se_error_set(err, SE_ERR_VERIFY,
+                                              "%s%.300s%sread-back mismatch at 0x%08" PRIx32
+                                              ": 0x%02x, expected 0x%02x",
+                                              w[0] ? "after the warning \"" : "", w,
+                                              w[0] ? "\": " : "", abs + done + i, h->scratch[i],
+                                              data[done + i]));
+            }
         }
+        if (host_step) /* the host's read, judged by the comparison */
+            log_host_read(h, abs + done, n, e, e && err ? err->msg : NULL);
         done += n;
         if (!e)
             progress(h, "verify", done, len);

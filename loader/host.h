@@ -47,7 +47,7 @@ typedef struct se_call_record {
     bool ok;        /* the call returned and reported success */
     bool returns64; /* Verify: result is r1:r0 */
     se_call_result res;
-    char note[256]; /* how the result was judged, when it failed */
+    char note[768]; /* how the result was judged, when it failed */
 } se_call_record;
 
 typedef void (*se_host_call_fn)(void *ctx, const se_call_record *rec);
@@ -65,6 +65,8 @@ typedef void (*se_host_progress_fn)(void *ctx, const char *op, uint64_t done, ui
 void se_host_set_progress(se_host *h, se_host_progress_fn fn, void *ctx);
 /* The per-call limits from the next call on (stldr-emu gdb's `monitor budget`). */
 void se_host_set_limits(se_host *h, uint64_t max_instructions, double max_seconds);
+/* The per-call limits in force. */
+void se_host_limits(const se_host *h, uint64_t *max_instructions, double *max_seconds);
 
 const se_image *se_host_image(const se_host *h);
 /* The SP the host sets (its rule or --sp), as the core holds it: bits [1:0] clear. */

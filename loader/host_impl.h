@@ -36,6 +36,10 @@ struct se_host {
     uint32_t stack_lo;    /* lowest byte of the stack area */
     bool check_failed;    /* the last call failed a post-call check (not its return value) */
     bool mm_unreadable;   /* a memory-mapped read of the device failed */
+    /* The flash part's mode history (issue 14 item 5): when it entered its current mode and
+     * during which call ("erase Init (call 1)"). */
+    uint64_t mode_ns;
+    char mode_call[96];
 };
 
 /* host.c helpers flmhost.c uses */

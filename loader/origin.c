@@ -151,7 +151,11 @@ int se_origin_score(const se_stldr *l, const se_family *fam, char *why, size_t l
     uint32_t b = se_origin_link_base(l);
     scan s = {.fam = fam};
     scan_literals(l, &s);
-    if (!se_family_ram(fam, b)) {
+    /* a position-independent flash algorithm is placed by the host: its link address says
+     * nothing of the chip */
+    const se_flm_info *flm = se_stldr_flm(l);
+    bool placed = flm && !flm->absolute;
+    if (!placed && !se_family_ram(fam, b)) {
         snprintf(why, len, "linked at 0x%08" PRIx32 ", not %s RAM", b, fam->name);
         return 0;
     }
@@ -160,9 +164,10 @@ int se_origin_score(const se_stldr *l, const se_family *fam, char *why, size_t l
         if (known_bases[i].base == b && !strcmp(known_bases[i].family, fam->name))
             score += 6;
     snprintf(why, len,
-             "%s%s, linked at 0x%08" PRIx32 ", %u of its peripheral blocks and %u "
+             "%s%s, %s 0x%08" PRIx32 ", %u of its peripheral blocks and %u "
              "foreign ones in the literal pools",
              a.has_arch ? "built for " : "no build attributes",
-             a.has_arch ? se_arch_name(a.cpu_arch) : "", b, s.own, s.foreign);
+             a.has_arch ? se_arch_name(a.cpu_arch) : "",
+             placed ? "position-independent, linked at" : "linked at", b, s.own, s.foreign);
     return score < 1 ? 1 : score;
 }

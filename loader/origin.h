@@ -41,8 +41,9 @@ void se_origin_analyse(const se_stldr *l, const se_family *fam, se_origin *out);
 /* The lowest address of l's downloaded segments (0: none). */
 uint32_t se_origin_link_base(const se_stldr *l);
 
-/* How well l fits family fam, for --target auto: 0 when it cannot be it (another core),
- * else higher is better. why (len bytes) says what matched. */
+/* How well l fits family fam, for --target auto: 0 when it cannot be it (another core, or
+ * linked outside the family's RAM; a position-independent FLM's link address is not looked
+ * at), else higher is better. why (len bytes) says what matched. */
 int se_origin_score(const se_stldr *l, const se_family *fam, char *why, size_t len);
 
 #endif

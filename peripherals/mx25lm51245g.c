@@ -268,6 +268,40 @@ uint64_t se_mx25_busy_until(const se_mx25 *s)
     return s->busy_op != SE_MX25_OP_NONE ? s->busy_until_ns : 0;
 }
 
+bool se_mx25_mode_cause(const se_mx25 *s, uint64_t since_ns, char *mode, char *frames, size_t len,
+                        uint64_t *entered_ns)
+{
+    *entered_ns = s->mode_ns;
+    if (s->mode == SE_MX25_SPI || !s->foreign_n || s->foreign_ns < since_ns ||
+        s->mode_ns >= since_ns)
+        return false;
+    snprintf(mode, len, "%s mode, entered by %s", mode_name[s->mode],
+             s->mode_by ? s->mode_by : "?");
+    snprintf(frames, len, "%s-mode commands (opcode 0x%0*X first, %llu frames ignored)",
+             mode_name[s->foreign_shape], s->foreign_shape == SE_MX25_SPI ? 2 : 4, s->foreign_op,
+             (unsigned long long)s->foreign_n);
+    return true;
+}
+
+bool se_mx25_read_cause(const se_mx25 *s, uint64_t since_ns, char *buf, size_t len)
+{
+    if (!s->dummy_ns || s->dummy_ns < since_ns)
+        return false;
+    long b = s->dummy_shift_bits < 0 ? -s->dummy_shift_bits : s->dummy_shift_bits;
+    char by[64];
+    if (b % 8 == 0)
+        snprintf(by, sizeof by, "%ld byte%s", b / 8, b == 8 ? "" : "s");
+    else
+        snprintf(by, sizeof by, "%ld bits", b);
+    snprintf(buf, len,
+             "uses %u dummy cycles (%s in %s), the chip expects %u: data shifted by %s (%s)",
+             s->dummy_got, s->dummy_cmd ? s->dummy_cmd : "?", mode_name[s->dummy_mode % 3u],
+             s->dummy_need, by,
+             s->dummy_shift_bits < 0 ? "it arrives late, after bus bytes of 0xFF"
+                                     : "its first bytes are lost");
+    return true;
+}
+
 unsigned se_mx25_read_dummy_cycles(const se_mx25 *s) { return dc_cycles[s->cr2_dc & 7u]; }
 
 static void complete_if_done(se_mx25 *s, uint64_t now)
@@ -305,6 +339,16 @@ static const char *busy_desc(const se_mx25 *s, char *b, size_t n)
  * otherwise, A.2 [infer]), volatile state cleared; SR BP, CR and the non-volatile security
  * bits stay. An operation in progress is cut short: on silicon its range is left
  * undefined; the model keeps the complete result it applied at the start (warned). */
+static void set_mode(se_mx25 *s, se_mx25_mode m, uint64_t now, const char *by)
+{
+    if (m == s->mode)
+        return;
+    s->mode = m;
+    s->mode_ns = now;
+    s->mode_by = by;
+    s->foreign_n = 0;
+}
+
 static void soft_reset(se_mx25 *s, uint64_t now)
 {
     char what[96];
@@ -321,7 +365,7 @@ static void soft_reset(se_mx25 *s, uint64_t now)
     s->cr2_dqs = 0;
     s->cr2_dc = 0;
     s->cr2_pptsel = 0;
-    s->mode = mode_of_cr2(s->cr2_mode);
+    set_mode(s, mode_of_cr2(s->cr2_mode), now, "a software reset (RSTEN+RST)");
     s->deep_power_down = false;
     s->secured_otp = false;
     s->rsten = false;
@@ -797,7 +841,7 @@ static void do_wrcr2(frame_ctx *x)
         se_mx25_mode m = mode_of_cr2(s->cr2_mode);
         if (m != s->mode)
             tx_add(x->t, " (now %s)", mode_name[m]);
-        s->mode = m;
+        set_mode(s, m, x->now, "WRCR2 (CR2 at 0x0)");
     }
 }
 
@@ -979,6 +1023,14 @@ static void run(frame_ctx *x, bool was_rsten)
         const char *effect = x->c->data == D_OUT  ? "the data is shifted"
                              : x->c->data == D_IN ? "dummy clocks go in as 0xFF data"
                                                   : "the command is ignored";
+        if (kind == K_READ) {
+            s->dummy_ns = x->now ? x->now : 1u;
+            s->dummy_cmd = x->c->name;
+            s->dummy_mode = (uint8_t)s->mode;
+            s->dummy_got = (uint8_t)x->dummy;
+            s->dummy_need = (uint8_t)x->need;
+            s->dummy_shift_bits = x->shift_bits;
+        }
         warn(s, &s->counters.wrong_dummy, "%s in %s: expected %s%u dummy cycles, got %u: %s",
              x->name, mode_name[s->mode], at_least ? "at least " : "", x->need, x->dummy, effect);
         if (x->c->data == D_NONE) {
@@ -1095,6 +1147,11 @@ void se_mx25_transfer(se_mx25 *s, se_flash_frame *f, uint64_t now_ns)
                  mode_name[s->mode]);
             tx_add(&t, " ignored (no such mode)");
         } else {
+            if (s->foreign_n++ == 0) {
+                s->foreign_ns = now_ns;
+                s->foreign_op = f->inst_value;
+                s->foreign_shape = shape;
+            }
             warn(s, &s->counters.wrong_mode,
                  "%s frame (opcode 0x%0*X) while the chip is in %s mode: ignored", mode_name[shape],
                  shape == SE_MX25_SPI ? 2 : 4, f->inst_value, mode_name[s->mode]);
@@ -1259,6 +1316,23 @@ static unsigned class_stats(const void *chip, uint64_t *frames, uint64_t *warnin
     return n;
 }
 
+static void class_times(const void *chip, se_flash_times *t)
+{
+    (void)chip;
+    *t = (se_flash_times){T_PP_NS, SE_MX25_PAGE, T_SE_NS, T_BE_NS, T_CE_NS};
+}
+
+static bool class_mode_cause(const void *chip, uint64_t since_ns, char *mode, char *frames,
+                             size_t len, uint64_t *entered_ns)
+{
+    return se_mx25_mode_cause(chip, since_ns, mode, frames, len, entered_ns);
+}
+
+static bool class_read_cause(const void *chip, uint64_t since_ns, char *buf, size_t len)
+{
+    return se_mx25_read_cause(chip, since_ns, buf, len);
+}
+
 const se_flash_chip_class se_mx25lm51245g_class = {
     .name = "MX25LM51245G",
     .size = SE_MX25_SIZE,
@@ -1268,6 +1342,9 @@ const se_flash_chip_class se_mx25lm51245g_class = {
     .destroy = class_destroy,
     .configure = class_configure,
     .stats = class_stats,
+    .times = class_times,
+    .mode_cause = class_mode_cause,
+    .read_cause = class_read_cause,
 };
 
 static void *class_create_um(const struct se_periph_host *host, struct se_flash_image *img)
@@ -1287,4 +1364,7 @@ const se_flash_chip_class se_mx25um51245g_class = {
     .destroy = class_destroy,
     .configure = class_configure,
     .stats = class_stats,
+    .times = class_times,
+    .mode_cause = class_mode_cause,
+    .read_cause = class_read_cause,
 };

@@ -97,6 +97,19 @@ typedef struct se_mx25 {
     uint32_t busy_addr, busy_len; /* range of busy_op (for messages) */
     se_mx25_op suspended_op;
     uint64_t suspended_left_ns;
+    /* Mode history, for the reason of a failure (issue 14 item 5): when the current mode was
+     * entered and by what (0 / NULL: power-on), and the frames shaped for another mode since. */
+    uint64_t mode_ns;
+    const char *mode_by;
+    uint64_t foreign_n;  /* frames since mode_ns shaped for another mode (resets excluded) */
+    uint64_t foreign_ns; /* the first of them */
+    uint32_t foreign_op; /* its opcode */
+    int foreign_shape;   /* its mode */
+    /* The last array read with the wrong dummy cycles (issue 14 item 9). */
+    uint64_t dummy_ns; /* when (0: none yet) */
+    const char *dummy_cmd;
+    uint8_t dummy_mode, dummy_got, dummy_need;
+    long dummy_shift_bits;     /* (got - need) * bits per cycle */
     se_mx25_counters counters; /* not cleared by reset */
 } se_mx25;
 
@@ -117,6 +130,15 @@ bool se_mx25_reads_array(se_mx25 *s, const se_flash_frame *f, uint64_t now_ns);
 /* When the running program/erase/register write ends (WIP 1 -> 0), or 0 if none runs.
  * A value <= now means it has ended; the next frame will see WIP=0. */
 uint64_t se_mx25_busy_until(const se_mx25 *s);
+/* Frames at or after since_ns were ignored because the chip is still in a mode entered
+ * before since_ns (an earlier call left it in octal mode, say): true, with "DOPI mode,
+ * entered by ..." in mode and the frames ignored in frames (len bytes each). *entered_ns: when the current mode was entered (0: power-on), always. */
+bool se_mx25_mode_cause(const se_mx25 *s, uint64_t since_ns, char *mode, char *frames, size_t len,
+                        uint64_t *entered_ns);
+/* An array read at or after since_ns had the wrong dummy cycles: true, with what it used,
+ * what the chip expects and how the data moved in buf ("uses 4 dummy cycles (8DTRD in
+ * DOPI), the chip expects 6: data shifted by 4 bytes (...)"). */
+bool se_mx25_read_cause(const se_mx25 *s, uint64_t since_ns, char *buf, size_t len);
 /* Dummy cycles 8READ/8DTRD need for the current CR2 DC. */
 unsigned se_mx25_read_dummy_cycles(const se_mx25 *s);
 

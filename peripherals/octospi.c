@@ -626,7 +626,9 @@ void se_octospi_reset(se_octospi *s)
     bool *clock = s->clock_enabled;
     uint32_t khz = s->kernel_hz;
     const char *label = s->label, *clock_bit = s->clock_bit;
+    uint32_t dcr3_more = s->dcr3_more;
     memset(s, 0, sizeof *s);
+    s->dcr3_more = dcr3_more;
     s->label = label;
     s->clock_bit = clock_bit;
     s->host = host;
@@ -696,7 +698,8 @@ void se_octospi_write(se_octospi *s, uint32_t offset, uint32_t value, unsigned s
                  "write to AR ignored while FMODE=11 (value 0x%08" PRIx32 ")", v);
         return;
     }
-    R(s, off) = (R(s, off) & ~(d->wmask & lanes)) | (v & d->wmask & lanes);
+    uint32_t wm = d->wmask | (off == OSPI_DCR3 ? s->dcr3_more : 0u);
+    R(s, off) = (R(s, off) & ~(wm & lanes)) | (v & wm & lanes);
     if (off == OSPI_IR || off == OSPI_AR)
         trigger(s, off);
 }

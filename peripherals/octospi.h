@@ -45,6 +45,9 @@ typedef struct se_octospi {
     /* The block's name in messages and its RCC enable bit, for a controller that runs on this
      * engine (the QUADSPI); NULL = "OCTOSPI", "OSPI1EN". */
     const char *label, *clock_bit;
+    /* Family differences as parameters (docs/hardware.md): DCR3 bits the
+     * family has beyond CSBOUND (the H7's MAXTRAN [7:0]: 0xFF; 0 on the L5/U5/H5). */
+    uint32_t dcr3_more;
     /* Registers by offset / 4 (SVD reset values: all 0). SR holds only the latched flags
      * TEF, TCF, SMF, TOF; FTF, BUSY and FLEVEL are derived from the operation below. */
     uint32_t r[SE_OCTOSPI_NREGS];

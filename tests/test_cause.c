@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -148,6 +149,21 @@ static void test_storageinfo_dropped_by_gc_sections(void **state)
     expect_contains(out, "no StorageInfo symbol and no 200-byte device-info section, though it "
                          "has Init and Write: a loader linked with --gc-sections drops "
                          "StorageInfo unless the linker script keeps it (KEEP(");
+    /* info shows everything else (issue 14 item 6) */
+    expect_contains(out, "\nentry       Init         0x2000");
+    expect_contains(out, "\nimage       0x");
+    expect_contains(out, "\nhost        BKPT at 0x20000000, SP 0x");
+    free(out);
+    /* lint reports it as an error and checks the rest */
+    assert_int_not_equal(th_run_toolf(&out, "lint '%s'", th_firmware("cause_gc_storageinfo")), 0);
+    expect_contains(out, "error   storage-info     no StorageInfo and no 200-byte device-info "
+                         "section, though it has Init and Write: --gc-sections dropped it");
+    expect_contains(out, "info    stack-room       SP 0x");
+    free(out);
+    /* run refuses it, with the same hint */
+    assert_int_not_equal(th_run_toolf(&out, "run '%s'", th_firmware("cause_gc_storageinfo")), 0);
+    expect_contains(out, "a loader linked with --gc-sections drops StorageInfo unless the linker "
+                         "script keeps it");
     free(out);
 }
 
@@ -193,6 +209,99 @@ static void test_reason_cites_the_earlier_warning(void **state)
     free(out);
 }
 
+/* 5 (field mode 9): Init switches the chip to DOPI and never resets it; the next operation's
+ * Init sends SPI commands to a chip still in octal mode: the reason names the mode, the call
+ * that entered it and what this Init sends, first. */
+static void test_flash_left_in_octal_mode(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open(&s, "cause_octal_left", false, NULL, NULL);
+    assert_int_equal(se_host_erase(s.h, 0x90000000u, 0x1000u, &s.err), SE_OK);
+    static const uint8_t data[16] = {1, 2, 3};
+    assert_int_not_equal(se_host_write(s.h, 0x90000000u, data, sizeof data, &s.err), SE_OK);
+    const se_call_record *r = th_last_call(&s, "Init");
+    assert_non_null(r);
+    assert_false(r->ok);
+    expect_begins(r->note, "the flash is still in DOPI mode, entered by WRCR2 (CR2 at 0x0) during "
+                           "erase Init (call 1), and this Init sends SPI-mode commands (opcode "
+                           "0x05 first, ");
+    expect_contains(r->note, "without resetting it first: reset the chip from any mode at the "
+                             "top of Init");
+    expect_contains(s.err.msg, "Init: the flash is still in DOPI mode");
+    th_close(&s);
+    /* the reference loader resets the chip in every mode: no such cause */
+    th_open(&s, "ref_mx25_l562", false, NULL, NULL);
+    assert_int_equal(se_host_erase(s.h, 0x90000000u, 0x1000u, &s.err), SE_OK);
+    assert_int_equal(se_host_write(s.h, 0x90000000u, data, sizeof data, &s.err), SE_OK);
+    th_close(&s);
+}
+
+/* 9 (field mode 7): the memory-mapped read uses 4 dummy cycles, the chip expects 6: the
+ * read-back mismatch says why, first; the chip's warning names the host's own read, not the
+ * breakpoint address as a PC. */
+static void test_wrong_dummy_cycles(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_not_equal(th_run_toolf(&out, "run '%s'", th_firmware("cause_mm_dummy")), 0);
+    expect_contains(out, "error: the memory-mapped read uses 4 dummy cycles (8DTRD in DOPI), the "
+                         "chip expects 6: data shifted by 4 bytes (it arrives late");
+    expect_contains(out, "set the read command's dummy cycles to what the chip expects (field "
+                         "failure mode 7): read-back mismatch at 0x90000000: 0xff, expected");
+    expect_contains(out, "warning: flash: 8DTRD in DOPI: expected 6 dummy cycles, got 4: the data "
+                         "is shifted (the host's own read of 0x90000000, not the loader's code)");
+    assert_null(strstr(out, "pc 0x20000000"));
+    free(out);
+}
+
+/* 4: the host's read through the window is its own step of the log, also when it succeeds. */
+static void test_host_read_is_a_step(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(th_run_toolf(&out, "run '%s'", th_firmware("ref_mx25_no_read")), 0);
+    expect_contains(out, "\nread        host-read(0x90000000, 0x");
+    expect_contains(out, "-> -                   ok");
+    free(out);
+}
+
+/* 10 (field mode 5): an image over the profile's download limit: the host does not download
+ * it and still runs Init with SP = 0; the run does the same and says so first. */
+static void test_image_over_download_limit(void **state)
+{
+    (void)state;
+    char prof[] = "/tmp/test_cause_profXXXXXX";
+    int fd = mkstemp(prof);
+    assert_true(fd >= 0);
+    static const char text[] = "base=stm32l562e-dk\ndownload_limit=0x1000\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    char *out = NULL;
+    assert_int_not_equal(
+        th_run_toolf(&out, "run '%s' --profile '%s'", th_firmware("sram_loader_big"), prof), 0);
+    expect_contains(out, "image is 0x21b8 bytes, over the 0x1000 download limit of this target: "
+                         "the host does not download it and still runs Init with SP = 0");
+    expect_contains(out, "SP 0x00000000");
+    expect_contains(out, "\n            the image is 0x21b8 bytes, over the 0x1000-byte download "
+                         "limit of this target: the host does not download it (no image, no "
+                         "breakpoint word) and still runs Init with SP = 0, as this run does "
+                         "(field failure mode 5); shrink the loader to at most 0x1000 bytes");
+    free(out);
+    /* --strict refuses it before anything runs */
+    assert_int_not_equal(th_run_toolf(&out, "run '%s' --profile '%s' --strict",
+                                      th_firmware("sram_loader_big"), prof),
+                         0);
+    expect_contains(out, "image is 0x21b8 bytes, over the 0x1000 download limit");
+    assert_null(strstr(out, "Init(0x1)"));
+    free(out);
+    /* within the limit: downloaded and run as always */
+    assert_int_equal(
+        th_run_toolf(&out, "run '%s' --profile '%s'", th_firmware("sram_loader"), prof), 0);
+    free(out);
+    unlink(prof);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +315,10 @@ int main(void)
         cmocka_unit_test(test_init_left_indirect_mode),
         cmocka_unit_test(test_link_address_is_not_load_address),
         cmocka_unit_test(test_reason_cites_the_earlier_warning),
+        cmocka_unit_test(test_flash_left_in_octal_mode),
+        cmocka_unit_test(test_wrong_dummy_cycles),
+        cmocka_unit_test(test_host_read_is_a_step),
+        cmocka_unit_test(test_image_over_download_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -681,6 +681,38 @@ static void test_commands_on_an_flm(void **state)
     free(o);
 }
 
+/* --target auto on an FLM (issue 19 item 3): a position-independent algorithm's link address
+ * (0) says nothing, FlashDevice's DevAdr, its DevName (family prefix, board token, flash part)
+ * and the code's peripheral bases choose; a DevName naming an L552 board with the
+ * MX25LM51245G goes to the board that has that chip, not to the L552 board with a W25Q256. */
+static void test_target_auto_on_an_flm(void **state)
+{
+    (void)state;
+    char *o = NULL;
+    assert_int_equal(th_run_toolf(&o, "info --target auto '%s'", th_firmware("flm_mx25_pic.FLM")),
+                     0);
+    assert_non_null(strstr(o, "--target auto chose stm32l562e-dk: built for v8-M.main, "
+                              "position-independent, linked at 0x00000000"));
+    assert_non_null(strstr(o, "DevAdr 0x90000000 in its external window, \"STM32L5\" in "
+                              "DevName, its MX25LM51245G in DevName, \"L562\" in the device "
+                              "name with \"DK\""));
+    assert_non_null(strstr(o, "stm32h7b3i-eval (0: built for v8-M.main, the STM32H7 is v7E-M)"));
+    free(o);
+    o = NULL;
+    assert_int_equal(th_run_toolf(&o, "info --target auto '%s'", th_firmware("flm_l552_name.FLM")),
+                     0);
+    assert_non_null(strstr(o, "--target auto chose stm32l562e-dk"));
+    assert_non_null(strstr(o, "\"L552\" in the device name"));
+    assert_non_null(strstr(o, "DevName names the MX25LM51245G, not its W25Q256JV"));
+    free(o);
+    o = NULL;
+    /* and it runs there */
+    assert_int_equal(
+        th_run_toolf(&o, "run --quiet --target auto '%s'", th_firmware("flm_l552_name.FLM")), 0);
+    assert_non_null(strstr(o, "OK:"));
+    free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_lint_checks_functions_and_page_buffer),
         cmocka_unit_test(test_lint_flags_r9_writes_of_a_pic_algorithm),
         cmocka_unit_test(test_stldr_named_flm_is_read_as_stldr),
+        cmocka_unit_test(test_target_auto_on_an_flm),
         cmocka_unit_test(test_our_pic_algorithm_uses_r9_and_is_relocated),
         cmocka_unit_test(test_absolute_algorithm_runs_where_linked),
         cmocka_unit_test(test_pic_session_pyocd),

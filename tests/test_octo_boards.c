@@ -1,6 +1,7 @@
-/* The STM32U5 and STM32H5 boards (issue 15): built-in targets, our own loader
+/* The STM32U5, STM32H5 and STM32H7B3 boards (issue 15): built-in targets, our own loader
  * (tests/firmware/octo/) through the standard session and a 1 MiB round trip on each, the U585
- * with TrustZone on, the H573's base following the ELF, and --target auto. */
+ * with TrustZone on, the H573's base following the ELF, the H7B3's Cortex-M7 (caches, FPU,
+ * octal DTR), and --target auto. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +33,9 @@ static void test_the_boards_are_listed(void **state)
     expect(out, "MX25UM51245G (64 MiB) on OCTOSPI1; --tz off on secure");
     expect(out, "stm32h573i-dk");
     expect(out, "STM32H573IIK3Q (Cortex-M33), MX25LM51245G (64 MiB) on OCTOSPI1; --tz off\n");
+    expect(out, "stm32h7b3i-eval");
+    expect(out, "stm32h7b3i-dk");
+    expect(out, "STM32H7B3LIH6Q (Cortex-M7), MX25LM51245G (64 MiB) on OCTOSPI1; --tz off\n");
     free(out);
 }
 
@@ -56,6 +60,27 @@ static void test_standard_session_on_each_board(void **state)
     session("octo_u5a9", "--target stm32u5a9j-dk", "on STM32U5A9J-DK, TZEN=0");
     session("octo_h573", "--target stm32h573i-dk", "bytes at 0x20000004, SP 0x2000");
     session("octo_h573_3004", "--target stm32h573i-dk", "bytes at 0x20003004, SP 0x2000");
+    session("octo_h7b3_eval", "--target stm32h7b3i-eval", "bytes at 0x24000004, SP 0x2400");
+    session("octo_h7b3_dk", "--target stm32h7b3i-dk", "on STM32H7B3I-DK: loader at its link");
+}
+
+/* The H7B3 EVAL loader runs the flash in octal DTR: the reads through the window are 8DTRD
+ * frames, and its Init enabled the FPU and both caches with CMSIS's register sequences on the
+ * Cortex-M7 (Init returns 0 if the FPU addition or CCSIDR is wrong) without a warning. */
+static void test_h7b3_octal_dtr_and_cortex_m7(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = th_run_toolf(&out, "run '%s' --target stm32h7b3i-eval --log-flash",
+                          th_firmware("octo_h7b3_eval"));
+    if (rc != 0 || !strstr(out, "flash DOPI 0xEE11 8DTRD addr 0x00000000 dummy 6") ||
+        !strstr(out, "flash DOPI 0x12ED PP4B") || strstr(out, "stldr-emu: warning"))
+        fail_msg("exit %d\n%.4000s", rc, out);
+    free(out);
+    /* the same loader on a Cortex-M33 board's map fails at once (no AXI SRAM there) */
+    rc = th_run_toolf(&out, "run '%s' --target stm32h573i-dk", th_firmware("octo_h7b3_eval"));
+    assert_int_not_equal(rc, 0);
+    free(out);
 }
 
 /* 1 MiB of random bytes written, verified and read back through the loader, and found in the
@@ -108,6 +133,8 @@ static void test_one_mib_round_trip_on_each_board(void **state)
     round_trip("octo_u585", "stm32u585i-iot02a", 0x70000000u);
     round_trip("octo_u5a9", "stm32u5a9j-dk", 0x90000000u);
     round_trip("octo_h573_3004", "stm32h573i-dk", 0x90000000u);
+    round_trip("octo_h7b3_eval", "stm32h7b3i-eval", 0x90000000u);
+    round_trip("octo_h7b3_dk", "stm32h7b3i-dk", 0x90000000u);
 }
 
 static void test_round_trip_with_trustzone_on(void **state)
@@ -154,13 +181,26 @@ static void test_target_auto_chooses_and_says_why(void **state)
     assert_int_equal(th_run_toolf(&out, "info --target auto '%s'", th_firmware("octo_u5_noname")),
                      2);
     expect(out, "--target auto: 2 targets fit this loader equally, name one with --target");
-    expect(out, "stm32u585i-iot02a (14: ");
-    expect(out, "stm32u5a9j-dk (14: ");
+    expect(out, "stm32u585i-iot02a (17: ");
+    expect(out, "stm32u5a9j-dk (17: ");
     free(out);
-    /* a Cortex-M7 loader linked in the H7's AXI SRAM fits none of them */
+    /* a Cortex-M7 loader linked in the H7's AXI SRAM fits both H7B3 boards and nothing else */
     assert_int_equal(th_run_toolf(&out, "info --target auto '%s'", th_firmware("foreign_h7_bss")),
                      2);
-    expect(out, "--target auto: no built-in target fits this loader");
+    expect(out, "--target auto: 2 targets fit this loader equally");
+    expect(out, "stm32h7b3i-eval (5: built for v7E-M, linked at 0x24000004");
+    expect(out, "stm32h7b3i-dk (5: built for v7E-M, linked at 0x24000004");
+    expect(out, "stm32h573i-dk (0: built for v7E-M, the STM32H5 is v8-M.main)");
+    free(out);
+    /* the device name's board kind tells the two H7B3 boards apart */
+    assert_int_equal(th_run_toolf(&out, "info --target auto '%s'", th_firmware("octo_h7b3_eval")),
+                     0);
+    expect(out, "--target auto chose stm32h7b3i-eval: built for v7E-M, linked at 0x24000004");
+    expect(out, "\"H7B3\" in the device name with \"EVAL\"");
+    free(out);
+    assert_int_equal(th_run_toolf(&out, "info '%s'", th_firmware("octo_h7b3_dk")), 0);
+    expect(out, "choice      the device name chose stm32h7b3i-dk");
+    expect(out, "BKPT at 0x24000000");
     free(out);
 }
 
@@ -200,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_one_mib_round_trip_on_each_board),
         cmocka_unit_test(test_round_trip_with_trustzone_on),
         cmocka_unit_test(test_target_auto_chooses_and_says_why),
+        cmocka_unit_test(test_h7b3_octal_dtr_and_cortex_m7),
         cmocka_unit_test(test_regfile_follow_rules),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);

@@ -1,6 +1,7 @@
 /* The serial-NOR family on boards: our W25Q256 reference loader (tests/firmware/ref/w25q_l552.c)
  * on the stm32l552-w25q256 target (OCTOSPI1 in quad mode), the flash_chip= profile key that puts
- * a part of the table on a board, and what the log shows of quad frames. */
+ * a part of the table on a board, what the log shows of quad frames, and the STM32F7508-DK
+ * (Cortex-M7, QUADSPI + N25Q128A, ITCM RAM at 0 for Keil's RWPI data through R9 = 0). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 
 #define W25Q SE_FIRMWARE_DIR "/ref_w25q_l552.stldr"
 #define MX25R SE_FIRMWARE_DIR "/ref_mx25r_l496.stldr"
+#define N25Q SE_FIRMWARE_DIR "/ref_n25q_f750.stldr"
 
 static void test_standard_session_on_the_l552_w25q256_target(void **state)
 {
@@ -228,6 +230,43 @@ static void test_f469_quadspi_runs_a_standard_session(void **state)
     free(out);
 }
 
+/* The STM32F7508-DK: our N25Q128A loader (Micron quad program 0x32, 64 KiB erase 0xD8, the flag
+ * status register, memory-mapped 0xEB with 10 dummy cycles) through the standard session on
+ * the Cortex-M7; its Init keeps a word at R9 + 0x40 as Keil's RWPI code does, which lands in
+ * ITCM RAM at 0x40 on the F7 and in no memory on the F469 board. */
+static void test_f7508_dk_standard_session_and_rwpi_data_in_itcm(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(th_run_tool("info --target list", &out), 0);
+    assert_non_null(strstr(out, "stm32f7508-dk"));
+    assert_non_null(
+        strstr(out, "STM32F750N8H6 (Cortex-M7), N25Q128A (16 MiB) on QUADSPI; --tz off"));
+    free(out);
+    int rc = th_run_tool("run '" N25Q "' --target stm32f7508-dk --log-flash", &out);
+    if (rc != 0 || !strstr(out, "OK: 9 calls") || !strstr(out, " commands, 0 warnings\n") ||
+        !strstr(out, "0x32 QPP 1-1-4 addr 0x00000000") || !strstr(out, "0xD8 BE addr 0x00010000") ||
+        strstr(out, "stldr-emu: warning"))
+        fail_msg("exit %d\n%.6000s", rc, out);
+    free(out);
+    rc = th_run_tool("run '" N25Q "' --target stm32f469i-eval", &out);
+    assert_int_equal(rc, 33);
+    assert_non_null(
+        strstr(out, "the loader addresses its data through R9 (Keil RWPI) and R9 is 0"));
+    free(out);
+    /* --target auto: the F4/F7 family's boards told apart by the device name */
+    assert_int_equal(th_run_tool("info --target auto '" N25Q "'", &out), 0);
+    assert_non_null(strstr(out, "--target auto chose stm32f7508-dk"));
+    assert_non_null(strstr(out, "\"F750\" in the device name with \"DISCO\""));
+    free(out);
+}
+
+static void test_one_mib_random_round_trip_on_the_f7508_dk(void **state)
+{
+    (void)state;
+    round_trip(N25Q, "stm32f7508-dk", 0x7F4A7C15u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +281,8 @@ int main(void)
         cmocka_unit_test(test_a_wrong_verify_checksum_is_blamed_on_the_loader),
         cmocka_unit_test(test_f469_bit_band_alias_reaches_rcc),
         cmocka_unit_test(test_f469_quadspi_runs_a_standard_session),
+        cmocka_unit_test(test_f7508_dk_standard_session_and_rwpi_data_in_itcm),
+        cmocka_unit_test(test_one_mib_random_round_trip_on_the_f7508_dk),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/parse.h"
 #include "emu/board.h"
+#include "loader/flm.h"
 #include "loader/origin.h"
 
 #define ALL_RUN (CMD_RUN | CMD_TRACE)
@@ -649,9 +650,76 @@ static bool name_has(const char *name, const char *tok)
     return tok[0] && strstr(up, tok);
 }
 
+/* The board's kind in loader names: "stm32h7b3i-eval" -> "EVAL", "stm32h7b3i-dk" -> "DK" (ST
+ * names a discovery kit's loader "-DISCO" as often, which *alt gets). */
+static void board_kind(const se_board *b, char tok[12], const char **alt)
+{
+    const char *q = strchr(b->name, '-');
+    size_t k = 0;
+    for (q = q ? q + 1 : ""; *q && k < 11; q++)
+        tok[k++] = (char)(*q >= 'a' && *q <= 'z' ? *q - 'a' + 'A' : *q);
+    tok[k] = '\0';
+    *alt = !strcmp(tok, "DK") ? "DISCO" : NULL;
+}
+
+/* The board's flash part as its description names it first ("MX25LM51245G (64 MiB) on
+ * OCTOSPI1" -> "MX25LM51245G"). */
+static void board_chip(const se_board *b, char chip[24])
+{
+    size_t k = 0;
+    for (const char *q = b->flash ? b->flash : ""; *q && *q != ' ' && k < 23; q++)
+        chip[k++] = *q;
+    chip[k] = '\0';
+}
+
+/* An FLM's FlashDevice against board b (profile p, family fam): DevAdr in the board's
+ * external window or internal flash +4, the family's MCU prefix in DevName ("STM32L5") +5,
+ * the board's flash part in DevName +3 and another board's part -12 (more than a board
+ * token's +10: the chip decides whether the algorithm can run). Appends why. */
+static int flm_fit(const se_flm_info *f, const se_board *b, const se_profile *p,
+                   const se_family *fam, char *why, size_t len)
+{
+    const se_flash_device *d = &f->dev;
+    uint32_t a = d->adr;
+    int score = 0;
+    size_t k = strlen(why);
+    if (a - p->ext_window.base < p->ext_window.size) {
+        score += 4;
+        snprintf(why + k, len - k, ", DevAdr 0x%08" PRIx32 " in its external window", a);
+    } else if (a - p->iflash.base < p->iflash.size || a - p->iflash_alias < p->iflash.size) {
+        score += 4;
+        snprintf(why + k, len - k, ", DevAdr 0x%08" PRIx32 " in its internal flash", a);
+    }
+    if (name_has(d->name, fam->prefix) || (fam->alt_prefix && name_has(d->name, fam->alt_prefix))) {
+        score += 5;
+        k = strlen(why);
+        snprintf(why + k, len - k, ", \"%s\" in DevName", fam->prefix);
+    }
+    char chip[24], other[24];
+    board_chip(b, chip);
+    if (chip[0] && name_has(d->name, chip)) {
+        score += 3;
+        k = strlen(why);
+        snprintf(why + k, len - k, ", its %s in DevName", chip);
+        return score;
+    }
+    const se_board *const *all = se_boards();
+    for (size_t i = 0; all[i]; i++) {
+        board_chip(all[i], other);
+        if (other[0] && strcmp(other, chip) && name_has(d->name, other)) {
+            score -= 12;
+            k = strlen(why);
+            snprintf(why + k, len - k, ", DevName names the %s, not its %s", other, chip);
+            break;
+        }
+    }
+    return score;
+}
+
 /* --target auto (and the default's check of StorageInfo's name): each built-in board with a
  * profile for --tz is scored from the loader (loader/origin.h: 0 = it cannot be that board),
- * +10 when StorageInfo's device name holds the board's token ("U585"). */
+ * +10 when StorageInfo's device name holds the board's token ("U585"), and +2 more when it
+ * also holds the board's kind ("EVAL", "DK" or "DISCO"): two boards with one MCU. */
 static const se_profile *choose_board(const cli_target *t, const char *cmd, const se_stldr *l,
                                       bool explicit_auto, char *why, size_t len)
 {
@@ -660,9 +728,10 @@ static const se_profile *choose_board(const cli_target *t, const char *cmd, cons
         mode = SE_TZ_MODE_OFF;
     const se_board *const *b = se_boards();
     const char *dev = se_stldr_storage(l)->name;
+    const se_flm_info *flm = se_stldr_flm(l);
     int best = 0, nbest = 0;
     const se_board *pick = NULL;
-    char list[1200] = "", bwhy[SE_MAX_BOARDS][240];
+    char list[3000] = "", bwhy[SE_MAX_BOARDS][400];
     int score[SE_MAX_BOARDS];
     size_t n = 0;
     for (size_t i = 0; b[i] && n < SE_MAX_BOARDS; i++, n++) {
@@ -674,13 +743,30 @@ static const se_profile *choose_board(const cli_target *t, const char *cmd, cons
         char tok[8];
         board_token(b[i], tok);
         score[n] = se_origin_score(l, fam, bwhy[n], sizeof bwhy[n]);
-        if (score[n] && name_has(dev, tok)) {
+        if (score[n] && flm) { /* docs/flm.md: FlashDevice's address and name */
+            score[n] += flm_fit(flm, b[i], b[i]->profiles[mode], fam, bwhy[n], sizeof bwhy[n]);
+            if (score[n] < 1)
+                score[n] = 1;
+        }
+        bool named = score[n] && name_has(dev, tok);
+        if (named) {
             score[n] += 10;
             size_t k = strlen(bwhy[n]);
             snprintf(bwhy[n] + k, sizeof bwhy[n] - k, ", \"%s\" in the device name", tok);
+            char kind[12];
+            const char *alt;
+            board_kind(b[i], kind, &alt);
+            const char *hit = name_has(dev, kind) ? kind : alt && name_has(dev, alt) ? alt : NULL;
+            if (hit) {
+                score[n] += 2;
+                k = strlen(bwhy[n]);
+                snprintf(bwhy[n] + k, sizeof bwhy[n] - k, " with \"%s\"", hit);
+            }
         }
         /* the default moves only on the name, and only to another family than its own */
-        if (!explicit_auto && (!(score[n] > 10) || fam == se_family_of_mcu("STM32L562")))
+        /* (an FLM's FlashDevice points alone do not move it) */
+        if (!explicit_auto &&
+            (!(score[n] > 10) || (flm && !named) || fam == se_family_of_mcu("STM32L562")))
             continue;
         if (score[n] > best) {
             best = score[n];
@@ -697,9 +783,18 @@ static const se_profile *choose_board(const cli_target *t, const char *cmd, cons
     }
     for (size_t i = 0; i < n; i++) {
         size_t k = strlen(list);
-        snprintf(list + k, sizeof list - k, "%s%s (%d: %.200s)", k ? "; " : "", b[i]->name,
+        snprintf(list + k, sizeof list - k, "%s%s (%d: %.300s)", k ? "; " : "", b[i]->name,
                  score[i], bwhy[i]);
     }
+    /* Policy (docs/cli.md): an FLM that fits the default board as well as others (an on-chip
+     * algorithm of the L5, which every L5 board has) runs on the default board. */
+    for (size_t i = 0; flm && nbest > 1 && i < n; i++)
+        if (score[i] == best && !strcmp(b[i]->name, "stm32l562e-dk")) {
+            pick = b[i];
+            nbest = 1;
+            size_t k = strlen(bwhy[i]);
+            snprintf(bwhy[i] + k, sizeof bwhy[i] - k, "; a tie, the default board taken");
+        }
     if (nbest != 1) {
         if (!best)
             cli_usage_exit(cmd, "--target auto: no built-in target fits this loader: %s", list);
@@ -756,12 +851,13 @@ void cli_fmt_time(char *buf, size_t len, uint64_t ns)
         snprintf(buf, len, "%.3f s", ns / 1e9);
 }
 
-se_stldr *cli_open_loader(const char *path, int *rc)
+static se_stldr *open_loader(const char *path, bool lenient, int *rc)
 {
     se_error err;
     se_error_clear(&err);
     se_stldr *l = NULL;
-    se_err e = se_stldr_open_file(path, &l, &err);
+    se_err e =
+        lenient ? se_stldr_open_file_lenient(path, &l, &err) : se_stldr_open_file(path, &l, &err);
     if (e) {
         fprintf(stderr, "stldr-emu: %s\n", err.msg);
         *rc = se_err_exit_code(e);
@@ -770,3 +866,7 @@ se_stldr *cli_open_loader(const char *path, int *rc)
     *rc = 0;
     return l;
 }
+
+se_stldr *cli_open_loader(const char *path, int *rc) { return open_loader(path, false, rc); }
+
+se_stldr *cli_open_loader_lenient(const char *path, int *rc) { return open_loader(path, true, rc); }

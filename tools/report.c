@@ -234,6 +234,8 @@ static void text_call(report *r, const se_call_record *rec)
                               rec->args[i]);
     if (rec->res.status != SE_OK)
         snprintf(res, sizeof res, "%s", se_err_name(rec->res.status));
+    else if (!strcmp(rec->function, "host-read")) /* the host's own read: no R0 */
+        snprintf(res, sizeof res, "-");
     else if (rec->returns64)
         snprintf(res, sizeof res, "0x%08" PRIx32 "_%08" PRIx32, rec->res.r1, rec->res.r0);
     else

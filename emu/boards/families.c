@@ -77,15 +77,15 @@ static const se_block h7_ram[] = {
     {0x38000000u, 0x8000u, "SRD SRAM"},
 };
 static const se_block h7_periph[] = {
-    {0x40013000u, K, "SPI1"},     {0x52002000u, K, "FLASH"},    {0x52005000u, K, "OCTOSPI1"},
-    {0x52006000u, K, "DLYB1"},    {0x5200A000u, K, "OCTOSPI2"}, {0x5200B000u, K, "DLYB2"},
-    {0x5200B400u, K, "OCTOSPIM"}, {0x5200B800u, K, "OTFDEC1"},  {0x5200BC00u, K, "OTFDEC2"},
-    {0x58000000u, K, "EXTI"},     {0x58000400u, K, "SYSCFG"},   {0x58020000u, K, "GPIOA"},
-    {0x58020400u, K, "GPIOB"},    {0x58020800u, K, "GPIOC"},    {0x58020C00u, K, "GPIOD"},
-    {0x58021000u, K, "GPIOE"},    {0x58021400u, K, "GPIOF"},    {0x58021800u, K, "GPIOG"},
-    {0x58021C00u, K, "GPIOH"},    {0x58022000u, K, "GPIOI"},    {0x58022400u, K, "GPIOJ"},
-    {0x58022800u, K, "GPIOK"},    {0x58024400u, K, "RCC"},      {0x58024800u, K, "PWR"},
-    {0x5C001000u, K, "DBGMCU"},
+    {0x40013000u, K, "SPI1"},     {0x51008000u, K, "AXI GPV"},  {0x52002000u, K, "FLASH"},
+    {0x52004000u, K, "FMC"},      {0x52005000u, K, "OCTOSPI1"}, {0x52006000u, K, "DLYB1"},
+    {0x5200A000u, K, "OCTOSPI2"}, {0x5200B000u, K, "DLYB2"},    {0x5200B400u, K, "OCTOSPIM"},
+    {0x5200B800u, K, "OTFDEC1"},  {0x5200BC00u, K, "OTFDEC2"},  {0x58000000u, K, "EXTI"},
+    {0x58000400u, K, "SYSCFG"},   {0x58020000u, K, "GPIOA"},    {0x58020400u, K, "GPIOB"},
+    {0x58020800u, K, "GPIOC"},    {0x58020C00u, K, "GPIOD"},    {0x58021000u, K, "GPIOE"},
+    {0x58021400u, K, "GPIOF"},    {0x58021800u, K, "GPIOG"},    {0x58021C00u, K, "GPIOH"},
+    {0x58022000u, K, "GPIOI"},    {0x58022400u, K, "GPIOJ"},    {0x58022800u, K, "GPIOK"},
+    {0x58024400u, K, "RCC"},      {0x58024800u, K, "PWR"},      {0x5C001000u, K, "DBGMCU"},
 };
 
 /* ---- STM32U5 (U575/U585, U59x/U5Ax; RM0456): §2.1, §2.2 ---- */

@@ -61,6 +61,7 @@ se_soc_parts *se_soc_data_build(se_soc *soc, const se_soc_data *d, bool tzen, se
             return NULL;
         o->host = host;
         o->base = d->ospi_base[i];
+        o->dcr3_more = d->ospi_dcr3_more;
         out->ospi[i] = o;
     }
     return out;

@@ -46,6 +46,7 @@ typedef struct se_soc_data {
     uint32_t gtzc_base;                     /* 0: none (or not modelled) */
     uint32_t ospi_base[SE_SOC_MAX_OSPI];    /* 0: absent */
     const char *ospi_name[SE_SOC_MAX_OSPI]; /* "OCTOSPI1" */
+    uint32_t ospi_dcr3_more;                /* se_octospi.dcr3_more: the family's DCR3 bits */
 } se_soc_data;
 
 #define SE_SOC_MAX_BLOCKS 16

@@ -84,7 +84,11 @@ __attribute__((section(".data.flm_state"), used)) static const struct flm_state 
 
 __attribute__((section("DevDscr"), used)) const struct FlashDevice FlashDevice = {
     .Vers = 0x0101u,
+#ifdef FLM_L552_EVAL_NAME /* an L552 board's name: --target auto must go by the chip */
+    .DevName = "STM32L552E-EVAL MX25LM51245G STLDR-EMU-FLM",
+#else
     .DevName = "MX25LM51245G_STM32L562E-DK_STLDR-EMU-FLM",
+#endif
     .DevType = 5u, /* EXTSPI */
     .DevAdr = 0x90000000u,
     .szDev = 0x04000000u,

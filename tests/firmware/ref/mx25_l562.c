@@ -67,7 +67,11 @@ _Static_assert(F_SPI_CMD == 0x00000001u && F_SPI_READ == 0x01000001u &&
 #else
 #define DCYC_REG_DOPI 5u /* register reads in DOPI (ST's DUMMY_CYCLES_REG_OCTAL_DTR) */
 #endif
+#ifdef REF_BUG_MM_DUMMY   /* planted bug (field failure mode 7): the mapped read's dummy cycles */
+#define DCYC_READ_DOPI 4u /* 8DTRD with 4 cycles, while CR2 DC tells the chip 6 */
+#else
 #define DCYC_READ_DOPI 6u /* 8DTRD, matching CR2 DC = 6 cycles */
+#endif
 #define FIFO_THRESHOLD 4u /* FTF = at least this many bytes free */
 
 #define OSPI_DCR1_VALUE (OSPI_DCR1_MTYP_MACRONIX | OSPI_DCR1_DEVSIZE(26) | OSPI_DCR1_CSHT(2))
@@ -518,12 +522,16 @@ static int flash_init(void)
 {
     static const uint32_t reset_frames[] = {F_SPI_CMD, F_SOPI_CMD, F_DOPI_CMD};
 
+#ifdef REF_BUG_NO_RESET /* planted bug (field failure mode 9): assumes the SPI power-on state */
+    (void)reset_frames;
+#else
     for (uint32_t i = 0; i < 3u; i++) {
         uint32_t ccr = reset_frames[i];
         if (!ospi_cmd(ccr, i ? OPI(CMD_RSTEN) : CMD_RSTEN, 0u) ||
             !ospi_cmd(ccr, i ? OPI(CMD_RST) : CMD_RST, 0u))
             return 0;
     }
+#endif
     spin(0x1000u); /* reset recovery; WIP polling covers a reset that hit an erase */
 #if defined(REF_BUG_POLL_NEVER) || defined(REF_BUG_APOLL_NEVER)
     wait_ready_bit7();
@@ -640,7 +648,8 @@ int MassErase(uint32_t Parallelism)
     return mm_enter() && ok;
 }
 
-#ifndef REF_BUG_NO_MMAP /* that variant has no Read: the host reads the window */
+/* these have no Read: the host reads the memory-mapped window itself */
+#if !defined(REF_BUG_NO_MMAP) && !defined(REF_BUG_MM_DUMMY) && !defined(REF_NO_READ)
 /* The window into the buffer by a DMA memory-to-memory copy. */
 int Read(uint32_t Address, uint32_t Size, uint8_t *buffer)
 {

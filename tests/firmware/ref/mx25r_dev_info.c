@@ -26,6 +26,22 @@ _Static_assert(offsetof(struct storage_info, sectors) == 120, "sectors offset");
 
 #define DEV_TYPE_NOR_FLASH 3u
 
+#ifdef CHIP_N25Q
+/* docs/serial-nor.md: 16 MiB at the QUADSPI window, 256-byte pages, 256 sectors of 64 KiB. */
+__attribute__((section(".Dev_info"), used)) const struct storage_info StorageInfo = {
+    .DeviceName = "N25Q128A_STM32F7508-DISCO_STLDR-EMU-REF",
+    .DeviceType = DEV_TYPE_NOR_FLASH,
+    .DeviceStartAddress = 0x90000000u,
+    .DeviceSize = 0x01000000u,
+    .PageSize = 0x100u,
+    .EraseValue = 0xFFu,
+    .sectors =
+        {
+            {256u, 0x10000u},
+            {0u, 0u},
+        },
+};
+#else
 /* docs/serial-nor.md 2, 5: 8 MiB at the QUADSPI window, 256-byte program pages, erased to 0xFF,
  * erased by the loader in 2048 sectors of 4 KiB (0x20). */
 __attribute__((section(".Dev_info"), used)) const struct storage_info StorageInfo = {
@@ -41,3 +57,4 @@ __attribute__((section(".Dev_info"), used)) const struct storage_info StorageInf
             {0u, 0u},
         },
 };
+#endif

@@ -5,7 +5,13 @@
  * memory-mapped 0xEB (1-4-4, 24-bit address, mode byte 0xAA on 4 lines, 4 dummy cycles).
  * Write: WREN + 0x38 (1-4-4) per 256-byte page, WIP by automatic polling, then the security
  * register's P_FAIL. SectorErase: 0x20 per 4 KiB sector (E_FAIL checked); MassErase: 0x60.
- * Read, CheckSum, Verify: through the window. Runs on the reset clock (MSI 4 MHz). */
+ * Read, CheckSum, Verify: through the window. Runs on the reset clock (MSI 4 MHz).
+ * CHIP_N25Q: the same loader for a Micron N25Q128A (16 MiB; docs/serial-nor.md,
+ * RM0385) as on the STM32F7508-DK: RDID 20 BA 18, no QE bit to set, program 0x32 (1-1-4),
+ * 64 KiB erase 0xD8, the flag status register's program/erase error bits, memory-mapped 0xEB
+ * (1-4-4) with the reset VCR's 10 dummy cycles and no mode byte. F7_RWPI: Init also stores
+ * and reloads a word through R9 as Keil's RWPI code addresses its data (R9 = 0 as the host
+ * leaves it: the Cortex-M7's ITCM RAM at 0 holds it). */
 #include "../loader.h"
 
 #define REG32(a) (*(volatile uint32_t *)(a))
@@ -69,18 +75,37 @@
 #define L1 1u
 #define L4 3u
 
+#ifdef CHIP_N25Q
+#define M_SIZE 0x01000000u
+#define M_FSIZE 24u
+#define M_SECTOR 0x10000u
+#define CMD_SE 0xD8u     /* 64 KiB sector erase */
+#define CMD_4PP 0x32u    /* quad input fast program: 1-1-4 */
+#define CMD_RDSCUR 0x70u /* read flag status register */
+#define CMD_CLFSR 0x50u
+#define SECR_P_FAIL (1u << 4)
+#define SECR_E_FAIL (1u << 5)
+#define C_4PP_ADDR ADMODE(L1)
+#define C_4READ_MODE DCYC(10u)
+#else
 #define M_SIZE 0x00800000u
-#define M_PAGE 0x100u
+#define M_FSIZE 23u
 #define M_SECTOR 0x1000u
+#define CMD_SE 0x20u
+#define CMD_4PP 0x38u
+#define CMD_RDSCUR 0x2Bu
+#define SECR_P_FAIL (1u << 5)
+#define SECR_E_FAIL (1u << 6)
+#define C_4PP_ADDR ADMODE(L4)
+#define C_4READ_MODE (ABMODE(L4) | ABSIZE_8 | DCYC(4u))
+#endif
+#define M_PAGE 0x100u
 
 #define CMD_WREN 0x06u
 #define CMD_RDSR 0x05u
 #define CMD_RDCR 0x15u
 #define CMD_WRSR 0x01u
-#define CMD_RDSCUR 0x2Bu
 #define CMD_RDID 0x9Fu
-#define CMD_4PP 0x38u
-#define CMD_SE 0x20u
 #define CMD_CE 0x60u
 #define CMD_RSTEN 0x66u
 #define CMD_RST 0x99u
@@ -88,16 +113,13 @@
 #define SR_WIP 0x01u
 #define SR_QE 0x40u
 #define CR2_HIGH_PERF 0x02u
-#define SECR_P_FAIL (1u << 5)
-#define SECR_E_FAIL (1u << 6)
 
 #define C_CMD (FMODE_WRITE | IMODE(L1))
 #define C_CMD_ADDR (C_CMD | ADMODE(L1) | ADSIZE_24)
 #define C_RDREG (FMODE_READ | IMODE(L1) | DMODE(L1))
 #define C_WRREG (FMODE_WRITE | IMODE(L1) | DMODE(L1))
-#define C_4PP (FMODE_WRITE | IMODE(L1) | ADMODE(L4) | ADSIZE_24 | DMODE(L4))
-#define C_4READ \
-    (FMODE_MMAP | IMODE(L1) | ADMODE(L4) | ADSIZE_24 | ABMODE(L4) | ABSIZE_8 | DCYC(4u) | DMODE(L4))
+#define C_4PP (FMODE_WRITE | IMODE(L1) | C_4PP_ADDR | ADSIZE_24 | DMODE(L4))
+#define C_4READ (FMODE_MMAP | IMODE(L1) | ADMODE(L4) | ADSIZE_24 | C_4READ_MODE | DMODE(L4))
 
 #define T_XFER (1u << 16)
 #define POLL_ROUND (1u << 20)
@@ -199,6 +221,10 @@ static int flash_init(void)
     if (!cmd(C_CMD | CMD_RSTEN, 0u) || !cmd(C_CMD | CMD_RST, 0u) ||
         !poll_sr(SR_WIP, 0u, ROUNDS_REG))
         return 0;
+#ifdef CHIP_N25Q
+    /* Micron: no QE bit (quad commands always on); clear the flag status register */
+    return read_reg(CMD_RDID, 3u) == 0x18BA20 && cmd(C_CMD | CMD_CLFSR, 0u);
+#endif
     if (read_reg(CMD_RDID, 3u) != 0x1728C2)
         return 0; /* not an MX25R6435F */
     int32_t sr = read_reg(CMD_RDSR, 1u), cr = read_reg(CMD_RDCR, 2u);
@@ -225,7 +251,17 @@ int Init(void)
     (void)RCC_AHB3ENR;
     RCC_AHB3RSTR |= RCC_AHB3_QSPI;
     RCC_AHB3RSTR &= ~RCC_AHB3_QSPI;
-    Q_DCR = DCR_FSIZE(23u) | DCR_CSHT(2u);
+#ifdef F7_RWPI
+    /* Keil RWPI: the data's address is R9 + its offset */
+    uint32_t back;
+    __asm volatile("movs r1, #0x40\n\tadd r1, r9\n\tstr %1, [r1]\n\tldr %0, [r1]"
+                   : "=r"(back)
+                   : "r"(0x5A5AA5A5u)
+                   : "r1", "memory");
+    if (back != 0x5A5AA5A5u)
+        return 0;
+#endif
+    Q_DCR = DCR_FSIZE(M_FSIZE) | DCR_CSHT(2u);
     Q_CR = CR_PRESCALER(1u) | CR_FTHRES(4u) | CR_EN;
     return flash_init() && mm_enter();
 }
