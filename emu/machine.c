@@ -310,6 +310,13 @@ void *se_soc_attach(se_soc *s, const se_periph_class *cls, const char *name, uin
     return st;
 }
 
+se_err se_soc_alias_only(se_soc *s, const void *state, se_error *err)
+{
+    if (!se_bus_set_reach(s->m->bus, state, SE_BUS_REACH_ALIAS))
+        return se_error_set(err, SE_ERR_EMU, "alias-only: no such device on the bus");
+    return SE_OK;
+}
+
 void *se_soc_board_data(se_soc *s, size_t size)
 {
     se_machine *m = s->m;
