@@ -272,8 +272,7 @@ static void test_one_mib_random_round_trip_on_the_f7508_dk(void **state)
 static void test_tim6_does_not_reach_the_quadspi(void **state)
 {
     (void)state;
-    static const char *const targets[] = {"stm32f469i-eval", "stm32l496g-disco",
-                                          "stm32f7508-dk"};
+    static const char *const targets[] = {"stm32f469i-eval", "stm32l496g-disco", "stm32f7508-dk"};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         const se_profile *p = se_profile_find_tz(targets[i], "off");
         if (!p)
