@@ -309,6 +309,17 @@ void se_machine_flash_stats(const se_machine *m, se_flash_stats *out)
     }
 }
 
+bool se_machine_flash_busy(const se_machine *m, se_flash_busy *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!m->ext || !m->ext->desc.chip->times)
+        return false;
+    se_flash_times t;
+    m->ext->desc.chip->times(m->ext->chip, &t);
+    *out = (se_flash_busy){t.page_ns, t.page, t.erase_4k_ns, t.erase_64k_ns, t.chip_ns};
+    return true;
+}
+
 uint64_t se_flash_stats_count(const se_flash_stats *s, const char *kind)
 {
     for (unsigned i = 0; i < s->nkinds; i++)

@@ -76,6 +76,17 @@ typedef struct se_flash_stat {
     uint64_t count;
 } se_flash_stat;
 
+/* How long the chip stays busy (WIP=1) for each program/erase, in virtual nanoseconds: the
+ * times the model holds it, so a caller can tell how long an operation may legitimately
+ * wait (the fuzzer's per-call budget, docs/fuzzing.md). */
+typedef struct se_flash_times {
+    uint64_t page_ns;      /* one page program */
+    uint32_t page;         /* page-program buffer, bytes */
+    uint64_t erase_4k_ns;  /* 4 KiB sector erase */
+    uint64_t erase_64k_ns; /* 64 KiB block erase */
+    uint64_t chip_ns;      /* chip (bulk) erase */
+} se_flash_times;
+
 typedef struct se_flash_chip_class {
     const char *name;  /* "MX25LM51245G" */
     uint32_t size;     /* bytes of the array (the flash image's size) */
@@ -90,6 +101,8 @@ typedef struct se_flash_chip_class {
      * zero or not, in a fixed order); returns how many kinds were written. */
     unsigned (*stats)(const void *chip, uint64_t *frames, uint64_t *warnings, se_flash_stat *kinds,
                       unsigned max);
+    /* The busy times the model holds (see se_flash_times). */
+    void (*times)(const void *chip, se_flash_times *t);
     /* Optional: frames at or after since_ns were ignored because the chip is still in a mode
      * it entered before since_ns: true, with phrases (len bytes each) naming the mode and
      * how it was entered, and the frames it ignored. *entered_ns (always written): when
