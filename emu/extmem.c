@@ -166,6 +166,13 @@ static uint64_t vcd_tap_busy_until(const void *chip)
     return ops->busy_until ? ops->busy_until(m->ext->chip) : 0;
 }
 
+static bool vcd_tap_stream_shape(void *chip, uint8_t op, se_flash_stream_shape *out)
+{
+    se_machine *m = chip;
+    const se_flash_chip_ops *ops = m->ext->desc.chip->ops;
+    return ops->stream_shape && ops->stream_shape(m->ext->chip, op, out);
+}
+
 /* ---- building it ------------------------------------------------------------------------ */
 
 static se_err open_image(se_machine *m, extmem *x, se_error *err)
@@ -236,6 +243,10 @@ se_err mc_extmem_add(se_machine *m, const se_extmem *d, se_error *err)
         x->vcd_ops = *chip->ops;
         x->vcd_ops.transfer = vcd_tap_transfer;
         x->vcd_ops.busy_until = vcd_tap_busy_until;
+        /* no reads in place under the tap (every frame is recorded); the chip's own
+         * functions take the chip, not the machine */
+        x->vcd_ops.reads_array = NULL;
+        x->vcd_ops.stream_shape = chip->ops->stream_shape ? vcd_tap_stream_shape : NULL;
         d->ops->connect(d->ctl, (se_flash_port){&x->vcd_ops, m});
     } else {
         d->ops->connect(d->ctl, (se_flash_port){chip->ops, x->chip});
@@ -296,6 +307,17 @@ void se_machine_flash_stats(const se_machine *m, se_flash_stats *out)
         out->kinds[i].kind = kinds[i].kind;
         out->kinds[i].count = kinds[i].count;
     }
+}
+
+bool se_machine_flash_busy(const se_machine *m, se_flash_busy *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!m->ext || !m->ext->desc.chip->times)
+        return false;
+    se_flash_times t;
+    m->ext->desc.chip->times(m->ext->chip, &t);
+    *out = (se_flash_busy){t.page_ns, t.page, t.erase_4k_ns, t.erase_64k_ns, t.chip_ns};
+    return true;
 }
 
 uint64_t se_flash_stats_count(const se_flash_stats *s, const char *kind)

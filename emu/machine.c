@@ -212,6 +212,12 @@ uint64_t se_machine_now_ns(const se_machine *m) { return mc_cycles_to_ns(m, m->s
 
 uint32_t se_machine_core_hz(const se_machine *m) { return m->st.core_hz; }
 
+uint64_t se_machine_tick_period_ns(const se_machine *m)
+{
+    uint64_t cyc = se_systick_irq_period(&m->st.scs);
+    return cyc ? (uint64_t)((unsigned __int128)cyc * 1000000000u / m->st.core_hz) : 0;
+}
+
 void se_machine_set_core_hz(se_machine *m, uint32_t hz)
 {
     if (hz == 0 || hz == m->st.core_hz)

@@ -114,6 +114,9 @@ uint64_t se_machine_cycles(const se_machine *m);
 uint64_t se_machine_instructions(const se_machine *m);
 uint64_t se_machine_now_ns(const se_machine *m);
 uint32_t se_machine_core_hz(const se_machine *m);
+/* Virtual nanoseconds between SysTick interrupts as SysTick is programmed now; 0 when it
+ * raises none. */
+uint64_t se_machine_tick_period_ns(const se_machine *m);
 void se_machine_set_core_hz(se_machine *m, uint32_t hz);
 
 /* The downloaded image's address range [base, end), for diagnoses (a vector read from RAM
@@ -150,6 +153,14 @@ typedef struct se_flash_stats {
     } kinds[SE_FLASH_KINDS_MAX];
 } se_flash_stats;
 void se_machine_flash_stats(const se_machine *m, se_flash_stats *out);
+/* The external flash chip's program/erase busy times (virtual time, as its model holds them);
+ * false when the machine has no external flash. */
+typedef struct se_flash_busy {
+    uint64_t page_ns;
+    uint32_t page;
+    uint64_t erase_4k_ns, erase_64k_ns, chip_ns;
+} se_flash_busy;
+bool se_machine_flash_busy(const se_machine *m, se_flash_busy *out);
 /* The count of one kind (0 when the part has no such kind). */
 uint64_t se_flash_stats_count(const se_flash_stats *s, const char *kind);
 /* Write the external flash's changed bytes durably (also done at the end of every call). */

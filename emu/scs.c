@@ -250,6 +250,14 @@ uint64_t se_systick_next_event(const se_scs *s, uint64_t now)
     return s->syst_epoch + next * syst_div(s);
 }
 
+uint64_t se_systick_irq_period(const se_scs *s)
+{
+    if ((s->syst_csr & (SYST_ENABLE | SYST_TICKINT)) != (SYST_ENABLE | SYST_TICKINT) ||
+        s->syst_rvr == 0)
+        return 0;
+    return ((uint64_t)s->syst_rvr + 1u) * syst_div(s);
+}
+
 bool se_systick_fire(se_scs *s, uint64_t now)
 {
     if (!(s->syst_csr & SYST_ENABLE))

@@ -139,6 +139,8 @@ uint32_t se_systick_cvr(const se_scs *s, uint64_t now);
 /* Cycle at which the counter next reaches zero from 1 (an interrupt/COUNTFLAG event)
  * after `now`; UINT64_MAX when it is disabled or cannot reach zero again. */
 uint64_t se_systick_next_event(const se_scs *s, uint64_t now);
+/* Cycles between SysTick interrupts while it runs with TICKINT set; 0 when it raises none. */
+uint64_t se_systick_irq_period(const se_scs *s);
 /* Called at (or just after) the event: sets COUNTFLAG and, with TICKINT, pends SysTick.
  * Returns true if SysTick was pended. */
 bool se_systick_fire(se_scs *s, uint64_t now);

@@ -39,6 +39,11 @@ typedef struct fz {
     uint32_t cov[COV_SLOTS];
     unsigned ncov;
     uint64_t calls;
+    /* the host's per-call limits at the start: each call gets budget + its waiting allowance
+     * (call_budget); put back when the campaign ends */
+    uint64_t budget;
+    double max_seconds;
+    uint64_t prev_wait_ns; /* the previous call's waiting allowance, within the case */
     /* --replay of a reproducer without an `operation` line (written before a case was one
      * operation): download + Init before every call, as it was fuzzed */
     bool init_each;
@@ -400,6 +405,55 @@ static bool judge_flm(fz *z, const se_fuzz_op *op, const se_call_record *rec, bo
     }
 }
 
+/* ---- the per-call budget ------------------------------------------------------------------ */
+
+/* A call counts as hung when it executes more instructions than its budget: the base budget
+ * (--budget) for its own work, plus an allowance for the waiting the flash imposes on it.
+ * Waiting costs no instructions by itself (polling loops are skipped in virtual time), except
+ * where an interrupt wakes the core: a loader whose SysTick ticks (HAL_GetTick timeouts) runs
+ * its handler and one pass of its poll loop per tick, so a 150 s chip erase at 1 kHz is
+ * 150,000 wake-ups (measured: 5.7 M instructions for hal_mx25_l562's MassErase, 15.5 M at
+ * -O0, ~38 and ~103 per wake-up). The allowance is WAKE_INSNS instructions per wake-up over
+ * the longest time the chip model may legitimately keep the call waiting (its busy times:
+ * se_machine_flash_busy), with at least one wake-up per millisecond. docs/fuzzing.md. */
+#define WAKE_INSNS 1000u
+#define WAKE_MIN_NS 1000000u /* a wake-up per ms at least, SysTick or not */
+
+/* The longest time the chip may keep op busy, from its model's busy times: erases by their
+ * span at the slower of 4 KiB and 64 KiB erases, programs by their pages. */
+static uint64_t op_wait_ns(const fz *z, const se_fuzz_op *op, uint64_t erase_span, uint32_t n)
+{
+    se_flash_busy b;
+    if (!se_machine_flash_busy(z->m, &b))
+        return 0;
+    switch (op->id) {
+    case SE_EP_MASS_ERASE: return b.chip_ns;
+    case SE_EP_SECTOR_ERASE: {
+        uint64_t t4 = (erase_span + 0xFFFu) / 0x1000u * b.erase_4k_ns;
+        uint64_t t64 = (erase_span + 0xFFFFu) / 0x10000u * b.erase_64k_ns;
+        return t4 > t64 ? t4 : t64;
+    }
+    case SE_EP_WRITE: return ((uint64_t)n / (b.page ? b.page : 256u) + 2u) * b.page_ns;
+    default: return 0;
+    }
+}
+
+/* base + WAKE_INSNS per wake-up over this call's waiting and what the previous call of the
+ * case may have left running (a loader may return before the chip is ready); 0 stays "no
+ * budget". */
+static uint64_t call_budget(fz *z, uint64_t wait_ns)
+{
+    if (!z->budget)
+        return 0;
+    uint64_t period = se_machine_tick_period_ns(z->m);
+    if (!period || period > WAKE_MIN_NS)
+        period = WAKE_MIN_NS;
+    uint64_t wakes = (wait_ns + z->prev_wait_ns) / period + 1u;
+    z->prev_wait_ns = wait_ns;
+    uint64_t extra = wakes * WAKE_INSNS;
+    return z->budget > UINT64_MAX - extra ? UINT64_MAX : z->budget + extra;
+}
+
 /* Run op; false = stop the case (a finding). */
 static bool run_op(fz *z, se_fuzz_op *op)
 {
@@ -463,6 +517,11 @@ static bool run_op(fz *z, se_fuzz_op *op)
     default: break;
     }
 
+    /* an erase outside the device is refused, or erases what the generator may ask for */
+    uint64_t span = op->id != SE_EP_SECTOR_ERASE ? 0
+                    : inr                        ? (uint64_t)s1 + ssz1 - s0
+                                                 : 4u * (uint64_t)z->max_sector;
+    se_host_set_limits(z->h, call_budget(z, op_wait_ns(z, op, span, n)), z->max_seconds);
     se_err e = z->init_each
                    ? se_host_raw(z->h, "fuzz", op->id, 4, op->args, data, dlen, &rec, &err)
                    : se_host_call_raw(z->h, "fuzz", op->id, 4, op->args, data, dlen, &rec, &err);
@@ -763,6 +822,7 @@ static void gen_case(fz *z, se_fuzz_case *c)
 static bool run_case(fz *z, se_fuzz_case *c)
 {
     oreset(z);
+    z->prev_wait_ns = 0;
     z->kind[0] = '\0';
     for (unsigned i = 0; i < c->nops; i++)
         if (!run_op(z, &c->op[i]))
@@ -818,6 +878,7 @@ static se_err fz_init(fz *z, se_host *h, se_machine *m, const se_stldr *l, se_er
     z->flm = se_stldr_kind(l) == SE_LOADER_FLM;
     z->buf = se_host_buffer(h);
     z->chunk = se_host_chunk(h);
+    se_host_limits(h, &z->budget, &z->max_seconds);
     for (unsigned g = 0; g < z->si->ngroups; g++)
         if (z->si->sectors[g].size > z->max_sector)
             z->max_sector = z->si->sectors[g].size;
@@ -832,6 +893,8 @@ static se_err fz_init(fz *z, se_host *h, se_machine *m, const se_stldr *l, se_er
 
 static void fz_free(fz *z)
 {
+    if (z->h)
+        se_host_set_limits(z->h, z->budget, z->max_seconds);
     free(z->oc);
     free(z->oidx);
     free(z->tmp);
@@ -849,11 +912,14 @@ void se_fuzz_options(se_machine_opts *mo, se_host_opts *ho, uint64_t budget)
 {
     se_machine_opts_default(mo);
     mo->log = quiet_log;
-    /* Every window access on the model: a case never reads a block long enough to pay back
-     * mapping it in place (emu/window.c: ~0.5 ms), restoring a snapshot gives the blocks
-     * back anyway, and one MMIO region instead of 16 shortens Unicorn's lookup on every
-     * slow-path access. The bytes the loader reads are the same either way. */
-    mo->exact_window = true;
+    /* The CPU's window accesses stay on the model: a case never reads a block long enough to
+     * pay back mapping it in place (emu/window.c: ~0.5 ms), restoring a snapshot gives the
+     * blocks back anyway, and one MMIO region instead of 16 shortens Unicorn's lookup on
+     * every slow-path access. The bytes the loader reads are the same either way. A DMA
+     * channel reading the window still copies its span from the array (emu/extmem.c
+     * dma_span; --exact-window would move it item by item, each a model access and a code-
+     * cache invalidation of the SRAM word written): that needs no mapping. */
+    mo->window_after = UINT32_MAX;
     se_host_opts_default(ho);
     ho->max_instructions = budget;
     ho->max_seconds = 10;

@@ -242,6 +242,12 @@ void se_host_set_limits(se_host *h, uint64_t max_instructions, double max_second
     h->o.max_seconds = max_seconds;
 }
 
+void se_host_limits(const se_host *h, uint64_t *max_instructions, double *max_seconds)
+{
+    *max_instructions = h->o.max_instructions;
+    *max_seconds = h->o.max_seconds;
+}
+
 const se_image *se_host_image(const se_host *h) { return &h->img; }
 uint32_t se_host_sp(const se_host *h) { return h->sp; }
 uint32_t se_host_buffer(const se_host *h) { return h->buffer; }

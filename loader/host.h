@@ -65,6 +65,8 @@ typedef void (*se_host_progress_fn)(void *ctx, const char *op, uint64_t done, ui
 void se_host_set_progress(se_host *h, se_host_progress_fn fn, void *ctx);
 /* The per-call limits from the next call on (stldr-emu gdb's `monitor budget`). */
 void se_host_set_limits(se_host *h, uint64_t max_instructions, double max_seconds);
+/* The per-call limits in force. */
+void se_host_limits(const se_host *h, uint64_t *max_instructions, double *max_seconds);
 
 const se_image *se_host_image(const se_host *h);
 /* The SP the host sets (its rule or --sp), as the core holds it: bits [1:0] clear. */

@@ -891,6 +891,14 @@ bool se_flash_image_mark(se_flash_image *img)
             return false;
     }
     clear_undo(img);
+    /* Snapshot users (the fuzzer) program chunks all over the array, one or two new ones a
+     * case, each first touch a page fault and the chunk filled with the erase value
+     * (make_valid): about a tenth of a reference-loader fuzz case. Huge pages take one
+     * fault per 2 MiB instead of per 4 KiB (10,000 cases: 1067 page faults instead of 7165);
+     * the array then costs its touched 2 MiB regions, not its touched chunks. Only advice:
+     * where the kernel has no transparent huge pages nothing changes. */
+    if (!img->marking)
+        (void)madvise(img->mem, (size_t)img->size, MADV_HUGEPAGE);
     img->marking = true;
     return true;
 }

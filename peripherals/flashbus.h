@@ -1,4 +1,4 @@
-/* The serial-flash bus between a controller (OCTOSPI today; QUADSPI or FMC later) and a
+/* The serial-flash bus between a controller (OCTOSPI, QUADSPI, SPI) and a
  * flash chip model: one frame = one chip-select-low..high transaction with its phases, as
  * the controller put it on the wire. The chip decides what the frame means in its current
  * mode; the controller never interprets commands. */
@@ -30,6 +30,16 @@ typedef struct se_flash_frame {
     uint8_t *buf;         /* len bytes: source for writes, filled by the chip for reads */
 } se_flash_frame;
 
+/* A command as a byte-stream controller (SPI under a chip select) must frame it: the chip's
+ * answer to stream_shape below. Every phase is on one line, single data rate. */
+typedef struct se_flash_stream_shape {
+    uint8_t addr_bytes;  /* address bytes after the instruction (0, 3 or 4) */
+    uint8_t dummy_bytes; /* dummy bytes (dummy cycles / 8) before the data */
+    bool read;           /* data flows chip -> controller */
+    bool array;          /* read: consecutive bytes come from consecutive addresses */
+    uint8_t reg_len;     /* read of a register: bytes it answers (then it repeats) */
+} se_flash_stream_shape;
+
 typedef struct se_flash_chip_ops {
     const char *name;
     /* One whole transaction at virtual time now_ns. For a read the chip fills buf[0..len)
@@ -44,6 +54,10 @@ typedef struct se_flash_chip_ops {
      * return the array's bytes at its address unchanged, with no warning and no change of
      * the chip's state; a controller may then let the CPU read the array in place. */
     bool (*reads_array)(void *chip, const se_flash_frame *f, uint64_t now_ns);
+    /* Optional, for byte-stream controllers: the shape of the command whose instruction byte
+     * is op, as the chip would take it now in 1-1-1 mode. false: the chip has no such 1-line
+     * command now (the controller then passes the rest of the stream on as data). */
+    bool (*stream_shape)(void *chip, uint8_t op, se_flash_stream_shape *out);
 } se_flash_chip_ops;
 
 typedef struct se_flash_port {
@@ -62,6 +76,17 @@ typedef struct se_flash_stat {
     uint64_t count;
 } se_flash_stat;
 
+/* How long the chip stays busy (WIP=1) for each program/erase, in virtual nanoseconds: the
+ * times the model holds it, so a caller can tell how long an operation may legitimately
+ * wait (the fuzzer's per-call budget, docs/fuzzing.md). */
+typedef struct se_flash_times {
+    uint64_t page_ns;      /* one page program */
+    uint32_t page;         /* page-program buffer, bytes */
+    uint64_t erase_4k_ns;  /* 4 KiB sector erase */
+    uint64_t erase_64k_ns; /* 64 KiB block erase */
+    uint64_t chip_ns;      /* chip (bulk) erase */
+} se_flash_times;
+
 typedef struct se_flash_chip_class {
     const char *name;  /* "MX25LM51245G" */
     uint32_t size;     /* bytes of the array (the flash image's size) */
@@ -76,6 +101,8 @@ typedef struct se_flash_chip_class {
      * zero or not, in a fixed order); returns how many kinds were written. */
     unsigned (*stats)(const void *chip, uint64_t *frames, uint64_t *warnings, se_flash_stat *kinds,
                       unsigned max);
+    /* The busy times the model holds (see se_flash_times). */
+    void (*times)(const void *chip, se_flash_times *t);
     /* Optional: frames at or after since_ns were ignored because the chip is still in a mode
      * it entered before since_ns: true, with phrases (len bytes each) naming the mode and
      * how it was entered, and the frames it ignored. *entered_ns (always written): when

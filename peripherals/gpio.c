@@ -52,7 +52,11 @@ void se_gpio_reset(se_gpio *s)
     uint32_t base = s->base;
     uint8_t port = s->port;
     bool tzen = s->tzen;
+    void (*on_write)(void *, se_gpio *) = s->on_write;
+    void *on_write_ctx = s->on_write_ctx;
     memset(s, 0, sizeof *s);
+    s->on_write = on_write;
+    s->on_write_ctx = on_write_ctx;
     s->host = host;
     s->base = base;
     s->port = port;
@@ -160,7 +164,16 @@ static void write_lckr(se_gpio *s, uint32_t v)
     R(s, GPIO_LCKR) = keys;
 }
 
+static void gpio_write(se_gpio *s, uint32_t offset, uint32_t value, unsigned size);
+
 void se_gpio_write(se_gpio *s, uint32_t offset, uint32_t value, unsigned size)
+{
+    gpio_write(s, offset, value, size);
+    if (s->on_write)
+        s->on_write(s->on_write_ctx, s);
+}
+
+static void gpio_write(se_gpio *s, uint32_t offset, uint32_t value, unsigned size)
 {
     uint32_t off = offset & ~3u;
     const se_reg *d = se_reg_lookup(&reg_table, off);

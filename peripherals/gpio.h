@@ -22,6 +22,10 @@ typedef struct se_gpio {
     uint32_t r[SE_GPIO_NREGS]; /* by offset / 4 */
     uint8_t lock_step;         /* LCKR key sequence progress (0..2) */
     uint32_t unknown_seen[8];
+    /* Configuration, kept across reset: called after every register write (a board wiring
+     * a pin to another device, e.g. an SPI flash's chip select). NULL: none. */
+    void (*on_write)(void *ctx, struct se_gpio *g);
+    void *on_write_ctx;
 } se_gpio;
 
 extern const se_periph_class se_gpio_class;

@@ -1316,6 +1316,12 @@ static unsigned class_stats(const void *chip, uint64_t *frames, uint64_t *warnin
     return n;
 }
 
+static void class_times(const void *chip, se_flash_times *t)
+{
+    (void)chip;
+    *t = (se_flash_times){T_PP_NS, SE_MX25_PAGE, T_SE_NS, T_BE_NS, T_CE_NS};
+}
+
 static bool class_mode_cause(const void *chip, uint64_t since_ns, char *mode, char *frames,
                              size_t len, uint64_t *entered_ns)
 {
@@ -1336,6 +1342,7 @@ const se_flash_chip_class se_mx25lm51245g_class = {
     .destroy = class_destroy,
     .configure = class_configure,
     .stats = class_stats,
+    .times = class_times,
     .mode_cause = class_mode_cause,
     .read_cause = class_read_cause,
 };
@@ -1357,6 +1364,7 @@ const se_flash_chip_class se_mx25um51245g_class = {
     .destroy = class_destroy,
     .configure = class_configure,
     .stats = class_stats,
+    .times = class_times,
     .mode_cause = class_mode_cause,
     .read_cause = class_read_cause,
 };

@@ -980,6 +980,28 @@ bool se_spinor_reads_array(se_spinor *s, const se_flash_frame *f, uint64_t now_n
     return f->dummy_cycles + alt_cycles(&f->alt) == dummy_of(s, c);
 }
 
+bool se_spinor_stream_shape(const se_spinor *s, uint8_t op, se_flash_stream_shape *out)
+{
+    const cmd *c = find_cmd(s->part, op);
+    /* a byte stream is one line: QPI, and dual/quad commands, do not fit it */
+    if (!c || s->qpi || c->kind == K_NOT_MODELLED || c->addr_lines > 1 || c->data_lines > 1)
+        return false;
+    unsigned dummy = dummy_of(s, c);
+    *out = (se_flash_stream_shape){.addr_bytes = (uint8_t)addr_bytes(s, c),
+                                   .dummy_bytes = (uint8_t)((dummy + 7u) / 8u),
+                                   .read = c->data == D_OUT};
+    switch (c->kind) {
+    case K_READ:
+    case K_SFDP: out->array = out->read; break;
+    case K_RDID: out->reg_len = s->part->id_len; break;
+    case K_REMS:
+    case K_RDNVCR: out->reg_len = 2; break;
+    case K_RDCR: out->reg_len = (s->part->caps & SE_SPINOR_CAP_CR2) ? 2 : 1; break;
+    default: out->reg_len = out->read ? 1 : 0; break;
+    }
+    return true;
+}
+
 static void transfer_op(void *chip, se_flash_frame *f, uint64_t now_ns)
 {
     se_spinor_transfer(chip, f, now_ns);
@@ -990,9 +1012,15 @@ static bool reads_array_op(void *chip, const se_flash_frame *f, uint64_t now_ns)
     return se_spinor_reads_array(chip, f, now_ns);
 }
 
+static bool stream_shape_op(void *chip, uint8_t op, se_flash_stream_shape *out)
+{
+    return se_spinor_stream_shape(chip, op, out);
+}
+
 const se_flash_chip_ops se_spinor_ops = {
     .name = "spinor",
     .transfer = transfer_op,
     .busy_until = busy_until_op,
     .reads_array = reads_array_op,
+    .stream_shape = stream_shape_op,
 };

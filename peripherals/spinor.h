@@ -142,6 +142,10 @@ uint64_t se_spinor_busy_until(const se_spinor *s);
 /* Dummy cycles (mode byte included) the read opcode op needs now; -1 if op is no read. */
 int se_spinor_read_dummy(const se_spinor *s, uint8_t op);
 
+/* How a byte-stream controller (SPI) frames the command op now (flashbus.h); false when the
+ * part has no such 1-line command in its current mode. */
+bool se_spinor_stream_shape(const se_spinor *s, uint8_t op, se_flash_stream_shape *out);
+
 extern const se_flash_chip_ops se_spinor_ops;
 
 /* ---- the parts table (peripherals/spinor_parts.c) ---- */

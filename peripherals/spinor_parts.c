@@ -197,6 +197,12 @@ const se_spinor_part *se_spinor_part_find(const char *name)
 
 static void class_destroy(void *chip) { se_spinor_free(chip); }
 
+static void class_times(const void *chip, se_flash_times *t)
+{
+    const se_spinor_part *p = ((const se_spinor *)chip)->part;
+    *t = (se_flash_times){p->t.page, p->page, p->t.e4k, p->t.e64k, p->t.chip};
+}
+
 static void class_configure(void *chip, bool log_commands, unsigned warn_log_limit)
 {
     se_spinor *s = chip;
@@ -252,7 +258,7 @@ PART_CREATE(8)
     {                                                                                         \
         .name = label, .size = bytes, .state_size = sizeof(se_spinor), .ops = &se_spinor_ops, \
         .create = create_##i, .destroy = class_destroy, .configure = class_configure,         \
-        .stats = class_stats,                                                                 \
+        .stats = class_stats, .times = class_times,                                           \
     }
 static const se_flash_chip_class classes[NPARTS] = {
     PART_CLASS(0, "W25Q80", 0x00100000u),     PART_CLASS(1, "W25Q64JV", 0x00800000u),

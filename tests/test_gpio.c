@@ -89,6 +89,32 @@ static void test_lckr_sequence_freezes_the_pin_configuration(void **state)
     free(g);
 }
 
+static void count_write(void *ctx, se_gpio *g)
+{
+    unsigned *n = ctx;
+    (*n)++;
+    assert_non_null(g);
+}
+
+/* A board's wiring hears every write, after the register changed, and keeps hearing after a
+ * reset. */
+static void test_on_write_hook_follows_every_write_and_survives_reset(void **state)
+{
+    (void)state;
+    unsigned n = 0;
+    se_gpio *g = new_gpio(0, false);
+    g->on_write = count_write;
+    g->on_write_ctx = &n;
+    se_gpio_write(g, GPIO_BSRR, 1u << 20, 4);
+    se_gpio_write(g, GPIO_MODER, 0x55555555u, 4);
+    assert_int_equal(n, 2);
+    se_gpio_reset(g);
+    se_gpio_write(g, GPIO_ODR, 1u, 4);
+    assert_int_equal(n, 3);
+    assert_ptr_equal(g->on_write_ctx, &n);
+    free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -97,6 +123,7 @@ int main(void)
         cmocka_unit_test(test_bsrr_sets_and_resets_odr),
         cmocka_unit_test(test_idr_shows_outputs_and_pull_ups),
         cmocka_unit_test(test_lckr_sequence_freezes_the_pin_configuration),
+        cmocka_unit_test(test_on_write_hook_follows_every_write_and_survives_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
