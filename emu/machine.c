@@ -415,7 +415,8 @@ static se_err init_cpu(se_machine *m, se_error *err)
         m->uc = NULL;
         return mc_uc_fail(err, ue, "open");
     }
-    /* the board's core; Unicorn's M-class default is the Cortex-M33 */
+    /* the board's core; Unicorn's M-class default is the Cortex-M33, and 2.0.1 keeps it
+     * whatever is asked (docs/unicorn.md 1): the call is made for a Unicorn that honours it */
     if (p->board->cpu == SE_CPU_M7 &&
         (ue = uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M7)) != UC_ERR_OK)
         return mc_uc_fail(err, ue, "select the Cortex-M7");
