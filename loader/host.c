@@ -136,6 +136,8 @@ se_err se_host_new(const se_stldr *l, se_machine *m, const se_host_opts *o, se_h
     /* MSP bits [1:0] are RES0 (ARMv8-M: the register ignores them): the SP the host writes
      * is held word-aligned, whatever the image size or --sp make of it. */
     h->sp = (h->o.sp_set || h->o.sp ? h->o.sp : rule_sp) & ~3u;
+    if (h->img.over_limit) /* the host's refusal, reproduced (field failure mode 5) */
+        h->sp = 0;
     /* The buffer: where the U031/WLE5 logs show the host's zero block, just above the
      * stack (align_up(SP + 1, 0x20) + 0x20). An SP outside SRAM (0: docs/protocol.md 2.1, bad
      * run P7) leaves the buffer where the host's own SP would put it. */
@@ -324,6 +326,16 @@ static se_err call(se_host *h, se_entry_id id, unsigned nargs, uint32_t a0, uint
     }
     h->instructions += rec->res.instructions;
     h->vtime_ns += rec->res.vtime_ns;
+    if (h->img.over_limit && rec->res.status != SE_OK) { /* said first: field failure mode 5 */
+        char old[sizeof rec->res.reason];
+        snprintf(old, sizeof old, "%s", rec->res.reason);
+        snprintf(rec->res.reason, sizeof rec->res.reason,
+                 "the image is 0x%" PRIx32 " bytes, over the 0x%" PRIx32 "-byte download limit "
+                 "of this target: the host does not download it (no image, no breakpoint word) "
+                 "and still runs %s with SP = 0, as this run does (field failure mode 5); "
+                 "shrink the loader to at most 0x%" PRIx32 " bytes; %.600s",
+                 h->img.size, h->img.over_limit, rec->function, h->img.over_limit, old);
+    }
     se_err e = SE_OK;
     if (rec->res.status == SE_OK && rec->res.reason[0] && !h->refusal[0])
         snprintf(h->refusal, sizeof h->refusal, "%s %s: %.800s", rec->op, rec->function,
@@ -360,13 +372,15 @@ static se_err begin(se_host *h, const char *op, se_error *err)
     uint32_t w = BKPT_WORD;
     se_err e;
     static const uint8_t zeros[ZERO_BLOCK];
+    se_call_record rec;
+    if (h->img.over_limit) /* the host downloads nothing (field failure mode 5) */
+        return call(h, SE_EP_INIT, 1, 1, 0, 0, 0, &rec, err);
     if ((e = se_machine_write(h->m, p->bkpt_addr, &w, 4, err)) ||
         (e = se_machine_write(h->m, h->img.base, h->img.bytes, h->img.size, err)))
         return e;
     uint32_t zb = h->chunk < ZERO_BLOCK ? h->chunk : ZERO_BLOCK;
     if ((e = se_machine_write(h->m, h->buffer, zeros, zb, err)))
         return e;
-    se_call_record rec;
     return call(h, SE_EP_INIT, 1, 1, 0, 0, 0, &rec, err);
 }
 

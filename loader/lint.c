@@ -504,8 +504,8 @@ static void check_image(lint_ctx *c)
     if (img->size > limit)
         add(c, SE_LINT_WARN, "download-limit",
             "image is 0x%" PRIx32 " bytes, over the 0x%" PRIx32 " download limit of %s: the host "
-            "may silently not download it and still run Init (docs/protocol.md 2.8, failure mode "
-            "5)",
+            "does not download it and still runs Init with SP = 0, and so does run "
+            "(docs/protocol.md 2.8, failure mode 5)",
             img->size, limit, p->target);
     else
         add(c, SE_LINT_INFO, "download-limit",
@@ -534,7 +534,7 @@ static void check_image(lint_ctx *c)
     uint32_t sp = se_host_rule_sp(p->bkpt_addr, img, p->stack_gap);
     uint32_t buffer = ((sp + 1u + 0x1Fu) & ~0x1Fu) + 0x20u;
     uint32_t end = p->ram_end;
-    if (si->start > buffer && si->start < end)
+    if (si->start > buffer && si->start < end) /* 0 without StorageInfo */
         end = si->start;
     /* The image's data ends where its own stack reservation starts (ST's CubeIDE/GCC
      * template: ._user_heap_stack, NOBITS at the top): an SP inside the reservation is the
@@ -877,7 +877,14 @@ size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, siz
     if (!l || !p)
         return 0;
     lint_ctx c = {.l = l, .p = p, .out = out, .max = out ? max : 0};
-    check_storage(&c);
+    const char *missing = se_stldr_storage_missing(l);
+    if (missing) /* the rest is still checked (issue 14 item 6) */
+        add(&c, SE_LINT_ERROR, "storage-info",
+            "no StorageInfo and no 200-byte device-info section, though it has Init and Write: "
+            "--gc-sections dropped it, keep it in the linker script (KEEP(*(.Dev_info))); "
+            "CubeProgrammer lists it as unknown or not at all (failure mode 10)");
+    else
+        check_storage(&c);
     const se_flm_info *flm = se_stldr_flm(l);
     if (flm) {
         se_image img;

@@ -10,6 +10,8 @@
  *                              device overlapping the host's RAM window (warning)
  *   erase-value [warning]      a flash type (NOR, SPI, NAND) whose EraseValue is not 0xFF
  *   storageinfo-size [warning] the StorageInfo symbol is not a 200-byte object
+ *   storage-info     [error]   no StorageInfo at all though Init and Write exist (dropped by
+ *                              --gc-sections: failure mode 10); the rest is still checked
  *   entry-missing [error/warning/info]  Init/Write (error), SectorErase (warning),
  *                              MassErase/Read/Verify/CheckSum (info)
  *   entry-not-thumb [error]    an entry point symbol without bit 0 set

@@ -539,6 +539,10 @@ static se_err read_symbols(open_ctx *c)
     if (best_si == 0) {
         /* No StorageInfo: a CMSIS-Pack flash algorithm, or neither. */
         bool stldr_like = l->has_entry[SE_EP_INIT] && l->has_entry[SE_EP_WRITE];
+        uint32_t entry[SE_EP__COUNT];
+        bool has_entry[SE_EP__COUNT];
+        memcpy(entry, l->entry, sizeof entry);
+        memcpy(has_entry, l->has_entry, sizeof has_entry);
         memset(l->entry, 0, sizeof l->entry);
         memset(l->has_entry, 0, sizeof l->has_entry);
         se_err fr = se_flm_decode(c);
@@ -554,15 +558,23 @@ static se_err read_symbols(open_ctx *c)
                 named = !strncasecmp(sn + k, "dev_info", 8);
             devinfo = named && c->secs[i].sh.sh_size >= 200;
         }
-        if (stldr_like && !devinfo)
-            return se_error_set(c->err, SE_ERR_NO_STORAGEINFO,
-                                "%s: no StorageInfo symbol and no 200-byte device-info section, "
-                                "though it has Init and Write: a loader linked with "
-                                "--gc-sections drops StorageInfo unless the linker script keeps "
-                                "it (KEEP(*(.Dev_info)) for a section .Dev_info); CubeProgrammer "
-                                "lists such a loader as unknown or not at all (field failure "
-                                "mode 10)",
-                                c->label);
+        if (stldr_like && !devinfo) {
+            snprintf(l->storage_missing, sizeof l->storage_missing,
+                     "%s: no StorageInfo symbol and no 200-byte device-info section, though it "
+                     "has Init and Write: a loader linked with --gc-sections drops StorageInfo "
+                     "unless the linker script keeps it (KEEP(*(.Dev_info)) for a section "
+                     ".Dev_info); CubeProgrammer lists such a loader as unknown or not at all "
+                     "(field failure mode 10)",
+                     c->label);
+            if (!c->lenient)
+                return se_error_set(c->err, SE_ERR_NO_STORAGEINFO, "%s", l->storage_missing);
+            /* info and lint show and check the rest (issue 14 item 6) */
+            memcpy(l->entry, entry, sizeof entry);
+            memcpy(l->has_entry, has_entry, sizeof has_entry);
+            memset(&l->storage, 0, sizeof l->storage);
+            snprintf(l->storage.name, sizeof l->storage.name, "(no StorageInfo)");
+            return SE_OK;
+        }
         return se_error_set(c->err, SE_ERR_NO_STORAGEINFO,
                             "%s: no StorageInfo symbol and no FlashDevice (DevDscr): neither "
                             "a CubeProgrammer external loader nor a CMSIS flash algorithm",
@@ -732,7 +744,8 @@ void se_stldr_free(se_stldr *l)
 }
 
 /* Takes ownership of buf (malloc'ed, len bytes; may be NULL when len is 0). */
-static se_err open_owned(uint8_t *buf, size_t len, const char *label, se_stldr **out, se_error *err)
+static se_err open_owned(uint8_t *buf, size_t len, const char *label, bool lenient, se_stldr **out,
+                         se_error *err)
 {
     se_stldr *l = calloc(1, sizeof *l);
     if (!l) {
@@ -747,7 +760,7 @@ static se_err open_owned(uint8_t *buf, size_t len, const char *label, se_stldr *
         return se_error_set(err, SE_ERR_NOMEM, "%s: out of memory", label);
     }
 
-    open_ctx c = {.l = l, .label = label, .err = err};
+    open_ctx c = {.l = l, .label = label, .err = err, .lenient = lenient};
     se_err rc = check_ident(buf, len, label, err);
     if (!rc)
         rc = check_tables(buf, len, label, &c.h, err);
@@ -811,10 +824,10 @@ se_err se_stldr_open_mem(const void *buf, size_t len, const char *label, se_stld
         return se_error_set(err, SE_ERR_NOMEM, "%s: out of memory", label);
     if (len)
         memcpy(copy, buf, len);
-    return open_owned(copy, len, label, out, err);
+    return open_owned(copy, len, label, false, out, err);
 }
 
-se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err)
+static se_err open_file(const char *path, bool lenient, se_stldr **out, se_error *err)
 {
     if (!path || !out)
         return se_error_set(err, SE_ERR_USAGE, "se_stldr_open_file: bad arguments");
@@ -824,7 +837,22 @@ se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err)
     /* type and size first (emu/limits.h): a FIFO, /dev/zero or a 2 GB sparse file is refused
      * before a byte is read */
     se_err e = se_read_file(path, "loader", SE_LIMIT_LOADER_BYTES, &buf, &len, err);
-    return e ? e : open_owned(buf, len, path, out, err);
+    return e ? e : open_owned(buf, len, path, lenient, out, err);
+}
+
+se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err)
+{
+    return open_file(path, false, out, err);
+}
+
+se_err se_stldr_open_file_lenient(const char *path, se_stldr **out, se_error *err)
+{
+    return open_file(path, true, out, err);
+}
+
+const char *se_stldr_storage_missing(const se_stldr *l)
+{
+    return l && l->storage_missing[0] ? l->storage_missing : NULL;
 }
 
 /* ---- accessors ----------------------------------------------------------------------- */
@@ -1112,13 +1140,15 @@ se_err se_stldr_plan(const se_stldr *l, const se_ram_window *win, se_place place
                                 "target",
                                 lab, size, win->download_limit);
         warn(&img,
-             "image is 0x%x bytes, over the 0x%x download limit of this target: the host may "
-             "silently not download it",
+             "image is 0x%x bytes, over the 0x%x download limit of this target: the host does "
+             "not download it and still runs Init with SP = 0 (field failure mode 5), and so "
+             "does the run",
              size, win->download_limit);
+        img.over_limit = win->download_limit;
     }
     /* Field failure mode 14 (docs/protocol.md 5): a device at 0 is where on-chip memory is. */
     const se_storage_info *si = se_stldr_storage(l);
-    if (si && si->start == 0) {
+    if (si && si->start == 0 && !se_stldr_storage_missing(l)) {
         static const char zero[] =
             "StorageInfo.DeviceStartAddress 0 collides with on-chip memory (boot alias of "
             "internal flash): CubeProgrammer may erase internal flash instead (field failure "

@@ -108,6 +108,13 @@ typedef struct se_stldr se_stldr;
  * FlashDevice that does not fit DevDscr or whose fields or sector list do not describe the
  * device (SE_ERR_BAD_STORAGEINFO), a mandatory function missing (SE_ERR_NO_ENTRY). */
 se_err se_stldr_open_file(const char *path, se_stldr **out, se_error *err);
+/* The same, except that a loader whose StorageInfo is missing though it has Init and Write
+ * (field failure mode 10: dropped by --gc-sections) is opened, with an all-zero storage named
+ * "(no StorageInfo)" and se_stldr_storage_missing saying why: for info and lint, which show
+ * and check everything else. */
+se_err se_stldr_open_file_lenient(const char *path, se_stldr **out, se_error *err);
+/* Why the loader has no StorageInfo (the refusal se_stldr_open_file gives), or NULL. */
+const char *se_stldr_storage_missing(const se_stldr *l);
 /* Same, from a buffer (copied; the caller may free buf afterwards). `label` names it in
  * messages. */
 se_err se_stldr_open_mem(const void *buf, size_t len, const char *label, se_stldr **out,
@@ -206,6 +213,10 @@ typedef struct se_image {
     uint32_t reserve_lo, reserve_hi;
     const char *reserve_name; /* its section name, or NULL */
     uint8_t *bytes;           /* size bytes, owned by the image */
+    /* The profile's download limit the image is over (0: within it). Policy (docs/protocol.md
+     * 2.8, field failure mode 5): the host does not download such an image and still runs
+     * Init with SP = 0, and so does the run (loader/host.c); --strict refuses it here. */
+    uint32_t over_limit;
     unsigned nwarnings;
     char warnings[SE_PLAN_MAX_WARNINGS][256];
 } se_image;

@@ -30,6 +30,9 @@ struct se_stldr {
     size_t nsyms;
     se_section *secs;
     size_t nsecs;
+    /* Opened by se_stldr_open_file_lenient without StorageInfo: why (field failure mode 10),
+     * storage all zero; "" when it has one. */
+    char storage_missing[512];
 };
 
 /* Numbers read from the raw ELF header, already validated. */
@@ -57,6 +60,7 @@ static inline bool in_file(uint64_t off, uint64_t size, size_t len)
 
 typedef struct open_ctx {
     se_stldr *l;
+    bool lenient; /* a missing StorageInfo (field failure mode 10) is noted, not refused */
     Elf *elf;
     raw_hdr h;
     sec_info *secs;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -148,6 +149,21 @@ static void test_storageinfo_dropped_by_gc_sections(void **state)
     expect_contains(out, "no StorageInfo symbol and no 200-byte device-info section, though it "
                          "has Init and Write: a loader linked with --gc-sections drops "
                          "StorageInfo unless the linker script keeps it (KEEP(");
+    /* info shows everything else (issue 14 item 6) */
+    expect_contains(out, "\nentry       Init         0x2000");
+    expect_contains(out, "\nimage       0x");
+    expect_contains(out, "\nhost        BKPT at 0x20000000, SP 0x");
+    free(out);
+    /* lint reports it as an error and checks the rest */
+    assert_int_not_equal(th_run_toolf(&out, "lint '%s'", th_firmware("cause_gc_storageinfo")), 0);
+    expect_contains(out, "error   storage-info     no StorageInfo and no 200-byte device-info "
+                         "section, though it has Init and Write: --gc-sections dropped it");
+    expect_contains(out, "info    stack-room       SP 0x");
+    free(out);
+    /* run refuses it, with the same hint */
+    assert_int_not_equal(th_run_toolf(&out, "run '%s'", th_firmware("cause_gc_storageinfo")), 0);
+    expect_contains(out, "a loader linked with --gc-sections drops StorageInfo unless the linker "
+                         "script keeps it");
     free(out);
 }
 
@@ -250,6 +266,42 @@ static void test_host_read_is_a_step(void **state)
     free(out);
 }
 
+/* 10 (field mode 5): an image over the profile's download limit: the host does not download
+ * it and still runs Init with SP = 0; the run does the same and says so first. */
+static void test_image_over_download_limit(void **state)
+{
+    (void)state;
+    char prof[] = "/tmp/test_cause_profXXXXXX";
+    int fd = mkstemp(prof);
+    assert_true(fd >= 0);
+    static const char text[] = "base=stm32l562e-dk\ndownload_limit=0x1000\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    char *out = NULL;
+    assert_int_not_equal(
+        th_run_toolf(&out, "run '%s' --profile '%s'", th_firmware("sram_loader_big"), prof), 0);
+    expect_contains(out, "image is 0x21b8 bytes, over the 0x1000 download limit of this target: "
+                         "the host does not download it and still runs Init with SP = 0");
+    expect_contains(out, "SP 0x00000000");
+    expect_contains(out, "\n            the image is 0x21b8 bytes, over the 0x1000-byte download "
+                         "limit of this target: the host does not download it (no image, no "
+                         "breakpoint word) and still runs Init with SP = 0, as this run does "
+                         "(field failure mode 5); shrink the loader to at most 0x1000 bytes");
+    free(out);
+    /* --strict refuses it before anything runs */
+    assert_int_not_equal(th_run_toolf(&out, "run '%s' --profile '%s' --strict",
+                                      th_firmware("sram_loader_big"), prof),
+                         0);
+    expect_contains(out, "image is 0x21b8 bytes, over the 0x1000 download limit");
+    assert_null(strstr(out, "Init(0x1)"));
+    free(out);
+    /* within the limit: downloaded and run as always */
+    assert_int_equal(
+        th_run_toolf(&out, "run '%s' --profile '%s'", th_firmware("sram_loader"), prof), 0);
+    free(out);
+    unlink(prof);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_flash_left_in_octal_mode),
         cmocka_unit_test(test_wrong_dummy_cycles),
         cmocka_unit_test(test_host_read_is_a_step),
+        cmocka_unit_test(test_image_over_download_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1714,12 +1714,15 @@ static void test_plan_warns_over_download_limit(void **state)
     plan_ok(l, &w, SE_PLACE_LINK, false, &img);
     assert_int_equal(img.size, IMAGE_SIZE);
     assert_true(has_warning(&img, "image is 0x210 bytes, over the 0x100 download limit of this "
-                                  "target: the host may silently not download it"));
+                                  "target: the host does not download it and still runs Init "
+                                  "with SP = 0 (field failure mode 5), and so does the run"));
+    assert_int_equal(img.over_limit, 0x100u); /* the host reproduces the refusal */
     se_image_free(&img);
     /* Exactly at the limit: fine. */
     w.download_limit = IMAGE_SIZE;
     plan_ok(l, &w, SE_PLACE_LINK, true, &img);
     assert_false(has_warning(&img, "download limit"));
+    assert_int_equal(img.over_limit, 0u);
     se_image_free(&img);
     se_stldr_free(l);
 }

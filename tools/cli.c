@@ -851,12 +851,13 @@ void cli_fmt_time(char *buf, size_t len, uint64_t ns)
         snprintf(buf, len, "%.3f s", ns / 1e9);
 }
 
-se_stldr *cli_open_loader(const char *path, int *rc)
+static se_stldr *open_loader(const char *path, bool lenient, int *rc)
 {
     se_error err;
     se_error_clear(&err);
     se_stldr *l = NULL;
-    se_err e = se_stldr_open_file(path, &l, &err);
+    se_err e =
+        lenient ? se_stldr_open_file_lenient(path, &l, &err) : se_stldr_open_file(path, &l, &err);
     if (e) {
         fprintf(stderr, "stldr-emu: %s\n", err.msg);
         *rc = se_err_exit_code(e);
@@ -865,3 +866,7 @@ se_stldr *cli_open_loader(const char *path, int *rc)
     *rc = 0;
     return l;
 }
+
+se_stldr *cli_open_loader(const char *path, int *rc) { return open_loader(path, false, rc); }
+
+se_stldr *cli_open_loader_lenient(const char *path, int *rc) { return open_loader(path, true, rc); }

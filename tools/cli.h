@@ -222,6 +222,8 @@ void cli_on_log(void *ctx, int level, const char *msg);
 void cli_fmt_time(char *buf, size_t len, uint64_t ns);
 /* The loader, or its error on stderr and the exit status in *rc. */
 se_stldr *cli_open_loader(const char *path, int *rc);
+/* The same, opening a loader without StorageInfo (se_stldr_open_file_lenient): info, lint. */
+se_stldr *cli_open_loader_lenient(const char *path, int *rc);
 
 /* The commands */
 int se_info_main(int argc, char **argv);

@@ -138,8 +138,16 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
     se_error err;
     se_err pe = se_stldr_plan(l, &win, place, strict, &img, &err);
     FILE *o = c->out;
+    /* no StorageInfo (field failure mode 10): said first, the rest shown (issue 14 item 6) */
+    const char *missing = se_stldr_storage_missing(l);
     if (c->json) {
-        fputs("{\"name\":", o);
+        fputs("{", o);
+        if (missing) {
+            fputs("\"storage_error\":", o);
+            se_json_str(o, missing);
+            fputs(",", o);
+        }
+        fputs("\"name\":", o);
         se_json_str(o, si->name);
         fprintf(o,
                 ",\"type\":%u,\"type_name\":\"%s\",\"start\":%" PRIu32 ",\"size\":%" PRIu32
@@ -195,13 +203,17 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
         fputs("}\n", o);
     } else {
         fprintf(o, "loader      %s\n", se_stldr_path(l));
-        fprintf(o, "device      \"%s\" type %u (%s)\n", si->name, si->type,
-                dev_type_name(si->type));
-        fprintf(o,
-                "range       0x%08" PRIx32 "..0x%08" PRIx32 " (%" PRIu32 " bytes), page 0x%" PRIx32
-                ", erase value 0x%02x\n",
-                si->start, si->start + si->declared_size, si->declared_size, si->page_size,
-                si->erase_value);
+        if (missing)
+            fprintf(o, "error       %s\n", missing);
+        else
+            fprintf(o, "device      \"%s\" type %u (%s)\n", si->name, si->type,
+                    dev_type_name(si->type));
+        if (!missing)
+            fprintf(o,
+                    "range       0x%08" PRIx32 "..0x%08" PRIx32 " (%" PRIu32
+                    " bytes), page 0x%" PRIx32 ", erase value 0x%02x\n",
+                    si->start, si->start + si->declared_size, si->declared_size, si->page_size,
+                    si->erase_value);
         for (unsigned g = 0; g < si->ngroups; g++)
             fprintf(o, "sectors     %" PRIu32 " x 0x%" PRIx32 "\n", si->sectors[g].num,
                     si->sectors[g].size);
@@ -210,7 +222,7 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
             fprintf(o, "warning     %s\n", policy);
         if (flm)
             info_flm(o, false, l, flm, p, pe ? NULL : &img);
-        else
+        else if (!missing)
             fprintf(o, "StorageInfo symbol at 0x%08" PRIx32 " in section %s\n", si->symbol_addr,
                     si->section);
         for (int id = 0; !flm && id < SE_EP__COUNT; id++) {
@@ -259,6 +271,8 @@ static int info(cli *c, const se_stldr *l, const se_profile *p, se_place place, 
     }
     if (!pe)
         se_image_free(&img);
+    if (!pe && missing)
+        pe = SE_ERR_NO_STORAGEINFO;
     return pe ? se_err_exit_code(pe) : 0;
 }
 
@@ -334,7 +348,7 @@ int se_info_main(int argc, char **argv)
         }
     }
     int rc;
-    se_stldr *l = cli_open_loader(p.operand, &rc);
+    se_stldr *l = cli_open_loader_lenient(p.operand, &rc);
     if (!l)
         return rc;
     c.l = l;

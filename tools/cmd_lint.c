@@ -66,7 +66,7 @@ int se_lint_main(int argc, char **argv)
             c.json = true;
     }
     int rc;
-    se_stldr *l = cli_open_loader(p.operand, &rc);
+    se_stldr *l = cli_open_loader_lenient(p.operand, &rc);
     if (!l)
         return rc;
     char why[2000];
