@@ -205,6 +205,11 @@ uint64_t se_machine_instructions(const se_machine *m) { return m->st.cycles - m-
 uint64_t mc_cycles_to_ns(const se_machine *m, uint64_t cycles)
 {
     uint64_t d = cycles - m->st.cycles_base;
+    /* The same quotient in 64 bits while d * 1e9 fits (d below ~1.8e10 cycles, minutes of
+     * device time): every MMIO access asks the time, and the 128-bit division is a
+     * library call (__udivti3, ~3% of a fuzz campaign's profile). */
+    if (d <= UINT64_MAX / 1000000000u)
+        return m->st.ns_base + d * 1000000000u / m->st.core_hz;
     return m->st.ns_base + (uint64_t)((unsigned __int128)d * 1000000000u / m->st.core_hz);
 }
 
