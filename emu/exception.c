@@ -3,6 +3,7 @@
  * to HardFault, lockup, and the architectural fault each of Unicorn's stops means. */
 #include "emu/machine_impl.h"
 
+#include "emu/board.h"
 #include "emu/disasm.h"
 
 #include <inttypes.h>
@@ -93,13 +94,47 @@ static entry_result lockup(se_machine *m, const char *why)
     return ENTRY_LOCKUP;
 }
 
-/* Take exception `exc` with return address ret_pc. Pushes the basic frame on the stack in
- * use, sets LR to EXC_RETURN, IPSR, and PC from the vector table. */
-entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
+/* TrustZone: the security state our checks give the running code. A handler taken in the
+ * other state runs in it; its exception return goes back (EXC_RETURN.S). The pages carved
+ * for refusals follow before the core runs on. */
+void mc_set_running_secure(se_machine *m, bool secure)
+{
+    m->st.scs.run_secure = secure;
+    if (m->st.cpu_secure == secure)
+        return;
+    m->st.cpu_secure = secure;
+    mc_tz_sau_written(m);
+}
+
+/* Why a fault raised by the Non-secure loader is taken in Secure state: "BusFault from the
+ * Non-secure loader is taken in Secure state (AIRCR.BFHFNMINS=0)". */
+static void routing_text(const se_machine *m, unsigned exc, unsigned origin, char *buf, size_t len)
+{
+    char from[48] = "";
+    if (origin && origin != exc)
+        snprintf(from, sizeof from, " (escalated from %s)", mc_exc_str(origin));
+    const char *rule = exc == SE_EXC_SECUREFAULT ? "SecureFault always is"
+                       : m->st.scs.bfhfnmins     ? "it escalated from a Secure-targeted fault"
+                                                 : "AIRCR.BFHFNMINS=0";
+    snprintf(buf, len, "%s%s from the Non-secure loader is taken in Secure state (%s)",
+             mc_exc_str(exc), from, rule);
+}
+
+static bool is_fault(unsigned exc) { return exc >= SE_EXC_HARDFAULT && exc <= SE_EXC_SECUREFAULT; }
+
+/* Take exception `exc` with return address ret_pc, in the Secure state when tsec (TrustZone;
+ * the state the loader runs in otherwise). origin: the fault that escalated to it, or 0.
+ * Pushes the basic frame on the stack in use, sets LR to EXC_RETURN, IPSR, and PC from the
+ * vector table of the target state (VTOR_S or VTOR_NS). */
+static entry_result exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc, bool tsec,
+                              unsigned origin)
 {
     char sym[128];
     if (m->st.nest >= MAX_NEST)
         return lockup(m, "exceptions nested too deeply");
+    se_scs *scs = &m->st.scs;
+    bool tz = m->st.tz.tzen;
+    bool bg_secure = m->st.cpu_secure; /* the state interrupted */
     uint32_t xpsr = mc_reg(m, UC_ARM_REG_XPSR);
     uint32_t control = mc_reg(m, UC_ARM_REG_CONTROL);
     bool handler = m->st.nest > 0;
@@ -129,18 +164,27 @@ entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
                 return lockup(m, why);
             mc_chain_add(m, "%s", why);
             mc_set_cause(m, "%s", why);
-            m->st.scs.cfsr |= SE_CFSR_STKERR;
-            m->st.scs.hfsr |= SE_HFSR_FORCED;
+            /* STKERR is BusFault's; the HardFault it forces targets as escalation says */
+            bool bsec = se_scs_targets_secure(scs, SE_EXC_BUSFAULT, bg_secure);
+            *se_scs_bank_of(scs, bsec).cfsr |= SE_CFSR_STKERR;
+            origin = exc;
+            tsec = se_scs_targets_secure(scs, SE_EXC_HARDFAULT, tsec || bsec);
+            *se_scs_bank_of(scs, tsec).hfsr |= SE_HFSR_FORCED;
             exc = SE_EXC_HARDFAULT;
             frame = sp; /* no frame was pushed */
             break;
         }
     }
-    bool secure = m->prof->secure;
+    /* EXC_RETURN.S: the state interrupted (whose stack holds the frame); .ES: the state the
+     * exception is taken in. With TZEN=0 both follow the profile. */
+    bool s_bit = tz ? bg_secure : m->prof->secure, es_bit = tz ? tsec : m->prof->secure;
     uint32_t exc_return = 0xFFFFFF80u /* PREFIX and RES1 bits */ | (1u << 5) /* DCRS */ |
                           (1u << 4) /* no FP frame */ | (handler ? 0u : (1u << 3)) |
-                          (use_psp ? (1u << 2) : 0u) | (secure ? ((1u << 6) | 1u) : 0u);
-    /* Switch to the main stack (CONTROL.SPSEL = 0), update the banked SP, enter Handler. */
+                          (use_psp ? (1u << 2) : 0u) | (s_bit ? (1u << 6) : 0u) |
+                          (es_bit ? 1u : 0u);
+    /* Switch to the main stack (CONTROL.SPSEL = 0), update the banked SP, enter Handler.
+     * Policy (docs/trustzone.md "Faults"): a Secure handler taken from the Non-secure loader
+     * runs on the same stack (MSP_S of the Secure image is not modelled). */
     if (use_psp) {
         mc_set_reg(m, UC_ARM_REG_PSP, frame);
         mc_set_reg(m, UC_ARM_REG_CONTROL, control & ~2u & ~4u);
@@ -151,51 +195,68 @@ entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
     mc_set_reg(m, UC_ARM_REG_XPSR, (xpsr & 0xF80F0000u & ~(0x3u << 25)) | (1u << 24) | exc);
     mc_set_reg(m, UC_ARM_REG_LR, exc_return);
 
-    m->st.scs.pending[exc] = false;
-    m->st.scs.active[exc] = true;
+    scs->pending[exc] = false;
+    scs->active[exc] = true;
     m->st.stack[m->st.nest++] = exc;
-    m->st.scs.vectactive = exc;
+    scs->vectactive = exc;
     m->st.exceptions++;
 
-    uint32_t vaddr = m->st.scs.vtor + 4u * exc, vec;
-    if (m->st.tz.tzen) { /* TrustZone: the vector read is the loader's state's access */
+    uint32_t vtor = *se_scs_bank_of(scs, tsec).vtor;
+    /* "VTOR" is the loader's own (the register it writes); the other state's is named */
+    const char *vname = !tz || tsec == scs->home_secure ? "VTOR" : tsec ? "VTOR_S" : "VTOR_NS";
+    bool routed = tz && tsec && !bg_secure; /* the Non-secure loader's fault, taken Secure */
+    uint32_t vaddr = vtor + 4u * exc, vec;
+    if (tz) { /* TrustZone: the vector read is an access of the state the exception targets */
         se_tz_outcome o;
-        if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, vaddr, false, false, &o) !=
-            SE_TZ_OK) {
+        if (se_tz_check(&m->st.tz, scs, tsec, vaddr, false, false, &o) != SE_TZ_OK) {
             se_tz_flag(&m->st.tz.gtzc, &o);
             char why[512];
             snprintf(why, sizeof why,
-                     "%s vector read from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
+                     "%s vector read from 0x%08" PRIx32 " (%s 0x%08" PRIx32
                      " + 0x%x) refused, the vector table is in memory of the other security "
                      "state: %s",
-                     mc_exc_str(exc), vaddr, m->st.scs.vtor, 4u * exc, o.reason);
+                     mc_exc_str(exc), vaddr, vname, vtor, 4u * exc, o.reason);
             return lockup(m, why);
         }
     }
     if (!mc_mem_rd32(m, vaddr, &vec)) {
         char why[200];
         snprintf(why, sizeof why,
-                 "%s vector fetch from 0x%08" PRIx32 " (VTOR 0x%08" PRIx32
+                 "%s vector fetch from 0x%08" PRIx32 " (%s 0x%08" PRIx32
                  ") failed: nothing mapped there",
-                 mc_exc_str(exc), vaddr, m->st.scs.vtor);
+                 mc_exc_str(exc), vaddr, vname, vtor);
         return lockup(m, why);
     }
     uint16_t first = 0;
     m->tz_direct = true;
     uc_mem_read(m->uc, vec & ~1u, &first, 2);
     m->tz_direct = false;
-    mc_chain_add(m, "%s taken at %s: vector 0x%08" PRIx32 " from VTOR 0x%08" PRIx32 "+0x%x",
-                 mc_exc_str(exc), mc_fmt_addr(m, ret_pc, sym, sizeof sym), vec, m->st.scs.vtor,
-                 4u * exc);
-    if (vec == 0xFFFFFFFFu || (mc_in_iflash(m, vec) && first == 0xFFFFu)) {
+    mc_chain_add(m, "%s taken%s at %s: vector 0x%08" PRIx32 " from %s 0x%08" PRIx32 "+0x%x",
+                 mc_exc_str(exc), routed ? " in Secure state" : "",
+                 mc_fmt_addr(m, ret_pc, sym, sizeof sym), vec, vname, vtor, 4u * exc);
+    bool erased = vec == 0xFFFFFFFFu || (mc_in_iflash(m, vec) && first == 0xFFFFu);
+    if (erased && routed) {
+        /* Architecturally the core would fetch the erased handler, fault in it at HardFault
+         * priority and lock up: said with the routing, which is the point. */
+        char route[160], why[300];
+        routing_text(m, exc, origin, route, sizeof route);
+        mc_chain_add(m, "  the loader's own vector table (VTOR_NS 0x%08" PRIx32 ") is not used",
+                     *se_scs_bank_of(scs, false).vtor);
+        /* at most 200 characters: the end of the call quotes that much */
+        snprintf(why, sizeof why,
+                 "%s through VTOR_S 0x%08" PRIx32 ", whose vector is erased (0x%08" PRIx32 ")",
+                 route, vtor, vec);
+        return lockup(m, why);
+    }
+    if (erased) {
         if (!m->vec_note[0])
             snprintf(m->vec_note, sizeof m->vec_note,
                      "the %s vector 0x%08" PRIx32 " points into erased flash", mc_exc_str(exc),
                      vec);
         mc_set_cause(m,
-                     "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
+                     "%s vector (%s 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
                      ", which points into erased internal flash: no handler there",
-                     mc_exc_str(exc), m->st.scs.vtor, 4u * exc, vec);
+                     mc_exc_str(exc), vname, vtor, 4u * exc, vec);
         mc_chain_add(m, "  the %s handler at 0x%08" PRIx32 " is erased flash (0xFFFF)",
                      mc_exc_str(exc), vec & ~1u);
     }
@@ -205,19 +266,29 @@ entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
                     vaddr - (m->image_base + 0x10000000u) < m->image_end - m->image_base;
     if (in_sram && m->image_end && !in_image) {
         mc_set_cause(m,
-                     "%s vector (VTOR 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
+                     "%s vector (%s 0x%08" PRIx32 " + 0x%x) is 0x%08" PRIx32
                      ", read from RAM outside the downloaded image 0x%08" PRIx32 "..0x%08" PRIx32
                      ": stale contents (VTOR set from a link-time address?)",
-                     mc_exc_str(exc), m->st.scs.vtor, 4u * exc, vec, m->image_base, m->image_end);
-        mc_chain_add(m, "  VTOR 0x%08" PRIx32 " is outside the downloaded image", m->st.scs.vtor);
+                     mc_exc_str(exc), vname, vtor, 4u * exc, vec, m->image_base, m->image_end);
+        mc_chain_add(m, "  %s 0x%08" PRIx32 " is outside the downloaded image", vname, vtor);
     }
     if (!(vec & 1u)) {
         /* ARMv8-M: a vector without the Thumb bit faults (INVSTATE) on the first
          * instruction; the machine sees that as the next fault. */
         mc_chain_add(m, "  vector 0x%08" PRIx32 " has no Thumb bit", vec);
     }
+    if (tz && tsec != bg_secure)
+        mc_set_running_secure(m, tsec);
     mc_set_reg(m, UC_ARM_REG_PC, vec & ~1u);
     return ENTRY_OK;
+}
+
+/* An exception taken by its number: faults and SVCall in the state of the code that raised
+ * them, interrupts, SysTick, PendSV and NMI as the loader's (ITNS, STTNS not modelled). */
+entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc)
+{
+    bool from = is_fault(exc) || exc == SE_EXC_SVCALL ? m->st.cpu_secure : m->st.scs.home_secure;
+    return exc_enter(m, exc, ret_pc, se_scs_targets_secure(&m->st.scs, exc, from), 0);
 }
 
 /* Return from the innermost exception. exc_return is the magic value branched to. */
@@ -268,6 +339,10 @@ bool mc_exc_return(se_machine *m, uint32_t exc_ret, char *why, size_t whylen)
         mc_set_reg(m, UC_ARM_REG_MSP, new_sp);
     }
     mc_set_reg(m, UC_ARM_REG_PC, f[6] & ~1u);
+    /* TrustZone: a Secure handler returns to the state EXC_RETURN.S names; a Non-secure one
+     * stays Non-secure (a return to Secure from it is an INVER SecureFault, not modelled). */
+    if (m->st.tz.tzen && m->st.cpu_secure)
+        mc_set_running_secure(m, (exc_ret & (1u << 6)) != 0);
     return true;
 }
 
@@ -278,7 +353,11 @@ entry_result mc_fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32
 {
     char sym[128];
     mc_stack_check(m, pc); /* run-time diagnoses: the stack may be the root cause */
-    m->st.scs.cfsr |= cfsr_bits;
+    se_scs *scs = &m->st.scs;
+    /* The state each fault is taken in (TrustZone; the loader's otherwise), and its copy of
+     * the status registers */
+    bool tsec = se_scs_targets_secure(scs, exc, m->st.cpu_secure);
+    *se_scs_bank_of(scs, tsec).cfsr |= cfsr_bits;
     mc_debug_fault(m, exc, pc, desc, where); /* the debugger stops here, before entry */
     mc_chain_add(m, "%s %s %s", desc, where, mc_fmt_addr(m, pc, sym, sizeof sym));
     mc_set_cause(m, "%s %s %s%s", desc, where, mc_fmt_addr(m, pc, sym, sizeof sym),
@@ -287,12 +366,16 @@ entry_result mc_fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32
     int ep = mc_exec_prio(m, NULL);
     unsigned target = exc;
     if (exc != SE_EXC_HARDFAULT &&
-        (!se_scs_is_enabled(&m->st.scs, exc) || se_scs_group_prio(&m->st.scs, exc) >= ep)) {
+        (!se_scs_is_enabled(scs, exc) || se_scs_group_prio(scs, exc) >= ep)) {
         target = SE_EXC_HARDFAULT;
-        m->st.scs.hfsr |= SE_HFSR_FORCED;
-        mc_chain_add(m, "  %s escalated to HardFault (%s)", mc_exc_str(exc),
-                     se_scs_is_enabled(&m->st.scs, exc) ? "priority too low"
-                                                        : "handler not enabled in SHCSR");
+        bool hsec = se_scs_targets_secure(scs, SE_EXC_HARDFAULT, tsec);
+        *se_scs_bank_of(scs, hsec).hfsr |= SE_HFSR_FORCED;
+        const char *bank = !m->st.tz.tzen ? "" : tsec ? "_S" : "_NS";
+        mc_chain_add(m, "  %s escalated to HardFault (%s%s)", mc_exc_str(exc),
+                     se_scs_is_enabled(scs, exc) ? "priority too low"
+                                                 : "handler not enabled in SHCSR",
+                     se_scs_is_enabled(scs, exc) ? "" : bank);
+        tsec = hsec;
     }
     if (target == SE_EXC_HARDFAULT && ep <= -1) {
         char why[512];
@@ -300,13 +383,25 @@ entry_result mc_fault_at(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32
                  mc_exc_str(m->st.nest ? m->st.stack[m->st.nest - 1] : 0), ep, desc);
         return lockup(m, why);
     }
-    return mc_exc_enter(m, target, pc);
+    return exc_enter(m, target, pc, tsec, exc);
 }
 
 entry_result mc_fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
                       const char *desc)
 {
     return mc_fault_at(m, exc, cfsr_bits, pc, desc, "at");
+}
+
+/* A VFP instruction on coprocessor 11 (double precision) at pc: the data-processing,
+ * load/store and register-transfer encodings whose second halfword has coproc [11:8] = 0xB. */
+static bool dp_fpu_insn(se_machine *m, uint32_t pc)
+{
+    const uint8_t *c = mc_host_ptr(m, pc & ~1u, 4);
+    if (!c)
+        return false;
+    uint16_t hw1 = (uint16_t)(c[0] | c[1] << 8), hw2 = (uint16_t)(c[2] | c[3] << 8);
+    bool vfp = (hw1 & 0xEF00u) == 0xEE00u || (hw1 & 0xEE00u) == 0xEC00u;
+    return vfp && (hw2 & 0x0F00u) == 0x0B00u;
 }
 
 static const char *mem_type_str(uc_mem_type t)
@@ -436,7 +531,9 @@ entry_result mc_mem_fault(se_machine *m)
     snprintf(desc, sizeof desc, "BusFault PRECISERR: %u-byte %s of 0x%08" PRIx32 " (%s)%s",
              m->mem_size, mem_type_str(m->mem_type), a, region_text(m, a, rtext, sizeof rtext),
              sp_note);
-    m->st.scs.bfar = a;
+    *se_scs_bank_of(&m->st.scs,
+                    se_scs_targets_secure(&m->st.scs, SE_EXC_BUSFAULT, m->st.cpu_secure))
+         .bfar = a;
     if (have_exact) {
         mc_ring_cut(m, exact, true); /* --last */
         return mc_fault(m, SE_EXC_BUSFAULT, SE_CFSR_PRECISERR | SE_CFSR_BFARVALID, exact, desc);
@@ -489,6 +586,12 @@ entry_result mc_intr_fault(se_machine *m, uint32_t pc, bool *halted, char *why, 
         return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNALIGNED, pc,
                         "UsageFault UNALIGNED: unaligned access");
     case 1:
+        if (m->prof->board->cpu == SE_CPU_M7 && dp_fpu_insn(m, pc))
+            return mc_fault(
+                m, SE_EXC_USAGEFAULT, SE_CFSR_UNDEFINSTR, pc,
+                "UsageFault UNDEFINSTR: a double-precision FPU instruction; the board's Cortex-M7 "
+                "has a double-precision FPU, but Unicorn 2.0.1 runs every M-profile model as its "
+                "Cortex-M33, whose FPU is single-precision (docs/unicorn.md 1)");
         return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNDEFINSTR, pc,
                         "UsageFault UNDEFINSTR: undefined instruction");
     default:

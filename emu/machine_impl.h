@@ -368,6 +368,7 @@ int mc_exec_prio(se_machine *m, bool *by_mask);
 bool mc_masked_by_debug(const se_machine *m, unsigned exc);
 unsigned mc_takeable(se_machine *m);
 entry_result mc_exc_enter(se_machine *m, unsigned exc, uint32_t ret_pc);
+void mc_set_running_secure(se_machine *m, bool secure);
 bool mc_exc_return(se_machine *m, uint32_t exc_ret, char *why, size_t whylen);
 entry_result mc_fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t pc,
                       const char *desc);

@@ -244,6 +244,10 @@ const se_profile *se_profile_load(const char *path, char *err, size_t errlen)
             ok = num(v, &loaded.observed_limit);
         else if (!strcmp(k, "vtor"))
             ok = num(v, &loaded.vtor);
+        else if (!strcmp(k, "vtor_s"))
+            ok = num(v, &loaded.vtor_s);
+        else if (!strcmp(k, "bfhfnmins"))
+            ok = yesno(v, &loaded.bfhfnmins);
         else if (!strcmp(k, "stack_gap")) {
             ok = num(v, &loaded.stack_gap);
             line_of[3] = lines[i];

@@ -62,6 +62,9 @@ typedef struct se_profile {
     uint32_t reset_core_hz; /* core clock before the loader touches RCC */
     uint32_t vtor;          /* VTOR left by the application / boot */
     bool secure;            /* the loader runs in Secure state */
+    uint32_t vtor_s;        /* TZEN=1, Non-secure loader: VTOR_S, the Secure image's vector
+                             * table; 0 = the secure alias of the internal flash's start */
+    bool bfhfnmins;         /* AIRCR.BFHFNMINS the Secure image left (reset: 0) */
     /* ---- TrustZone set-up the application leaves behind (used when tz) ---- */
     unsigned nsau; /* SAU regions preset (SAU_CTRL.ENABLE=1); 0 = SAU at reset */
     se_profile_sau sau[8];

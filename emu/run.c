@@ -457,6 +457,7 @@ static void host_setup(se_machine *m, const se_call *c)
     mc_set_reg(m, UC_ARM_REG_LR, c->bkpt_addr | 1u);
     memset(m->st.scs.active, 0, sizeof m->st.scs.active);
     m->st.nest = 0;
+    mc_set_running_secure(m, m->st.scs.home_secure); /* a call may have ended in a handler */
     m->st.scs.vectactive = 0;
     m->st.scs.dhcsr &= ~SE_DHCSR_S_LOCKUP;
     if (m->opts.irq_mask == SE_MASK_MASKINTS)

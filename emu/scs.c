@@ -339,15 +339,42 @@ int se_scs_group_prio(const se_scs *s, unsigned exc)
     return s->prio[exc] & mask;
 }
 
+se_scs_regs se_scs_bank_of(se_scs *s, bool secure)
+{
+    if (!s->tz || secure == s->home_secure)
+        return (se_scs_regs){&s->vtor, &s->shcsr, &s->cfsr, &s->hfsr, &s->mmfar, &s->bfar};
+    se_scs_bank *b = &s->other;
+    return (se_scs_regs){&b->vtor, &b->shcsr, &b->cfsr, &b->hfsr, &b->mmfar, &b->bfar};
+}
+
+static uint32_t shcsr_of(const se_scs *s, bool secure)
+{
+    return (!s->tz || secure == s->home_secure) ? s->shcsr : s->other.shcsr;
+}
+
+bool se_scs_targets_secure(const se_scs *s, unsigned exc, bool from_secure)
+{
+    if (!s->tz)
+        return from_secure;
+    switch (exc) {
+    case SE_EXC_NMI:
+    case SE_EXC_BUSFAULT: return !s->bfhfnmins;
+    case SE_EXC_HARDFAULT: return !s->bfhfnmins || from_secure;
+    case SE_EXC_SECUREFAULT: return true;
+    default: return from_secure;
+    }
+}
+
 bool se_scs_is_enabled(const se_scs *s, unsigned exc)
 {
     if (exc >= SE_EXC_IRQ0)
         return exc < SE_NUM_EXC && s->irq_enabled[exc - SE_EXC_IRQ0];
+    bool sec = se_scs_targets_secure(s, exc, s->run_secure);
     switch (exc) {
-    case SE_EXC_MEMMANAGE: return s->shcsr & (1u << 16);
-    case SE_EXC_BUSFAULT: return s->shcsr & (1u << 17);
-    case SE_EXC_USAGEFAULT: return s->shcsr & (1u << 18);
-    case SE_EXC_SECUREFAULT: return s->shcsr & (1u << 19);
+    case SE_EXC_MEMMANAGE: return shcsr_of(s, sec) & (1u << 16);
+    case SE_EXC_BUSFAULT: return shcsr_of(s, sec) & (1u << 17);
+    case SE_EXC_USAGEFAULT: return shcsr_of(s, sec) & (1u << 18);
+    case SE_EXC_SECUREFAULT: return shcsr_of(s, sec) & (1u << 19);
     default: return true;
     }
 }
@@ -439,12 +466,54 @@ static uint32_t bits_read(const bool *arr, unsigned word)
     return v;
 }
 
+/* The SHCSR fields a Non-secure access does not see: SecureFault's, and BusFault's while
+ * AIRCR.BFHFNMINS = 0 (Armv8-M ARM, SHCSR: RAZ/WI from Non-secure). */
+static uint32_t shcsr_ns_hidden(const se_scs *s)
+{
+    uint32_t h = (1u << 19) | (1u << 20) | (1u << 4); /* SECUREFAULTENA, -PENDED, -ACT */
+    if (!s->bfhfnmins)
+        h |= (1u << 17) | (1u << 14) | (1u << 1); /* BUSFAULTENA, -PENDED, -ACT */
+    return h;
+}
+
+/* The copy of the banked registers an access reaches: 0xE000E... the running state's; the
+ * Non-secure alias 0xE002E... (only VTOR, SHCSR, CFSR, HFSR, MMFAR, BFAR modelled there) the
+ * Non-secure copy, from Secure code only (RAZ/WI from Non-secure). *a is moved to the
+ * 0xE000E... address; false for an access with no effect (RAZ/WI); *unmodelled for an alias
+ * register the model does not have. */
+static bool reach_bank(se_scs *s, uint32_t *a, se_scs_regs *r, bool *ns_view, bool *unmodelled)
+{
+    *unmodelled = false;
+    *ns_view = s->tz && !s->run_secure;
+    *r = se_scs_bank_of(s, s->run_secure);
+    if (!s->tz || (*a & 0xFFFFF000u) != 0xE002E000u)
+        return true;
+    if (!s->run_secure)
+        return false;
+    uint32_t x = *a - 0x00020000u;
+    if (x != VTOR && x != SHCSR && x != CFSR && x != HFSR && x != MMFAR && x != BFAR) {
+        *unmodelled = true;
+        return false;
+    }
+    *a = x;
+    *ns_view = true;
+    *r = se_scs_bank_of(s, false);
+    return true;
+}
+
 uint32_t se_scs_read(se_scs *s, uint32_t addr, uint64_t now, unsigned *fx)
 {
     uint32_t a = addr & ~3u;
     unsigned sh = (addr & 3u) * 8u;
     uint32_t v = 0;
     *fx = SE_SCS_FX_NONE;
+    se_scs_regs rb;
+    bool ns_view, unmod;
+    if (!reach_bank(s, &a, &rb, &ns_view, &unmod)) {
+        if (unmod)
+            *fx |= SE_SCS_FX_UNMODELLED;
+        return 0;
+    }
 
     if (a >= NVIC_IPR && a < NVIC_IPR + SE_NUM_IRQ) {
         for (unsigned i = 0; i < 4; i++)
@@ -499,12 +568,14 @@ uint32_t se_scs_read(se_scs *s, uint32_t addr, uint64_t now, unsigned *fx)
     case SYST_CALIB: v = 0; break; /* not characterised for the L5; no loader seen reads it */
     case CPUID: v = is_m7(s) ? M7_CPUID : M33_CPUID; break;
     case ICSR: v = icsr_read(s); break;
-    case VTOR: v = s->vtor; break;
-    case AIRCR: v = 0xFA050000u | (s->prigroup << 8); break;
+    case VTOR: v = *rb.vtor; break;
+    case AIRCR:
+        v = 0xFA050000u | (s->prigroup << 8) | (s->tz && s->bfhfnmins ? SE_AIRCR_BFHFNMINS : 0u);
+        break;
     case SCR: v = s->scr; break;
     case CCR: v = s->ccr; break;
     case SHCSR: {
-        v = s->shcsr & 0x000F0000u;
+        v = *rb.shcsr & 0x000F0000u;
         if (s->active[SE_EXC_MEMMANAGE])
             v |= 1u << 0;
         if (s->active[SE_EXC_BUSFAULT])
@@ -529,13 +600,15 @@ uint32_t se_scs_read(se_scs *s, uint32_t addr, uint64_t now, unsigned *fx)
             v |= 1u << 14;
         if (s->pending[SE_EXC_SVCALL])
             v |= 1u << 15;
+        if (ns_view)
+            v &= ~shcsr_ns_hidden(s);
         break;
     }
-    case CFSR: v = s->cfsr; break;
-    case HFSR: v = s->hfsr; break;
+    case CFSR: v = *rb.cfsr; break;
+    case HFSR: v = *rb.hfsr; break;
     case DFSR: v = s->dfsr; break;
-    case MMFAR: v = s->mmfar; break;
-    case BFAR: v = s->bfar; break;
+    case MMFAR: v = *rb.mmfar; break;
+    case BFAR: v = *rb.bfar; break;
     case AFSR: v = s->afsr; break;
     case CPACR: v = s->cpacr; break;
     case NSACR: v = s->nsacr; break;
@@ -583,6 +656,13 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
     uint32_t a = addr & ~3u;
     *fx = SE_SCS_FX_NONE;
     unsigned lanes = size == 1 ? 1 : size == 2 ? 2 : 4;
+    se_scs_regs rb;
+    bool ns_view, unmod;
+    if (!reach_bank(s, &a, &rb, &ns_view, &unmod)) {
+        if (unmod)
+            *fx |= SE_SCS_FX_UNMODELLED;
+        return;
+    }
 
     if (a >= NVIC_IPR && a < NVIC_IPR + SE_NUM_IRQ) {
         unsigned idx = addr - NVIC_IPR;
@@ -684,13 +764,16 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
             s->pending[SE_EXC_SYSTICK] = false;
         *fx |= SE_SCS_FX_IRQ;
         break;
-    case VTOR: s->vtor = value & 0xFFFFFF80u; break;
+    case VTOR: *rb.vtor = value & 0xFFFFFF80u; break;
     case AIRCR:
         if ((value >> 16) != 0x05FAu) {
             *fx |= SE_SCS_FX_IGNORED; /* writes without VECTKEY are ignored */
             break;
         }
         s->prigroup = (value >> 8) & 7u;
+        /* BFHFNMINS: Secure code only (RO from Non-secure) */
+        if (s->tz && s->run_secure)
+            s->bfhfnmins = (value & SE_AIRCR_BFHFNMINS) != 0;
         if (value & (1u << 2))
             *fx |= SE_SCS_FX_RESET;
         *fx |= SE_SCS_FX_IRQ;
@@ -703,15 +786,17 @@ void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uin
             *fx |= SE_SCS_FX_TRAPS;
         break;
     }
-    case SHCSR:
-        s->shcsr = (s->shcsr & ~0x000F0000u) | (value & 0x000F0000u);
+    case SHCSR: {
+        uint32_t keep = ~0x000F0000u | (ns_view ? shcsr_ns_hidden(s) : 0u);
+        *rb.shcsr = (*rb.shcsr & keep) | (value & ~keep);
         *fx |= SE_SCS_FX_IRQ;
         break;
-    case CFSR: s->cfsr &= ~value; break; /* write-1-to-clear */
-    case HFSR: s->hfsr &= ~value; break;
+    }
+    case CFSR: *rb.cfsr &= ~value; break; /* write-1-to-clear */
+    case HFSR: *rb.hfsr &= ~value; break;
     case DFSR: s->dfsr &= ~value; break;
-    case MMFAR: s->mmfar = value; break;
-    case BFAR: s->bfar = value; break;
+    case MMFAR: *rb.mmfar = value; break;
+    case BFAR: *rb.bfar = value; break;
     case AFSR: s->afsr &= ~value; break;
     case CPACR: s->cpacr = value & 0x00F00000u; break;
     case NSACR: s->nsacr = value & 0x00000C00u; break;

@@ -72,6 +72,19 @@ enum {
 #define SE_CCR_UNALIGN_TRP (1u << 3)
 #define SE_CCR_DIV_0_TRP (1u << 4)
 
+/* The registers the Security Extension banks between the two states, one state's copy
+ * (Armv8-M ARM, B3.2; docs/trustzone.md "Faults"). */
+typedef struct se_scs_bank {
+    uint32_t vtor, shcsr, cfsr, hfsr, mmfar, bfar;
+} se_scs_bank;
+
+/* Pointers to one state's copy: se_scs_bank_of. */
+typedef struct se_scs_regs {
+    uint32_t *vtor, *shcsr, *cfsr, *hfsr, *mmfar, *bfar;
+} se_scs_regs;
+
+#define SE_AIRCR_BFHFNMINS (1u << 13)
+
 /* The core whose System Control Space this is (se_scs_set_core). The Cortex-M33 is the reset
  * default; the Cortex-M7 (Armv7-M) adds its L1 cache registers (CLIDR, CTR, CCSIDR, CSSELR,
  * the cache maintenance operations), MVFR0..2, its implementation-defined TCM/AHBP/cache
@@ -100,7 +113,15 @@ typedef struct se_scs {
     uint8_t prio[SE_NUM_EXC]; /* priority bytes (3 bits implemented: [7:5]) */
     uint32_t itns[(SE_NUM_IRQ + 31) / 32];
 
+    /* vtor, shcsr, cfsr, hfsr, mmfar, bfar: the copy of the loader's own state (the only one
+     * with TZEN=0); `other` holds the other state's copy when tz. */
     uint32_t vtor, prigroup, scr, ccr, shcsr, cfsr, hfsr, dfsr, mmfar, bfar, afsr;
+    se_scs_bank other;
+    /* Security Extension (TZEN=1): the loader's state (home_secure), the state of the code
+     * running now (run_secure: whose copy 0xE000E... reaches; a Secure handler taken from a
+     * Non-secure loader runs Secure) and AIRCR.BFHFNMINS (0 at reset: BusFault, HardFault
+     * and NMI target Secure). Set by the machine. */
+    bool tz, home_secure, run_secure, bfhfnmins;
     uint32_t cpacr, nsacr, actlr;
     uint32_t dhcsr, demcr;
     uint32_t dwt_ctrl;
@@ -134,6 +155,16 @@ void se_scs_write(se_scs *s, uint32_t addr, uint32_t value, uint64_t now, unsign
 void se_scs_write_n(se_scs *s, uint32_t addr, uint32_t value, unsigned size, uint64_t now,
                     unsigned *fx);
 
+/* The copy of the banked registers a state sees (the loader's own when !tz). */
+se_scs_regs se_scs_bank_of(se_scs *s, bool secure);
+/* Whether exception exc raised by code in state from_secure is taken in Secure state
+ * (Armv8-M ARM, ExceptionTargetsSecure): HardFault and BusFault Secure while
+ * AIRCR.BFHFNMINS = 0 (HardFault also when escalated from a Secure-targeted fault: pass
+ * that fault's target as from_secure), MemManage, UsageFault, SVCall, PendSV banked by the
+ * state that raised them, SecureFault always Secure. Interrupts and SysTick: the loader's
+ * state (ITNS, STTNS not modelled). from_secure when !tz. */
+bool se_scs_targets_secure(const se_scs *s, unsigned exc, bool from_secure);
+
 /* SysTick */
 uint32_t se_systick_cvr(const se_scs *s, uint64_t now);
 /* Cycle at which the counter next reaches zero from 1 (an interrupt/COUNTFLAG event)
@@ -153,8 +184,8 @@ int se_scs_group_prio(const se_scs *s, unsigned exc);
 /* Highest-priority (lowest number) pending and enabled exception, or 0. Ties go to the
  * lower exception number. Does not apply masking. */
 unsigned se_scs_best_pending(const se_scs *s, int *prio);
-/* Whether an exception's enable bits allow it to be taken at all (IRQ enabled;
- * fault handlers enabled in SHCSR are the machine's business). */
+/* Whether an exception's enable bits allow it to be taken at all (IRQ enabled; a fault's
+ * enable bit in the SHCSR copy of the state it targets, raised by the running code). */
 bool se_scs_is_enabled(const se_scs *s, unsigned exc);
 /* Execution priority from the active exceptions only (no PRIMASK etc.): 256 = none. */
 int se_scs_active_prio(const se_scs *s);

@@ -740,11 +740,15 @@ unsigned se_tz_fault_regs(se_scs *scs, const se_tz_outcome *o)
         if (o->sfsr & SE_SFSR_SFARVALID)
             scs->sfar = o->sfar;
         return SE_EXC_SECUREFAULT;
-    case SE_TZ_BUSFAULT:
-        scs->cfsr |= o->cfsr;
+    case SE_TZ_BUSFAULT: {
+        /* the copy of the state BusFault is taken in (Secure while AIRCR.BFHFNMINS = 0) */
+        se_scs_regs r =
+            se_scs_bank_of(scs, se_scs_targets_secure(scs, SE_EXC_BUSFAULT, scs->run_secure));
+        *r.cfsr |= o->cfsr;
         if (o->cfsr & SE_CFSR_BFARVALID)
-            scs->bfar = o->bfar;
+            *r.bfar = o->bfar;
         return SE_EXC_BUSFAULT;
+    }
     default: return 0;
     }
 }
@@ -755,7 +759,8 @@ unsigned se_tz_escalate(se_scs *scs, unsigned exc)
      * (docs/hardware.md C.4) */
     if (exc == 0 || exc == SE_EXC_HARDFAULT || se_scs_is_enabled(scs, exc))
         return exc;
-    scs->hfsr |= SE_HFSR_FORCED;
+    bool sec = se_scs_targets_secure(scs, exc, scs->run_secure);
+    *se_scs_bank_of(scs, se_scs_targets_secure(scs, SE_EXC_HARDFAULT, sec)).hfsr |= SE_HFSR_FORCED;
     return SE_EXC_HARDFAULT;
 }
 

@@ -330,8 +330,16 @@ void mc_tz_apply_profile(se_machine *m, const se_profile *p)
 {
     se_tz_config_reset(&m->st.tz, p->tz);
     m->st.cpu_secure = p->tz && p->secure;
+    m->st.scs.tz = p->tz;
+    m->st.scs.home_secure = m->st.scs.run_secure = m->st.cpu_secure;
+    m->st.scs.bfhfnmins = false;
     if (!p->tz)
         return;
+    m->st.scs.bfhfnmins = p->bfhfnmins; /* 0 at reset, and ST's template leaves it so */
+    /* The other state's VTOR: VTOR_S of a Non-secure loader is the Secure image's table
+     * (profile vtor_s; by default the secure alias of the internal flash, docs/hardware.md
+     * C.6); VTOR_NS of a Secure loader is not known (0). */
+    m->st.scs.other.vtor = p->secure ? 0u : (p->vtor_s ? p->vtor_s : p->iflash_alias) & ~0x7Fu;
     m->st.tz.alias = p->alias_illegal ? SE_TZ_ALIAS_ILLEGAL : SE_TZ_ALIAS_PASS;
     m->st.tz.illegal = p->gtzc_buserr ? SE_TZ_ILLEGAL_BUSERR : SE_TZ_ILLEGAL_RAZWI;
     if (p->nsau) {

@@ -840,6 +840,115 @@ static void test_exc_name(void **state)
     assert_string_equal(se_exc_name(IRQ(12), b, sizeof b), "IRQ12");
 }
 
+/* ---- the Security Extension: banked registers, AIRCR.BFHFNMINS, fault targets ---- */
+
+#define SHCSR 0xE000ED24u
+#define BFAR 0xE000ED38u
+#define NS_ALIAS 0x00020000u /* 0xE002E...: the Non-secure copy, from Secure code */
+
+/* TZEN=1 with a Non-secure loader; the Secure image's VTOR_S at 0x0C000000. */
+static se_scs fresh_tz_ns(void)
+{
+    se_scs s = fresh();
+    s.tz = true;
+    s.home_secure = s.run_secure = false;
+    s.vtor = 0x08040000u;
+    s.other.vtor = 0x0C000000u;
+    return s;
+}
+
+static void test_tz_fault_targets_follow_bfhfnmins(void **state)
+{
+    (void)state;
+    se_scs s = fresh_tz_ns();
+    /* AIRCR.BFHFNMINS = 0 (reset): BusFault, HardFault, NMI Secure from either state */
+    assert_true(se_scs_targets_secure(&s, SE_EXC_BUSFAULT, false));
+    assert_true(se_scs_targets_secure(&s, SE_EXC_HARDFAULT, false));
+    assert_true(se_scs_targets_secure(&s, SE_EXC_NMI, false));
+    /* banked: the state that raised them */
+    assert_false(se_scs_targets_secure(&s, SE_EXC_MEMMANAGE, false));
+    assert_false(se_scs_targets_secure(&s, SE_EXC_USAGEFAULT, false));
+    assert_true(se_scs_targets_secure(&s, SE_EXC_USAGEFAULT, true));
+    assert_true(se_scs_targets_secure(&s, SE_EXC_SECUREFAULT, false));
+    s.bfhfnmins = true;
+    assert_false(se_scs_targets_secure(&s, SE_EXC_BUSFAULT, false));
+    assert_false(se_scs_targets_secure(&s, SE_EXC_HARDFAULT, false));
+    assert_true(se_scs_targets_secure(&s, SE_EXC_HARDFAULT, true)); /* from a Secure fault */
+    assert_true(se_scs_targets_secure(&s, SE_EXC_SECUREFAULT, false));
+    /* TZEN=0: one state */
+    se_scs t = fresh();
+    assert_false(se_scs_targets_secure(&t, SE_EXC_BUSFAULT, false));
+    assert_false(se_scs_targets_secure(&t, SE_EXC_SECUREFAULT, false));
+}
+
+static void test_tz_bfhfnmins_is_written_by_secure_code_only(void **state)
+{
+    (void)state;
+    se_scs s = fresh_tz_ns();
+    wr(&s, AIRCR, 0x05FA0000u | SE_AIRCR_BFHFNMINS, 0); /* Non-secure: read-only */
+    assert_false(s.bfhfnmins);
+    assert_int_equal(rd(&s, AIRCR, 0) & SE_AIRCR_BFHFNMINS, 0);
+    s.run_secure = true;
+    wr(&s, AIRCR, SE_AIRCR_BFHFNMINS, 0); /* no VECTKEY: ignored */
+    assert_false(s.bfhfnmins);
+    wr(&s, AIRCR, 0x05FA0000u | SE_AIRCR_BFHFNMINS, 0);
+    assert_true(s.bfhfnmins);
+    s.run_secure = false; /* readable from Non-secure */
+    assert_int_equal(rd(&s, AIRCR, 0) & SE_AIRCR_BFHFNMINS, SE_AIRCR_BFHFNMINS);
+}
+
+static void test_tz_vtor_cfsr_hfsr_are_banked(void **state)
+{
+    (void)state;
+    se_scs s = fresh_tz_ns();
+    assert_int_equal(rd(&s, VTOR, 0), 0x08040000u); /* the Non-secure loader's VTOR_NS */
+    wr(&s, VTOR, 0x20018200u, 0);
+    assert_int_equal(s.vtor, 0x20018200u);
+    assert_int_equal(s.other.vtor, 0x0C000000u); /* VTOR_S untouched */
+    *se_scs_bank_of(&s, true).cfsr = SE_CFSR_PRECISERR;
+    *se_scs_bank_of(&s, true).hfsr = SE_HFSR_FORCED;
+    assert_int_equal(rd(&s, CFSR, 0), 0); /* the Secure copy is not the loader's */
+    assert_int_equal(rd(&s, HFSR, 0), 0);
+    s.run_secure = true; /* Secure code: its own copy, and the Non-secure one at 0xE002E... */
+    assert_int_equal(rd(&s, VTOR, 0), 0x0C000000u);
+    assert_int_equal(rd(&s, CFSR, 0), SE_CFSR_PRECISERR);
+    assert_int_equal(rd(&s, HFSR, 0), SE_HFSR_FORCED);
+    assert_int_equal(rd(&s, VTOR + NS_ALIAS, 0), 0x20018200u);
+    wr(&s, VTOR + NS_ALIAS, 0x20018400u, 0);
+    assert_int_equal(s.vtor, 0x20018400u);
+    s.run_secure = false; /* the alias is RAZ/WI from Non-secure */
+    assert_int_equal(rd(&s, VTOR + NS_ALIAS, 0), 0);
+    wr(&s, VTOR + NS_ALIAS, 0x20018600u, 0);
+    assert_int_equal(s.vtor, 0x20018400u);
+    /* TZEN=0: no alias (unmodelled, as before) */
+    se_scs t = fresh();
+    unsigned fx;
+    se_scs_read(&t, VTOR + NS_ALIAS, 0, &fx);
+    assert_true(fx & SE_SCS_FX_UNMODELLED);
+}
+
+static void test_tz_shcsr_hides_busfault_and_securefault_from_ns(void **state)
+{
+    (void)state;
+    se_scs s = fresh_tz_ns();
+    /* Non-secure: BUSFAULTENA and SECUREFAULTENA are RAZ/WI while BFHFNMINS = 0 */
+    wr(&s, SHCSR, (1u << 16) | (1u << 17) | (1u << 18) | (1u << 19), 0);
+    assert_int_equal(rd(&s, SHCSR, 0), (1u << 16) | (1u << 18));
+    assert_true(se_scs_is_enabled(&s, SE_EXC_MEMMANAGE));
+    assert_true(se_scs_is_enabled(&s, SE_EXC_USAGEFAULT));
+    assert_false(se_scs_is_enabled(&s, SE_EXC_BUSFAULT)); /* the Secure copy's bit */
+    assert_false(se_scs_is_enabled(&s, SE_EXC_SECUREFAULT));
+    s.run_secure = true;
+    wr(&s, SHCSR, (1u << 17) | (1u << 19), 0);
+    s.run_secure = false;
+    assert_true(se_scs_is_enabled(&s, SE_EXC_BUSFAULT));
+    assert_true(se_scs_is_enabled(&s, SE_EXC_SECUREFAULT));
+    assert_int_equal(rd(&s, SHCSR, 0), (1u << 16) | (1u << 18)); /* still hidden */
+    /* BFAR: the Secure copy while BusFault is Secure's */
+    *se_scs_bank_of(&s, true).bfar = 0x60000000u;
+    assert_int_equal(rd(&s, BFAR, 0), 0);
+}
+
 /* The Cortex-M7's System Control Space (se_scs_set_core): its CPUID, the L1 cache ID registers
  * CMSIS's SCB_EnableDCache reads (CSSELR selects which cache CCSIDR describes), the cache
  * maintenance operations accepted without effect, the Armv7-M MPU's RBAR.VALID region select
@@ -906,6 +1015,10 @@ int main(void)
         cmocka_unit_test(test_systick_rvr_is_24_bits),
         cmocka_unit_test(test_systick_writes_request_reschedule),
         cmocka_unit_test(test_nvic_iser_enables_and_reads_back),
+        cmocka_unit_test(test_tz_fault_targets_follow_bfhfnmins),
+        cmocka_unit_test(test_tz_bfhfnmins_is_written_by_secure_code_only),
+        cmocka_unit_test(test_tz_vtor_cfsr_hfsr_are_banked),
+        cmocka_unit_test(test_tz_shcsr_hides_busfault_and_securefault_from_ns),
         cmocka_unit_test(test_nvic_iser_zero_bits_have_no_effect),
         cmocka_unit_test(test_nvic_icer_disables),
         cmocka_unit_test(test_nvic_ispr_pends_and_icpr_clears),

@@ -273,6 +273,119 @@ static void test_systick_vector_through_the_secure_alias(void **state)
     free(out);
 }
 
+/* ---- fault routing (issue 13 item 1) -------------------------------------------------
+ * The nsfault loaders point VTOR at a table whose fault handlers make Init return 1. */
+
+#define NSFAULT_BUS SE_FIRMWARE_DIR "/nsfault_bus.stldr"
+#define NSFAULT_BUS_TZ SE_FIRMWARE_DIR "/nsfault_bus_tz.stldr"
+#define NSFAULT_SECURE_TZ SE_FIRMWARE_DIR "/nsfault_secure_tz.stldr"
+
+/* TrustZone off: one state, the loader's table: its handler runs and Init returns 1. */
+static void test_own_fault_handler_runs_with_tz_off(void **state)
+{
+    (void)state;
+    char *out = run_expect(0, "run '" NSFAULT_BUS "' --tz off");
+    expect_in(out, "Init(0x1)                                      -> 0x1 ");
+    expect_in(out, "OK: 9 calls");
+    free(out);
+}
+
+/* --tz on: the BusFault (and the HardFault it escalates to) target Secure while
+ * AIRCR.BFHFNMINS = 0: taken through VTOR_S, the erased Secure image, never through the
+ * loader's table. */
+static void test_bus_fault_of_the_ns_loader_is_taken_in_secure_state(void **state)
+{
+    (void)state;
+    char *out = run_expect(33, "run '" NSFAULT_BUS_TZ "' --tz on --last 0");
+    const char *e = error_line(out);
+    expect_in(e, "stldr-emu: error: Init: BusFault PRECISERR: 4-byte read of 0x60000000 (unmapped) "
+                 "at Init+0x20; then lockup: HardFault (escalated from BusFault) from the "
+                 "Non-secure loader is taken in Secure state (AIRCR.BFHFNMINS=0) through VTOR_S "
+                 "0x0c000000, whose vector is erased (0xffffffff)");
+    expect_in(out, "BusFault escalated to HardFault (handler not enabled in SHCSR_S)");
+    expect_in(out, "HardFault taken in Secure state at Init+0x20: vector 0xffffffff from VTOR_S "
+                   "0x0c000000+0xc");
+    expect_in(out, "the loader's own vector table (VTOR_NS 0x2001");
+    assert_null(strstr(out, "-> 0x1 "));
+    free(out);
+}
+
+/* Every SecureFault is Secure: its HardFault too. */
+static void test_secure_fault_of_the_ns_loader_is_taken_in_secure_state(void **state)
+{
+    (void)state;
+    char *out = run_expect(33, "run '" NSFAULT_SECURE_TZ "' --tz on --last 0");
+    const char *e = error_line(out);
+    expect_in(e, "stldr-emu: error: Init: SecureFault AUVIOL: non-secure read from 0x20000100");
+    expect_in(e, "then lockup: HardFault (escalated from SecureFault) from the Non-secure loader "
+                 "is taken in Secure state (AIRCR.BFHFNMINS=0) through VTOR_S 0x0c000000, whose "
+                 "vector is erased (0xffffffff)");
+    assert_null(strstr(out, "-> 0x1 "));
+    free(out);
+}
+
+/* A Secure image that set AIRCR.BFHFNMINS = 1 hands BusFault and HardFault to Non-secure:
+ * the loader's handler runs; a profile's vtor_s names where the Secure table is. */
+static void test_bfhfnmins_1_hands_the_fault_to_the_ns_loader(void **state)
+{
+    (void)state;
+    static const char base[] = "tz=on\nsecure=off\nbkpt=0x20018000\nload_base=0x20018004\n"
+                               "vtor=0x08040000\nsau=st_template\n"
+                               "mpcbb_ns=0x20018000:0x20040000\n";
+    char text[512], args[600];
+    snprintf(text, sizeof text, "%sbfhfnmins=1\n", base);
+    char *prof = write_profile(text);
+    snprintf(args, sizeof args, "run '" NSFAULT_BUS_TZ "' --profile '%s'", prof);
+    char *out = run_expect(0, args);
+    expect_in(out, "Init(0x1)                                      -> 0x1 ");
+    free(out);
+    drop_profile(prof);
+    /* BFHFNMINS = 1 changes nothing for a SecureFault; vtor_s moves the Secure table */
+    snprintf(text, sizeof text, "%sbfhfnmins=1\nvtor_s=0x0C001000\n", base);
+    prof = write_profile(text);
+    snprintf(args, sizeof args, "run '" NSFAULT_SECURE_TZ "' --profile '%s'", prof);
+    out = run_expect(33, args);
+    expect_in(error_line(out), "HardFault (escalated from SecureFault) from the Non-secure loader "
+                               "is taken in Secure state (it escalated from a Secure-targeted "
+                               "fault) through VTOR_S 0x0c001000");
+    free(out);
+    drop_profile(prof);
+}
+
+/* A Secure image with a HardFault handler (internal flash at VTOR_S 0x0C000000): it runs in
+ * Secure state (its fetch from the secure flash alias would be refused to Non-secure code),
+ * puts 5 in the stacked R0 and returns to the stacked LR, the host's BKPT: Init "returns"
+ * 5, which only the Secure handler can have written. */
+static void test_secure_handler_of_the_secure_image_runs(void **state)
+{
+    (void)state;
+    static const uint8_t handler[] = {
+        0xEF, 0xF3, 0x08, 0x80, /* mrs r0, msp */
+        0x05, 0x21,             /* movs r1, #5 */
+        0x01, 0x60,             /* str r1, [r0] */
+        0x41, 0x69,             /* ldr r1, [r0, #20] */
+        0x21, 0xF0, 0x01, 0x01, /* bic r1, r1, #1 */
+        0x81, 0x61,             /* str r1, [r0, #24] */
+        0x70, 0x47,             /* bx lr */
+    };
+    uint8_t img[0x100];
+    memset(img, 0xFF, sizeof img);
+    const uint32_t vec = 0x0C000041u; /* HardFault: the handler at +0x40, Thumb */
+    memcpy(img + 0x0C, &vec, 4);
+    memcpy(img + 0x40, handler, sizeof handler);
+    char path[] = "/tmp/stldr-tz-iflash-XXXXXX", args[600];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, img, sizeof img), (ssize_t)sizeof img);
+    close(fd);
+    snprintf(args, sizeof args, "run '" NSFAULT_BUS_TZ "' --tz on --internal-flash '%s'", path);
+    char *out = run_expect(30, args); /* a call failed by its result */
+    expect_in(out, "Init(0x1)                                      -> 0x5 ");
+    expect_in(error_line(out), "Init returned 0x00000005, not 1");
+    free(out);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +397,11 @@ int main(void)
         cmocka_unit_test(test_read_as_zero_refusal_is_named_in_the_failure),
         cmocka_unit_test(test_profile_with_a_bad_key_is_a_usage_error),
         cmocka_unit_test(test_systick_vector_through_the_secure_alias),
+        cmocka_unit_test(test_own_fault_handler_runs_with_tz_off),
+        cmocka_unit_test(test_bus_fault_of_the_ns_loader_is_taken_in_secure_state),
+        cmocka_unit_test(test_secure_fault_of_the_ns_loader_is_taken_in_secure_state),
+        cmocka_unit_test(test_bfhfnmins_1_hands_the_fault_to_the_ns_loader),
+        cmocka_unit_test(test_secure_handler_of_the_secure_image_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
