@@ -344,6 +344,8 @@ static double run_fuzz(const char *name, uint64_t cases, double *per_cpu)
 
 /* Run argv (stdout into out, or /dev/null), return wall seconds; *rss_kib = the child's peak
  * RSS. */
+static double child_cpu_s; /* user + sys of the last run_child */
+
 static double run_child(char *const argv[], const char *out, long *rss_kib, int *status)
 {
     double t0 = now_s();
@@ -368,6 +370,8 @@ static double run_child(char *const argv[], const char *out, long *rss_kib, int 
     double t = now_s() - t0;
     if (rss_kib)
         *rss_kib = ru.ru_maxrss;
+    child_cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+                  (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
     *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return t;
 }
@@ -584,18 +588,21 @@ static void bench_startup(int runs)
     /* Start-up */
     char *init_argv[] = {SE_TOOL_PATH,  "run",     (char *)fw("ref_mx25_l562"),
                          "--init-only", "--quiet", NULL};
-    double ts[MAX_RUNS];
+    double ts[MAX_RUNS], tc[MAX_RUNS];
     int st;
     for (int r = 0; r < runs; r++) {
         ts[r] = run_child(init_argv, NULL, NULL, &st) * 1e3;
+        tc[r] = child_cpu_s * 1e3;
         if (st != 0)
             die("start-up", "stldr-emu --init-only failed");
     }
-    stats ss = summarize(ts, runs);
+    stats ss = summarize(ts, runs), sc = summarize(tc, runs);
     printf("start-up: stldr-emu run ref_mx25_l562 --init-only\n");
-    printf(
-        "  wall time                       %8.1f ms         [%.1f .. %.1f]   target <= 10 ms\n\n",
-        ss.med, ss.min, ss.max);
+    printf("  wall time                       %8.1f ms         [%.1f .. %.1f]   target <= 10 ms\n",
+           ss.med, ss.min, ss.max);
+    /* what the wall time is on a machine where the child waits for no core */
+    printf("  CPU time (user + sys)           %8.1f ms         [%.1f .. %.1f]\n\n", sc.med, sc.min,
+           sc.max);
 }
 
 static void bench_programs(int runs, int max_mib, const char *only)

@@ -25,7 +25,9 @@ typedef enum se_tz_mode {
 typedef enum se_cpu {
     SE_CPU_M33 = 0, /* the default: Unicorn's Cortex-M33 (the L5, U5, H5, and the boards that
                        predate this field) */
-    SE_CPU_M7,      /* Cortex-M7 with FPU: Armv7E-M system registers (caches) in the SCS */
+    SE_CPU_M7,      /* Cortex-M7: asked of Unicorn (UC_CPU_ARM_CORTEX_M7), which 2.0.1 ignores
+                       for M-profile (it builds its Cortex-M33: instruction set, single-precision
+                       FPU; docs/unicorn.md 1); the SCS is the M7's (caches, CPUID, no SAU) */
 } se_cpu;
 
 typedef struct se_board {

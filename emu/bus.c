@@ -46,17 +46,29 @@ void se_bus_set_unmodelled(se_bus *b, se_bus_unmodelled_fn fn, void *opaque)
     b->opaque = opaque;
 }
 
-static bool to_offset(const se_bus *b, uint32_t addr, uint32_t *off)
+/* The offset of addr in the bus and the range it came through (SE_BUS_REACH_*), 0 if none. */
+static unsigned to_offset(const se_bus *b, uint32_t addr, uint32_t *off)
 {
     if (addr - b->base < b->size) {
         *off = addr - b->base;
-        return true;
+        return SE_BUS_REACH_BASE;
     }
     if (b->alias && addr - b->alias < b->size) {
         *off = addr - b->alias;
-        return true;
+        return SE_BUS_REACH_ALIAS;
     }
-    return false;
+    return 0;
+}
+
+/* The device at addr, reachable from the range addr is in; its offset in *off. */
+static const se_bus_device *find(const se_bus *b, uint32_t addr, uint32_t *off)
+{
+    unsigned via = to_offset(b, addr, off);
+    if (!via)
+        return NULL;
+    uint8_t s = b->slot[*off >> SLOT_SHIFT];
+    const se_bus_device *d = s ? &b->dev[s - 1] : NULL;
+    return d && (d->reach & via) ? d : NULL;
 }
 
 void *se_bus_attach(se_bus *b, const se_periph_class *cls, const char *name, uint32_t base,
@@ -75,6 +87,7 @@ void *se_bus_attach(se_bus *b, const se_periph_class *cls, const char *name, uin
     if (!d->state)
         return NULL;
     d->cls = cls;
+    d->reach = SE_BUS_REACH_BASE | SE_BUS_REACH_ALIAS;
     d->base = b->base + off;
     d->size = size;
     strncpy(d->name, name ? name : cls->name, sizeof d->name - 1);
@@ -89,10 +102,17 @@ void *se_bus_attach(se_bus *b, const se_periph_class *cls, const char *name, uin
 const se_bus_device *se_bus_find(const se_bus *b, uint32_t addr)
 {
     uint32_t off;
-    if (!to_offset(b, addr, &off))
-        return NULL;
-    uint8_t s = b->slot[off >> SLOT_SHIFT];
-    return s ? &b->dev[s - 1] : NULL;
+    return find(b, addr, &off);
+}
+
+bool se_bus_set_reach(se_bus *b, const void *state, unsigned reach)
+{
+    for (size_t i = 0; i < b->ndev; i++)
+        if (b->dev[i].state == state) {
+            b->dev[i].reach = (uint8_t)(reach & (SE_BUS_REACH_BASE | SE_BUS_REACH_ALIAS));
+            return true;
+        }
+    return false;
 }
 
 size_t se_bus_ndevices(const se_bus *b) { return b->ndev; }
@@ -111,12 +131,10 @@ void se_bus_reset(se_bus *b)
 
 uint32_t se_bus_read(se_bus *b, uint32_t addr, unsigned size)
 {
-    const se_bus_device *d = se_bus_find(b, addr);
-    if (d && d->cls->read) {
-        uint32_t off = 0;
-        to_offset(b, addr, &off);
+    uint32_t off = 0;
+    const se_bus_device *d = find(b, addr, &off);
+    if (d && d->cls->read)
         return d->cls->read(d->state, off - (d->base - b->base), size);
-    }
     if (b->unmodelled)
         b->unmodelled(b->opaque, addr, false, 0, size);
     return 0;
@@ -124,10 +142,9 @@ uint32_t se_bus_read(se_bus *b, uint32_t addr, unsigned size)
 
 void se_bus_write(se_bus *b, uint32_t addr, uint32_t value, unsigned size)
 {
-    const se_bus_device *d = se_bus_find(b, addr);
+    uint32_t off = 0;
+    const se_bus_device *d = find(b, addr, &off);
     if (d && d->cls->write) {
-        uint32_t off = 0;
-        to_offset(b, addr, &off);
         d->cls->write(d->state, off - (d->base - b->base), value, size);
         return;
     }

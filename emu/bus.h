@@ -17,7 +17,14 @@ typedef struct se_bus_device {
     uint32_t base; /* non-secure alias */
     uint32_t size;
     char name[24];
+    uint8_t reach; /* SE_BUS_REACH_*: which of the two ranges reach it */
 } se_bus_device;
+
+/* The bus's two address ranges: the window and its alias (TrustZone's secure alias, or the
+ * second peripheral window of an F4/L4 board). A device is reached through both unless the
+ * board says otherwise. */
+#define SE_BUS_REACH_BASE 1u
+#define SE_BUS_REACH_ALIAS 2u
 
 typedef struct se_bus se_bus;
 
@@ -35,6 +42,9 @@ void se_bus_set_unmodelled(se_bus *b, se_bus_unmodelled_fn fn, void *opaque);
 void *se_bus_attach(se_bus *b, const se_periph_class *cls, const char *name, uint32_t base,
                     uint32_t size);
 const se_bus_device *se_bus_find(const se_bus *b, uint32_t addr);
+/* Let only the ranges in reach (SE_BUS_REACH_*) reach the device whose state is state (e.g.
+ * the QUADSPI at 0xA0001000, not at TIM6's 0x40001000). false if state is no device. */
+bool se_bus_set_reach(se_bus *b, const void *state, unsigned reach);
 size_t se_bus_ndevices(const se_bus *b);
 const se_bus_device *se_bus_device_at(const se_bus *b, size_t i);
 void se_bus_reset(se_bus *b);

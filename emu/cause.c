@@ -1,15 +1,17 @@
 /* Causes of hangs: a loop that provably cannot end is ended early, with what it waits for.
  *
- * Nothing here runs on the normal path. At the wall-clock check (every WALL_CHECK_EVERY
- * cycles, already a slow path) a call whose recent blocks stay inside a small address range
- * is probed: at each visit of the block it stopped at, the core's registers, a hash of SRAM
+ * This is the one hang detector. Nothing here runs on the normal path. At the wall-clock
+ * check (every WALL_CHECK_EVERY cycles, already a slow path; mmio.c brings it forward after
+ * POLL_LIMIT identical reads of one unmodelled register) a call whose recent blocks stay
+ * inside a small address range is probed: at each visit of the block it stopped at, the core's registers, a hash of SRAM
  * and every memory read since the previous visit (a temporary Unicorn read hook for SRAM, the
  * MMIO callbacks for devices) are kept. When the visits repeat with a period of at most
  * PROBE_MAXP and PROBE_ITERS whole passes are each the same as the one before, no exception
  * can be taken, no read depends on time alone (SysTick, DWT) and the flash part runs nothing
  * that ends by itself, then every further pass is that same pass: the loop cannot end. The
- * reason then says what it reads and why nothing can change it, first, and the call ends
- * with SE_ERR_HANG. Any difference stops the probe and the call runs on as before. */
+ * reason then says what it reads and why nothing can change it, first (a register no model
+ * answers is named as mmio.c names it: "polling 0x40023800 bit 17 (not an STM32L5
+ * register) ..."), and the call ends with SE_ERR_HANG. Any difference stops the probe and the call runs on as before. */
 #include "emu/machine_impl.h"
 
 #include <inttypes.h>
@@ -280,6 +282,10 @@ static void explain(se_machine *m, char *why, size_t len)
             } else if (!(r->addr >= sp && r->addr < m->call_sp) && !ram)
                 ram = r; /* not the stack */
         }
+    }
+    if (dev && m->poll_count && dev->addr == m->poll_addr) { /* no model behind it (mmio.c) */
+        mc_describe_poll(m, why, len);
+        return;
     }
     if (dev) {
         uint32_t pc = dev->pc, mask = 0;

@@ -3,6 +3,7 @@
  * to HardFault, lockup, and the architectural fault each of Unicorn's stops means. */
 #include "emu/machine_impl.h"
 
+#include "emu/board.h"
 #include "emu/disasm.h"
 
 #include <inttypes.h>
@@ -391,6 +392,18 @@ entry_result mc_fault(se_machine *m, unsigned exc, uint32_t cfsr_bits, uint32_t 
     return mc_fault_at(m, exc, cfsr_bits, pc, desc, "at");
 }
 
+/* A VFP instruction on coprocessor 11 (double precision) at pc: the data-processing,
+ * load/store and register-transfer encodings whose second halfword has coproc [11:8] = 0xB. */
+static bool dp_fpu_insn(se_machine *m, uint32_t pc)
+{
+    const uint8_t *c = mc_host_ptr(m, pc & ~1u, 4);
+    if (!c)
+        return false;
+    uint16_t hw1 = (uint16_t)(c[0] | c[1] << 8), hw2 = (uint16_t)(c[2] | c[3] << 8);
+    bool vfp = (hw1 & 0xEF00u) == 0xEE00u || (hw1 & 0xEE00u) == 0xEC00u;
+    return vfp && (hw2 & 0x0F00u) == 0x0B00u;
+}
+
 static const char *mem_type_str(uc_mem_type t)
 {
     switch (t) {
@@ -573,6 +586,12 @@ entry_result mc_intr_fault(se_machine *m, uint32_t pc, bool *halted, char *why, 
         return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNALIGNED, pc,
                         "UsageFault UNALIGNED: unaligned access");
     case 1:
+        if (m->prof->board->cpu == SE_CPU_M7 && dp_fpu_insn(m, pc))
+            return mc_fault(
+                m, SE_EXC_USAGEFAULT, SE_CFSR_UNDEFINSTR, pc,
+                "UsageFault UNDEFINSTR: a double-precision FPU instruction; the board's Cortex-M7 "
+                "has a double-precision FPU, but Unicorn 2.0.1 runs every M-profile model as its "
+                "Cortex-M33, whose FPU is single-precision (docs/unicorn.md 1)");
         return mc_fault(m, SE_EXC_USAGEFAULT, SE_CFSR_UNDEFINSTR, pc,
                         "UsageFault UNDEFINSTR: undefined instruction");
     default:

@@ -237,7 +237,7 @@ se_err mc_extmem_add(se_machine *m, const se_extmem *d, se_error *err)
         return se_error_set(err, SE_ERR_NOMEM, "out of memory for the flash model");
     chip->configure(x->chip, m->opts.log_flash, 8); /* 8 lines a kind; all still counted */
     if (m->opts.vcd_path) {                         /* --vcd tap */
-        if (!(x->vcd = se_vcd_open(m->opts.vcd_path, err)))
+        if (!(x->vcd = se_vcd_open_for(m->opts.vcd_path, d->name, err)))
             return err ? err->code : SE_ERR_IO;
         se_vcd_set_limit(x->vcd, m->opts.vcd_limit ? m->opts.vcd_limit : SE_VCD_DEFAULT_LIMIT);
         x->vcd_ops = *chip->ops;

@@ -205,6 +205,11 @@ uint64_t se_machine_instructions(const se_machine *m) { return m->st.cycles - m-
 uint64_t mc_cycles_to_ns(const se_machine *m, uint64_t cycles)
 {
     uint64_t d = cycles - m->st.cycles_base;
+    /* The same quotient in 64 bits while d * 1e9 fits (d below ~1.8e10 cycles, minutes of
+     * device time): every MMIO access asks the time, and the 128-bit division is a
+     * library call (__udivti3, ~3% of a fuzz campaign's profile). */
+    if (d <= UINT64_MAX / 1000000000u)
+        return m->st.ns_base + d * 1000000000u / m->st.core_hz;
     return m->st.ns_base + (uint64_t)((unsigned __int128)d * 1000000000u / m->st.core_hz);
 }
 
@@ -316,6 +321,13 @@ void *se_soc_attach(se_soc *s, const se_periph_class *cls, const char *name, uin
     return st;
 }
 
+se_err se_soc_alias_only(se_soc *s, const void *state, se_error *err)
+{
+    if (!se_bus_set_reach(s->m->bus, state, SE_BUS_REACH_ALIAS))
+        return se_error_set(err, SE_ERR_EMU, "alias-only: no such device on the bus");
+    return SE_OK;
+}
+
 void *se_soc_board_data(se_soc *s, size_t size)
 {
     se_machine *m = s->m;
@@ -408,7 +420,8 @@ static se_err init_cpu(se_machine *m, se_error *err)
         m->uc = NULL;
         return mc_uc_fail(err, ue, "open");
     }
-    /* the board's core; Unicorn's M-class default is the Cortex-M33 */
+    /* the board's core; Unicorn's M-class default is the Cortex-M33, and 2.0.1 keeps it
+     * whatever is asked (docs/unicorn.md 1): the call is made for a Unicorn that honours it */
     if (p->board->cpu == SE_CPU_M7 &&
         (ue = uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M7)) != UC_ERR_OK)
         return mc_uc_fail(err, ue, "select the Cortex-M7");

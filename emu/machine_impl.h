@@ -64,12 +64,11 @@ enum stop_kind {
     STOP_RESET,    /* AIRCR.SYSRESETREQ */
     STOP_WINDOW,   /* a write into a window block read in place: replay it on the model */
     STOP_TRAP,     /* a trap hook: DIVBYZERO or UNALIGNED at m->trap */
-    STOP_POLL,     /* a loop re-reads a register no model can change (mmio.c) */
     STOP_PROBE,    /* cause.c: the probed loop's head, or a probe that ran too long */
 };
-/* Identical reads of one unmodelled register from one block before the call ends
- * (docs/modelled.md "Loaders for another chip"): more than any counted timeout loop of the
- * HAL or of a published loader, ~0.3 s of host time. */
+/* Identical reads of one unmodelled register after which the hang detector (cause.c) watches
+ * the loop, whatever the wall-clock check's schedule (docs/modelled.md "Loaders for another
+ * chip"): ~0.3 s of host time. */
 #define POLL_LIMIT (1u << 20)
 
 typedef struct icache_slot {
@@ -330,7 +329,7 @@ struct se_machine {
     char call_warn[300]; /* this call's first warning, cited by its reason if it fails */
     uint32_t poll_addr;  /* the unmodelled register read last, from block poll_block */
     uint32_t poll_block;
-    uint32_t poll_count; /* identical reads of it in a row (STOP_POLL at POLL_LIMIT) */
+    uint32_t poll_count; /* identical reads of it in a row (the probe starts at POLL_LIMIT) */
     uint32_t mmio_addr;  /* the peripheral access in progress, for mc_host_pc() */
     bool mmio_write;
     bool tz_direct; /* host/debug access in progress: no TrustZone checks */

@@ -34,9 +34,10 @@ void mc_name_address(const se_machine *m, uint32_t addr, bool periph, char *buf,
              other[0] ? "; it is " : "", other);
 }
 
-/* A loop re-reading an unmodelled register reads 0 for ever: after POLL_LIMIT reads of it in a
- * row (no other unmodelled register read, no write to it, between), the call ends
- * (STOP_POLL). The PC is not part of the key: inside an MMIO callback Unicorn 2.0.1 reports
+/* A loop re-reading an unmodelled register reads 0 for ever: at every POLL_LIMIT reads of it
+ * in a row (no other unmodelled register read, no write to it, between), the wall-clock check
+ * is brought forward to the next block, where the one hang detector (cause.c's probe) starts
+ * watching the loop; only its proof ends the call. The PC is not part of the key: inside an MMIO callback Unicorn 2.0.1 reports
  * the PC of the last synchronisation, which a loop of chained blocks around a call (HAL's
  * timeout loops: the read, then HAL_GetTick) does not keep constant. The last block seen is
  * kept for the report, which finds the instruction. */
@@ -53,9 +54,9 @@ static void count_poll(se_machine *m, uint32_t addr, bool write, uint32_t block)
         m->poll_count = 1;
         return;
     }
-    if (++m->poll_count >= POLL_LIMIT && m->stop == STOP_NONE) {
-        m->stop = STOP_POLL;
-        uc_emu_stop(m->uc);
+    if ((++m->poll_count & (POLL_LIMIT - 1u)) == 0 && !m->probe.on) {
+        m->st.wall_at = m->st.cycles;
+        mc_schedule(m);
     }
 }
 
@@ -119,7 +120,7 @@ static int polled_bit(se_machine *m, uint32_t pc)
     return bit;
 }
 
-/* The reason of a call ended by STOP_POLL. */
+/* The reason of a loop proven endless (cause.c) that polls the unmodelled register read last. */
 void mc_describe_poll(se_machine *m, char *buf, size_t len)
 {
     char what[200], sym[128], bit[24] = "";
@@ -134,8 +135,8 @@ void mc_describe_poll(se_machine *m, char *buf, size_t len)
     bool foreign = m->fam && m->fam->complete && !se_family_periph(m->fam, m->poll_addr);
     snprintf(buf, len,
              "polling 0x%08" PRIx32 "%s (%.*s): it can never change (no model behind it reads "
-             "other than 0; ended after %u identical reads at %s)%s%s%s",
-             m->poll_addr, bit, semi ? (int)(semi - what) : (int)strlen(what), what, POLL_LIMIT,
+             "other than 0; proven endless after %u identical reads at %s)%s%s%s",
+             m->poll_addr, bit, semi ? (int)(semi - what) : (int)strlen(what), what, m->poll_count,
              mc_fmt_addr(m, pc, sym, sizeof sym), semi ? ";" : "", semi ? semi + 1 : "",
              foreign && semi ? ": the loader was built for another chip" : "");
 }

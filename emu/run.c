@@ -711,10 +711,6 @@ static entry_result on_stop(se_machine *m, call *k, enum stop_kind st, uint32_t 
             end_call(m, k, SE_ERR_EMU, "%s", why);
         return ENTRY_OK;
     case STOP_TRAP: return mc_trap_fault(m);
-    case STOP_POLL:
-        mc_describe_poll(m, why, sizeof why);
-        end_call(m, k, SE_ERR_HANG, "%s", why);
-        return ENTRY_OK;
     case STOP_PROBE:
         if (mc_probe_check(m, why, sizeof why))
             end_call(m, k, SE_ERR_HANG, "%s", why);

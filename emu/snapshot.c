@@ -8,8 +8,9 @@
 #include <string.h>
 
 struct se_machine_snap {
-    uc_context *cpu; /* part "cpu": the core's registers */
-    uint8_t *sram;   /* part "sram" */
+    uc_context *cpu;                       /* part "cpu": the core's registers */
+    uint8_t *sram;                         /* part "sram" */
+    uint8_t *more_ram[SE_PROFILE_MAX_RAM]; /* part "more RAM": the profile's more_ram */
     size_t ndev;
     void **dev;       /* part "devices": every bus device's state */
     void *chip;       /* part "flash part": the chip model's state */
@@ -27,7 +28,10 @@ se_machine_snap *se_machine_snap_take(se_machine *m)
     s->dev = calloc(s->ndev ? s->ndev : 1, sizeof *s->dev);
     if (m->ext)
         s->chip = malloc(m->ext->desc.chip->state_size);
-    if (!s->sram || !s->dev || (m->ext && !s->chip) ||
+    bool ok = true;
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM && m->prof->more_ram[i].size; i++)
+        ok = ok && (s->more_ram[i] = malloc(m->prof->more_ram[i].size)) != NULL;
+    if (!ok || !s->sram || !s->dev || (m->ext && !s->chip) ||
         uc_context_alloc(m->uc, &s->cpu) != UC_ERR_OK) {
         se_machine_snap_free(s);
         return NULL;
@@ -43,6 +47,8 @@ se_machine_snap *se_machine_snap_take(se_machine *m)
     }
     uc_context_save(m->uc, s->cpu);
     memcpy(s->sram, m->sram, m->prof->sram.size);
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM && s->more_ram[i]; i++)
+        memcpy(s->more_ram[i], m->more_ram[i], m->prof->more_ram[i].size);
     s->st = m->st;
     if (m->ext) {
         memcpy(s->chip, m->ext->chip, m->ext->desc.chip->state_size);
@@ -82,6 +88,15 @@ void se_machine_snap_restore(se_machine *m, const se_machine_snap *s)
         memset(m->icache, 0, sizeof m->icache);
         m->traps->scan_due = true;
     }
+    /* part "more RAM"; code translated from it is dropped when it differs */
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM && s->more_ram[i]; i++) {
+        const se_ram_region *r = &p->more_ram[i];
+        if (memcmp(m->more_ram[i], s->more_ram[i], r->size) == 0)
+            continue;
+        memcpy(m->more_ram[i], s->more_ram[i], r->size);
+        uc_ctl_remove_cache(m->uc, r->base, (uint64_t)r->base + r->size);
+        memset(m->icache, 0, sizeof m->icache);
+    }
     /* part "cpu" */
     uc_context_restore(m->uc, s->cpu);
     /* part "devices" */
@@ -113,6 +128,8 @@ void se_machine_snap_free(se_machine_snap *s)
         free(s->dev[i]);
     free(s->dev);
     free(s->sram);
+    for (unsigned i = 0; i < SE_PROFILE_MAX_RAM; i++)
+        free(s->more_ram[i]);
     free(s->chip);
     free(s);
 }

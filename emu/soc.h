@@ -22,6 +22,10 @@ se_bus *se_soc_bus(se_soc *s);
 /* se_bus_attach, with the error said: the state, or NULL with err set. */
 void *se_soc_attach(se_soc *s, const se_periph_class *cls, const char *name, uint32_t base,
                     uint32_t size, se_error *err);
+/* The device attached with state is reached only through the peripheral alias (the second
+ * peripheral window of an F4/F7/L4 board: the QUADSPI at 0xA0001000, whose bus offset is
+ * TIM6's 0x40001000), not through the first window. */
+se_err se_soc_alias_only(se_soc *s, const void *state, se_error *err);
 /* Storage that lives as long as the machine, zeroed (a board's own wiring state). */
 void *se_soc_board_data(se_soc *s, size_t size);
 

@@ -1,5 +1,6 @@
 /* Static checks of an external loader: see lint.h. The facts behind each check are in
  * docs/protocol.md (sections and failure modes are named in the messages). */
+#include "loader/stackuse.h"
 #include "loader/lint.h"
 
 #include <elf.h>
@@ -572,6 +573,49 @@ static void check_image(lint_ctx *c)
     }
 }
 
+/* ---- stack use ------------------------------------------------------------------------ */
+
+/* Each entry point's worst-case stack from its code (loader/stackuse.h) against the room the
+ * host leaves: SP (BKPT + image + the stack gap) down to the image's end with .bss. */
+static void check_stack(lint_ctx *c)
+{
+    const se_image *img = c->img;
+    const se_profile *p = c->p;
+    uint32_t sp = se_host_rule_sp(p->bkpt_addr, img, p->stack_gap);
+    uint32_t room = sp > img->mem_end ? sp - img->mem_end : 0;
+    char fits[400] = "";
+    size_t n = 0;
+    for (int id = 0; id < SE_EP__COUNT; id++) {
+        uint32_t a;
+        se_stack_use u;
+        if (!se_stldr_entry(c->l, (se_entry_id)id, &a) ||
+            !se_stack_estimate(c->l, img->bytes, img->link_base, img->size, a, &u))
+            continue;
+        const char *name = se_stldr_entry_name(c->l, (se_entry_id)id);
+        if (u.bytes > room) {
+            add(c, SE_LINT_WARN, "stack-usage",
+                "%s needs %s0x%" PRIx32 " bytes of stack, over the 0x%" PRIx32 " the host "
+                "leaves (SP 0x%08" PRIx32 " down to the image end): %s%s%s",
+                name, u.bounded ? "" : "at least ", u.bytes, room, sp, u.chain,
+                u.bounded ? "" : "; unknown beyond: ", u.bounded ? "" : u.why);
+            continue;
+        }
+        if (!u.bounded)
+            add(c, SE_LINT_INFO, "stack-usage",
+                "%s needs at least 0x%" PRIx32 " bytes of stack (%s); unknown beyond: %s", name,
+                u.bytes, u.chain, u.why);
+        else if (n < sizeof fits) {
+            int w = snprintf(fits + n, sizeof fits - n, "%s%s 0x%" PRIx32, n ? ", " : "", name,
+                             u.bytes);
+            n += w > 0 ? (size_t)w : 0;
+        }
+    }
+    if (n)
+        add(c, SE_LINT_INFO, "stack-usage",
+            "worst-case stack from the code (frames and calls): %s; the host leaves 0x%" PRIx32,
+            fits, room);
+}
+
 /* ---- sections ------------------------------------------------------------------------ */
 
 static void check_sections(lint_ctx *c)
@@ -929,8 +973,10 @@ size_t se_lint(const se_stldr *l, const se_profile *p, se_lint_finding *out, siz
             c.img = &img;
         }
     }
-    if (c.img)
+    if (c.img) {
         check_image(&c);
+        check_stack(&c);
+    }
     check_sections(&c);
     if (c.img)
         check_vectors(&c);

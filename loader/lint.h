@@ -10,6 +10,10 @@
  *                              device overlapping the host's RAM window (warning)
  *   erase-value [warning]      a flash type (NOR, SPI, NAND) whose EraseValue is not 0xFF
  *   storageinfo-size [warning] the StorageInfo symbol is not a 200-byte object
+ *   stack-usage [warning/info] an entry point's worst-case stack from its code (frames from
+ *                              push/sub sp, calls through BL) over the room the host leaves
+ *                              (warning, with the call chain); a lower bound when an indirect
+ *                              call, recursion or an SP lowered by a register is met (info)
  *   storage-info     [error]   no StorageInfo at all though Init and Write exist (dropped by
  *                              --gc-sections: failure mode 10); the rest is still checked
  *   entry-missing [error/warning/info]  Init/Write (error), SectorErase (warning),

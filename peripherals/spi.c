@@ -44,6 +44,7 @@ void se_spi_reset(se_spi *s)
     s->clock_enabled = keep.clock_enabled;
     s->pclk_hz = keep.pclk_hz;
     s->port = keep.port;
+    s->peer = keep.peer;
     s->cs_bound = keep.cs_bound;
     s->cs_port = keep.cs_port;
     s->cs_pin = keep.cs_pin;

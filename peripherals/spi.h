@@ -64,6 +64,9 @@ typedef struct se_spi {
     bool *clock_enabled; /* RCC SPI1EN as the machine tracks it; NULL = unchecked */
     uint32_t pclk_hz;    /* APB clock ahead of the baud-rate prescaler */
     se_flash_port port;
+    /* A second SPI wired to the same chip and chip select (a board whose loaders use either
+     * instance), or NULL: the board drives both (the model only keeps the pointer). */
+    struct se_spi *peer;
     /* The GPIO pin the board's wiring found to be the chip select (the board's state, kept
      * here so a snapshot holds it): valid when cs_bound. */
     bool cs_bound;

@@ -138,6 +138,11 @@ static uint64_t phase_value(se_vcd *v, uint64_t cyc, const se_flash_phase *p, ui
 
 se_vcd *se_vcd_open(const char *path, se_error *err)
 {
+    return se_vcd_open_for(path, "OCTOSPI1", err);
+}
+
+se_vcd *se_vcd_open_for(const char *path, const char *controller, se_error *err)
+{
     se_vcd *v = calloc(1, sizeof *v);
     char *p = v ? strdup(path) : NULL;
     if (!v || !p) {
@@ -157,11 +162,20 @@ se_vcd *se_vcd_open(const char *path, se_error *err)
     v->limit = SE_VCD_DEFAULT_LIMIT;
     v->cs_high = 1;
     v->free_ps = FIRST_FRAME_PS;
-    if (fprintf(v->f, "$version stldr-emu flash bus $end\n"
-                      "$comment OCTOSPI1 <-> external flash, virtual time; clock mode 0; "
-                      "1-line reads on IO1 (MISO) $end\n"
-                      "$timescale 1 ps $end\n"
-                      "$scope module octospi1 $end\n") < 0)
+    /* the scope is the controller's name in lower case, letters and digits only */
+    char scope[32];
+    size_t k = 0;
+    for (const char *c = controller; *c && k < sizeof scope - 1; c++)
+        if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9'))
+            scope[k++] = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+    scope[k] = '\0';
+    if (fprintf(v->f,
+                "$version stldr-emu flash bus $end\n"
+                "$comment %s <-> external flash, virtual time; clock mode 0; "
+                "1-line reads on IO1 (MISO) $end\n"
+                "$timescale 1 ps $end\n"
+                "$scope module %s $end\n",
+                controller, k ? scope : "flash") < 0)
         note_err(v);
     for (int i = 0; i < NSIG; i++)
         if (fprintf(v->f, "$var wire 1 %c %s $end\n", sig_id[i], sig_name[i]) < 0)

@@ -42,6 +42,9 @@ typedef struct se_vcd se_vcd;
 
 /* Create (truncate) path and write the header. NULL on failure, with err filled. */
 se_vcd *se_vcd_open(const char *path, se_error *err);
+/* The same for the bus of controller ("QUADSPI", "SPI1"): the header's comment names it and
+ * its scope is the name in lower case (se_vcd_open: "OCTOSPI1"). */
+se_vcd *se_vcd_open_for(const char *path, const char *controller, se_error *err);
 
 /* Frames to record before dropping the rest: UINT64_MAX = all (default
  * SE_VCD_DEFAULT_LIMIT). */

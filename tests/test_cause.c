@@ -302,6 +302,30 @@ static void test_image_over_download_limit(void **state)
     unlink(prof);
 }
 
+/* 11: lint estimates each entry point's worst-case stack from its code (frames from push/sub
+ * sp, the call graph through BL, as -fstack-usage gives them: level2 776, level1 520, Init 8)
+ * against the room the host leaves, and names the chain; an indirect call makes it a lower
+ * bound. */
+static void test_lint_stack_usage(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    th_run_toolf(&out, "lint '%s'", th_firmware("cause_stack_deep"));
+    expect_contains(out, "warning stack-usage      Init needs 0x518 bytes of stack, over the 0x3fc "
+                         "the host leaves (SP 0x200005fc down to the image end): Init (0x8) -> "
+                         "level1.constprop.0 (0x208) -> level2.constprop.0 (0x308)");
+    free(out);
+    th_run_toolf(&out, "lint '%s'", th_firmware("cause_link_base"));
+    expect_contains(out, "info    stack-usage      Init needs at least 0x10 bytes of stack (Init "
+                         "(0x10)); unknown beyond: indirect call at Init+0x");
+    free(out);
+    th_run_toolf(&out, "lint '%s'", th_firmware("ref_mx25_l562"));
+    expect_contains(out, "info    stack-usage      worst-case stack from the code (frames and "
+                         "calls): Init 0x");
+    assert_null(strstr(out, "warning stack-usage"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_wrong_dummy_cycles),
         cmocka_unit_test(test_host_read_is_a_step),
         cmocka_unit_test(test_image_over_download_limit),
+        cmocka_unit_test(test_lint_stack_usage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -391,6 +391,53 @@ static void test_undefined_instruction_stops_with_sigill(void **state)
     srv_end(&s);
 }
 
+/* A PUSH / STMDB whose beats all fault: the beats go up from the lowest address, so the first
+ * faulting one is the lowest. run, trace and the GDB server name the same beat and the same
+ * instruction (fault_insn), and --last ends at it (issue 13 item 4). */
+static void multiple_store_fault_is_the_same_everywhere(const char *loader, const char *tz,
+                                                        const char *beat, const char *insn,
+                                                        const char *pc, int port)
+{
+    char want[160];
+    bool secure = strstr(loader, "secure") != NULL; /* a SecureFault: SIGSEGV */
+    snprintf(want, sizeof want, secure ? "non-secure write to %s" : "4-byte write of %s", beat);
+    for (int trace = 0; trace < 2; trace++) {
+        char *out = NULL;
+        int rc = th_run_toolf(&out, "%s '%s/%s.stldr' --tz %s --last 2 --trace-func DeInit",
+                              trace ? "trace" : "run", SE_FIRMWARE_DIR, loader, tz);
+        assert_int_equal(rc, 33);
+        const char *e = strstr(out, "stldr-emu: error: Init: ");
+        assert_non_null(e);
+        EXPECT(e, want, insn);
+        /* the last instructions end at the faulting one */
+        const char *last = strstr(out, "last 2 instructions (oldest first):");
+        assert_non_null(last);
+        EXPECT(last, pc);
+        assert_null(strstr(strstr(last, pc), "  0x2")); /* no instruction listed after it */
+        free(out);
+    }
+    require_gdb();
+    srv s;
+    const char *args[] = {"--tz", tz, NULL};
+    srv_start(&s, port, loader, args);
+    char *out = gdb_run(&s, "continue\ninfo registers pc\nkill");
+    EXPECT(out, want, insn,
+           secure ? "Program received signal SIGSEGV" : "Program received signal SIGBUS", pc);
+    free(out);
+    srv_end(&s);
+}
+
+static void test_push_fault_is_the_first_beat_in_every_mode(void **state)
+{
+    (void)state;
+    multiple_store_fault_is_the_same_everywhere("fault_push_ram_end", "off", "0x2004002c",
+                                                "at Init+0x1a", "0x2000001e", test_port(40));
+    multiple_store_fault_is_the_same_everywhere("fault_stmdb_window", "off", "0x90000000",
+                                                "at Init+0x16", "0x2000001a", test_port(41));
+    multiple_store_fault_is_the_same_everywhere("fault_push_secure_tz", "on", "0x2000002c",
+                                                "at Init+0x1a", "0x2001801e", test_port(42));
+}
+
 /* ---- interrupt and limits ------------------------------------------------------------------- */
 
 static void test_ctrl_c_stops_a_running_loader_within_100_ms(void **state)
@@ -1105,6 +1152,7 @@ int main(void)
         cmocka_unit_test(test_fault_stops_at_the_instruction_before_entry_with_sigbus),
         cmocka_unit_test(test_continue_from_a_fault_stop_takes_the_exception),
         cmocka_unit_test(test_undefined_instruction_stops_with_sigill),
+        cmocka_unit_test(test_push_fault_is_the_first_beat_in_every_mode),
         cmocka_unit_test(test_ctrl_c_stops_a_running_loader_within_100_ms),
         cmocka_unit_test(test_budget_ends_a_hung_call),
         cmocka_unit_test(test_timeout_counts_only_the_time_the_loader_runs),

@@ -77,6 +77,12 @@ static void test_h7b3_octal_dtr_and_cortex_m7(void **state)
         !strstr(out, "flash DOPI 0x12ED PP4B") || strstr(out, "stldr-emu: warning"))
         fail_msg("exit %d\n%.4000s", rc, out);
     free(out);
+    /* a double-precision FPU instruction (the H7's FPU has them) is said to be Unicorn's limit */
+    rc = th_run_toolf(&out, "run '%s' --target stm32h7b3i-dk", th_firmware("octo_h7b3_dp"));
+    if (rc == 0 || !strstr(out, "UsageFault UNDEFINSTR: a double-precision FPU instruction") ||
+        !strstr(out, "Unicorn 2.0.1 runs every M-profile model as its Cortex-M33"))
+        fail_msg("exit %d\n%s", rc, out);
+    free(out);
     /* the same loader on a Cortex-M33 board's map fails at once (no AXI SRAM there) */
     rc = th_run_toolf(&out, "run '%s' --target stm32h573i-dk", th_firmware("octo_h7b3_eval"));
     assert_int_not_equal(rc, 0);

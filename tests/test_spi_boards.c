@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "emu/profile.h"
 #include "util/harness.h"
 
 #define F446 SE_FIRMWARE_DIR "/spi_nor_f446.stldr"
@@ -135,8 +136,8 @@ static void test_flash_chip_key_swaps_the_part_on_the_f446(void **state)
     free(out);
 }
 
-/* The F446 loader selects the flash with PB6; on the black pill (board pin PA4) with an
- * MX25L6433F put there, PB6 is the first pin it makes an output: the chip select, said once. */
+/* The F446 loader selects the flash with PB9; on the black pill (board pin PA4) with an
+ * MX25L6433F put there, PB9 is the first pin it makes an output: the chip select, said once. */
 static void test_chip_select_is_the_first_output_pin_when_not_the_boards(void **state)
 {
     (void)state;
@@ -148,7 +149,7 @@ static void test_chip_select_is_the_first_output_pin_when_not_the_boards(void **
     if (rc != 0)
         fail_msg("exit %d\n%s", rc, out);
     assert_non_null(strstr(out, "OK: 9 calls"));
-    const char *cs = strstr(out, "flash chip select is PB6 (the first pin the loader made an "
+    const char *cs = strstr(out, "flash chip select is PB9 (the first pin the loader made an "
                                  "output");
     assert_non_null(cs);
     assert_null(strstr(cs + 1, "flash chip select is"));
@@ -167,6 +168,44 @@ static void test_the_spi_flash_has_no_window(void **state)
     free(out);
 }
 
+static void wr32(th_session *s, uint32_t a, uint32_t v)
+{
+    assert_int_equal(se_machine_write(s->m, a, &v, 4, &s->err), SE_OK);
+}
+static uint32_t rd32(th_session *s, uint32_t a)
+{
+    uint32_t v = 0;
+    assert_int_equal(se_machine_read(s->m, a, &v, 4, &s->err), SE_OK);
+    return v;
+}
+
+/* The Nucleo's chip is also on SPI2 (ST's contributed loader's wiring): PB9 low, then RDID
+ * through SPI2's DR answers the MX25L6433F's ID; SPI1 saw nothing of it. */
+static void test_f446_chip_answers_on_spi2_under_pb9(void **state)
+{
+    (void)state;
+    th_session s;
+    th_open_profile(&s, "spi_nor_f446", se_profile_find_tz("stm32f446re-nucleo", "off"), NULL,
+                    NULL);
+    const uint32_t gpiob = 0x40020400u, spi2 = 0x40003800u;
+    wr32(&s, gpiob + 0x18, 1u << 9);                                      /* BSRR: PB9 high */
+    wr32(&s, gpiob + 0x00, (rd32(&s, gpiob) & ~(3u << 18)) | 1u << 18);   /* PB9 output */
+    wr32(&s, spi2 + 0x00, (1u << 2) | (1u << 8) | (1u << 9) | (1u << 6)); /* MSTR SSI SSM SPE */
+    wr32(&s, gpiob + 0x18, 1u << 25);                                     /* PB9 low */
+    uint8_t id[4];
+    for (int i = 0; i < 4; i++) {
+        wr32(&s, spi2 + 0x0C, i ? 0xFF : 0x9F);
+        assert_true(rd32(&s, spi2 + 0x08) & 1u); /* RXNE */
+        id[i] = (uint8_t)rd32(&s, spi2 + 0x0C);
+    }
+    wr32(&s, gpiob + 0x18, 1u << 9);
+    assert_int_equal(id[1], 0xC2);
+    assert_int_equal(id[2], 0x20);
+    assert_int_equal(id[3], 0x17);
+    assert_int_equal(rd32(&s, 0x40013008u) & 1u, 0); /* SPI1: no RXNE */
+    th_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_flash_chip_key_swaps_the_part_on_the_f446),
         cmocka_unit_test(test_chip_select_is_the_first_output_pin_when_not_the_boards),
         cmocka_unit_test(test_the_spi_flash_has_no_window),
+        cmocka_unit_test(test_f446_chip_answers_on_spi2_under_pb9),
     };
     return cmocka_run_group_tests(tests, th_tmpdir_setup, th_tmpdir_teardown);
 }

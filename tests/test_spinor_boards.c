@@ -267,6 +267,33 @@ static void test_one_mib_random_round_trip_on_the_f7508_dk(void **state)
     round_trip(N25Q, "stm32f7508-dk", 0x7F4A7C15u);
 }
 
+/* The QUADSPI registers are reached at 0xA0001000 only: TIM6 at 0x40001000 (the same offset
+ * of the first peripheral window) is not the QUADSPI, on every QUADSPI board. */
+static void test_tim6_does_not_reach_the_quadspi(void **state)
+{
+    (void)state;
+    static const char *const targets[] = {"stm32f469i-eval", "stm32l496g-disco", "stm32f7508-dk"};
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        const se_profile *p = se_profile_find_tz(targets[i], "off");
+        if (!p)
+            fail_msg("no target %s", targets[i]);
+        th_session s;
+        th_open_profile(&s, "ref_mx25r_l496", p, NULL, NULL);
+        uint32_t dcr = 0x00170100u, v = 0;
+        assert_int_equal(se_machine_write(s.m, 0x40001004u, &dcr, 4, &s.err), SE_OK);
+        assert_int_equal(se_machine_read(s.m, 0xA0001004u, &v, 4, &s.err), SE_OK);
+        if (v != 0)
+            fail_msg("%s: a write to TIM6 (0x40001004) reached QUADSPI_DCR (0x%08x)", targets[i],
+                     v);
+        assert_int_equal(se_machine_write(s.m, 0xA0001004u, &dcr, 4, &s.err), SE_OK);
+        assert_int_equal(se_machine_read(s.m, 0xA0001004u, &v, 4, &s.err), SE_OK);
+        assert_int_equal(v, dcr); /* the QUADSPI itself answers at its own address */
+        assert_int_equal(se_machine_read(s.m, 0x40001004u, &v, 4, &s.err), SE_OK);
+        assert_int_equal(v, 0); /* TIM6 is not modelled: reads 0 */
+        th_close(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_a_wrong_verify_checksum_is_blamed_on_the_loader),
         cmocka_unit_test(test_f469_bit_band_alias_reaches_rcc),
         cmocka_unit_test(test_f469_quadspi_runs_a_standard_session),
+        cmocka_unit_test(test_tim6_does_not_reach_the_quadspi),
         cmocka_unit_test(test_f7508_dk_standard_session_and_rwpi_data_in_itcm),
         cmocka_unit_test(test_one_mib_random_round_trip_on_the_f7508_dk),
     };

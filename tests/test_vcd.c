@@ -610,6 +610,98 @@ static void test_cli_vcd_has_one_frame_per_flash_command(void **state)
     free(out);
 }
 
+/* Rising edges while NCS is low in (t0, t1): one frame's, at most max. */
+static unsigned frame_rises(const wave *w, uint64_t t0, uint64_t t1, const edge **out, unsigned max)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < w->nedges; i++)
+        if (w->edges[i].rising && w->edges[i].t > t0 && w->edges[i].t < t1 && n < max)
+            out[n++] = &w->edges[i];
+    return n;
+}
+
+/* A 4-line nibble: IO3 the most significant bit. */
+static unsigned nibble(const edge *g)
+{
+    unsigned v = 0;
+    for (int k = 3; k >= 0; k--) {
+        assert_true(g->io[k] == '0' || g->io[k] == '1');
+        v = v << 1 | (g->io[k] == '1');
+    }
+    return v;
+}
+
+/* Our MX25R6435F loader on the L496's QUADSPI: the waveform names the QUADSPI, has one frame
+ * per --log-flash line, and its quad frames carry the bits the log names on the lines the
+ * log names: 4PP (1-4-4: 8 instruction edges on IO0, 6 address edges and 2 per data byte on
+ * IO0..IO3) and the memory-mapped 4READ (1-4-4, a mode byte on 4 lines and 4 dummies). */
+static void test_quadspi_quad_frames_in_the_log_and_the_waveform(void **state)
+{
+    (void)state;
+    const uint8_t data[16] = {0x63, 0x01, 0x15, 0x61, 0xEC, 0x7D, 0x02, 0x54,
+                              0x90, 0x99, 0xC6, 0x67, 0xBE, 0x38, 0x14, 0xCA};
+    const char *bin = tmp("q16.bin"), *path = tmp("quad.vcd");
+    FILE *f = fopen(bin, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, sizeof data, f), sizeof data);
+    fclose(f);
+    char *out;
+    int rc = run(&out,
+                 "run '%s' --target stm32l496g-disco --no-erase --write '%s@0x90000000' "
+                 "--verify --log-flash --vcd '%s'",
+                 th_firmware("ref_mx25r_l496"), bin, path);
+    if (rc)
+        print_message("%s", out);
+    assert_int_equal(rc, 0);
+    logline l[64];
+    unsigned n = flash_log(out, l, 64);
+    assert_true(n >= 17 && n < 64);
+    int pp = -1, rd = -1;
+    for (unsigned i = 0; i < n; i++) {
+        if (pp < 0 && l[i].op == 0x38)
+            pp = (int)i;
+        if (rd < 0 && l[i].op == 0xEB)
+            rd = (int)i;
+    }
+    assert_true(pp >= 0 && rd > pp);
+    assert_non_null(strstr(l[pp].rest, "4PP 1-4-4 addr 0x00000000 dummy 0 len 16"));
+    assert_non_null(strstr(l[rd].rest, "4READ 1-4-4 addr 0x00000000 dummy 6"));
+    free(out);
+
+    char *text = slurp(path);
+    assert_non_null(strstr(text, "$comment QUADSPI <-> external flash"));
+    assert_non_null(strstr(text, "$scope module quadspi $end"));
+    free(text);
+    wave w;
+    load(&w, path);
+    wave_analyse(&w);
+    assert_int_equal(w.nfall, n);
+    assert_int_equal(w.nrise, n);
+
+    const edge *e[256];
+    unsigned k = frame_rises(&w, w.ncs_fall[pp], w.ncs_rise[pp], e, 256);
+    assert_int_equal(k, 8 + 6 + 2 * 16);
+    unsigned op = 0;
+    for (unsigned i = 0; i < 8; i++) { /* the instruction on IO0 alone */
+        assert_true(e[i]->io[1] == 'z' && e[i]->io[2] == 'z' && e[i]->io[3] == 'z');
+        op = op << 1 | (e[i]->io[0] == '1');
+    }
+    assert_int_equal(op, 0x38);
+    for (unsigned i = 8; i < 14; i++)
+        assert_int_equal(nibble(e[i]), 0); /* address 0 on four lines */
+    for (unsigned b = 0; b < 16; b++)
+        assert_int_equal(nibble(e[14 + 2 * b]) << 4 | nibble(e[15 + 2 * b]), data[b]);
+
+    k = frame_rises(&w, w.ncs_fall[rd], w.ncs_rise[rd], e, 256);
+    assert_int_equal(k, 8 + 6 + 2 + 4 + 2 * 32);                /* a 32-byte prefetch line */
+    assert_int_equal(nibble(e[14]) << 4 | nibble(e[15]), 0xAA); /* the mode byte */
+    for (unsigned i = 16; i < 20; i++)                          /* dummy cycles: nobody drives */
+        assert_true(e[i]->io[0] == 'z' && e[i]->io[3] == 'z');
+    for (unsigned b = 0; b < 16; b++)
+        assert_int_equal(nibble(e[20 + 2 * b]) << 4 | nibble(e[21 + 2 * b]), data[b]);
+    wave_free(&w);
+}
+
 /* ---- sigrok-cli ----------------------------------------------------------------------- */
 
 /* One line per chip-select transaction from sigrok's SPI decoder ("spi-1: 66 00 ..."):
@@ -718,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_limit_drops_later_frames),
         cmocka_unit_test(test_open_failure_names_the_file),
         cmocka_unit_test(test_cli_vcd_has_one_frame_per_flash_command),
+        cmocka_unit_test(test_quadspi_quad_frames_in_the_log_and_the_waveform),
         cmocka_unit_test(test_sigrok_spi_decoder_sees_the_logged_commands),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

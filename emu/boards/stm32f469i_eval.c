@@ -3,11 +3,12 @@
  * (emu/boards/socdata.h): RCC, PWR, FLASH, SYSCFG and EXTI as register files whose ready flags
  * follow their enables (HSE, PLLs, SWS, over-drive), GPIOA..K at 0x40020000. Policies as the
  * L496 board's (docs/modelled.md "Boards"): the QUADSPI at 0xA0001000 is reached through the
- * second peripheral window (the bus offset 0x1000 is TIM6's 0x40001000); clocks are not
+ * second peripheral window only (its bus offset is TIM6's 0x40001000, which does not reach it); clocks are not
  * computed (the core stays at the reset HSI 16 MHz, the QUADSPI kernel at 180 MHz, ST's
  * loader's HCLK); RCC's QSPIRST does not reset the model. The peripheral bit-band alias the F4
  * HAL writes is a device (emu/boards/bitband.h). */
 #include "emu/board.h"
+#include "emu/soc.h"
 #include "emu/boards/bitband.h"
 #include "emu/boards/socdata.h"
 #include "peripherals/quadspi.h"
@@ -94,6 +95,8 @@ static se_err build(se_soc *soc, const se_profile *p, se_error *err)
     se_quadspi *q =
         se_soc_attach(soc, &se_quadspi_class, "QUADSPI", F4_QSPI_BUS, SE_QUADSPI_SIZE, err);
     if (!q)
+        return err->code;
+    if (se_soc_alias_only(soc, q, err)) /* not TIM6 at 0x40001000 */
         return err->code;
     se_quadspi_configure(q, se_soc_host(soc), F4_QSPI, F4_QSPI_WINDOW, NULL, F469_KERNEL_HZ);
     se_quadspi_reset(q);

@@ -2,13 +2,14 @@
  * Macronix MX25L6433F, and an STM32F411CE "black pill" (WeAct) with a Winbond W25Q64JV
  * (docs/serial-nor.md 11). The SoC as data (emu/boards/socdata.h): RCC, PWR, FLASH, SYSCFG and
  * EXTI as register files whose ready flags follow their enables, GPIOA..H at 0x40020000, the
- * peripheral bit-band alias, SPI1 at 0x40013000 (peripherals/spi.h). Policies
+ * peripheral bit-band alias, SPI1 at 0x40013000 (peripherals/spi.h) and, on the Nucleo, SPI2 at
+ * 0x40003800 wired to the same chip and chip select (ST's contributed loader uses SPI2). Policies
  * (docs/modelled.md "Boards"): clocks are not computed (the core and APB2 stay at the reset
  * HSI 16 MHz); the flash has no memory-mapped window: the profile's window 0x90000000 is the
  * device address loaders give StorageInfo, and the CPU's accesses there fault; the chip select
  * is the board's pin when the loader makes it an output, else the first pin the loader makes
- * a general-purpose output (logged) [uncertain: the boards' wiring is not read from their
- * manuals], or NSS driven by SPE (SSM = 0, SSOE = 1). */
+ * a general-purpose output (logged) [uncertain: the black pill's wiring is not read from a
+ * schematic; the Nucleo's PB9 is ST's contributed loader's], or NSS driven by SPE (SSM = 0, SSOE = 1). */
 #include <stdio.h>
 
 #include "emu/board.h"
@@ -23,6 +24,7 @@ extern const se_board se_board_stm32f411_blackpill;
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define F4_SPI1 0x40013000u
+#define F4_SPI2 0x40003800u /* on APB1 */
 #define F4_SPI_WINDOW 0x90000000u
 #define F4_RESET_HZ 16000000u /* HSI */
 
@@ -71,12 +73,15 @@ static const se_soc_data f4_soc = {
 /* What differs between the two boards. */
 typedef struct spi_board {
     const char *part; /* the flash part */
+    bool spi2;        /* the chip is also on SPI2 (0x40003800) */
     uint8_t cs_port;  /* the board's chip-select pin: 0 = A ... */
     uint8_t cs_pin;
 } spi_board;
 
-static const spi_board f446_wiring = {"MX25L6433F", 1, 6}; /* PB6 = Arduino D10 [uncertain] */
-static const spi_board f411_wiring = {"W25Q64JV", 0, 4};   /* PA4 [uncertain] */
+/* F446: PB9, as ST's contributed MX25L6433F loader for the board has it (with SPI2; ours uses
+ * SPI1); F411: PA4 [uncertain]. */
+static const spi_board f446_wiring = {"MX25L6433F", true, 1, 9};
+static const spi_board f411_wiring = {"W25Q64JV", false, 0, 4};
 
 static unsigned pin_mode(const se_gpio *g, unsigned pin)
 {
@@ -90,7 +95,7 @@ static void bind(se_spi *s, const se_gpio *g, unsigned pin, const char *why)
     s->cs_pin = (uint8_t)pin;
     char msg[160];
     snprintf(msg, sizeof msg, "flash chip select is P%c%u (%s)", 'A' + g->port, pin, why);
-    se_periph_log(s->host, SE_LOG_INFO, "SPI1", s->base, 0, msg);
+    se_periph_log(s->host, SE_LOG_INFO, s->label, s->base, 0, msg);
 }
 
 /* After every GPIO write: find the chip-select pin, and follow its level (an output pin
@@ -103,9 +108,12 @@ static void gpio_wrote(se_spi *s, const spi_board *w, se_gpio *g)
     for (unsigned pin = 0; !s->cs_bound && pin < 16; pin++)
         if (pin_mode(g, pin) == 1u)
             bind(s, g, pin, "the first pin the loader made an output; the board's is not one");
-    if (s->cs_bound && s->cs_port == g->port)
-        se_spi_set_gpio_cs(s, pin_mode(g, s->cs_pin) == 1u &&
-                                  !(g->r[GPIO_ODR / 4] & (1u << s->cs_pin)));
+    if (s->cs_bound && s->cs_port == g->port) {
+        bool low = pin_mode(g, s->cs_pin) == 1u && !(g->r[GPIO_ODR / 4] & (1u << s->cs_pin));
+        se_spi_set_gpio_cs(s, low);
+        if (s->peer)
+            se_spi_set_gpio_cs(s->peer, low);
+    }
 }
 
 static void gpio_wrote_f446(void *ctx, se_gpio *g) { gpio_wrote(ctx, &f446_wiring, g); }
@@ -141,7 +149,16 @@ static se_err build_spi_board(se_soc *soc, const se_profile *p, const spi_board 
         .window_size = p->ext_window.size,
         .chip = chip,
     };
-    return se_soc_add_extmem(soc, &x, err);
+    if ((e = se_soc_add_extmem(soc, &x, err)) || !w->spi2)
+        return e;
+    se_spi *spi2 = se_soc_attach(soc, &se_spi_class, "SPI2", F4_SPI2, SE_SPI_SIZE, err);
+    if (!spi2)
+        return err->code;
+    se_spi_configure(spi2, se_soc_host(soc), F4_SPI2, "SPI2", NULL, F4_RESET_HZ / 2u);
+    spi2->port = spi->port; /* the chip, or the --vcd tap in front of it */
+    se_spi_reset(spi2);
+    spi->peer = spi2;
+    return SE_OK;
 }
 
 static se_err build_f446(se_soc *soc, const se_profile *p, se_error *err)

@@ -10,6 +10,7 @@
  * 16 MHz, the QUADSPI kernel at 180 MHz, ST's loader's HCLK); RCC's QSPIRST does not reset
  * the model. */
 #include "emu/board.h"
+#include "emu/soc.h"
 #include "emu/boards/socdata.h"
 #include "peripherals/quadspi.h"
 #include "peripherals/spinor.h"
@@ -94,6 +95,8 @@ static se_err build(se_soc *soc, const se_profile *p, se_error *err)
     se_quadspi *q =
         se_soc_attach(soc, &se_quadspi_class, "QUADSPI", F7_QSPI_BUS, SE_QUADSPI_SIZE, err);
     if (!q)
+        return err->code;
+    if (se_soc_alias_only(soc, q, err)) /* not TIM6 at 0x40001000 */
         return err->code;
     se_quadspi_configure(q, se_soc_host(soc), F7_QSPI, F7_QSPI_WINDOW, NULL, F750_KERNEL_HZ);
     se_quadspi_reset(q);

@@ -4,8 +4,8 @@
  * LATENCY, QSPIEN = AHB3ENR bit 8 like OSPI1EN), so the L5 models serve at the L4's bases;
  * GPIOA..I sit at 0x48000000. Policies (docs/modelled.md "Boards"): the QUADSPI registers at
  * 0xA0001000 are reached through the profile's second peripheral window 0xA0000000, which
- * the bus maps onto its offsets from 0x40000000 (so TIM6's 0x40001000 would reach the QUADSPI:
- * no loader seen uses TIM6); SRAM and flash also appear at unused alias addresses (0x30000000,
+ * the bus maps onto its offsets from 0x40000000; the QUADSPI is reached through that window only
+ * (TIM6 at 0x40001000, the same offset, is not the QUADSPI); SRAM and flash also appear at unused alias addresses (0x30000000,
  * 0x0C000000) the machine maps for every board. TrustZone: none on the L4. The core runs as
  * Unicorn's M-profile CPU (docs/unicorn.md), not a distinct Cortex-M4. */
 #include <stdio.h>
@@ -158,6 +158,8 @@ static se_err build(se_soc *soc, const se_profile *p, se_error *err)
     }
     b->qspi = se_soc_attach(soc, &se_quadspi_class, "QUADSPI", L4_QSPI_BUS, SE_QUADSPI_SIZE, err);
     if (!b->qspi)
+        return err->code;
+    if (se_soc_alias_only(soc, b->qspi, err)) /* not TIM6 at 0x40001000 */
         return err->code;
     se_quadspi_configure(b->qspi, host, L4_QSPI, L4_QSPI_WINDOW, &b->rcc->ospi1_en, b->rcc->hclk);
     se_quadspi_reset(b->qspi);

@@ -81,3 +81,33 @@ int Init(void)
     return ok;
 }
 #endif
+
+#ifdef CAUSE_STACK_DEEP
+/* Field failure mode 11 (stack), statically: Init -> level1 (0x200-byte local) -> level2
+ * (0x300-byte local) needs more than the host's 0x400-byte stack gap; each frame alone fits. */
+static void __attribute__((noinline)) fill(volatile uint8_t *p, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)i;
+}
+
+static unsigned __attribute__((noinline)) level2(unsigned n)
+{
+    volatile uint8_t buf[0x300];
+    fill(buf, n);
+    return buf[n - 1u];
+}
+
+static unsigned __attribute__((noinline)) level1(unsigned n)
+{
+    volatile uint8_t buf[0x200];
+    fill(buf, n);
+    return level2(n) + buf[0];
+}
+
+int Init(void)
+{
+    loader_zero_bss();
+    return level1(8u) == 7u;
+}
+#endif

@@ -17,7 +17,16 @@
  *                       buffer: UsageFault UNALIGNED -> HardFault.
  *   FAULT_UNALIGNED_LDRD  reads a doubleword (LDRD) at buffer + 2 with CCR untouched: LDRD
  *                       needs word alignment whatever UNALIGN_TRP says.
- * The last three put the faulting instruction in inline assembly with fixed registers and
+ *   FAULT_PUSH_WINDOW   moves SP to 0x90000040, in the OCTOSPI window (not memory-mapped:
+ *                       every access faults), and pushes r4-r7, lr (0x9000002C..0x9000003F),
+ *                       then stores r4 at [sp, #20] (0x90000040): the beats go up from the
+ *                       lowest address, so the first one, 0x9000002C, is the one that faults.
+ *                       With LOADER_TZ (--tz on) SP goes to 0x20000040 instead, Secure SRAM1
+ *                       under ST's template: each beat is a SecureFault, decided in an MMIO
+ *                       callback (the page is carved out), so the block goes on after it.
+ *   FAULT_STMDB_WINDOW  STMDB r0!, {r1-r4} with r0 = 0x90000010, then STR r1, [r0, #16]: the
+ *                       first beat, 0x90000000, faults.
+ * The last five put the faulting instruction in inline assembly with fixed registers and
  * mark it with the symbol fault_insn, so the tests know its text and address exactly (an
  * object symbol: reports still name it Init+offset). */
 #include "loader.h"
@@ -153,7 +162,46 @@ int Init(void)
 
 #endif
 
+#elif defined(FAULT_PUSH_WINDOW) || defined(FAULT_STMDB_WINDOW)
+
+#define MARK_FAULT ".global fault_insn\n\t.type fault_insn, %%object\nfault_insn:\n\t"
+
+int Init(void)
+{
+    loader_zero_bss();
+#if defined(FAULT_PUSH_WINDOW)
+    /* more instructions in the same block after the fault, as compiled code has */
+#if defined(LOADER_TZ) /* Secure SRAM1 to the Non-secure loader: refused by the SAU */
+#define PUSH_TOP_HI "#0x2000"
+#elif defined(PUSH_RAM_END) /* past the end of SRAM: nothing there */
+#define PUSH_TOP_HI "#0x2004"
+#else
+#define PUSH_TOP_HI "#0x9000"
+#endif
+    __asm volatile("mov r2, sp\n\t"
+                   "movs r3, #0x40\n\t"
+                   "movt r3, " PUSH_TOP_HI "\n\t"
+                   "mov sp, r3\n\t"
+                   "movs r4, #4\n\t"
+                   "movs r5, #5\n\t" MARK_FAULT "push {r4, r5, r6, r7, lr}\n\t"
+                   "str r4, [sp, #20]\n\t"
+                   "pop {r4, r5, r6, r7, lr}\n\t"
+                   "mov sp, r2" ::
+                       : "r2", "r3", "r4", "r5", "r6", "r7", "memory");
+#else
+    register uint32_t base __asm("r0") = 0x90000010u;
+    __asm volatile("movs r1, #1\n\t"
+                   "movs r2, #2\n\t"
+                   "movs r3, #3\n\t"
+                   "movs r4, #4\n\t" MARK_FAULT "stmdb r0!, {r1, r2, r3, r4}\n\t"
+                   "str r1, [r0, #16]\n\t"
+                   "movs r1, #0"
+                   : "+r"(base)::"r1", "r2", "r3", "r4", "memory");
+#endif
+    return 1;
+}
+
 #else
 #error \
-    "define one of FAULT_UNMAPPED, FAULT_UDF, FAULT_HANG, FAULT_BKPT_CLOBBER, FAULT_WILD_PTR, FAULT_STACK_INTO_IMAGE, FAULT_EXEC_STALE, FAULT_DIV0, FAULT_UNALIGNED, FAULT_UNALIGNED_LDRD"
+    "define one of FAULT_UNMAPPED, FAULT_UDF, FAULT_HANG, FAULT_BKPT_CLOBBER, FAULT_WILD_PTR, FAULT_STACK_INTO_IMAGE, FAULT_EXEC_STALE, FAULT_DIV0, FAULT_UNALIGNED, FAULT_UNALIGNED_LDRD, FAULT_PUSH_WINDOW, FAULT_STMDB_WINDOW"
 #endif

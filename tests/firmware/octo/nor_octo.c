@@ -219,6 +219,10 @@ static int m7_core_init(void)
                    : "s0");
     if (x != 0x40000000u) /* 2.0f */
         return 0;
+#ifdef M7_DOUBLE /* a double-precision addition, which the H7's FPU has */
+    __asm volatile(".fpu fpv5-d16\n\tvmov d1, %0, %0\n\tvadd.f64 d0, d1, d1" ::"r"(0u)
+                   : "d0", "d1");
+#endif
     if (!(SCB_CCR & (1u << 17))) {
         __asm volatile("dsb\n\tisb" ::: "memory");
         SCB_ICIALLU = 0u;

@@ -266,14 +266,9 @@ int Init(void)
     return flash_init() && mm_enter();
 }
 
-static int dev_range(uint32_t addr, uint32_t size, uint32_t *off)
-{
-    uint32_t o = addr >= Q_MEM ? addr - Q_MEM : addr;
-    if (o > M_SIZE || size > M_SIZE - o)
-        return 0;
-    *off = o;
-    return 1;
-}
+#define WIN_BASE Q_MEM
+#define WIN_SIZE M_SIZE
+#include "window_host.h"
 
 int DeInit(void)
 {
@@ -346,56 +341,4 @@ int MassErase(uint32_t Parallelism)
         return 0;
     int ok = write_enable() && cmd(C_CMD | CMD_CE, 0u) && finish(ROUNDS_CE, SECR_E_FAIL);
     return mm_enter() && ok;
-}
-
-int Read(uint32_t Address, uint32_t Size, uint8_t *buffer)
-{
-    uint32_t off;
-    if (!dev_range(Address, Size, &off) || !mm_ensure())
-        return 0;
-    const volatile uint8_t *m = (const volatile uint8_t *)(Q_MEM + off);
-    for (uint32_t i = 0; i < Size; i++)
-        buffer[i] = m[i];
-    return 1;
-}
-
-static uint32_t window_sum(uint32_t off, uint32_t n, uint32_t init)
-{
-    const volatile uint8_t *m = (const volatile uint8_t *)(Q_MEM + off);
-    for (uint32_t i = 0; i < n; i++)
-        init += m[i];
-    return init;
-}
-
-uint32_t CheckSum(uint32_t StartAddress, uint32_t Size, uint32_t InitVal)
-{
-    uint32_t off;
-    if (!dev_range(StartAddress, Size, &off) || !mm_ensure())
-        return 0;
-    return window_sum(off, Size, InitVal);
-}
-
-uint64_t Verify(uint32_t MemoryAddr, uint32_t RAMBufferAddr, uint32_t Size, uint32_t missalignement)
-{
-    const uint32_t skip = missalignement & 0xFu;
-    const uint32_t drop = (missalignement >> 16) & 0xFu;
-    uint32_t off, n, first_diff = 0;
-    if (Size > M_SIZE / 4u)
-        return 0xFFFFFFFFu;
-    n = Size * 4u;
-    n = n > skip + drop ? n - skip - drop : 0u;
-    if (!dev_range(MemoryAddr, skip + n, &off) || !mm_ensure())
-        return 0xFFFFFFFFu;
-    const volatile uint8_t *m = (const volatile uint8_t *)(Q_MEM + off);
-    const uint8_t *b = (const uint8_t *)RAMBufferAddr;
-    for (uint32_t k = skip; k < skip + n; k++)
-        if (m[k] != b[k]) {
-            first_diff = Q_MEM + off + k;
-            break;
-        }
-#ifdef REF_BUG_CHECKSUM /* planted bug for the tests: Verify's checksum is off by one */
-    return ((uint64_t)(window_sum(off + skip, n, 0u) + 1u) << 32) | first_diff;
-#else
-    return ((uint64_t)window_sum(off + skip, n, 0u) << 32) | first_diff;
-#endif
 }

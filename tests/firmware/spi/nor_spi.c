@@ -1,6 +1,6 @@
 /* Our SPI NOR loader for the STM32F4 SPI boards (docs/serial-nor.md 11): SPI1 (PA5 SCK, PA6
  * MISO, PA7 MOSI, AF5) in master mode, 8-bit frames, one byte at a time through DR (TXE, then
- * RXNE), and a GPIO chip select (BOARD_F446: PB6, MX25L6433F; BOARD_F411: PA4, W25Q64JV).
+ * RXNE), and a GPIO chip select (BOARD_F446: PB9, MX25L6433F; BOARD_F411: PA4, W25Q64JV).
  * Written register-level from RM0383/RM0390 facts (no vendor code). Init: clocks, pins, SPI1,
  * RSTEN/RST, RDID must be the board's part. Write: WREN + PP 0x02 per 256-byte page;
  * SectorErase: WREN + SE 0x20 per 4 KiB; MassErase: WREN + CE 0xC7; each waits for WIP = 0
@@ -26,7 +26,7 @@
 
 #if defined(BOARD_F446)
 #define CS_PORT GPIOB
-#define CS_PIN 6u
+#define CS_PIN 9u
 #define JEDEC_ID 0x1720C2u /* MX25L6433F: C2 20 17 */
 #elif defined(BOARD_F411)
 #define CS_PORT GPIOA
