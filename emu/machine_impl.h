@@ -41,6 +41,7 @@
 #define PPB_SIZE 0x00100000u
 #define BKPT_WORD 0x0000BE00u /* BKPT #0, then a zero halfword (docs/protocol.md 2.1) */
 #define ICACHE_SLOTS 4096u    /* per-block instruction-count cache */
+#define TZ_OK_SLOTS 256u      /* allowed peripheral accesses remembered (tzrun.c) */
 #define CODEPG_SLOTS 512u     /* pages holding code (run.c), open addressing */
 #define RING 128u             /* recent blocks, for hang and fault reports (--last) */
 #define WALL_CHECK_EVERY (1u << 22)
@@ -86,6 +87,7 @@ typedef struct icache_slot {
 #define TZ_PG_DATA 1u  /* some data access to the page is refused: carved out as MMIO */
 #define TZ_PG_FETCH 2u /* some fetch from the page is refused: checked in the block hook */
 struct se_machine;
+typedef struct tz_ok_slot tz_ok_slot;
 typedef struct tz_run {
     struct se_machine *m;
     uint32_t base; /* first address of the carved run */
@@ -258,6 +260,11 @@ struct se_machine {
     tz_area tz_areas[4]; /* TrustZone page tables of SRAM and internal flash */
     bool tz_fetch_any;   /* some page has TZ_PG_FETCH */
     bool tz_dirty;       /* SAU/GTZC/state changed: recompute pages at the next stop */
+    struct tz_ok_slot {
+        uint32_t key;     /* 32-byte granule | 16 (never 0) | write << 1 | secure */
+        uint32_t gen;     /* valid while equal to tz_gen */
+    } tz_ok[TZ_OK_SLOTS]; /* peripheral accesses found allowed (tzrun.c) */
+    uint32_t tz_gen;
     trap_state *traps;
     icache_slot icache[ICACHE_SLOTS]; /* a cache: cleared when the code may have changed */
     /* 1 KiB pages that have held translated code (page number + 1; 0 = free): their stores keep

@@ -110,19 +110,30 @@ static void tz_refuse(se_machine *m, const se_tz_outcome *o, uint32_t addr, bool
     uc_emu_stop(m->uc);
 }
 
+/* Allowed peripheral accesses are remembered per 32-byte granule (the SAU's), access kind and
+ * security state until anything that decides them changes (mc_tz_sau_written: SAU, GTZC and
+ * state; mc_tz_remap: snapshots): a HAL-style loader makes one or two peripheral accesses per
+ * byte it moves, and the full check (IDAU, SAU, GTZC) cost ~480 host instructions each. */
 bool mc_tz_periph_ok(se_machine *m, uint32_t addr, bool write, unsigned size)
 {
     if (!m->st.tz.tzen || m->tz_direct)
         return true;
-    se_tz_outcome o;
-    if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, addr, write, false, &o) == SE_TZ_OK)
+    uint32_t key = (addr & ~31u) | 16u | (write ? 2u : 0u) | (m->st.cpu_secure ? 1u : 0u);
+    tz_ok_slot *c = &m->tz_ok[(addr >> 5) & (TZ_OK_SLOTS - 1u)];
+    if (c->gen == m->tz_gen && c->key == key)
         return true;
+    se_tz_outcome o;
+    if (se_tz_check(&m->st.tz, &m->st.scs, m->st.cpu_secure, addr, write, false, &o) == SE_TZ_OK) {
+        *c = (tz_ok_slot){key, m->tz_gen};
+        return true;
+    }
     tz_refuse(m, &o, addr, write, size);
     return false;
 }
 
 void mc_tz_sau_written(se_machine *m)
 {
+    m->tz_gen++; /* mc_tz_periph_ok's remembered answers */
     if (!m->st.tz.tzen)
         return;
     m->tz_dirty = true;
@@ -271,6 +282,7 @@ static uint8_t tz_page_flags(se_machine *m, uint32_t addr)
 se_err mc_tz_remap(se_machine *m, se_error *err)
 {
     m->tz_dirty = false;
+    m->tz_gen++;
     m->tz_fetch_any = false;
     memset(m->icache, 0, sizeof m->icache); /* SLOT_FETCH_OK was decided by the old state */
     for (unsigned i = 0; i < 4; i++) {
