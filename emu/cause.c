@@ -397,9 +397,19 @@ static uint64_t sram_hash(const se_machine *m)
     return h;
 }
 
+/* Registers and reads equal (what decides whether SRAM needs hashing at all). */
+static bool same_regs(const probe_visit *a, const probe_visit *b)
+{
+    return a->nrd == b->nrd && memcmp(a->regs, b->regs, sizeof a->regs) == 0 &&
+           memcmp(a->rd, b->rd, a->nrd * sizeof a->rd[0]) == 0;
+}
+
+/* SRAM is hashed (256 KiB) only at visits whose registers and reads equal an earlier visit's
+ * within PROBE_MAXP: a loop that moves data changes a pointer at every visit and never pays for
+ * it; an endless one is proven one period later than if every visit were hashed. */
 static bool same_visit(const probe_visit *a, const probe_visit *b)
 {
-    return a->sram_hash == b->sram_hash && a->nrd == b->nrd &&
+    return a->hashed && b->hashed && a->sram_hash == b->sram_hash && a->nrd == b->nrd &&
            memcmp(a->regs, b->regs, sizeof a->regs) == 0 &&
            memcmp(a->rd, b->rd, a->nrd * sizeof a->rd[0]) == 0;
 }
@@ -421,10 +431,15 @@ bool mc_probe_check(se_machine *m, char *why, size_t len)
     unsigned n = p->nvisit++;
     probe_visit *v = &p->v[n % PROBE_HIST];
     read_regs(m, v->regs);
-    v->sram_hash = sram_hash(m);
     v->nrd = p->nrd;
     memcpy(v->rd, p->rd, p->nrd * sizeof p->rd[0]);
     p->nrd = 0;
+    v->hashed = false;
+    for (unsigned q = 1; q <= PROBE_MAXP && q <= n && !v->hashed; q++)
+        if (same_regs(v, &p->v[(n - q) % PROBE_HIST])) {
+            v->sram_hash = sram_hash(m);
+            v->hashed = true;
+        }
     p->at = m->st.cycles;
     if (p->period && n >= p->period && same_visit(v, &p->v[(n - p->period) % PROBE_HIST])) {
         p->equal++;

@@ -173,6 +173,7 @@ typedef struct probe_read {
 typedef struct probe_visit {
     uint32_t regs[PROBE_NREGS];
     uint64_t sram_hash;
+    bool hashed; /* sram_hash was taken (cause.c: only when it can matter) */
     unsigned nrd;
     probe_read rd[PROBE_READS]; /* reads since the previous visit */
 } probe_visit;
