@@ -180,6 +180,11 @@ typedef struct probe_visit {
 typedef struct probe_state {
     bool on, overflow;
     bool stale; /* the hook was deleted but Unicorn still lists it: retranslate after a run */
+    struct probe_tried {
+        uint32_t head;   /* a loop head probed before */
+        uint32_t probes; /* probes of it that ended without a proof */
+        uint32_t asked;  /* probes asked for since */
+    } tried[16];
     uc_hook hook;
     uint32_t head;      /* the block the probe started at */
     uint32_t lo, hi;    /* the loop's code */
