@@ -273,7 +273,7 @@ struct se_machine {
     uint32_t tz_gen;
     trap_state *traps;
     icache_slot icache[ICACHE_SLOTS]; /* a cache: cleared when the code may have changed */
-    /* 1 KiB pages that have held translated code (page number + 1; 0 = free): their stores keep
+    /* 1 KiB pages that have held translated code (run.c's key + 1; 0 = free): their stores keep
      * Unicorn's self-modifying-code check, every other RAM page's stores take the fast path
      * (ucfix.c part 2). Never cleared; when full, every page counts as code. */
     uint32_t codepg[CODEPG_SLOTS];

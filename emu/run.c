@@ -48,12 +48,23 @@ uint32_t mc_count_insns_raw(const uint8_t *p, uint32_t size)
 
 /* ---- pages that hold code (ucfix.c part 2) ---------------------------------------------- */
 
-static uint32_t *codepg_slot(se_machine *m, uint32_t pg)
+/* A page's key in codepg: SRAM pages by their offset in SRAM (bit 31 set), so that a page and
+ * its alias are one entry; any other page by its page number. */
+static uint32_t codepg_key(const se_machine *m, uint32_t addr)
 {
-    uint32_t i = (pg * 0x9E3779B1u) >> 23;
+    const se_profile *p = m->prof;
+    if (!mc_in_sram(m, addr))
+        return addr >> 10;
+    uint32_t off = addr - p->sram.base < p->sram.size ? addr - p->sram.base : addr - p->sram_alias;
+    return 0x80000000u | (off >> 10);
+}
+
+static uint32_t *codepg_slot(se_machine *m, uint32_t key)
+{
+    uint32_t i = (key * 0x9E3779B1u) >> 23;
     for (;; i++) {
         uint32_t *s = &m->codepg[i & (CODEPG_SLOTS - 1)];
-        if (*s == pg + 1u || *s == 0)
+        if (*s == key + 1u || *s == 0)
             return s;
     }
 }
@@ -66,33 +77,22 @@ static uint32_t *codepg_slot(se_machine *m, uint32_t pg)
 bool mc_store_fast(void *ctx, uint32_t page_addr)
 {
     se_machine *m = ctx;
-    const se_profile *p = m->prof;
-    bool sram = page_addr - p->sram.base < p->sram.size ||
-                (p->sram_alias && page_addr - p->sram_alias < p->sram.size);
-    return sram && !m->dbg.nwatch && !m->obs.insn && m->ncodepg < CODEPG_SLOTS / 2 &&
-           *codepg_slot(m, page_addr >> 10) == 0;
+    return mc_in_sram(m, page_addr) && !m->dbg.nwatch && !m->obs.insn &&
+           m->ncodepg < CODEPG_SLOTS / 2 && *codepg_slot(m, codepg_key(m, page_addr)) == 0;
 }
 
-/* The pages of [addr, addr + size) and of their SRAM alias hold code from now on: their TLB
+/* The pages of [addr, addr + size) (and so their SRAM alias) hold code from now on: their TLB
  * entries are dropped so that they come back with Unicorn's self-modifying-code check. */
 static void mark_code(se_machine *m, uint32_t addr, uint32_t size)
 {
     bool added = false;
-    uint32_t alias = m->prof->sram_alias - m->prof->sram.base, sb = m->prof->sram.base;
     uint32_t first = addr >> 10, last = (addr + (size ? size - 1u : 0u)) >> 10;
-    for (uint32_t pg = first; pg - first <= last - first; pg++) {
-        uint32_t a = pg << 10, pgs[2] = {a, a};
-        if (m->prof->sram_alias && a - sb < m->prof->sram.size)
-            pgs[1] = a + alias;
-        else if (m->prof->sram_alias && a - (sb + alias) < m->prof->sram.size)
-            pgs[1] = a - alias;
-        for (int k = 0; k < 2 && m->ncodepg < CODEPG_SLOTS / 2; k++) {
-            uint32_t *s = codepg_slot(m, pgs[k] >> 10);
-            if (!*s) {
-                *s = (pgs[k] >> 10) + 1u;
-                m->ncodepg++;
-                added = true;
-            }
+    for (uint32_t pg = first; pg - first <= last - first && m->ncodepg < CODEPG_SLOTS / 2; pg++) {
+        uint32_t key = codepg_key(m, pg << 10), *s = codepg_slot(m, key);
+        if (!*s) {
+            *s = key + 1u;
+            m->ncodepg++;
+            added = true;
         }
     }
     if (added)

@@ -130,7 +130,7 @@ extern void __real_tlb_set_page_with_attrs_arm(void *cpu, uint32_t vaddr, uint64
                                                uint32_t attrs, int prot, int mmu_idx, uint32_t size)
     __attribute__((weak));
 
-static _Thread_local se_ucfix_code_fn cur_fn;
+static _Thread_local se_ucfix_fast_fn cur_fn;
 static _Thread_local void *cur_ctx;
 static _Thread_local void **cur_cpu;
 static tlbset_fn real_tlbset;
@@ -161,7 +161,7 @@ __attribute__((weak)) void tlb_set_page_with_attrs_arm(void *cpu, uint32_t vaddr
     after_fill(cpu, vaddr, prot);
 }
 
-void se_ucfix_enter(se_ucfix_code_fn fn, void *ctx, void **cpu)
+void se_ucfix_enter(se_ucfix_fast_fn fn, void *ctx, void **cpu)
 {
     cur_fn = fn;
     cur_ctx = ctx;

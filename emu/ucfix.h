@@ -16,8 +16,8 @@ void se_ucfix_set(bool on);
  * RAM without code) lose Unicorn's store checks, so their stores take the fast path. *cpu receives
  * Unicorn's CPU for se_ucfix_flush_tlb(), which a machine calls when a page first holds code
  * (the TLB is flushed so that page's entries get their check back). */
-typedef bool (*se_ucfix_code_fn)(void *ctx, uint32_t page); /* true: stores may be fast */
-void se_ucfix_enter(se_ucfix_code_fn fn, void *ctx, void **cpu);
+typedef bool (*se_ucfix_fast_fn)(void *ctx, uint32_t page); /* true: stores may be fast */
+void se_ucfix_enter(se_ucfix_fast_fn fn, void *ctx, void **cpu);
 void se_ucfix_leave(void);
 void se_ucfix_flush_tlb(void *cpu); /* also when its answers may have changed */
 
