@@ -6,6 +6,8 @@
  * is port n to OCTOSPIn with every signal enabled; the delay blocks report a valid length. */
 #include "emu/boards/stm32h7b3.h"
 
+#include "peripherals/mx25lm51245g.h"
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* RCC @ 0x58024400: CR resets with HSI on and ready, HSIDIVF and the CPU/CD clock-ready flags
@@ -95,3 +97,30 @@ const se_soc_data se_stm32h7b3_soc = {
     .ospi_name = {"OCTOSPI1", "OCTOSPI2"},
     .ospi_dcr3_more = 0x000000FFu, /* MAXTRAN [7:0] */
 };
+
+/* Both boards: the MX25LM51245G on OCTOSPI1, its kernel clock fixed (SE_H7_KERNEL_HZ). */
+static void clock_changed(void *ctx, uint32_t hz)
+{
+    (void)hz;
+    se_octospi_memctl.set_kernel_hz(ctx, SE_H7_KERNEL_HZ);
+}
+
+se_err se_h7b3_build(se_soc *soc, const se_profile *p, se_error *err)
+{
+    se_soc_parts *parts = se_soc_data_build(soc, &se_stm32h7b3_soc, false, err);
+    if (!parts)
+        return err->code;
+    se_octospi *o = parts->ospi[0];
+    o->kernel_hz = SE_H7_KERNEL_HZ;
+    se_soc_on_clock(soc, clock_changed, o);
+    se_extmem x = {
+        .name = "OCTOSPI1",
+        .ctl = o,
+        .ops = &se_octospi_memctl,
+        .ctl_base = SE_H7_OCTOSPI1_BASE,
+        .window_base = p->ext_window.base,
+        .window_size = p->ext_window.size,
+        .chip = &se_mx25lm51245g_class,
+    };
+    return se_soc_add_extmem(soc, &x, err);
+}

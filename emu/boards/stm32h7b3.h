@@ -6,6 +6,7 @@
 #ifndef SE_BOARDS_STM32H7B3_H
 #define SE_BOARDS_STM32H7B3_H
 
+#include "emu/board.h"
 #include "emu/boards/socdata.h"
 
 #define SE_H7_OCTOSPI1_BASE 0x52005000u
@@ -19,6 +20,9 @@
 #define SE_H7_KERNEL_HZ 280000000u
 
 extern const se_soc_data se_stm32h7b3_soc;
+
+/* The boards' build (emu/board.h): the SoC and the MX25LM51245G on OCTOSPI1. */
+se_err se_h7b3_build(se_soc *soc, const se_profile *p, se_error *err);
 
 /* The memory both boards' profiles share: AXI SRAM is the host's RAM (the loaders' link
  * address 0x24000004), ITCM at 0, DTCM, AHB SRAM and SRD SRAM beside it, no aliases. */

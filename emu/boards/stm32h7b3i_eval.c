@@ -5,7 +5,6 @@
  * RAM their loaders use. */
 #include "emu/board.h"
 #include "emu/boards/stm32h7b3.h"
-#include "peripherals/mx25lm51245g.h"
 
 extern const se_board se_board_stm32h7b3i_eval;
 
@@ -18,32 +17,6 @@ static const se_profile tz_off = {
     .ram_end = 0x24040000u,
 };
 
-static void clock_changed(void *ctx, uint32_t hz)
-{
-    (void)hz;
-    se_octospi_memctl.set_kernel_hz(ctx, SE_H7_KERNEL_HZ);
-}
-
-static se_err build(se_soc *soc, const se_profile *p, se_error *err)
-{
-    se_soc_parts *parts = se_soc_data_build(soc, &se_stm32h7b3_soc, false, err);
-    if (!parts)
-        return err->code;
-    se_octospi *o = parts->ospi[0];
-    o->kernel_hz = SE_H7_KERNEL_HZ;
-    se_soc_on_clock(soc, clock_changed, o);
-    se_extmem x = {
-        .name = "OCTOSPI1",
-        .ctl = o,
-        .ops = &se_octospi_memctl,
-        .ctl_base = SE_H7_OCTOSPI1_BASE,
-        .window_base = p->ext_window.base,
-        .window_size = p->ext_window.size,
-        .chip = &se_mx25lm51245g_class,
-    };
-    return se_soc_add_extmem(soc, &x, err);
-}
-
 const se_board se_board_stm32h7b3i_eval = {
     .name = "stm32h7b3i-eval",
     .description =
@@ -52,7 +25,7 @@ const se_board se_board_stm32h7b3i_eval = {
     .core = "Cortex-M7",
     .flash = "MX25LM51245G (64 MiB) on OCTOSPI1",
     .profiles = {&tz_off, NULL, NULL},
-    .build = build,
+    .build = se_h7b3_build,
     .cpu = SE_CPU_M7,
     .l1_cache_kb = 16,
 };
